@@ -1,0 +1,170 @@
+package io.sluice.embedded;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server from the zonky binaries on Maven Central, started on loopback with
+ * {@code wal_level=logical} and room for replication slots and WAL senders, so it can be a
+ * primary or a follower. Several may run at once, each with its own port and data directory.
+ *
+ * <p>zonky runs PostgreSQL with {@code fsync=off}: right for tests and the demo, not a durable
+ * production server. Thread-safe; {@link #close()} stops the server (fast shutdown) and is
+ * idempotent.
+ */
+public final class LocalPostgres implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
+
+    /** The superuser zonky creates; it has no password on loopback (trust authentication). */
+    public static final String SUPERUSER = "postgres";
+
+    private final String name;
+    private final EmbeddedPostgres server;
+    private final Path dataDirectory;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private LocalPostgres(String name, EmbeddedPostgres server, Path dataDirectory) {
+        this.name = name;
+        this.server = server;
+        this.dataDirectory = dataDirectory;
+    }
+
+    /** Starts a server with a fresh data directory under {@code baseDirectory}. */
+    public static LocalPostgres start(String name, Path baseDirectory) {
+        return builder(name).dataDirectory(baseDirectory.resolve(name)).start();
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** Settings of one server; the defaults suit a primary with a handful of slots. */
+    public static final class Builder {
+        private final String name;
+        private Path dataDirectory;
+        private int port;
+        private boolean keepData;
+        private final Map<String, String> settings = new LinkedHashMap<>();
+
+        private Builder(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            settings.put("wal_level", "logical");
+            settings.put("max_replication_slots", "20");
+            settings.put("max_wal_senders", "20");
+            settings.put("max_connections", "100");
+            settings.put("wal_sender_timeout", "60s");
+        }
+
+        /** Where the cluster lives; required. */
+        public Builder dataDirectory(Path dir) {
+            this.dataDirectory = dir;
+            return this;
+        }
+
+        /** A fixed port (to restart on the same address); 0, the default, picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Keep an existing cluster in the data directory (restart) instead of starting clean. */
+        public Builder keepData(boolean keep) {
+            this.keepData = keep;
+            return this;
+        }
+
+        /** Any postgresql.conf setting. */
+        public Builder setting(String key, String value) {
+            settings.put(key, value);
+            return this;
+        }
+
+        public LocalPostgres start() {
+            Objects.requireNonNull(dataDirectory, "dataDirectory is required");
+            try {
+                Files.createDirectories(dataDirectory);
+                EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
+                        .setDataDirectory(dataDirectory)
+                        .setCleanDataDirectory(!keepData)
+                        .setPGStartupWait(Duration.ofSeconds(60))
+                        .setPort(port == 0 ? FreePorts.pick() : port);
+                settings.forEach(b::setServerConfig);
+                long t0 = System.nanoTime();
+                EmbeddedPostgres server = b.start();
+                log.info("PostgreSQL '{}' up on port {} in {} ms (data {})", name, server.getPort(),
+                        (System.nanoTime() - t0) / 1_000_000, dataDirectory);
+                return new LocalPostgres(name, server, dataDirectory);
+            } catch (IOException e) {
+                throw new UncheckedIOException("starting PostgreSQL '" + name + "' in " + dataDirectory, e);
+            }
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    /** A JDBC URL for {@code database} as the superuser. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + port() + "/" + database + "?user=" + SUPERUSER;
+    }
+
+    /** A JDBC URL of the default {@code postgres} database. */
+    public String jdbcUrl() {
+        return jdbcUrl("postgres");
+    }
+
+    /** A new connection to {@code database} as the superuser; the caller closes it. */
+    public Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database));
+    }
+
+    public Connection connect() throws SQLException {
+        return connect("postgres");
+    }
+
+    /** Creates a database if it does not exist. */
+    public void createDatabase(String database) throws SQLException {
+        try (Connection c = connect();
+             var st = c.createStatement();
+             var rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database.replace("'", "''") + "'")) {
+            if (!rs.next()) {
+                st.execute("CREATE DATABASE \"" + database.replace("\"", "\"\"") + "\"");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.close();
+            log.info("PostgreSQL '{}' on port {} stopped", name, port());
+        } catch (IOException e) {
+            throw new UncheckedIOException("stopping PostgreSQL '" + name + "'", e);
+        }
+    }
+}

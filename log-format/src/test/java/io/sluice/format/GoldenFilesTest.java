@@ -1,0 +1,37 @@
+package io.sluice.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import java.util.stream.Stream;
+
+class GoldenFilesTest {
+
+    @TestFactory
+    Stream<DynamicTest> everyVersion1GoldenFileDecodesToItsEvent() {
+        Map<String, ChangeEvent> expected = GoldenEvents.v1();
+        return expected.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+            byte[] payload = read("/golden/v1/" + e.getKey() + ".json");
+            assertThat(EventCodec.decode(payload)).isEqualTo(e.getValue());
+        }));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> currentEncoderStillWritesVersion1Files() {
+        // While version 1 is the current version, the encoder must write the files byte for byte.
+        return GoldenEvents.v1().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
+                assertThat(new String(EventCodec.encode(e.getValue()), "UTF-8"))
+                        .isEqualTo(new String(read("/golden/v1/" + e.getKey() + ".json"), "UTF-8"))));
+    }
+
+    static byte[] read(String resource) throws IOException {
+        try (InputStream in = GoldenFilesTest.class.getResourceAsStream(resource)) {
+            assertThat(in).as("golden file %s is on the test classpath", resource).isNotNull();
+            return in.readAllBytes();
+        }
+    }
+}
