@@ -1,0 +1,366 @@
+package io.sluice.cli.config;
+
+import io.sluice.format.SourceId;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a Sluice configuration file (Java properties syntax, see {@code docs/configuration.md})
+ * into a {@link SluiceConfig}. Every key is checked; every problem is collected and reported at
+ * once as {@code key=value: reason}. Unknown keys are errors, except under the pass-through
+ * prefixes {@code debezium.}, {@code kafka.client.} and {@code primary.jdbc.} /
+ * {@code followers.<name>.jdbc.}.
+ *
+ * <p>Secret values may be written as {@code ${env:NAME}} or {@code ${file:PATH}}; secrets never
+ * appear in messages. Stateless; each parse is independent.
+ */
+public final class ConfigParser {
+
+    public static final String DEFAULT_SOURCE_ID = "app";
+    public static final String DEFAULT_DATABASE = "postgres";
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_POLL = Duration.ofMillis(20);
+    public static final String DEFAULT_MONITOR_HOST = "127.0.0.1";
+    public static final int DEFAULT_MONITOR_PORT = 9464;
+    public static final Duration DEFAULT_EVALUATION_INTERVAL = Duration.ofSeconds(1);
+    public static final Path DEFAULT_DATA_DIR = Path.of(".sluice", "data");
+
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
+    private static final Pattern FOLLOWER_KEY = Pattern.compile("followers\\.([^.]+)\\.(.+)");
+    private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    private static final Set<String> SECURITY_PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
+    private static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI");
+    /** An unknown key that may hold a secret (a misspelt password key) has its value masked. */
+    private static final Pattern SECRET_LOOKING = Pattern.compile("(?i)pas|pw|word|secret|jaas|token|credential|key$");
+    private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final Function<String, String> environment;
+
+    public ConfigParser() {
+        this(System::getenv);
+    }
+
+    /** A seam for tests: the environment {@code ${env:…}} references read. */
+    ConfigParser(Function<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public SluiceConfig parse(Path file) {
+        Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(r);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), List.of("cannot read the file: " + e.getMessage()));
+        }
+        Map<String, String> map = new TreeMap<>();
+        props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k).strip()));
+        return parse(map, file.toString());
+    }
+
+    /** Parses keys and values already read; {@code origin} names them in errors. */
+    public SluiceConfig parse(Map<String, String> values, String origin) {
+        Keys keys = new Keys(values);
+        String sourceId = keys.string("source.id", DEFAULT_SOURCE_ID, v -> SourceId.isValid(v) ? null
+                : "use 1-63 lower-case letters, digits or '_', starting with a letter");
+        PostgresEndpoint primary = postgres(keys, "primary.");
+        String primaryDb = keys.string("primary.database", DEFAULT_DATABASE, null);
+        KafkaEndpoint kafka = kafka(keys);
+        SluiceConfig.Capture capture = new SluiceConfig.Capture(
+                keys.string("capture.slot.name", "sluice_" + sourceId, ConfigParser::sqlName),
+                keys.string("capture.publication.name", "sluice_" + sourceId, ConfigParser::sqlName),
+                keys.list("capture.tables", ConfigParser::tableName),
+                keys.duration("capture.heartbeat.interval.ms", DEFAULT_HEARTBEAT, Duration.ofMillis(100)),
+                keys.duration("capture.poll.interval.ms", DEFAULT_POLL, Duration.ofMillis(1)),
+                keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL));
+        Map<String, SluiceConfig.Follower> followers = followers(keys);
+        SluiceConfig.Monitor monitor = new SluiceConfig.Monitor(
+                keys.string("monitor.http.host", DEFAULT_MONITOR_HOST, null),
+                keys.integer("monitor.http.port", DEFAULT_MONITOR_PORT, 0, 65535),
+                keys.duration("monitor.evaluation.interval.ms", DEFAULT_EVALUATION_INTERVAL, Duration.ofMillis(100)));
+        SluiceConfig.Embedded embedded = new SluiceConfig.Embedded(
+                Path.of(keys.string("embedded.data.dir", DEFAULT_DATA_DIR.toString(), null)));
+        Map<String, String> debezium = keys.passThrough("debezium.");
+        keys.rejectUnknown();
+        if (!keys.problems.isEmpty()) {
+            throw new ConfigException(origin, keys.problems);
+        }
+        return new SluiceConfig(sourceId, primary, primaryDb, kafka, capture, followers, monitor, embedded, debezium);
+    }
+
+    private PostgresEndpoint postgres(Keys keys, String prefix) {
+        String url = keys.string(prefix + "url", "embedded", v -> v.equals("embedded") || v.startsWith("jdbc:postgresql:")
+                ? null : "expected 'embedded' or a JDBC URL starting with jdbc:postgresql:");
+        Optional<String> user = Optional.ofNullable(keys.string(prefix + "user", null, null));
+        Optional<Secret> password = Optional.ofNullable(keys.secret(prefix + "password"));
+        Map<String, String> options = new LinkedHashMap<>();
+        Map<String, Secret> secrets = new LinkedHashMap<>();
+        String sslMode = keys.string(prefix + "ssl.mode", null, v -> SSL_MODES.contains(v) ? null
+                : "expected one of " + new TreeSet<>(SSL_MODES));
+        if (sslMode != null) {
+            options.put("sslmode", sslMode);
+        }
+        putIfSet(options, "sslrootcert", keys.string(prefix + "ssl.root.cert", null, ConfigParser::readableFile));
+        putIfSet(options, "sslcert", keys.string(prefix + "ssl.cert", null, ConfigParser::readableFile));
+        putIfSet(options, "sslkey", keys.string(prefix + "ssl.key", null, ConfigParser::readableFile));
+        Secret keyPassword = keys.secret(prefix + "ssl.key.password");
+        if (keyPassword != null) {
+            secrets.put("sslpassword", keyPassword);
+        }
+        options.putAll(keys.passThrough(prefix + "jdbc."));
+        boolean embedded = url == null || url.equals("embedded");
+        if (embedded && (user.isPresent() || password.isPresent() || !options.isEmpty())) {
+            keys.problem(prefix + "url", url, "an embedded server takes no user, password, ssl or jdbc settings;"
+                    + " give a JDBC URL or remove them");
+        }
+        return new PostgresEndpoint(embedded, embedded ? "" : url, user, password, options, secrets);
+    }
+
+    private KafkaEndpoint kafka(Keys keys) {
+        String bootstrap = keys.string("kafka.bootstrap.servers", "embedded", v -> v.equals("embedded")
+                || Arrays.stream(v.split(",")).allMatch(hp -> hp.strip().matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}"))
+                ? null : "expected 'embedded' or host:port[,host:port...]");
+        Map<String, String> options = new LinkedHashMap<>();
+        Map<String, Secret> secrets = new LinkedHashMap<>();
+        putIfSet(options, "security.protocol", keys.string("kafka.security.protocol", null,
+                v -> SECURITY_PROTOCOLS.contains(v) ? null : "expected one of " + new TreeSet<>(SECURITY_PROTOCOLS)));
+        putIfSet(options, "sasl.mechanism", keys.string("kafka.sasl.mechanism", null,
+                v -> SASL_MECHANISMS.contains(v) ? null : "expected one of " + new TreeSet<>(SASL_MECHANISMS)));
+        putIfSet(options, "ssl.truststore.location", keys.string("kafka.ssl.truststore.location", null,
+                ConfigParser::readableFile));
+        putIfSet(options, "ssl.keystore.location", keys.string("kafka.ssl.keystore.location", null,
+                ConfigParser::readableFile));
+        putIfSet(options, "ssl.endpoint.identification.algorithm",
+                keys.string("kafka.ssl.endpoint.identification.algorithm", null, null));
+        for (String s : List.of("sasl.jaas.config", "ssl.truststore.password", "ssl.keystore.password", "ssl.key.password")) {
+            Secret secret = keys.secret("kafka." + s);
+            if (secret != null) {
+                secrets.put(s, secret);
+            }
+        }
+        options.putAll(keys.passThrough("kafka.client."));
+        String protocol = options.getOrDefault("security.protocol", "PLAINTEXT");
+        if (protocol.startsWith("SASL") && !secrets.containsKey("sasl.jaas.config")) {
+            keys.problem("kafka.security.protocol", protocol, "SASL needs kafka.sasl.jaas.config (use ${env:…} or ${file:…})");
+        }
+        boolean embedded = bootstrap == null || bootstrap.equals("embedded");
+        if (embedded && !options.isEmpty()) {
+            keys.problem("kafka.bootstrap.servers", "embedded", "the embedded broker is PLAINTEXT on loopback;"
+                    + " security and client settings need real bootstrap servers");
+        }
+        return new KafkaEndpoint(embedded, embedded ? "" : bootstrap, options, secrets);
+    }
+
+    private Map<String, SluiceConfig.Follower> followers(Keys keys) {
+        Set<String> names = new TreeSet<>();
+        for (String key : keys.values.keySet()) {
+            Matcher m = FOLLOWER_KEY.matcher(key);
+            if (m.matches()) {
+                names.add(m.group(1));
+            }
+        }
+        Map<String, SluiceConfig.Follower> followers = new LinkedHashMap<>();
+        for (String name : names) {
+            String prefix = "followers." + name + ".";
+            if (!SQL_NAME.matcher(name).matches()) {
+                keys.problem(prefix + "*", name, "a follower name must be 1-63 lower-case letters, digits or '_'");
+            }
+            PostgresEndpoint endpoint = postgres(keys, prefix);
+            String database = keys.string(prefix + "database", DEFAULT_DATABASE, null);
+            SluiceConfig.Mode mode = keys.enumValue(prefix + "mode", SluiceConfig.Mode.class, SluiceConfig.Mode.ASYNC);
+            followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode));
+        }
+        return followers;
+    }
+
+    private static void putIfSet(Map<String, String> map, String key, String value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+
+    private static String sqlName(String v) {
+        return SQL_NAME.matcher(v).matches() ? null : "use 1-63 lower-case letters, digits or '_', starting with a letter or '_'";
+    }
+
+    private static String tableName(String v) {
+        return v.matches("[^.\\s]+\\.[^.\\s]+") ? null : "'" + v + "' is not schema.table";
+    }
+
+    private static String readableFile(String v) {
+        return Files.isReadable(Path.of(v)) ? null : "no readable file at " + v;
+    }
+
+    /** The keys of one file, with what has been read and every problem found. */
+    private final class Keys {
+        final Map<String, String> values;
+        final Set<String> used = new HashSet<>();
+        final List<String> problems = new ArrayList<>();
+
+        Keys(Map<String, String> values) {
+            this.values = values;
+        }
+
+        void problem(String key, String value, String reason) {
+            problems.add(key + "=" + value + ": " + reason);
+        }
+
+        /** The value, or {@code fallback} when absent; {@code check} returns a reason or null. */
+        String string(String key, String fallback, Function<String, String> check) {
+            used.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return fallback;
+            }
+            if (v.isEmpty()) {
+                problem(key, v, "empty value; remove the key to use the default"
+                        + (fallback == null ? "" : " (" + fallback + ")"));
+                return fallback;
+            }
+            if (REFERENCE.matcher(v).find()) {
+                problem(key, v, "${env:…} and ${file:…} references are for secrets (passwords, sasl.jaas.config) only");
+                return fallback;
+            }
+            String reason = check == null ? null : check.apply(v);
+            if (reason != null) {
+                problem(key, v, reason);
+                return fallback;
+            }
+            return v;
+        }
+
+        Secret secret(String key) {
+            used.add(key);
+            String v = values.get(key);
+            if (v == null) {
+                return null;
+            }
+            Matcher m = REFERENCE.matcher(v);
+            if (!m.matches()) {
+                return new Secret("<literal>", v);
+            }
+            String kind = m.group(1);
+            String name = m.group(2);
+            if (kind.equals("env")) {
+                String resolved = environment.apply(name);
+                if (resolved == null) {
+                    problem(key, v, "environment variable " + name + " is not set");
+                    return null;
+                }
+                return new Secret(v, resolved);
+            }
+            try {
+                return new Secret(v, Files.readString(Path.of(name), StandardCharsets.UTF_8).strip());
+            } catch (IOException e) {
+                problem(key, v, "cannot read secret file " + name + " (" + e.getClass().getSimpleName() + ")");
+                return null;
+            }
+        }
+
+        List<String> list(String key, Function<String, String> checkEach) {
+            String v = string(key, "", null);
+            List<String> out = new ArrayList<>();
+            for (String part : v.split(",")) {
+                String item = part.strip();
+                if (item.isEmpty()) {
+                    continue;
+                }
+                String reason = checkEach.apply(item);
+                if (reason != null) {
+                    problem(key, v, reason);
+                } else {
+                    out.add(item);
+                }
+            }
+            return out;
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            String v = string(key, null, null);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                int n = Integer.parseInt(v);
+                if (n < min || n > max) {
+                    problem(key, v, "must be between " + min + " and " + max);
+                    return fallback;
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                problem(key, v, "not a whole number");
+                return fallback;
+            }
+        }
+
+        Duration duration(String key, Duration fallback, Duration min) {
+            String v = string(key, null, null);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                long ms = Long.parseLong(v);
+                if (ms < min.toMillis()) {
+                    problem(key, v, ms < 0 ? "a duration cannot be negative" : "must be at least " + min.toMillis() + " ms");
+                    return fallback;
+                }
+                return Duration.ofMillis(ms);
+            } catch (NumberFormatException e) {
+                problem(key, v, "not a whole number of milliseconds");
+                return fallback;
+            }
+        }
+
+        <E extends Enum<E>> E enumValue(String key, Class<E> type, E fallback) {
+            String v = string(key, null, null);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                problem(key, v, "expected one of " + Arrays.stream(type.getEnumConstants())
+                        .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+                return fallback;
+            }
+        }
+
+        Map<String, String> passThrough(String prefix) {
+            Map<String, String> out = new TreeMap<>();
+            values.forEach((k, v) -> {
+                if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                    used.add(k);
+                    out.put(k.substring(prefix.length()), v);
+                }
+            });
+            return out;
+        }
+
+        void rejectUnknown() {
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                if (!used.contains(e.getKey())) {
+                    String shown = SECRET_LOOKING.matcher(e.getKey()).find() ? "****" : e.getValue();
+                    problem(e.getKey(), shown, "unknown key (see docs/configuration.md for every key)");
+                }
+            }
+        }
+    }
+}

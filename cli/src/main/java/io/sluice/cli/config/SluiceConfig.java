@@ -1,0 +1,41 @@
+package io.sluice.cli.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of one Sluice deployment: one source, its Kafka stream and its
+ * followers. Built once by {@link ConfigParser}; immutable.
+ */
+public record SluiceConfig(String sourceId, PostgresEndpoint primary, String primaryDatabase, KafkaEndpoint kafka,
+                           Capture capture, Map<String, Follower> followers, Monitor monitor, Embedded embedded,
+                           Map<String, String> debezium) {
+
+    public SluiceConfig {
+        followers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(followers));
+        debezium = Map.copyOf(debezium);
+    }
+
+    /** How capture runs. An empty table list captures every table. */
+    public record Capture(String slotName, String publicationName, List<String> tables, Duration heartbeatInterval,
+                          Duration pollInterval, SnapshotMode snapshotMode) {
+        public Capture {
+            tables = List.copyOf(tables);
+        }
+    }
+
+    public enum SnapshotMode { INITIAL, NEVER }
+
+    /** One follower store. */
+    public record Follower(String name, PostgresEndpoint endpoint, String database, Mode mode) { }
+
+    public enum Mode { SYNC, ASYNC }
+
+    /** The lag monitor's HTTP API. */
+    public record Monitor(String httpHost, int httpPort, Duration evaluationInterval) { }
+
+    /** Where embedded servers keep their data. */
+    public record Embedded(Path dataDirectory) { }
+}
