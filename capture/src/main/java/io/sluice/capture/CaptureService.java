@@ -1,0 +1,225 @@
+package io.sluice.capture;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.sluice.capture.CaptureException.Kind;
+import io.sluice.capture.internal.EngineProperties;
+import io.sluice.capture.internal.FrameAssembler;
+import io.sluice.capture.internal.PrimarySetup;
+import io.sluice.capture.internal.StreamWriter;
+import io.sluice.capture.internal.TableShapes;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Lsn;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures one PostgreSQL primary onto its Kafka stream: checks the primary, owns its slot and
+ * publication, runs the Debezium embedded engine and produces whole transaction frames.
+ *
+ * <p>Lifecycle: {@code NEW → STARTING → RUNNING → STOPPING → STOPPED}, or {@code FAILED} from
+ * any running state; transitions happen only through one compare-and-set whose error names the
+ * expected, requested and actual state. Thread-safe. {@link #start()} blocks until the engine's
+ * task runs (or fails); {@link #close()} blocks until it has stopped.
+ */
+public final class CaptureService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CaptureService.class);
+
+    public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
+
+    private final CaptureConfig config;
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final PrimarySetup primary;
+    private final Consumer<ChangeEvent.Commit> onCommitAcked;
+    private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private StreamWriter writer;
+    private FrameAssembler assembler;
+    private TableShapes shapes;
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private ExecutorService executor;
+
+    public CaptureService(CaptureConfig config) {
+        this(config, null);
+    }
+
+    /** {@code onCommitAcked} is told of every COMMIT Kafka acknowledges (benchmarks, monitors). */
+    public CaptureService(CaptureConfig config, Consumer<ChangeEvent.Commit> onCommitAcked) {
+        this.config = config;
+        this.primary = new PrimarySetup(config.jdbcUrl(), config.connection());
+        this.onCommitAcked = onCommitAcked;
+    }
+
+    /**
+     * Prepares the primary and Kafka, then starts the engine.
+     *
+     * @throws CaptureException CONFIGURATION naming the setting and the fix, or FATAL
+     */
+    public void start() {
+        transition(State.NEW, State.STARTING);
+        try {
+            log.info("starting capture: {}", config);
+            Files.createDirectories(config.stateDirectory());
+            primary.prepare(config.publicationName(), config.slotName(), config.tables());
+            writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
+            writer.ensureTopic(Duration.ofSeconds(30));
+            shapes = new TableShapes(primary::connect);
+            assembler = new FrameAssembler(config.sourceId(), () -> shapes,
+                    new FrameAssembler.TransactionBufferSettings(10_000, config.stateDirectory().resolve("spill")),
+                    writer, Clock.systemUTC());
+            engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                    .using(EngineProperties.of(config))
+                    .using(new DebeziumEngine.ConnectorCallback() {
+                        @Override
+                        public void taskStarted() {
+                            started.countDown();
+                        }
+                    })
+                    .using(this::completed)
+                    .notifying(assembler)
+                    .build();
+            executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "sluice-capture-" + config.sourceId()));
+            executor.execute(engine);
+            awaitStart(Duration.ofSeconds(60));
+            transition(State.STARTING, State.RUNNING);
+            log.info("capture running: {} -> {}", config.jdbcUrl(), writer.topic());
+        } catch (IOException e) {
+            fail(new UncheckedIOException("creating state directory " + config.stateDirectory(), e));
+            throw new CaptureException(Kind.CONFIGURATION, "cannot create capture state directory " + config.stateDirectory(), e);
+        } catch (RuntimeException e) {
+            fail(e);
+            closeResources();
+            throw e;
+        }
+    }
+
+    private void awaitStart(Duration timeout) {
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!started.await(50, TimeUnit.MILLISECONDS)) {
+                Throwable f = failure.get();
+                if (f != null || finished.getCount() == 0) {
+                    throw new CaptureException(Kind.FATAL, "the Debezium engine stopped while starting: "
+                            + (f == null ? "no error given" : f.getMessage()), f);
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new CaptureException(Kind.FATAL, "the Debezium engine did not start within " + timeout.toSeconds() + " s");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaptureException(Kind.FATAL, "interrupted while starting capture", e);
+        }
+    }
+
+    private void completed(boolean success, String message, Throwable error) {
+        if (!success || error != null) {
+            log.error("capture engine stopped with an error: {}", message, error);
+            fail(error != null ? error : new IllegalStateException(message));
+        } else {
+            log.info("capture engine stopped: {}", message);
+        }
+        finished.countDown();
+    }
+
+    private void fail(Throwable e) {
+        failure.compareAndSet(null, e);
+        State s = state.get();
+        if (s != State.STOPPING && s != State.STOPPED) {
+            state.set(State.FAILED);
+        }
+    }
+
+    private void transition(State expected, State next) {
+        if (!state.compareAndSet(expected, next)) {
+            throw new IllegalStateException("capture cannot go to " + next + ": expected state " + expected
+                    + " but it is " + state.get());
+        }
+        log.debug("capture {} -> {}", expected, next);
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    /** What made capture fail, if it did. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    /** The commit LSN of the last transaction Kafka acknowledged. */
+    public Lsn lastCommittedLsn() {
+        return assembler == null ? Lsn.ZERO : assembler.lastCommittedLsn();
+    }
+
+    /** The slot's state on the primary (active, confirmed flush, retained WAL). */
+    public Optional<PrimarySetup.SlotInfo> slot() {
+        return primary.slot(config.slotName());
+    }
+
+    /** Stops the engine (committing acknowledged offsets) and the producer. Idempotent. */
+    @Override
+    public void close() {
+        State s = state.get();
+        if (s == State.STOPPED || s == State.NEW) {
+            state.set(State.STOPPED);
+            return;
+        }
+        state.set(State.STOPPING);
+        closeResources();
+        state.set(failure.get() == null ? State.STOPPED : State.FAILED);
+        log.info("capture stopped");
+    }
+
+    private void closeResources() {
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } catch (IOException e) {
+            log.warn("closing the Debezium engine", e);
+        }
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                    log.warn("the capture engine thread did not end within 30 s");
+                    executor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (assembler != null) {
+            assembler.discardOpenFrame();
+        }
+        if (writer != null) {
+            writer.close();
+        }
+        if (shapes != null) {
+            shapes.close();
+        }
+    }
+
+    /** Drops the slot on explicit operator request. Capture must not be running. */
+    public static boolean dropSlot(CaptureConfig config) {
+        return new PrimarySetup(config.jdbcUrl(), config.connection()).dropSlot(config.slotName());
+    }
+}

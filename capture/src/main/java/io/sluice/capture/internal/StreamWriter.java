@@ -1,0 +1,143 @@
+package io.sluice.capture.internal;
+
+import io.sluice.capture.CaptureException;
+import io.sluice.capture.CaptureException.Kind;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.EventCodec;
+import io.sluice.format.TopicNames;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produces events to the source's stream topic with an idempotent producer (acks=all, ordered,
+ * no duplicates within a producer session). {@link #flush()} returns only when Kafka has
+ * acknowledged everything sent, or throws the first failure: the caller commits its source
+ * offsets only after that. Thread-safe for one sending thread plus the producer's callbacks.
+ */
+public final class StreamWriter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamWriter.class);
+    static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    private final String topic;
+    private final byte[] key;
+    private final Map<String, Object> clientProperties;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicLong acked = new AtomicLong();
+    private final Consumer<ChangeEvent.Commit> onCommitAcked;
+
+    public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
+        this.topic = TopicNames.stream(sourceId);
+        this.key = sourceId.getBytes(StandardCharsets.UTF_8);
+        this.clientProperties = Map.copyOf(clientProperties);
+        this.onCommitAcked = onCommitAcked;
+        Map<String, Object> p = new HashMap<>(clientProperties);
+        p.put("enable.idempotence", "true");
+        p.put("acks", "all");
+        p.put("max.in.flight.requests.per.connection", "5");
+        p.putIfAbsent("linger.ms", "1");
+        p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
+        p.putIfAbsent("compression.type", "lz4");
+        p.putIfAbsent("max.request.size", String.valueOf(MAX_MESSAGE_BYTES));
+        p.putIfAbsent("delivery.timeout.ms", "120000");
+        p.putIfAbsent("client.id", "sluice-capture-" + sourceId);
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Creates the stream topic if absent: one partition (one ordered stream), retention as configured. */
+    public void ensureTopic(Duration timeout) {
+        try (Admin admin = Admin.create(clientProperties)) {
+            int brokers = admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS).size();
+            short replication = (short) Math.min(3, brokers);
+            NewTopic t = new NewTopic(topic, 1, replication).configs(Map.of(
+                    "max.message.bytes", String.valueOf(MAX_MESSAGE_BYTES),
+                    "min.insync.replicas", String.valueOf(Math.max(1, replication - 1)),
+                    "cleanup.policy", "delete"));
+            try {
+                admin.createTopics(List.of(t)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                log.info("created stream topic {} (1 partition, replication {})", topic, replication);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+                int partitions = admin.describeTopics(List.of(topic)).allTopicNames()
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions().size();
+                if (partitions != 1) {
+                    throw new CaptureException(Kind.CONFIGURATION, "stream topic " + topic + " has " + partitions
+                            + " partitions; the replication stream must have exactly 1 to keep commit order");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaptureException(Kind.FATAL, "interrupted while creating topic " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new CaptureException(Kind.CONFIGURATION, "cannot create or check stream topic " + topic + " on "
+                    + clientProperties.get("bootstrap.servers") + " within " + timeout.toMillis() + " ms: "
+                    + (e.getCause() != null ? e.getCause() : e) + " — check kafka.bootstrap.servers and the client's ACLs", e);
+        }
+    }
+
+    /** Sends one event; failures surface in {@link #flush()}. */
+    public void send(ChangeEvent event) {
+        Exception f = failure.get();
+        if (f != null) {
+            throw new CaptureException(Kind.FATAL, "producing to " + topic + " failed: " + f.getMessage(), f);
+        }
+        producer.send(new ProducerRecord<>(topic, key, EventCodec.encode(event)), (md, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+                return;
+            }
+            acked.incrementAndGet();
+            if (event instanceof ChangeEvent.Commit c && onCommitAcked != null) {
+                onCommitAcked.accept(c);
+            }
+        });
+    }
+
+    /** Blocks until every event sent so far is acknowledged; throws the first failure. */
+    public void flush() {
+        producer.flush();
+        Exception f = failure.get();
+        if (f != null) {
+            throw new CaptureException(Kind.FATAL, "producing to " + topic + " failed: " + f.getMessage(), f);
+        }
+    }
+
+    /** Events acknowledged by Kafka since start. */
+    public long acknowledged() {
+        return acked.get();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(30));
+    }
+
+    /** Closes without waiting for unsent events: what a crash leaves behind. */
+    public void abort() {
+        producer.close(Duration.ZERO);
+    }
+}

@@ -1,0 +1,127 @@
+package io.sluice.capture.internal;
+
+import io.sluice.format.ChangeEvent.ReplicaIdentity;
+import io.sluice.format.Column;
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+
+/**
+ * The exact PostgreSQL shape of captured tables (format_type names, nullability, replica
+ * identity), read from the primary's catalog when a table's row shape first appears or changes
+ * on the stream. Not thread-safe: used by the engine's single handler thread.
+ */
+public final class TableShapes {
+
+    /** A table's columns as the stream carries them, with their exact types. */
+    record Shape(List<Column> columns, ReplicaIdentity replicaIdentity) { }
+
+    private static final String QUERY = """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident
+              FROM pg_attribute a
+              JOIN pg_class c ON c.oid = a.attrelid
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY a.attnum""";
+
+    private final Supplier<Connection> connections;
+    private final Map<TableId, Schema> lastSchema = new HashMap<>();
+    private final Map<TableId, ReplicaIdentity> identities = new HashMap<>();
+    private Connection connection;
+
+    public TableShapes(Supplier<Connection> connections) {
+        this.connections = connections;
+    }
+
+    /**
+     * Returns the shape when {@code rowSchema} differs from the last one seen for the table (or
+     * the table is new to this capture), else null.
+     */
+    Shape changed(TableId table, Schema rowSchema, Set<String> keyColumns) {
+        if (rowSchema.equals(lastSchema.get(table))) {
+            return null;
+        }
+        Shape shape = read(table, rowSchema, keyColumns);
+        lastSchema.put(table, rowSchema);
+        identities.put(table, shape.replicaIdentity());
+        return shape;
+    }
+
+    /** The replica identity last read for the table (DEFAULT if never read). */
+    ReplicaIdentity replicaIdentity(TableId table) {
+        return identities.getOrDefault(table, ReplicaIdentity.DEFAULT);
+    }
+
+    private Shape read(TableId table, Schema rowSchema, Set<String> keyColumns) {
+        Map<String, String[]> catalog = new HashMap<>();
+        ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
+        try (PreparedStatement ps = connection().prepareStatement(QUERY)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    catalog.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+                    identity = switch (rs.getString(4)) {
+                        case "f" -> ReplicaIdentity.FULL;
+                        case "i" -> ReplicaIdentity.INDEX;
+                        case "n" -> ReplicaIdentity.NOTHING;
+                        default -> ReplicaIdentity.DEFAULT;
+                    };
+                }
+            }
+        } catch (SQLException e) {
+            closeQuietly();
+            throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
+        }
+        List<Column> columns = new ArrayList<>();
+        for (Field f : rowSchema.fields()) {
+            String[] c = catalog.get(f.name());
+            // A column dropped since this row was written: fall back to the type Debezium reports.
+            String type = c != null ? c[0] : fallbackType(f.schema());
+            boolean nullable = c != null ? "t".equals(c[1]) || "true".equals(c[1]) : f.schema().isOptional();
+            columns.add(new Column(f.name(), type, nullable, keyColumns.contains(f.name())));
+        }
+        return new Shape(columns, identity);
+    }
+
+    private static String fallbackType(Schema schema) {
+        Map<String, String> p = schema.parameters();
+        String t = p == null ? null : p.get("__debezium.source.column.type");
+        if (t == null) {
+            throw new IllegalStateException("no type known for a column of schema " + schema);
+        }
+        return t.startsWith("_") ? t.substring(1).toLowerCase() + "[]" : t.toLowerCase();
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = connections.get();
+        }
+        return connection;
+    }
+
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing a broken connection; the next read opens a new one
+            }
+            connection = null;
+        }
+    }
+}
