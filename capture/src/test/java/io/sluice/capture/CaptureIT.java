@@ -289,6 +289,30 @@ class CaptureIT {
     }
 
     @Test
+    void largeTransactionStreamsThroughWhole() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_large (id int PRIMARY KEY, v text)");
+        }
+        int rows = 60_000; // past the 10,000 events capture keeps in memory, so it spills
+        try (CaptureService capture = new CaptureService(CaptureFixture.config(pg, kafka, "large", dir.resolve("large"),
+                List.of("public.t_large")));
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "large");
+             Connection c = pg.connect()) {
+            capture.start();
+            Committed t = run(c, "INSERT INTO t_large SELECT g, 'row ' || g FROM generate_series(1, " + rows + ") g");
+            List<List<ChangeEvent>> frames = StreamReader.frames(reader.until(Duration.ofSeconds(120), "the large frame",
+                    ev -> StreamReader.committedFrames(ev) >= 1));
+            List<ChangeEvent> f = frames.get(0);
+            assertThat(f.get(0).header().xid()).isEqualTo(t.xid());
+            assertThat(f.stream().filter(e -> e instanceof ChangeEvent.Insert)).hasSize(rows);
+            for (int i = 0; i < f.size(); i++) {
+                assertThat(f.get(i).header().seq()).isEqualTo(i);
+            }
+            assertThat(((ChangeEvent.Insert) f.get(f.size() - 2)).after().get("id")).isEqualTo(new Value.Int(rows));
+        }
+    }
+
+    @Test
     void wrongPasswordFailsAtStartNamingTheSetting() throws Exception {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE ROLE pw_user LOGIN REPLICATION PASSWORD 'right'");

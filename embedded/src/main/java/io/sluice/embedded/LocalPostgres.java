@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * primary or a follower. Several may run at once, each with its own port and data directory.
  *
  * <p>zonky runs PostgreSQL with {@code fsync=off}: right for tests and the demo, not a durable
- * production server. Thread-safe; {@link #close()} stops the server (fast shutdown) and is
+ * production server. {@code synchronous_commit} is turned back on (see {@link Builder}). Thread-safe; {@link #close()} stops the server (fast shutdown) and is
  * idempotent.
  */
 public final class LocalPostgres implements AutoCloseable {
@@ -66,6 +66,10 @@ public final class LocalPostgres implements AutoCloseable {
             settings.put("max_wal_senders", "20");
             settings.put("max_connections", "100");
             settings.put("wal_sender_timeout", "60s");
+            // zonky turns synchronous_commit off; then a commit reaches the WAL (and so logical
+            // decoding, which reads only flushed WAL) only at the WAL writer's next round,
+            // 200-600 ms later. On keeps replication latency honest; fsync stays off.
+            settings.put("synchronous_commit", "on");
         }
 
         /** Where the cluster lives; required. */

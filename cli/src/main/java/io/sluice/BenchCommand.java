@@ -1,0 +1,46 @@
+package io.sluice.cli;
+
+import io.sluice.cli.bench.CaptureBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code sluice bench <scenario>}: measurements on the embedded stack. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Run a benchmark scenario on embedded servers: capture.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "SCENARIO", description = "capture")
+    String scenario;
+
+    @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
+    int transactions;
+
+    @Option(names = "--rows", defaultValue = "5", description = "rows per backlog transaction (default: ${DEFAULT-VALUE})")
+    int rows;
+
+    @Option(names = "--rate", defaultValue = "500", description = "transactions/s for the latency phase (default: ${DEFAULT-VALUE})")
+    int rate;
+
+    @Option(names = "--seconds", defaultValue = "10", description = "length of the latency phase (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!scenario.equals("capture")) {
+            System.err.println("unknown scenario '" + scenario + "'; known: capture");
+            return 2;
+        }
+        Path dir = Files.createTempDirectory("sluice-bench-");
+        System.out.printf("java %s, %d cores, max heap %d MiB; PostgreSQL (zonky, fsync=off) and Kafka embedded%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20);
+        CaptureBench.Result r = new CaptureBench(dir, transactions, rows, rate, Duration.ofSeconds(seconds)).run();
+        System.out.println(CaptureBench.report(r));
+        return 0;
+    }
+}
