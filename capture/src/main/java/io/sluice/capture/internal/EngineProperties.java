@@ -51,6 +51,8 @@ public final class EngineProperties {
         p.put("include.unknown.datatypes", "true");
         p.put("column.propagate.source.type", ".*");
         p.put("skipped.operations", "none");
+        // A value Debezium cannot convert stops capture; the default would log and send NULL.
+        p.put("event.converting.failure.handling.mode", "fail");
         p.put("tombstones.on.delete", "false");
         p.put("unavailable.value.placeholder", ValueMapper.UNCHANGED_PLACEHOLDER);
         p.put("heartbeat.interval.ms", String.valueOf(config.heartbeatInterval().toMillis()));

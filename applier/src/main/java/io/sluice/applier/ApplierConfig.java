@@ -1,0 +1,78 @@
+package io.sluice.applier;
+
+import io.sluice.format.Lsn;
+import io.sluice.format.SourceId;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * One applier: one source's stream onto one follower. Immutable; {@code toString()} never shows
+ * the connection properties, which hold secrets.
+ *
+ * @param sourceId        the source whose stream {@code sluice.<sourceId>.stream} is applied
+ * @param followerName    the follower's name (consumer group {@code sluice-applier-<source>-<follower>})
+ * @param jdbcUrl         the follower database
+ * @param connection      pgjdbc properties (user, password, ssl …)
+ * @param kafka           Kafka client properties (bootstrap.servers, security …)
+ * @param maxGroupTransactions most source transactions grouped into one follower transaction
+ * @param maxGroupEvents  most row events in one group before it commits
+ * @param retryBackoffMax the longest wait between retries of a retriable failure
+ * @param skipCommitLsn   an explicit operator action: skip the source transaction with this
+ *                        commit LSN (logged and recorded in {@code sluice.skipped_transaction})
+ */
+public record ApplierConfig(String sourceId, String followerName, String jdbcUrl, Properties connection,
+                            Map<String, Object> kafka, int maxGroupTransactions, int maxGroupEvents,
+                            Duration retryBackoffMax, Optional<Lsn> skipCommitLsn) {
+
+    public static final int DEFAULT_MAX_GROUP_TRANSACTIONS = 1000;
+    public static final int DEFAULT_MAX_GROUP_EVENTS = 20_000;
+
+    public ApplierConfig {
+        SourceId.require(sourceId);
+        Objects.requireNonNull(followerName, "followerName");
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        Properties copy = new Properties();
+        copy.putAll(connection);
+        connection = copy;
+        kafka = Map.copyOf(kafka);
+        if (maxGroupTransactions < 1 || maxGroupEvents < 1) {
+            throw new IllegalArgumentException("group limits must be at least 1");
+        }
+        Objects.requireNonNull(retryBackoffMax, "retryBackoffMax");
+        Objects.requireNonNull(skipCommitLsn, "skipCommitLsn");
+    }
+
+    /** Defaults for everything but the endpoints. */
+    public static ApplierConfig of(String sourceId, String followerName, String jdbcUrl, Properties connection,
+                                   Map<String, Object> kafka) {
+        return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, DEFAULT_MAX_GROUP_TRANSACTIONS,
+                DEFAULT_MAX_GROUP_EVENTS, Duration.ofSeconds(10), Optional.empty());
+    }
+
+    @Override
+    public Properties connection() {
+        Properties copy = new Properties();
+        copy.putAll(connection);
+        return copy;
+    }
+
+    public ApplierConfig withSkip(Lsn lsn) {
+        return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, maxGroupTransactions, maxGroupEvents,
+                retryBackoffMax, Optional.of(lsn));
+    }
+
+    public ApplierConfig withGroupLimits(int transactions, int events) {
+        return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, transactions, events,
+                retryBackoffMax, skipCommitLsn);
+    }
+
+    @Override
+    public String toString() {
+        return "ApplierConfig[source=" + sourceId + ", follower=" + followerName + ", url=" + jdbcUrl
+                + ", group<=" + maxGroupTransactions + " tx/" + maxGroupEvents + " events"
+                + skipCommitLsn.map(l -> ", skip=" + l).orElse("") + "]";
+    }
+}

@@ -1,0 +1,468 @@
+package io.sluice.applier;
+
+import io.sluice.applier.internal.Bookkeeping;
+import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.RowWriter;
+import io.sluice.applier.internal.SchemaSync;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.EventCodec;
+import io.sluice.format.FormatException;
+import io.sluice.format.Lsn;
+import io.sluice.format.TopicNames;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one source's stream to one PostgreSQL follower, transaction by transaction, exactly
+ * once in effect.
+ *
+ * <p>Each source transaction is applied inside a follower transaction together with the
+ * watermark row ({@code sluice.watermark}: commit LSN, xid, commit time, stream offset); small
+ * consecutive transactions are grouped into one follower transaction while a backlog is read,
+ * and a huge one streams into one open follower transaction. On start (and after any retriable
+ * failure) the applier seeks to the follower's own watermark; a frame at or below it is skipped.
+ * A frame cut short on the stream is rolled back and skipped. Errors: SQLSTATE classes 08, 40,
+ * 53, 57 retry with backoff; anything else stops the applier with the source LSN, table, key and
+ * column or the topic-partition-offset in the message.
+ *
+ * <p>Lifecycle {@code NEW → RUNNING → STOPPED}, or {@code FAILED}. Runs on its own thread;
+ * methods are thread-safe.
+ */
+public final class StreamApplier implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamApplier.class);
+
+    public enum State { NEW, RUNNING, STOPPING, STOPPED, FAILED }
+
+    /** What was applied: the follower committed everything up to this source transaction. */
+    public record Applied(Lsn commitLsn, long xid, Instant commitTime, long streamOffset, Instant appliedAt) { }
+
+    private final ApplierConfig config;
+    private final String topic;
+    private final TopicPartition partition;
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicReference<Applied> applied = new AtomicReference<>();
+    private final Consumer<Applied> listener;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Set<Long> voidFrames = new HashSet<>();
+    private final SchemaSync schemas = new SchemaSync();
+    private volatile boolean running;
+    private KafkaConsumer<byte[], byte[]> consumer;
+    private Connection connection;
+    private RowWriter writer;
+    private Thread thread;
+
+    // The open group (one follower transaction) and the frame being read.
+    private long groupStartOffset = -1;
+    private int groupFrames;
+    private int groupEvents;
+    private Applied groupLast;
+    private Frame frame;
+
+    private static final class Frame {
+        final long beginOffset;
+        final ChangeEvent.Begin begin;
+        final boolean skip;
+        long events;
+
+        Frame(long beginOffset, ChangeEvent.Begin begin, boolean skip) {
+            this.beginOffset = beginOffset;
+            this.begin = begin;
+            this.skip = skip;
+        }
+    }
+
+    public StreamApplier(ApplierConfig config) {
+        this(config, a -> { });
+    }
+
+    /** {@code listener} is told, on the applier thread, of every follower commit. */
+    public StreamApplier(ApplierConfig config, Consumer<Applied> listener) {
+        this.config = config;
+        this.topic = TopicNames.stream(config.sourceId());
+        this.partition = new TopicPartition(topic, 0);
+        this.listener = listener;
+    }
+
+    /**
+     * Migrates the bookkeeping schema, reads the watermark, and starts applying on a new thread.
+     *
+     * @throws ApplierException when the follower cannot be reached or migrated
+     */
+    public void start() {
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+            throw new IllegalStateException("applier cannot start: expected state NEW but it is " + state.get());
+        }
+        try {
+            Bookkeeping.migrate(config.jdbcUrl(), config.connection());
+            connect();
+            consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.assign(List.of(partition));
+            seekToWatermark();
+        } catch (SQLException | RuntimeException e) {
+            state.set(State.FAILED);
+            failure.set(e);
+            closeQuietly();
+            throw e instanceof ApplierException ae ? ae
+                    : new ApplierException("applier for follower " + config.followerName() + " cannot start: " + e.getMessage(),
+                    e instanceof SQLException s && retriable(s), e);
+        }
+        running = true;
+        thread = new Thread(this::run, "sluice-applier-" + config.followerName());
+        thread.start();
+        log.info("applier running: {} -> {} from {}", topic, config.followerName(),
+                Optional.ofNullable(applied.get()).map(a -> "watermark " + a.commitLsn()).orElse("the start of the stream"));
+    }
+
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> p = new HashMap<>(config.kafka());
+        p.put("group.id", "sluice-applier-" + config.sourceId() + "-" + config.followerName());
+        p.put("enable.auto.commit", "false");
+        p.put("auto.offset.reset", "none");
+        p.putIfAbsent("max.poll.records", "5000");
+        p.putIfAbsent("fetch.max.wait.ms", "10");
+        p.putIfAbsent("client.id", "sluice-applier-" + config.followerName());
+        return p;
+    }
+
+    private void connect() throws SQLException {
+        Properties p = config.connection();
+        p.setProperty("reWriteBatchedInserts", "true");
+        p.setProperty("stringtype", "unspecified");
+        p.setProperty("ApplicationName", "sluice-applier-" + config.followerName());
+        connection = DriverManager.getConnection(config.jdbcUrl(), p);
+        connection.setAutoCommit(false);
+        try (Statement st = connection.createStatement()) {
+            // Like native logical replication: no user triggers or FK checks fire on applied rows.
+            st.execute("SET session_replication_role = replica");
+        } catch (SQLException e) {
+            connection.rollback();
+            log.warn("follower {}: cannot SET session_replication_role = replica ({}); triggers will fire on applied rows",
+                    config.followerName(), e.getMessage());
+        }
+        connection.commit();
+        writer = new RowWriter(connection, schemas);
+        schemas.reset();
+    }
+
+    private void seekToWatermark() throws SQLException {
+        Optional<Watermark> w = Bookkeeping.read(connection, config.sourceId());
+        connection.commit();
+        if (w.isPresent()) {
+            Watermark m = w.get();
+            applied.set(new Applied(m.commitLsn(), m.xid(), m.commitTime(), m.streamOffset(), m.appliedAt()));
+            consumer.seek(partition, m.streamOffset() + 1);
+        } else {
+            applied.set(null);
+            consumer.seekToBeginning(List.of(partition));
+        }
+        clearGroup();
+    }
+
+    private void run() {
+        long backoffMs = 100;
+        try {
+            while (running) {
+                try {
+                    pollAndApply();
+                    backoffMs = 100;
+                } catch (WakeupException e) {
+                    // close() asked us to stop
+                } catch (SQLException e) {
+                    if (!retriable(e)) {
+                        throw new ApplierException(describe(e), false, e);
+                    }
+                    backoffMs = recover(e, backoffMs);
+                } catch (ApplierException e) {
+                    if (!e.retriable()) {
+                        throw e;
+                    }
+                    backoffMs = recover(e, backoffMs);
+                }
+            }
+            state.set(State.STOPPED);
+        } catch (RuntimeException e) {
+            failure.set(e);
+            state.set(State.FAILED);
+            log.error("applier for follower {} stopped at watermark {}: {}", config.followerName(),
+                    Optional.ofNullable(applied.get()).map(Applied::commitLsn).orElse(Lsn.ZERO), e.getMessage());
+        } finally {
+            closeQuietly();
+            stopped.countDown();
+        }
+    }
+
+    private String describe(SQLException e) {
+        String where = frame != null ? " in source transaction xid " + frame.begin.header().xid() + " at LSN "
+                + frame.begin.header().commitLsn() : "";
+        return "the follower " + config.followerName() + " refused a change" + where + ": " + e.getMessage()
+                + " [SQLSTATE " + e.getSQLState() + "]";
+    }
+
+    /** Rolls back, reconnects with backoff and resumes from the follower's watermark. */
+    private long recover(Exception cause, long backoffMs) {
+        log.warn("follower {}: retriable failure, resuming from the watermark in {} ms: {}", config.followerName(),
+                backoffMs, cause.getMessage());
+        closeConnectionQuietly();
+        sleep(backoffMs);
+        long next = Math.min(backoffMs * 2, config.retryBackoffMax().toMillis());
+        try {
+            connect();
+            seekToWatermark();
+        } catch (SQLException e) {
+            if (!retriable(e)) {
+                throw new ApplierException(describe(e), false, e);
+            }
+            log.warn("follower {}: still unreachable: {}", config.followerName(), e.getMessage());
+        }
+        return next;
+    }
+
+    private void pollAndApply() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            throw new ApplierException("no follower connection", true, null);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            ChangeEvent e;
+            try {
+                e = EventCodec.decode(r.value());
+            } catch (FormatException ex) {
+                throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+                        + ex.getMessage() + "; the follower stays at its last good watermark", false, ex);
+            }
+            if (!e.header().source().equals(config.sourceId())) {
+                throw new ApplierException("event for source '" + e.header().source() + "' at " + r.topic() + "-"
+                        + r.partition() + "@" + r.offset() + " on the stream of source '" + config.sourceId() + "'", false, null);
+            }
+            if (!handle(e, r.offset())) {
+                return; // rewound: a cut-short frame was found
+            }
+            if (frame == null && groupLast != null
+                    && (groupFrames >= config.maxGroupTransactions() || groupEvents >= config.maxGroupEvents())) {
+                commitGroup();
+            }
+        }
+        if (frame == null) {
+            commitGroup();
+        }
+    }
+
+    /** Returns false when it rewound the consumer. */
+    private boolean handle(ChangeEvent e, long offset) throws SQLException {
+        Applied done = applied.get();
+        if (e instanceof ChangeEvent.Begin b) {
+            if (frame != null) {
+                return rewindPast(frame, "a new BEGIN at offset " + offset);
+            }
+            Lsn lsn = b.header().commitLsn();
+            boolean duplicate = done != null && lsn.isAtOrBefore(done.commitLsn())
+                    || groupLast != null && lsn.isAtOrBefore(groupLast.commitLsn());
+            boolean operatorSkip = config.skipCommitLsn().map(lsn::equals).orElse(false);
+            if (groupStartOffset < 0) {
+                groupStartOffset = offset;
+            }
+            frame = new Frame(offset, b, duplicate || operatorSkip || voidFrames.contains(offset));
+            if (operatorSkip && !duplicate) {
+                log.warn("SKIPPING source transaction xid {} at {} on operator request (recorded in sluice.skipped_transaction)",
+                        b.header().xid(), lsn);
+                Bookkeeping.recordSkip(connection, config.sourceId(), lsn, b.header().xid(), "operator request");
+            }
+            return true;
+        }
+        if (e instanceof ChangeEvent.Heartbeat || e instanceof ChangeEvent.Message m && !m.transactional()) {
+            return frame == null || rewindPast(frame, "a " + e.kind() + " at offset " + offset);
+        }
+        if (frame == null) {
+            if (done != null && e.header().commitLsn().isAtOrBefore(done.commitLsn())) {
+                return true; // the tail of a frame applied before; we resumed inside it
+            }
+            throw new ApplierException("the stream resumes inside source transaction xid " + e.header().xid() + " at "
+                    + topic + "-0@" + offset + " whose BEGIN was never read; the follower has not applied it", false, null);
+        }
+        if (e instanceof ChangeEvent.Commit c) {
+            Frame f = frame;
+            frame = null;
+            if (f.skip && !config.skipCommitLsn().map(c.header().commitLsn()::equals).orElse(false)) {
+                return true;
+            }
+            if (!f.skip && c.eventCount() != f.events) {
+                throw new ApplierException("frame of xid " + c.header().xid() + " at " + c.header().commitLsn() + " announces "
+                        + c.eventCount() + " events but carried " + f.events + " (" + topic + "-0@" + offset + ")", false, null);
+            }
+            groupLast = new Applied(c.header().commitLsn(), c.header().xid(), c.header().commitTime(), offset, null);
+            groupFrames++;
+            return true;
+        }
+        if (frame.skip) {
+            return true;
+        }
+        frame.events++;
+        groupEvents++;
+        apply(e);
+        return true;
+    }
+
+    private void apply(ChangeEvent e) throws SQLException {
+        if (e instanceof ChangeEvent.Insert i) {
+            writer.insert(i);
+        } else if (e instanceof ChangeEvent.Update u) {
+            writer.update(u);
+        } else if (e instanceof ChangeEvent.Delete d) {
+            writer.delete(d);
+        } else if (e instanceof ChangeEvent.Truncate t) {
+            writer.truncate(t);
+        } else if (e instanceof ChangeEvent.SchemaChange s) {
+            writer.flush();
+            schemas.apply(connection, s);
+        }
+        // Transactional messages carry no rows; they pass with their frame.
+    }
+
+    /** A frame ended without COMMIT: undo the open group, remember the frame as void, read again. */
+    private boolean rewindPast(Frame cut, String why) throws SQLException {
+        log.warn("source transaction xid {} at {} (offset {}) was cut short on the stream ({}); it is void and skipped",
+                cut.begin.header().xid(), cut.begin.header().commitLsn(), cut.beginOffset, why);
+        voidFrames.add(cut.beginOffset);
+        connection.rollback();
+        writer.reset();
+        schemas.reset();
+        consumer.seek(partition, groupStartOffset >= 0 ? groupStartOffset : cut.beginOffset);
+        clearGroup();
+        return false;
+    }
+
+    private void commitGroup() throws SQLException {
+        if (groupLast == null) {
+            if (groupStartOffset >= 0 && frame == null) {
+                connection.commit(); // only skipped duplicates
+                clearGroup();
+            }
+            return;
+        }
+        writer.flush();
+        Applied last = groupLast;
+        Bookkeeping.advance(connection, config.sourceId(), last.commitLsn(), last.xid(), last.commitTime(),
+                last.streamOffset(), groupFrames);
+        connection.commit();
+        Applied done = new Applied(last.commitLsn(), last.xid(), last.commitTime(), last.streamOffset(), Instant.now());
+        applied.set(done);
+        clearGroup();
+        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(done.streamOffset() + 1)), null);
+        listener.accept(done);
+    }
+
+    private void clearGroup() {
+        groupStartOffset = -1;
+        groupFrames = 0;
+        groupEvents = 0;
+        groupLast = null;
+        frame = null;
+    }
+
+    static boolean retriable(SQLException e) {
+        String s = e.getSQLState();
+        if (s == null) {
+            return e.getCause() instanceof java.io.IOException;
+        }
+        return s.startsWith("08") || s.equals("40001") || s.equals("40P01") || s.startsWith("53")
+                || s.equals("57P01") || s.equals("57P02") || s.equals("57P03");
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    /** The last source transaction the follower committed, if any. */
+    public Optional<Applied> applied() {
+        return Optional.ofNullable(applied.get());
+    }
+
+    public ApplierConfig config() {
+        return config;
+    }
+
+    /** Stops applying; an open group is rolled back (it is applied again on restart). Idempotent. */
+    @Override
+    public void close() {
+        if (state.get() == State.NEW) {
+            state.set(State.STOPPED);
+            return;
+        }
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                stopped.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        closeConnectionQuietly();
+        if (consumer != null) {
+            try {
+                consumer.close(Duration.ofSeconds(5));
+            } catch (RuntimeException ignored) {
+                // closing after a failure
+            }
+        }
+    }
+
+    private void closeConnectionQuietly() {
+        if (writer != null) {
+            writer.reset();
+        }
+        if (connection != null) {
+            try {
+                connection.rollback();
+            } catch (SQLException ignored) {
+                // the connection may be broken; that is why we close it
+            }
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // as above
+            }
+            connection = null;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.sluice.applier.internal;
+
+import io.sluice.format.Lsn;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The applier's bookkeeping on the follower, in schema {@code sluice}, created and migrated by
+ * Flyway: the watermark (last source transaction applied) and operator-skipped transactions.
+ */
+public final class Bookkeeping {
+
+    public static final String SCHEMA = "sluice";
+    public static final String CHANNEL = "sluice_applied";
+
+    private Bookkeeping() {
+    }
+
+    /** The last applied source transaction, as the follower recorded it. */
+    public record Watermark(Lsn commitLsn, long xid, Instant commitTime, long streamOffset, Instant appliedAt,
+                            long transactions) { }
+
+    public static void migrate(String url, Properties props) {
+        Flyway.configure()
+                .dataSource(new PropertiesDataSource(url, props))
+                .schemas(SCHEMA)
+                .createSchemas(true)
+                .locations("classpath:db/migration/sluice")
+                .table("flyway_schema_history")
+                .load()
+                .migrate();
+    }
+
+    public static Optional<Watermark> read(Connection c, String source) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT commit_lsn::text, xid, commit_time, stream_offset, applied_at,"
+                + " transactions FROM sluice.watermark WHERE source = ?")) {
+            ps.setString(1, source);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Watermark(Lsn.parse(rs.getString(1)), rs.getLong(2), rs.getTimestamp(3).toInstant(),
+                        rs.getLong(4), rs.getTimestamp(5).toInstant(), rs.getLong(6)));
+            }
+        }
+    }
+
+    /** Moves the watermark inside the current transaction and notifies listeners at its commit. */
+    public static void advance(Connection c, String source, Lsn lsn, long xid, Instant commitTime, long offset,
+                               long transactions) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
+                VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?)
+                ON CONFLICT (source) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, xid = EXCLUDED.xid,
+                  commit_time = EXCLUDED.commit_time, stream_offset = EXCLUDED.stream_offset,
+                  applied_at = EXCLUDED.applied_at, transactions = sluice.watermark.transactions + EXCLUDED.transactions""")) {
+            ps.setString(1, source);
+            ps.setString(2, lsn.toString());
+            ps.setLong(3, xid);
+            ps.setTimestamp(4, Timestamp.from(commitTime));
+            ps.setLong(5, offset);
+            ps.setLong(6, transactions);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
+            ps.setString(1, source + "," + lsn + "," + xid);
+            ps.execute();
+        }
+    }
+
+    public static void recordSkip(Connection c, String source, Lsn lsn, long xid, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO sluice.skipped_transaction (source, commit_lsn, xid, reason)"
+                + " VALUES (?, ?::pg_lsn, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, source);
+            ps.setString(2, lsn.toString());
+            ps.setLong(3, xid);
+            ps.setString(4, reason);
+            ps.executeUpdate();
+        }
+    }
+
+    /** A DataSource over DriverManager with connection properties (SSL and secrets pass through). */
+    static final class PropertiesDataSource implements DataSource {
+        private final String url;
+        private final Properties props;
+
+        PropertiesDataSource(String url, Properties props) {
+            this.url = url;
+            this.props = props;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return DriverManager.getConnection(url, props);
+        }
+
+        @Override
+        public Connection getConnection(String user, String password) throws SQLException {
+            Properties p = new Properties();
+            p.putAll(props);
+            p.setProperty("user", user);
+            p.setProperty("password", password);
+            return DriverManager.getConnection(url, p);
+        }
+
+        @Override
+        public PrintWriter getLogWriter() {
+            return null;
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) {
+            // not used
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) {
+            // not used
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return 0;
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            throw new SQLFeatureNotSupportedException();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            throw new SQLException("not a wrapper");
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) {
+            return false;
+        }
+    }
+}

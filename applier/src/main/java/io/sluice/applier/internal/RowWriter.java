@@ -1,0 +1,241 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.TableId;
+import io.sluice.format.Value;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Writes row events to the follower in order, batching consecutive events of the same statement
+ * shape ({@code addBatch}/{@code executeBatch}, prepared statements reused per shape; inserts are
+ * rewritten into multi-row statements by pgjdbc). Every update and delete must touch exactly one
+ * row, else the follower has diverged and the applier stops naming the row. Not thread-safe;
+ * one per follower connection.
+ */
+public final class RowWriter {
+
+    /** Flush a batch at this many rows even if the shape does not change. */
+    private static final int MAX_BATCH = 1000;
+
+    private final Connection connection;
+    private final SchemaSync schemas;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private PreparedStatement pending;
+    private String pendingSql;
+    private final List<String> pendingRows = new ArrayList<>();
+    private boolean pendingChecksCount;
+
+    public RowWriter(Connection connection, SchemaSync schemas) {
+        this.connection = connection;
+        this.schemas = schemas;
+    }
+
+    public void insert(ChangeEvent.Insert e) throws SQLException {
+        List<String> cols = new ArrayList<>(e.after().keySet());
+        String sql = "INSERT INTO " + e.table().quoted() + " (" + join(cols, ", ") + ") VALUES ("
+                + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+        PreparedStatement ps = statement(sql, false);
+        int i = 1;
+        for (String c : cols) {
+            bind(ps, i++, e.after().get(c), e, c);
+        }
+        add(ps, e, e.after());
+    }
+
+    public void update(ChangeEvent.Update e) throws SQLException {
+        List<String> set = new ArrayList<>();
+        e.after().forEach((c, v) -> {
+            if (!(v instanceof Value.Unchanged)) {
+                set.add(c);
+            }
+        });
+        if (set.isEmpty()) {
+            return; // only unchanged TOAST columns: nothing to write
+        }
+        Where where = where(e, e.key(), e.identity());
+        String sql = "UPDATE " + e.table().quoted() + " SET " + set.stream().map(c -> TableId.quote(c) + " = ?")
+                .collect(Collectors.joining(", ")) + " WHERE " + where.sql(e.table());
+        PreparedStatement ps = statement(sql, true);
+        int i = 1;
+        for (String c : set) {
+            bind(ps, i++, e.after().get(c), e, c);
+        }
+        where.bind(ps, i, e);
+        add(ps, e, e.identity());
+    }
+
+    public void delete(ChangeEvent.Delete e) throws SQLException {
+        Where where = where(e, e.key(), e.before());
+        String sql = "DELETE FROM " + e.table().quoted() + " WHERE " + where.sql(e.table());
+        PreparedStatement ps = statement(sql, true);
+        where.bind(ps, 1, e);
+        add(ps, e, e.before());
+    }
+
+    public void truncate(ChangeEvent.Truncate e) throws SQLException {
+        flush();
+        try (Statement st = connection.createStatement()) {
+            st.execute("TRUNCATE " + e.tables().stream().map(TableId::quoted).collect(Collectors.joining(", "))
+                    + (e.restartIdentity() ? " RESTART IDENTITY" : "") + (e.cascade() ? " CASCADE" : ""));
+        }
+    }
+
+    /** Executes what is batched; checks that every update and delete touched one row. */
+    public void flush() throws SQLException {
+        if (pending == null) {
+            return;
+        }
+        PreparedStatement ps = pending;
+        List<String> rows = new ArrayList<>(pendingRows);
+        boolean check = pendingChecksCount;
+        pending = null;
+        pendingSql = null;
+        pendingRows.clear();
+        int[] counts;
+        try {
+            counts = ps.executeBatch();
+        } catch (java.sql.BatchUpdateException e) {
+            SQLException cause = e.getNextException() != null ? e.getNextException() : e;
+            int failed = e.getUpdateCounts() == null ? 0 : e.getUpdateCounts().length;
+            throw new RowException(rows.get(Math.min(failed, rows.size() - 1)), cause);
+        }
+        if (check) {
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] != 1 && counts[i] != Statement.SUCCESS_NO_INFO) {
+                    throw new ApplierException("the follower has diverged: " + rows.get(i) + " matched " + counts[i]
+                            + " rows on the follower, expected 1", false, null);
+                }
+            }
+        }
+    }
+
+    /** Forgets statements (after the connection changed or rolled back). */
+    public void reset() {
+        pending = null;
+        pendingSql = null;
+        pendingRows.clear();
+        statements.values().forEach(ps -> {
+            try {
+                ps.close();
+            } catch (SQLException ignored) {
+                // the connection may be gone already
+            }
+        });
+        statements.clear();
+    }
+
+    private PreparedStatement statement(String sql, boolean checkCount) throws SQLException {
+        if (!sql.equals(pendingSql) || pendingRows.size() >= MAX_BATCH) {
+            flush();
+            PreparedStatement ps = statements.get(sql);
+            if (ps == null) {
+                ps = connection.prepareStatement(sql);
+                statements.put(sql, ps);
+            }
+            pending = ps;
+            pendingSql = sql;
+            pendingChecksCount = checkCount;
+        }
+        return pending;
+    }
+
+    private void add(PreparedStatement ps, ChangeEvent e, Map<String, Value> identity) throws SQLException {
+        ps.addBatch();
+        pendingRows.add(describe(e, identity));
+    }
+
+    private static String describe(ChangeEvent e, Map<String, Value> identity) {
+        TableId table = e instanceof ChangeEvent.Insert i ? i.table() : e instanceof ChangeEvent.Update u ? u.table()
+                : ((ChangeEvent.Delete) e).table();
+        List<String> key = e instanceof ChangeEvent.Insert i ? i.key() : e instanceof ChangeEvent.Update u ? u.key()
+                : ((ChangeEvent.Delete) e).key();
+        String keyText = (key.isEmpty() ? identity.keySet() : key).stream()
+                .map(k -> k + "=" + SqlText.of(identity.get(k))).collect(Collectors.joining(", "));
+        return e.kind() + " on " + table + " key (" + keyText + ") at source LSN " + e.header().commitLsn()
+                + " xid " + e.header().xid();
+    }
+
+    private static void bind(PreparedStatement ps, int index, Value v, ChangeEvent e, String column) throws SQLException {
+        if (v instanceof Value.Unchanged) {
+            throw new ApplierException("an unchanged TOAST marker for column " + column + " in a " + e.kind()
+                    + " at source LSN " + e.header().commitLsn() + " has no value to write", false, null);
+        }
+        String text = SqlText.of(v);
+        if (text == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, text);
+        }
+    }
+
+    /** How a row is found: by its key columns, or (no key, REPLICA IDENTITY FULL) by its whole old image. */
+    private record Where(List<String> columns, Map<String, Value> values, boolean byKey, Map<String, String> types) {
+        String sql(TableId table) {
+            if (byKey) {
+                return columns.stream().map(c -> TableId.quote(c) + " = ?").collect(Collectors.joining(" AND "));
+            }
+            String match = columns.stream().map(c -> (isJson(types.get(c)) ? TableId.quote(c) + "::text" : TableId.quote(c))
+                    + " IS NOT DISTINCT FROM ?").collect(Collectors.joining(" AND "));
+            return "ctid = (SELECT ctid FROM " + table.quoted() + " WHERE " + match + " LIMIT 1)";
+        }
+
+        void bind(PreparedStatement ps, int from, ChangeEvent e) throws SQLException {
+            int i = from;
+            for (String c : columns) {
+                RowWriter.bind(ps, i++, values.get(c), e, c);
+            }
+        }
+
+        private static boolean isJson(String type) {
+            return "json".equals(type);
+        }
+    }
+
+    private Where where(ChangeEvent e, List<String> key, Map<String, Value> identity) {
+        TableId table = e instanceof ChangeEvent.Update u ? u.table() : ((ChangeEvent.Delete) e).table();
+        if (!key.isEmpty()) {
+            return new Where(key, identity, true, Map.of());
+        }
+        ChangeEvent.SchemaChange shape = schemas.shape(table);
+        if (identity.isEmpty() || (e instanceof ChangeEvent.Update u && u.before().isEmpty())) {
+            throw new ApplierException(e.kind() + " on " + table + " at source LSN " + e.header().commitLsn()
+                    + " carries no key and no old row: give the table a primary key or set REPLICA IDENTITY FULL"
+                    + " on the primary", false, null);
+        }
+        Map<String, String> types = shape == null ? Map.of()
+                : shape.columns().stream().collect(Collectors.toMap(Column::name, Column::type));
+        List<String> cols = identity.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
+                .map(Map.Entry::getKey).toList();
+        return new Where(cols, identity, false, types);
+    }
+
+    private static String join(List<String> cols, String sep) {
+        return cols.stream().map(TableId::quote).collect(Collectors.joining(sep));
+    }
+
+    /** A row the follower refused; the message names it. */
+    public static final class RowException extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private final String row;
+
+        RowException(String row, SQLException cause) {
+            super(cause.getMessage() + " (" + row + ")", cause.getSQLState(), cause);
+            this.row = row;
+        }
+
+        public String row() {
+            return row;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a follower table follow the primary's shape from schema events: creates it (with the
+ * primary key the stream names), adds, drops and retypes columns. Runs inside the apply
+ * transaction, so a shape change commits together with the rows that need it. Remembers the
+ * shape of each table it has seen. Not thread-safe.
+ */
+public final class SchemaSync {
+
+    private static final Logger log = LoggerFactory.getLogger(SchemaSync.class);
+
+    private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
+
+    /** The last shape announced for a table, or null. */
+    public ChangeEvent.SchemaChange shape(TableId table) {
+        return shapes.get(table);
+    }
+
+    /** Forgets what it knows (after a rollback the follower's catalog is read again). */
+    public void reset() {
+        shapes.clear();
+    }
+
+    public void apply(Connection c, ChangeEvent.SchemaChange event) throws SQLException {
+        ChangeEvent.SchemaChange known = shapes.get(event.table());
+        if (known != null && known.columns().equals(event.columns())) {
+            return;
+        }
+        Map<String, String[]> existing = followerColumns(c, event.table());
+        try (Statement st = c.createStatement()) {
+            if (existing.isEmpty()) {
+                create(st, event);
+            } else {
+                evolve(c, st, event, existing);
+            }
+        }
+        shapes.put(event.table(), event);
+    }
+
+    private static void create(Statement st, ChangeEvent.SchemaChange e) throws SQLException {
+        List<String> defs = new ArrayList<>();
+        for (Column col : e.columns()) {
+            defs.add(TableId.quote(col.name()) + " " + col.type() + (col.nullable() ? "" : " NOT NULL"));
+        }
+        List<String> key = e.keyColumns();
+        if (!key.isEmpty()) {
+            defs.add("PRIMARY KEY (" + key.stream().map(TableId::quote).collect(Collectors.joining(", ")) + ")");
+        }
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(e.table().schema()));
+        String sql = "CREATE TABLE " + e.table().quoted() + " (" + String.join(", ", defs) + ")";
+        execute(st, sql, e, null);
+        if (e.replicaIdentity() == ChangeEvent.ReplicaIdentity.FULL) {
+            st.execute("ALTER TABLE " + e.table().quoted() + " REPLICA IDENTITY FULL");
+        }
+        log.info("created follower table {} ({} columns, key {})", e.table(), e.columns().size(), key);
+    }
+
+    private static void evolve(Connection c, Statement st, ChangeEvent.SchemaChange e, Map<String, String[]> existing)
+            throws SQLException {
+        Map<String, Column> wanted = new LinkedHashMap<>();
+        e.columns().forEach(col -> wanted.put(col.name(), col));
+        for (String name : existing.keySet()) {
+            if (!wanted.containsKey(name)) {
+                execute(st, "ALTER TABLE " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
+                log.info("dropped column {}.{} on the follower", e.table(), name);
+            }
+        }
+        for (Column col : wanted.values()) {
+            String[] have = existing.get(col.name());
+            if (have == null) {
+                execute(st, "ALTER TABLE " + e.table().quoted() + " ADD COLUMN " + TableId.quote(col.name()) + " "
+                        + col.type() + (col.nullable() ? "" : " NOT NULL"), e, col.name());
+                log.info("added column {}.{} {} on the follower", e.table(), col.name(), col.type());
+            } else if (!have[0].equals(col.type())) {
+                execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
+                        + " TYPE " + col.type(), e, col.name());
+                log.info("changed column {}.{} from {} to {} on the follower", e.table(), col.name(), have[0], col.type());
+            }
+            if (have != null && "t".equals(have[1]) != col.nullable()) {
+                execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
+                        + (col.nullable() ? " DROP NOT NULL" : " SET NOT NULL"), e, col.name());
+            }
+        }
+    }
+
+    private static void execute(Statement st, String sql, ChangeEvent.SchemaChange e, String column) throws SQLException {
+        try {
+            st.execute(sql);
+        } catch (SQLException ex) {
+            String where = "table " + e.table() + (column == null ? "" : ", column " + column
+                    + e.columns().stream().filter(c -> c.name().equals(column)).findFirst().map(c -> " of type " + c.type()).orElse(""));
+            throw new ApplierException("the follower cannot take the shape change at source LSN " + e.header().commitLsn()
+                    + " (" + where + "): " + ex.getMessage() + " [SQLSTATE " + ex.getSQLState() + "; statement: " + sql + "]",
+                    false, ex);
+        }
+    }
+
+    /** name → {format_type, nullable t/f} of the follower's table; empty when it does not exist. */
+    private static Map<String, String[]> followerColumns(Connection c, TableId table) throws SQLException {
+        Map<String, String[]> cols = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'f' ELSE 't' END
+                  FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace
+                 WHERE n.nspname = ? AND k.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    cols.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+                }
+            }
+        }
+        return cols;
+    }
+}

@@ -1,0 +1,99 @@
+package io.sluice.e2e;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.capture.CaptureConfig;
+import io.sluice.embedded.Await;
+import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.LocalPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** Embedded servers and configurations shared by the end-to-end tests of one class. */
+final class Stack implements AutoCloseable {
+
+    final Path dir;
+    final LocalPostgres primary;
+    final LocalKafka kafka;
+    final List<LocalPostgres> followers = new ArrayList<>();
+
+    Stack(Path dir, int followerCount) {
+        this.dir = dir;
+        this.primary = LocalPostgres.start("primary", dir);
+        this.kafka = LocalKafka.start(dir.resolve("kafka"));
+        for (int i = 0; i < followerCount; i++) {
+            followers.add(LocalPostgres.start("follower" + i, dir));
+        }
+    }
+
+    static Properties superuser() {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return p;
+    }
+
+    CaptureConfig capture(String source, List<String> tables, boolean snapshot) {
+        return new CaptureConfig(source, primary.jdbcUrl(), superuser(), Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                "slot_" + source, "pub_" + source, tables, Duration.ofMillis(500), Duration.ofMillis(5), snapshot,
+                dir.resolve("capture-" + source), Map.of());
+    }
+
+    ApplierConfig applier(String source, int follower) {
+        return ApplierConfig.of(source, "f" + follower, followers.get(follower).jdbcUrl(), superuser(),
+                Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    /** Every row of a table, as PostgreSQL's text of the whole row, ordered. */
+    static List<String> rows(LocalPostgres pg, String table) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT t::text FROM " + table + " t ORDER BY 1")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
+    /** Waits until the follower's table holds exactly the primary's rows. */
+    void awaitEqual(int follower, String table, Duration timeout) {
+        Await.until(timeout, () -> {
+            try {
+                List<String> p = rows(primary, table);
+                List<String> f = rows(followers.get(follower), table);
+                return "follower " + follower + " to equal the primary on " + table + " (primary " + p.size()
+                        + " rows, follower " + f.size() + ")";
+            } catch (SQLException e) {
+                return "follower " + follower + " to equal the primary on " + table + " (" + e.getMessage() + ")";
+            }
+        }, () -> rows(primary, table).equals(rows(followers.get(follower), table)));
+    }
+
+    static void exec(LocalPostgres pg, String... sql) throws SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    static String scalar(LocalPostgres pg, String sql) throws SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    @Override
+    public void close() {
+        followers.forEach(LocalPostgres::close);
+        kafka.close();
+        primary.close();
+    }
+}
