@@ -77,7 +77,9 @@ public final class CaptureService implements AutoCloseable {
         try {
             log.info("starting capture: {}", config);
             Files.createDirectories(config.stateDirectory());
-            primary.prepare(config.publicationName(), config.slotName(), config.tables());
+            // With a snapshot, Debezium creates a new slot itself and reads the rows in the snapshot
+            // the slot exports: snapshot and stream then meet exactly, no gap and no overlap.
+            primary.prepare(config.publicationName(), config.slotName(), config.tables(), !config.snapshot());
             writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
             writer.ensureTopic(Duration.ofSeconds(30));
             shapes = new TableShapes(primary::connect);

@@ -80,4 +80,160 @@ class ApplierIT {
             assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
+
+    @Test
+    void killedApplierResumesWithNothingLostDuplicatedOrHalfVisible() throws Exception {
+        Stack.exec(stack.primary, "CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)",
+                "INSERT INTO accounts SELECT g, 1000 FROM generate_series(1, 50) g",
+                "CREATE TABLE transfers (id bigint PRIMARY KEY, src int, dst int, amount bigint)");
+        String url = stack.followers.get(1).jdbcUrl();
+        try (CaptureService capture = new CaptureService(stack.capture("kill", List.of("public.accounts", "public.transfers"), true))) {
+            capture.start();
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicReference<String> broken = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicLong checks = new java.util.concurrent.atomic.AtomicLong();
+            // Transfers keep the total at 50,000; a follower showing half a transaction breaks it.
+            Thread writer = new Thread(() -> {
+                java.util.Random random = new java.util.Random(7);
+                try (Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    for (long t = 1; running.get(); t++) {
+                        int rows = t % 50 == 0 ? 400 : 1; // now and then a large transaction
+                        for (int r = 0; r < rows; r++) {
+                            int a = 1 + random.nextInt(50);
+                            int b = 1 + random.nextInt(50);
+                            st.execute("UPDATE accounts SET balance = balance - 3 WHERE id = " + a);
+                            st.execute("UPDATE accounts SET balance = balance + 3 WHERE id = " + b);
+                            st.execute("INSERT INTO transfers VALUES (" + (t * 1000 + r) + ", " + a + ", " + b + ", 3)");
+                        }
+                        c.commit();
+                    }
+                } catch (Exception e) {
+                    broken.compareAndSet(null, "writer: " + e);
+                }
+            }, "transfers");
+            Thread reader = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        String sum = Stack.scalar(stack.followers.get(1), "SELECT sum(balance) FROM accounts");
+                        if (sum != null && !sum.equals("50000")) {
+                            broken.compareAndSet(null, "follower showed a total of " + sum);
+                        }
+                        checks.incrementAndGet();
+                    } catch (java.sql.SQLException e) {
+                        // the table does not exist yet
+                    }
+                }
+            }, "invariant");
+            writer.start();
+            reader.start();
+            try {
+                for (int round = 0; round < 4; round++) {
+                    Path log = dir.resolve("applier-" + round + ".log");
+                    Process p = ApplierProcess.spawn("kill", "f1", url, stack.kafka.bootstrapServers(), 50, log);
+                    long before = Long.parseLong(java.util.Objects.requireNonNullElse(
+                            watermarkTransactions(), "0"));
+                    int n = round;
+                    Await.until(Duration.ofSeconds(60), () -> "applier round " + n + " to apply something; log: " + read(log),
+                            () -> Long.parseLong(java.util.Objects.requireNonNullElse(watermarkTransactions(), "0")) > before + 20);
+                    p.destroyForcibly(); // SIGKILL at whatever point it is: between rows or between transactions
+                    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                }
+                running.set(false);
+                writer.join(30_000);
+                Process last = ApplierProcess.spawn("kill", "f1", url, stack.kafka.bootstrapServers(), 50, dir.resolve("applier-last.log"));
+                try {
+                    stack.awaitEqual(1, "transfers", Duration.ofSeconds(120));
+                    stack.awaitEqual(1, "accounts", Duration.ofSeconds(60));
+                } finally {
+                    last.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                running.set(false);
+                reader.join(30_000);
+            }
+            assertThat(broken.get()).as("invariant violations").isNull();
+            assertThat(checks.get()).as("invariant checks made").isPositive();
+            // Every source transaction counted once by the watermark: one per commit on the primary since the snapshot.
+            assertThat(Stack.scalar(stack.followers.get(1), "SELECT count(*) FROM transfers"))
+                    .isEqualTo(Stack.scalar(stack.primary, "SELECT count(*) FROM transfers"));
+        }
+    }
+
+    private static String watermarkTransactions() {
+        try {
+            return Stack.scalar(stack.followers.get(1), "SELECT transactions FROM sluice.watermark WHERE source = 'kill'");
+        } catch (java.sql.SQLException e) {
+            return null;
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "";
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void columnAddedMidStreamAppearsAndAnIncompatibleChangeStopsAtTheLastGoodWatermark() throws Exception {
+        Stack.exec(stack.primary, "CREATE TABLE evolving (id int PRIMARY KEY, v text)", "INSERT INTO evolving VALUES (1, 'one')");
+        try (CaptureService capture = new CaptureService(stack.capture("evolve", List.of("public.evolving"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("evolve", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
+            Stack.exec(stack.primary, "ALTER TABLE evolving ADD COLUMN note varchar(10) DEFAULT 'n/a'",
+                    "INSERT INTO evolving VALUES (2, 'two', 'added')", "UPDATE evolving SET note = 'x' WHERE id = 1");
+            stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
+            assertThat(Stack.scalar(stack.followers.get(0), "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                    + " WHERE attrelid = 'evolving'::regclass AND attname = 'note'")).isEqualTo("character varying(10)");
+            String good = Stack.scalar(stack.followers.get(0), "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'evolve'");
+
+            // The follower cannot turn 'one'/'two' into integers without the primary's USING clause.
+            Stack.exec(stack.primary, "ALTER TABLE evolving ALTER COLUMN v TYPE int USING length(v)",
+                    "INSERT INTO evolving VALUES (3, 5, 'after')");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the incompatible change",
+                    () -> applier.state() == StreamApplier.State.FAILED);
+            assertThat(applier.failure().orElseThrow().getMessage())
+                    .contains("table public.evolving", "column v of type integer");
+            assertThat(Stack.scalar(stack.followers.get(0), "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'evolve'"))
+                    .isEqualTo(good);
+            assertThat(Stack.scalar(stack.followers.get(0), "SELECT count(*) FROM evolving")).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void emptyFollowerGetsSnapshotAndStream() throws Exception {
+        Stack.exec(stack.primary, "CREATE TABLE preloaded (id int PRIMARY KEY, v jsonb)",
+                "INSERT INTO preloaded SELECT g, jsonb_build_object('g', g) FROM generate_series(1, 5000) g");
+        try (CaptureService capture = new CaptureService(stack.capture("snapfollow", List.of("public.preloaded"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("snapfollow", 1))) {
+            capture.start();
+            applier.start();
+            Stack.exec(stack.primary, "UPDATE preloaded SET v = v || '{\"u\": true}' WHERE id % 10 = 0",
+                    "DELETE FROM preloaded WHERE id > 4990", "INSERT INTO preloaded VALUES (9999, '{}')");
+            stack.awaitEqual(1, "preloaded", Duration.ofSeconds(90));
+        }
+    }
+
+    @Test
+    void malformedEventStopsTheApplierNamingTheOffset() throws Exception {
+        String topic = io.sluice.format.TopicNames.stream("garbage");
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "{\"v\":9,\"k\":\"begin\"}".getBytes())).get();
+        }
+        try (StreamApplier applier = new StreamApplier(stack.applier("garbage", 0))) {
+            applier.start();
+            Await.until(Duration.ofSeconds(30), () -> "the applier to stop", () -> applier.state() == StreamApplier.State.FAILED);
+            assertThat(applier.failure().orElseThrow().getMessage())
+                    .contains("sluice.garbage.stream-0@0", "unsupported format version 9");
+        }
+    }
 }

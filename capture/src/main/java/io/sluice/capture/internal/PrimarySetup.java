@@ -59,7 +59,7 @@ public final class PrimarySetup {
      *
      * @throws CaptureException of kind CONFIGURATION naming what to fix
      */
-    public void prepare(String publication, String slot, List<String> tables) {
+    public void prepare(String publication, String slot, List<String> tables, boolean createSlot) {
         try (Connection c = connect()) {
             String walLevel = scalar(c, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
@@ -75,7 +75,11 @@ public final class PrimarySetup {
                         + " REPLICATION (or use a role that has it) for primary.user");
             }
             ensurePublication(c, publication, tables);
-            ensureSlot(c, slot);
+            if (createSlot) {
+                ensureSlot(c, slot);
+            } else {
+                checkSlot(c, slot);
+            }
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "preparing the primary " + jdbcUrl + ": " + e.getMessage(), e);
         }
@@ -113,6 +117,24 @@ public final class PrimarySetup {
     }
 
     private void ensureSlot(Connection c, String slot) throws SQLException {
+        if (checkSlot(c, slot)) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+            ps.setString(1, slot);
+            ps.execute();
+            log.info("created replication slot {} (pgoutput)", slot);
+        } catch (SQLException e) {
+            if ("53400".equals(e.getSQLState())) {
+                throw new CaptureException(Kind.CONFIGURATION, "the primary has no free replication slot ("
+                        + e.getMessage() + "): raise max_replication_slots or drop an unused slot", e);
+            }
+            throw e;
+        }
+    }
+
+    /** Checks an existing slot; returns false when there is none. */
+    private boolean checkSlot(Connection c, String slot) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT plugin, database FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
@@ -128,21 +150,11 @@ public final class PrimarySetup {
                                 + rs.getString(2) + ", not " + db + ": choose another capture.slot.name");
                     }
                     log.info("replication slot {} exists", slot);
-                    return;
+                    return true;
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
-            ps.setString(1, slot);
-            ps.execute();
-            log.info("created replication slot {} (pgoutput)", slot);
-        } catch (SQLException e) {
-            if ("53400".equals(e.getSQLState())) {
-                throw new CaptureException(Kind.CONFIGURATION, "the primary has no free replication slot ("
-                        + e.getMessage() + "): raise max_replication_slots or drop an unused slot", e);
-            }
-            throw e;
-        }
+        return false;
     }
 
     /** The slot's state, or empty if it does not exist. */
