@@ -27,8 +27,8 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
                             Map<String, Object> kafka, int maxGroupTransactions, int maxGroupEvents,
                             Duration retryBackoffMax, Optional<Lsn> skipCommitLsn) {
 
-    public static final int DEFAULT_MAX_GROUP_TRANSACTIONS = 1000;
-    public static final int DEFAULT_MAX_GROUP_EVENTS = 20_000;
+    public static final int DEFAULT_MAX_GROUP_TRANSACTIONS = 5000;
+    public static final int DEFAULT_MAX_GROUP_EVENTS = 50_000;
 
     public ApplierConfig {
         SourceId.require(sourceId);

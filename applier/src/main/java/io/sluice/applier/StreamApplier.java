@@ -2,6 +2,7 @@ package io.sluice.applier;
 
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.GroupCollapser;
 import io.sluice.applier.internal.RowWriter;
 import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
@@ -69,6 +70,7 @@ public final class StreamApplier implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<Long> voidFrames = new HashSet<>();
     private final SchemaSync schemas = new SchemaSync();
+    private final GroupCollapser collapser = new GroupCollapser();
     private volatile boolean running;
     private KafkaConsumer<byte[], byte[]> consumer;
     private Connection connection;
@@ -144,6 +146,8 @@ public final class StreamApplier implements AutoCloseable {
         p.put("auto.offset.reset", "none");
         p.putIfAbsent("max.poll.records", "5000");
         p.putIfAbsent("fetch.max.wait.ms", "10");
+        p.putIfAbsent("max.partition.fetch.bytes", String.valueOf(16 * 1024 * 1024));
+        p.putIfAbsent("fetch.max.bytes", String.valueOf(64 * 1024 * 1024));
         p.putIfAbsent("client.id", "sluice-applier-" + config.followerName());
         return p;
     }
@@ -326,6 +330,14 @@ public final class StreamApplier implements AutoCloseable {
     }
 
     private void apply(ChangeEvent e) throws SQLException {
+        if (GroupCollapser.accepts(e) && !changesKey(e)) {
+            collapser.add(e);
+            if (collapser.size() >= config.maxGroupEvents()) {
+                collapser.flushTo(writer); // a huge transaction: write out and keep going in the same follower transaction
+            }
+            return;
+        }
+        collapser.flushTo(writer); // keep order with what cannot be collapsed
         if (e instanceof ChangeEvent.Insert i) {
             writer.insert(i);
         } else if (e instanceof ChangeEvent.Update u) {
@@ -341,12 +353,24 @@ public final class StreamApplier implements AutoCloseable {
         // Transactional messages carry no rows; they pass with their frame.
     }
 
+    private static boolean changesKey(ChangeEvent e) {
+        if (e instanceof ChangeEvent.Update u && !u.before().isEmpty()) {
+            for (String k : u.key()) {
+                if (!u.before().get(k).equals(u.after().get(k))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** A frame ended without COMMIT: undo the open group, remember the frame as void, read again. */
     private boolean rewindPast(Frame cut, String why) throws SQLException {
         log.warn("source transaction xid {} at {} (offset {}) was cut short on the stream ({}); it is void and skipped",
                 cut.begin.header().xid(), cut.begin.header().commitLsn(), cut.beginOffset, why);
         voidFrames.add(cut.beginOffset);
         connection.rollback();
+        collapser.clear();
         writer.reset();
         schemas.reset();
         consumer.seek(partition, groupStartOffset >= 0 ? groupStartOffset : cut.beginOffset);
@@ -362,6 +386,7 @@ public final class StreamApplier implements AutoCloseable {
             }
             return;
         }
+        collapser.flushTo(writer);
         writer.flush();
         Applied last = groupLast;
         Bookkeeping.advance(connection, config.sourceId(), last.commitLsn(), last.xid(), last.commitTime(),
@@ -440,6 +465,7 @@ public final class StreamApplier implements AutoCloseable {
     }
 
     private void closeConnectionQuietly() {
+        collapser.clear();
         if (writer != null) {
             writer.reset();
         }

@@ -33,7 +33,19 @@ public final class RowWriter {
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private PreparedStatement pending;
     private String pendingSql;
-    private final List<String> pendingRows = new ArrayList<>();
+    private final List<Described> pendingRows = new ArrayList<>();
+    private final Map<Shape, String> sqlCache = new HashMap<>();
+
+    /** What a statement's text depends on. */
+    private record Shape(String kind, TableId table, List<String> columns, List<String> where, boolean byKey) { }
+
+    /** A batched row, described only if it fails. */
+    private record Described(ChangeEvent event, Map<String, Value> identity) {
+        @Override
+        public String toString() {
+            return describe(event, identity);
+        }
+    }
     private boolean pendingChecksCount;
 
     public RowWriter(Connection connection, SchemaSync schemas) {
@@ -42,9 +54,10 @@ public final class RowWriter {
     }
 
     public void insert(ChangeEvent.Insert e) throws SQLException {
-        List<String> cols = new ArrayList<>(e.after().keySet());
-        String sql = "INSERT INTO " + e.table().quoted() + " (" + join(cols, ", ") + ") VALUES ("
-                + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")";
+        List<String> cols = List.copyOf(e.after().keySet());
+        String sql = sqlCache.computeIfAbsent(new Shape("insert", e.table(), cols, List.of(), true), k ->
+                "INSERT INTO " + e.table().quoted() + " (" + join(cols, ", ") + ") VALUES ("
+                + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")");
         PreparedStatement ps = statement(sql, false);
         int i = 1;
         for (String c : cols) {
@@ -64,8 +77,9 @@ public final class RowWriter {
             return; // only unchanged TOAST columns: nothing to write
         }
         Where where = where(e, e.key(), e.identity());
-        String sql = "UPDATE " + e.table().quoted() + " SET " + set.stream().map(c -> TableId.quote(c) + " = ?")
-                .collect(Collectors.joining(", ")) + " WHERE " + where.sql(e.table());
+        String sql = sqlCache.computeIfAbsent(new Shape("update", e.table(), set, where.columns(), where.byKey()), k ->
+                "UPDATE " + e.table().quoted() + " SET " + set.stream().map(c -> TableId.quote(c) + " = ?")
+                .collect(Collectors.joining(", ")) + " WHERE " + where.sql(e.table()));
         PreparedStatement ps = statement(sql, true);
         int i = 1;
         for (String c : set) {
@@ -77,7 +91,8 @@ public final class RowWriter {
 
     public void delete(ChangeEvent.Delete e) throws SQLException {
         Where where = where(e, e.key(), e.before());
-        String sql = "DELETE FROM " + e.table().quoted() + " WHERE " + where.sql(e.table());
+        String sql = sqlCache.computeIfAbsent(new Shape("delete", e.table(), List.of(), where.columns(), where.byKey()), k ->
+                "DELETE FROM " + e.table().quoted() + " WHERE " + where.sql(e.table()));
         PreparedStatement ps = statement(sql, true);
         where.bind(ps, 1, e);
         add(ps, e, e.before());
@@ -97,7 +112,7 @@ public final class RowWriter {
             return;
         }
         PreparedStatement ps = pending;
-        List<String> rows = new ArrayList<>(pendingRows);
+        List<Described> rows = new ArrayList<>(pendingRows);
         boolean check = pendingChecksCount;
         pending = null;
         pendingSql = null;
@@ -108,7 +123,7 @@ public final class RowWriter {
         } catch (java.sql.BatchUpdateException e) {
             SQLException cause = e.getNextException() != null ? e.getNextException() : e;
             int failed = e.getUpdateCounts() == null ? 0 : e.getUpdateCounts().length;
-            throw new RowException(rows.get(Math.min(failed, rows.size() - 1)), cause);
+            throw new RowException(rows.get(Math.min(failed, rows.size() - 1)).toString(), cause);
         }
         if (check) {
             for (int i = 0; i < counts.length; i++) {
@@ -133,6 +148,7 @@ public final class RowWriter {
             }
         });
         statements.clear();
+        sqlCache.clear();
     }
 
     private PreparedStatement statement(String sql, boolean checkCount) throws SQLException {
@@ -152,7 +168,7 @@ public final class RowWriter {
 
     private void add(PreparedStatement ps, ChangeEvent e, Map<String, Value> identity) throws SQLException {
         ps.addBatch();
-        pendingRows.add(describe(e, identity));
+        pendingRows.add(new Described(e, identity));
     }
 
     private static String describe(ChangeEvent e, Map<String, Value> identity) {

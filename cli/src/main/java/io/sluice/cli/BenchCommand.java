@@ -1,5 +1,6 @@
 package io.sluice.cli;
 
+import io.sluice.cli.bench.ApplyBench;
 import io.sluice.cli.bench.CaptureBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,10 +12,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: capture.")
+        description = "Run a benchmark scenario on embedded servers: capture, apply.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "capture")
+    @Parameters(paramLabel = "SCENARIO", description = "capture | apply")
     String scenario;
 
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
@@ -29,16 +30,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", description = "length of the latency phase (default: ${DEFAULT-VALUE})")
     int seconds;
 
+    @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
+    int accounts;
+
     @Override
     public Integer call() throws Exception {
-        if (!scenario.equals("capture")) {
-            System.err.println("unknown scenario '" + scenario + "'; known: capture");
+        if (!scenario.equals("capture") && !scenario.equals("apply")) {
+            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply");
             return 2;
         }
         Path dir = Files.createTempDirectory("sluice-bench-");
         System.out.printf("java %s, %d cores, max heap %d MiB; PostgreSQL (zonky, fsync=off) and Kafka embedded%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
+        if (scenario.equals("apply")) {
+            System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts).run()));
+            return 0;
+        }
         CaptureBench.Result r = new CaptureBench(dir, transactions, rows, rate, Duration.ofSeconds(seconds)).run();
         System.out.println(CaptureBench.report(r));
         return 0;

@@ -1,0 +1,220 @@
+package io.sluice.cli.bench;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.StreamApplier;
+import io.sluice.capture.CaptureConfig;
+import io.sluice.capture.CaptureService;
+import io.sluice.embedded.Await;
+import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.LocalPostgres;
+import io.sluice.format.Lsn;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Catch-up of a backlog: Sluice's applier alone (from a stream already on Kafka) against
+ * PostgreSQL's own logical replication (CREATE SUBSCRIPTION) applying the same backlog, in the
+ * same run, onto two identical embedded followers. Both must end equal to the primary, or the
+ * run is void.
+ */
+public final class ApplyBench {
+
+    private static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_tellers", "pgbench_branches", "pgbench_history");
+
+    private final Path dir;
+    private final int transactions;
+    private final int accounts;
+
+    public ApplyBench(Path dir, int transactions, int accounts) {
+        this.dir = dir;
+        this.transactions = transactions;
+        this.accounts = accounts;
+    }
+
+    public record Result(int transactions, long rowEvents, double sluiceSeconds, double nativeSeconds) {
+        double sluiceRows() {
+            return rowEvents / sluiceSeconds;
+        }
+
+        double nativeRows() {
+            return rowEvents / nativeSeconds;
+        }
+    }
+
+    public Result run() throws Exception {
+        try (LocalPostgres primary = LocalPostgres.start("primary", dir);
+             LocalPostgres nativeFollower = LocalPostgres.start("native-follower", dir);
+             LocalPostgres sluiceFollower = LocalPostgres.start("sluice-follower", dir);
+             LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
+            for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
+                schema(pg);
+            }
+            exec(primary, "CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
+            exec(nativeFollower, "CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
+                    + " user=postgres dbname=postgres' PUBLICATION bench_native WITH (copy_data = false)");
+            Await.until(Duration.ofSeconds(30), () -> "the native subscription's slot", () ->
+                    "1".equals(scalar(primary, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
+            exec(nativeFollower, "ALTER SUBSCRIPTION bench_native DISABLE");
+
+            Properties su = new Properties();
+            su.setProperty("user", "postgres");
+            Map<String, Object> kafkaProps = Map.of("bootstrap.servers", kafka.bootstrapServers());
+            CaptureConfig cc = new CaptureConfig("bench", primary.jdbcUrl(), su, kafkaProps, "sluice_bench", "sluice_bench",
+                    TABLES.stream().map(t -> "public." + t).toList(), Duration.ofSeconds(5), Duration.ofMillis(1), false,
+                    dir.resolve("capture-state"), Map.of());
+            Lsn target;
+            try (CaptureService capture = new CaptureService(cc)) {
+                capture.start();
+                workload(primary);
+                // A marker transaction after the workload: its frame's commit LSN is the target.
+                Lsn before = Lsn.parse(scalar(primary, "SELECT pg_current_wal_insert_lsn()::text"));
+                exec(primary, "SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
+                Await.until(Duration.ofMinutes(10), () -> "capture to put the backlog on Kafka (at " + capture.lastCommittedLsn()
+                        + ", marker after " + before + ")", () -> capture.lastCommittedLsn().isAfter(before));
+                target = capture.lastCommittedLsn();
+            }
+            long rowEvents = 4L * transactions;
+
+            // Sluice's applier alone, from the filled stream.
+            AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
+            long t0 = System.nanoTime();
+            double sluiceSeconds;
+            try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "sluice", sluiceFollower.jdbcUrl(), su, kafkaProps),
+                    a -> applied.set(a.commitLsn()))) {
+                applier.start();
+                Await.until(Duration.ofMinutes(10), () -> "the applier to reach " + target + " (at " + applied.get() + ")",
+                        () -> applied.get().compareTo(target) >= 0 || applier.state() == StreamApplier.State.FAILED);
+                sluiceSeconds = (System.nanoTime() - t0) / 1e9;
+                if (applier.state() == StreamApplier.State.FAILED) {
+                    throw new IllegalStateException("the applier failed; the run is void", applier.failure().orElse(null));
+                }
+            }
+
+            // Native logical replication, the same backlog.
+            long t1 = System.nanoTime();
+            exec(nativeFollower, "ALTER SUBSCRIPTION bench_native ENABLE");
+            // Every transaction inserts one history row, so the count tells when all are applied.
+            Await.until(Duration.ofMinutes(10), () -> "the native subscription to catch up", () ->
+                    scalar(nativeFollower, "SELECT count(*) FROM pgbench_history").equals(String.valueOf(transactions)));
+            double nativeSeconds = (System.nanoTime() - t1) / 1e9;
+
+            for (String t : TABLES) {
+                List<String> p = rows(primary, t);
+                if (!p.equals(rows(sluiceFollower, t))) {
+                    throw new IllegalStateException("void run: the Sluice follower differs from the primary on " + t);
+                }
+                if (!p.equals(rows(nativeFollower, t))) {
+                    throw new IllegalStateException("void run: the native follower differs from the primary on " + t);
+                }
+            }
+            return new Result(transactions, rowEvents, sluiceSeconds, nativeSeconds);
+        }
+    }
+
+    private void schema(LocalPostgres pg) throws SQLException {
+        exec(pg, "CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))",
+                "CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, filler char(84))",
+                "CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84))",
+                "CREATE TABLE pgbench_history (hid bigint PRIMARY KEY, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))",
+                "INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, 10) g",
+                "INSERT INTO pgbench_tellers SELECT g, 1 + (g - 1) / 10, 0, '' FROM generate_series(1, 100) g",
+                "INSERT INTO pgbench_accounts SELECT g, 1 + (g - 1) / " + Math.max(1, accounts / 10) + ", 0, ''"
+                        + " FROM generate_series(1, " + accounts + ") g");
+    }
+
+    private void workload(LocalPostgres primary) throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        int clients = 4;
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            Thread t = new Thread(() -> {
+                Random random = new Random(client);
+                try (Connection conn = primary.connect();
+                     PreparedStatement a = conn.prepareStatement("UPDATE pgbench_accounts SET abalance = abalance + ? WHERE aid = ?");
+                     PreparedStatement te = conn.prepareStatement("UPDATE pgbench_tellers SET tbalance = tbalance + ? WHERE tid = ?");
+                     PreparedStatement b = conn.prepareStatement("UPDATE pgbench_branches SET bbalance = bbalance + ? WHERE bid = ?");
+                     PreparedStatement h = conn.prepareStatement("INSERT INTO pgbench_history VALUES (?, ?, ?, ?, ?, now(), '')")) {
+                    conn.setAutoCommit(false);
+                    for (int i = client; i < transactions; i += clients) {
+                        int aid = 1 + random.nextInt(accounts);
+                        int tid = 1 + random.nextInt(100);
+                        int bid = 1 + random.nextInt(10);
+                        int delta = random.nextInt(10001) - 5000;
+                        a.setInt(1, delta);
+                        a.setInt(2, aid);
+                        a.executeUpdate();
+                        te.setInt(1, delta);
+                        te.setInt(2, tid);
+                        te.executeUpdate();
+                        b.setInt(1, delta);
+                        b.setInt(2, bid);
+                        b.executeUpdate();
+                        h.setLong(1, i);
+                        h.setInt(2, tid);
+                        h.setInt(3, bid);
+                        h.setInt(4, aid);
+                        h.setInt(5, delta);
+                        h.executeUpdate();
+                        conn.commit();
+                    }
+                } catch (Exception e) {
+                    failed.compareAndSet(null, e);
+                }
+            }, "bench-client-" + c);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed.get() != null) {
+            throw failed.get();
+        }
+    }
+
+    static void exec(LocalPostgres pg, String... sql) throws SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    static String scalar(LocalPostgres pg, String sql) throws SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    static List<String> rows(LocalPostgres pg, String table) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = pg.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT t::text FROM " + table + " t ORDER BY 1")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    public static String report(Result r) {
+        return String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n"
+                        + "  sluice applier (from Kafka): %.2f s = %.0f rows/s, %.0f tx/s%n"
+                        + "  native logical replication : %.2f s = %.0f rows/s, %.0f tx/s%n"
+                        + "  ratio sluice/native: %.2fx (both followers verified equal to the primary)",
+                r.transactions(), r.rowEvents(), r.sluiceSeconds(), r.sluiceRows(), r.transactions() / r.sluiceSeconds(),
+                r.nativeSeconds(), r.nativeRows(), r.transactions() / r.nativeSeconds(), r.nativeSeconds() / r.sluiceSeconds());
+    }
+}
