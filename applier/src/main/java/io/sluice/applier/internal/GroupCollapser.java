@@ -113,24 +113,29 @@ public final class GroupCollapser {
     public void flushTo(RowWriter writer) throws SQLException {
         for (Map.Entry<TableId, Map<List<Value>, KeyState>> t : tables.entrySet()) {
             List<String> key = keys.get(t.getKey());
-            List<KeyState> updates = new ArrayList<>();
+            Map<List<String>, List<ChangeEvent.Update>> updates = new LinkedHashMap<>();
+            List<ChangeEvent.Delete> deletes = new ArrayList<>();
             List<KeyState> inserts = new ArrayList<>();
             for (KeyState s : t.getValue().values()) {
                 if (s.image == null) {
                     if (s.existedBefore) {
-                        writer.delete(new ChangeEvent.Delete(s.last.header(), t.getKey(), key, s.identity));
+                        deletes.add(new ChangeEvent.Delete(s.last.header(), t.getKey(), key, s.identity));
                     }
                 } else if (s.existedBefore) {
-                    updates.add(s);
+                    // Updates that set the same columns share one multi-row statement.
+                    List<String> set = s.image.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
+                            .map(Map.Entry::getKey).toList();
+                    updates.computeIfAbsent(set, k -> new ArrayList<>())
+                            .add(new ChangeEvent.Update(s.last.header(), t.getKey(), key, s.identity, s.image));
                 } else {
                     inserts.add(s);
                 }
             }
-            // Updates with the same changed-column set share one statement: keep them together.
-            updates.sort(java.util.Comparator.comparing(s -> s.image.entrySet().stream()
-                    .filter(en -> en.getValue() instanceof Value.Unchanged).map(Map.Entry::getKey).toList().toString()));
-            for (KeyState s : updates) {
-                writer.update(new ChangeEvent.Update(s.last.header(), t.getKey(), key, s.identity, s.image));
+            if (!deletes.isEmpty()) {
+                writer.deleteMany(t.getKey(), key, deletes);
+            }
+            for (Map.Entry<List<String>, List<ChangeEvent.Update>> u : updates.entrySet()) {
+                writer.updateMany(t.getKey(), key, u.getKey(), u.getValue());
             }
             for (KeyState s : inserts) {
                 writer.insert(new ChangeEvent.Insert(s.last.header(), t.getKey(), key, s.image));

@@ -106,6 +106,96 @@ public final class RowWriter {
         }
     }
 
+    /** PostgreSQL takes at most 65,535 bind parameters per statement; stay well below. */
+    private static final int MAX_PARAMS = 30_000;
+
+    /**
+     * Updates many rows of one table in few statements: {@code UPDATE t SET c = v.c … FROM (VALUES …)
+     * AS v(…) WHERE t.k = v.k}, each value cast to its column's type without the type modifier,
+     * so the assignment to the column checks length and precision as a single-row update would.
+     * Falls back to one statement per row when the table's shape is not known.
+     */
+    public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows)
+            throws SQLException {
+        ChangeEvent.SchemaChange shape = schemas.shape(table);
+        if (shape == null || rows.size() == 1) {
+            for (ChangeEvent.Update u : rows) {
+                update(u);
+            }
+            return;
+        }
+        flush();
+        Map<String, String> types = shape.columns().stream().collect(Collectors.toMap(Column::name, c -> baseType(c.type())));
+        List<String> cols = new ArrayList<>(key);
+        cols.addAll(set.stream().filter(c -> !key.contains(c)).toList());
+        int chunk = Math.max(1, MAX_PARAMS / cols.size());
+        for (int from = 0; from < rows.size(); from += chunk) {
+            List<ChangeEvent.Update> part = rows.subList(from, Math.min(rows.size(), from + chunk));
+            StringBuilder sql = new StringBuilder("UPDATE ").append(table.quoted()).append(" AS t SET ")
+                    .append(set.stream().map(c -> TableId.quote(c) + " = v." + TableId.quote(c)).collect(Collectors.joining(", ")))
+                    .append(" FROM (VALUES ");
+            String tuple = "(" + cols.stream().map(c -> "?::" + types.get(c)).collect(Collectors.joining(", ")) + ")";
+            for (int i = 0; i < part.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append(tuple);
+            }
+            sql.append(") AS v(").append(join(cols, ", ")).append(") WHERE ")
+                    .append(key.stream().map(k -> "t." + TableId.quote(k) + " = v." + TableId.quote(k)).collect(Collectors.joining(" AND ")));
+            try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+                int i = 1;
+                for (ChangeEvent.Update u : part) {
+                    for (String c : cols) {
+                        bind(ps, i++, key.contains(c) ? u.identity().get(c) : u.after().get(c), u, c);
+                    }
+                }
+                int n = ps.executeUpdate();
+                if (n != part.size()) {
+                    throw new ApplierException("the follower has diverged: " + part.size() + " updates on " + table
+                            + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
+                            + " rows; some keys are missing on the follower", false, null);
+                }
+            }
+        }
+    }
+
+    /** Deletes many rows of one table by key: {@code DELETE … WHERE (k…) IN (VALUES …)}. */
+    public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) throws SQLException {
+        ChangeEvent.SchemaChange shape = schemas.shape(table);
+        if (shape == null || rows.size() == 1) {
+            for (ChangeEvent.Delete d : rows) {
+                delete(d);
+            }
+            return;
+        }
+        flush();
+        Map<String, String> types = shape.columns().stream().collect(Collectors.toMap(Column::name, c -> baseType(c.type())));
+        int chunk = Math.max(1, MAX_PARAMS / key.size());
+        for (int from = 0; from < rows.size(); from += chunk) {
+            List<ChangeEvent.Delete> part = rows.subList(from, Math.min(rows.size(), from + chunk));
+            String tuple = "(" + key.stream().map(c -> "?::" + types.get(c)).collect(Collectors.joining(", ")) + ")";
+            String sql = "DELETE FROM " + table.quoted() + " WHERE (" + join(key, ", ") + ") IN (VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(part.size(), tuple)) + ")";
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                int i = 1;
+                for (ChangeEvent.Delete d : part) {
+                    for (String k : key) {
+                        bind(ps, i++, d.before().get(k), d, k);
+                    }
+                }
+                int n = ps.executeUpdate();
+                if (n != part.size()) {
+                    throw new ApplierException("the follower has diverged: " + part.size() + " deletes on " + table
+                            + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
+                            + " rows; some keys are missing on the follower", false, null);
+                }
+            }
+        }
+    }
+
+    /** A type without its modifier: numeric(12,2) → numeric, character varying(20)[] → character varying[]. */
+    static String baseType(String type) {
+        return type.replaceAll("\\([^)]*\\)", "");
+    }
+
     /** Executes what is batched; checks that every update and delete touched one row. */
     public void flush() throws SQLException {
         if (pending == null) {

@@ -90,12 +90,18 @@ public final class ApplyBench {
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
             long t0 = System.nanoTime();
             double sluiceSeconds;
+            AtomicReference<Double> firstCommit = new AtomicReference<>();
             try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "sluice", sluiceFollower.jdbcUrl(), su, kafkaProps),
-                    a -> applied.set(a.commitLsn()))) {
+                    a -> {
+                        applied.set(a.commitLsn());
+                        firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
+                    })) {
                 applier.start();
+                System.out.printf("  (applier started in %.2f s)%n", (System.nanoTime() - t0) / 1e9);
                 Await.until(Duration.ofMinutes(10), () -> "the applier to reach " + target + " (at " + applied.get() + ")",
                         () -> applied.get().compareTo(target) >= 0 || applier.state() == StreamApplier.State.FAILED);
                 sluiceSeconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf("  (first follower commit at %.2f s)%n", firstCommit.get());
                 if (applier.state() == StreamApplier.State.FAILED) {
                     throw new IllegalStateException("the applier failed; the run is void", applier.failure().orElse(null));
                 }
