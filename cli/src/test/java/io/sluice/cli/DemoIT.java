@@ -1,0 +1,36 @@
+package io.sluice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A short demo, run the way a newcomer runs it: exit 0, and its last lines report every follower equal. */
+class DemoIT {
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shortDemoEndsWithEveryFollowerEqualToThePrimary() {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            code = Main.commandLine().execute("demo", "--duration", "5s", "--rate", "100", "--no-ui");
+        } finally {
+            System.setOut(old);
+        }
+        String out = buffer.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertThat(code).as("demo exit code; output:%n%s", out).isZero();
+        String[] lines = out.strip().split("\n");
+        assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the primary.");
+        assertThat(out).contains("check: follower a EQUALS the primary on public.transfers")
+                .contains("check: follower b EQUALS the primary on public.accounts")
+                .doesNotContain("DIFFERS");
+    }
+}
