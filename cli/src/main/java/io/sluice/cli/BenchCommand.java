@@ -1,10 +1,12 @@
 package io.sluice.cli;
 
 import io.sluice.cli.bench.ApplyBench;
+import io.sluice.cli.bench.BigTxnBench;
 import io.sluice.cli.bench.CaptureBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,10 +14,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: capture, apply.")
+        description = "Run a benchmark scenario on embedded servers: capture, apply, bigtxn.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "capture | apply")
+    @Parameters(paramLabel = "SCENARIO", description = "capture | apply | bigtxn")
     String scenario;
 
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
@@ -30,19 +32,26 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", description = "length of the latency phase (default: ${DEFAULT-VALUE})")
     int seconds;
 
+    @Option(names = "--big-rows", defaultValue = "1000000", description = "bigtxn: rows in the one transaction (default: ${DEFAULT-VALUE})")
+    int bigRows;
+
     @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
     @Override
     public Integer call() throws Exception {
-        if (!scenario.equals("capture") && !scenario.equals("apply")) {
-            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply");
+        if (!List.of("capture", "apply", "bigtxn").contains(scenario)) {
+            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply, bigtxn");
             return 2;
         }
         Path dir = Files.createTempDirectory("sluice-bench-");
         System.out.printf("java %s, %d cores, max heap %d MiB; PostgreSQL (zonky, fsync=off) and Kafka embedded%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
+        if (scenario.equals("bigtxn")) {
+            System.out.println(new BigTxnBench(dir, bigRows).run());
+            return 0;
+        }
         if (scenario.equals("apply")) {
             System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts).run()));
             return 0;
