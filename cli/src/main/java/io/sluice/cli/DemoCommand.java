@@ -126,12 +126,12 @@ final class DemoCommand implements Callable<Integer> {
             writing.set(false);
             writer.join();
             out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
-            String marker = scalar(primary, "SELECT max(id)::text FROM transfers");
+            String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
             int failures = 0;
             for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
                 try {
                     Await.until(Duration.ofSeconds(60), () -> "follower " + f.getKey() + " to apply every transfer",
-                            () -> java.util.Objects.equals(marker, scalar(f.getValue(), "SELECT max(id)::text FROM transfers")));
+                            () -> java.util.Objects.equals(marker, f.getValue().queryScalar("SELECT max(id)::text FROM transfers")));
                 } catch (AssertionError e) {
                     out.println("follower " + f.getKey() + " did not catch up: " + e.getMessage());
                 }
@@ -224,11 +224,6 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static String scalar(LocalPostgres pg, String sql) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 
     /** 60s, 2m, 1h or a bare number of seconds. */
     static final class DurationConverter implements ITypeConverter<Duration> {

@@ -38,7 +38,7 @@ class ApplierIT {
 
     @Test
     void followerEqualsPrimaryAfterAMixedWorkloadOverEveryType() throws Exception {
-        Stack.exec(stack.primary, "CREATE TYPE mood AS ENUM ('sad', 'happy')", """
+        stack.primary.execute("CREATE TYPE mood AS ENUM ('sad', 'happy')", """
                 CREATE TABLE all_types (id int PRIMARY KEY, c_small smallint, c_big bigint, c_num numeric(38,18),
                   c_num_free numeric, c_real real, c_double double precision, c_bool boolean, c_text text,
                   c_varchar varchar(20), c_char char(5), c_bytea bytea, c_date date, c_time time, c_timetz timetz,
@@ -47,12 +47,12 @@ class ApplierIT {
                   c_mood mood, c_big_text text)""",
                 "CREATE TABLE full_ident (a int, b text, j json)", "ALTER TABLE full_ident REPLICA IDENTITY FULL");
         // Enum types are not carried by the stream yet: the follower must have them (docs/applier.md).
-        Stack.exec(stack.followers.get(0), "CREATE TYPE mood AS ENUM ('sad', 'happy')");
+        stack.followers.get(0).execute("CREATE TYPE mood AS ENUM ('sad', 'happy')");
         try (CaptureService capture = new CaptureService(stack.capture("mixed", List.of("public.all_types", "public.full_ident"), false));
              StreamApplier applier = new StreamApplier(stack.applier("mixed", 0))) {
             capture.start();
             applier.start();
-            Stack.exec(stack.primary, """
+            stack.primary.execute("""
                     INSERT INTO all_types VALUES (1, -32768, 9223372036854775807, 99999999999999999999.999999999999999999,
                       'NaN', 'Infinity', -0.1, true, 'héllo ''q'' "dq" \\ back', '', 'ab', '\\x00ff', '2026-02-28',
                       '23:59:59.999999', '08:30:00+00', '1999-12-31 23:59:59.123456', '2026-03-29 01:00:00.000001+02',
@@ -72,9 +72,9 @@ class ApplierIT {
                     "DELETE FROM full_ident WHERE a = 1 AND ctid = (SELECT min(ctid) FROM full_ident WHERE a = 1)");
             stack.awaitEqual(0, "all_types", Duration.ofSeconds(60));
             stack.awaitEqual(0, "full_ident", Duration.ofSeconds(60));
-            assertThat(Stack.scalar(stack.followers.get(0), "SELECT length(c_big_text) FROM all_types WHERE id = 1"))
+            assertThat(stack.followers.get(0).queryScalar("SELECT length(c_big_text) FROM all_types WHERE id = 1"))
                     .isEqualTo("300000");
-            assertThat(Stack.scalar(stack.followers.get(0),
+            assertThat(stack.followers.get(0).queryScalar(
                     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'all_types'::regclass AND attname = 'c_num'"))
                     .isEqualTo("numeric(38,18)");
             assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
@@ -83,7 +83,7 @@ class ApplierIT {
 
     @Test
     void killedApplierResumesWithNothingLostDuplicatedOrHalfVisible() throws Exception {
-        Stack.exec(stack.primary, "CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)",
+        stack.primary.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)",
                 "INSERT INTO accounts SELECT g, 1000 FROM generate_series(1, 50) g",
                 "CREATE TABLE transfers (id bigint PRIMARY KEY, src int, dst int, amount bigint)");
         String url = stack.followers.get(1).jdbcUrl();
@@ -115,7 +115,7 @@ class ApplierIT {
             Thread reader = new Thread(() -> {
                 while (running.get()) {
                     try {
-                        String sum = Stack.scalar(stack.followers.get(1), "SELECT sum(balance) FROM accounts");
+                        String sum = stack.followers.get(1).queryScalar("SELECT sum(balance) FROM accounts");
                         if (sum != null && !sum.equals("50000")) {
                             broken.compareAndSet(null, "follower showed a total of " + sum);
                         }
@@ -155,14 +155,14 @@ class ApplierIT {
             assertThat(broken.get()).as("invariant violations").isNull();
             assertThat(checks.get()).as("invariant checks made").isPositive();
             // Every source transaction counted once by the watermark: one per commit on the primary since the snapshot.
-            assertThat(Stack.scalar(stack.followers.get(1), "SELECT count(*) FROM transfers"))
-                    .isEqualTo(Stack.scalar(stack.primary, "SELECT count(*) FROM transfers"));
+            assertThat(stack.followers.get(1).queryScalar("SELECT count(*) FROM transfers"))
+                    .isEqualTo(stack.primary.queryScalar("SELECT count(*) FROM transfers"));
         }
     }
 
     private static String watermarkTransactions() {
         try {
-            return Stack.scalar(stack.followers.get(1), "SELECT transactions FROM sluice.watermark WHERE source = 'kill'");
+            return stack.followers.get(1).queryScalar("SELECT transactions FROM sluice.watermark WHERE source = 'kill'");
         } catch (java.sql.SQLException e) {
             return null;
         }
@@ -178,41 +178,41 @@ class ApplierIT {
 
     @Test
     void columnAddedMidStreamAppearsAndAnIncompatibleChangeStopsAtTheLastGoodWatermark() throws Exception {
-        Stack.exec(stack.primary, "CREATE TABLE evolving (id int PRIMARY KEY, v text)", "INSERT INTO evolving VALUES (1, 'one')");
+        stack.primary.execute("CREATE TABLE evolving (id int PRIMARY KEY, v text)", "INSERT INTO evolving VALUES (1, 'one')");
         try (CaptureService capture = new CaptureService(stack.capture("evolve", List.of("public.evolving"), true));
              StreamApplier applier = new StreamApplier(stack.applier("evolve", 0))) {
             capture.start();
             applier.start();
             stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
-            Stack.exec(stack.primary, "ALTER TABLE evolving ADD COLUMN note varchar(10) DEFAULT 'n/a'",
+            stack.primary.execute("ALTER TABLE evolving ADD COLUMN note varchar(10) DEFAULT 'n/a'",
                     "INSERT INTO evolving VALUES (2, 'two', 'added')", "UPDATE evolving SET note = 'x' WHERE id = 1");
             stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
-            assertThat(Stack.scalar(stack.followers.get(0), "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            assertThat(stack.followers.get(0).queryScalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
                     + " WHERE attrelid = 'evolving'::regclass AND attname = 'note'")).isEqualTo("character varying(10)");
-            String good = Stack.scalar(stack.followers.get(0), "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'evolve'");
+            String good = stack.followers.get(0).queryScalar("SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'evolve'");
 
             // The follower cannot turn 'one'/'two' into integers without the primary's USING clause.
-            Stack.exec(stack.primary, "ALTER TABLE evolving ALTER COLUMN v TYPE int USING length(v)",
+            stack.primary.execute("ALTER TABLE evolving ALTER COLUMN v TYPE int USING length(v)",
                     "INSERT INTO evolving VALUES (3, 5, 'after')");
             Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the incompatible change",
                     () -> applier.state() == StreamApplier.State.FAILED);
             assertThat(applier.failure().orElseThrow().getMessage())
                     .contains("table public.evolving", "column v of type integer");
-            assertThat(Stack.scalar(stack.followers.get(0), "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'evolve'"))
+            assertThat(stack.followers.get(0).queryScalar("SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'evolve'"))
                     .isEqualTo(good);
-            assertThat(Stack.scalar(stack.followers.get(0), "SELECT count(*) FROM evolving")).isEqualTo("2");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM evolving")).isEqualTo("2");
         }
     }
 
     @Test
     void emptyFollowerGetsSnapshotAndStream() throws Exception {
-        Stack.exec(stack.primary, "CREATE TABLE preloaded (id int PRIMARY KEY, v jsonb)",
+        stack.primary.execute("CREATE TABLE preloaded (id int PRIMARY KEY, v jsonb)",
                 "INSERT INTO preloaded SELECT g, jsonb_build_object('g', g) FROM generate_series(1, 5000) g");
         try (CaptureService capture = new CaptureService(stack.capture("snapfollow", List.of("public.preloaded"), true));
              StreamApplier applier = new StreamApplier(stack.applier("snapfollow", 1))) {
             capture.start();
             applier.start();
-            Stack.exec(stack.primary, "UPDATE preloaded SET v = v || '{\"u\": true}' WHERE id % 10 = 0",
+            stack.primary.execute("UPDATE preloaded SET v = v || '{\"u\": true}' WHERE id % 10 = 0",
                     "DELETE FROM preloaded WHERE id > 4990", "INSERT INTO preloaded VALUES (9999, '{}')");
             stack.awaitEqual(1, "preloaded", Duration.ofSeconds(90));
         }

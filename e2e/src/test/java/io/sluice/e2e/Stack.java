@@ -50,45 +50,22 @@ final class Stack implements AutoCloseable {
                 Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
-    /** Every row of a table, as PostgreSQL's text of the whole row, ordered. */
-    static List<String> rows(LocalPostgres pg, String table) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = pg.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT t::text FROM " + table + " t ORDER BY 1")) {
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-        }
-        return rows;
-    }
 
     /** Waits until the follower's table holds exactly the primary's rows. */
     void awaitEqual(int follower, String table, Duration timeout) {
         Await.until(timeout, () -> {
             try {
-                List<String> p = rows(primary, table);
-                List<String> f = rows(followers.get(follower), table);
+                List<String> p = primary.rowsAsText(table);
+                List<String> f = followers.get(follower).rowsAsText(table);
                 return "follower " + follower + " to equal the primary on " + table + " (primary " + p.size()
                         + " rows, follower " + f.size() + ")";
             } catch (SQLException e) {
                 return "follower " + follower + " to equal the primary on " + table + " (" + e.getMessage() + ")";
             }
-        }, () -> rows(primary, table).equals(rows(followers.get(follower), table)));
+        }, () -> primary.rowsAsText(table).equals(followers.get(follower).rowsAsText(table)));
     }
 
-    static void exec(LocalPostgres pg, String... sql) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 
-    static String scalar(LocalPostgres pg, String sql) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 
     @Override
     public void close() {

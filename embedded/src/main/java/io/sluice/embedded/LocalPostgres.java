@@ -148,6 +148,34 @@ public final class LocalPostgres implements AutoCloseable {
         return connect("postgres");
     }
 
+    /** Runs statements in the {@code postgres} database, each in its own transaction. */
+    public void execute(String... sql) throws SQLException {
+        try (Connection c = connect(); var st = c.createStatement()) {
+            for (String s : sql) {
+                st.execute(s);
+            }
+        }
+    }
+
+    /** The first column of the first row of a query in the {@code postgres} database, as text; null if no row. */
+    public String queryScalar(String sql) throws SQLException {
+        try (Connection c = connect(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** Every row of a table as PostgreSQL's text of the whole row, sorted: equal lists mean equal contents. */
+    public java.util.List<String> rowsAsText(String table) throws SQLException {
+        java.util.List<String> rows = new java.util.ArrayList<>();
+        try (Connection c = connect(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT t::text FROM " + table + " t ORDER BY 1")) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
     /** Creates a database if it does not exist. */
     public void createDatabase(String database) throws SQLException {
         try (Connection c = connect();

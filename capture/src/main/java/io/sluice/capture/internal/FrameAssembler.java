@@ -169,8 +169,7 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
         if (prefix.equals(HEARTBEAT_PREFIX)) {
             return;
         }
-        Object content = message.get("content");
-        byte[] bytes = content instanceof byte[] b ? b : toBytes((java.nio.ByteBuffer) content);
+        byte[] bytes = ValueMapper.bytes(message.get("content"));
         writer.send(new ChangeEvent.Message(new EventHeader(source, new Lsn(((Number) src.get("lsn")).longValue()), 0,
                 micros(src.get("ts_us")), 0), false, prefix, bytes));
     }
@@ -211,10 +210,4 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
         return Instant.EPOCH.plus(us, ChronoUnit.MICROS);
     }
 
-    private static byte[] toBytes(java.nio.ByteBuffer b) {
-        java.nio.ByteBuffer d = b.duplicate();
-        byte[] out = new byte[d.remaining()];
-        d.get(out);
-        return out;
-    }
 }

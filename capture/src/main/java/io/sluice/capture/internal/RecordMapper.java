@@ -4,7 +4,6 @@ import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -41,7 +40,7 @@ final class RecordMapper {
             case "m" -> {
                 Struct message = value.getStruct("message");
                 out.add(new ChangeEvent.Message(header.withSeq(next.next()), true, message.getString("prefix"),
-                        bytes(message.get("content"))));
+                        ValueMapper.bytes(message.get("content"))));
             }
             case "t" -> out.add(new ChangeEvent.Truncate(header.withSeq(next.next()), List.of(table(source)), false, false));
             case "c", "r", "u", "d" -> {
@@ -109,15 +108,6 @@ final class RecordMapper {
         return row;
     }
 
-    private static byte[] bytes(Object content) {
-        if (content instanceof byte[] b) {
-            return b;
-        }
-        ByteBuffer buffer = ((ByteBuffer) content).duplicate();
-        byte[] out = new byte[buffer.remaining()];
-        buffer.get(out);
-        return out;
-    }
 
     /** Hands out the positions of events in one transaction. */
     static final class SeqCounter {

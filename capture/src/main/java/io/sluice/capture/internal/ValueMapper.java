@@ -180,7 +180,8 @@ public final class ValueMapper {
         return new Value.Array(out);
     }
 
-    private static byte[] bytes(Object value) {
+    /** The bytes of a Connect BYTES value (a byte[] or a ByteBuffer), without moving the buffer. */
+    static byte[] bytes(Object value) {
         if (value instanceof byte[] b) {
             return b;
         }

@@ -60,12 +60,12 @@ public final class ApplyBench {
             for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
                 schema(pg);
             }
-            exec(primary, "CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
-            exec(nativeFollower, "CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
+            primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
+            nativeFollower.execute("CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
                     + " user=postgres dbname=postgres' PUBLICATION bench_native WITH (copy_data = false)");
             Await.until(Duration.ofSeconds(30), () -> "the native subscription's slot", () ->
-                    "1".equals(scalar(primary, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
-            exec(nativeFollower, "ALTER SUBSCRIPTION bench_native DISABLE");
+                    "1".equals(primary.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
+            nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
             Properties su = new Properties();
             su.setProperty("user", "postgres");
@@ -78,8 +78,8 @@ public final class ApplyBench {
                 capture.start();
                 workload(primary);
                 // A marker transaction after the workload: its frame's commit LSN is the target.
-                Lsn before = Lsn.parse(scalar(primary, "SELECT pg_current_wal_insert_lsn()::text"));
-                exec(primary, "SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
+                Lsn before = Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
+                primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
                 Await.until(Duration.ofMinutes(10), () -> "capture to put the backlog on Kafka (at " + capture.lastCommittedLsn()
                         + ", marker after " + before + ")", () -> capture.lastCommittedLsn().isAfter(before));
                 target = capture.lastCommittedLsn();
@@ -109,18 +109,18 @@ public final class ApplyBench {
 
             // Native logical replication, the same backlog.
             long t1 = System.nanoTime();
-            exec(nativeFollower, "ALTER SUBSCRIPTION bench_native ENABLE");
+            nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
             // Every transaction inserts one history row, so the count tells when all are applied.
             Await.until(Duration.ofMinutes(10), () -> "the native subscription to catch up", () ->
-                    scalar(nativeFollower, "SELECT count(*) FROM pgbench_history").equals(String.valueOf(transactions)));
+                    nativeFollower.queryScalar("SELECT count(*) FROM pgbench_history").equals(String.valueOf(transactions)));
             double nativeSeconds = (System.nanoTime() - t1) / 1e9;
 
             for (String t : TABLES) {
-                List<String> p = rows(primary, t);
-                if (!p.equals(rows(sluiceFollower, t))) {
+                List<String> p = primary.rowsAsText(t);
+                if (!p.equals(sluiceFollower.rowsAsText(t))) {
                     throw new IllegalStateException("void run: the Sluice follower differs from the primary on " + t);
                 }
-                if (!p.equals(rows(nativeFollower, t))) {
+                if (!p.equals(nativeFollower.rowsAsText(t))) {
                     throw new IllegalStateException("void run: the native follower differs from the primary on " + t);
                 }
             }
@@ -129,7 +129,7 @@ public final class ApplyBench {
     }
 
     private void schema(LocalPostgres pg) throws SQLException {
-        exec(pg, "CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))",
+        pg.execute("CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))",
                 "CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, filler char(84))",
                 "CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84))",
                 "CREATE TABLE pgbench_history (hid bigint PRIMARY KEY, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))",
@@ -190,30 +190,8 @@ public final class ApplyBench {
         }
     }
 
-    static void exec(LocalPostgres pg, String... sql) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-            for (String s : sql) {
-                st.execute(s);
-            }
-        }
-    }
 
-    static String scalar(LocalPostgres pg, String sql) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
 
-    static List<String> rows(LocalPostgres pg, String table) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = pg.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT t::text FROM " + table + " t ORDER BY 1")) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
-        }
-        return out;
-    }
 
     public static String report(Result r) {
         return String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n"
