@@ -46,8 +46,6 @@ class ApplierIT {
                   c_inet inet, c_cidr cidr, c_macaddr macaddr, c_int_arr int[], c_text_arr text[],
                   c_mood mood, c_big_text text)""",
                 "CREATE TABLE full_ident (a int, b text, j json)", "ALTER TABLE full_ident REPLICA IDENTITY FULL");
-        // Enum types are not carried by the stream yet: the follower must have them (docs/applier.md).
-        stack.followers.get(0).execute("CREATE TYPE mood AS ENUM ('sad', 'happy')");
         try (CaptureService capture = new CaptureService(stack.capture("mixed", List.of("public.all_types", "public.full_ident"), false));
              StreamApplier applier = new StreamApplier(stack.applier("mixed", 0))) {
             capture.start();
@@ -77,6 +75,8 @@ class ApplierIT {
             assertThat(stack.followers.get(0).queryScalar(
                     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'all_types'::regclass AND attname = 'c_num'"))
                     .isEqualTo("numeric(38,18)");
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)"
+                    + " FROM pg_enum WHERE enumtypid = 'mood'::regtype")).as("enum created from the stream").isEqualTo("sad,happy");
             assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

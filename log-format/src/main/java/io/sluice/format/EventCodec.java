@@ -134,6 +134,13 @@ public final class EventCodec {
                 g.writeStringField("type", c.type());
                 g.writeBooleanField("nullable", c.nullable());
                 g.writeBooleanField("key", c.key());
+                if (!c.enumLabels().isEmpty()) {
+                    g.writeArrayFieldStart("enum");
+                    for (String label : c.enumLabels()) {
+                        g.writeString(label);
+                    }
+                    g.writeEndArray();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -357,6 +364,7 @@ public final class EventCodec {
                 String type = null;
                 Boolean nullable = null;
                 Boolean isKey = null;
+                List<String> labels = List.of();
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String f = p.currentName();
                     p.nextToken();
@@ -365,12 +373,13 @@ public final class EventCodec {
                         case "type" -> type = string(field + ".type");
                         case "nullable" -> nullable = bool(field + ".nullable");
                         case "key" -> isKey = bool(field + ".key");
+                        case "enum" -> labels = strings(field + ".enum");
                         default -> p.skipChildren();
                     }
                 }
                 try {
                     list.add(new Column(require(name, "columns.name"), require(type, "columns.type"),
-                            require(nullable, "columns.nullable"), require(isKey, "columns.key")));
+                            require(nullable, "columns.nullable"), require(isKey, "columns.key"), labels));
                 } catch (IllegalArgumentException e) {
                     throw fail("field \"columns\": " + e.getMessage());
                 }

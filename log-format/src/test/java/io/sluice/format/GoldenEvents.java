@@ -49,6 +49,10 @@ final class GoldenEvents {
                 new Column("balance", "numeric(12,2)", false, false),
                 new Column("tags", "text[]", true, false),
                 new Column("doc", "jsonb", true, false)), ReplicaIdentity.DEFAULT));
+        events.put("schema_enum", new SchemaChange(header(1), new TableId("public", "moods"), List.of(
+                new Column("id", "integer", false, true),
+                new Column("m", "mood", true, false, List.of("sad", "ok", "happy")),
+                new Column("ms", "mood[]", true, false, List.of("sad", "ok", "happy"))), ReplicaIdentity.DEFAULT));
         events.put("insert", new Insert(header(2), ACCOUNTS, List.of("id"), allTypesRow()));
         Map<String, Value> before = new LinkedHashMap<>();
         before.put("id", new Value.Int(1));

@@ -47,6 +47,7 @@ public final class SchemaSync {
         }
         Map<String, String[]> existing = followerColumns(c, event.table());
         try (Statement st = c.createStatement()) {
+            ensureEnums(c, st, event);
             if (existing.isEmpty()) {
                 create(st, event);
             } else {
@@ -54,6 +55,50 @@ public final class SchemaSync {
             }
         }
         shapes.put(event.table(), event);
+    }
+
+    /** Creates enum types the follower lacks, and adds labels the primary has added since. */
+    private static void ensureEnums(Connection c, Statement st, ChangeEvent.SchemaChange e) throws SQLException {
+        for (Column col : e.columns()) {
+            if (col.enumLabels().isEmpty()) {
+                continue;
+            }
+            String type = col.type().endsWith("[]") ? col.type().substring(0, col.type().length() - 2) : col.type();
+            List<String> have = new ArrayList<>();
+            boolean exists;
+            try (PreparedStatement ps = c.prepareStatement("SELECT e.enumlabel::text FROM pg_enum e"
+                    + " WHERE e.enumtypid = to_regtype(?) ORDER BY e.enumsortorder")) {
+                ps.setString(1, type);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        have.add(rs.getString(1));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+                ps.setString(1, type);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    exists = rs.getBoolean(1);
+                }
+            }
+            if (!exists) {
+                execute(st, "CREATE TYPE " + type + " AS ENUM (" + col.enumLabels().stream().map(SchemaSync::literal)
+                        .collect(Collectors.joining(", ")) + ")", e, col.name());
+                log.info("created enum type {} on the follower", type);
+                continue;
+            }
+            for (String label : col.enumLabels()) {
+                if (!have.contains(label)) {
+                    // New labels are usable once this transaction commits (PostgreSQL's rule).
+                    execute(st, "ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " + literal(label), e, col.name());
+                }
+            }
+        }
+    }
+
+    private static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
     }
 
     private static void create(Statement st, ChangeEvent.SchemaChange e) throws SQLException {

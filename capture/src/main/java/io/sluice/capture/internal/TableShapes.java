@@ -27,10 +27,13 @@ public final class TableShapes {
     record Shape(List<Column> columns, ReplicaIdentity replicaIdentity) { }
 
     private static final String QUERY = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident,
+                   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
+                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
               FROM pg_attribute a
               JOIN pg_class c ON c.oid = a.attrelid
               JOIN pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_type t ON t.oid = a.atttypid
              WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum""";
 
@@ -64,6 +67,7 @@ public final class TableShapes {
 
     private Shape read(TableId table, Schema rowSchema, Set<String> keyColumns) {
         Map<String, String[]> catalog = new HashMap<>();
+        Map<String, List<String>> enums = new HashMap<>();
         ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
         try (PreparedStatement ps = connection().prepareStatement(QUERY)) {
             ps.setString(1, table.schema());
@@ -71,6 +75,10 @@ public final class TableShapes {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     catalog.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
+                    java.sql.Array labels = rs.getArray(5);
+                    if (labels != null) {
+                        enums.put(rs.getString(1), List.of((String[]) labels.getArray()));
+                    }
                     identity = switch (rs.getString(4)) {
                         case "f" -> ReplicaIdentity.FULL;
                         case "i" -> ReplicaIdentity.INDEX;
@@ -89,7 +97,8 @@ public final class TableShapes {
             // A column dropped since this row was written: fall back to the type Debezium reports.
             String type = c != null ? c[0] : fallbackType(f.schema());
             boolean nullable = c != null ? "t".equals(c[1]) || "true".equals(c[1]) : f.schema().isOptional();
-            columns.add(new Column(f.name(), type, nullable, keyColumns.contains(f.name())));
+            columns.add(new Column(f.name(), type, nullable, keyColumns.contains(f.name()),
+                    enums.getOrDefault(f.name(), List.of())));
         }
         return new Shape(columns, identity);
     }
