@@ -236,4 +236,35 @@ class ApplierIT {
                     .contains("sluice.garbage.stream-0@0", "unsupported format version 9");
         }
     }
+
+    @Test
+    void applierKilledInsideALargeTransactionShowsNoneOfItAndResumes() throws Exception {
+        stack.primary.execute("CREATE TABLE bulk (id int PRIMARY KEY, v text)");
+        io.sluice.embedded.LocalPostgres follower = stack.followers.get(1);
+        try (CaptureService capture = new CaptureService(stack.capture("bulk", List.of("public.bulk"), false))) {
+            capture.start();
+            stack.primary.execute("INSERT INTO bulk VALUES (0, 'before')");
+            stack.primary.execute("INSERT INTO bulk SELECT g, repeat('v', 50) FROM generate_series(1, 300000) g");
+            Process p = ApplierProcess.spawn("bulk", "f1", follower.jdbcUrl(), stack.kafka.bootstrapServers(), 5000,
+                    dir.resolve("bulk-1.log"));
+            // Wait until the applier holds an open follower transaction that has written rows of the big one.
+            Await.until(Duration.ofSeconds(90), () -> "the applier to be inside the 300,000-row transaction; log: "
+                    + read(dir.resolve("bulk-1.log")), () -> "1".equals(follower.queryScalar(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-applier-f1'"
+                            + " AND backend_xid IS NOT NULL AND xact_start IS NOT NULL"))
+                    && "1".equals(follower.queryScalar("SELECT count(*) FROM bulk")));
+            p.destroyForcibly(); // SIGKILL between rows of the big transaction
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(follower.queryScalar("SELECT count(*) FROM bulk")).as("nothing of the killed transaction").isEqualTo("1");
+            Process again = ApplierProcess.spawn("bulk", "f1", follower.jdbcUrl(), stack.kafka.bootstrapServers(), 5000,
+                    dir.resolve("bulk-2.log"));
+            try {
+                stack.awaitEqual(1, "bulk", Duration.ofSeconds(120));
+            } finally {
+                again.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            assertThat(follower.queryScalar("SELECT transactions FROM sluice.watermark WHERE source = 'bulk'"))
+                    .as("each source transaction counted once").isEqualTo("2");
+        }
+    }
 }
