@@ -191,12 +191,8 @@ public final class CaptureService implements AutoCloseable {
     }
 
     private void closeResources() {
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-        } catch (IOException e) {
-            log.warn("closing the Debezium engine", e);
+        if (engine != null) {
+            closeEngine(Duration.ofSeconds(30));
         }
         if (executor != null) {
             executor.shutdown();
@@ -217,6 +213,35 @@ public final class CaptureService implements AutoCloseable {
         }
         if (shapes != null) {
             shapes.close();
+        }
+    }
+
+    /**
+     * Closes the engine. Debezium's async engine refuses to stop while its tasks are still starting
+     * (it reports {@code taskStarted} a moment before it counts itself running), so a close right
+     * after {@link #start()} is retried until the engine accepts it.
+     */
+    private void closeEngine(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                engine.close();
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    log.warn("the Debezium engine would not stop within {} s: {}", timeout.toSeconds(), e.getMessage());
+                    return;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            } catch (IOException e) {
+                log.warn("closing the Debezium engine", e);
+                return;
+            }
         }
     }
 
