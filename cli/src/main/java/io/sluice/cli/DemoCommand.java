@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
         Map<String, AtomicLong> latencyCount = new ConcurrentHashMap<>();
         List<StreamApplier> appliers = new ArrayList<>();
         try (CaptureService capture = new CaptureService(Wiring.capture(cfg, primary.jdbcUrl(), Wiring.embeddedConnection(),
-                stack.kafka().bootstrapServers(), cfg.embedded().dataDirectory().resolve("run").resolve("capture")))) {
+                stack.kafka().bootstrapServers(), stack.runDirectory().resolve("capture")))) {
             capture.start();
             out.println("  capture  running: slot " + cfg.capture().slotName() + " -> sluice." + cfg.sourceId() + ".stream"
                     + " (existing rows go first, as one snapshot transaction)");

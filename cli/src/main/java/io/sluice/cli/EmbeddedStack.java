@@ -22,18 +22,20 @@ import java.util.stream.Stream;
 public final class EmbeddedStack implements AutoCloseable {
 
     private final List<AutoCloseable> started = new ArrayList<>();
+    private final Path runDirectory;
     private LocalPostgres primary;
     private LocalKafka kafka;
     private final Map<String, LocalPostgres> followers = new LinkedHashMap<>();
 
-    private EmbeddedStack() {
+    private EmbeddedStack(Path runDirectory) {
+        this.runDirectory = runDirectory;
     }
 
     /** Starts every embedded endpoint of {@code config}; on failure stops what had started. */
     public static EmbeddedStack start(SluiceConfig config) {
         Path root = config.embedded().dataDirectory().resolve("run");
         deleteTree(root);
-        EmbeddedStack stack = new EmbeddedStack();
+        EmbeddedStack stack = new EmbeddedStack(root);
         try {
             if (config.primary().embedded()) {
                 stack.primary = stack.track(LocalPostgres.start("primary", root));
@@ -59,6 +61,11 @@ public final class EmbeddedStack implements AutoCloseable {
     private <T extends AutoCloseable> T track(T server) {
         started.add(server);
         return server;
+    }
+
+    /** Where this run keeps its data (cleared at start); processes of the run put their state below it. */
+    public Path runDirectory() {
+        return runDirectory;
     }
 
     /** The embedded primary, or null when the primary is external. */

@@ -333,15 +333,9 @@ public final class RowWriter {
     /** A row the follower refused; the message names it. */
     public static final class RowException extends SQLException {
         private static final long serialVersionUID = 1L;
-        private final String row;
 
         RowException(String row, SQLException cause) {
             super(cause.getMessage() + " (" + row + ")", cause.getSQLState(), cause);
-            this.row = row;
-        }
-
-        public String row() {
-            return row;
         }
     }
 }

@@ -66,20 +66,14 @@ public final class SchemaSync {
             String type = col.type().endsWith("[]") ? col.type().substring(0, col.type().length() - 2) : col.type();
             List<String> have = new ArrayList<>();
             boolean exists;
-            try (PreparedStatement ps = c.prepareStatement("SELECT e.enumlabel::text FROM pg_enum e"
-                    + " WHERE e.enumtypid = to_regtype(?) ORDER BY e.enumsortorder")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL, ARRAY(SELECT e.enumlabel::text"
+                    + " FROM pg_enum e WHERE e.enumtypid = to_regtype(?) ORDER BY e.enumsortorder)")) {
                 ps.setString(1, type);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        have.add(rs.getString(1));
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
-                ps.setString(1, type);
+                ps.setString(2, type);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     exists = rs.getBoolean(1);
+                    have.addAll(List.of((String[]) rs.getArray(2).getArray()));
                 }
             }
             if (!exists) {

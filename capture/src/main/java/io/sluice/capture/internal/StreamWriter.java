@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
@@ -41,7 +40,6 @@ public final class StreamWriter implements AutoCloseable {
     private final Map<String, Object> clientProperties;
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
-    private final AtomicLong acked = new AtomicLong();
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
 
     public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
@@ -110,7 +108,6 @@ public final class StreamWriter implements AutoCloseable {
                 failure.compareAndSet(null, e);
                 return;
             }
-            acked.incrementAndGet();
             if (event instanceof ChangeEvent.Commit c && onCommitAcked != null) {
                 onCommitAcked.accept(c);
             }
@@ -126,18 +123,8 @@ public final class StreamWriter implements AutoCloseable {
         }
     }
 
-    /** Events acknowledged by Kafka since start. */
-    public long acknowledged() {
-        return acked.get();
-    }
-
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(30));
-    }
-
-    /** Closes without waiting for unsent events: what a crash leaves behind. */
-    public void abort() {
-        producer.close(Duration.ZERO);
     }
 }

@@ -67,12 +67,9 @@ public final class ApplyBench {
                     "1".equals(primary.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
-            Properties su = new Properties();
-            su.setProperty("user", "postgres");
-            Map<String, Object> kafkaProps = Map.of("bootstrap.servers", kafka.bootstrapServers());
-            CaptureConfig cc = new CaptureConfig("bench", primary.jdbcUrl(), su, kafkaProps, "sluice_bench", "sluice_bench",
-                    TABLES.stream().map(t -> "public." + t).toList(), Duration.ofSeconds(5), Duration.ofMillis(1), false,
-                    dir.resolve("capture-state"), Map.of());
+            Properties su = BenchStack.superuser();
+            Map<String, Object> kafkaProps = BenchStack.kafka(kafka);
+            CaptureConfig cc = BenchStack.capture("bench", primary, kafka, TABLES.stream().map(t -> "public." + t).toList(), dir);
             Lsn target;
             try (CaptureService capture = new CaptureService(cc)) {
                 capture.start();

@@ -13,8 +13,6 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** One transaction of N rows through capture to Kafka: time to the COMMIT's acknowledgement and peak heap. */
@@ -34,11 +32,7 @@ public final class BigTxnBench {
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE big (id int PRIMARY KEY, v text, n numeric(12,2))");
             }
-            Properties conn = new Properties();
-            conn.setProperty("user", "postgres");
-            CaptureConfig cfg = new CaptureConfig("bigtxn", pg.jdbcUrl(), conn, Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                    "sluice_bigtxn", "sluice_bigtxn", List.of("public.big"), Duration.ofSeconds(5), Duration.ofMillis(1), false,
-                    dir.resolve("capture-state"), Map.of());
+            CaptureConfig cfg = BenchStack.capture("bigtxn", pg, kafka, List.of("public.big"), dir);
             AtomicLong events = new AtomicLong();
             try (CaptureService capture = new CaptureService(cfg, commit -> events.set(commit.eventCount()))) {
                 capture.start();

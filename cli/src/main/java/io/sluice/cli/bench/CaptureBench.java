@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -54,11 +52,7 @@ public final class CaptureBench {
             try (Connection c = pg.connect(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE bench (id bigint PRIMARY KEY, v int, payload text)");
             }
-            Properties conn = new Properties();
-            conn.setProperty("user", "postgres");
-            CaptureConfig cfg = new CaptureConfig("bench", pg.jdbcUrl(), conn, Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                    "sluice_bench", "sluice_bench", List.of("public.bench"), Duration.ofSeconds(5), Duration.ofMillis(1),
-                    false, dir.resolve("capture-state"), Map.of());
+            CaptureConfig cfg = BenchStack.capture("bench", pg, kafka, List.of("public.bench"), dir);
             java.util.function.Consumer<ChangeEvent.Commit> onAck = commit -> {
                 commits.incrementAndGet();
                 events.addAndGet(commit.eventCount() + 2);

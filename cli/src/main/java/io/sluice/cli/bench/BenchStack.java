@@ -1,0 +1,33 @@
+package io.sluice.cli.bench;
+
+import io.sluice.capture.CaptureConfig;
+import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.LocalPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/** What every benchmark shares: the superuser login and a streaming-only capture of embedded servers. */
+final class BenchStack {
+
+    private BenchStack() {
+    }
+
+    static Properties superuser() {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return p;
+    }
+
+    static Map<String, Object> kafka(LocalKafka kafka) {
+        return Map.of("bootstrap.servers", kafka.bootstrapServers());
+    }
+
+    /** Capture of {@code tables} with no snapshot and a 1 ms poll, state under {@code dir}. */
+    static CaptureConfig capture(String source, LocalPostgres pg, LocalKafka kafka, List<String> tables, Path dir) {
+        return new CaptureConfig(source, pg.jdbcUrl(), superuser(), kafka(kafka), "sluice_" + source, "sluice_" + source,
+                tables, Duration.ofSeconds(5), Duration.ofMillis(1), false, dir.resolve("capture-state"), Map.of());
+    }
+}
