@@ -82,6 +82,8 @@ public final class StreamApplier implements AutoCloseable {
     private int groupFrames;
     private int groupEvents;
     private Applied groupLast;
+    private long lastAcknowledged = -1;
+    private long lastAcknowledgedAt = System.nanoTime();
     private Frame frame;
 
     private static final class Frame {
@@ -141,7 +143,7 @@ public final class StreamApplier implements AutoCloseable {
 
     private Map<String, Object> consumerProperties() {
         Map<String, Object> p = new HashMap<>(config.kafka());
-        p.put("group.id", "sluice-applier-" + config.sourceId() + "-" + config.followerName());
+        p.put("group.id", TopicNames.applierGroup(config.sourceId(), config.followerName()));
         p.put("enable.auto.commit", "false");
         p.put("auto.offset.reset", "none");
         p.putIfAbsent("max.poll.records", "5000");
@@ -271,6 +273,25 @@ public final class StreamApplier implements AutoCloseable {
         }
         if (frame == null) {
             commitGroup();
+            acknowledgeIdle();
+        }
+    }
+
+    /**
+     * Between transactions, heartbeats are read but start no follower transaction; the consumed
+     * offset is still committed (at most once a second) so that the lag monitor's transport lag is
+     * zero on an idle stream. Only a hint: restarts seek to the watermark.
+     */
+    private void acknowledgeIdle() {
+        if (groupStartOffset >= 0) {
+            return;
+        }
+        long position = consumer.position(partition);
+        long now = System.nanoTime();
+        if (position > lastAcknowledged && now - lastAcknowledgedAt > 1_000_000_000L) {
+            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(position)), StreamApplier::hintCommitted);
+            lastAcknowledged = position;
+            lastAcknowledgedAt = now;
         }
     }
 
@@ -395,8 +416,16 @@ public final class StreamApplier implements AutoCloseable {
         Applied done = new Applied(last.commitLsn(), last.xid(), last.commitTime(), last.streamOffset(), Instant.now());
         applied.set(done);
         clearGroup();
-        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(done.streamOffset() + 1)), null);
+        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(done.streamOffset() + 1)), StreamApplier::hintCommitted);
+        lastAcknowledged = done.streamOffset() + 1;
         listener.accept(done);
+    }
+
+    /** The committed offset is a hint for the lag monitor; a failed commit is retried by the next one. */
+    private static void hintCommitted(Map<TopicPartition, OffsetAndMetadata> offsets, Exception e) {
+        if (e != null) {
+            log.debug("committing the consumed offset {} failed (the next commit retries): {}", offsets, e.toString());
+        }
     }
 
     private void clearGroup() {

@@ -6,12 +6,16 @@ import io.sluice.capture.CaptureService;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalPostgres;
+import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.MonitorConfig;
+import io.sluice.monitor.Status;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,6 +104,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("  follower " + name + " (" + cfg.followers().get(name).mode().name().toLowerCase() + ") "
                         + f.getValue().jdbcUrl());
             }
+            LagMonitor monitor = startMonitor(cfg, stack);
             AtomicLong written = new AtomicLong();
             AtomicBoolean writing = new AtomicBoolean(true);
             Thread writer = new Thread(() -> workload(primary, writing, written), "demo-workload");
@@ -114,12 +119,17 @@ final class DemoCommand implements Callable<Integer> {
                 StringBuilder line = new StringBuilder(String.format("[%s] writes %4d/s", Instant.now().toString().substring(11, 19),
                         now - previous));
                 previous = now;
+                Map<String, Status.Follower> lag = new java.util.HashMap<>();
+                monitor.status().ifPresent(st -> st.followers().forEach(f -> lag.put(f.name(), f)));
                 for (StreamApplier a : appliers) {
                     String name = a.config().followerName();
                     long n = latencyCount.get(name).getAndSet(0);
                     long sum = latencySumMicros.get(name).getAndSet(0);
-                    line.append(String.format(" | %s %s, commit->applied avg %s", name, a.state().name().toLowerCase(),
-                            n == 0 ? "-" : String.format("%.1f ms", sum / 1000.0 / n)));
+                    Status.Follower f = lag.get(name);
+                    line.append(String.format(" | %s %s, commit->applied avg %s, staleness %s", name,
+                            f == null ? a.state().name().toLowerCase() : f.state().name(),
+                            n == 0 ? "-" : String.format("%.1f ms", sum / 1000.0 / n),
+                            f == null ? "-" : String.format("%.0f ms", f.stalenessSeconds() * 1000)));
                 }
                 out.println(line);
             }
@@ -139,6 +149,7 @@ final class DemoCommand implements Callable<Integer> {
             for (StreamApplier a : appliers) {
                 a.close();
             }
+            monitor.close();
             for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
                 for (String table : TABLES) {
                     String[] p = fingerprint(primary, table);
@@ -158,6 +169,29 @@ final class DemoCommand implements Callable<Integer> {
                 a.close();
             }
         }
+    }
+
+    /** The lag monitor over the embedded stack, its HTTP API on the configured port (any free one if taken). */
+    private LagMonitor startMonitor(SluiceConfig cfg, EmbeddedStack stack) {
+        Map<String, MonitorConfig.Endpoint> followerEndpoints = new java.util.LinkedHashMap<>();
+        stack.followers().forEach((name, pg) -> followerEndpoints.put(name,
+                new MonitorConfig.Endpoint(pg.jdbcUrl(cfg.followers().get(name).database()), Wiring.embeddedConnection())));
+        MonitorConfig mc = Wiring.monitor(cfg, new MonitorConfig.Endpoint(stack.primary().jdbcUrl(cfg.primaryDatabase()),
+                Wiring.embeddedConnection()), stack.kafka().bootstrapServers(), followerEndpoints, true);
+        LagMonitor monitor = new LagMonitor(mc, Clock.systemUTC());
+        try {
+            monitor.start();
+        } catch (java.io.UncheckedIOException e) {
+            monitor.close();
+            MonitorConfig.Http h = mc.http();
+            monitor = new LagMonitor(new MonitorConfig(mc.sourceId(), mc.primary(), mc.slotName(), mc.kafka(), mc.followers(),
+                    mc.interval(), mc.capture(), mc.slot(), new MonitorConfig.Http(true, h.host(), 0, h.bearerToken(),
+                    h.maxConcurrentWaits()), mc.webhooks()), Clock.systemUTC());
+            monitor.start();
+        }
+        monitor.httpAddress().ifPresent(a -> out.printf("  monitor  http://127.0.0.1:%d/status  (/metrics, /healthz;"
+                + " ./sluice status --url http://127.0.0.1:%d)%n", a.getPort(), a.getPort()));
+        return monitor;
     }
 
     private static void schema(LocalPostgres pg) throws SQLException {

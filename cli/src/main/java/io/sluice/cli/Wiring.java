@@ -2,8 +2,14 @@ package io.sluice.cli;
 
 import io.sluice.applier.ApplierConfig;
 import io.sluice.capture.CaptureConfig;
+import io.sluice.cli.config.Secret;
 import io.sluice.cli.config.SluiceConfig;
+import io.sluice.monitor.MonitorConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /** Builds each module's configuration record from the parsed file and the resolved endpoints. */
@@ -47,6 +53,47 @@ final class Wiring {
                     + ".url to a JDBC URL and kafka.bootstrap.servers to host:port (embedded servers run inside 'sluice demo' and 'sluice up')");
         }
         return applier(cfg, follower, f.endpoint().jdbcUrl(), f.endpoint().driverProperties(), cfg.kafka().bootstrapServers());
+    }
+
+    /**
+     * The lag monitor's configuration. {@code followerEndpoints} maps each follower to its resolved
+     * JDBC URL and properties (embedded followers included).
+     */
+    static MonitorConfig monitor(SluiceConfig cfg, MonitorConfig.Endpoint primary, String bootstrap,
+                                 Map<String, MonitorConfig.Endpoint> followerEndpoints, boolean http) {
+        SluiceConfig.Monitor m = cfg.monitor();
+        List<MonitorConfig.FollowerTarget> targets = new ArrayList<>();
+        for (SluiceConfig.Follower f : cfg.followers().values()) {
+            targets.add(new MonitorConfig.FollowerTarget(f.name(), followerEndpoints.get(f.name()),
+                    f.mode() == SluiceConfig.Mode.SYNC, m.followerRules().get(f.name())));
+        }
+        MonitorConfig.Http httpConfig = http
+                ? new MonitorConfig.Http(true, m.httpHost(), m.httpPort(), m.httpToken().map(Secret::reveal), m.maxWaits())
+                : MonitorConfig.Http.disabled();
+        return new MonitorConfig(cfg.sourceId(), primary, cfg.capture().slotName(), cfg.kafka().clientProperties(bootstrap),
+                targets, m.evaluationInterval(), m.capture(), m.slot(), httpConfig,
+                new MonitorConfig.Webhooks(m.webhooks(), m.webhookTimeout(), m.webhookRetries()));
+    }
+
+    /** The lag monitor of a configuration whose primary, Kafka and followers are all external. */
+    static MonitorConfig monitor(SluiceConfig cfg) {
+        List<String> embedded = new ArrayList<>();
+        if (cfg.primary().embedded()) {
+            embedded.add("primary.url");
+        }
+        if (cfg.kafka().embedded()) {
+            embedded.add("kafka.bootstrap.servers");
+        }
+        cfg.followers().values().stream().filter(f -> f.endpoint().embedded()).forEach(f -> embedded.add("followers." + f.name() + ".url"));
+        if (!embedded.isEmpty()) {
+            throw new IllegalArgumentException("sluice monitor watches real servers; these are 'embedded': " + embedded
+                    + " (embedded servers run inside 'sluice demo' and 'sluice up', which run the monitor too)");
+        }
+        Map<String, MonitorConfig.Endpoint> followers = new LinkedHashMap<>();
+        cfg.followers().values().forEach(f -> followers.put(f.name(),
+                new MonitorConfig.Endpoint(f.endpoint().jdbcUrl(), f.endpoint().driverProperties())));
+        return monitor(cfg, new MonitorConfig.Endpoint(cfg.primary().jdbcUrl(), cfg.primary().driverProperties()),
+                cfg.kafka().bootstrapServers(), followers, true);
     }
 
     /** Connection properties for an embedded PostgreSQL. */

@@ -10,4 +10,13 @@ public final class TopicNames {
     public static String stream(String sourceId) {
         return "sluice." + SourceId.require(sourceId) + ".stream";
     }
+
+    /**
+     * The Kafka consumer group of one follower's applier. The applier commits the offset it has
+     * applied up to (a hint for monitoring; the follower's watermark is the truth) and the lag
+     * monitor reads it as the follower's consumed offset.
+     */
+    public static String applierGroup(String sourceId, String follower) {
+        return "sluice-applier-" + SourceId.require(sourceId) + "-" + follower;
+    }
 }

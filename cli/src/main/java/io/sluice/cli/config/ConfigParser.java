@@ -1,8 +1,10 @@
 package io.sluice.cli.config;
 
 import io.sluice.format.SourceId;
+import io.sluice.monitor.Rule;
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,6 +48,7 @@ public final class ConfigParser {
 
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Pattern FOLLOWER_KEY = Pattern.compile("followers\\.([^.]+)\\.(.+)");
+    private static final Pattern MONITOR_FOLLOWER_KEY = Pattern.compile("monitor\\.followers\\.([^.]+)\\..+");
     private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final Set<String> SECURITY_PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     private static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI");
@@ -92,10 +95,7 @@ public final class ConfigParser {
                 keys.duration("capture.poll.interval.ms", DEFAULT_POLL, Duration.ofMillis(1)),
                 keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL));
         Map<String, SluiceConfig.Follower> followers = followers(keys);
-        SluiceConfig.Monitor monitor = new SluiceConfig.Monitor(
-                keys.string("monitor.http.host", DEFAULT_MONITOR_HOST, null),
-                keys.integer("monitor.http.port", DEFAULT_MONITOR_PORT, 0, 65535),
-                keys.duration("monitor.evaluation.interval.ms", DEFAULT_EVALUATION_INTERVAL, Duration.ofMillis(100)));
+        SluiceConfig.Monitor monitor = monitor(keys, followers.keySet(), capture.heartbeatInterval());
         SluiceConfig.Embedded embedded = new SluiceConfig.Embedded(
                 Path.of(keys.string("embedded.data.dir", DEFAULT_DATA_DIR.toString(), null)));
         Map<String, String> debezium = keys.passThrough("debezium.");
@@ -189,6 +189,86 @@ public final class ConfigParser {
             followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode));
         }
         return followers;
+    }
+
+    private SluiceConfig.Monitor monitor(Keys keys, Set<String> followerNames, Duration heartbeat) {
+        String host = keys.string("monitor.http.host", DEFAULT_MONITOR_HOST, null);
+        int port = keys.integer("monitor.http.port", DEFAULT_MONITOR_PORT, 0, 65535);
+        Optional<Secret> token = Optional.ofNullable(keys.secret("monitor.http.token"));
+        int maxWaits = keys.integer("monitor.http.max.waits", 64, 1, 10_000);
+        Duration interval = keys.duration("monitor.evaluation.interval.ms", DEFAULT_EVALUATION_INTERVAL, Duration.ofMillis(100));
+        List<URI> webhooks = new ArrayList<>();
+        for (String url : keys.list("monitor.webhook.urls", v -> v.matches("https?://\\S+") ? null
+                : "'" + v + "' is not an http:// or https:// URL")) {
+            webhooks.add(URI.create(url));
+        }
+        Duration webhookTimeout = keys.duration("monitor.webhook.timeout.ms", Duration.ofSeconds(5), Duration.ofMillis(1));
+        int webhookRetries = keys.integer("monitor.webhook.retries", 3, 0, 100);
+        Rule base = rule(keys, "monitor.default.", Rule.stalenessDefaults(), "the built-in default");
+        Rule capture = rule(keys, "monitor.capture.", base, "monitor.default.*");
+        if (!capture.stallAfter().isZero() && capture.stallAfter().compareTo(heartbeat.multipliedBy(2)) < 0) {
+            keys.problem("monitor.capture.stall.ms", String.valueOf(capture.stallAfter().toMillis()),
+                    "must be at least twice capture.heartbeat.interval.ms (" + heartbeat.toMillis() + "): an idle"
+                            + " stream only moves once a heartbeat");
+        }
+        Rule slotDefaults = Rule.slotDefaults();
+        long slotWarn = keys.longValue("monitor.slot.warn.bytes", (long) slotDefaults.warn(), 0);
+        long slotCrit = keys.longValue("monitor.slot.crit.bytes", (long) slotDefaults.crit(), 0);
+        Duration slotStall = keys.duration("monitor.slot.stall.ms", slotDefaults.stallAfter(), Duration.ZERO);
+        if (slotWarn > slotCrit) {
+            keys.problem("monitor.slot.warn.bytes", String.valueOf(slotWarn), "above monitor.slot.crit.bytes (" + slotCrit + ")");
+        }
+        Rule slot = slotWarn > slotCrit ? slotDefaults : new Rule(Rule.Unit.BYTES, slotWarn, slotCrit, slotDefaults.forDuration(),
+                slotDefaults.clearRatio(), slotDefaults.clearFor(), slotStall, base.offlineAfter());
+        Map<String, Rule> perFollower = new LinkedHashMap<>();
+        for (String name : followerNames) {
+            perFollower.put(name, rule(keys, "monitor.followers." + name + ".", base, "monitor.default.*"));
+        }
+        for (String key : keys.values.keySet()) {
+            Matcher m = MONITOR_FOLLOWER_KEY.matcher(key);
+            if (m.matches() && !followerNames.contains(m.group(1))) {
+                keys.used.add(key);
+                keys.problem(key, keys.values.get(key), "no follower '" + m.group(1) + "' is configured"
+                        + (followerNames.isEmpty() ? "" : " (followers: " + String.join(", ", followerNames) + ")"));
+            }
+        }
+        return new SluiceConfig.Monitor(host, port, interval, token, maxWaits, webhooks, webhookTimeout, webhookRetries,
+                capture, slot, perFollower);
+    }
+
+    /**
+     * A staleness rule under {@code prefix}: {@code warn.ms}, {@code crit.ms}, {@code for.ms},
+     * {@code clear.ratio}, {@code clear.for.ms}, {@code stall.ms}, {@code offline.ms}; unset keys
+     * come from {@code fallback}.
+     */
+    private Rule rule(Keys keys, String prefix, Rule fallback, String inherited) {
+        Duration warn = keys.duration(prefix + "warn.ms", millis(fallback.warn()), Duration.ZERO);
+        Duration crit = keys.duration(prefix + "crit.ms", millis(fallback.crit()), Duration.ZERO);
+        Duration forDuration = keys.duration(prefix + "for.ms", fallback.forDuration(), Duration.ZERO);
+        double clearRatio = keys.ratio(prefix + "clear.ratio", fallback.clearRatio());
+        Duration clearFor = keys.duration(prefix + "clear.for.ms", fallback.clearFor(), Duration.ZERO);
+        Duration stall = keys.duration(prefix + "stall.ms", fallback.stallAfter(), Duration.ZERO);
+        Duration offline = keys.duration(prefix + "offline.ms", fallback.offlineAfter(), Duration.ZERO);
+        if (warn.compareTo(crit) > 0) {
+            boolean warnSet = keys.values.containsKey(prefix + "warn.ms");
+            boolean critSet = keys.values.containsKey(prefix + "crit.ms");
+            String reason = "WARN (" + warn.toMillis() + " ms) is above CRIT (" + crit.toMillis() + " ms)";
+            if (warnSet) {
+                keys.problem(prefix + "warn.ms", String.valueOf(warn.toMillis()), reason
+                        + (critSet ? "" : "; crit comes from " + inherited));
+            }
+            if (critSet) {
+                keys.problem(prefix + "crit.ms", String.valueOf(crit.toMillis()), reason
+                        + (warnSet ? "" : "; warn comes from " + inherited));
+            }
+            return fallback;
+        }
+        return new Rule(Rule.Unit.SECONDS, warn.toMillis() / 1000.0, crit.toMillis() / 1000.0, forDuration, clearRatio,
+                clearFor, stall, offline);
+    }
+
+    private static Duration millis(double seconds) {
+        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     private static void putIfSet(Map<String, String> map, String key, String value) {
@@ -307,6 +387,42 @@ public final class ConfigParser {
                 return n;
             } catch (NumberFormatException e) {
                 problem(key, v, "not a whole number");
+                return fallback;
+            }
+        }
+
+        long longValue(String key, long fallback, long min) {
+            String v = string(key, null, null);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                long n = Long.parseLong(v);
+                if (n < min) {
+                    problem(key, v, "must be at least " + min);
+                    return fallback;
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                problem(key, v, "not a whole number");
+                return fallback;
+            }
+        }
+
+        double ratio(String key, double fallback) {
+            String v = string(key, null, null);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                double d = Double.parseDouble(v);
+                if (!(d > 0 && d <= 1)) {
+                    problem(key, v, "must be more than 0 and at most 1");
+                    return fallback;
+                }
+                return d;
+            } catch (NumberFormatException e) {
+                problem(key, v, "not a number");
                 return fallback;
             }
         }

@@ -33,8 +33,19 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
 
     public enum Mode { SYNC, ASYNC }
 
-    /** The lag monitor's HTTP API. */
-    public record Monitor(String httpHost, int httpPort, Duration evaluationInterval) { }
+    /**
+     * The lag monitor: its HTTP API, alert webhooks, and the rules stages are judged by
+     * ({@code followerRules} has one entry per follower).
+     */
+    public record Monitor(String httpHost, int httpPort, Duration evaluationInterval, java.util.Optional<Secret> httpToken,
+                          int maxWaits, List<java.net.URI> webhooks, Duration webhookTimeout, int webhookRetries,
+                          io.sluice.monitor.Rule capture, io.sluice.monitor.Rule slot,
+                          Map<String, io.sluice.monitor.Rule> followerRules) {
+        public Monitor {
+            webhooks = List.copyOf(webhooks);
+            followerRules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(followerRules));
+        }
+    }
 
     /** Where embedded servers keep their data. */
     public record Embedded(Path dataDirectory) { }

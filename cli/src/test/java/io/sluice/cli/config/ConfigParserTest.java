@@ -78,6 +78,55 @@ class ConfigParserTest {
     }
 
     @Test
+    void shouldParseMonitorRulesWithPerFollowerOverrides() {
+        SluiceConfig c = parse(
+                "followers.east.mode", "sync",
+                "followers.west.mode", "async",
+                "monitor.default.warn.ms", "2000",
+                "monitor.default.for.ms", "1000",
+                "monitor.followers.west.warn.ms", "5000",
+                "monitor.followers.west.crit.ms", "60000",
+                "monitor.slot.warn.bytes", "1000000",
+                "monitor.webhook.urls", "http://alerts.internal/hook, https://pager.example/sluice",
+                "monitor.http.token", "${env:PG_PASS}");
+        SluiceConfig.Monitor m = c.monitor();
+        assertThat(m.followerRules().get("east").warn()).isEqualTo(2.0);
+        assertThat(m.followerRules().get("east").crit()).as("default").isEqualTo(10.0);
+        assertThat(m.followerRules().get("east").forDuration()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(m.followerRules().get("west").warn()).isEqualTo(5.0);
+        assertThat(m.followerRules().get("west").crit()).isEqualTo(60.0);
+        assertThat(m.followerRules().get("west").forDuration()).as("inherited from monitor.default").isEqualTo(Duration.ofSeconds(1));
+        assertThat(m.capture().warn()).isEqualTo(2.0);
+        assertThat(m.slot().warn()).isEqualTo(1_000_000.0);
+        assertThat(m.webhooks()).hasSize(2);
+        assertThat(m.httpToken().orElseThrow().reveal()).isEqualTo("s3cr3t-env");
+        assertThat(m.toString()).doesNotContain("s3cr3t-env");
+    }
+
+    @Test
+    void shouldRejectBadThresholdsNamingEachKey() {
+        assertThatThrownBy(() -> parse(
+                "followers.east.mode", "sync",
+                "monitor.default.warn.ms", "20000",
+                "monitor.default.crit.ms", "5000",
+                "monitor.followers.east.for.ms", "-1",
+                "monitor.followers.east.crit.ms", "500",
+                "monitor.followers.ghost.warn.ms", "100",
+                "monitor.slot.warn.bytes", "900",
+                "monitor.slot.crit.bytes", "100",
+                "monitor.default.clear.ratio", "1.5"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactlyInAnyOrder(
+                        "monitor.default.warn.ms=20000: WARN (20000 ms) is above CRIT (5000 ms)",
+                        "monitor.default.crit.ms=5000: WARN (20000 ms) is above CRIT (5000 ms)",
+                        "monitor.followers.east.for.ms=-1: a duration cannot be negative",
+                        "monitor.followers.east.crit.ms=500: WARN (1000 ms) is above CRIT (500 ms); warn comes from monitor.default.*",
+                        "monitor.followers.ghost.warn.ms=100: no follower 'ghost' is configured (followers: east)",
+                        "monitor.slot.warn.bytes=900: above monitor.slot.crit.bytes (100)",
+                        "monitor.default.clear.ratio=1.5: must be more than 0 and at most 1"));
+    }
+
+    @Test
     void shouldNeverShowASecretInErrorsOrToString() {
         SluiceConfig c = parse("primary.url", "jdbc:postgresql://db/x", "primary.password", "hunter2-literal",
                 "kafka.bootstrap.servers", "k1:9092", "kafka.security.protocol", "SASL_SSL",

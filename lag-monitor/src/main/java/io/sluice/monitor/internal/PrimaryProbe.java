@@ -1,0 +1,100 @@
+package io.sluice.monitor.internal;
+
+import io.sluice.format.Lsn;
+import io.sluice.monitor.MonitorConfig;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Properties;
+
+/**
+ * One query per evaluation against the primary: its WAL position, next transaction id and clock,
+ * and the capture slot with its walsender (when capture is connected).
+ */
+public final class PrimaryProbe implements AutoCloseable {
+
+    /**
+     * @param now          the primary's clock
+     * @param walLsn       {@code pg_current_wal_lsn()}
+     * @param nextXid      the next transaction id to be assigned (write transactions only consume ids)
+     * @param slotFound    whether the slot exists
+     * @param slotActive   whether a walsender (capture) is attached to it
+     * @param restartLsn   the oldest WAL the slot retains
+     * @param confirmedLsn what capture confirmed as durable on Kafka
+     * @param retainedBytes WAL retained by the slot
+     * @param sentLsn      how far the walsender has decoded and sent (null when none is attached)
+     * @param walStatus    {@code pg_replication_slots.wal_status}
+     */
+    public record Sample(Instant now, Lsn walLsn, long nextXid, boolean slotFound, boolean slotActive, Lsn restartLsn,
+                         Lsn confirmedLsn, long retainedBytes, Lsn sentLsn, String walStatus) { }
+
+    private static final String QUERY = """
+            SELECT now(), pg_current_wal_lsn(), pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+                   s.slot_name IS NOT NULL, coalesce(s.active, false), s.restart_lsn, s.confirmed_flush_lsn,
+                   coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint, r.sent_lsn, s.wal_status
+            FROM (SELECT 1) one
+            LEFT JOIN pg_replication_slots s ON s.slot_name = ?
+            LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid""";
+
+    private final MonitorConfig.Endpoint endpoint;
+    private final String slot;
+    private final Duration timeout;
+    private Connection connection;
+
+    public PrimaryProbe(MonitorConfig.Endpoint endpoint, String slot, Duration timeout) {
+        this.endpoint = endpoint;
+        this.slot = slot;
+        this.timeout = timeout;
+    }
+
+    public Sample sample() throws SQLException {
+        try {
+            if (connection == null) {
+                connection = connect(endpoint, timeout, "sluice-monitor");
+            }
+            try (PreparedStatement ps = connection.prepareStatement(QUERY)) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return new Sample(rs.getTimestamp(1).toInstant(), Lsn.parse(rs.getString(2)), rs.getLong(3),
+                            rs.getBoolean(4), rs.getBoolean(5), lsn(rs.getString(6)), lsn(rs.getString(7)), rs.getLong(8),
+                            lsn(rs.getString(9)), rs.getString(10));
+                }
+            }
+        } catch (SQLException e) {
+            close();
+            throw e;
+        }
+    }
+
+    static Lsn lsn(String text) {
+        return text == null ? null : Lsn.parse(text);
+    }
+
+    /** A monitoring connection: autocommit, short timeouts, named in pg_stat_activity. */
+    static Connection connect(MonitorConfig.Endpoint endpoint, Duration timeout, String name) throws SQLException {
+        Properties p = endpoint.properties();
+        long seconds = Math.max(1, timeout.toSeconds());
+        p.putIfAbsent("connectTimeout", String.valueOf(seconds));
+        p.putIfAbsent("loginTimeout", String.valueOf(seconds));
+        p.putIfAbsent("socketTimeout", String.valueOf(Math.max(5, seconds * 3)));
+        p.setProperty("ApplicationName", name);
+        return DriverManager.getConnection(endpoint.jdbcUrl(), p);
+    }
+
+    @Override
+    public void close() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing a broken connection
+            }
+            connection = null;
+        }
+    }
+}
