@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.cli.bench.ApplyBench;
 import io.sluice.cli.bench.BigTxnBench;
 import io.sluice.cli.bench.CaptureBench;
+import io.sluice.cli.bench.MonitorBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,10 +15,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: capture, apply, bigtxn.")
+        description = "Run a benchmark scenario on embedded servers: capture, apply, bigtxn, monitor.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "capture | apply | bigtxn")
+    @Parameters(paramLabel = "SCENARIO", description = "capture | apply | bigtxn | monitor")
     String scenario;
 
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
@@ -38,10 +39,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
+    @Option(names = "--followers", defaultValue = "10", description = "monitor: followers watched (default: ${DEFAULT-VALUE})")
+    int followers;
+
     @Override
     public Integer call() throws Exception {
-        if (!List.of("capture", "apply", "bigtxn").contains(scenario)) {
-            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply, bigtxn");
+        if (!List.of("capture", "apply", "bigtxn", "monitor").contains(scenario)) {
+            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply, bigtxn, monitor");
             return 2;
         }
         Path dir = Files.createTempDirectory("sluice-bench-");
@@ -50,6 +54,10 @@ final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().maxMemory() >> 20);
         if (scenario.equals("bigtxn")) {
             System.out.println(new BigTxnBench(dir, bigRows).run());
+            return 0;
+        }
+        if (scenario.equals("monitor")) {
+            System.out.println(new MonitorBench(dir, followers, rate, Duration.ofSeconds(seconds)).run());
             return 0;
         }
         if (scenario.equals("apply")) {
