@@ -82,6 +82,13 @@ public final class StreamApplier implements AutoCloseable {
     private int groupFrames;
     private int groupEvents;
     private Applied groupLast;
+    private Lsn groupFirstLsn;
+    private long[] groupXids = new long[64];
+    private int groupXidCount;
+    /** Once a minute: (when, watermark), to prune applied-group rows older than the retention. */
+    private final java.util.ArrayDeque<Map.Entry<Instant, Lsn>> retentionMarks = new java.util.ArrayDeque<>();
+    /** How long {@code sluice.applied_group} keeps a group: tokens older than this are judged by LSN alone. */
+    public static final Duration APPLIED_GROUP_RETENTION = Duration.ofHours(1);
     private long lastAcknowledged = -1;
     private long lastAcknowledgedAt = System.nanoTime();
     private Frame frame;
@@ -338,6 +345,15 @@ public final class StreamApplier implements AutoCloseable {
                         + c.eventCount() + " events but carried " + f.events + " (" + topic + "-0@" + offset + ")", false, null);
             }
             groupLast = new Applied(c.header().commitLsn(), c.header().xid(), c.header().commitTime(), offset, null);
+            if (groupFirstLsn == null) {
+                groupFirstLsn = c.header().commitLsn();
+            }
+            if (!f.skip) {
+                if (groupXidCount == groupXids.length) {
+                    groupXids = java.util.Arrays.copyOf(groupXids, groupXids.length * 2);
+                }
+                groupXids[groupXidCount++] = c.header().xid();
+            }
             groupFrames++;
             return true;
         }
@@ -411,7 +427,8 @@ public final class StreamApplier implements AutoCloseable {
         writer.flush();
         Applied last = groupLast;
         Bookkeeping.advance(connection, config.sourceId(), last.commitLsn(), last.xid(), last.commitTime(),
-                last.streamOffset(), groupFrames);
+                last.streamOffset(), groupFrames, groupFirstLsn, groupXids, groupXidCount);
+        pruneAppliedGroups(last.commitLsn());
         connection.commit();
         Applied done = new Applied(last.commitLsn(), last.xid(), last.commitTime(), last.streamOffset(), Instant.now());
         applied.set(done);
@@ -428,7 +445,28 @@ public final class StreamApplier implements AutoCloseable {
         }
     }
 
+    /**
+     * Once a minute, in the apply transaction: remembers the watermark, and deletes
+     * {@code sluice.applied_group} rows below the watermark of {@link #APPLIED_GROUP_RETENTION} ago.
+     */
+    private void pruneAppliedGroups(Lsn watermark) throws SQLException {
+        Instant now = Instant.now();
+        if (retentionMarks.isEmpty() || Duration.between(retentionMarks.peekLast().getKey(), now).toSeconds() >= 60) {
+            retentionMarks.addLast(Map.entry(now, watermark));
+        }
+        Lsn below = null;
+        while (!retentionMarks.isEmpty()
+                && Duration.between(retentionMarks.peekFirst().getKey(), now).compareTo(APPLIED_GROUP_RETENTION) > 0) {
+            below = retentionMarks.pollFirst().getValue();
+        }
+        if (below != null) {
+            Bookkeeping.prune(connection, config.sourceId(), below);
+        }
+    }
+
     private void clearGroup() {
+        groupFirstLsn = null;
+        groupXidCount = 0;
         groupStartOffset = -1;
         groupFrames = 0;
         groupEvents = 0;

@@ -6,11 +6,13 @@ import java.util.Objects;
  * Identifies one committed transaction on a source, so that a reader can wait until a follower
  * has applied it (read-your-writes).
  *
- * <p>{@code xid} is the writer's own transaction id, which makes the token exact: a follower
- * satisfies it when it has applied that transaction, not when some later commit happens to pass
- * a position. {@code lsnBound} is a WAL position at or after the transaction's commit (for
- * example {@code pg_current_wal_lsn()} read right after commit); every follower whose watermark
- * is at or past it has certainly applied the transaction.
+ * <p>{@code xid} is the writer's own transaction id (the full 64-bit {@code xid8}; the stream
+ * carries its low 32 bits), which makes the token exact: a follower satisfies it when it has
+ * applied that transaction, not when some later commit happens to pass a position.
+ * {@code lsnBound} is a WAL position written <em>inside</em> the transaction, before its commit
+ * (the LSN of a transactional logical message the client library writes): the transaction
+ * commits after it, so a follower whose watermark is not past it has certainly not applied it,
+ * and it tells the transaction apart from an older one whose 32-bit xid was the same.
  *
  * <p>The string form {@code v1.<source>.<xid>.<lsn as 16 hex digits>} uses only
  * {@code [a-z0-9_.A-F]}, so it is safe unescaped in an HTTP header, a cookie and a URL query.

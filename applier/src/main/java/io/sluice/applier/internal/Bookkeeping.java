@@ -57,9 +57,17 @@ public final class Bookkeeping {
         }
     }
 
-    /** Moves the watermark inside the current transaction and notifies listeners at its commit. */
+    /**
+     * Moves the watermark inside the current transaction, records which source transactions the
+     * group applied ({@code sluice.applied_group}), and notifies listeners at its commit.
+     *
+     * <p>The notification payload on channel {@value #CHANNEL} is
+     * {@code <source>,<last commit LSN>,<last xid>,<n>[,<xid> <xid> ...]}: the group's {@code n}
+     * applied xids follow when they fit in PostgreSQL's 8000-byte payload; otherwise only the
+     * count does, and a waiter reads {@code sluice.applied_group}.
+     */
     public static void advance(Connection c, String source, Lsn lsn, long xid, Instant commitTime, long offset,
-                               long transactions) throws SQLException {
+                               long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
                 VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?)
@@ -74,9 +82,49 @@ public final class Bookkeeping {
             ps.setLong(6, transactions);
             ps.executeUpdate();
         }
+        Long[] boxed = new Long[xidCount];
+        for (int i = 0; i < xidCount; i++) {
+            boxed[i] = xids[i];
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO sluice.applied_group (source, last_commit_lsn,"
+                + " first_commit_lsn, xids) VALUES (?, ?::pg_lsn, ?::pg_lsn, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, source);
+            ps.setString(2, lsn.toString());
+            ps.setString(3, firstLsn.toString());
+            ps.setArray(4, c.createArrayOf("bigint", boxed));
+            ps.executeUpdate();
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
-            ps.setString(1, source + "," + lsn + "," + xid);
+            ps.setString(1, payload(source, lsn, xid, xids, xidCount));
             ps.execute();
+        }
+    }
+
+    static String payload(String source, Lsn lsn, long xid, long[] xids, int count) {
+        StringBuilder b = new StringBuilder(64 + count * 11).append(source).append(',').append(lsn).append(',').append(xid)
+                .append(',').append(count);
+        int mark = b.length();
+        b.append(',');
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                b.append(' ');
+            }
+            b.append(xids[i]);
+            if (b.length() > 7900) {
+                b.setLength(mark); // does not fit: the count alone says "read sluice.applied_group"
+                break;
+            }
+        }
+        return b.toString();
+    }
+
+    /** Drops applied-group rows of the source below {@code lsn} (older than the retention). */
+    public static int prune(Connection c, String source, Lsn below) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "DELETE FROM sluice.applied_group WHERE source = ? AND last_commit_lsn < ?::pg_lsn")) {
+            ps.setString(1, source);
+            ps.setString(2, below.toString());
+            return ps.executeUpdate();
         }
     }
 

@@ -1,0 +1,281 @@
+package io.sluice.client;
+
+import io.sluice.format.ConsistencyToken;
+import io.sluice.format.Lsn;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One follower, watched by push: a dedicated connection LISTENs on the applier's channel
+ * ({@code sluice_applied}), whose payload names the last commit LSN and every xid each follower
+ * transaction applied. Waiters are woken the moment the applier commits — no polling interval
+ * and no heartbeat in the path. The watermark row and {@code sluice.applied_group} are the truth,
+ * read at (re)connect and whenever a payload was too long to list its xids.
+ */
+final class FollowerWatch implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FollowerWatch.class);
+    static final String CHANNEL = "sluice_applied";
+    private static final int RECENT = 200_000;
+
+    final String name;
+    final boolean sync;
+    final DataSource dataSource;
+    private final String source;
+    private final Object lock = new Object();
+    /** Recently applied xids (low 32 bits) → the commit LSN of the group that applied them. */
+    private final Map<Long, Lsn> recent = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Lsn> eldest) {
+            return size() > RECENT;
+        }
+    };
+    private volatile Lsn applied = Lsn.ZERO;
+    private volatile Instant appliedCommitTime;
+    private volatile boolean up;
+    private volatile String downReason = "not connected yet";
+    private volatile boolean running = true;
+    private final Signal signal;
+    private Connection listen;
+    private Connection query;
+    private final Thread thread;
+
+    FollowerWatch(String source, String name, DataSource dataSource, boolean sync, Signal signal) {
+        this.signal = signal;
+        this.source = source;
+        this.name = name;
+        this.dataSource = dataSource;
+        this.sync = sync;
+        this.thread = new Thread(this::run, "sluice-client-watch-" + name);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    boolean up() {
+        return up;
+    }
+
+    String downReason() {
+        return downReason;
+    }
+
+    /** The follower's watermark: the commit LSN of the last source transaction it applied. */
+    Lsn applied() {
+        return applied;
+    }
+
+    Instant appliedCommitTime() {
+        return appliedCommitTime;
+    }
+
+    private void run() {
+        long backoff = 100;
+        while (running) {
+            try {
+                connect();
+                backoff = 100;
+                while (running) {
+                    PGNotification[] ns = listen.unwrap(PGConnection.class).getNotifications(250);
+                    boolean needCheck = false;
+                    if (ns != null) {
+                        for (PGNotification n : ns) {
+                            needCheck |= onPayload(n.getParameter());
+                        }
+                    }
+                    if (needCheck) {
+                        refresh();
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                markDown(e.getMessage());
+                closeConnections();
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 5000);
+            }
+        }
+    }
+
+    private void connect() throws SQLException {
+        listen = dataSource.getConnection();
+        listen.setAutoCommit(true);
+        try (Statement st = listen.createStatement()) {
+            st.execute("LISTEN " + CHANNEL);
+        }
+        query = dataSource.getConnection();
+        query.setAutoCommit(true);
+        refresh();
+        up = true;
+        downReason = null;
+        signal.bump();
+        log.debug("watching follower {} from {}", name, applied);
+    }
+
+    /** Reads the watermark (the truth) and wakes waiters to re-check. */
+    private void refresh() throws SQLException {
+        try (PreparedStatement ps = query.prepareStatement(
+                "SELECT commit_lsn, commit_time FROM sluice.watermark WHERE source = ?")) {
+            ps.setString(1, source);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    advance(Lsn.parse(rs.getString(1)), rs.getTimestamp(2).toInstant());
+                }
+            }
+        } catch (SQLException e) {
+            if (!"42P01".equals(e.getSQLState()) && !"3F000".equals(e.getSQLState())) {
+                throw e; // no bookkeeping yet means nothing applied yet
+            }
+        }
+        signal.bump();
+    }
+
+    /** Returns true when the payload could not list its xids and the tables must be read. */
+    private boolean onPayload(String payload) {
+        String[] f = payload.split(",", 5);
+        if (f.length < 3 || !f[0].equals(source)) {
+            return false;
+        }
+        Lsn lsn = Lsn.parse(f[1]);
+        boolean complete = false;
+        synchronized (lock) {
+            if (f.length == 5) {
+                for (String x : f[4].split(" ")) {
+                    recent.put(Long.parseLong(x) & 0xFFFF_FFFFL, lsn);
+                }
+                complete = true;
+            } else if (f.length == 3) {
+                recent.put(Long.parseLong(f[2]) & 0xFFFF_FFFFL, lsn); // an applier that names only the last xid
+            }
+            if (lsn.isAfter(applied)) {
+                applied = lsn;
+            }
+        }
+        signal.bump();
+        return !complete && f.length != 3;
+    }
+
+    private void advance(Lsn lsn, Instant commitTime) {
+        synchronized (lock) {
+            if (lsn.isAfter(applied) || applied.equals(Lsn.ZERO)) {
+                applied = lsn;
+                appliedCommitTime = commitTime;
+            }
+        }
+    }
+
+    /**
+     * Whether the follower has applied the token's transaction. In memory when the push told us;
+     * otherwise one indexed query on {@code sluice.applied_group}.
+     */
+    boolean satisfies(ConsistencyToken t) {
+        if (!applied.isAfter(t.lsnBound())) {
+            return false; // the transaction commits after lsnBound; the watermark is not past it
+        }
+        long xid = t.xid() & 0xFFFF_FFFFL;
+        synchronized (lock) {
+            Lsn at = recent.get(xid);
+            if (at != null && at.isAfter(t.lsnBound())) {
+                return true;
+            }
+        }
+        return satisfiedInTables(t, xid);
+    }
+
+    private boolean satisfiedInTables(ConsistencyToken t, long xid) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("""
+                     SELECT EXISTS (SELECT 1 FROM sluice.applied_group
+                                    WHERE source = ? AND last_commit_lsn > ?::pg_lsn AND ? = ANY (xids)),
+                            NOT EXISTS (SELECT 1 FROM sluice.applied_group
+                                        WHERE source = ? AND last_commit_lsn <= ?::pg_lsn)""")) {
+            ps.setString(1, source);
+            ps.setString(2, t.lsnBound().toString());
+            ps.setLong(3, xid);
+            ps.setString(4, source);
+            ps.setString(5, t.lsnBound().toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    synchronized (lock) {
+                        recent.put(xid, applied);
+                    }
+                    return true;
+                }
+                // Older than the applied-group retention (nothing kept at or before the token's
+                // position) while the watermark is past it: applied long ago.
+                return rs.getBoolean(2) && hasAnyGroup(c);
+            }
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private boolean hasAnyGroup(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM sluice.applied_group WHERE source = ?)")) {
+            ps.setString(1, source);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private void markDown(String reason) {
+        if (up) {
+            log.warn("follower {} is down: {}", name, reason);
+        }
+        up = false;
+        downReason = reason;
+        signal.bump();
+    }
+
+    private void closeConnections() {
+        for (Connection c : new Connection[] {listen, query}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+            }
+        }
+        listen = null;
+        query = null;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeConnections();
+    }
+}
