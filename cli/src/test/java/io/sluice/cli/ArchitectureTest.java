@@ -32,7 +32,7 @@ class ArchitectureTest {
         ArchRule rule = noClasses().that().resideInAPackage("io.sluice.format..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.kafka..", "io.debezium..", "java.sql..",
                         "org.postgresql..", "io.sluice.capture..", "io.sluice.applier..", "io.sluice.monitor..",
-                        "io.sluice.embedded..", "io.sluice.cli..")
+                        "io.sluice.embedded..", "io.sluice.cli..", "io.sluice.client..")
                 .because("log-format is the wire contract and depends on a JSON library only. " + FIX);
         rule.check(classes);
     }
@@ -50,6 +50,16 @@ class ArchitectureTest {
     @Test
     void monitorDependsOnNoOtherModule() {
         notOn("io.sluice.monitor..", "io.sluice.capture..", "io.sluice.applier..", "io.sluice.cli..");
+    }
+
+    @Test
+    void clientDependsOnLogFormatAndJdbcOnly() {
+        noClasses().that().resideInAPackage("io.sluice.client..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.sluice.capture..", "io.sluice.applier..",
+                        "io.sluice.monitor..", "io.sluice.cli..", "io.sluice.embedded..", "org.apache.kafka..")
+                .because("applications embed the client: log-format, JDBC and slf4j only. " + FIX)
+                .allowEmptyShould(true)
+                .check(classes);
     }
 
     @Test

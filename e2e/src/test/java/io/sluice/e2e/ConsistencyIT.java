@@ -195,9 +195,13 @@ class ConsistencyIT {
             List<String> targets = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 if (i == 150) {
-                    f1 = new StreamApplier(stack.applier(SOURCE, 1)); // f1 catches up during the second half
+                    // The writer stops and f1 restarts and catches up: then it serves the session again.
+                    on.set(false);
+                    writer.join();
+                    f1 = new StreamApplier(stack.applier(SOURCE, 1));
                     f1.start();
                     appliers.set(1, f1);
+                    stack.awaitEqual(1, "counter_rows", Duration.ofSeconds(60));
                 }
                 SluiceClient.Routed<Long> r = client.readRouted(session, i % 2 == 0 ? "f0" : "f1", ReadPolicy.primaryIfBehind(),
                         c -> {
@@ -209,6 +213,8 @@ class ConsistencyIT {
                 seen.add(r.value());
                 targets.add(r.target());
             }
+            assertThat(targets.subList(0, 150)).as("while f1 lags, the session is served by f0 (or the primary)")
+                    .doesNotContain("f1");
             assertThat(decreases(seen)).as("session reads " + seen + " via " + targets).isZero();
             assertThat(targets).as("the lagging follower served the session once caught up").contains("f1");
         } finally {
@@ -267,6 +273,45 @@ class ConsistencyIT {
         reader.join();
         assertThat(checks.get()).isPositive();
         assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void theMonitorServesTokenWaitsOverHttp() throws Exception {
+        io.sluice.monitor.MonitorConfig mc = new io.sluice.monitor.MonitorConfig(SOURCE,
+                new io.sluice.monitor.MonitorConfig.Endpoint(stack.primary.jdbcUrl(), Stack.superuser()), "slot_" + SOURCE,
+                java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
+                List.of(new io.sluice.monitor.MonitorConfig.FollowerTarget("f0",
+                        new io.sluice.monitor.MonitorConfig.Endpoint(stack.followers.get(0).jdbcUrl(), Stack.superuser()), true,
+                        io.sluice.monitor.Rule.stalenessDefaults())),
+                Duration.ofSeconds(1), io.sluice.monitor.Rule.stalenessDefaults(), io.sluice.monitor.Rule.slotDefaults(),
+                new io.sluice.monitor.MonitorConfig.Http(true, "127.0.0.1", 0, java.util.Optional.empty(), 2),
+                io.sluice.monitor.MonitorConfig.Webhooks.none());
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (io.sluice.monitor.LagMonitor monitor = new io.sluice.monitor.LagMonitor(mc, java.time.Clock.systemUTC());
+             SluiceClient client = client().build(); Connection w = stack.primary.connect()) {
+            monitor.start();
+            String base = "http://127.0.0.1:" + monitor.httpAddress().orElseThrow().getPort() + "/await?";
+            w.setAutoCommit(false);
+            w.createStatement().executeUpdate("INSERT INTO sync_t DEFAULT VALUES");
+            ConsistencyToken t = client.commit(w);
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    base + "token=" + t + "&follower=f0&timeout_ms=10000")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("\"satisfied\":true", "\"follower\":\"f0\"");
+            assertThat(client.satisfies("f0", t)).isTrue();
+            // A transaction that never happened: the wait ends at its timeout, unsatisfied.
+            ConsistencyToken never = new ConsistencyToken(SOURCE, t.xid() + 1_000_000, t.lsnBound());
+            r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "token=" + never
+                    + "&follower=f0&timeout_ms=200")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.body()).contains("\"satisfied\":false");
+            r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "token=v1.cons.x.00&follower=f0"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(400);
+            assertThat(r.body()).contains("malformed consistency token");
+            r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "token=" + t + "&follower=nope"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(404);
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.sluice.monitor;
 
+import io.sluice.client.JdbcDataSource;
+import io.sluice.client.SluiceClient;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
 import io.sluice.monitor.internal.FollowerProbe;
@@ -64,6 +66,7 @@ public final class LagMonitor implements AutoCloseable {
     private Duration skew = Duration.ZERO;
     private ScheduledExecutorService scheduler;
     private HttpApi http;
+    private SluiceClient waits;
 
     private static final class FollowerWatch {
         final MonitorConfig.FollowerTarget target;
@@ -111,6 +114,11 @@ public final class LagMonitor implements AutoCloseable {
         }
         webhooks.start();
         if (config.http().enabled()) {
+            SluiceClient.Builder b = SluiceClient.builder(config.sourceId());
+            for (MonitorConfig.FollowerTarget f : config.followers()) {
+                b.follower(f.name(), new JdbcDataSource(f.endpoint().jdbcUrl(), f.endpoint().properties()), f.sync());
+            }
+            waits = b.build();
             http = HttpApi.start(config.http(), this);
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -144,6 +152,11 @@ public final class LagMonitor implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /** Token waits for {@code GET /await}: push-based, one LISTEN connection per follower. Null without HTTP. */
+    public SluiceClient waits() {
+        return waits;
     }
 
     /** The HTTP API's address, when it runs. */
@@ -384,6 +397,9 @@ public final class LagMonitor implements AutoCloseable {
         }
         if (http != null) {
             http.close();
+        }
+        if (waits != null) {
+            waits.close();
         }
         webhooks.close();
         primary.close();

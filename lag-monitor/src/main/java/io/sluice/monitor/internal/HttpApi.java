@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -24,9 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The monitor's HTTP API on the JDK's HttpServer: {@code GET /status}, {@code /metrics},
- * {@code /healthz}. Bounded against misbehaving clients: GET and HEAD only, no request body, a
- * request target of at most 2 KiB, four worker threads with a queue of 64 (beyond it the
- * connection is refused), and an optional bearer token (required everywhere but
+ * {@code /healthz}, {@code /await}. Bounded against misbehaving clients: GET and HEAD only, no
+ * request body, a request target of at most 2 KiB, four worker threads plus one per allowed
+ * concurrent long-poll ({@code maxConcurrentWaits}, beyond which /await answers 503) with a queue
+ * of 64, and an optional bearer token (required everywhere but
  * {@code /healthz}, compared in constant time).
  */
 public final class HttpApi implements AutoCloseable {
@@ -38,12 +40,14 @@ public final class HttpApi implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final MonitorConfig.Http config;
     private final LagMonitor monitor;
+    private final java.util.concurrent.Semaphore waits;
 
     private HttpApi(HttpServer server, ThreadPoolExecutor executor, MonitorConfig.Http config, LagMonitor monitor) {
         this.server = server;
         this.executor = executor;
         this.config = config;
         this.monitor = monitor;
+        this.waits = new java.util.concurrent.Semaphore(config.maxConcurrentWaits());
     }
 
     public static HttpApi start(MonitorConfig.Http config, LagMonitor monitor) {
@@ -54,11 +58,14 @@ public final class HttpApi implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         AtomicInteger n = new AtomicInteger();
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(4, 4, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
+        // Four threads for quick requests plus one per allowed concurrent /await long-poll.
+        int threads = 4 + config.maxConcurrentWaits();
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "sluice-monitor-http-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
+        executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         HttpApi api = new HttpApi(server, executor, config, monitor);
         server.createContext("/", api.guarded(api::route));
@@ -136,8 +143,78 @@ public final class HttpApi implements AutoCloseable {
             case "/metrics" -> send(ex, 200, Metrics.CONTENT_TYPE,
                     Metrics.render(monitor.status().orElse(null), monitor.selfStats()).getBytes(StandardCharsets.UTF_8));
             case "/healthz" -> healthz(ex);
+            case "/await" -> await(ex);
             default -> error(ex, 404, "no such path: " + path + " (try /status, /metrics, /healthz)");
         }
+    }
+
+    /**
+     * {@code GET /await?token=T&follower=F[&timeout_ms=N]}: long-polls until follower F has applied
+     * the token's transaction (woken by the applier's NOTIFY), or N ms pass (default 5,000, at most
+     * 30,000). 200 with {@code satisfied} true or false; 400 for a bad token or timeout, 404 for an
+     * unknown follower, 503 beyond {@code monitor.http.max.waits} concurrent waits.
+     */
+    private void await(HttpExchange ex) throws IOException {
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        String follower = q.get("follower");
+        String tokenText = q.get("token");
+        if (follower == null || tokenText == null) {
+            error(ex, 400, "/await needs token=<consistency token> and follower=<name>");
+            return;
+        }
+        io.sluice.format.ConsistencyToken token;
+        long timeoutMs;
+        try {
+            token = io.sluice.format.ConsistencyToken.parse(tokenText);
+            timeoutMs = Long.parseLong(q.getOrDefault("timeout_ms", "5000"));
+        } catch (NumberFormatException e) {
+            error(ex, 400, "timeout_ms must be a whole number of milliseconds");
+            return;
+        } catch (IllegalArgumentException e) {
+            error(ex, 400, e.getMessage());
+            return;
+        }
+        if (timeoutMs < 0 || timeoutMs > 30_000) {
+            error(ex, 400, "timeout_ms must be between 0 and 30000, was " + timeoutMs);
+            return;
+        }
+        if (!token.source().equals(monitor.config().sourceId())) {
+            error(ex, 400, "token is for source '" + token.source() + "'; this monitor watches '" + monitor.config().sourceId() + "'");
+            return;
+        }
+        if (!monitor.waits().followerNames().contains(follower)) {
+            error(ex, 404, "no follower '" + follower + "'; known: " + monitor.waits().followerNames());
+            return;
+        }
+        if (!waits.tryAcquire()) {
+            error(ex, 503, "too many concurrent waits (monitor.http.max.waits = " + config.maxConcurrentWaits() + ")");
+            return;
+        }
+        try {
+            long start = System.nanoTime();
+            boolean ok = monitor.waits().await(token, follower, java.time.Duration.ofMillis(timeoutMs));
+            send(ex, 200, "application/json", Json.await(ok, follower, token.toString(), (System.nanoTime() - start) / 1e6));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(ex, 503, "the monitor is stopping");
+        } finally {
+            waits.release();
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                out.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
     }
 
     private void healthz(HttpExchange ex) throws IOException {

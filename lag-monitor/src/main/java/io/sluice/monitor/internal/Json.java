@@ -125,6 +125,18 @@ public final class Json {
         g.writeStringField(field, t == null ? null : t.toString());
     }
 
+    /** The answer of {@code GET /await}. */
+    public static byte[] await(boolean satisfied, String follower, String token, double waitedMs) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeBooleanField("satisfied", satisfied);
+            g.writeStringField("follower", follower);
+            g.writeStringField("token", token);
+            g.writeNumberField("waited_ms", waitedMs);
+            g.writeEndObject();
+        });
+    }
+
     /** One small JSON object: {@code {"error": "..."}} and the like. */
     public static byte[] object(String... keyValues) {
         return write(g -> {
