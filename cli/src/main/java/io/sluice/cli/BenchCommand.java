@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.cli.bench.ApplyBench;
 import io.sluice.cli.bench.BigTxnBench;
 import io.sluice.cli.bench.CaptureBench;
+import io.sluice.cli.bench.ConsistencyBench;
 import io.sluice.cli.bench.MonitorBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,10 +16,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: capture, apply, bigtxn, monitor.")
+        description = "Run a benchmark scenario on embedded servers: capture, apply, bigtxn, monitor, consistency.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "capture | apply | bigtxn | monitor")
+    @Parameters(paramLabel = "SCENARIO", description = "capture | apply | bigtxn | monitor | consistency")
     String scenario;
 
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
@@ -39,13 +40,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
+    @Option(names = "--writes", defaultValue = "500", description = "consistency: sequential writes per durability level (default: ${DEFAULT-VALUE})")
+    int writes;
+
     @Option(names = "--followers", defaultValue = "10", description = "monitor: followers watched (default: ${DEFAULT-VALUE})")
     int followers;
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("capture", "apply", "bigtxn", "monitor").contains(scenario)) {
-            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply, bigtxn, monitor");
+        if (!List.of("capture", "apply", "bigtxn", "monitor", "consistency").contains(scenario)) {
+            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply, bigtxn, monitor, consistency");
             return 2;
         }
         Path dir = Files.createTempDirectory("sluice-bench-");
@@ -54,6 +58,10 @@ final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().maxMemory() >> 20);
         if (scenario.equals("bigtxn")) {
             System.out.println(new BigTxnBench(dir, bigRows).run());
+            return 0;
+        }
+        if (scenario.equals("consistency")) {
+            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds)).run());
             return 0;
         }
         if (scenario.equals("monitor")) {

@@ -38,9 +38,20 @@ final class FollowerWatch implements AutoCloseable {
     private final Map<Long, Lsn> recent = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Lsn> eldest) {
-            return size() > RECENT;
+            if (size() > RECENT) {
+                exactFrom = max(exactFrom, eldest.getValue()); // forgotten: below here, ask the tables
+                return true;
+            }
+            return false;
         }
     };
+    /**
+     * Every group committed after this LSN was seen with its complete xid list: a token whose
+     * position is at or past it and whose xid is not in {@link #recent} is certainly not applied,
+     * without a query. Starts at the watermark read right after LISTEN; raised by a payload too
+     * long to list its xids and by eviction from {@link #recent}.
+     */
+    private Lsn exactFrom = new Lsn(-1L);
     private volatile Lsn applied = Lsn.ZERO;
     private volatile Instant appliedCommitTime;
     private volatile boolean up;
@@ -121,6 +132,9 @@ final class FollowerWatch implements AutoCloseable {
         query = dataSource.getConnection();
         query.setAutoCommit(true);
         refresh();
+        synchronized (lock) {
+            exactFrom = applied; // LISTEN is up: every later group arrives with its payload
+        }
         up = true;
         downReason = null;
         signal.bump();
@@ -161,6 +175,9 @@ final class FollowerWatch implements AutoCloseable {
                 complete = true;
             } else if (f.length == 3) {
                 recent.put(Long.parseLong(f[2]) & 0xFFFF_FFFFL, lsn); // an applier that names only the last xid
+                exactFrom = max(exactFrom, lsn);
+            } else {
+                exactFrom = max(exactFrom, lsn); // the xids did not fit: ask the tables below here
             }
             if (lsn.isAfter(applied)) {
                 applied = lsn;
@@ -168,6 +185,10 @@ final class FollowerWatch implements AutoCloseable {
         }
         signal.bump();
         return !complete && f.length != 3;
+    }
+
+    private static Lsn max(Lsn a, Lsn b) {
+        return a.isAfter(b) ? a : b;
     }
 
     private void advance(Lsn lsn, Instant commitTime) {
@@ -192,6 +213,9 @@ final class FollowerWatch implements AutoCloseable {
             Lsn at = recent.get(xid);
             if (at != null && at.isAfter(t.lsnBound())) {
                 return true;
+            }
+            if (!exactFrom.isAfter(t.lsnBound())) {
+                return false; // every group after the token's position was seen, none listed its xid
             }
         }
         return satisfiedInTables(t, xid);
@@ -242,6 +266,9 @@ final class FollowerWatch implements AutoCloseable {
         }
         up = false;
         downReason = reason;
+        synchronized (lock) {
+            exactFrom = new Lsn(-1L); // notifications are being missed: the tables are the truth again
+        }
         signal.bump();
     }
 
