@@ -6,7 +6,14 @@ import io.sluice.capture.CaptureService;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalPostgres;
+import io.sluice.client.Durability;
+import io.sluice.client.JdbcDataSource;
+import io.sluice.client.ReadPolicy;
+import io.sluice.client.Session;
+import io.sluice.client.SluiceClient;
+import io.sluice.format.ConsistencyToken;
 import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.Rule;
 import io.sluice.monitor.MonitorConfig;
 import io.sluice.monitor.Status;
 import java.io.PrintStream;
@@ -52,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--followers", defaultValue = "2", description = "embedded followers, 1-5 (default: ${DEFAULT-VALUE})")
     int followers;
 
-    @Option(names = "--no-ui", description = "plain log lines (the live view is plain lines for now as well)")
+    @Option(names = "--no-ui", description = "plain lines instead of the live view (also when stdout is not a terminal)")
     boolean noUi;
 
     private final PrintStream out = System.out;
@@ -65,6 +72,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         SluiceConfig cfg = UpCommand.defaultConfig(followers);
         out.println("sluice demo: starting embedded PostgreSQL primary, Kafka and " + followers + " follower(s) ...");
+        if (duration.isNegative() || duration.isZero()) {
+            System.err.println("--duration must be positive");
+            return 2;
+        }
         try (EmbeddedStack stack = EmbeddedStack.start(cfg)) {
             Thread hook = new Thread(stack::close, "sluice-demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -74,110 +85,271 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private int run(SluiceConfig cfg, EmbeddedStack stack) throws Exception {
-        LocalPostgres primary = stack.primary();
-        schema(primary);
-        out.println("  primary  " + primary.jdbcUrl());
-        out.println("  kafka    " + stack.kafka().bootstrapServers());
-        Map<String, Long> lastApplied = new ConcurrentHashMap<>();
-        Map<String, AtomicLong> latencySumMicros = new ConcurrentHashMap<>();
-        Map<String, AtomicLong> latencyCount = new ConcurrentHashMap<>();
-        List<StreamApplier> appliers = new ArrayList<>();
-        try (CaptureService capture = new CaptureService(Wiring.capture(cfg, primary.jdbcUrl(), Wiring.embeddedConnection(),
-                stack.kafka().bootstrapServers(), stack.runDirectory().resolve("capture")))) {
-            capture.start();
-            out.println("  capture  running: slot " + cfg.capture().slotName() + " -> sluice." + cfg.sourceId() + ".stream"
-                    + " (existing rows go first, as one snapshot transaction)");
-            for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
-                String name = f.getKey();
-                latencySumMicros.put(name, new AtomicLong());
-                latencyCount.put(name, new AtomicLong());
-                ApplierConfig ac = Wiring.applier(cfg, name, f.getValue().jdbcUrl(), Wiring.embeddedConnection(),
-                        stack.kafka().bootstrapServers());
-                StreamApplier a = new StreamApplier(ac, applied -> {
-                    lastApplied.put(name, applied.xid());
-                    latencySumMicros.get(name).addAndGet(java.time.temporal.ChronoUnit.MICROS.between(applied.commitTime(), applied.appliedAt()));
-                    latencyCount.get(name).incrementAndGet();
-                });
-                a.start();
-                appliers.add(a);
-                out.println("  follower " + name + " (" + cfg.followers().get(name).mode().name().toLowerCase() + ") "
-                        + f.getValue().jdbcUrl());
-            }
-            LagMonitor monitor = startMonitor(cfg, stack);
-            AtomicLong written = new AtomicLong();
-            AtomicBoolean writing = new AtomicBoolean(true);
-            Thread writer = new Thread(() -> workload(primary, writing, written), "demo-workload");
-            out.printf("workload: %d transfers/s for %d s (each moves money between two accounts; the total never changes)%n",
-                    rate, duration.toSeconds());
-            writer.start();
-            Instant end = Instant.now().plus(duration);
-            long previous = 0;
-            while (Instant.now().isBefore(end) && writer.isAlive()) {
-                Thread.sleep(1000); // the report's own cadence, not synchronisation
-                long now = written.get();
-                StringBuilder line = new StringBuilder(String.format("[%s] writes %4d/s", Instant.now().toString().substring(11, 19),
-                        now - previous));
-                previous = now;
-                Map<String, Status.Follower> lag = new java.util.HashMap<>();
-                monitor.status().ifPresent(st -> st.followers().forEach(f -> lag.put(f.name(), f)));
-                for (StreamApplier a : appliers) {
-                    String name = a.config().followerName();
-                    long n = latencyCount.get(name).getAndSet(0);
-                    long sum = latencySumMicros.get(name).getAndSet(0);
-                    Status.Follower f = lag.get(name);
-                    line.append(String.format(" | %s %s, commit->applied avg %s, staleness %s", name,
-                            f == null ? a.state().name().toLowerCase() : f.state().name(),
-                            n == 0 ? "-" : String.format("%.1f ms", sum / 1000.0 / n),
-                            f == null ? "-" : String.format("%.0f ms", f.stalenessSeconds() * 1000)));
-                }
-                out.println(line);
-            }
-            writing.set(false);
-            writer.join();
-            out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
-            String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
-            int failures = 0;
-            for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
-                try {
-                    Await.until(Duration.ofSeconds(60), () -> "follower " + f.getKey() + " to apply every transfer",
-                            () -> java.util.Objects.equals(marker, f.getValue().queryScalar("SELECT max(id)::text FROM transfers")));
-                } catch (AssertionError e) {
-                    out.println("follower " + f.getKey() + " did not catch up: " + e.getMessage());
-                }
-            }
-            for (StreamApplier a : appliers) {
-                a.close();
-            }
-            monitor.close();
-            for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
-                for (String table : TABLES) {
-                    String[] p = fingerprint(primary, table);
-                    String[] q = fingerprint(f.getValue(), table);
-                    boolean equal = p[0].equals(q[0]) && p[1].equals(q[1]);
-                    if (!equal) {
-                        failures++;
-                    }
-                    out.printf("check: follower %s %s the primary on %-18s (%s rows, md5 %s)%n", f.getKey(),
-                            equal ? "EQUALS" : "DIFFERS FROM", table, q[0], q[1].substring(0, 12));
-                }
-            }
-            out.println(failures == 0 ? "demo: every follower equals the primary." : "demo: " + failures + " table(s) differ.");
-            return failures == 0 ? 0 : 1;
-        } finally {
-            for (StreamApplier a : appliers) {
+    /** A follower's applier, replaceable (the demo pauses and resumes one). */
+    private final class Follower {
+        final String name;
+        final LocalPostgres pg;
+        final boolean sync;
+        volatile StreamApplier applier;
+        final java.util.concurrent.ConcurrentLinkedQueue<Long> latencyMicros = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+        Follower(String name, LocalPostgres pg, boolean sync) {
+            this.name = name;
+            this.pg = pg;
+            this.sync = sync;
+        }
+
+        void start(SluiceConfig cfg, EmbeddedStack stack) {
+            ApplierConfig ac = Wiring.applier(cfg, name, pg.jdbcUrl(), Wiring.embeddedConnection(), stack.kafka().bootstrapServers());
+            StreamApplier a = new StreamApplier(ac, applied -> latencyMicros.add(
+                    java.time.temporal.ChronoUnit.MICROS.between(applied.commitTime(), applied.appliedAt())));
+            a.start();
+            applier = a;
+        }
+
+        void stop() {
+            StreamApplier a = applier;
+            if (a != null) {
                 a.close();
             }
         }
     }
 
+    private int run(SluiceConfig cfg, EmbeddedStack stack) throws Exception {
+        LocalPostgres primary = stack.primary();
+        schema(primary);
+        boolean ui = !noUi && System.console() != null;
+        DemoView view = new DemoView(out, ui);
+        view.header("primary  " + primary.jdbcUrl());
+        view.header("kafka    " + stack.kafka().bootstrapServers());
+        List<Follower> fs = new ArrayList<>();
+        try (CaptureService capture = new CaptureService(Wiring.capture(cfg, primary.jdbcUrl(), Wiring.embeddedConnection(),
+                stack.kafka().bootstrapServers(), stack.runDirectory().resolve("capture")))) {
+            capture.start();
+            view.header("capture  slot " + cfg.capture().slotName() + " -> topic sluice." + cfg.sourceId() + ".stream");
+            for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
+                Follower follower = new Follower(f.getKey(), f.getValue(), cfg.followers().get(f.getKey()).mode() == SluiceConfig.Mode.SYNC);
+                follower.start(cfg, stack);
+                fs.add(follower);
+                view.header("follower " + follower.name + " (" + (follower.sync ? "sync" : "async") + ") " + f.getValue().jdbcUrl());
+            }
+            LagMonitor monitor = startMonitor(cfg, stack, view);
+            SluiceClient client = client(cfg, stack, fs);
+            try {
+                snapshot(primary, fs, view);
+                return workload(cfg, stack, primary, fs, monitor, client, view);
+            } finally {
+                client.close();
+                monitor.close();
+                fs.forEach(Follower::stop);
+            }
+        }
+    }
+
+    /** Shows the followers applying the initial snapshot (existing rows go first, as one transaction). */
+    private void snapshot(LocalPostgres primary, List<Follower> fs, DemoView view) throws Exception {
+        long total = 0;
+        for (String t : TABLES) {
+            total += Long.parseLong(primary.queryScalar("SELECT count(*) FROM " + t));
+        }
+        long want = total * fs.size();
+        long[] have = new long[1];
+        Await.until(Duration.ofSeconds(120), () -> "the followers to apply the initial snapshot", () -> {
+            long n = 0;
+            for (Follower f : fs) {
+                for (String t : TABLES) {
+                    try {
+                        n += Long.parseLong(f.pg.queryScalar("SELECT count(*) FROM " + t));
+                    } catch (SQLException e) {
+                        // the table appears with the snapshot
+                    }
+                }
+            }
+            if (n != have[0]) {
+                have[0] = n;
+                view.progress("snapshot", n, want);
+            }
+            return n >= want;
+        });
+        view.event("snapshot applied: " + total + " existing rows on each of " + fs.size() + " follower(s)");
+    }
+
+    private int workload(SluiceConfig cfg, EmbeddedStack stack, LocalPostgres primary, List<Follower> fs, LagMonitor monitor,
+                         SluiceClient client, DemoView view) throws Exception {
+        AtomicLong written = new AtomicLong();
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> workload(primary, writing, written), "demo-workload");
+        view.event(String.format("workload: %d transfers/s for %d s (each moves money between two accounts; the total never changes)",
+                rate, duration.toSeconds()));
+        writer.start();
+        long startNanos = System.nanoTime();
+        long total = duration.toNanos();
+        boolean rywDone = false;
+        boolean syncDone = false;
+        Follower paused = null;
+        long pausedAt = 0;
+        boolean pauseDone = false;
+        Follower async = fs.stream().filter(f -> !f.sync).findFirst().orElse(null);
+        Follower sync = fs.stream().filter(f -> f.sync).findFirst().orElse(null);
+        long previous = 0;
+        long nextReport = startNanos + 1_000_000_000L;
+        while (System.nanoTime() - startNanos < total && writer.isAlive()) {
+            long elapsed = System.nanoTime() - startNanos;
+            if (!rywDone && elapsed >= total / 5) {
+                rywDone = true;
+                readYourWrites(primary, client, async != null ? async : fs.get(0), view);
+            }
+            if (!syncDone && elapsed >= total * 3 / 10 && sync != null) {
+                syncDone = true;
+                syncWrite(primary, client, sync, view);
+            }
+            if (!pauseDone && paused == null && elapsed >= total * 2 / 5 && async != null) {
+                if (duration.toSeconds() < 20) {
+                    pauseDone = true;
+                    view.event("pause/resume of a follower skipped: it needs --duration 20s or more");
+                } else {
+                    paused = async;
+                    pausedAt = System.nanoTime();
+                    paused.stop();
+                    view.event("follower " + paused.name + " PAUSED (its applier stopped) - watch its state go WARN, then CRIT");
+                }
+            }
+            if (paused != null && (System.nanoTime() - pausedAt >= 7_000_000_000L || elapsed >= total * 9 / 10)) {
+                paused.start(cfg, stack);
+                view.event("follower " + paused.name + " RESUMED - it catches up and returns to OK");
+                paused = null;
+                pauseDone = true;
+            }
+            long now = System.nanoTime();
+            if (now >= nextReport) {
+                nextReport += 1_000_000_000L;
+                long w = written.get();
+                view.report(w - previous, rows(fs, monitor));
+                previous = w;
+            }
+            LockSupport.parkNanos(20_000_000L); // the director's tick, not synchronisation
+        }
+        if (paused != null) {
+            paused.start(cfg, stack);
+        }
+        writing.set(false);
+        writer.join();
+        view.done();
+        out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
+        String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
+        for (Follower f : fs) {
+            try {
+                Await.until(Duration.ofSeconds(60), () -> "follower " + f.name + " to apply every transfer",
+                        () -> java.util.Objects.equals(marker, f.pg.queryScalar("SELECT max(id)::text FROM transfers")));
+            } catch (AssertionError e) {
+                out.println("follower " + f.name + " did not catch up: " + e.getMessage());
+            }
+        }
+        int failures = 0;
+        for (Follower f : fs) {
+            for (String table : TABLES) {
+                String[] p = fingerprint(primary, table);
+                String[] q = fingerprint(f.pg, table);
+                boolean equal = p[0].equals(q[0]) && p[1].equals(q[1]);
+                if (!equal) {
+                    failures++;
+                }
+                out.printf("check: follower %s %s the primary on %-18s (%s rows, md5 %s)%n", f.name,
+                        equal ? "EQUALS" : "DIFFERS FROM", table, q[0], q[1].substring(0, 12));
+            }
+        }
+        out.println(failures == 0 ? "demo: every follower equals the primary." : "demo: " + failures + " table(s) differ.");
+        return failures == 0 ? 0 : 1;
+    }
+
+    /** One line per follower for the view: state and staleness from the monitor, latency from the applier. */
+    private static List<DemoView.Row> rows(List<Follower> fs, LagMonitor monitor) {
+        Map<String, Status.Follower> lag = new java.util.HashMap<>();
+        monitor.status().ifPresent(st -> st.followers().forEach(f -> lag.put(f.name(), f)));
+        List<DemoView.Row> rows = new ArrayList<>();
+        for (Follower f : fs) {
+            List<Long> samples = new ArrayList<>();
+            for (Long us; (us = f.latencyMicros.poll()) != null; ) {
+                samples.add(us);
+            }
+            samples.sort(null);
+            Status.Follower st = lag.get(f.name);
+            rows.add(new DemoView.Row(f.name, f.sync, st == null ? "-" : st.state().name(),
+                    st == null ? 0 : st.stalenessSeconds(), samples.isEmpty() ? -1 : samples.get(samples.size() / 2) / 1000.0,
+                    samples.isEmpty() ? -1 : samples.get(Math.min(samples.size() - 1, (int) Math.ceil(samples.size() * 0.99) - 1)) / 1000.0,
+                    samples.size()));
+        }
+        return rows;
+    }
+
+    /** Read-your-writes: a write on the primary read back from the async follower through its token. */
+    private void readYourWrites(LocalPostgres primary, SluiceClient client, Follower follower, DemoView view) {
+        try (Connection c = primary.connect()) {
+            c.setAutoCommit(false);
+            Session session = client.session();
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE profiles SET attrs = attrs || '{\"demo\": \"read-your-writes\"}', updated = now() WHERE id = 1");
+            }
+            long t0 = System.nanoTime();
+            ConsistencyToken token = client.commit(c, session);
+            boolean applied = client.await(token, follower.name, Duration.ofSeconds(5)); // woken by the follower's commit
+            double waitedMs = (System.nanoTime() - t0) / 1e6;
+            SluiceClient.Routed<String> r = client.readRouted(session, follower.name, ReadPolicy.waitOrFail(Duration.ofSeconds(5)),
+                    rc -> {
+                        try (Statement st = rc.createStatement();
+                             ResultSet rs = st.executeQuery("SELECT attrs->>'demo' FROM profiles WHERE id = 1")) {
+                            return rs.next() ? rs.getString(1) : null;
+                        }
+                    });
+            view.event(String.format("read-your-writes: updated profile 1 on the primary (token %s); %s applied it %.1f ms"
+                    + " after commit%s; read back from follower %s: demo=%s", token, follower.name, waitedMs,
+                    applied ? "" : " (NOT within 5 s)", r.target(), r.value()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            view.event("read-your-writes FAILED: " + e.getMessage());
+        }
+    }
+
+    /** A synchronous write: returns only once the sync follower shows it. */
+    private void syncWrite(LocalPostgres primary, SluiceClient client, Follower follower, DemoView view) {
+        try (Connection c = primary.connect()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE profiles SET attrs = attrs || '{\"demo\": \"sync\"}', updated = now() WHERE id = 2");
+            }
+            long t0 = System.nanoTime();
+            ConsistencyToken token = client.commit(c, Durability.quorum(1), Duration.ofSeconds(5));
+            view.event(String.format("sync write: profile 2 committed with QUORUM(1) and visible on sync follower %s %.1f ms later"
+                    + " (token %s)", follower.name, (System.nanoTime() - t0) / 1e6, token));
+        } catch (SQLException e) {
+            view.event("sync write FAILED: " + e.getMessage());
+        }
+    }
+
+    private static SluiceClient client(SluiceConfig cfg, EmbeddedStack stack, List<Follower> fs) {
+        SluiceClient.Builder b = SluiceClient.builder(cfg.sourceId())
+                .primary(new JdbcDataSource(stack.primary().jdbcUrl(cfg.primaryDatabase()), Wiring.embeddedConnection()));
+        for (Follower f : fs) {
+            b.follower(f.name, new JdbcDataSource(f.pg.jdbcUrl(cfg.followers().get(f.name).database()),
+                    Wiring.embeddedConnection()), f.sync);
+        }
+        return b.build();
+    }
+
     /** The lag monitor over the embedded stack, its HTTP API on the configured port (any free one if taken). */
-    private LagMonitor startMonitor(SluiceConfig cfg, EmbeddedStack stack) {
+    private LagMonitor startMonitor(SluiceConfig cfg, EmbeddedStack stack, DemoView view) {
         Map<String, MonitorConfig.Endpoint> followerEndpoints = new java.util.LinkedHashMap<>();
         stack.followers().forEach((name, pg) -> followerEndpoints.put(name,
                 new MonitorConfig.Endpoint(pg.jdbcUrl(cfg.followers().get(name).database()), Wiring.embeddedConnection())));
-        MonitorConfig mc = Wiring.monitor(cfg, new MonitorConfig.Endpoint(stack.primary().jdbcUrl(cfg.primaryDatabase()),
+        MonitorConfig base = Wiring.monitor(cfg, new MonitorConfig.Endpoint(stack.primary().jdbcUrl(cfg.primaryDatabase()),
                 Wiring.embeddedConnection()), stack.kafka().bootstrapServers(), followerEndpoints, true);
+        // Demo thresholds, so that a paused follower shows WARN and CRIT within seconds.
+        Rule demo = new Rule(Rule.Unit.SECONDS, 1, 3, Duration.ofSeconds(1), 0.8, Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofSeconds(3));
+        MonitorConfig mc = new MonitorConfig(base.sourceId(), base.primary(), base.slotName(), base.kafka(),
+                base.followers().stream().map(f -> new MonitorConfig.FollowerTarget(f.name(), f.endpoint(), f.sync(), demo)).toList(),
+                base.interval(), demo, base.slot(), base.http(), base.webhooks());
         LagMonitor monitor = new LagMonitor(mc, Clock.systemUTC());
         try {
             monitor.start();
@@ -189,9 +361,11 @@ final class DemoCommand implements Callable<Integer> {
                     h.maxConcurrentWaits()), mc.webhooks()), Clock.systemUTC());
             monitor.start();
         }
-        monitor.httpAddress().ifPresent(a -> out.printf("  monitor  http://127.0.0.1:%d/status  (/metrics, /healthz;"
-                + " ./sluice status --url http://127.0.0.1:%d)%n", a.getPort(), a.getPort()));
-        return monitor;
+        LagMonitor started = monitor;
+        monitor.addListener(a -> view.event("ALERT " + a.name() + " " + a.from() + " -> " + a.to() + ": " + a.reason()));
+        monitor.httpAddress().ifPresent(a -> view.header(String.format("monitor  http://127.0.0.1:%d/status  /metrics  /healthz"
+                + "   (./sluice status --url http://127.0.0.1:%d --watch)", a.getPort(), a.getPort())));
+        return started;
     }
 
     private static void schema(LocalPostgres pg) throws SQLException {

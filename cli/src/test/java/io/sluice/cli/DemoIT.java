@@ -31,6 +31,11 @@ class DemoIT {
         assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the primary.");
         assertThat(out).contains("check: follower a EQUALS the primary on public.transfers")
                 .contains("check: follower b EQUALS the primary on public.accounts")
-                .doesNotContain("DIFFERS");
+                .doesNotContain("DIFFERS").doesNotContain("FAILED");
+        assertThat(out).as("the monitor's URLs").containsPattern("monitor  http://127\\.0\\.0\\.1:\\d+/status");
+        assertThat(out).as("snapshot progress").contains("snapshot [##############################] 100%");
+        assertThat(out).as("read-your-writes through a token, from the async follower")
+                .containsPattern("read-your-writes: .* b applied it [0-9.]+ ms after commit; read back from follower b: demo=read-your-writes");
+        assertThat(out).as("a synchronous write").containsPattern("sync write: .* QUORUM\\(1\\) and visible on sync follower a");
     }
 }
