@@ -238,6 +238,45 @@ class ApplierIT {
     }
 
     @Test
+    void badEventsStopTheApplierNamingWhereAndWhyAndLeaveTheLastGoodWatermark() throws Exception {
+        java.time.Instant t = java.time.Instant.parse("2026-11-23T12:00:00Z");
+        record Case(String source, byte[] bad, String expected) { }
+        List<Case> cases = List.of(
+                new Case("bad_truncated", "{\"v\":1,\"k\":\"begin\",\"src\":\"bad_tr".getBytes(), "bad event at sluice.bad_truncated.stream-0@2"),
+                new Case("bad_version", "{\"v\":2,\"k\":\"begin\"}".getBytes(), "unsupported format version 2"),
+                new Case("bad_source", io.sluice.format.EventCodec.encode(new io.sluice.format.ChangeEvent.Begin(
+                        new io.sluice.format.EventHeader("someone_else", new io.sluice.format.Lsn(0x3000), 12, t, 0))),
+                        "event for source 'someone_else' at sluice.bad_source.stream-0@2 on the stream of source 'bad_source'"),
+                new Case("bad_order", io.sluice.format.EventCodec.encode(new io.sluice.format.ChangeEvent.Commit(
+                        new io.sluice.format.EventHeader("bad_order", new io.sluice.format.Lsn(0x3000), 12, t, 1), 0)),
+                        "resumes inside source transaction xid 12 at sluice.bad_order.stream-0@2 whose BEGIN was never read"));
+        for (Case c : cases) {
+            String topic = io.sluice.format.TopicNames.stream(c.source());
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            io.sluice.format.EventHeader good = new io.sluice.format.EventHeader(c.source(), new io.sluice.format.Lsn(0x2000), 11, t, 0);
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                    java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer());
+                 StreamApplier applier = new StreamApplier(stack.applier(c.source(), 1))) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                        io.sluice.format.EventCodec.encode(new io.sluice.format.ChangeEvent.Begin(good)))).get();
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                        io.sluice.format.EventCodec.encode(new io.sluice.format.ChangeEvent.Commit(good.withSeq(1), 0)))).get();
+                applier.start();
+                Await.until(Duration.ofSeconds(30), () -> c.source() + ": the good transaction applied", () -> applier.applied()
+                        .map(a -> a.commitLsn().equals(good.commitLsn())).orElse(false));
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, c.bad())).get();
+                Await.until(Duration.ofSeconds(30), () -> c.source() + ": the applier to stop", () -> applier.state() == StreamApplier.State.FAILED);
+                assertThat(applier.failure().orElseThrow().getMessage()).as(c.source()).contains(c.expected());
+            }
+            assertThat(stack.followers.get(1).queryScalar("SELECT commit_lsn::text FROM sluice.watermark WHERE source = '"
+                    + c.source() + "'")).as(c.source() + ": the follower stays at the last good transaction").isEqualTo("0/2000");
+        }
+    }
+
+    @Test
     void applierKilledInsideALargeTransactionShowsNoneOfItAndResumes() throws Exception {
         stack.primary.execute("CREATE TABLE bulk (id int PRIMARY KEY, v text)");
         io.sluice.embedded.LocalPostgres follower = stack.followers.get(1);

@@ -187,6 +187,45 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the server like a power cut: SIGKILL to the postmaster, then to every backend it had.
+     * Nothing is flushed or shut down; restart it with {@code builder(name).dataDirectory(...)
+     * .port(...).keepData(true).start()}, which runs crash recovery.
+     */
+    public void crash() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            long pid = Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
+            ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+                    "PostgreSQL '" + name + "': no process " + pid + " from postmaster.pid"));
+            java.util.List<ProcessHandle> backends = postmaster.descendants().toList();
+            postmaster.destroyForcibly();
+            backends.forEach(ProcessHandle::destroyForcibly);
+            postmaster.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (ProcessHandle b : backends) {
+                b.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            log.info("PostgreSQL '{}' on port {} killed (postmaster {} and {} backends)", name, port(), pid, backends.size());
+            // Release zonky's lock on the data directory (so a restart in this JVM can take it) without
+            // deleting the directory: its close() would clean up unless told not to. Its pg_ctl stop
+            // fails on the dead server and is logged by zonky; that is expected here.
+            synchronized (LocalPostgres.class) {
+                System.setProperty("ot.epg.no-cleanup", "true");
+                try {
+                    server.close();
+                } finally {
+                    System.clearProperty("ot.epg.no-cleanup");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("crashing PostgreSQL '" + name + "'", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("crashing PostgreSQL '" + name + "': " + e, e);
+        }
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
