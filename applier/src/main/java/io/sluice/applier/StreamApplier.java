@@ -217,11 +217,16 @@ public final class StreamApplier implements AutoCloseable {
                 }
             }
             state.set(State.STOPPED);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Never die silently: an Error (e.g. pgjdbc < 42.7.13's AssertionError on a connection
+            // killed mid-batch under -ea) also leaves the applier FAILED, for a supervisor to see.
             failure.set(e);
             state.set(State.FAILED);
             log.error("applier for follower {} stopped at watermark {}: {}", config.followerName(),
-                    Optional.ofNullable(applied.get()).map(Applied::commitLsn).orElse(Lsn.ZERO), e.getMessage());
+                    Optional.ofNullable(applied.get()).map(Applied::commitLsn).orElse(Lsn.ZERO), e.toString());
+            if (e instanceof VirtualMachineError vm) {
+                throw vm;
+            }
         } finally {
             closeQuietly();
             stopped.countDown();

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,12 @@ class FaultIT {
     static final LocalPostgres[] followers = new LocalPostgres[2];
     static CaptureService capture;
     static final StreamApplier[] appliers = new StreamApplier[2];
-    static Stack stack;
+    /** Capture reaches the primary, follower 0's applier its follower, and every Kafka client Kafka, through these. */
+    static TcpProxy primaryProxy;
+    static TcpProxy followerProxy;
+    static TcpProxy kafkaProxy;
+    static int kafkaBroker;
+    static int kafkaController;
 
     private final AtomicBoolean writing = new AtomicBoolean();
     private Thread writer;
@@ -68,26 +74,56 @@ class FaultIT {
 
     @BeforeAll
     static void start() throws Exception {
-        stack = new Stack(dir, 2);
-        primary = stack.primary;
-        kafka = stack.kafka;
-        followers[0] = stack.followers.get(0);
-        followers[1] = stack.followers.get(1);
+        primary = LocalPostgres.start("primary", dir);
+        followers[0] = LocalPostgres.start("follower0", dir);
+        followers[1] = LocalPostgres.start("follower1", dir);
+        kafkaBroker = io.sluice.embedded.FreePorts.pick();
+        kafkaController = io.sluice.embedded.FreePorts.pick();
+        kafkaProxy = new TcpProxy("127.0.0.1", kafkaBroker);
+        kafka = startKafka();
+        primaryProxy = new TcpProxy("127.0.0.1", primary.port());
+        followerProxy = new TcpProxy("127.0.0.1", followers[0].port());
         primary.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)",
                 "INSERT INTO accounts SELECT g, 1000 FROM generate_series(1, " + ACCOUNTS + ") g",
                 "CREATE TABLE seq (n bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())",
                 "CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL)",
                 "INSERT INTO notes SELECT g, 'note ' || g FROM generate_series(1, 3000) g");
-        capture = new CaptureService(stack.capture(SOURCE, List.of(), true));
+        capture = new CaptureService(captureConfig());
         capture.start();
         for (int i = 0; i < 2; i++) {
-            appliers[i] = new StreamApplier(stack.applier(SOURCE, i));
+            appliers[i] = new StreamApplier(applierConfig(i));
             appliers[i].start();
         }
         for (int i = 0; i < 2; i++) {
-            stack.awaitEqual(i, "accounts", Duration.ofSeconds(60));
-            stack.awaitEqual(i, "notes", Duration.ofSeconds(60));
+            awaitEqual(i, "accounts");
+            awaitEqual(i, "notes");
         }
+    }
+
+    /** Kafka advertises the proxy's address, so every client's traffic goes through it. */
+    private static LocalKafka startKafka() {
+        return LocalKafka.builder().logDirectory(dir.resolve("kafka")).ports(kafkaBroker, kafkaController)
+                .setting("advertised.listeners", "PLAINTEXT://127.0.0.1:" + kafkaProxy.port()).start();
+    }
+
+    private static Map<String, Object> kafkaClients() {
+        return Map.of("bootstrap.servers", "127.0.0.1:" + kafkaProxy.port());
+    }
+
+    private static io.sluice.capture.CaptureConfig captureConfig() {
+        return new io.sluice.capture.CaptureConfig(SOURCE, "jdbc:postgresql://127.0.0.1:" + primaryProxy.port() + "/postgres",
+                Stack.superuser(), kafkaClients(), "slot_" + SOURCE, "pub_" + SOURCE, List.of(), Duration.ofMillis(500),
+                Duration.ofMillis(5), true, dir.resolve("capture-" + SOURCE), Map.of());
+    }
+
+    private static io.sluice.applier.ApplierConfig applierConfig(int follower) {
+        String url = follower == 0 ? "jdbc:postgresql://127.0.0.1:" + followerProxy.port() + "/postgres" : followers[follower].jdbcUrl();
+        return io.sluice.applier.ApplierConfig.of(SOURCE, "f" + follower, url, Stack.superuser(), kafkaClients());
+    }
+
+    private static void awaitEqual(int follower, String table) {
+        Await.until(Duration.ofSeconds(60), () -> "follower " + follower + " to equal the primary on " + table,
+                () -> primary.rowsAsText(table).equals(followers[follower].rowsAsText(table)));
     }
 
     @AfterAll
@@ -100,14 +136,22 @@ class FaultIT {
         if (capture != null) {
             capture.close();
         }
-        if (stack != null) {
-            stack.close(); // closes what it started; replaced servers are closed below
+        for (TcpProxy p : new TcpProxy[] {primaryProxy, followerProxy, kafkaProxy}) {
+            if (p != null) {
+                p.close();
+            }
         }
         for (LocalPostgres f : followers) {
-            f.close();
+            if (f != null) {
+                f.close();
+            }
         }
-        primary.close();
-        kafka.close();
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (primary != null) {
+            primary.close();
+        }
     }
 
     @BeforeEach
@@ -241,14 +285,14 @@ class FaultIT {
         if (capture.state() == CaptureService.State.FAILED) {
             System.out.println("SUPERVISOR restarts capture: " + capture.failure().map(Throwable::getMessage).orElse("?"));
             capture.close();
-            capture = new CaptureService(stack.capture(SOURCE, List.of(), true));
+            capture = new CaptureService(captureConfig());
             capture.start();
         }
         for (int i = 0; i < 2; i++) {
             if (appliers[i].state() == StreamApplier.State.FAILED) {
                 System.out.println("SUPERVISOR restarts applier " + i + ": " + appliers[i].failure().map(Throwable::getMessage).orElse("?"));
                 appliers[i].close();
-                appliers[i] = new StreamApplier(stack.applier(SOURCE, i));
+                appliers[i] = new StreamApplier(applierConfig(i));
                 appliers[i].start();
             }
         }
@@ -264,7 +308,7 @@ class FaultIT {
         Await.until(Duration.ofSeconds(10), () -> "more writes", () -> applied(0) > sequenceBefore + 100);
         appliers[0].close(); // its open follower transaction is rolled back
         Await.until(Duration.ofSeconds(10), () -> "a backlog for follower 0", () -> applied(1) > applied(0) + 200);
-        appliers[0] = new StreamApplier(stack.applier(SOURCE, 0));
+        appliers[0] = new StreamApplier(applierConfig(0));
         appliers[0].start();
         faultEnded();
     }
@@ -276,7 +320,7 @@ class FaultIT {
         long before = Long.parseLong(primary.queryScalar("SELECT count(*) FROM seq"));
         Await.until(Duration.ofSeconds(10), () -> "writes while capture is down", () ->
                 Long.parseLong(primary.queryScalar("SELECT count(*) FROM seq")) > before + 200);
-        capture = new CaptureService(stack.capture(SOURCE, List.of(), true));
+        capture = new CaptureService(captureConfig());
         capture.start();
         faultEnded();
     }
@@ -284,14 +328,11 @@ class FaultIT {
     @Test
     @Order(3)
     void theKafkaBrokerStopsAndRestartsWithItsData() throws Exception {
-        int broker = kafka.brokerPort();
-        int controller = kafka.controllerPort();
-        Path log = kafka.logDirectory();
         kafka.close();
         long before = Long.parseLong(primary.queryScalar("SELECT count(*) FROM seq"));
         Await.until(Duration.ofSeconds(10), () -> "writes while Kafka is down", () ->
                 Long.parseLong(primary.queryScalar("SELECT count(*) FROM seq")) > before + 200);
-        kafka = LocalKafka.builder().logDirectory(log).ports(broker, controller).start();
+        kafka = startKafka();
         faultEnded();
         Await.until(Duration.ofSeconds(90), () -> "capture and appliers to resume (supervised)", () -> {
             supervise();
@@ -336,7 +377,7 @@ class FaultIT {
         appliers[1].close();
         long before = applied(1);
         Await.until(Duration.ofSeconds(60), () -> "5,000 transactions while follower 1 is detached", () -> applied(0) > before + 5000);
-        appliers[1] = new StreamApplier(stack.applier(SOURCE, 1));
+        appliers[1] = new StreamApplier(applierConfig(1));
         appliers[1].start();
         faultEnded();
     }
@@ -350,7 +391,7 @@ class FaultIT {
                 "source.id = " + SOURCE,
                 "primary.url = " + primary.jdbcUrl().replace("?user=postgres", ""),
                 "primary.user = postgres",
-                "kafka.bootstrap.servers = " + kafka.bootstrapServers(),
+                "kafka.bootstrap.servers = 127.0.0.1:" + kafkaProxy.port(),
                 "followers.f0.url = " + followers[0].jdbcUrl().replace("?user=postgres", ""),
                 "followers.f0.user = postgres", ""));
         java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
@@ -370,5 +411,54 @@ class FaultIT {
                 "public.notes id=2500: primary (2500,\"note 2500\") / follower (2500,tampered)");
         followers[0].execute("INSERT INTO notes VALUES (1234, 'note 1234')", "UPDATE notes SET body = 'note 2500' WHERE id = 2500");
         faultEnded();
+    }
+
+    @Test
+    @Order(8)
+    void everyConnectionCutAgainAndAgainInEveryDirection() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            long before = Math.min(applied(0), applied(1));
+            primaryProxy.cut();   // capture <-> primary: Debezium's replication and query connections
+            followerProxy.cut();  // applier 0 <-> follower 0
+            kafkaProxy.cut();     // capture's producer, both appliers' consumers <-> Kafka
+            Await.until(Duration.ofSeconds(90), () -> "both followers progressing after cut " + before, () -> {
+                supervise();
+                return Math.min(applied(0), applied(1)) > before + 100;
+            });
+        }
+        faultEnded();
+    }
+
+    @Test
+    @Order(9)
+    void latencyAddedOnEveryLink() throws Exception {
+        for (TcpProxy p : new TcpProxy[] {primaryProxy, followerProxy, kafkaProxy}) {
+            p.latency(40);
+        }
+        long before = Math.min(applied(0), applied(1));
+        Await.until(Duration.ofSeconds(60), () -> "progress with 40 ms added per hop", () -> Math.min(applied(0), applied(1)) > before + 300);
+        for (TcpProxy p : new TcpProxy[] {primaryProxy, followerProxy, kafkaProxy}) {
+            p.latency(0);
+        }
+        faultEnded();
+    }
+
+    @Test
+    @Order(10)
+    void aPartitionThatHealsAfterFiveSeconds() throws Exception {
+        long primaryBefore = Long.parseLong(primary.queryScalar("SELECT count(*) FROM seq"));
+        for (TcpProxy p : new TcpProxy[] {primaryProxy, followerProxy, kafkaProxy}) {
+            p.blackhole(true);
+        }
+        Await.until(Duration.ofSeconds(30), () -> "5 s of writes during the partition", () ->
+                Long.parseLong(primary.queryScalar("SELECT count(*) FROM seq")) > primaryBefore + 500);
+        for (TcpProxy p : new TcpProxy[] {primaryProxy, followerProxy, kafkaProxy}) {
+            p.blackhole(false);
+        }
+        faultEnded();
+        Await.until(Duration.ofSeconds(120), () -> "the pipeline to resume after the partition", () -> {
+            supervise();
+            return Math.min(applied(0), applied(1)) > primaryBefore + 500;
+        });
     }
 }
