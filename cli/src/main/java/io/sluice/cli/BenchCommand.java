@@ -3,12 +3,16 @@ package io.sluice.cli;
 import io.sluice.cli.bench.ApplyBench;
 import io.sluice.cli.bench.BigTxnBench;
 import io.sluice.cli.bench.CaptureBench;
+import io.sluice.cli.bench.CatchupBench;
 import io.sluice.cli.bench.ConsistencyBench;
+import io.sluice.cli.bench.Harness;
+import io.sluice.cli.bench.SteadyBench;
 import io.sluice.cli.bench.MonitorBench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,10 +20,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: capture, apply, bigtxn, monitor, consistency.")
+        description = "Run a benchmark scenario on embedded servers: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "capture | apply | bigtxn | monitor | consistency")
+    @Parameters(paramLabel = "SCENARIO", description = "catchup | steady | ryw | bigtxn | capture | apply | monitor | consistency")
     String scenario;
 
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
@@ -40,16 +44,40 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
+    @Option(names = "--scale", defaultValue = "small", description = "catchup: tiny | small | medium (default: ${DEFAULT-VALUE})")
+    String scale;
+
+    @Option(names = "--repeat", defaultValue = "1", description = "catchup, steady: measured runs, after one discarded warm-up (default: ${DEFAULT-VALUE})")
+    int repeat;
+
+    @Option(names = "--no-warmup", description = "skip the discarded warm-up run")
+    boolean noWarmup;
+
+    @Option(names = "--rates", defaultValue = "500,2000", split = ",", description = "steady: writes/s, 0 = as fast as 4 clients go (default: ${DEFAULT-VALUE})")
+    List<Integer> rates;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "catchup, steady: write the results as JSON here (plots next to it)")
+    Path out;
+
     @Option(names = "--writes", defaultValue = "500", description = "consistency: sequential writes per durability level (default: ${DEFAULT-VALUE})")
     int writes;
 
     @Option(names = "--followers", defaultValue = "10", description = "monitor: followers watched (default: ${DEFAULT-VALUE})")
     int followers;
 
+    private int report(Map<String, Object> result) throws Exception {
+        System.out.println(Harness.markdown(result));
+        if (out != null) {
+            Harness.write(result, out);
+            System.out.println("results: " + out);
+        }
+        return Boolean.TRUE.equals(result.get("valid")) ? 0 : 1;
+    }
+
     @Override
     public Integer call() throws Exception {
-        if (!List.of("capture", "apply", "bigtxn", "monitor", "consistency").contains(scenario)) {
-            System.err.println("unknown scenario '" + scenario + "'; known: capture, apply, bigtxn, monitor, consistency");
+        if (!List.of("catchup", "steady", "ryw", "capture", "apply", "bigtxn", "monitor", "consistency").contains(scenario)) {
+            System.err.println("unknown scenario '" + scenario + "'; known: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency");
             return 2;
         }
         Path dir = Files.createTempDirectory("sluice-bench-");
@@ -58,6 +86,49 @@ final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().maxMemory() >> 20);
         if (scenario.equals("bigtxn")) {
             System.out.println(new BigTxnBench(dir, bigRows).run());
+            return 0;
+        }
+        if (repeat < 1) {
+            System.err.println("--repeat must be at least 1");
+            return 2;
+        }
+        if (scenario.equals("catchup")) {
+            CatchupBench.Scale sc;
+            try {
+                sc = CatchupBench.Scale.valueOf(scale.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                System.err.println("--scale " + scale + ": expected tiny, small or medium");
+                return 2;
+            }
+            Path base = dir;
+            Map<String, Object> result = Harness.run("catchup", Map.of("scale", scale, "repeat", repeat), repeat,
+                    noWarmup ? null : i -> new CatchupBench(base.resolve("warmup"), CatchupBench.Scale.TINY).run(),
+                    i -> new CatchupBench(base.resolve("run" + i), sc).run());
+            return report(result);
+        }
+        if (scenario.equals("steady")) {
+            Path base = dir;
+            Map<String, Object> all = new java.util.LinkedHashMap<>();
+            boolean valid = true;
+            for (int r : rates) {
+                Path plot = out == null ? base.resolve("steady-" + r + ".svg")
+                        : out.toAbsolutePath().resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + "-" + r + ".svg");
+                Map<String, Object> result = Harness.run("steady", Map.of("rate", r, "seconds", seconds, "repeat", repeat), repeat,
+                        noWarmup ? null : i -> new SteadyBench(base.resolve("warmup-" + r), r, Duration.ofSeconds(5), null).run(),
+                        i -> new SteadyBench(base.resolve("run-" + r + "-" + i), r, Duration.ofSeconds(seconds), plot).run());
+                System.out.println(Harness.markdown(result));
+                System.out.println("latency over time: " + plot);
+                valid &= Boolean.TRUE.equals(result.get("valid"));
+                all.put("rate_" + r, result);
+            }
+            if (out != null) {
+                Harness.write(all, out);
+                System.out.println("results: " + out);
+            }
+            return valid ? 0 : 1;
+        }
+        if (scenario.equals("ryw")) {
+            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds)).run());
             return 0;
         }
         if (scenario.equals("consistency")) {

@@ -9,17 +9,10 @@ import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.Lsn;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -30,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class ApplyBench {
 
-    private static final List<String> TABLES = List.of("pgbench_accounts", "pgbench_tellers", "pgbench_branches", "pgbench_history");
+    private static final List<String> TABLES = Pgbench.TABLES;
 
     private final Path dir;
     private final int transactions;
@@ -58,7 +51,7 @@ public final class ApplyBench {
              LocalPostgres sluiceFollower = LocalPostgres.start("sluice-follower", dir);
              LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
             for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
-                schema(pg);
+                Pgbench.schema(pg, accounts);
             }
             primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
             nativeFollower.execute("CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
@@ -73,7 +66,7 @@ public final class ApplyBench {
             Lsn target;
             try (CaptureService capture = new CaptureService(cc)) {
                 capture.start();
-                workload(primary);
+                Pgbench.backlog(primary, transactions, accounts, 0);
                 // A marker transaction after the workload: its frame's commit LSN is the target.
                 Lsn before = Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
                 primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
@@ -81,7 +74,7 @@ public final class ApplyBench {
                         + ", marker after " + before + ")", () -> capture.lastCommittedLsn().isAfter(before));
                 target = capture.lastCommittedLsn();
             }
-            long rowEvents = 4L * transactions;
+            long rowEvents = Pgbench.rowEvents(transactions, 0);
 
             // Sluice's applier alone, from the filled stream.
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
@@ -124,71 +117,6 @@ public final class ApplyBench {
             return new Result(transactions, rowEvents, sluiceSeconds, nativeSeconds);
         }
     }
-
-    private void schema(LocalPostgres pg) throws SQLException {
-        pg.execute("CREATE TABLE pgbench_branches (bid int PRIMARY KEY, bbalance int, filler char(88))",
-                "CREATE TABLE pgbench_tellers (tid int PRIMARY KEY, bid int, tbalance int, filler char(84))",
-                "CREATE TABLE pgbench_accounts (aid int PRIMARY KEY, bid int, abalance int, filler char(84))",
-                "CREATE TABLE pgbench_history (hid bigint PRIMARY KEY, tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))",
-                "INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, 10) g",
-                "INSERT INTO pgbench_tellers SELECT g, 1 + (g - 1) / 10, 0, '' FROM generate_series(1, 100) g",
-                "INSERT INTO pgbench_accounts SELECT g, 1 + (g - 1) / " + Math.max(1, accounts / 10) + ", 0, ''"
-                        + " FROM generate_series(1, " + accounts + ") g");
-    }
-
-    private void workload(LocalPostgres primary) throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        AtomicReference<Exception> failed = new AtomicReference<>();
-        int clients = 4;
-        for (int c = 0; c < clients; c++) {
-            int client = c;
-            Thread t = new Thread(() -> {
-                Random random = new Random(client);
-                try (Connection conn = primary.connect();
-                     PreparedStatement a = conn.prepareStatement("UPDATE pgbench_accounts SET abalance = abalance + ? WHERE aid = ?");
-                     PreparedStatement te = conn.prepareStatement("UPDATE pgbench_tellers SET tbalance = tbalance + ? WHERE tid = ?");
-                     PreparedStatement b = conn.prepareStatement("UPDATE pgbench_branches SET bbalance = bbalance + ? WHERE bid = ?");
-                     PreparedStatement h = conn.prepareStatement("INSERT INTO pgbench_history VALUES (?, ?, ?, ?, ?, now(), '')")) {
-                    conn.setAutoCommit(false);
-                    for (int i = client; i < transactions; i += clients) {
-                        int aid = 1 + random.nextInt(accounts);
-                        int tid = 1 + random.nextInt(100);
-                        int bid = 1 + random.nextInt(10);
-                        int delta = random.nextInt(10001) - 5000;
-                        a.setInt(1, delta);
-                        a.setInt(2, aid);
-                        a.executeUpdate();
-                        te.setInt(1, delta);
-                        te.setInt(2, tid);
-                        te.executeUpdate();
-                        b.setInt(1, delta);
-                        b.setInt(2, bid);
-                        b.executeUpdate();
-                        h.setLong(1, i);
-                        h.setInt(2, tid);
-                        h.setInt(3, bid);
-                        h.setInt(4, aid);
-                        h.setInt(5, delta);
-                        h.executeUpdate();
-                        conn.commit();
-                    }
-                } catch (Exception e) {
-                    failed.compareAndSet(null, e);
-                }
-            }, "bench-client-" + c);
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failed.get() != null) {
-            throw failed.get();
-        }
-    }
-
-
-
 
     public static String report(Result r) {
         return String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n"

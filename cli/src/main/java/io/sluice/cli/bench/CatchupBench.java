@@ -1,0 +1,132 @@
+package io.sluice.cli.bench;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.StreamApplier;
+import io.sluice.capture.CaptureService;
+import io.sluice.embedded.Await;
+import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.LocalPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Catch-up of one backlog, three ways, in one run on one machine: Sluice end to end (capture →
+ * Kafka → applier, started after the backlog was written), Sluice's applier alone (from the
+ * backlog already on Kafka), and PostgreSQL's logical replication (a subscription enabled after
+ * the backlog). Every follower must end equal to the primary, table by table, or the run is void.
+ */
+public final class CatchupBench {
+
+    /** How much backlog. */
+    public enum Scale {
+        TINY(2_000, 10_000, 500), SMALL(20_000, 100_000, 5_000), MEDIUM(100_000, 100_000, 20_000);
+
+        final int transactions;
+        final int accounts;
+        final int wideRows;
+
+        Scale(int transactions, int accounts, int wideRows) {
+            this.transactions = transactions;
+            this.accounts = accounts;
+            this.wideRows = wideRows;
+        }
+    }
+
+    private final Path dir;
+    private final Scale scale;
+
+    public CatchupBench(Path dir, Scale scale) {
+        this.dir = dir;
+        this.scale = scale;
+    }
+
+    /** One run's measurements (seconds) and whether every follower equalled the primary. */
+    public Map<String, Object> run() throws Exception {
+        try (LocalPostgres primary = LocalPostgres.start("primary", dir);
+             LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
+             LocalPostgres applyFollower = LocalPostgres.start("sluice-apply", dir);
+             LocalPostgres e2eFollower = LocalPostgres.start("sluice-e2e", dir);
+             LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
+            for (LocalPostgres pg : List.of(primary, nativeFollower, applyFollower, e2eFollower)) {
+                Pgbench.schema(pg, scale.accounts);
+            }
+            List<String> tables = Pgbench.TABLES.stream().map(t -> "public." + t).toList();
+            primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", Pgbench.TABLES));
+            nativeFollower.execute("CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
+                    + " user=postgres dbname=postgres' PUBLICATION bench_native WITH (copy_data = false)");
+            Await.until(Duration.ofSeconds(30), () -> "the native subscription's slot", () ->
+                    "1".equals(primary.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
+            nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
+            // The end-to-end capture's slot exists before the backlog; capture itself is stopped.
+            try (CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")))) {
+                e2e.start();
+            }
+            long t0 = System.nanoTime();
+            double captureSeconds;
+            try (CaptureService capture = new CaptureService(BenchStack.capture("bench", primary, kafka, tables, dir))) {
+                capture.start();
+                Pgbench.backlog(primary, scale.transactions, scale.accounts, scale.wideRows);
+                double written = (System.nanoTime() - t0) / 1e9;
+                // A transactional message after the backlog: once its frame is on Kafka, all of it is.
+                io.sluice.format.Lsn before = io.sluice.format.Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
+                primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
+                Await.until(Duration.ofMinutes(10), () -> "capture to put the backlog on Kafka (at " + capture.lastCommittedLsn() + ")",
+                        () -> capture.lastCommittedLsn().isAfter(before));
+                captureSeconds = (System.nanoTime() - t0) / 1e9 - written;
+            }
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("transactions", Pgbench.transactions(scale.transactions, scale.wideRows));
+            r.put("row_events", Pgbench.rowEvents(scale.transactions, scale.wideRows));
+
+            long t1 = System.nanoTime();
+            try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "apply", applyFollower.jdbcUrl(),
+                    BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+                applier.start();
+                Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> Pgbench.hasMarker(applyFollower)
+                        || applier.state() == StreamApplier.State.FAILED);
+            }
+            r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
+
+            long t2 = System.nanoTime();
+            nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
+            Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", () -> Pgbench.hasMarker(nativeFollower));
+            r.put("native_seconds", (System.nanoTime() - t2) / 1e9);
+            nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
+
+            long t3 = System.nanoTime();
+            try (CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")));
+                 StreamApplier applier = new StreamApplier(ApplierConfig.of("e2e", "e2e", e2eFollower.jdbcUrl(),
+                         BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+                e2e.start();
+                applier.start();
+                Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> Pgbench.hasMarker(e2eFollower)
+                        || applier.state() == StreamApplier.State.FAILED);
+            }
+            r.put("sluice_e2e_seconds", (System.nanoTime() - t3) / 1e9);
+            r.put("capture_drain_seconds", captureSeconds); // from the backlog written to all of it on Kafka
+            String differs = null;
+            for (Map.Entry<String, LocalPostgres> f : Map.of("native", nativeFollower, "sluice-apply", applyFollower,
+                    "sluice-e2e", e2eFollower).entrySet()) {
+                String table = Pgbench.firstDifference(primary, f.getValue());
+                if (table != null) {
+                    differs = f.getKey() + " differs from the primary on " + table;
+                }
+            }
+            r.put("equal", differs == null);
+            if (differs != null) {
+                r.put("void_because", differs);
+            }
+            double rows = ((Number) r.get("row_events")).doubleValue();
+            r.put("sluice_apply_rows_per_second", rows / (double) r.get("sluice_apply_seconds"));
+            r.put("native_rows_per_second", rows / (double) r.get("native_seconds"));
+            r.put("sluice_e2e_rows_per_second", rows / (double) r.get("sluice_e2e_seconds"));
+            r.put("apply_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_apply_seconds"));
+            r.put("e2e_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_e2e_seconds"));
+            return r;
+        }
+    }
+
+}
