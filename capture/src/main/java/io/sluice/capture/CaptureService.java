@@ -77,6 +77,7 @@ public final class CaptureService implements AutoCloseable {
         try {
             log.info("starting capture: {}", config);
             Files.createDirectories(config.stateDirectory());
+            refuseLostSlot();
             // With a snapshot, Debezium creates a new slot itself and reads the rows in the snapshot
             // the slot exports: snapshot and stream then meet exactly, no gap and no overlap.
             primary.prepare(config.publicationName(), config.slotName(), config.tables(), !config.snapshot());
@@ -247,6 +248,29 @@ public final class CaptureService implements AutoCloseable {
 
     /** Drops the slot on explicit operator request. Capture must not be running. */
     public static boolean dropSlot(CaptureConfig config) {
-        return new PrimarySetup(config.jdbcUrl(), config.connection()).dropSlot(config.slotName());
+        boolean dropped = new PrimarySetup(config.jdbcUrl(), config.connection()).dropSlot(config.slotName());
+        try {
+            // Starting over is the point of dropping the slot: the old position goes with it.
+            Files.deleteIfExists(config.stateDirectory().resolve(EngineProperties.OFFSETS_FILE));
+        } catch (java.io.IOException e) {
+            throw new CaptureException(Kind.FATAL, "slot dropped, but its position in " + config.stateDirectory()
+                    + " could not be removed: " + e.getMessage(), e);
+        }
+        return dropped;
+    }
+
+    /**
+     * Capture has a position (it ran before) but its slot is gone — dropped by hand, or invalidated
+     * by {@code max_slot_wal_keep_size}: the WAL since that position may be lost, and a new slot
+     * would silently skip it. Refuse, naming the way out.
+     */
+    private void refuseLostSlot() {
+        java.nio.file.Path offsets = config.stateDirectory().resolve(EngineProperties.OFFSETS_FILE);
+        if (Files.exists(offsets) && primary.slot(config.slotName()).isEmpty()) {
+            throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " does not exist,"
+                    + " but capture has streamed from it before (position in " + offsets + "): changes since that position"
+                    + " may be lost and are not replayed. Nothing was started. To start over, run 'sluice capture"
+                    + " --drop-slot' (it clears the position), re-snapshot the followers, and start capture again");
+        }
     }
 }

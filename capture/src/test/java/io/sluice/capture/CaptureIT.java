@@ -240,6 +240,33 @@ class CaptureIT {
     }
 
     @Test
+    void aSlotDroppedBehindCapturesBackIsRefusedInsteadOfSilentlySkippingChanges() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_lost (id int PRIMARY KEY)");
+        }
+        CaptureConfig cfg = CaptureFixture.config(pg, kafka, "lost", dir.resolve("lost"), List.of("public.t_lost"));
+        try (CaptureService capture = new CaptureService(cfg);
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "lost");
+             Connection c = pg.connect(); Statement st = c.createStatement()) {
+            capture.start();
+            st.execute("INSERT INTO t_lost VALUES (1)");
+            reader.until(Duration.ofSeconds(30), "the insert on the stream", ev -> StreamReader.committedFrames(ev) >= 1);
+            io.sluice.embedded.Await.until(Duration.ofSeconds(30), () -> "capture's position saved",
+                    () -> java.nio.file.Files.exists(dir.resolve("lost").resolve("offsets.dat")));
+        }
+        pg.execute("SELECT pg_drop_replication_slot('" + cfg.slotName() + "')", "INSERT INTO t_lost VALUES (2)");
+        try (CaptureService again = new CaptureService(cfg)) {
+            assertThatThrownBy(again::start).isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("replication slot " + cfg.slotName() + " does not exist, but capture has streamed from it before")
+                    .hasMessageContaining("--drop-slot");
+        }
+        assertThat(pg.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + cfg.slotName() + "'"))
+                .as("no new slot was created behind the operator's back").isEqualTo("0");
+        assertThat(CaptureService.dropSlot(cfg)).as("nothing left to drop").isFalse();
+        assertThat(java.nio.file.Files.exists(dir.resolve("lost").resolve("offsets.dat"))).as("--drop-slot clears the position").isFalse();
+    }
+
+    @Test
     void idleSourceStillSendsHeartbeatsAndAdvancesTheSlot() throws Exception {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE t_quiet (id int PRIMARY KEY)");
@@ -309,6 +336,20 @@ class CaptureIT {
                 assertThat(f.get(i).header().seq()).isEqualTo(i);
             }
             assertThat(((ChangeEvent.Insert) f.get(f.size() - 2)).after().get("id")).isEqualTo(new Value.Int(rows));
+        }
+    }
+
+    @Test
+    void anUnreachablePrimaryFailsAtStartNamingItsAddress() throws Exception {
+        int closed = io.sluice.embedded.FreePorts.pick(); // nothing listens there
+        CaptureConfig good = CaptureFixture.config(pg, kafka, "nowhere", dir.resolve("nowhere"), List.of());
+        CaptureConfig cfg = new CaptureConfig(good.sourceId(), "jdbc:postgresql://127.0.0.1:" + closed + "/postgres",
+                good.connection(), good.kafka(), good.slotName(), good.publicationName(), good.tables(), good.heartbeatInterval(),
+                good.pollInterval(), good.snapshot(), good.stateDirectory(), good.debezium());
+        try (CaptureService capture = new CaptureService(cfg)) {
+            assertThatThrownBy(capture::start).isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("127.0.0.1:" + closed).hasMessageContaining("refused");
+            assertThat(capture.state()).isEqualTo(CaptureService.State.FAILED);
         }
     }
 

@@ -9,6 +9,9 @@ import java.util.stream.Collectors;
 /** The Debezium connector and engine settings capture runs with (see docs/capture.md). */
 public final class EngineProperties {
 
+    /** Debezium's offsets (capture's position) in the state directory. */
+    public static final String OFFSETS_FILE = "offsets.dat";
+
     private EngineProperties() {
     }
 
@@ -19,7 +22,7 @@ public final class EngineProperties {
         p.put("name", "sluice-capture-" + config.sourceId());
         p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.put("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-        p.put("offset.storage.file.filename", config.stateDirectory().resolve("offsets.dat").toString());
+        p.put("offset.storage.file.filename", config.stateDirectory().resolve(OFFSETS_FILE).toString());
         p.put("offset.flush.interval.ms", "1000");
         p.put("offset.flush.timeout.ms", "10000");
         p.put("topic.prefix", config.sourceId());
