@@ -340,6 +340,37 @@ class CaptureIT {
     }
 
     @Test
+    void asTheSynchronousStandbyCaptureHoldsEachCommitUntilItsTransactionIsOnKafka() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_durable (id int PRIMARY KEY)");
+        }
+        CaptureConfig base = CaptureFixture.config(pg, kafka, "durable", dir.resolve("durable"), List.of("public.t_durable"));
+        CaptureConfig cfg = new CaptureConfig(base.sourceId(), base.jdbcUrl(), base.connection(), base.kafka(), base.slotName(),
+                base.publicationName(), base.tables(), base.heartbeatInterval(), base.pollInterval(), base.snapshot(),
+                base.stateDirectory(), java.util.Map.of("offset.flush.interval.ms", "0"));
+        try (CaptureService capture = new CaptureService(cfg); Connection c = pg.connect(); Statement st = c.createStatement()) {
+            capture.start();
+            pg.execute("ALTER SYSTEM SET synchronous_standby_names = '\"Debezium Streaming\"'", "SELECT pg_reload_conf()");
+            io.sluice.embedded.Await.until(Duration.ofSeconds(30), () -> "capture's walsender to be the synchronous standby",
+                    () -> "sync".equals(pg.queryScalar("SELECT sync_state FROM pg_stat_replication WHERE application_name"
+                            + " = 'Debezium Streaming'")));
+            st.execute("SET statement_timeout = '30s'");
+            st.execute("SET synchronous_commit = on");
+            for (int i = 1; i <= 20; i++) {
+                Lsn before;
+                try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                    rs.next();
+                    before = Lsn.parse(rs.getString(1));
+                }
+                st.executeUpdate("INSERT INTO t_durable VALUES (" + i + ")");
+                assertThat(capture.lastCommittedLsn()).as("commit %d returned: its transaction is on Kafka", i).isGreaterThan(before);
+            }
+        } finally {
+            pg.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
+        }
+    }
+
+    @Test
     void anUnreachablePrimaryFailsAtStartNamingItsAddress() throws Exception {
         int closed = io.sluice.embedded.FreePorts.pick(); // nothing listens there
         CaptureConfig good = CaptureFixture.config(pg, kafka, "nowhere", dir.resolve("nowhere"), List.of());

@@ -5,6 +5,7 @@ import io.sluice.cli.bench.BigTxnBench;
 import io.sluice.cli.bench.CaptureBench;
 import io.sluice.cli.bench.CatchupBench;
 import io.sluice.cli.bench.ConsistencyBench;
+import io.sluice.cli.bench.DurabilityBench;
 import io.sluice.cli.bench.Harness;
 import io.sluice.cli.bench.SteadyBench;
 import io.sluice.cli.bench.MonitorBench;
@@ -20,10 +21,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency.")
+        description = "Run a benchmark scenario on embedded servers: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency, durability.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "catchup | steady | ryw | bigtxn | capture | apply | monitor | consistency")
+    @Parameters(paramLabel = "SCENARIO", description = "catchup | steady | ryw | bigtxn | capture | apply | monitor | consistency | durability")
     String scenario;
 
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
@@ -76,8 +77,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("catchup", "steady", "ryw", "capture", "apply", "bigtxn", "monitor", "consistency").contains(scenario)) {
-            System.err.println("unknown scenario '" + scenario + "'; known: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency");
+        if (!List.of("catchup", "steady", "ryw", "capture", "apply", "bigtxn", "monitor", "consistency", "durability").contains(scenario)) {
+            System.err.println("unknown scenario '" + scenario + "'; known: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency, durability");
             return 2;
         }
         Path dir = Files.createTempDirectory("sluice-bench-");
@@ -126,6 +127,10 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println("results: " + out);
             }
             return valid ? 0 : 1;
+        }
+        if (scenario.equals("durability")) {
+            System.out.println(new DurabilityBench(dir, writes).run());
+            return 0;
         }
         if (scenario.equals("ryw")) {
             System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds)).run());

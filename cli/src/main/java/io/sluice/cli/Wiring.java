@@ -21,9 +21,16 @@ final class Wiring {
     /** Capture's configuration against a primary at {@code jdbcUrl} and Kafka at {@code bootstrap}. */
     static CaptureConfig capture(SluiceConfig cfg, String jdbcUrl, Properties connection, String bootstrap, Path state) {
         SluiceConfig.Capture c = cfg.capture();
+        Map<String, String> debezium = new LinkedHashMap<>();
+        if (c.synchronousStandby()) {
+            // Confirm each frame to the primary as soon as Kafka has acknowledged it (Debezium
+            // confirms at offset commit), so a synchronous commit waits no longer than that.
+            debezium.put("offset.flush.interval.ms", "0");
+        }
+        debezium.putAll(cfg.debezium());
         return new CaptureConfig(cfg.sourceId(), jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap),
                 c.slotName(), c.publicationName(), c.tables(), c.heartbeatInterval(), c.pollInterval(),
-                c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, cfg.debezium());
+                c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, debezium);
     }
 
     /** Capture's configuration for a configuration whose primary and Kafka are external. */

@@ -93,7 +93,8 @@ public final class ConfigParser {
                 keys.list("capture.tables", ConfigParser::tableName),
                 keys.duration("capture.heartbeat.interval.ms", DEFAULT_HEARTBEAT, Duration.ofMillis(100)),
                 keys.duration("capture.poll.interval.ms", DEFAULT_POLL, Duration.ofMillis(1)),
-                keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL));
+                keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL),
+                keys.bool("capture.synchronous.standby", false));
         Map<String, SluiceConfig.Follower> followers = followers(keys);
         SluiceConfig.Monitor monitor = monitor(keys, followers.keySet(), capture.heartbeatInterval());
         SluiceConfig.Embedded embedded = new SluiceConfig.Embedded(
@@ -389,6 +390,18 @@ public final class ConfigParser {
                 problem(key, v, "not a whole number");
                 return fallback;
             }
+        }
+
+        boolean bool(String key, boolean fallback) {
+            String v = string(key, null, null);
+            if (v == null) {
+                return fallback;
+            }
+            if (!v.equals("true") && !v.equals("false")) {
+                problem(key, v, "expected true or false");
+                return fallback;
+            }
+            return Boolean.parseBoolean(v);
         }
 
         long longValue(String key, long fallback, long min) {
