@@ -58,6 +58,8 @@ final class FollowerWatch implements AutoCloseable {
     private volatile String downReason = "not connected yet";
     private volatile boolean running = true;
     private final Signal signal;
+    /** Token waits on this follower by xid (low 32 bits): the push completes exactly the ones it satisfies. Guarded by lock. */
+    private final Map<Long, java.util.List<Waiter>> waiters = new java.util.HashMap<>();
     private Connection listen;
     private Connection query;
     private final Thread thread;
@@ -159,6 +161,64 @@ final class FollowerWatch implements AutoCloseable {
         signal.bump();
     }
 
+    private static final class Waiter {
+        final ConsistencyToken token;
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+        Waiter(ConsistencyToken token) {
+            this.token = token;
+        }
+    }
+
+    /**
+     * Waits until this follower has applied the token's transaction: the applier's NOTIFY wakes
+     * exactly this waiter (no other waiter is disturbed); a re-check every 100 ms covers payloads
+     * too long to list their xids and reconnects.
+     */
+    boolean awaitToken(ConsistencyToken t, long deadlineNanos) throws InterruptedException {
+        long xid = t.xid() & 0xFFFF_FFFFL;
+        Waiter w = new Waiter(t);
+        synchronized (lock) {
+            waiters.computeIfAbsent(xid, k -> new java.util.ArrayList<>()).add(w);
+        }
+        try {
+            if (satisfies(t)) {
+                return true;
+            }
+            while (true) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return satisfies(t);
+                }
+                if (w.done.await(Math.min(left, 100_000_000L), java.util.concurrent.TimeUnit.NANOSECONDS) || satisfies(t)) {
+                    return true;
+                }
+            }
+        } finally {
+            synchronized (lock) {
+                java.util.List<Waiter> list = waiters.get(xid);
+                if (list != null) {
+                    list.remove(w);
+                    if (list.isEmpty()) {
+                        waiters.remove(xid);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Completes the waiters of an applied xid whose token position the group's commit is past. Holds lock. */
+    private void wake(long xid, Lsn groupLsn) {
+        java.util.List<Waiter> list = waiters.get(xid);
+        if (list != null) {
+            for (Waiter w : list) {
+                if (groupLsn.isAfter(w.token.lsnBound())) {
+                    w.done.countDown();
+                }
+            }
+        }
+    }
+
     /** Returns true when the payload could not list its xids and the tables must be read. */
     private boolean onPayload(String payload) {
         String[] f = payload.split(",", 5);
@@ -168,9 +228,16 @@ final class FollowerWatch implements AutoCloseable {
         Lsn lsn = Lsn.parse(f[1]);
         boolean complete = false;
         synchronized (lock) {
+            if (lsn.isAfter(applied)) {
+                applied = lsn;
+            }
             if (f.length == 5) {
                 for (String x : f[4].split(" ")) {
-                    recent.put(Long.parseLong(x) & 0xFFFF_FFFFL, lsn);
+                    long xid = Long.parseLong(x) & 0xFFFF_FFFFL;
+                    recent.put(xid, lsn);
+                    if (!waiters.isEmpty()) {
+                        wake(xid, lsn);
+                    }
                 }
                 complete = true;
             } else if (f.length == 3) {
@@ -178,9 +245,6 @@ final class FollowerWatch implements AutoCloseable {
                 exactFrom = max(exactFrom, lsn);
             } else {
                 exactFrom = max(exactFrom, lsn); // the xids did not fit: ask the tables below here
-            }
-            if (lsn.isAfter(applied)) {
-                applied = lsn;
             }
         }
         signal.bump();

@@ -330,7 +330,7 @@ public final class SluiceClient implements AutoCloseable {
     public boolean await(ConsistencyToken token, String follower, Duration timeout) throws InterruptedException {
         FollowerWatch w = watch(follower);
         checkSource(token);
-        boolean ok = signal.await(() -> w.satisfies(token), System.nanoTime() + timeout.toNanos());
+        boolean ok = w.awaitToken(token, System.nanoTime() + timeout.toNanos());
         count(ok ? "awaits_satisfied" : "awaits_timeout");
         return ok;
     }
