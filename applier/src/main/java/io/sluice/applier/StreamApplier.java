@@ -132,6 +132,10 @@ public final class StreamApplier implements AutoCloseable {
             connect();
             consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             consumer.assign(List.of(partition));
+            // The running applier prunes once a minute from marks it keeps in memory; what older
+            // runs left behind goes here.
+            Bookkeeping.pruneOlderThan(connection, config.sourceId(), APPLIED_GROUP_RETENTION);
+            connection.commit();
             seekToWatermark();
         } catch (SQLException | RuntimeException e) {
             state.set(State.FAILED);

@@ -118,6 +118,16 @@ public final class Bookkeeping {
         return b.toString();
     }
 
+    /** Drops applied-group rows of the source applied longer ago than {@code retention} (once, at start). */
+    public static int pruneOlderThan(Connection c, String source, java.time.Duration retention) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM sluice.applied_group WHERE source = ?"
+                + " AND applied_at < clock_timestamp() - make_interval(secs => ?)")) {
+            ps.setString(1, source);
+            ps.setDouble(2, retention.toSeconds());
+            return ps.executeUpdate();
+        }
+    }
+
     /** Drops applied-group rows of the source below {@code lsn} (older than the retention). */
     public static int prune(Connection c, String source, Lsn below) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
