@@ -67,8 +67,8 @@ final class StatusCommand implements Callable<Integer> {
             try {
                 response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             } catch (ConnectException e) {
-                System.err.println("no lag monitor answers at " + base + " (start one with 'sluice monitor --config FILE',"
-                        + " 'sluice up' or 'sluice demo')");
+                System.err.println("no lag monitor answers at " + base + " (start one with 'sluice monitor --config FILE'"
+                        + " or 'sluice demo')");
                 return 1;
             }
             if (response.statusCode() != 200) {

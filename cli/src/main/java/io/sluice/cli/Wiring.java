@@ -94,7 +94,7 @@ final class Wiring {
         cfg.followers().values().stream().filter(f -> f.endpoint().embedded()).forEach(f -> embedded.add("followers." + f.name() + ".url"));
         if (!embedded.isEmpty()) {
             throw new IllegalArgumentException("sluice monitor watches real servers; these are 'embedded': " + embedded
-                    + " (embedded servers run inside 'sluice demo' and 'sluice up', which run the monitor too)");
+                    + " (embedded servers run inside 'sluice demo', which runs the monitor over them, and 'sluice up')");
         }
         Map<String, MonitorConfig.Endpoint> followers = new LinkedHashMap<>();
         cfg.followers().values().forEach(f -> followers.put(f.name(),
