@@ -350,21 +350,16 @@ public final class SluiceClient implements AutoCloseable {
     /** A read that must see {@code token}'s transaction (read-your-writes without a session). */
     public <T> T read(ConsistencyToken token, ReadPolicy policy, SqlFunction<T> work) throws SQLException {
         checkSource(token);
-        return read(null, token, Lsn.ZERO, policy, work);
+        return readRouted(null, token, Lsn.ZERO, policy, null, work).value();
     }
 
     /** A read for a session: sees the session's writes and never less than it has read before. */
     public <T> T read(Session session, ReadPolicy policy, SqlFunction<T> work) throws SQLException {
-        return read(session, session.lastWrite().orElse(null), session.position(), policy, work);
+        return readRouted(session, policy, work).value();
     }
 
     /** Where a read went: a follower's name or {@code primary}. */
     public record Routed<T>(String target, T value, Lsn position) { }
-
-    private <T> T read(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy, SqlFunction<T> work)
-            throws SQLException {
-        return readRouted(session, token, minPosition, policy, work).value();
-    }
 
     /** As {@link #read(Session, ReadPolicy, SqlFunction)}, also telling where the read went (tests, logs). */
     public <T> Routed<T> readRouted(Session session, ReadPolicy policy, SqlFunction<T> work) throws SQLException {
@@ -379,11 +374,6 @@ public final class SluiceClient implements AutoCloseable {
             throws SQLException {
         watch(preferred);
         return readRouted(session, session.lastWrite().orElse(null), session.position(), policy, preferred, work);
-    }
-
-    private <T> Routed<T> readRouted(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy,
-                                     SqlFunction<T> work) throws SQLException {
-        return readRouted(session, token, minPosition, policy, null, work);
     }
 
     private <T> Routed<T> readRouted(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy,

@@ -26,7 +26,6 @@ final class TcpProxy implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private volatile long latencyMs;
     private volatile boolean blackhole;
-    private volatile int targetPortOverride = -1;
 
     TcpProxy(String targetHost, int targetPort) throws IOException {
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -39,11 +38,6 @@ final class TcpProxy implements AutoCloseable {
 
     int port() {
         return server.getLocalPort();
-    }
-
-    /** Forwards to another port from now on (the server came back elsewhere). */
-    void retarget(int port) {
-        targetPortOverride = port;
     }
 
     void latency(long ms) {
@@ -78,7 +72,7 @@ final class TcpProxy implements AutoCloseable {
                 }
                 Socket upstream = new Socket();
                 try {
-                    upstream.connect(new InetSocketAddress(targetHost, targetPortOverride > 0 ? targetPortOverride : targetPort), 2000);
+                    upstream.connect(new InetSocketAddress(targetHost, targetPort), 2000);
                 } catch (IOException e) {
                     client.close();
                     continue;

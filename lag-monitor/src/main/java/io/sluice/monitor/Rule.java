@@ -20,13 +20,11 @@ public record Rule(Unit unit, double warn, double crit, Duration forDuration, do
 
     /** What a stage's value measures. */
     public enum Unit {
-        SECONDS("s", "staleness"), BYTES("B", "retained WAL");
+        SECONDS("staleness"), BYTES("retained WAL");
 
-        private final String symbol;
         private final String measure;
 
-        Unit(String symbol, String measure) {
-            this.symbol = symbol;
+        Unit(String measure) {
             this.measure = measure;
         }
 
@@ -41,10 +39,6 @@ public record Rule(Unit unit, double warn, double crit, Duration forDuration, do
             }
             return v >= 10 ? String.format(java.util.Locale.ROOT, "%.0f s", v)
                     : String.format(java.util.Locale.ROOT, "%.3f s", v);
-        }
-
-        public String symbol() {
-            return symbol;
         }
     }
 

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,11 +108,5 @@ public final class Harness {
 
     public static void write(Map<String, Object> result, Path out) throws Exception {
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), result);
-    }
-
-    static double[] sorted(double[] v) {
-        double[] c = Arrays.copyOf(v, v.length);
-        Arrays.sort(c);
-        return c;
     }
 }

@@ -15,7 +15,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,10 +87,8 @@ public final class SteadyBench {
                 r.put("target_rate", rate == 0 ? "max" : rate);
                 r.put("achieved_rate", (written - firstMeasured(written)) / (seconds - WARMUP_SECONDS));
                 r.put("transactions", written);
-                Map<String, double[]> sluice = latencies(sluiceFollower, written);
-                Map<String, double[]> nat = latencies(nativeFollower, written);
-                summarise(r, "sluice", sluice.get("all"));
-                summarise(r, "native", nat.get("all"));
+                summarise(r, "sluice", latencies(sluiceFollower));
+                summarise(r, "native", latencies(nativeFollower));
                 r.put("sluice_jvm_cpu_cores", cpuCores);
                 r.put("sluice_jvm_rss_mib", rssMib("VmRSS"));
                 r.put("sluice_jvm_peak_rss_mib", rssMib("VmHWM"));
@@ -99,7 +96,7 @@ public final class SteadyBench {
                         && primary.rowsAsText("steady").equals(nativeFollower.rowsAsText("steady")));
                 if (plot != null) {
                     Svg.latencyOverTime(plot, "commit -> visible on the follower, " + (rate == 0 ? "max" : rate) + " tx/s",
-                            perSecond(sluiceFollower, written), perSecond(nativeFollower, written));
+                            perSecond(sluiceFollower), perSecond(nativeFollower));
                     r.put("plot", plot.toString());
                 }
                 return r;
@@ -149,8 +146,8 @@ public final class SteadyBench {
         return next.get();
     }
 
-    /** Latencies in ms of the rows after the warm-up. */
-    private Map<String, double[]> latencies(LocalPostgres f, long written) throws Exception {
+    /** Latencies in ms of the rows after the warm-up, sorted. */
+    private static double[] latencies(LocalPostgres f) throws Exception {
         List<Double> all = new ArrayList<>();
         try (Connection c = f.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT extract(epoch FROM v.applied_at - s.created) * 1000 FROM steady s"
@@ -160,12 +157,11 @@ public final class SteadyBench {
                 all.add(rs.getDouble(1));
             }
         }
-        double[] a = all.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return Map.of("all", a);
+        return all.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
     /** Per second since the start: {second → [p50, p99]} in ms. */
-    private TreeMap<Integer, double[]> perSecond(LocalPostgres f, long written) throws Exception {
+    private static TreeMap<Integer, double[]> perSecond(LocalPostgres f) throws Exception {
         TreeMap<Integer, double[]> out = new TreeMap<>();
         try (Connection c = f.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT floor(extract(epoch FROM s.created - (SELECT min(created) FROM steady)))::int,"
@@ -204,9 +200,5 @@ public final class SteadyBench {
             return Double.NaN;
         }
         return Double.NaN;
-    }
-
-    static double[] copy(double[] a) {
-        return Arrays.copyOf(a, a.length);
     }
 }
