@@ -285,18 +285,24 @@ final class FollowerWatch implements AutoCloseable {
         return satisfiedInTables(t, xid);
     }
 
+    /**
+     * One query: a group after the token's position lists its xid; or the token is older than the
+     * applied-group retention (groups are kept, none at or before its position) while the watermark
+     * is past it — applied long ago.
+     */
     private boolean satisfiedInTables(ConsistencyToken t, long xid) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement("""
                      SELECT EXISTS (SELECT 1 FROM sluice.applied_group
-                                    WHERE source = ? AND last_commit_lsn > ?::pg_lsn AND ? = ANY (xids)),
-                            NOT EXISTS (SELECT 1 FROM sluice.applied_group
-                                        WHERE source = ? AND last_commit_lsn <= ?::pg_lsn)""")) {
+                                    WHERE source = ? AND last_commit_lsn > ?::pg_lsn AND ? = ANY (xids))
+                         OR (NOT EXISTS (SELECT 1 FROM sluice.applied_group WHERE source = ? AND last_commit_lsn <= ?::pg_lsn)
+                             AND EXISTS (SELECT 1 FROM sluice.applied_group WHERE source = ?))""")) {
             ps.setString(1, source);
             ps.setString(2, t.lsnBound().toString());
             ps.setLong(3, xid);
             ps.setString(4, source);
             ps.setString(5, t.lsnBound().toString());
+            ps.setString(6, source);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getBoolean(1)) {
@@ -305,22 +311,10 @@ final class FollowerWatch implements AutoCloseable {
                     }
                     return true;
                 }
-                // Older than the applied-group retention (nothing kept at or before the token's
-                // position) while the watermark is past it: applied long ago.
-                return rs.getBoolean(2) && hasAnyGroup(c);
+                return false;
             }
         } catch (SQLException e) {
             return false;
-        }
-    }
-
-    private boolean hasAnyGroup(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM sluice.applied_group WHERE source = ?)")) {
-            ps.setString(1, source);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
         }
     }
 

@@ -60,13 +60,7 @@ public final class FollowerProbe implements AutoCloseable {
 
     @Override
     public void close() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // closing a broken connection
-            }
-            connection = null;
-        }
+        PrimaryProbe.closeQuietly(connection);
+        connection = null;
     }
 }

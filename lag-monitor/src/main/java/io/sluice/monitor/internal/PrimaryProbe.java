@@ -86,15 +86,20 @@ public final class PrimaryProbe implements AutoCloseable {
         return DriverManager.getConnection(endpoint.jdbcUrl(), p);
     }
 
-    @Override
-    public void close() {
-        if (connection != null) {
+    /** Closes a monitoring connection that may already be broken; null is fine. */
+    static void closeQuietly(Connection c) {
+        if (c != null) {
             try {
-                connection.close();
+                c.close();
             } catch (SQLException ignored) {
                 // closing a broken connection
             }
-            connection = null;
         }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(connection);
+        connection = null;
     }
 }
