@@ -27,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -89,6 +90,7 @@ public final class StreamApplier implements AutoCloseable {
     private final java.util.ArrayDeque<Map.Entry<Instant, Lsn>> retentionMarks = new java.util.ArrayDeque<>();
     /** How long {@code sluice.applied_group} keeps a group: tokens older than this are judged by LSN alone. */
     public static final Duration APPLIED_GROUP_RETENTION = Duration.ofHours(1);
+    private int maxPollRecords;
     private long lastAcknowledged = -1;
     private long lastAcknowledgedAt = System.nanoTime();
     private Frame frame;
@@ -158,6 +160,7 @@ public final class StreamApplier implements AutoCloseable {
         p.put("enable.auto.commit", "false");
         p.put("auto.offset.reset", "none");
         p.putIfAbsent("max.poll.records", "5000");
+        maxPollRecords = Integer.parseInt(p.get("max.poll.records").toString());
         p.putIfAbsent("fetch.max.wait.ms", "10");
         p.putIfAbsent("max.partition.fetch.bytes", String.valueOf(16 * 1024 * 1024));
         p.putIfAbsent("fetch.max.bytes", String.valueOf(64 * 1024 * 1024));
@@ -267,7 +270,8 @@ public final class StreamApplier implements AutoCloseable {
         if (connection == null || connection.isClosed()) {
             throw new ApplierException("no follower connection", true, null);
         }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        ConsumerRecords<byte[], byte[]> recs = consumer.poll(Duration.ofMillis(100));
+        for (ConsumerRecord<byte[], byte[]> r : recs) {
             ChangeEvent e;
             try {
                 e = EventCodec.decode(r.value());
@@ -287,7 +291,9 @@ public final class StreamApplier implements AutoCloseable {
                 commitGroup();
             }
         }
-        if (frame == null) {
+        // A full poll means more is waiting: keep the group open to grow it (bounded by the group
+        // limits above). A short poll means we are caught up: commit now, latency comes first.
+        if (frame == null && recs.count() < maxPollRecords) {
             commitGroup();
             acknowledgeIdle();
         }

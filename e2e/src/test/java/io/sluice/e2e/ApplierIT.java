@@ -81,6 +81,41 @@ class ApplierIT {
         }
     }
 
+    /**
+     * Many rows of one table in one group take the multi-row paths (COPY for inserts, unnest
+     * arrays for updates and deletes); every value must arrive exactly, including char(n), which
+     * a cast to the bare type would cut to length 1.
+     */
+    @Test
+    void multiRowInsertsUpdatesAndDeletesKeepEveryValueExact() throws Exception {
+        stack.primary.execute("""
+                CREATE TABLE many_types (id int, k text, c_char char(5), c_num numeric(7,2),
+                  c_vc varchar(6), c_ts timestamp(3), c_tstz timestamptz, c_text text, c_jsonb jsonb, c_char_arr char(3)[],
+                  c_int_arr int[], c_bytea bytea, c_big text, PRIMARY KEY (id, k))""");
+        String tricky = "ARRAY['NULL', '', '\"q\" {a,b}', E'tab\\there', E'back\\\\slash', E'new\\nline', 'é', ' lead', NULL]";
+        try (CaptureService capture = new CaptureService(stack.capture("multi", List.of("public.many_types"), false));
+             StreamApplier applier = new StreamApplier(stack.applier("multi", 0))) {
+            capture.start();
+            applier.start();
+            // One transaction inserting nine rows: one COPY on the follower.
+            stack.primary.execute("INSERT INTO many_types SELECT i, 'k' || i, 'ab', 12345.67, 'six', "
+                    + "'2026-01-02 03:04:05.678', '2026-01-02 03:04:05.678901+05', t, jsonb_build_object('t', t), '{x,yy,zzz}', "
+                    + "'{1,NULL}', '\\x00ff', (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 4000) g) FROM unnest(" + tricky + ") WITH ORDINALITY AS u(t, i)");
+            stack.awaitEqual(0, "many_types", Duration.ofSeconds(60));
+            // One transaction updating every row (the big TOASTed column unchanged): one UPDATE … FROM unnest.
+            stack.primary.execute("UPDATE many_types SET c_char = 'abcde', "
+                    + "c_num = -c_num, c_vc = 'sixsix', c_text = c_text || ' ', c_char_arr = '{a,bb,ccc}', c_int_arr = '{5,NULL,6}'");
+            stack.awaitEqual(0, "many_types", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(DISTINCT c_char || '/' || c_vc, ',') FROM many_types"))
+                    .isEqualTo("abcde/sixsix");
+            // One transaction deleting some rows by the two-column key: one DELETE … USING unnest.
+            stack.primary.execute("DELETE FROM many_types WHERE id % 2 = 1");
+            stack.awaitEqual(0, "many_types", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM many_types")).isEqualTo("4");
+            assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
     @Test
     void killedApplierResumesWithNothingLostDuplicatedOrHalfVisible() throws Exception {
         stack.primary.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)",

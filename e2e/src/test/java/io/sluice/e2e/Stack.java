@@ -51,14 +51,25 @@ final class Stack implements AutoCloseable {
     }
 
 
+    private static String abbreviate(String row) {
+        return row.length() <= 400 ? row : row.substring(0, 400) + "…";
+    }
+
     /** Waits until the follower's table holds exactly the primary's rows. */
     void awaitEqual(int follower, String table, Duration timeout) {
         Await.until(timeout, () -> {
             try {
                 List<String> p = primary.rowsAsText(table);
                 List<String> f = followers.get(follower).rowsAsText(table);
+                String differs = "";
+                for (int i = 0; i < Math.min(p.size(), f.size()); i++) {
+                    if (!p.get(i).equals(f.get(i))) {
+                        differs = "; first differing row: primary " + abbreviate(p.get(i)) + " follower " + abbreviate(f.get(i));
+                        break;
+                    }
+                }
                 return "follower " + follower + " to equal the primary on " + table + " (primary " + p.size()
-                        + " rows, follower " + f.size() + ")";
+                        + " rows, follower " + f.size() + differs + ")";
             } catch (SQLException e) {
                 return "follower " + follower + " to equal the primary on " + table + " (" + e.getMessage() + ")";
             }

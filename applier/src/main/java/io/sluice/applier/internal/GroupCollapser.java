@@ -15,8 +15,10 @@ import java.util.Map;
  * commits atomically, so only the final image of every key is visible: insert + updates become
  * one insert of the final image, insert + delete nothing, updates one update (unchanged TOAST
  * columns stay unchanged unless a later change in the group set them), anything + delete one
- * delete. Then the writes go out batched by statement shape, which turns a stream of
- * interleaved one-row statements into a few multi-row batches.
+ * delete. Then the writes go out per table and shape — deletes, updates, inserts — in a few
+ * multi-row statements ({@link RowWriter#deleteMany}, {@link RowWriter#updateMany}, COPY for
+ * {@link RowWriter#insertMany}), which turns a stream of interleaved one-row statements into a
+ * handful of statements per group.
  *
  * <p>Only rows of tables with a key are collapsed; the applier flushes this collapser before any
  * change it does not take (truncate, schema change, a keyless table), so order between them is
@@ -115,7 +117,7 @@ public final class GroupCollapser {
             List<String> key = keys.get(t.getKey());
             Map<List<String>, List<ChangeEvent.Update>> updates = new LinkedHashMap<>();
             List<ChangeEvent.Delete> deletes = new ArrayList<>();
-            List<KeyState> inserts = new ArrayList<>();
+            Map<List<String>, List<ChangeEvent.Insert>> inserts = new LinkedHashMap<>();
             for (KeyState s : t.getValue().values()) {
                 if (s.image == null) {
                     if (s.existedBefore) {
@@ -128,7 +130,9 @@ public final class GroupCollapser {
                     updates.computeIfAbsent(set, k -> new ArrayList<>())
                             .add(new ChangeEvent.Update(s.last.header(), t.getKey(), key, s.identity, s.image));
                 } else {
-                    inserts.add(s);
+                    // Inserts with the same columns share one COPY.
+                    inserts.computeIfAbsent(List.copyOf(s.image.keySet()), k -> new ArrayList<>())
+                            .add(new ChangeEvent.Insert(s.last.header(), t.getKey(), key, s.image));
                 }
             }
             if (!deletes.isEmpty()) {
@@ -137,8 +141,8 @@ public final class GroupCollapser {
             for (Map.Entry<List<String>, List<ChangeEvent.Update>> u : updates.entrySet()) {
                 writer.updateMany(t.getKey(), key, u.getKey(), u.getValue());
             }
-            for (KeyState s : inserts) {
-                writer.insert(new ChangeEvent.Insert(s.last.header(), t.getKey(), key, s.image));
+            for (Map.Entry<List<String>, List<ChangeEvent.Insert>> i : inserts.entrySet()) {
+                writer.insertMany(t.getKey(), i.getKey(), i.getValue());
             }
         }
         clear();

@@ -5,6 +5,7 @@ import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -14,7 +15,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.util.PSQLException;
 
 /**
  * Writes row events to the follower in order, batching consecutive events of the same statement
@@ -106,14 +112,109 @@ public final class RowWriter {
         }
     }
 
-    /** PostgreSQL takes at most 65,535 bind parameters per statement; stay well below. */
-    private static final int MAX_PARAMS = 30_000;
+    /** A multi-row statement carries at most about this many characters of values; more are split. */
+    private static final int MAX_STATEMENT_CHARS = 16 * 1024 * 1024;
+    /** COPY data is sent in pieces of about this many characters. */
+    private static final int COPY_CHUNK_CHARS = 1024 * 1024;
 
     /**
-     * Updates many rows of one table in few statements: {@code UPDATE t SET c = v.c … FROM (VALUES …)
-     * AS v(…) WHERE t.k = v.k}, each value cast to its column's type without the type modifier,
-     * so the assignment to the column checks length and precision as a single-row update would.
-     * Falls back to one statement per row when the table's shape is not known.
+     * Inserts many rows of one table, all with the same columns, in one {@code COPY … FROM STDIN}
+     * (text format): each value in the column type's own input syntax, parsed by the follower as a
+     * single-row insert would. A row the follower refuses is named from the line COPY reports.
+     */
+    public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) throws SQLException {
+        if (rows.size() == 1) {
+            insert(rows.get(0));
+            return;
+        }
+        flush();
+        String sql = "COPY " + table.quoted() + " (" + join(cols, ", ") + ") FROM STDIN";
+        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        long written;
+        try {
+            StringBuilder text = new StringBuilder(COPY_CHUNK_CHARS + 4096);
+            for (ChangeEvent.Insert row : rows) {
+                for (int c = 0; c < cols.size(); c++) {
+                    if (c > 0) {
+                        text.append('\t');
+                    }
+                    String value = textOf(row.after().get(cols.get(c)), row, cols.get(c));
+                    if (value == null) {
+                        text.append("\\N");
+                    } else {
+                        copyEscape(text, value);
+                    }
+                }
+                text.append('\n');
+                if (text.length() >= COPY_CHUNK_CHARS) {
+                    writeCopy(copy, text);
+                }
+            }
+            writeCopy(copy, text);
+            written = copy.endCopy();
+        } catch (SQLException | RuntimeException e) {
+            if (copy.isActive()) {
+                try {
+                    copy.cancelCopy();
+                } catch (SQLException ignored) {
+                    // the connection is failing; the cause below is what matters
+                }
+            }
+            if (e instanceof SQLException failed) {
+                throw new RowException(copyRow(failed, rows), failed);
+            }
+            throw e;
+        }
+        if (written != rows.size()) {
+            throw new ApplierException("COPY into " + table + " wrote " + written + " rows, expected " + rows.size(), false, null);
+        }
+    }
+
+    private static void writeCopy(CopyIn copy, StringBuilder text) throws SQLException {
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        copy.writeToCopy(bytes, 0, bytes.length);
+        text.setLength(0);
+    }
+
+    private static final Pattern COPY_LINE = Pattern.compile("line (\\d+)");
+
+    /** The row named by COPY's error context ({@code COPY t, line 3, column c: …}), else the range. */
+    private static String copyRow(SQLException e, List<ChangeEvent.Insert> rows) {
+        if (e instanceof PSQLException p && p.getServerErrorMessage() != null && p.getServerErrorMessage().getWhere() != null) {
+            Matcher m = COPY_LINE.matcher(p.getServerErrorMessage().getWhere());
+            if (m.find()) {
+                int line = Integer.parseInt(m.group(1));
+                if (line >= 1 && line <= rows.size()) {
+                    ChangeEvent.Insert row = rows.get(line - 1);
+                    return describe(row, row.after());
+                }
+            }
+        }
+        return "one of " + rows.size() + " inserts on " + rows.get(0).table() + " at source LSN up to "
+                + rows.get(rows.size() - 1).header().commitLsn();
+    }
+
+    /** COPY text format: backslash, tab, newline and carriage return escaped. */
+    private static void copyEscape(StringBuilder out, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '\\' -> out.append("\\\\");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                default -> out.append(ch);
+            }
+        }
+    }
+
+    /**
+     * Updates many rows of one table that set the same columns, one statement per ~16 MiB of
+     * values: {@code UPDATE t SET c = v.c::type … FROM unnest(?::text[], …) AS v(…) WHERE t.k =
+     * v.k::type}. Each column travels as one text array and each value is cast to its column's
+     * type without the modifier ({@link #castType}), so assigning it checks length and precision
+     * as a single-row update would. The statement text depends only on the columns: it is
+     * prepared once and reused. One statement per row when the table's shape is not known.
      */
     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows)
             throws SQLException {
@@ -125,39 +226,27 @@ public final class RowWriter {
             return;
         }
         flush();
-        Map<String, String> types = shape.columns().stream().collect(Collectors.toMap(Column::name, c -> baseType(c.type())));
+        Map<String, String> types = castTypes(shape);
         List<String> cols = new ArrayList<>(key);
         cols.addAll(set.stream().filter(c -> !key.contains(c)).toList());
-        int chunk = Math.max(1, MAX_PARAMS / cols.size());
-        for (int from = 0; from < rows.size(); from += chunk) {
-            List<ChangeEvent.Update> part = rows.subList(from, Math.min(rows.size(), from + chunk));
-            StringBuilder sql = new StringBuilder("UPDATE ").append(table.quoted()).append(" AS t SET ")
-                    .append(set.stream().map(c -> TableId.quote(c) + " = v." + TableId.quote(c)).collect(Collectors.joining(", ")))
-                    .append(" FROM (VALUES ");
-            String tuple = "(" + cols.stream().map(c -> "?::" + types.get(c)).collect(Collectors.joining(", ")) + ")";
-            for (int i = 0; i < part.size(); i++) {
-                sql.append(i == 0 ? "" : ", ").append(tuple);
-            }
-            sql.append(") AS v(").append(join(cols, ", ")).append(") WHERE ")
-                    .append(key.stream().map(k -> "t." + TableId.quote(k) + " = v." + TableId.quote(k)).collect(Collectors.joining(" AND ")));
-            try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
-                int i = 1;
-                for (ChangeEvent.Update u : part) {
-                    for (String c : cols) {
-                        bind(ps, i++, key.contains(c) ? u.identity().get(c) : u.after().get(c), u, c);
-                    }
-                }
-                int n = ps.executeUpdate();
-                if (n != part.size()) {
-                    throw new ApplierException("the follower has diverged: " + part.size() + " updates on " + table
-                            + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
-                            + " rows; some keys are missing on the follower", false, null);
-                }
+        String sql = sqlCache.computeIfAbsent(new Shape("update-many", table, set, key, true), k ->
+                "UPDATE " + table.quoted() + " AS t SET "
+                + set.stream().map(c -> TableId.quote(c) + " = v.c" + cols.indexOf(c) + "::" + types.get(c))
+                        .collect(Collectors.joining(", "))
+                + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types));
+        java.util.function.BiFunction<ChangeEvent.Update, String, Value> value =
+                (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c);
+        for (List<ChangeEvent.Update> part : split(rows, cols, value)) {
+            int n = executeArrays(sql, cols, part, value, table);
+            if (n != part.size()) {
+                throw new ApplierException("the follower has diverged: " + part.size() + " updates on " + table
+                        + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
+                        + " rows; some keys are missing on the follower", false, null);
             }
         }
     }
 
-    /** Deletes many rows of one table by key: {@code DELETE … WHERE (k…) IN (VALUES …)}. */
+    /** Deletes many rows of one table by key: {@code DELETE … USING unnest(?::text[], …) AS v(…) WHERE t.k = v.k::type}. */
     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) throws SQLException {
         ChangeEvent.SchemaChange shape = schemas.shape(table);
         if (shape == null || rows.size() == 1) {
@@ -167,33 +256,115 @@ public final class RowWriter {
             return;
         }
         flush();
-        Map<String, String> types = shape.columns().stream().collect(Collectors.toMap(Column::name, c -> baseType(c.type())));
-        int chunk = Math.max(1, MAX_PARAMS / key.size());
-        for (int from = 0; from < rows.size(); from += chunk) {
-            List<ChangeEvent.Delete> part = rows.subList(from, Math.min(rows.size(), from + chunk));
-            String tuple = "(" + key.stream().map(c -> "?::" + types.get(c)).collect(Collectors.joining(", ")) + ")";
-            String sql = "DELETE FROM " + table.quoted() + " WHERE (" + join(key, ", ") + ") IN (VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(part.size(), tuple)) + ")";
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                int i = 1;
-                for (ChangeEvent.Delete d : part) {
-                    for (String k : key) {
-                        bind(ps, i++, d.before().get(k), d, k);
-                    }
-                }
-                int n = ps.executeUpdate();
-                if (n != part.size()) {
-                    throw new ApplierException("the follower has diverged: " + part.size() + " deletes on " + table
-                            + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
-                            + " rows; some keys are missing on the follower", false, null);
-                }
+        Map<String, String> types = castTypes(shape);
+        String sql = sqlCache.computeIfAbsent(new Shape("delete-many", table, List.of(), key, true), k ->
+                "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types));
+        java.util.function.BiFunction<ChangeEvent.Delete, String, Value> value = (d, c) -> d.before().get(c);
+        for (List<ChangeEvent.Delete> part : split(rows, key, value)) {
+            int n = executeArrays(sql, key, part, value, table);
+            if (n != part.size()) {
+                throw new ApplierException("the follower has diverged: " + part.size() + " deletes on " + table
+                        + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
+                        + " rows; some keys are missing on the follower", false, null);
             }
         }
     }
 
-    /** A type without its modifier: numeric(12,2) → numeric, character varying(20)[] → character varying[]. */
-    static String baseType(String type) {
-        return type.replaceAll("\\([^)]*\\)", "");
+    /** {@code unnest(?::text[], …) AS v(c0, c1, …)}: one text array per column. */
+    private static String unnest(List<String> cols) {
+        return "unnest(" + String.join(", ", java.util.Collections.nCopies(cols.size(), "?::text[]")) + ") AS v("
+                + java.util.stream.IntStream.range(0, cols.size()).mapToObj(i -> "c" + i).collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** The key columns are the first columns of the unnest. */
+    private static String matchKey(List<String> key, Map<String, String> types) {
+        return java.util.stream.IntStream.range(0, key.size())
+                .mapToObj(i -> "t." + TableId.quote(key.get(i)) + " = v.c" + i + "::" + types.get(key.get(i)))
+                .collect(Collectors.joining(" AND "));
+    }
+
+    /** Binds one text array per column and executes; returns the rows the statement touched. */
+    private <E extends ChangeEvent> int executeArrays(String sql, List<String> cols, List<E> rows,
+            java.util.function.BiFunction<E, String, Value> value, TableId table) throws SQLException {
+        PreparedStatement ps = statements.get(sql);
+        if (ps == null) {
+            ps = connection.prepareStatement(sql);
+            statements.put(sql, ps);
+        }
+        for (int c = 0; c < cols.size(); c++) {
+            String[] column = new String[rows.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                column[r] = textOf(value.apply(rows.get(r), cols.get(c)), rows.get(r), cols.get(c));
+            }
+            ps.setArray(c + 1, connection.createArrayOf("text", column));
+        }
+        try {
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new RowException("one of " + rows.size() + " " + rows.get(0).kind() + "s on " + table
+                    + " at source LSN up to " + rows.get(rows.size() - 1).header().commitLsn(), e);
+        }
+    }
+
+    /** Cuts rows into parts of at most about {@link #MAX_STATEMENT_CHARS} characters of values. */
+    private static <E> List<List<E>> split(List<E> rows, List<String> cols, java.util.function.BiFunction<E, String, Value> value) {
+        List<List<E>> parts = new ArrayList<>();
+        int from = 0;
+        long chars = 0;
+        for (int i = 0; i < rows.size(); i++) {
+            for (String c : cols) {
+                chars += approximateChars(value.apply(rows.get(i), c));
+            }
+            if (chars >= MAX_STATEMENT_CHARS) {
+                parts.add(rows.subList(from, i + 1));
+                from = i + 1;
+                chars = 0;
+            }
+        }
+        if (from < rows.size()) {
+            parts.add(rows.subList(from, rows.size()));
+        }
+        return parts;
+    }
+
+    private static int approximateChars(Value v) {
+        if (v instanceof Value.Text t) {
+            return t.value().length();
+        } else if (v instanceof Value.Json j) {
+            return j.value().length();
+        } else if (v instanceof Value.Bytes b) {
+            return 2 * b.value().length;
+        } else if (v instanceof Value.Array a) {
+            return 16 * a.elements().size();
+        }
+        return 16;
+    }
+
+    private static Map<String, String> castTypes(ChangeEvent.SchemaChange shape) {
+        Map<String, String> types = new HashMap<>();
+        for (Column c : shape.columns()) {
+            types.put(c.name(), castType(c.type()));
+        }
+        return types;
+    }
+
+    /**
+     * The type a text value is cast to before it is assigned to a column: the column's type
+     * without its modifier (numeric(12,2) → numeric, character varying(20)[] → character
+     * varying[]), so the assignment applies the modifier exactly as a single-row write does.
+     * {@code character} and {@code bit} without a length mean length 1 in a cast, and an explicit
+     * cast truncates silently, so they become {@code bpchar} and {@code bit varying}.
+     */
+    static String castType(String type) {
+        String base = type.replaceAll("\\([^)]*\\)", "");
+        int dims = base.indexOf('[');
+        String element = dims < 0 ? base : base.substring(0, dims);
+        String suffix = dims < 0 ? "" : base.substring(dims);
+        return switch (element) {
+            case "character" -> "bpchar" + suffix;
+            case "bit" -> "bit varying" + suffix;
+            default -> base;
+        };
     }
 
     /** Executes what is batched; checks that every update and delete touched one row. */
@@ -273,16 +444,21 @@ public final class RowWriter {
     }
 
     private static void bind(PreparedStatement ps, int index, Value v, ChangeEvent e, String column) throws SQLException {
-        if (v instanceof Value.Unchanged) {
-            throw new ApplierException("an unchanged TOAST marker for column " + column + " in a " + e.kind()
-                    + " at source LSN " + e.header().commitLsn() + " has no value to write", false, null);
-        }
-        String text = SqlText.of(v);
+        String text = textOf(v, e, column);
         if (text == null) {
             ps.setNull(index, Types.VARCHAR);
         } else {
             ps.setString(index, text);
         }
+    }
+
+    /** The value's SQL text, null for NULL; an unchanged TOAST marker here is an error naming the column. */
+    private static String textOf(Value v, ChangeEvent e, String column) {
+        if (v instanceof Value.Unchanged) {
+            throw new ApplierException("an unchanged TOAST marker for column " + column + " in a " + e.kind()
+                    + " at source LSN " + e.header().commitLsn() + " has no value to write", false, null);
+        }
+        return SqlText.of(v);
     }
 
     /** How a row is found: by its key columns, or (no key, REPLICA IDENTITY FULL) by its whole old image. */

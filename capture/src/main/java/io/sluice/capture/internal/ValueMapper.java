@@ -65,6 +65,11 @@ public final class ValueMapper {
                     return new Value.Time(LocalTime.ofNanoOfDay(((Number) value).longValue() * 1000));
                 case "io.debezium.time.MicroTimestamp":
                     return timestamp(((Number) value).longValue());
+                case "io.debezium.time.Timestamp":
+                    // timestamp(0..3) under adaptive_time_microseconds: milliseconds since the epoch
+                    return timestampMillis(((Number) value).longValue());
+                case "io.debezium.time.Time":
+                    return new Value.Time(LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000L));
                 case "io.debezium.time.ZonedTimestamp":
                     return timestamptz((String) value);
                 case "io.debezium.time.ZonedTime":
@@ -140,6 +145,13 @@ public final class ValueMapper {
         }
         return new Value.Timestamp(LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                 (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
+    }
+
+    private static Value timestampMillis(long millis) {
+        if (millis == TIMESTAMP_POS_INFINITY || millis == TIMESTAMP_NEG_INFINITY) {
+            return timestamp(millis);
+        }
+        return timestamp(Math.multiplyExact(millis, 1000L));
     }
 
     private static Value timestamptz(String text) {
