@@ -49,8 +49,13 @@ import org.slf4j.LoggerFactory;
  * 53, 57 retry with backoff; anything else stops the applier with the source LSN, table, key and
  * column or the topic-partition-offset in the message.
  *
- * <p>Lifecycle {@code NEW → RUNNING → STOPPED}, or {@code FAILED}. Runs on its own thread;
- * methods are thread-safe.
+ * <p>Two threads: the <em>stream thread</em> polls Kafka, decodes, frames and collapses; the
+ * <em>follower thread</em> executes what it is handed on the follower, in order, one follower
+ * transaction per group. The stream thread reads group N+1 while the follower writes group N; at
+ * most two groups wait between them. Anything that must see the follower idle (a rewind, a
+ * retry, stopping) first waits for the follower thread to finish what it was given.
+ *
+ * <p>Lifecycle {@code NEW → RUNNING → STOPPED}, or {@code FAILED}. Methods are thread-safe.
  */
 public final class StreamApplier implements AutoCloseable {
 
@@ -71,7 +76,12 @@ public final class StreamApplier implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<Long> voidFrames = new HashSet<>();
     private final SchemaSync schemas = new SchemaSync();
-    private final GroupCollapser collapser = new GroupCollapser();
+    private GroupCollapser collapser = new GroupCollapser();
+    private final FollowerThread follower = new FollowerThread();
+    /** Work of the open group not yet handed to the follower thread (stream thread only). */
+    private List<Work> pending = new java.util.ArrayList<>();
+    /** The last source transaction handed to the follower thread, committed or not (stream thread only). */
+    private Lsn queuedThrough;
     private volatile boolean running;
     private KafkaConsumer<byte[], byte[]> consumer;
     private Connection connection;
@@ -91,6 +101,18 @@ public final class StreamApplier implements AutoCloseable {
     /** How long {@code sluice.applied_group} keeps a group: tokens older than this are judged by LSN alone. */
     public static final Duration APPLIED_GROUP_RETENTION = Duration.ofHours(1);
     private int maxPollRecords;
+    /**
+     * The open group's size limit in transactions: it starts small and doubles with every full
+     * group up to the configured maximum, so a catch-up gives the follower thread work within
+     * milliseconds instead of after a whole maximum-size group has been read; back to the start
+     * whenever the applier has caught up.
+     */
+    private int groupLimit;
+    private static final int FIRST_GROUP_TRANSACTIONS = 250;
+
+    private int firstGroupLimit() {
+        return Math.min(FIRST_GROUP_TRANSACTIONS, config.maxGroupTransactions());
+    }
     private long lastAcknowledged = -1;
     private long lastAcknowledgedAt = System.nanoTime();
     private Frame frame;
@@ -112,7 +134,7 @@ public final class StreamApplier implements AutoCloseable {
         this(config, a -> { });
     }
 
-    /** {@code listener} is told, on the applier thread, of every follower commit. */
+    /** {@code listener} is told, on the applier's follower thread, of every follower commit. */
     public StreamApplier(ApplierConfig config, Consumer<Applied> listener) {
         this.config = config;
         this.topic = TopicNames.stream(config.sourceId());
@@ -148,6 +170,7 @@ public final class StreamApplier implements AutoCloseable {
                     e instanceof SQLException s && retriable(s), e);
         }
         running = true;
+        follower.start("sluice-applier-" + config.followerName() + "-follower");
         thread = new Thread(this::run, "sluice-applier-" + config.followerName());
         thread.start();
         log.info("applier running: {} -> {} from {}", topic, config.followerName(),
@@ -189,14 +212,17 @@ public final class StreamApplier implements AutoCloseable {
     }
 
     private void seekToWatermark() throws SQLException {
+        groupLimit = firstGroupLimit();
         Optional<Watermark> w = Bookkeeping.read(connection, config.sourceId());
         connection.commit();
         if (w.isPresent()) {
             Watermark m = w.get();
             applied.set(new Applied(m.commitLsn(), m.xid(), m.commitTime(), m.streamOffset(), m.appliedAt()));
+            queuedThrough = m.commitLsn();
             consumer.seek(partition, m.streamOffset() + 1);
         } else {
             applied.set(null);
+            queuedThrough = null;
             consumer.seekToBeginning(List.of(partition));
         }
         clearGroup();
@@ -235,13 +261,15 @@ public final class StreamApplier implements AutoCloseable {
                 throw vm;
             }
         } finally {
+            follower.stop();
             closeQuietly();
             stopped.countDown();
         }
     }
 
     private String describe(SQLException e) {
-        String where = frame != null ? " in source transaction xid " + frame.begin.header().xid() + " at LSN "
+        String where = follower.failedWhere != null ? " " + follower.failedWhere
+                : frame != null ? " in source transaction xid " + frame.begin.header().xid() + " at LSN "
                 + frame.begin.header().commitLsn() : "";
         return "the follower " + config.followerName() + " refused a change" + where + ": " + e.getMessage()
                 + " [SQLSTATE " + e.getSQLState() + "]";
@@ -251,6 +279,8 @@ public final class StreamApplier implements AutoCloseable {
     private long recover(Exception cause, long backoffMs) {
         log.warn("follower {}: retriable failure, resuming from the watermark in {} ms: {}", config.followerName(),
                 backoffMs, cause.getMessage());
+        follower.awaitIdle();
+        follower.clearFailure();
         closeConnectionQuietly();
         sleep(backoffMs);
         long next = Math.min(backoffMs * 2, config.retryBackoffMax().toMillis());
@@ -267,9 +297,11 @@ public final class StreamApplier implements AutoCloseable {
     }
 
     private void pollAndApply() throws SQLException {
-        if (connection == null || connection.isClosed()) {
+        follower.rethrowFailure();
+        if (connection == null) {
             throw new ApplierException("no follower connection", true, null);
         }
+        acknowledgeApplied();
         ConsumerRecords<byte[], byte[]> recs = consumer.poll(Duration.ofMillis(100));
         for (ConsumerRecord<byte[], byte[]> r : recs) {
             ChangeEvent e;
@@ -287,15 +319,27 @@ public final class StreamApplier implements AutoCloseable {
                 return; // rewound: a cut-short frame was found
             }
             if (frame == null && groupLast != null
-                    && (groupFrames >= config.maxGroupTransactions() || groupEvents >= config.maxGroupEvents())) {
+                    && (groupFrames >= groupLimit || groupEvents >= config.maxGroupEvents())) {
                 commitGroup();
+                groupLimit = Math.min(config.maxGroupTransactions(), groupLimit * 2);
             }
         }
         // A full poll means more is waiting: keep the group open to grow it (bounded by the group
         // limits above). A short poll means we are caught up: commit now, latency comes first.
         if (frame == null && recs.count() < maxPollRecords) {
             commitGroup();
+            groupLimit = firstGroupLimit();
             acknowledgeIdle();
+        }
+    }
+
+    /** Commits the offset after the last applied transaction as the consumed-offset hint. */
+    private void acknowledgeApplied() {
+        Applied done = applied.get();
+        if (done != null && done.streamOffset() + 1 > lastAcknowledged) {
+            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(done.streamOffset() + 1)), StreamApplier::hintCommitted);
+            lastAcknowledged = done.streamOffset() + 1;
+            lastAcknowledgedAt = System.nanoTime();
         }
     }
 
@@ -319,13 +363,13 @@ public final class StreamApplier implements AutoCloseable {
 
     /** Returns false when it rewound the consumer. */
     private boolean handle(ChangeEvent e, long offset) throws SQLException {
-        Applied done = applied.get();
+        Lsn done = queuedThrough;
         if (e instanceof ChangeEvent.Begin b) {
             if (frame != null) {
                 return rewindPast(frame, "a new BEGIN at offset " + offset);
             }
             Lsn lsn = b.header().commitLsn();
-            boolean duplicate = done != null && lsn.isAtOrBefore(done.commitLsn())
+            boolean duplicate = done != null && lsn.isAtOrBefore(done)
                     || groupLast != null && lsn.isAtOrBefore(groupLast.commitLsn());
             boolean operatorSkip = config.skipCommitLsn().map(lsn::equals).orElse(false);
             if (groupStartOffset < 0) {
@@ -335,7 +379,8 @@ public final class StreamApplier implements AutoCloseable {
             if (operatorSkip && !duplicate) {
                 log.warn("SKIPPING source transaction xid {} at {} on operator request (recorded in sluice.skipped_transaction)",
                         b.header().xid(), lsn);
-                Bookkeeping.recordSkip(connection, config.sourceId(), lsn, b.header().xid(), "operator request");
+                long xid = b.header().xid();
+                pending.add(() -> Bookkeeping.recordSkip(connection, config.sourceId(), lsn, xid, "operator request"));
             }
             return true;
         }
@@ -343,7 +388,7 @@ public final class StreamApplier implements AutoCloseable {
             return frame == null || rewindPast(frame, "a " + e.kind() + " at offset " + offset);
         }
         if (frame == null) {
-            if (done != null && e.header().commitLsn().isAtOrBefore(done.commitLsn())) {
+            if (done != null && e.header().commitLsn().isAtOrBefore(done)) {
                 return true; // the tail of a frame applied before; we resumed inside it
             }
             throw new ApplierException("the stream resumes inside source transaction xid " + e.header().xid() + " at "
@@ -381,28 +426,56 @@ public final class StreamApplier implements AutoCloseable {
         return true;
     }
 
+    /** Most work items held before a part of a huge group is handed to the follower thread. */
+    private static final int MAX_PENDING_WORK = 10_000;
+
     private void apply(ChangeEvent e) throws SQLException {
         if (GroupCollapser.accepts(e) && !changesKey(e)) {
             collapser.add(e);
             if (collapser.size() >= config.maxGroupEvents()) {
-                collapser.flushTo(writer); // a huge transaction: write out and keep going in the same follower transaction
+                handOffPart(); // a huge transaction: write out and keep going in the same follower transaction
             }
             return;
         }
-        collapser.flushTo(writer); // keep order with what cannot be collapsed
+        handOffCollapser(); // keep order with what cannot be collapsed
         if (e instanceof ChangeEvent.Insert i) {
-            writer.insert(i);
+            pending.add(() -> writer.insert(i));
         } else if (e instanceof ChangeEvent.Update u) {
-            writer.update(u);
+            pending.add(() -> writer.update(u));
         } else if (e instanceof ChangeEvent.Delete d) {
-            writer.delete(d);
+            pending.add(() -> writer.delete(d));
         } else if (e instanceof ChangeEvent.Truncate t) {
-            writer.truncate(t);
+            pending.add(() -> writer.truncate(t));
         } else if (e instanceof ChangeEvent.SchemaChange s) {
-            writer.flush();
-            schemas.apply(connection, s);
+            pending.add(() -> {
+                writer.flush();
+                schemas.apply(connection, s);
+            });
         }
         // Transactional messages carry no rows; they pass with their frame.
+        if (pending.size() >= MAX_PENDING_WORK) {
+            handOffPart();
+        }
+    }
+
+    /** Turns the collapsed rows so far into one work item; the next rows collapse afresh. */
+    private void handOffCollapser() {
+        if (collapser.size() > 0) {
+            GroupCollapser rows = collapser;
+            collapser = new GroupCollapser();
+            pending.add(() -> rows.flushTo(writer));
+        }
+    }
+
+    /** Hands the open group's work so far to the follower thread, without committing. */
+    private void handOffPart() throws SQLException {
+        handOffCollapser();
+        if (!pending.isEmpty()) {
+            String where = frame != null ? "in source transaction xid " + frame.begin.header().xid() + " at LSN "
+                    + frame.begin.header().commitLsn() : "in the group after LSN " + queuedThrough;
+            follower.submit(new Segment(pending, null, where));
+            pending = new java.util.ArrayList<>();
+        }
     }
 
     private static boolean changesKey(ChangeEvent e) {
@@ -421,8 +494,11 @@ public final class StreamApplier implements AutoCloseable {
         log.warn("source transaction xid {} at {} (offset {}) was cut short on the stream ({}); it is void and skipped",
                 cut.begin.header().xid(), cut.begin.header().commitLsn(), cut.beginOffset, why);
         voidFrames.add(cut.beginOffset);
+        follower.awaitIdle();
+        follower.rethrowFailure();
         connection.rollback();
         collapser.clear();
+        pending.clear();
         writer.reset();
         schemas.reset();
         consumer.seek(partition, groupStartOffset >= 0 ? groupStartOffset : cut.beginOffset);
@@ -430,27 +506,161 @@ public final class StreamApplier implements AutoCloseable {
         return false;
     }
 
+    /** Hands the open group to the follower thread to be written and committed with its watermark. */
     private void commitGroup() throws SQLException {
         if (groupLast == null) {
             if (groupStartOffset >= 0 && frame == null) {
-                connection.commit(); // only skipped duplicates
-                clearGroup();
+                clearGroup(); // only skipped duplicates: nothing to write
             }
             return;
         }
-        collapser.flushTo(writer);
+        handOffCollapser();
+        GroupCommit commit = new GroupCommit(groupLast, groupFrames, groupFirstLsn,
+                java.util.Arrays.copyOf(groupXids, groupXidCount));
+        follower.submit(new Segment(pending, commit, "in the group of source transactions " + groupFirstLsn + " to "
+                + groupLast.commitLsn()));
+        pending = new java.util.ArrayList<>();
+        queuedThrough = groupLast.commitLsn();
+        clearGroup();
+    }
+
+    /** On the follower thread: writes what the group still holds, moves the watermark, commits. */
+    private void commitOnFollower(GroupCommit g) throws SQLException {
         writer.flush();
-        Applied last = groupLast;
+        Applied last = g.last();
         Bookkeeping.advance(connection, config.sourceId(), last.commitLsn(), last.xid(), last.commitTime(),
-                last.streamOffset(), groupFrames, groupFirstLsn, groupXids, groupXidCount);
+                last.streamOffset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
         pruneAppliedGroups(last.commitLsn());
         connection.commit();
         Applied done = new Applied(last.commitLsn(), last.xid(), last.commitTime(), last.streamOffset(), Instant.now());
         applied.set(done);
-        clearGroup();
-        consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(done.streamOffset() + 1)), StreamApplier::hintCommitted);
-        lastAcknowledged = done.streamOffset() + 1;
         listener.accept(done);
+    }
+
+    /** One piece of follower work, run on the follower thread. */
+    @FunctionalInterface
+    private interface Work {
+        void run() throws SQLException;
+    }
+
+    /** What a group commits with. */
+    private record GroupCommit(Applied last, int frames, Lsn firstLsn, long[] xids) { }
+
+    /** Work for the follower thread; with a commit it ends a group, without one it is part of a huge group. */
+    private record Segment(List<Work> work, GroupCommit commit, String where) { }
+
+    /**
+     * Runs segments on the follower connection, in order. A failure stops it from running anything
+     * more until the stream thread, having seen the failure, clears it (after a reconnect).
+     */
+    private final class FollowerThread {
+        private final java.util.concurrent.BlockingQueue<Segment> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        private final Segment stop = new Segment(List.of(), null, "stop");
+        private final Object lock = new Object();
+        private long submitted;
+        private long completed;
+        private volatile Throwable failure;
+        private volatile String failedWhere;
+        private volatile boolean discard;
+        private Thread worker;
+
+        void start(String name) {
+            worker = new Thread(this::loop, name);
+            worker.setDaemon(true);
+            worker.start();
+        }
+
+        void submit(Segment s) throws SQLException {
+            rethrowFailure();
+            synchronized (lock) {
+                submitted++;
+            }
+            try {
+                queue.put(s);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApplierException("interrupted while handing work to the follower thread", true, e);
+            }
+        }
+
+        private void loop() {
+            while (true) {
+                Segment s;
+                try {
+                    s = queue.take();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (s == stop) {
+                    return;
+                }
+                if (failure == null && !discard) {
+                    try {
+                        for (Work w : s.work()) {
+                            w.run();
+                        }
+                        if (s.commit() != null) {
+                            commitOnFollower(s.commit());
+                        }
+                    } catch (Throwable t) {
+                        failedWhere = s.where();
+                        failure = t;
+                    }
+                }
+                synchronized (lock) {
+                    completed++;
+                    lock.notifyAll();
+                }
+            }
+        }
+
+        /** Waits until everything handed over has run (or been dropped after a failure). */
+        void awaitIdle() {
+            synchronized (lock) {
+                while (completed < submitted) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
+        void rethrowFailure() throws SQLException {
+            Throwable t = failure;
+            if (t == null) {
+                return;
+            }
+            if (t instanceof SQLException e) {
+                throw e;
+            } else if (t instanceof RuntimeException e) {
+                throw e;
+            } else if (t instanceof Error e) {
+                throw e;
+            }
+            throw new ApplierException("the follower thread failed: " + t, false, t);
+        }
+
+        void clearFailure() {
+            failure = null;
+            failedWhere = null;
+        }
+
+        /** Drops what is still queued (it is applied again from the watermark) and ends the thread. */
+        void stop() {
+            if (worker == null) {
+                return;
+            }
+            discard = true;
+            try {
+                queue.put(stop);
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** The committed offset is a hint for the lag monitor; a failed commit is retried by the next one. */
@@ -480,6 +690,7 @@ public final class StreamApplier implements AutoCloseable {
     }
 
     private void clearGroup() {
+        pending.clear();
         groupFirstLsn = null;
         groupXidCount = 0;
         groupStartOffset = -1;
@@ -548,6 +759,7 @@ public final class StreamApplier implements AutoCloseable {
 
     private void closeConnectionQuietly() {
         collapser.clear();
+        pending.clear();
         if (writer != null) {
             writer.reset();
         }

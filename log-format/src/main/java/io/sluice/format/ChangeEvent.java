@@ -247,7 +247,18 @@ public sealed interface ChangeEvent {
         }
     }
 
+    /**
+     * A row the codec built for one event: no null names or values, never shared or changed after
+     * the event is made, so the event takes it without a copy (decoding is on the applier's hot path).
+     */
+    static final class DecodedRow extends LinkedHashMap<String, Value> {
+        private static final long serialVersionUID = 1L;
+    }
+
     private static Map<String, Value> row(Map<String, Value> values, String image, TableId table) {
+        if (values instanceof DecodedRow decoded) {
+            return Collections.unmodifiableMap(decoded);
+        }
         Objects.requireNonNull(values, image + " image of " + table);
         LinkedHashMap<String, Value> copy = new LinkedHashMap<>();
         values.forEach((name, value) -> copy.put(

@@ -23,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -341,7 +340,7 @@ public final class EventCodec {
 
         private Map<String, Value> row(String field) throws IOException {
             expect(JsonToken.START_OBJECT, field, "an object of column values");
-            Map<String, Value> row = new LinkedHashMap<>();
+            Map<String, Value> row = new ChangeEvent.DecodedRow();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String column = p.currentName();
                 p.nextToken();
