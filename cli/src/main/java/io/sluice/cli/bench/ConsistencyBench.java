@@ -61,8 +61,10 @@ public final class ConsistencyBench {
             try (CaptureService capture = new CaptureService(BenchStack.capture(SOURCE, primary, kafka, List.of("public.writes"), dir))) {
                 capture.start();
                 for (Map.Entry<String, LocalPostgres> f : Map.of("a", a, "b", b).entrySet()) {
+                    // Follower a's applier tells when each of its commits returned, per group (by last commit LSN).
                     StreamApplier ap = new StreamApplier(ApplierConfig.of(SOURCE, f.getKey(), f.getValue().jdbcUrl(),
-                            BenchStack.superuser(), BenchStack.kafka(kafka)));
+                            BenchStack.superuser(), BenchStack.kafka(kafka)), f.getKey().equals("a")
+                            ? applied -> commitReturned.put(applied.commitLsn().toString(), applied.appliedAt()) : applied -> { });
                     ap.start();
                     appliers.add(ap);
                 }
@@ -105,6 +107,9 @@ public final class ConsistencyBench {
         }
         return client.commit(w, d, Duration.ofSeconds(10));
     }
+
+    /** Follower a: when the apply commit of the group ending at this commit LSN returned to the applier. */
+    private final Map<String, Instant> commitReturned = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Pending(ConsistencyToken token, long committedNanos) { }
 
@@ -177,23 +182,35 @@ public final class ConsistencyBench {
         for (Thread t : threads) {
             t.join();
         }
-        // When follower a committed each transaction: applied_group.applied_at of its group.
+        // When follower a applied each transaction: applied_group.applied_at of its group (taken in
+        // the apply transaction, just before its commit) and when that commit returned to the applier.
         Map<Long, Instant> appliedAt = new HashMap<>();
+        Map<Long, Instant> returnedAt = new HashMap<>();
         try (Connection c = a.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT x, applied_at FROM sluice.applied_group, unnest(xids) x")) {
+             ResultSet rs = st.executeQuery("SELECT x, applied_at, last_commit_lsn::text FROM sluice.applied_group, unnest(xids) x")) {
             while (rs.next()) {
                 appliedAt.put(rs.getLong(1), rs.getTimestamp(2).toInstant());
+                Instant returned = commitReturned.get(rs.getString(3));
+                if (returned != null) {
+                    returnedAt.put(rs.getLong(1), returned);
+                }
             }
         }
         long[] fromCommit = new long[done.size()];
         long[] fromApply = new long[done.size()];
+        long[] fromApplyCommit = new long[done.size()];
         int n = 0;
         int m = 0;
+        int k = 0;
         for (Done d : done) {
             fromCommit[n++] = d.fromCommitMicros();
             Instant applied = appliedAt.get(d.xid());
             if (applied != null) {
                 fromApply[m++] = Math.max(0, ChronoUnit.MICROS.between(applied, d.waitEnded()));
+            }
+            Instant returned = returnedAt.get(d.xid());
+            if (returned != null) {
+                fromApplyCommit[k++] = Math.max(0, ChronoUnit.MICROS.between(returned, d.waitEnded()));
             }
         }
         double seconds = phase.toMillis() / 1000.0;
@@ -201,7 +218,8 @@ public final class ConsistencyBench {
                 read-your-writes at %d writes/s (%d writers, %.0f s, %d tokens, %d timed out):
                   commit returned -> token wait ended on follower a:    %s
                   follower a's apply (applied_at) -> token wait ended:  %s
+                  follower a's apply commit returned -> wait ended:     %s
                 """, rate, writers, seconds, n, missed[0], Percentiles.ofMicros(fromCommit, n).ms(),
-                Percentiles.ofMicros(fromApply, m).ms());
+                Percentiles.ofMicros(fromApply, m).ms(), Percentiles.ofMicros(fromApplyCommit, k).ms());
     }
 }
