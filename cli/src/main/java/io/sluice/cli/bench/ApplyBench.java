@@ -35,7 +35,49 @@ public final class ApplyBench {
         this.accounts = accounts;
     }
 
-    public record Result(int transactions, long rowEvents, double sluiceSeconds, double nativeSeconds) {
+    /** CPU used during a phase, in core-seconds: this JVM (Sluice and the in-JVM broker) and every PostgreSQL process. */
+    public record Cpu(double jvm, double postgres) {
+        static Cpu now() {
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return new Cpu(os.getProcessCpuTime() / 1e9, postgresCpuSeconds());
+        }
+
+        Cpu since(Cpu start) {
+            return new Cpu(jvm - start.jvm, postgres - start.postgres);
+        }
+
+        String describe(double seconds) {
+            return String.format(java.util.Locale.ROOT, "CPU %.2f core-s in the JVM + %.2f in PostgreSQL = %.2f of %d cores",
+                    jvm, postgres, (jvm + postgres) / seconds, Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    /** utime + stime of every process named postgres (Linux /proc, USER_HZ 100); 0 where /proc is missing. */
+    static double postgresCpuSeconds() {
+        long ticks = 0;
+        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        if (procs == null) {
+            return 0;
+        }
+        for (java.io.File proc : procs) {
+            try {
+                String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                if (open < 0 || close < 0 || !stat.substring(open + 1, close).equals("postgres")) {
+                    continue;
+                }
+                String[] f = stat.substring(close + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat
+            } catch (java.io.IOException | RuntimeException gone) {
+                // the process ended while we read it
+            }
+        }
+        return ticks / 100.0;
+    }
+
+    public record Result(int transactions, long rowEvents, double sluiceSeconds, double nativeSeconds, Cpu sluiceCpu, Cpu nativeCpu) {
         double sluiceRows() {
             return rowEvents / sluiceSeconds;
         }
@@ -78,8 +120,10 @@ public final class ApplyBench {
 
             // Sluice's applier alone, from the filled stream.
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
+            Cpu cpu0 = Cpu.now();
             long t0 = System.nanoTime();
             double sluiceSeconds;
+            Cpu sluiceCpu;
             AtomicReference<Double> firstCommit = new AtomicReference<>();
             try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "sluice", sluiceFollower.jdbcUrl(), su, kafkaProps),
                     a -> {
@@ -91,6 +135,7 @@ public final class ApplyBench {
                 Await.until(Duration.ofMinutes(10), () -> "the applier to reach " + target + " (at " + applied.get() + ")",
                         () -> applied.get().compareTo(target) >= 0 || applier.state() == StreamApplier.State.FAILED);
                 sluiceSeconds = (System.nanoTime() - t0) / 1e9;
+                sluiceCpu = Cpu.now().since(cpu0);
                 System.out.printf("  (first follower commit at %.2f s)%n", firstCommit.get());
                 if (applier.state() == StreamApplier.State.FAILED) {
                     throw new IllegalStateException("the applier failed; the run is void", applier.failure().orElse(null));
@@ -98,12 +143,14 @@ public final class ApplyBench {
             }
 
             // Native logical replication, the same backlog.
+            Cpu cpu1 = Cpu.now();
             long t1 = System.nanoTime();
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
             // Every transaction inserts one history row, so the count tells when all are applied.
             Await.until(Duration.ofMinutes(10), () -> "the native subscription to catch up", () ->
                     nativeFollower.queryScalar("SELECT count(*) FROM pgbench_history").equals(String.valueOf(transactions)));
             double nativeSeconds = (System.nanoTime() - t1) / 1e9;
+            Cpu nativeCpu = Cpu.now().since(cpu1);
 
             for (String t : TABLES) {
                 List<String> p = primary.rowsAsText(t);
@@ -114,16 +161,17 @@ public final class ApplyBench {
                     throw new IllegalStateException("void run: the native follower differs from the primary on " + t);
                 }
             }
-            return new Result(transactions, rowEvents, sluiceSeconds, nativeSeconds);
+            return new Result(transactions, rowEvents, sluiceSeconds, nativeSeconds, sluiceCpu, nativeCpu);
         }
     }
 
     public static String report(Result r) {
         return String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n"
-                        + "  sluice applier (from Kafka): %.2f s = %.0f rows/s, %.0f tx/s%n"
-                        + "  native logical replication : %.2f s = %.0f rows/s, %.0f tx/s%n"
+                        + "  sluice applier (from Kafka): %.2f s = %.0f rows/s, %.0f tx/s; %s%n"
+                        + "  native logical replication : %.2f s = %.0f rows/s, %.0f tx/s; %s%n"
                         + "  ratio sluice/native: %.2fx (both followers verified equal to the primary)",
                 r.transactions(), r.rowEvents(), r.sluiceSeconds(), r.sluiceRows(), r.transactions() / r.sluiceSeconds(),
-                r.nativeSeconds(), r.nativeRows(), r.transactions() / r.nativeSeconds(), r.nativeSeconds() / r.sluiceSeconds());
+                r.sluiceCpu().describe(r.sluiceSeconds()), r.nativeSeconds(), r.nativeRows(), r.transactions() / r.nativeSeconds(),
+                r.nativeCpu().describe(r.nativeSeconds()), r.nativeSeconds() / r.sluiceSeconds());
     }
 }
