@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Catch-up of a backlog: Sluice's applier alone (from a stream already on Kafka) against
  * PostgreSQL's own logical replication (CREATE SUBSCRIPTION) applying the same backlog, in the
- * same run, onto two identical embedded followers. Both must end equal to the primary, or the
- * run is void.
+ * same run, onto identical embedded followers. Sluice's applier runs twice, onto two followers:
+ * first with its code not yet compiled by the JIT (a freshly started process), then again (a
+ * process that has been running). Every follower must end equal to the primary, or the run is
+ * void.
  */
 public final class ApplyBench {
 
@@ -77,13 +79,31 @@ public final class ApplyBench {
         return ticks / 100.0;
     }
 
-    public record Result(int transactions, long rowEvents, double sluiceSeconds, double nativeSeconds, Cpu sluiceCpu, Cpu nativeCpu) {
-        double sluiceRows() {
-            return rowEvents / sluiceSeconds;
-        }
+    /** One timed catch-up: seconds and the CPU each side used. */
+    public record Run(double seconds, Cpu cpu) { }
 
-        double nativeRows() {
-            return rowEvents / nativeSeconds;
+    public record Result(int transactions, long rowEvents, Run cold, Run warm, Run reference) { }
+
+    private static Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
+        AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
+        Cpu cpu0 = Cpu.now();
+        long t0 = System.nanoTime();
+        AtomicReference<Double> firstCommit = new AtomicReference<>();
+        try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps),
+                a -> {
+                    applied.set(a.commitLsn());
+                    firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
+                })) {
+            applier.start();
+            double started = (System.nanoTime() - t0) / 1e9;
+            Await.until(Duration.ofMinutes(10), () -> "applier " + name + " to reach " + target + " (at " + applied.get() + ")",
+                    () -> applied.get().compareTo(target) >= 0 || applier.state() == StreamApplier.State.FAILED);
+            Run run = new Run((System.nanoTime() - t0) / 1e9, Cpu.now().since(cpu0));
+            if (applier.state() == StreamApplier.State.FAILED) {
+                throw new IllegalStateException("applier " + name + " failed; the run is void", applier.failure().orElse(null));
+            }
+            System.out.printf("  (applier %s: started in %.2f s, first follower commit at %.2f s)%n", name, started, firstCommit.get());
+            return run;
         }
     }
 
@@ -91,8 +111,9 @@ public final class ApplyBench {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native-follower", dir);
              LocalPostgres sluiceFollower = LocalPostgres.start("sluice-follower", dir);
+             LocalPostgres warmFollower = LocalPostgres.start("sluice-follower-warm", dir);
              LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-            for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
+            for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower, warmFollower)) {
                 Pgbench.schema(pg, accounts);
             }
             primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
@@ -118,29 +139,10 @@ public final class ApplyBench {
             }
             long rowEvents = Pgbench.rowEvents(transactions, 0);
 
-            // Sluice's applier alone, from the filled stream.
-            AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
-            Cpu cpu0 = Cpu.now();
-            long t0 = System.nanoTime();
-            double sluiceSeconds;
-            Cpu sluiceCpu;
-            AtomicReference<Double> firstCommit = new AtomicReference<>();
-            try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "sluice", sluiceFollower.jdbcUrl(), su, kafkaProps),
-                    a -> {
-                        applied.set(a.commitLsn());
-                        firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
-                    })) {
-                applier.start();
-                System.out.printf("  (applier started in %.2f s)%n", (System.nanoTime() - t0) / 1e9);
-                Await.until(Duration.ofMinutes(10), () -> "the applier to reach " + target + " (at " + applied.get() + ")",
-                        () -> applied.get().compareTo(target) >= 0 || applier.state() == StreamApplier.State.FAILED);
-                sluiceSeconds = (System.nanoTime() - t0) / 1e9;
-                sluiceCpu = Cpu.now().since(cpu0);
-                System.out.printf("  (first follower commit at %.2f s)%n", firstCommit.get());
-                if (applier.state() == StreamApplier.State.FAILED) {
-                    throw new IllegalStateException("the applier failed; the run is void", applier.failure().orElse(null));
-                }
-            }
+            // Sluice's applier alone, from the filled stream: first in a fresh JVM state (cold: the
+            // applier's code is not compiled yet), then a second applier onto a second follower (warm).
+            Run cold = applyOnce(sluiceFollower, "sluice", target, su, kafkaProps);
+            Run warm = applyOnce(warmFollower, "sluice_warm", target, su, kafkaProps);
 
             // Native logical replication, the same backlog.
             Cpu cpu1 = Cpu.now();
@@ -154,24 +156,29 @@ public final class ApplyBench {
 
             for (String t : TABLES) {
                 List<String> p = primary.rowsAsText(t);
-                if (!p.equals(sluiceFollower.rowsAsText(t))) {
-                    throw new IllegalStateException("void run: the Sluice follower differs from the primary on " + t);
+                if (!p.equals(sluiceFollower.rowsAsText(t)) || !p.equals(warmFollower.rowsAsText(t))) {
+                    throw new IllegalStateException("void run: a Sluice follower differs from the primary on " + t);
                 }
                 if (!p.equals(nativeFollower.rowsAsText(t))) {
                     throw new IllegalStateException("void run: the native follower differs from the primary on " + t);
                 }
             }
-            return new Result(transactions, rowEvents, sluiceSeconds, nativeSeconds, sluiceCpu, nativeCpu);
+            return new Result(transactions, rowEvents, cold, warm, new Run(nativeSeconds, nativeCpu));
         }
     }
 
     public static String report(Result r) {
         return String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n"
-                        + "  sluice applier (from Kafka): %.2f s = %.0f rows/s, %.0f tx/s; %s%n"
-                        + "  native logical replication : %.2f s = %.0f rows/s, %.0f tx/s; %s%n"
-                        + "  ratio sluice/native: %.2fx (both followers verified equal to the primary)",
-                r.transactions(), r.rowEvents(), r.sluiceSeconds(), r.sluiceRows(), r.transactions() / r.sluiceSeconds(),
-                r.sluiceCpu().describe(r.sluiceSeconds()), r.nativeSeconds(), r.nativeRows(), r.transactions() / r.nativeSeconds(),
-                r.nativeCpu().describe(r.nativeSeconds()), r.nativeSeconds() / r.sluiceSeconds());
+                        + "  sluice applier, cold JVM    : %s%n"
+                        + "  sluice applier, second pass : %s%n"
+                        + "  native logical replication  : %s%n"
+                        + "  ratio sluice/native: cold %.2fx, second pass %.2fx (every follower verified equal to the primary)",
+                r.transactions(), r.rowEvents(), line(r, r.cold()), line(r, r.warm()), line(r, r.reference()),
+                r.reference().seconds() / r.cold().seconds(), r.reference().seconds() / r.warm().seconds());
+    }
+
+    private static String line(Result r, Run run) {
+        return String.format(java.util.Locale.ROOT, "%.2f s = %.0f rows/s, %.0f tx/s; %s", run.seconds(),
+                r.rowEvents() / run.seconds(), r.transactions() / run.seconds(), run.cpu().describe(run.seconds()));
     }
 }
