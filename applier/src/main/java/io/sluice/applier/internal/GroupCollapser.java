@@ -26,19 +26,36 @@ import java.util.Map;
  */
 public final class GroupCollapser {
 
+    /**
+     * What the group did to one key. The image is the event's own (immutable) row until a second
+     * change has to be merged into it; a key changed once is written from its own event, so the
+     * common case copies nothing.
+     */
     private static final class KeyState {
         final boolean existedBefore;
-        final Map<String, Value> identity;
+        /** The first event's row that carries the key values (identity for updates, before for deletes). */
+        final Map<String, Value> keySource;
         Map<String, Value> image;
+        boolean imageOwned;
         ChangeEvent last;
+        int changes;
 
-        KeyState(boolean existedBefore, Map<String, Value> identity) {
+        KeyState(boolean existedBefore, Map<String, Value> keySource) {
             this.existedBefore = existedBefore;
-            this.identity = identity;
+            this.keySource = keySource;
+        }
+
+        Map<String, Value> mutableImage() {
+            if (!imageOwned) {
+                image = new LinkedHashMap<>(image);
+                imageOwned = true;
+            }
+            return image;
         }
     }
 
-    private final Map<TableId, Map<List<Value>, KeyState>> tables = new LinkedHashMap<>();
+    /** Per table: key (the value itself for a one-column key, else the list of values) to state. */
+    private final Map<TableId, Map<Object, KeyState>> tables = new LinkedHashMap<>();
     private final Map<TableId, List<String>> keys = new LinkedHashMap<>();
     private int size;
 
@@ -55,35 +72,36 @@ public final class GroupCollapser {
 
     public void add(ChangeEvent e) {
         if (e instanceof ChangeEvent.Insert i) {
-            Map<List<Value>, KeyState> rows = table(i.table(), i.key());
-            List<Value> k = keyOf(i.key(), i.after());
+            Map<Object, KeyState> rows = table(i.table(), i.key());
+            Object k = keyOf(i.key(), i.after());
             KeyState s = rows.get(k);
             if (s == null) {
-                s = new KeyState(false, keyOnly(i.key(), i.after()));
+                s = new KeyState(false, i.after());
                 rows.put(k, s);
                 size++;
             } else if (s.image != null) {
                 throw diverged(e, "inserts a key the same group already holds");
             }
-            s.image = new LinkedHashMap<>(i.after());
+            s.image = i.after();
+            s.imageOwned = false;
             s.last = e;
+            s.changes++;
         } else if (e instanceof ChangeEvent.Update u) {
-            Map<List<Value>, KeyState> rows = table(u.table(), u.key());
-            List<Value> k = keyOf(u.key(), u.identity());
-            List<Value> newKey = keyOf(u.key(), u.after());
-            if (!k.equals(newKey)) {
+            Map<Object, KeyState> rows = table(u.table(), u.key());
+            Object k = keyOf(u.key(), u.identity());
+            if (!k.equals(keyOf(u.key(), u.after()))) {
                 throw new IllegalStateException("key change in an update must not be collapsed");
             }
             KeyState s = rows.get(k);
             if (s == null) {
-                s = new KeyState(true, keyOnly(u.key(), u.identity()));
-                s.image = new LinkedHashMap<>(u.after());
+                s = new KeyState(true, u.identity());
+                s.image = u.after();
                 rows.put(k, s);
                 size++;
             } else if (s.image == null) {
                 throw diverged(e, "updates a key the same group deleted");
             } else {
-                Map<String, Value> merged = s.image;
+                Map<String, Value> merged = s.mutableImage();
                 u.after().forEach((col, v) -> {
                     if (!(v instanceof Value.Unchanged) || !merged.containsKey(col)) {
                         merged.put(col, v);
@@ -91,12 +109,13 @@ public final class GroupCollapser {
                 });
             }
             s.last = e;
+            s.changes++;
         } else if (e instanceof ChangeEvent.Delete d) {
-            Map<List<Value>, KeyState> rows = table(d.table(), d.key());
-            List<Value> k = keyOf(d.key(), d.before());
+            Map<Object, KeyState> rows = table(d.table(), d.key());
+            Object k = keyOf(d.key(), d.before());
             KeyState s = rows.get(k);
             if (s == null) {
-                s = new KeyState(true, keyOnly(d.key(), d.before()));
+                s = new KeyState(true, d.before());
                 rows.put(k, s);
                 size++;
             } else if (!s.existedBefore) {
@@ -106,6 +125,7 @@ public final class GroupCollapser {
             }
             s.image = null;
             s.last = e;
+            s.changes++;
         } else {
             throw new IllegalArgumentException("not a collapsible row change: " + e.kind());
         }
@@ -113,39 +133,52 @@ public final class GroupCollapser {
 
     /** Writes every key's final state through {@code writer}: deletes, updates, then inserts, per table. */
     public void flushTo(RowWriter writer) throws SQLException {
-        for (Map.Entry<TableId, Map<List<Value>, KeyState>> t : tables.entrySet()) {
-            List<String> key = keys.get(t.getKey());
+        for (Map.Entry<TableId, Map<Object, KeyState>> t : tables.entrySet()) {
+            TableId table = t.getKey();
+            List<String> key = keys.get(table);
             Map<List<String>, List<ChangeEvent.Update>> updates = new LinkedHashMap<>();
             List<ChangeEvent.Delete> deletes = new ArrayList<>();
             Map<List<String>, List<ChangeEvent.Insert>> inserts = new LinkedHashMap<>();
             for (KeyState s : t.getValue().values()) {
+                boolean once = s.changes == 1;
                 if (s.image == null) {
                     if (s.existedBefore) {
-                        deletes.add(new ChangeEvent.Delete(s.last.header(), t.getKey(), key, s.identity));
+                        deletes.add(once ? (ChangeEvent.Delete) s.last
+                                : new ChangeEvent.Delete(s.last.header(), table, key, keyOnly(key, s.keySource)));
                     }
                 } else if (s.existedBefore) {
                     // Updates that set the same columns share one multi-row statement.
-                    List<String> set = s.image.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
-                            .map(Map.Entry::getKey).toList();
-                    updates.computeIfAbsent(set, k -> new ArrayList<>())
-                            .add(new ChangeEvent.Update(s.last.header(), t.getKey(), key, s.identity, s.image));
+                    ChangeEvent.Update u = once && s.last instanceof ChangeEvent.Update only ? only
+                            : new ChangeEvent.Update(s.last.header(), table, key, keyOnly(key, s.keySource), s.image);
+                    updates.computeIfAbsent(setColumns(u.after()), k -> new ArrayList<>()).add(u);
                 } else {
                     // Inserts with the same columns share one COPY.
-                    inserts.computeIfAbsent(List.copyOf(s.image.keySet()), k -> new ArrayList<>())
-                            .add(new ChangeEvent.Insert(s.last.header(), t.getKey(), key, s.image));
+                    ChangeEvent.Insert i = once && s.last instanceof ChangeEvent.Insert only ? only
+                            : new ChangeEvent.Insert(s.last.header(), table, key, s.image);
+                    inserts.computeIfAbsent(List.copyOf(i.after().keySet()), k -> new ArrayList<>()).add(i);
                 }
             }
             if (!deletes.isEmpty()) {
-                writer.deleteMany(t.getKey(), key, deletes);
+                writer.deleteMany(table, key, deletes);
             }
             for (Map.Entry<List<String>, List<ChangeEvent.Update>> u : updates.entrySet()) {
-                writer.updateMany(t.getKey(), key, u.getKey(), u.getValue());
+                writer.updateMany(table, key, u.getKey(), u.getValue());
             }
             for (Map.Entry<List<String>, List<ChangeEvent.Insert>> i : inserts.entrySet()) {
-                writer.insertMany(t.getKey(), i.getKey(), i.getValue());
+                writer.insertMany(table, i.getKey(), i.getValue());
             }
         }
         clear();
+    }
+
+    private static List<String> setColumns(Map<String, Value> image) {
+        List<String> set = new ArrayList<>(image.size());
+        image.forEach((c, v) -> {
+            if (!(v instanceof Value.Unchanged)) {
+                set.add(c);
+            }
+        });
+        return set;
     }
 
     public void clear() {
@@ -154,7 +187,7 @@ public final class GroupCollapser {
         size = 0;
     }
 
-    private Map<List<Value>, KeyState> table(TableId table, List<String> key) {
+    private Map<Object, KeyState> table(TableId table, List<String> key) {
         List<String> known = keys.putIfAbsent(table, key);
         if (known != null && !known.equals(key)) {
             throw new IllegalStateException("the key of " + table + " changed within a group");
@@ -162,7 +195,11 @@ public final class GroupCollapser {
         return tables.computeIfAbsent(table, t -> new LinkedHashMap<>());
     }
 
-    private static List<Value> keyOf(List<String> key, Map<String, Value> row) {
+    /** The key's value for a one-column key (no list to allocate), else the list of values. */
+    private static Object keyOf(List<String> key, Map<String, Value> row) {
+        if (key.size() == 1) {
+            return row.get(key.get(0));
+        }
         List<Value> values = new ArrayList<>(key.size());
         for (String k : key) {
             values.add(row.get(k));
