@@ -109,10 +109,6 @@ public final class StreamApplier implements AutoCloseable {
      */
     private int groupLimit;
     private static final int FIRST_GROUP_TRANSACTIONS = 250;
-
-    private int firstGroupLimit() {
-        return Math.min(FIRST_GROUP_TRANSACTIONS, config.maxGroupTransactions());
-    }
     private long lastAcknowledged = -1;
     private long lastAcknowledgedAt = System.nanoTime();
     private Frame frame;
@@ -209,6 +205,10 @@ public final class StreamApplier implements AutoCloseable {
         connection.commit();
         writer = new RowWriter(connection, schemas);
         schemas.reset();
+    }
+
+    private int firstGroupLimit() {
+        return Math.min(FIRST_GROUP_TRANSACTIONS, config.maxGroupTransactions());
     }
 
     private void seekToWatermark() throws SQLException {

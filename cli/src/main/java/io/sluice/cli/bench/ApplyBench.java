@@ -55,7 +55,7 @@ public final class ApplyBench {
         }
     }
 
-    /** utime + stime of every process named postgres (Linux /proc, USER_HZ 100); 0 where /proc is missing. */
+    /** CPU of every process named postgres and of its exited children (Linux /proc, USER_HZ 100); 0 where /proc is missing. */
     static double postgresCpuSeconds() {
         long ticks = 0;
         java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
@@ -71,7 +71,9 @@ public final class ApplyBench {
                     continue;
                 }
                 String[] f = stat.substring(close + 2).split(" ");
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of stat
+                // utime, stime, cutime, cstime (fields 14-17): a backend that exits moves its time
+                // into the postmaster's cutime, so the sum never goes backwards.
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
             } catch (java.io.IOException | RuntimeException gone) {
                 // the process ended while we read it
             }
