@@ -82,6 +82,15 @@ public final class StreamApplier implements AutoCloseable {
     private List<Work> pending = new java.util.ArrayList<>();
     /** The last source transaction handed to the follower thread, committed or not (stream thread only). */
     private Lsn queuedThrough;
+    /** Whether {@link #pending} holds collapsed rows; the offset of the event being handled (stream thread only). */
+    private boolean pendingCollapsed;
+    private long currentOffset;
+    /**
+     * Events up to this stream offset are applied in source order, not collapsed: a collapsed
+     * group that broke a unique or exclusion constraint is applied again this way (collapsing
+     * reorders rows within a group, which a constraint between rows can refuse).
+     */
+    private long orderedThrough = -1;
     private volatile boolean running;
     private KafkaConsumer<byte[], byte[]> consumer;
     private Connection connection;
@@ -238,6 +247,15 @@ public final class StreamApplier implements AutoCloseable {
                 } catch (WakeupException e) {
                     // close() asked us to stop
                 } catch (SQLException e) {
+                    Segment failed = follower.failedSegment;
+                    if (orderingConflict(e) && failed != null && failed.collapsed()) {
+                        log.warn("follower {}: a collapsed group broke a constraint between rows ({}); applying the source"
+                                + " transactions up to stream offset {} again in source order", config.followerName(),
+                                e.getMessage(), failed.endOffset());
+                        orderedThrough = Math.max(orderedThrough, failed.endOffset());
+                        recover(e, 0);
+                        continue;
+                    }
                     if (!retriable(e)) {
                         throw new ApplierException(describe(e), false, e);
                     }
@@ -315,6 +333,7 @@ public final class StreamApplier implements AutoCloseable {
                 throw new ApplierException("event for source '" + e.header().source() + "' at " + r.topic() + "-"
                         + r.partition() + "@" + r.offset() + " on the stream of source '" + config.sourceId() + "'", false, null);
             }
+            currentOffset = r.offset();
             if (!handle(e, r.offset())) {
                 return; // rewound: a cut-short frame was found
             }
@@ -430,7 +449,7 @@ public final class StreamApplier implements AutoCloseable {
     private static final int MAX_PENDING_WORK = 10_000;
 
     private void apply(ChangeEvent e) throws SQLException {
-        if (GroupCollapser.accepts(e) && !changesKey(e)) {
+        if (GroupCollapser.accepts(e) && !changesKey(e) && currentOffset > orderedThrough) {
             collapser.add(e);
             if (collapser.size() >= config.maxGroupEvents()) {
                 handOffPart(); // a huge transaction: write out and keep going in the same follower transaction
@@ -464,6 +483,7 @@ public final class StreamApplier implements AutoCloseable {
             GroupCollapser rows = collapser;
             collapser = new GroupCollapser();
             pending.add(() -> rows.flushTo(writer));
+            pendingCollapsed = true;
         }
     }
 
@@ -473,8 +493,9 @@ public final class StreamApplier implements AutoCloseable {
         if (!pending.isEmpty()) {
             String where = frame != null ? "in source transaction xid " + frame.begin.header().xid() + " at LSN "
                     + frame.begin.header().commitLsn() : "in the group after LSN " + queuedThrough;
-            follower.submit(new Segment(pending, null, where));
+            follower.submit(new Segment(pending, null, where, pendingCollapsed, currentOffset));
             pending = new java.util.ArrayList<>();
+            pendingCollapsed = false;
         }
     }
 
@@ -499,6 +520,7 @@ public final class StreamApplier implements AutoCloseable {
         connection.rollback();
         collapser.clear();
         pending.clear();
+        pendingCollapsed = false;
         writer.reset();
         schemas.reset();
         consumer.seek(partition, groupStartOffset >= 0 ? groupStartOffset : cut.beginOffset);
@@ -518,8 +540,9 @@ public final class StreamApplier implements AutoCloseable {
         GroupCommit commit = new GroupCommit(groupLast, groupFrames, groupFirstLsn,
                 java.util.Arrays.copyOf(groupXids, groupXidCount));
         follower.submit(new Segment(pending, commit, "in the group of source transactions " + groupFirstLsn + " to "
-                + groupLast.commitLsn()));
+                + groupLast.commitLsn(), pendingCollapsed, groupLast.streamOffset()));
         pending = new java.util.ArrayList<>();
+        pendingCollapsed = false;
         queuedThrough = groupLast.commitLsn();
         clearGroup();
     }
@@ -546,8 +569,11 @@ public final class StreamApplier implements AutoCloseable {
     /** What a group commits with. */
     private record GroupCommit(Applied last, int frames, Lsn firstLsn, long[] xids) { }
 
-    /** Work for the follower thread; with a commit it ends a group, without one it is part of a huge group. */
-    private record Segment(List<Work> work, GroupCommit commit, String where) { }
+    /**
+     * Work for the follower thread; with a commit it ends a group, without one it is part of a huge
+     * group. {@code collapsed}: it writes collapsed rows; {@code endOffset}: the last stream offset it covers.
+     */
+    private record Segment(List<Work> work, GroupCommit commit, String where, boolean collapsed, long endOffset) { }
 
     /**
      * Runs segments on the follower connection, in order. A failure stops it from running anything
@@ -555,12 +581,13 @@ public final class StreamApplier implements AutoCloseable {
      */
     private final class FollowerThread {
         private final java.util.concurrent.BlockingQueue<Segment> queue = new java.util.concurrent.ArrayBlockingQueue<>(2);
-        private final Segment stop = new Segment(List.of(), null, "stop");
+        private final Segment stop = new Segment(List.of(), null, "stop", false, -1);
         private final Object lock = new Object();
         private long submitted;
         private long completed;
         private volatile Throwable failure;
         private volatile String failedWhere;
+        private volatile Segment failedSegment;
         private volatile boolean discard;
         private Thread worker;
 
@@ -604,6 +631,7 @@ public final class StreamApplier implements AutoCloseable {
                         }
                     } catch (Throwable t) {
                         failedWhere = s.where();
+                        failedSegment = s;
                         failure = t;
                     }
                 }
@@ -646,6 +674,7 @@ public final class StreamApplier implements AutoCloseable {
         void clearFailure() {
             failure = null;
             failedWhere = null;
+            failedSegment = null;
         }
 
         /** Drops what is still queued (it is applied again from the watermark) and ends the thread. */
@@ -691,6 +720,7 @@ public final class StreamApplier implements AutoCloseable {
 
     private void clearGroup() {
         pending.clear();
+        pendingCollapsed = false;
         groupFirstLsn = null;
         groupXidCount = 0;
         groupStartOffset = -1;
@@ -698,6 +728,11 @@ public final class StreamApplier implements AutoCloseable {
         groupEvents = 0;
         groupLast = null;
         frame = null;
+    }
+
+    /** A unique or exclusion violation: rows of one group in an order the follower's constraints refuse. */
+    private static boolean orderingConflict(SQLException e) {
+        return "23505".equals(e.getSQLState()) || "23P01".equals(e.getSQLState());
     }
 
     static boolean retriable(SQLException e) {
@@ -760,6 +795,7 @@ public final class StreamApplier implements AutoCloseable {
     private void closeConnectionQuietly() {
         collapser.clear();
         pending.clear();
+        pendingCollapsed = false;
         if (writer != null) {
             writer.reset();
         }
