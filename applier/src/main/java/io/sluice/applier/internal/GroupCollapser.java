@@ -132,7 +132,7 @@ public final class GroupCollapser {
     }
 
     /** Writes every key's final state through {@code writer}: deletes, updates, then inserts, per table. */
-    public void flushTo(RowWriter writer) throws SQLException {
+    public void flushTo(RowSink writer) throws SQLException {
         for (Map.Entry<TableId, Map<Object, KeyState>> t : tables.entrySet()) {
             TableId table = t.getKey();
             List<String> key = keys.get(table);

@@ -29,7 +29,7 @@ import org.postgresql.util.PSQLException;
  * row, else the follower has diverged and the applier stops naming the row. Not thread-safe;
  * one per follower connection.
  */
-public final class RowWriter {
+public final class RowWriter implements RowSink {
 
     /** Flush a batch at this many rows even if the shape does not change. */
     private static final int MAX_BATCH = 1000;
@@ -122,6 +122,7 @@ public final class RowWriter {
      * (text format): each value in the column type's own input syntax, parsed by the follower as a
      * single-row insert would. A row the follower refuses is named from the line COPY reports.
      */
+    @Override
     public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) throws SQLException {
         if (rows.size() == 1) {
             insert(rows.get(0));
@@ -216,6 +217,7 @@ public final class RowWriter {
      * as a single-row update would. The statement text depends only on the columns: it is
      * prepared once and reused. One statement per row when the table's shape is not known.
      */
+    @Override
     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows)
             throws SQLException {
         ChangeEvent.SchemaChange shape = schemas.shape(table);
@@ -247,6 +249,7 @@ public final class RowWriter {
     }
 
     /** Deletes many rows of one table by key: {@code DELETE … USING unnest(?::text[], …) AS v(…) WHERE t.k = v.k::type}. */
+    @Override
     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) throws SQLException {
         ChangeEvent.SchemaChange shape = schemas.shape(table);
         if (shape == null || rows.size() == 1) {
