@@ -146,6 +146,25 @@ class ApplierIT {
         }
     }
 
+    /** A row the follower refuses inside a multi-row COPY stops the applier naming that row and its constraint. */
+    @Test
+    void aRowRefusedInsideACopyIsNamedByItsKey() throws Exception {
+        stack.primary.execute("CREATE TABLE checked (id int PRIMARY KEY, v text)");
+        // The follower is stricter than the primary (an operator's CHECK): the second row breaks it.
+        stack.followers.get(0).execute("CREATE TABLE checked (id int PRIMARY KEY, v text CHECK (v <> 'bad'))");
+        try (CaptureService capture = new CaptureService(stack.capture("checked", List.of("public.checked"), false));
+             StreamApplier applier = new StreamApplier(stack.applier("checked", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO checked VALUES (1, 'ok'), (2, 'bad'), (3, 'ok')");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
+                    () -> applier.state() == StreamApplier.State.FAILED);
+            assertThat(applier.failure().orElseThrow().getMessage())
+                    .contains("checked_v_check", "insert on public.checked key (id=2)", "23514");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked")).as("nothing of the group").isEqualTo("0");
+        }
+    }
+
     @Test
     void killedApplierResumesWithNothingLostDuplicatedOrHalfVisible() throws Exception {
         stack.primary.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL)",
