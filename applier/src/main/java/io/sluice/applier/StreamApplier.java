@@ -33,6 +33,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +93,7 @@ public final class StreamApplier implements AutoCloseable {
      */
     private long orderedThrough = -1;
     private volatile boolean running;
-    private KafkaConsumer<byte[], byte[]> consumer;
+    private KafkaConsumer<byte[], java.nio.ByteBuffer> consumer;
     private Connection connection;
     private RowWriter writer;
     private Thread thread;
@@ -159,7 +160,8 @@ public final class StreamApplier implements AutoCloseable {
         try {
             Bookkeeping.migrate(config.jdbcUrl(), config.connection());
             connect();
-            consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            // Values as slices of the fetched batch: decoded in place, never copied into a byte[] of their own.
+            consumer = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteBufferDeserializer());
             consumer.assign(List.of(partition));
             // The running applier prunes once a minute from marks it keeps in memory; what older
             // runs left behind goes here.
@@ -320,8 +322,8 @@ public final class StreamApplier implements AutoCloseable {
             throw new ApplierException("no follower connection", true, null);
         }
         acknowledgeApplied();
-        ConsumerRecords<byte[], byte[]> recs = consumer.poll(Duration.ofMillis(100));
-        for (ConsumerRecord<byte[], byte[]> r : recs) {
+        ConsumerRecords<byte[], java.nio.ByteBuffer> recs = consumer.poll(Duration.ofMillis(100));
+        for (ConsumerRecord<byte[], java.nio.ByteBuffer> r : recs) {
             ChangeEvent e;
             try {
                 e = EventCodec.decode(r.value());

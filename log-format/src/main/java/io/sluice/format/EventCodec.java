@@ -68,17 +68,39 @@ public final class EventCodec {
      * @throws FormatException if the payload is not a whole, valid event of a supported version
      */
     public static ChangeEvent decode(byte[] payload) {
-        if (payload == null || payload.length == 0) {
+        return payload == null ? decode(null, 0, 0) : decode(payload, 0, payload.length);
+    }
+
+    /**
+     * Decodes one payload from a buffer without copying it when it is backed by an array (as
+     * Kafka's record buffers are); the buffer's position is not changed.
+     *
+     * @throws FormatException if the payload is not a whole, valid event of a supported version
+     */
+    public static ChangeEvent decode(java.nio.ByteBuffer payload) {
+        if (payload == null) {
+            return decode(null, 0, 0);
+        }
+        if (payload.hasArray()) {
+            return decode(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+        }
+        byte[] copy = new byte[payload.remaining()];
+        payload.duplicate().get(copy);
+        return decode(copy, 0, copy.length);
+    }
+
+    private static ChangeEvent decode(byte[] payload, int offset, int length) {
+        if (payload == null || length == 0) {
             throw new FormatException("empty payload: expected a JSON object starting with the format version \"v\"");
         }
-        try (JsonParser p = JSON.createParser(payload)) {
+        try (JsonParser p = JSON.createParser(payload, offset, length)) {
             ChangeEvent event = new EventReader(p).read();
             if (p.nextToken() != null) {
                 throw new FormatException("trailing data after the event at byte " + p.currentTokenLocation().getByteOffset());
             }
             return event;
         } catch (JsonEOFException e) {
-            throw new FormatException("truncated payload: it ends at byte " + payload.length
+            throw new FormatException("truncated payload: it ends at byte " + length
                     + " inside " + e.getTokenBeingDecoded() + " (" + e.getOriginalMessage() + ")", e);
         } catch (JsonProcessingException e) {
             throw new FormatException("malformed payload at byte " + e.getLocation().getByteOffset() + ": "

@@ -45,6 +45,25 @@ class EventCodecErrorsTest {
                 .hasMessageContaining("byte " + cut.length);
     }
 
+    /** Kafka hands the applier slices of a larger batch buffer: only the slice is the event. */
+    @Test
+    void shouldDecodeASliceOfABufferAndStopAtItsEnd() throws Exception {
+        for (String kind : GoldenEvents.v1().keySet()) {
+            byte[] event = GoldenFilesTest.read("/golden/v1/" + kind + ".json");
+            byte[] batch = new byte[event.length + 20];
+            Arrays.fill(batch, (byte) '{'); // garbage before and after the slice
+            System.arraycopy(event, 0, batch, 7, event.length);
+            java.nio.ByteBuffer slice = java.nio.ByteBuffer.wrap(batch, 7, event.length).slice();
+            assertThat(EventCodec.decode(slice)).as(kind).isEqualTo(EventCodec.decode(event));
+            assertThat(slice.position()).as("the buffer is left as it was").isZero();
+            java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(event.length).put(event).flip();
+            assertThat(EventCodec.decode(direct)).as(kind + " from a direct buffer").isEqualTo(EventCodec.decode(event));
+        }
+        java.nio.ByteBuffer cut = java.nio.ByteBuffer.wrap(GoldenFilesTest.read("/golden/v1/insert.json"), 0, 40).slice();
+        assertThatThrownBy(() -> EventCodec.decode(cut)).isInstanceOf(FormatException.class)
+                .hasMessageContaining("truncated payload").hasMessageContaining("byte 40");
+    }
+
     @Test
     void shouldRequireVersionAsFirstField() {
         byte[] payload = utf8("{\"k\":\"begin\",\"v\":1}");
