@@ -269,8 +269,10 @@ public final class StreamApplier implements AutoCloseable {
                     backoffMs = recover(e, backoffMs);
                 }
             }
+            follower.stop(); // nothing commits after the state says STOPPED
             state.set(State.STOPPED);
         } catch (RuntimeException | Error e) {
+            follower.stop(); // nor after it says FAILED
             // Never die silently: an Error (e.g. pgjdbc < 42.7.13's AssertionError on a connection
             // killed mid-batch under -ea) also leaves the applier FAILED, for a supervisor to see.
             failure.set(e);
@@ -607,6 +609,9 @@ public final class StreamApplier implements AutoCloseable {
             try {
                 queue.put(s);
             } catch (InterruptedException e) {
+                synchronized (lock) {
+                    submitted--;
+                }
                 Thread.currentThread().interrupt();
                 throw new ApplierException("interrupted while handing work to the follower thread", true, e);
             }
@@ -679,9 +684,12 @@ public final class StreamApplier implements AutoCloseable {
             failedSegment = null;
         }
 
-        /** Drops what is still queued (it is applied again from the watermark) and ends the thread. */
+        /**
+         * Drops what is still queued (it is applied again from the watermark), lets the segment in
+         * hand finish, and ends the thread. Idempotent.
+         */
         void stop() {
-            if (worker == null) {
+            if (worker == null || !worker.isAlive()) {
                 return;
             }
             discard = true;
