@@ -228,24 +228,16 @@ public final class RowWriter implements RowSink {
             return;
         }
         flush();
-        Map<String, String> types = castTypes(shape);
         List<String> cols = new ArrayList<>(key);
         cols.addAll(set.stream().filter(c -> !key.contains(c)).toList());
-        String sql = sqlCache.computeIfAbsent(new Shape("update-many", table, set, key, true), k ->
-                "UPDATE " + table.quoted() + " AS t SET "
-                + set.stream().map(c -> TableId.quote(c) + " = v.c" + cols.indexOf(c) + "::" + types.get(c))
-                        .collect(Collectors.joining(", "))
-                + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types));
-        java.util.function.BiFunction<ChangeEvent.Update, String, Value> value =
-                (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c);
-        for (List<ChangeEvent.Update> part : split(rows, cols, value)) {
-            int n = executeArrays(sql, cols, part, value, table);
-            if (n != part.size()) {
-                throw new ApplierException("the follower has diverged: " + part.size() + " updates on " + table
-                        + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
-                        + " rows; some keys are missing on the follower", false, null);
-            }
-        }
+        String sql = sqlCache.computeIfAbsent(new Shape("update-many", table, set, key, true), k -> {
+            Map<String, String> types = castTypes(shape);
+            return "UPDATE " + table.quoted() + " AS t SET "
+                    + set.stream().map(c -> TableId.quote(c) + " = v.c" + cols.indexOf(c) + "::" + types.get(c))
+                            .collect(Collectors.joining(", "))
+                    + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types);
+        });
+        executeByKey(sql, table, cols, rows, (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c));
     }
 
     /** Deletes many rows of one table by key: {@code DELETE … USING unnest(?::text[], …) AS v(…) WHERE t.k = v.k::type}. */
@@ -259,15 +251,22 @@ public final class RowWriter implements RowSink {
             return;
         }
         flush();
-        Map<String, String> types = castTypes(shape);
         String sql = sqlCache.computeIfAbsent(new Shape("delete-many", table, List.of(), key, true), k ->
-                "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types));
-        java.util.function.BiFunction<ChangeEvent.Delete, String, Value> value = (d, c) -> d.before().get(c);
-        for (List<ChangeEvent.Delete> part : split(rows, key, value)) {
-            int n = executeArrays(sql, key, part, value, table);
+                "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, castTypes(shape)));
+        executeByKey(sql, table, key, rows, (d, c) -> d.before().get(c));
+    }
+
+    /**
+     * Runs a multi-row statement over {@code rows}, in parts of at most ~{@link #MAX_STATEMENT_CHARS};
+     * every row names one existing key, so each part must touch exactly as many rows as it holds.
+     */
+    private <E extends ChangeEvent> void executeByKey(String sql, TableId table, List<String> cols, List<E> rows,
+            java.util.function.BiFunction<E, String, Value> value) throws SQLException {
+        for (List<E> part : split(rows, cols, value)) {
+            int n = executeArrays(sql, cols, part, value, table);
             if (n != part.size()) {
-                throw new ApplierException("the follower has diverged: " + part.size() + " deletes on " + table
-                        + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
+                throw new ApplierException("the follower has diverged: " + part.size() + " " + part.get(0).kind() + "s on "
+                        + table + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
                         + " rows; some keys are missing on the follower", false, null);
             }
         }
