@@ -118,12 +118,7 @@ public final class ApplyBench {
             for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower, warmFollower)) {
                 Pgbench.schema(pg, accounts);
             }
-            primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
-            nativeFollower.execute("CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
-                    + " user=postgres dbname=postgres' PUBLICATION bench_native WITH (copy_data = false)");
-            Await.until(Duration.ofSeconds(30), () -> "the native subscription's slot", () ->
-                    "1".equals(primary.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
-            nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
+            Pgbench.disabledSubscription(primary, nativeFollower);
 
             Properties su = BenchStack.superuser();
             Map<String, Object> kafkaProps = BenchStack.kafka(kafka);
@@ -156,13 +151,10 @@ public final class ApplyBench {
             double nativeSeconds = (System.nanoTime() - t1) / 1e9;
             Cpu nativeCpu = Cpu.now().since(cpu1);
 
-            for (String t : TABLES) {
-                List<String> p = primary.rowsAsText(t);
-                if (!p.equals(sluiceFollower.rowsAsText(t)) || !p.equals(warmFollower.rowsAsText(t))) {
-                    throw new IllegalStateException("void run: a Sluice follower differs from the primary on " + t);
-                }
-                if (!p.equals(nativeFollower.rowsAsText(t))) {
-                    throw new IllegalStateException("void run: the native follower differs from the primary on " + t);
+            for (LocalPostgres follower : List.of(sluiceFollower, warmFollower, nativeFollower)) {
+                String differs = Pgbench.firstDifference(primary, follower);
+                if (differs != null) {
+                    throw new IllegalStateException("void run: follower " + follower.name() + " differs from the primary on " + differs);
                 }
             }
             return new Result(transactions, rowEvents, cold, warm, new Run(nativeSeconds, nativeCpu));

@@ -54,12 +54,7 @@ public final class CatchupBench {
                 Pgbench.schema(pg, scale.accounts);
             }
             List<String> tables = Pgbench.TABLES.stream().map(t -> "public." + t).toList();
-            primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", Pgbench.TABLES));
-            nativeFollower.execute("CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
-                    + " user=postgres dbname=postgres' PUBLICATION bench_native WITH (copy_data = false)");
-            Await.until(Duration.ofSeconds(30), () -> "the native subscription's slot", () ->
-                    "1".equals(primary.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
-            nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
+            Pgbench.disabledSubscription(primary, nativeFollower);
             // The end-to-end capture's slot exists before the backlog; capture itself is stopped.
             try (CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")))) {
                 e2e.start();

@@ -1,9 +1,11 @@
 package io.sluice.cli.bench;
 
+import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalPostgres;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -140,6 +142,20 @@ final class Pgbench {
         } catch (SQLException e) {
             return false;
         }
+    }
+
+    /**
+     * The native reference: a publication of the pgbench tables on the primary and a subscription
+     * {@code bench_native} on the subscriber without the initial copy, disabled once its slot
+     * exists, so the backlog written from now on waits in the slot until it is enabled.
+     */
+    static void disabledSubscription(LocalPostgres primary, LocalPostgres subscriber) throws Exception {
+        primary.execute("CREATE PUBLICATION bench_native FOR TABLE " + String.join(", ", TABLES));
+        subscriber.execute("CREATE SUBSCRIPTION bench_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
+                + " user=postgres dbname=postgres' PUBLICATION bench_native WITH (copy_data = false)");
+        Await.until(Duration.ofSeconds(30), () -> "the native subscription's slot", () ->
+                "1".equals(primary.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bench_native'")));
+        subscriber.execute("ALTER SUBSCRIPTION bench_native DISABLE");
     }
 
     /** Null when the follower equals the primary on every table, else the first table that differs. */
