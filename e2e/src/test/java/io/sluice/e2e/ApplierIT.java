@@ -327,7 +327,8 @@ class ApplierIT {
         record Case(String source, byte[] bad, String expected) { }
         List<Case> cases = List.of(
                 new Case("bad_truncated", "{\"v\":1,\"k\":\"begin\",\"src\":\"bad_tr".getBytes(), "bad event at sluice.bad_truncated.stream-0@2"),
-                new Case("bad_version", "{\"v\":2,\"k\":\"begin\"}".getBytes(), "unsupported format version 2"),
+                new Case("bad_version", "{\"v\":3,\"k\":\"begin\"}".getBytes(), "unsupported format version 3"),
+                new Case("bad_binary_version", new byte[] {0x00, 7, 1}, "unsupported format version 7"),
                 new Case("bad_source", io.sluice.format.EventCodec.encode(new io.sluice.format.ChangeEvent.Begin(
                         new io.sluice.format.EventHeader("someone_else", new io.sluice.format.Lsn(0x3000), 12, t, 0))),
                         "event for source 'someone_else' at sluice.bad_source.stream-0@2 on the stream of source 'bad_source'"),

@@ -253,6 +253,14 @@ public sealed interface ChangeEvent {
      */
     static final class DecodedRow extends LinkedHashMap<String, Value> {
         private static final long serialVersionUID = 1L;
+
+        DecodedRow() {
+        }
+
+        /** Sized for this many columns without rehashing. */
+        DecodedRow(int columns) {
+            super(Math.max(4, columns * 4 / 3 + 1));
+        }
     }
 
     private static Map<String, Value> row(Map<String, Value> values, String image, TableId table) {

@@ -1,65 +1,50 @@
 package io.sluice.format;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.io.JsonEOFException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
-import io.sluice.format.ChangeEvent.Begin;
-import io.sluice.format.ChangeEvent.Commit;
-import io.sluice.format.ChangeEvent.Delete;
-import io.sluice.format.ChangeEvent.Heartbeat;
-import io.sluice.format.ChangeEvent.Insert;
-import io.sluice.format.ChangeEvent.Message;
-import io.sluice.format.ChangeEvent.SchemaChange;
-import io.sluice.format.ChangeEvent.Truncate;
-import io.sluice.format.ChangeEvent.Update;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Encodes and decodes {@link ChangeEvent}s as compact JSON (see {@code log-format/FORMAT.md}).
+ * Encodes and decodes {@link ChangeEvent}s (see {@code log-format/FORMAT.md}).
  *
- * <p>Every payload starts with the format version field {@code "v"}. The decoder reads every
- * version listed in {@link #SUPPORTED_VERSIONS}; a payload of another version, a truncated or
- * malformed payload, or one of an illegal shape is rejected with a {@link FormatException} that
- * names what and where. Stateless and thread-safe.
+ * <p>The encoder writes {@link #CURRENT_VERSION} unless asked for another version. The decoder
+ * reads every version in {@link #SUPPORTED_VERSIONS}, telling them apart by the first byte: a
+ * version 1 payload is a JSON object, a later version's payload starts with the byte
+ * {@code 0x00} and its version byte. A payload of another version, a truncated or malformed
+ * payload, or one of an illegal shape is rejected with a {@link FormatException} that names what
+ * and where. Stateless and thread-safe.
  */
 public final class EventCodec {
 
-    /** The version this codec writes. */
-    public static final int CURRENT_VERSION = 1;
-    /** The versions this codec reads. */
-    public static final List<Integer> SUPPORTED_VERSIONS = List.of(1);
-
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxStringLength(512 * 1024 * 1024)
-                    .maxNestingDepth(64)
-                    .build())
-            .build();
+    /** The version {@link #encode(ChangeEvent)} writes: 2, binary. */
+    public static final int CURRENT_VERSION = BinaryCodec.VERSION;
+    /** The versions this codec reads and writes: 1 (JSON) and 2 (binary). */
+    public static final List<Integer> SUPPORTED_VERSIONS = List.of(JsonCodec.VERSION, BinaryCodec.VERSION);
 
     private EventCodec() {
     }
 
+    /** Encodes an event in the current version. */
     public static byte[] encode(ChangeEvent event) {
-        try (ByteArrayBuilder out = new ByteArrayBuilder(JSON._getBufferRecycler(), 256);
-             JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            writeEvent(g, event);
-            g.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("encoding " + event.kind() + " event", e);
-        }
+        return BinaryCodec.encode(event);
+    }
+
+    /**
+     * Encodes an event in the given version: 1 for JSON (readable with any Kafka tool), 2 for the
+     * compact binary form.
+     *
+     * @throws IllegalArgumentException for a version this codec does not write, or a value the
+     *                                  version cannot hold (text that is not valid Unicode in
+     *                                  version 2, a time finer than a microsecond)
+     */
+    public static byte[] encode(ChangeEvent event, int version) {
+        return switch (version) {
+            case JsonCodec.VERSION -> JsonCodec.encode(event);
+            case BinaryCodec.VERSION -> BinaryCodec.encode(event);
+            default -> throw new IllegalArgumentException("no format version " + version + " (this codec writes "
+                    + SUPPORTED_VERSIONS + ")");
+        };
     }
 
     /**
@@ -77,7 +62,7 @@ public final class EventCodec {
      *
      * @throws FormatException if the payload is not a whole, valid event of a supported version
      */
-    public static ChangeEvent decode(java.nio.ByteBuffer payload) {
+    public static ChangeEvent decode(ByteBuffer payload) {
         if (payload == null) {
             return decode(null, 0, 0);
         }
@@ -91,119 +76,24 @@ public final class EventCodec {
 
     private static ChangeEvent decode(byte[] payload, int offset, int length) {
         if (payload == null || length == 0) {
-            throw new FormatException("empty payload: expected a JSON object starting with the format version \"v\"");
+            throw new FormatException("empty payload: expected a version 1 JSON object or a binary payload starting 0x00");
         }
-        try (JsonParser p = JSON.createParser(payload, offset, length)) {
-            ChangeEvent event = new EventReader(p).read();
-            if (p.nextToken() != null) {
-                throw new FormatException("trailing data after the event at byte " + p.currentTokenLocation().getByteOffset());
-            }
-            return event;
-        } catch (JsonEOFException e) {
-            throw new FormatException("truncated payload: it ends at byte " + length
-                    + " inside " + e.getTokenBeingDecoded() + " (" + e.getOriginalMessage() + ")", e);
-        } catch (JsonProcessingException e) {
-            throw new FormatException("malformed payload at byte " + e.getLocation().getByteOffset() + ": "
-                    + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (payload[offset] != BinaryCodec.MAGIC) {
+            return JsonCodec.decode(payload, offset, length);
         }
+        if (length < 2) {
+            throw new FormatException("truncated payload: it ends at byte 1, before the format version");
+        }
+        int version = payload[offset + 1] & 0xFF;
+        if (version != BinaryCodec.VERSION) {
+            throw unsupported(version);
+        }
+        return BinaryCodec.decode(payload, offset, length);
     }
 
-    // ---- encoding ----
-
-    private static void writeEvent(JsonGenerator g, ChangeEvent event) throws IOException {
-        EventHeader h = event.header();
-        g.writeStartObject();
-        g.writeNumberField("v", CURRENT_VERSION);
-        g.writeStringField("k", event.kind());
-        g.writeStringField("src", h.source());
-        g.writeStringField("lsn", h.commitLsn().toString());
-        g.writeNumberField("xid", h.xid());
-        g.writeNumberField("ts", toMicros(h.commitTime()));
-        g.writeNumberField("seq", h.seq());
-        if (event instanceof Insert e) {
-            writeTable(g, "table", e.table());
-            writeKey(g, e.key());
-            writeRow(g, "after", e.after());
-        } else if (event instanceof Update e) {
-            writeTable(g, "table", e.table());
-            writeKey(g, e.key());
-            if (!e.before().isEmpty()) {
-                writeRow(g, "before", e.before());
-            }
-            writeRow(g, "after", e.after());
-        } else if (event instanceof Delete e) {
-            writeTable(g, "table", e.table());
-            writeKey(g, e.key());
-            writeRow(g, "before", e.before());
-        } else if (event instanceof Truncate e) {
-            g.writeArrayFieldStart("tables");
-            for (TableId t : e.tables()) {
-                writeTableValue(g, t);
-            }
-            g.writeEndArray();
-            g.writeBooleanField("cascade", e.cascade());
-            g.writeBooleanField("restartIdentity", e.restartIdentity());
-        } else if (event instanceof SchemaChange e) {
-            writeTable(g, "table", e.table());
-            g.writeStringField("replicaIdentity", e.replicaIdentity().name());
-            g.writeArrayFieldStart("columns");
-            for (Column c : e.columns()) {
-                g.writeStartObject();
-                g.writeStringField("name", c.name());
-                g.writeStringField("type", c.type());
-                g.writeBooleanField("nullable", c.nullable());
-                g.writeBooleanField("key", c.key());
-                if (!c.enumLabels().isEmpty()) {
-                    g.writeArrayFieldStart("enum");
-                    for (String label : c.enumLabels()) {
-                        g.writeString(label);
-                    }
-                    g.writeEndArray();
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-        } else if (event instanceof Commit e) {
-            g.writeNumberField("events", e.eventCount());
-        } else if (event instanceof Message e) {
-            g.writeBooleanField("transactional", e.transactional());
-            g.writeStringField("prefix", e.prefix());
-            g.writeFieldName("content");
-            g.writeBinary(e.content());
-        }
-        // Begin and Heartbeat carry the header only.
-        g.writeEndObject();
-    }
-
-    private static void writeTable(JsonGenerator g, String field, TableId table) throws IOException {
-        g.writeFieldName(field);
-        writeTableValue(g, table);
-    }
-
-    private static void writeTableValue(JsonGenerator g, TableId table) throws IOException {
-        g.writeStartArray();
-        g.writeString(table.schema());
-        g.writeString(table.table());
-        g.writeEndArray();
-    }
-
-    private static void writeKey(JsonGenerator g, List<String> key) throws IOException {
-        g.writeArrayFieldStart("key");
-        for (String k : key) {
-            g.writeString(k);
-        }
-        g.writeEndArray();
-    }
-
-    private static void writeRow(JsonGenerator g, String field, Map<String, Value> row) throws IOException {
-        g.writeObjectFieldStart(field);
-        for (Map.Entry<String, Value> c : row.entrySet()) {
-            g.writeFieldName(c.getKey());
-            ValueCodec.write(g, c.getValue());
-        }
-        g.writeEndObject();
+    static FormatException unsupported(int version) {
+        return new FormatException("unsupported format version " + version + " (this reader supports "
+                + SUPPORTED_VERSIONS + "): upgrade the consumer before the producer writes a newer version");
     }
 
     static long toMicros(Instant t) {
@@ -212,266 +102,5 @@ public final class EventCodec {
 
     static Instant fromMicros(long micros) {
         return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
-    }
-
-    // ---- decoding ----
-
-    /** Reads one event object; keeps the field being read so errors can say where. */
-    private static final class EventReader {
-        private final JsonParser p;
-        private String source;
-        private Lsn lsn;
-        private Long xid;
-        private Long ts;
-        private Long seq;
-        private String kind;
-        private TableId table;
-        private List<String> key;
-        private Map<String, Value> before;
-        private Map<String, Value> after;
-        private List<TableId> tables;
-        private Boolean cascade;
-        private Boolean restartIdentity;
-        private List<Column> columns;
-        private ChangeEvent.ReplicaIdentity replicaIdentity;
-        private Long events;
-        private Boolean transactional;
-        private String prefix;
-        private byte[] content;
-
-        EventReader(JsonParser p) {
-            this.p = p;
-        }
-
-        ChangeEvent read() throws IOException {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw fail("expected a JSON object");
-            }
-            if (p.nextToken() != JsonToken.FIELD_NAME || !"v".equals(p.currentName())) {
-                throw fail("the first field must be the format version \"v\"");
-            }
-            p.nextToken();
-            if (p.currentToken() != JsonToken.VALUE_NUMBER_INT) {
-                throw fail("format version \"v\" must be an integer");
-            }
-            int version = p.getIntValue();
-            if (!SUPPORTED_VERSIONS.contains(version)) {
-                throw new FormatException("unsupported format version " + version + " (this reader supports "
-                        + SUPPORTED_VERSIONS + "): upgrade the consumer before the producer writes a newer version");
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                p.nextToken();
-                readField(field);
-            }
-            if (p.currentToken() != JsonToken.END_OBJECT) {
-                throw fail("expected a field name or the end of the event");
-            }
-            return build();
-        }
-
-        private void readField(String field) throws IOException {
-            switch (field) {
-                case "k" -> kind = string(field);
-                case "src" -> source = string(field);
-                case "lsn" -> {
-                    String text = string(field);
-                    try {
-                        lsn = Lsn.parse(text);
-                    } catch (IllegalArgumentException e) {
-                        throw fail("field \"lsn\": " + e.getMessage());
-                    }
-                }
-                case "xid" -> xid = integer(field);
-                case "ts" -> ts = integer(field);
-                case "seq" -> seq = integer(field);
-                case "table" -> table = tableId(field);
-                case "key" -> key = strings(field);
-                case "before" -> before = row(field);
-                case "after" -> after = row(field);
-                case "tables" -> {
-                    expect(JsonToken.START_ARRAY, field, "an array of tables");
-                    tables = new ArrayList<>();
-                    while (p.nextToken() != JsonToken.END_ARRAY) {
-                        tables.add(tableIdHere(field));
-                    }
-                }
-                case "cascade" -> cascade = bool(field);
-                case "restartIdentity" -> restartIdentity = bool(field);
-                case "replicaIdentity" -> {
-                    String text = string(field);
-                    try {
-                        replicaIdentity = ChangeEvent.ReplicaIdentity.valueOf(text);
-                    } catch (IllegalArgumentException e) {
-                        throw fail("field \"replicaIdentity\": unknown value '" + text + "'");
-                    }
-                }
-                case "columns" -> columns = columns(field);
-                case "events" -> events = integer(field);
-                case "transactional" -> transactional = bool(field);
-                case "prefix" -> prefix = string(field);
-                case "content" -> {
-                    expect(JsonToken.VALUE_STRING, field, "base64 text");
-                    content = p.getBinaryValue();
-                }
-                // Unknown fields are allowed within a version (FORMAT.md, compatibility rules).
-                default -> p.skipChildren();
-            }
-        }
-
-        private ChangeEvent build() {
-            require(kind, "k");
-            EventHeader header;
-            try {
-                header = new EventHeader(require(source, "src"), require(lsn, "lsn"), require(xid, "xid"),
-                        fromMicros(require(ts, "ts")), require(seq, "seq"));
-            } catch (IllegalArgumentException e) {
-                throw new FormatException("invalid " + kind + " event header: " + e.getMessage(), e);
-            }
-            try {
-                return switch (kind) {
-                    case "begin" -> new Begin(header);
-                    case "insert" -> new Insert(header, require(table, "table"), require(key, "key"), require(after, "after"));
-                    case "update" -> new Update(header, require(table, "table"), require(key, "key"),
-                            before == null ? Map.of() : before, require(after, "after"));
-                    case "delete" -> new Delete(header, require(table, "table"), require(key, "key"), require(before, "before"));
-                    case "truncate" -> new Truncate(header, require(tables, "tables"), require(cascade, "cascade"),
-                            require(restartIdentity, "restartIdentity"));
-                    case "schema" -> new SchemaChange(header, require(table, "table"), require(columns, "columns"),
-                            require(replicaIdentity, "replicaIdentity"));
-                    case "commit" -> new Commit(header, require(events, "events"));
-                    case "heartbeat" -> new Heartbeat(header);
-                    case "message" -> new Message(header, require(transactional, "transactional"),
-                            require(prefix, "prefix"), require(content, "content"));
-                    default -> throw new FormatException("unknown event kind '" + kind + "' in a version "
-                            + CURRENT_VERSION + " payload");
-                };
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new FormatException("invalid " + kind + " event at " + header.commitLsn() + " xid " + header.xid()
-                        + ": " + e.getMessage(), e);
-            }
-        }
-
-        private <T> T require(T value, String field) {
-            if (value == null) {
-                throw new FormatException((kind == null ? "event" : kind + " event") + " is missing the required field \""
-                        + field + "\"");
-            }
-            return value;
-        }
-
-        private Map<String, Value> row(String field) throws IOException {
-            expect(JsonToken.START_OBJECT, field, "an object of column values");
-            Map<String, Value> row = new ChangeEvent.DecodedRow();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String column = p.currentName();
-                p.nextToken();
-                try {
-                    if (row.put(column, ValueCodec.read(p)) != null) {
-                        throw fail("column \"" + column + "\" appears twice in \"" + field + "\"");
-                    }
-                } catch (FormatException e) {
-                    throw new FormatException("in \"" + field + "\" column \"" + column + "\": " + e.getMessage(), e);
-                }
-            }
-            return row;
-        }
-
-        private List<Column> columns(String field) throws IOException {
-            expect(JsonToken.START_ARRAY, field, "an array of columns");
-            List<Column> list = new ArrayList<>();
-            while (p.nextToken() == JsonToken.START_OBJECT) {
-                String name = null;
-                String type = null;
-                Boolean nullable = null;
-                Boolean isKey = null;
-                List<String> labels = List.of();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String f = p.currentName();
-                    p.nextToken();
-                    switch (f) {
-                        case "name" -> name = string(field + ".name");
-                        case "type" -> type = string(field + ".type");
-                        case "nullable" -> nullable = bool(field + ".nullable");
-                        case "key" -> isKey = bool(field + ".key");
-                        case "enum" -> labels = strings(field + ".enum");
-                        default -> p.skipChildren();
-                    }
-                }
-                try {
-                    list.add(new Column(require(name, "columns.name"), require(type, "columns.type"),
-                            require(nullable, "columns.nullable"), require(isKey, "columns.key"), labels));
-                } catch (IllegalArgumentException e) {
-                    throw fail("field \"columns\": " + e.getMessage());
-                }
-            }
-            if (p.currentToken() != JsonToken.END_ARRAY) {
-                throw fail("field \"columns\" must hold column objects");
-            }
-            return list;
-        }
-
-        private TableId tableId(String field) throws IOException {
-            return tableIdHere(field);
-        }
-
-        private TableId tableIdHere(String field) throws IOException {
-            expect(JsonToken.START_ARRAY, field, "[schema, table]");
-            List<String> parts = new ArrayList<>(2);
-            while (p.nextToken() == JsonToken.VALUE_STRING) {
-                parts.add(p.getText());
-            }
-            if (p.currentToken() != JsonToken.END_ARRAY || parts.size() != 2) {
-                throw fail("field \"" + field + "\" must be [schema, table]");
-            }
-            try {
-                return new TableId(parts.get(0), parts.get(1));
-            } catch (IllegalArgumentException e) {
-                throw fail("field \"" + field + "\": " + e.getMessage());
-            }
-        }
-
-        private List<String> strings(String field) throws IOException {
-            expect(JsonToken.START_ARRAY, field, "an array of strings");
-            List<String> list = new ArrayList<>();
-            while (p.nextToken() == JsonToken.VALUE_STRING) {
-                list.add(p.getText());
-            }
-            if (p.currentToken() != JsonToken.END_ARRAY) {
-                throw fail("field \"" + field + "\" must be an array of strings");
-            }
-            return list;
-        }
-
-        private String string(String field) throws IOException {
-            expect(JsonToken.VALUE_STRING, field, "a string");
-            return p.getText();
-        }
-
-        private long integer(String field) throws IOException {
-            expect(JsonToken.VALUE_NUMBER_INT, field, "an integer");
-            if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                throw fail("field \"" + field + "\" is out of the 64-bit range");
-            }
-            return p.getLongValue();
-        }
-
-        private boolean bool(String field) throws IOException {
-            JsonToken t = p.currentToken();
-            if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
-                throw fail("field \"" + field + "\" must be true or false, found " + t);
-            }
-            return t == JsonToken.VALUE_TRUE;
-        }
-
-        private void expect(JsonToken token, String field, String what) {
-            if (p.currentToken() != token) {
-                throw fail("field \"" + field + "\" must be " + what + ", found " + p.currentToken());
-            }
-        }
-
-        private FormatException fail(String reason) {
-            return new FormatException(reason + " (at byte " + p.currentTokenLocation().getByteOffset() + ")");
-        }
     }
 }

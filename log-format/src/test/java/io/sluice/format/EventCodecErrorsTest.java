@@ -15,11 +15,24 @@ class EventCodecErrorsTest {
 
     @Test
     void shouldRejectFutureVersionNamingIt() {
+        byte[] payload = utf8("{\"v\":3,\"k\":\"begin\",\"src\":\"shop\",\"lsn\":\"0/1\",\"xid\":1,\"ts\":0,\"seq\":0}");
+        assertThatThrownBy(() -> EventCodec.decode(payload))
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("unsupported format version 3")
+                .hasMessageContaining("[1, 2]");
+        byte[] binary = {0x00, 3, 1};
+        assertThatThrownBy(() -> EventCodec.decode(binary))
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("unsupported format version 3")
+                .hasMessageContaining("[1, 2]");
+    }
+
+    @Test
+    void shouldRejectVersion2WrittenAsJson() {
         byte[] payload = utf8("{\"v\":2,\"k\":\"begin\",\"src\":\"shop\",\"lsn\":\"0/1\",\"xid\":1,\"ts\":0,\"seq\":0}");
         assertThatThrownBy(() -> EventCodec.decode(payload))
                 .isInstanceOf(FormatException.class)
-                .hasMessageContaining("unsupported format version 2")
-                .hasMessageContaining("[1]");
+                .hasMessageContaining("format version 2 is binary");
     }
 
     @Test

@@ -21,11 +21,24 @@ class GoldenFilesTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> currentEncoderStillWritesVersion1Files() {
-        // While version 1 is the current version, the encoder must write the files byte for byte.
+    Stream<DynamicTest> theEncoderStillWritesVersion1FilesByteForByte() {
         return GoldenEvents.v1().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
-                assertThat(new String(EventCodec.encode(e.getValue()), "UTF-8"))
+                assertThat(new String(EventCodec.encode(e.getValue(), 1), "UTF-8"))
                         .isEqualTo(new String(read("/golden/v1/" + e.getKey() + ".json"), "UTF-8"))));
+    }
+
+    /** Version 2 carries the same events as version 1, in binary: the same expected events. */
+    @TestFactory
+    Stream<DynamicTest> everyVersion2GoldenFileDecodesToItsEvent() {
+        return GoldenEvents.v1().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
+                assertThat(EventCodec.decode(read("/golden/v2/" + e.getKey() + ".bin"))).isEqualTo(e.getValue())));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> currentEncoderWritesVersion2FilesByteForByte() {
+        // While version 2 is the current version, the encoder must write the files byte for byte.
+        return GoldenEvents.v1().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
+                assertThat(EventCodec.encode(e.getValue())).isEqualTo(read("/golden/v2/" + e.getKey() + ".bin"))));
     }
 
     static byte[] read(String resource) throws IOException {

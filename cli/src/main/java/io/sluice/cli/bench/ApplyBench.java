@@ -81,6 +81,42 @@ public final class ApplyBench {
         return ticks / 100.0;
     }
 
+    /**
+     * CPU ticks (1/100 s) of this JVM's threads by name, digits dropped so pools group together
+     * ("GC Thread#", "C2 CompilerThre"), from /proc/self/task; empty where /proc is missing.
+     */
+    static Map<String, Long> jvmThreadTicks() {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return ticks;
+        }
+        for (java.io.File task : tasks) {
+            try {
+                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String[] f = stat.substring(close + 2).split(" ");
+                String name = stat.substring(open + 1, close).replaceAll("[0-9]+", "#");
+                ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+            } catch (java.io.IOException | RuntimeException gone) {
+                // the thread ended while we read it
+            }
+        }
+        return ticks;
+    }
+
+    /** The threads that used the most CPU between two {@link #jvmThreadTicks()} snapshots, as "name 1.23 s". */
+    static String busiestThreads(Map<String, Long> before, Map<String, Long> after, int top) {
+        return after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue() / 100.0))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     /** One timed catch-up: seconds and the CPU each side used. */
     public record Run(double seconds, Cpu cpu) { }
 
@@ -89,6 +125,7 @@ public final class ApplyBench {
     private static Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
         AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
         Cpu cpu0 = Cpu.now();
+        Map<String, Long> threads0 = jvmThreadTicks();
         long t0 = System.nanoTime();
         AtomicReference<Double> firstCommit = new AtomicReference<>();
         try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps),
@@ -104,7 +141,8 @@ public final class ApplyBench {
             if (applier.state() == StreamApplier.State.FAILED) {
                 throw new IllegalStateException("applier " + name + " failed; the run is void", applier.failure().orElse(null));
             }
-            System.out.printf("  (applier %s: started in %.2f s, first follower commit at %.2f s)%n", name, started, firstCommit.get());
+            System.out.printf("  (applier %s: started in %.2f s, first follower commit at %.2f s; JVM threads: %s)%n", name, started,
+                    firstCommit.get(), busiestThreads(threads0, jvmThreadTicks(), 8));
             return run;
         }
     }
@@ -127,9 +165,10 @@ public final class ApplyBench {
             try (CaptureService capture = new CaptureService(cc)) {
                 capture.start();
                 Pgbench.backlog(primary, transactions, accounts, 0);
-                // A marker transaction after the workload: its frame's commit LSN is the target.
+                // A marker transaction after the workload, replicated by both sides (one row of a
+                // published table): its commit LSN is the target.
                 Lsn before = Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
-                primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
+                primary.execute("UPDATE pgbench_branches SET filler = 'end of backlog' WHERE bid = 1");
                 Await.until(Duration.ofMinutes(10), () -> "capture to put the backlog on Kafka (at " + capture.lastCommittedLsn()
                         + ", marker after " + before + ")", () -> capture.lastCommittedLsn().isAfter(before));
                 target = capture.lastCommittedLsn();
@@ -142,14 +181,25 @@ public final class ApplyBench {
             Run warm = applyOnce(warmFollower, "sluice_warm", target, su, kafkaProps);
 
             // Native logical replication, the same backlog.
-            Cpu cpu1 = Cpu.now();
-            long t1 = System.nanoTime();
-            nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
-            // Every transaction inserts one history row, so the count tells when all are applied.
-            Await.until(Duration.ofMinutes(10), () -> "the native subscription to catch up", () ->
-                    nativeFollower.queryScalar("SELECT count(*) FROM pgbench_history").equals(String.valueOf(transactions)));
-            double nativeSeconds = (System.nanoTime() - t1) / 1e9;
-            Cpu nativeCpu = Cpu.now().since(cpu1);
+            double nativeSeconds;
+            Cpu nativeCpu;
+            // Watched on one open connection through the subscription's replication origin (the
+            // commit LSN of the last transaction it applied): as cheap as Sluice's listener, no
+            // connection or table scan per poll taking CPU from the apply worker.
+            try (java.sql.Connection watch = nativeFollower.connect();
+                 java.sql.PreparedStatement origin = watch.prepareStatement(
+                         "SELECT coalesce(max(remote_lsn), '0/0')::text FROM pg_replication_origin_status")) {
+                Cpu cpu1 = Cpu.now();
+                long t1 = System.nanoTime();
+                nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
+                Await.until(Duration.ofMinutes(10), () -> "the native subscription to reach " + target, () -> {
+                    try (java.sql.ResultSet rs = origin.executeQuery()) {
+                        return rs.next() && Lsn.parse(rs.getString(1)).compareTo(target) >= 0;
+                    }
+                });
+                nativeSeconds = (System.nanoTime() - t1) / 1e9;
+                nativeCpu = Cpu.now().since(cpu1);
+            }
 
             for (LocalPostgres follower : List.of(sluiceFollower, warmFollower, nativeFollower)) {
                 String differs = Pgbench.firstDifference(primary, follower);
