@@ -407,55 +407,7 @@ final class BinaryCodec {
             }
             ChangeEvent event;
             try {
-                event = switch (code) {
-                    case BEGIN -> new Begin(header);
-                    case INSERT -> {
-                        TableId table = table("table");
-                        List<String> key = names("key");
-                        yield new Insert(header, table, key, row("after"));
-                    }
-                    case UPDATE -> {
-                        TableId table = table("table");
-                        List<String> key = names("key");
-                        Map<String, Value> before = row("before");
-                        yield new Update(header, table, key, before, row("after"));
-                    }
-                    case DELETE -> {
-                        TableId table = table("table");
-                        List<String> key = names("key");
-                        yield new Delete(header, table, key, row("before"));
-                    }
-                    case TRUNCATE -> {
-                        field = "tables";
-                        int n = count(2);
-                        List<TableId> tables = new ArrayList<>(n);
-                        for (int i = 0; i < n; i++) {
-                            tables.add(table("tables"));
-                        }
-                        int flags = flags("cascade/restartIdentity", 3);
-                        yield new Truncate(header, tables, (flags & 1) != 0, (flags & 2) != 0);
-                    }
-                    case SCHEMA -> {
-                        TableId table = table("table");
-                        field = "replicaIdentity";
-                        int identity = flags("replicaIdentity", IDENTITIES.length - 1);
-                        yield new SchemaChange(header, table, columns(), IDENTITIES[identity]);
-                    }
-                    case COMMIT -> {
-                        field = "events";
-                        yield new Commit(header, varlong());
-                    }
-                    case HEARTBEAT -> new Heartbeat(header);
-                    case MESSAGE -> {
-                        field = "transactional";
-                        boolean transactional = flags("transactional", 1) == 1;
-                        field = "prefix";
-                        String prefix = string();
-                        field = "content";
-                        yield new Message(header, transactional, prefix, bytes());
-                    }
-                    default -> throw new IllegalStateException("unreachable kind " + code);
-                };
+                event = code >= INSERT && code <= DELETE ? rowEvent(code, header) : otherEvent(code, header);
             } catch (IllegalArgumentException | NullPointerException e) {
                 throw new FormatException("invalid " + kind + " event at " + lsn + " xid " + xid + ": " + e.getMessage(), e);
             }
@@ -464,6 +416,73 @@ final class BinaryCodec {
                 throw new FormatException("trailing data after the " + kind + " event at byte " + (pos - start));
             }
             return event;
+        }
+
+        /**
+         * Insert, update, delete. One call site reads every image, so the JIT compiles the row and
+         * value decoding once here rather than once per image.
+         */
+        private ChangeEvent rowEvent(int code, EventHeader header) {
+            TableId table = table("table");
+            List<String> key = names("key");
+            int images = code == UPDATE ? 2 : 1;
+            Map<String, Value> first = null;
+            Map<String, Value> second = null;
+            for (int i = 0; i < images; i++) {
+                Map<String, Value> image = row(i == 0 && code != INSERT ? "before" : "after");
+                if (i == 0) {
+                    first = image;
+                } else {
+                    second = image;
+                }
+            }
+            return switch (code) {
+                case INSERT -> new Insert(header, table, key, first);
+                case UPDATE -> new Update(header, table, key, first, second);
+                default -> new Delete(header, table, key, first);
+            };
+        }
+
+        private ChangeEvent otherEvent(int code, EventHeader header) {
+            return switch (code) {
+                case BEGIN -> new Begin(header);
+                case COMMIT -> {
+                    field = "events";
+                    yield new Commit(header, varlong());
+                }
+                case HEARTBEAT -> new Heartbeat(header);
+                default -> rareEvent(code, header);
+            };
+        }
+
+        private ChangeEvent rareEvent(int code, EventHeader header) {
+            return switch (code) {
+                case TRUNCATE -> {
+                    field = "tables";
+                    int n = count(2);
+                    List<TableId> tables = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        tables.add(table("tables"));
+                    }
+                    int flags = flags("cascade/restartIdentity", 3);
+                    yield new Truncate(header, tables, (flags & 1) != 0, (flags & 2) != 0);
+                }
+                case SCHEMA -> {
+                    TableId table = table("table");
+                    field = "replicaIdentity";
+                    int identity = flags("replicaIdentity", IDENTITIES.length - 1);
+                    yield new SchemaChange(header, table, columns(), IDENTITIES[identity]);
+                }
+                case MESSAGE -> {
+                    field = "transactional";
+                    boolean transactional = flags("transactional", 1) == 1;
+                    field = "prefix";
+                    String prefix = string();
+                    field = "content";
+                    yield new Message(header, transactional, prefix, bytes());
+                }
+                default -> throw new IllegalStateException("unreachable kind " + code);
+            };
         }
 
         /** Optional fields a later writer of version 2 may add: (number, length, bytes); unknown ones are skipped. */

@@ -53,7 +53,9 @@ public final class StreamWriter implements AutoCloseable {
         p.put("max.in.flight.requests.per.connection", "5");
         p.putIfAbsent("linger.ms", "1");
         p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
-        p.putIfAbsent("compression.type", "lz4");
+        // Not compressed unless configured: a compressed batch costs the broker a decompression
+        // to validate it and every consumer a copy of each record (docs/capture.md).
+        p.putIfAbsent("compression.type", "none");
         p.putIfAbsent("max.request.size", String.valueOf(MAX_MESSAGE_BYTES));
         p.putIfAbsent("delivery.timeout.ms", "120000");
         p.putIfAbsent("client.id", "sluice-capture-" + sourceId);
