@@ -3,12 +3,14 @@ package io.sluice.applier;
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.Bookkeeping.Watermark;
 import io.sluice.applier.internal.GroupCollapser;
+import io.sluice.applier.internal.RowSink;
 import io.sluice.applier.internal.RowWriter;
 import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -494,9 +496,28 @@ public final class StreamApplier implements AutoCloseable {
     /** Turns the collapsed rows so far into one work item; the next rows collapse afresh. */
     private void handOffCollapser() {
         if (collapser.size() > 0) {
-            GroupCollapser rows = collapser;
-            collapser = new GroupCollapser();
-            pending.add(() -> rows.flushTo(writer));
+            // Sorting each key's final state into statements runs here, on the stream thread; the
+            // follower thread, which with the follower's backend is the serial path, only runs them.
+            try {
+                collapser.flushTo(new RowSink() {
+                    @Override
+                    public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) {
+                        pending.add(() -> writer.deleteMany(table, key, rows));
+                    }
+
+                    @Override
+                    public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
+                        pending.add(() -> writer.updateMany(table, key, set, rows));
+                    }
+
+                    @Override
+                    public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) {
+                        pending.add(() -> writer.insertMany(table, cols, rows));
+                    }
+                });
+            } catch (SQLException cannot) {
+                throw new IllegalStateException("collecting statements does not touch the follower", cannot);
+            }
             pendingCollapsed = true;
         }
     }
