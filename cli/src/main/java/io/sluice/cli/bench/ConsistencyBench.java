@@ -176,7 +176,11 @@ public final class ConsistencyBench {
             writerThreads.add(writer);
         }
         long phaseStart = System.nanoTime();
+        ApplyBench.Cpu cpu0 = ApplyBench.Cpu.now();
+        Map<String, Long> threads0 = ApplyBench.jvmThreadTicks();
         Await.until(phase.plusSeconds(30), () -> "the measurement phase", () -> System.nanoTime() - phaseStart >= phase.toNanos());
+        ApplyBench.Cpu cpu = ApplyBench.Cpu.now().since(cpu0);
+        String busiest = ApplyBench.busiestThreads(threads0, ApplyBench.jvmThreadTicks(), 10);
         writing.set(false);
         for (Thread t : writerThreads) {
             t.join();
@@ -222,7 +226,9 @@ public final class ConsistencyBench {
                   commit returned -> token wait ended on follower a:    %s
                   follower a's apply (applied_at) -> token wait ended:  %s
                   follower a's apply commit returned -> wait ended:     %s
+                  %s; JVM threads: %s
                 """, rate, writers, seconds, n, missed[0], Percentiles.ofMicros(fromCommit, n).ms(),
-                Percentiles.ofMicros(fromApply, m).ms(), Percentiles.ofMicros(fromApplyCommit, k).ms());
+                Percentiles.ofMicros(fromApply, m).ms(), Percentiles.ofMicros(fromApplyCommit, k).ms(),
+                cpu.describe(seconds), busiest);
     }
 }
