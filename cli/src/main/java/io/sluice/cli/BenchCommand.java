@@ -51,7 +51,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "1", description = "catchup, steady: measured runs, after one discarded warm-up (default: ${DEFAULT-VALUE})")
     int repeat;
 
-    @Option(names = "--no-warmup", description = "skip the discarded warm-up run")
+    @Option(names = "--no-warmup", description = "skip the discarded warm-up run (consistency, ryw: the warm-up phase)")
     boolean noWarmup;
 
     @Option(names = "--rates", defaultValue = "500,2000", split = ",", description = "steady: writes/s, 0 = as fast as 4 clients go (default: ${DEFAULT-VALUE})")
@@ -65,6 +65,15 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--followers", defaultValue = "10", description = "monitor: followers watched (default: ${DEFAULT-VALUE})")
     int followers;
+
+    @Option(names = "--warmup-seconds", defaultValue = "120", description = "consistency, ryw: seconds the pipeline runs at"
+            + " 1,000 writes/s with token waits before anything is measured (default: ${DEFAULT-VALUE})")
+    int warmupSeconds;
+
+    /** consistency, ryw: how long the pipeline runs before anything is measured. */
+    private Duration consistencyWarmup(boolean none) {
+        return none ? Duration.ZERO : Duration.ofSeconds(warmupSeconds);
+    }
 
     private int report(Map<String, Object> result) throws Exception {
         System.out.println(Harness.markdown(result));
@@ -133,11 +142,11 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (scenario.equals("ryw")) {
-            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds)).run());
+            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), consistencyWarmup(noWarmup)).run());
             return 0;
         }
         if (scenario.equals("consistency")) {
-            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds)).run());
+            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), consistencyWarmup(noWarmup)).run());
             return 0;
         }
         if (scenario.equals("monitor")) {

@@ -43,11 +43,18 @@ public final class ConsistencyBench {
     private final Path dir;
     private final int writes;
     private final Duration phase;
+    private final Duration warmup;
 
-    public ConsistencyBench(Path dir, int writes, Duration phase) {
+    /**
+     * @param warmup how long the whole pipeline runs at 1,000 writes/s with token waits before
+     *               anything is measured (discarded): the JIT compiles capture, the broker, the
+     *               appliers and the client meanwhile, as it has in any process that has been up
+     */
+    public ConsistencyBench(Path dir, int writes, Duration phase, Duration warmup) {
         this.dir = dir;
         this.writes = writes;
         this.phase = phase;
+        this.warmup = warmup;
     }
 
     public String run() throws Exception {
@@ -75,6 +82,12 @@ public final class ConsistencyBench {
                      Connection w = primary.connect()) {
                     w.setAutoCommit(false);
                     writeOne(client, w, Durability.ALL); // warm up: tables on the followers, connections
+                    if (!warmup.isZero()) {
+                        String discarded = readYourWrites(client, primary, a, 1000, warmup);
+                        out.append(String.format(Locale.ROOT, "warm-up (discarded): 1000 writes/s for %d s, %s%n",
+                                warmup.toSeconds(), discarded.lines().filter(l -> l.contains("CPU")).findFirst().orElse("").trim()));
+                        commitReturned.clear();
+                    }
                     out.append(String.format(Locale.ROOT, "write latency by durability level, %d sequential writes each"
                             + " (INSERT + commit + wait), two sync followers:%n", writes));
                     Map<String, Percentiles> levels = new java.util.LinkedHashMap<>();
@@ -91,7 +104,7 @@ public final class ConsistencyBench {
                     levels.forEach((name, p) -> out.append(String.format(Locale.ROOT, "  %-10s %s; added p50 %.2f ms%n",
                             name, p.ms(), p.p50() - base)));
                     for (int rate : new int[] {100, 1000}) {
-                        out.append(readYourWrites(client, primary, a, rate));
+                        out.append(readYourWrites(client, primary, a, rate, phase));
                     }
                 }
             } finally {
@@ -116,7 +129,8 @@ public final class ConsistencyBench {
     private record Done(long xid, long fromCommitMicros, Instant waitEnded) { }
 
     /** Writers at {@code rate}/s; a pool of waiters awaits each token on follower a. */
-    private String readYourWrites(SluiceClient client, LocalPostgres primary, LocalPostgres a, int rate) throws Exception {
+    private String readYourWrites(SluiceClient client, LocalPostgres primary, LocalPostgres a, int rate, Duration phase)
+            throws Exception {
         int writers = rate >= 500 ? 4 : 1;
         BlockingQueue<Pending> pending = new ArrayBlockingQueue<>(100_000);
         ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
