@@ -45,6 +45,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
+    @Option(names = "--passes", defaultValue = "2", description = "apply: appliers run one after another in one JVM, each onto"
+            + " its own follower; the first is cold (default: ${DEFAULT-VALUE})")
+    int passes;
+
     @Option(names = "--scale", defaultValue = "small", description = "catchup: tiny | small | medium (default: ${DEFAULT-VALUE})")
     String scale;
 
@@ -154,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (scenario.equals("apply")) {
-            System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts).run()));
+            System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts, passes).run()));
             return 0;
         }
         CaptureBench.Result r = new CaptureBench(dir, transactions, rows, rate, Duration.ofSeconds(seconds)).run();

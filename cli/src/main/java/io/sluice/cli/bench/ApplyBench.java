@@ -10,6 +10,7 @@ import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.Lsn;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -18,10 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Catch-up of a backlog: Sluice's applier alone (from a stream already on Kafka) against
  * PostgreSQL's own logical replication (CREATE SUBSCRIPTION) applying the same backlog, in the
- * same run, onto identical embedded followers. Sluice's applier runs twice, onto two followers:
- * first with its code not yet compiled by the JIT (a freshly started process), then again (a
- * process that has been running). Every follower must end equal to the primary, or the run is
- * void.
+ * same run, onto identical embedded followers. Sluice's applier runs {@code passes} times, each
+ * onto its own follower: first with its code not yet compiled by the JIT (a freshly started
+ * process), then again and again (a process that has been running). Every follower must end
+ * equal to the primary, or the run is void.
  */
 public final class ApplyBench {
 
@@ -30,23 +31,38 @@ public final class ApplyBench {
     private final Path dir;
     private final int transactions;
     private final int accounts;
+    private final int passes;
 
-    public ApplyBench(Path dir, int transactions, int accounts) {
+    /** @param passes appliers run one after another in this JVM, each onto its own follower (at least 2) */
+    public ApplyBench(Path dir, int transactions, int accounts, int passes) {
+        if (passes < 2) {
+            throw new IllegalArgumentException("--passes must be at least 2 (a cold pass and a warm one), was " + passes);
+        }
         this.dir = dir;
         this.transactions = transactions;
         this.accounts = accounts;
+        this.passes = passes;
     }
 
-    /** CPU used during a phase, in core-seconds: this JVM (Sluice and the in-JVM broker) and every PostgreSQL process. */
-    public record Cpu(double jvm, double postgres) {
+    /**
+     * CPU used during a phase, in core-seconds: this JVM (Sluice and the in-JVM broker) and every
+     * PostgreSQL server that ran through the phase. A snapshot from {@link #now()} also keeps each
+     * server's ticks, so a server stopped or started during the phase does not count its whole life.
+     */
+    public record Cpu(double jvm, double postgres, Map<Integer, Long> serverTicks) {
         static Cpu now() {
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            return new Cpu(os.getProcessCpuTime() / 1e9, postgresCpuSeconds());
+            Map<Integer, Long> servers = postgresTicksByServer();
+            return new Cpu(os.getProcessCpuTime() / 1e9, servers.values().stream().mapToLong(Long::longValue).sum() / 100.0, servers);
         }
 
         Cpu since(Cpu start) {
-            return new Cpu(jvm - start.jvm, postgres - start.postgres);
+            long ticks = 0;
+            for (Map.Entry<Integer, Long> server : serverTicks.entrySet()) {
+                ticks += server.getValue() - start.serverTicks.getOrDefault(server.getKey(), 0L);
+            }
+            return new Cpu(jvm - start.jvm, ticks / 100.0, Map.of());
         }
 
         String describe(double seconds) {
@@ -55,14 +71,18 @@ public final class ApplyBench {
         }
     }
 
-    /** CPU of every process named postgres and of its exited children (Linux /proc, USER_HZ 100); 0 where /proc is missing. */
-    static double postgresCpuSeconds() {
-        long ticks = 0;
-        java.io.File[] procs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
-        if (procs == null) {
-            return 0;
+    /**
+     * CPU ticks (USER_HZ, 1/100 s) of each PostgreSQL server by its postmaster's pid: the postmaster
+     * and its processes, each with its exited children (a backend that exits moves its time into
+     * the postmaster's cutime, so a server's sum never goes backwards). Linux /proc; empty elsewhere.
+     */
+    static Map<Integer, Long> postgresTicksByServer() {
+        Map<Integer, long[]> procs = new HashMap<>(); // pid -> {ppid, ticks}
+        java.io.File[] dirs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        if (dirs == null) {
+            return Map.of();
         }
-        for (java.io.File proc : procs) {
+        for (java.io.File proc : dirs) {
             try {
                 String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
                 int open = stat.indexOf('(');
@@ -71,14 +91,19 @@ public final class ApplyBench {
                     continue;
                 }
                 String[] f = stat.substring(close + 2).split(" ");
-                // utime, stime, cutime, cstime (fields 14-17): a backend that exits moves its time
-                // into the postmaster's cutime, so the sum never goes backwards.
-                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                // ppid (field 4); utime, stime, cutime, cstime (fields 14-17)
+                procs.put(Integer.parseInt(proc.getName()), new long[] {Long.parseLong(f[1]),
+                        Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14])});
             } catch (java.io.IOException | RuntimeException gone) {
                 // the process ended while we read it
             }
         }
-        return ticks / 100.0;
+        Map<Integer, Long> servers = new HashMap<>();
+        procs.forEach((pid, p) -> {
+            int server = procs.containsKey((int) p[0]) ? (int) p[0] : pid;
+            servers.merge(server, p[1], Long::sum);
+        });
+        return servers;
     }
 
     /**
@@ -120,7 +145,8 @@ public final class ApplyBench {
     /** One timed catch-up: seconds and the CPU each side used. */
     public record Run(double seconds, Cpu cpu) { }
 
-    public record Result(int transactions, long rowEvents, Run cold, Run warm, Run reference) { }
+    /** {@code passes.get(0)} is the cold pass; the last one the warmest. */
+    public record Result(int transactions, long rowEvents, List<Run> passes, Run reference) { }
 
     private static Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
         AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
@@ -148,12 +174,16 @@ public final class ApplyBench {
     }
 
     public Result run() throws Exception {
+        List<LocalPostgres> followers = new java.util.ArrayList<>();
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native-follower", dir);
-             LocalPostgres sluiceFollower = LocalPostgres.start("sluice-follower", dir);
-             LocalPostgres warmFollower = LocalPostgres.start("sluice-follower-warm", dir);
              LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-            for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower, warmFollower)) {
+            for (int i = 1; i <= passes; i++) {
+                followers.add(LocalPostgres.start("sluice-follower-" + i, dir));
+            }
+            Pgbench.schema(primary, accounts);
+            Pgbench.schema(nativeFollower, accounts);
+            for (LocalPostgres pg : followers) {
                 Pgbench.schema(pg, accounts);
             }
             Pgbench.disabledSubscription(primary, nativeFollower);
@@ -176,9 +206,16 @@ public final class ApplyBench {
             long rowEvents = Pgbench.rowEvents(transactions, 0);
 
             // Sluice's applier alone, from the filled stream: first in a fresh JVM state (cold: the
-            // applier's code is not compiled yet), then a second applier onto a second follower (warm).
-            Run cold = applyOnce(sluiceFollower, "sluice", target, su, kafkaProps);
-            Run warm = applyOnce(warmFollower, "sluice_warm", target, su, kafkaProps);
+            // applier's code is not compiled yet), then further appliers onto further followers.
+            // The backlog's dead rows on the primary are vacuumed first, and each follower is checked
+            // and stopped after its pass, so no autovacuum of an earlier phase takes CPU from a later one.
+            primary.execute("VACUUM");
+            List<Run> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < passes; i++) {
+                runs.add(applyOnce(followers.get(i), "sluice_" + (i + 1), target, su, kafkaProps));
+                requireEqual(primary, followers.get(i));
+                followers.get(i).close();
+            }
 
             // Native logical replication, the same backlog.
             double nativeSeconds;
@@ -201,24 +238,33 @@ public final class ApplyBench {
                 nativeCpu = Cpu.now().since(cpu1);
             }
 
-            for (LocalPostgres follower : List.of(sluiceFollower, warmFollower, nativeFollower)) {
-                String differs = Pgbench.firstDifference(primary, follower);
-                if (differs != null) {
-                    throw new IllegalStateException("void run: follower " + follower.name() + " differs from the primary on " + differs);
-                }
-            }
-            return new Result(transactions, rowEvents, cold, warm, new Run(nativeSeconds, nativeCpu));
+            requireEqual(primary, nativeFollower);
+            return new Result(transactions, rowEvents, runs, new Run(nativeSeconds, nativeCpu));
+        } finally {
+            followers.forEach(LocalPostgres::close);
+        }
+    }
+
+    private static void requireEqual(LocalPostgres primary, LocalPostgres follower) throws java.sql.SQLException {
+        String differs = Pgbench.firstDifference(primary, follower);
+        if (differs != null) {
+            throw new IllegalStateException("void run: follower " + follower.name() + " differs from the primary on " + differs);
         }
     }
 
     public static String report(Result r) {
-        return String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n"
-                        + "  sluice applier, cold JVM    : %s%n"
-                        + "  sluice applier, second pass : %s%n"
-                        + "  native logical replication  : %s%n"
-                        + "  ratio sluice/native: cold %.2fx, second pass %.2fx (every follower verified equal to the primary)",
-                r.transactions(), r.rowEvents(), line(r, r.cold()), line(r, r.warm()), line(r, r.reference()),
-                r.reference().seconds() / r.cold().seconds(), r.reference().seconds() / r.warm().seconds());
+        StringBuilder out = new StringBuilder(String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n",
+                r.transactions(), r.rowEvents()));
+        for (int i = 0; i < r.passes().size(); i++) {
+            out.append(String.format("  sluice applier, %-12s: %s%n", i == 0 ? "cold JVM" : "pass " + (i + 1), line(r, r.passes().get(i))));
+        }
+        out.append(String.format("  native logical replication  : %s%n", line(r, r.reference())));
+        out.append("  ratio sluice/native:");
+        for (int i = 0; i < r.passes().size(); i++) {
+            out.append(String.format(java.util.Locale.ROOT, "%s %s %.2fx", i == 0 ? "" : ",", i == 0 ? "cold" : "pass " + (i + 1),
+                    r.reference().seconds() / r.passes().get(i).seconds()));
+        }
+        return out.append(" (every follower verified equal to the primary)").toString();
     }
 
     private static String line(Result r, Run run) {
