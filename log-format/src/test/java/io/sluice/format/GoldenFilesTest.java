@@ -41,6 +41,19 @@ class GoldenFilesTest {
                 assertThat(EventCodec.encode(e.getValue())).isEqualTo(read("/golden/v2/" + e.getKey() + ".bin"))));
     }
 
+    /** Every golden file of a version cut short at every length is refused with a FormatException. */
+    static void assertEveryTruncationIsRefused(String directory, String extension) throws IOException {
+        for (String kind : GoldenEvents.v1().keySet()) {
+            byte[] full = read(directory + kind + extension);
+            for (int len = 0; len < full.length; len++) {
+                byte[] cut = java.util.Arrays.copyOf(full, len);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventCodec.decode(cut))
+                        .as("%s cut to %d of %d bytes", kind, len, full.length)
+                        .isInstanceOf(FormatException.class);
+            }
+        }
+    }
+
     static byte[] read(String resource) throws IOException {
         try (InputStream in = GoldenFilesTest.class.getResourceAsStream(resource)) {
             assertThat(in).as("golden file %s is on the test classpath", resource).isNotNull();
