@@ -3,6 +3,7 @@ package io.sluice.applier.internal;
 import io.sluice.format.Value;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -16,7 +17,6 @@ import java.util.HexFormat;
 public final class SqlText {
 
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("uuuu-MM-dd");
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS");
 
     private SqlText() {
     }
@@ -49,9 +49,9 @@ public final class SqlText {
         } else if (v instanceof Value.Date d) {
             return date(d.value());
         } else if (v instanceof Value.Time t) {
-            return t.value().format(TIME);
+            return time(t.value());
         } else if (v instanceof Value.TimeTz t) {
-            return t.value().toLocalTime().format(TIME) + t.value().getOffset().getId().replace("Z", "+00:00");
+            return time(t.value().toLocalTime()) + t.value().getOffset().getId().replace("Z", "+00:00");
         } else if (v instanceof Value.Timestamp t) {
             return timestamp(t.value());
         } else if (v instanceof Value.TimestampTz t) {
@@ -68,6 +68,15 @@ public final class SqlText {
     }
 
     private static String date(LocalDate d) {
+        if (d.getYear() > 0 && d.getYear() <= 9999) {
+            char[] c = new char[10];
+            digits(c, 0, d.getYear(), 4);
+            c[4] = '-';
+            digits(c, 5, d.getMonthValue(), 2);
+            c[7] = '-';
+            digits(c, 8, d.getDayOfMonth(), 2);
+            return new String(c);
+        }
         if (d.getYear() > 0) {
             return d.format(DATE);
         }
@@ -76,11 +85,35 @@ public final class SqlText {
     }
 
     private static String timestamp(LocalDateTime t) {
-        String time = t.toLocalTime().format(TIME);
+        String time = time(t.toLocalTime());
         if (t.getYear() > 0) {
-            return t.toLocalDate().format(DATE) + " " + time;
+            return date(t.toLocalDate()) + " " + time;
         }
         return t.toLocalDate().withYear(1 - t.getYear()).format(DATE) + " " + time + " BC";
+    }
+
+    /**
+     * {@code HH:mm:ss.SSSSSS} (microseconds, truncated as the pattern does), written by hand: the
+     * formatter's fraction goes through BigDecimal, and every timestamp of a catch-up passes here.
+     */
+    private static String time(LocalTime t) {
+        char[] c = new char[15];
+        digits(c, 0, t.getHour(), 2);
+        c[2] = ':';
+        digits(c, 3, t.getMinute(), 2);
+        c[5] = ':';
+        digits(c, 6, t.getSecond(), 2);
+        c[8] = '.';
+        digits(c, 9, t.getNano() / 1000, 6);
+        return new String(c);
+    }
+
+    /** Writes {@code value} (non-negative) as exactly {@code width} digits, zero-padded. */
+    private static void digits(char[] out, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            out[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
     }
 
     private static String array(Value.Array a) {
