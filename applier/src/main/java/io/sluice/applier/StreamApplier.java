@@ -496,8 +496,9 @@ public final class StreamApplier implements AutoCloseable {
     /** Turns the collapsed rows so far into one work item; the next rows collapse afresh. */
     private void handOffCollapser() {
         if (collapser.size() > 0) {
-            // Sorting each key's final state into statements runs here, on the stream thread; the
-            // follower thread, which with the follower's backend is the serial path, only runs them.
+            // Sorting each key's final state into statements, and the COPY text of inserts, are built
+            // here on the stream thread; the follower thread, which with the follower's backend is
+            // the serial path, only runs them.
             try {
                 collapser.flushTo(new RowSink() {
                     @Override
@@ -512,7 +513,8 @@ public final class StreamApplier implements AutoCloseable {
 
                     @Override
                     public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) {
-                        pending.add(() -> writer.insertMany(table, cols, rows));
+                        RowWriter.CopyText text = rows.size() == 1 ? null : RowWriter.copyText(cols, rows);
+                        pending.add(() -> writer.insertMany(table, cols, rows, text));
                     }
                 });
             } catch (SQLException cannot) {

@@ -124,16 +124,23 @@ public final class RowWriter implements RowSink {
      */
     @Override
     public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) throws SQLException {
-        if (rows.size() == 1) {
-            insert(rows.get(0));
-            return;
-        }
-        flush();
-        String sql = "COPY " + table.quoted() + " (" + join(cols, ", ") + ") FROM STDIN";
-        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-        long written;
+        insertMany(table, cols, rows, rows.size() == 1 ? null : copyText(cols, rows));
+    }
+
+    /**
+     * The COPY text of many rows, built without the connection or the table's shape, so a thread
+     * other than the follower's can build it ahead (the applier's stream thread does); a value that
+     * has no text (an unchanged TOAST marker) is kept as the failure the COPY raises when it runs.
+     */
+    public static final class CopyText {
+        private final List<byte[]> chunks = new ArrayList<>();
+        private RuntimeException failure;
+    }
+
+    public static CopyText copyText(List<String> cols, List<ChangeEvent.Insert> rows) {
+        CopyText out = new CopyText();
         try {
-            StringBuilder text = new StringBuilder(COPY_CHUNK_CHARS + 4096);
+            StringBuilder text = new StringBuilder((int) Math.min(COPY_CHUNK_CHARS, 64L * rows.size() * cols.size()) + 4096);
             for (ChangeEvent.Insert row : rows) {
                 for (int c = 0; c < cols.size(); c++) {
                     if (c > 0) {
@@ -148,10 +155,34 @@ public final class RowWriter implements RowSink {
                 }
                 text.append('\n');
                 if (text.length() >= COPY_CHUNK_CHARS) {
-                    writeCopy(copy, text);
+                    out.chunks.add(text.toString().getBytes(StandardCharsets.UTF_8));
+                    text.setLength(0);
                 }
             }
-            writeCopy(copy, text);
+            out.chunks.add(text.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            out.failure = e;
+        }
+        return out;
+    }
+
+    /** {@link #insertMany(TableId, List, List)} with the COPY text already built ({@code null} for one row). */
+    public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows, CopyText text) throws SQLException {
+        if (rows.size() == 1) {
+            insert(rows.get(0));
+            return;
+        }
+        flush();
+        if (text.failure != null) {
+            throw text.failure;
+        }
+        String sql = "COPY " + table.quoted() + " (" + join(cols, ", ") + ") FROM STDIN";
+        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        long written;
+        try {
+            for (byte[] chunk : text.chunks) {
+                copy.writeToCopy(chunk, 0, chunk.length);
+            }
             written = copy.endCopy();
         } catch (SQLException | RuntimeException e) {
             if (copy.isActive()) {
@@ -169,12 +200,6 @@ public final class RowWriter implements RowSink {
         if (written != rows.size()) {
             throw new ApplierException("COPY into " + table + " wrote " + written + " rows, expected " + rows.size(), false, null);
         }
-    }
-
-    private static void writeCopy(CopyIn copy, StringBuilder text) throws SQLException {
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
-        copy.writeToCopy(bytes, 0, bytes.length);
-        text.setLength(0);
     }
 
     private static final Pattern COPY_LINE = Pattern.compile("line (\\d+)");
