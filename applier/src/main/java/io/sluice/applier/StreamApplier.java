@@ -496,19 +496,21 @@ public final class StreamApplier implements AutoCloseable {
     /** Turns the collapsed rows so far into one work item; the next rows collapse afresh. */
     private void handOffCollapser() {
         if (collapser.size() > 0) {
-            // Sorting each key's final state into statements, and the COPY text of inserts, are built
-            // here on the stream thread; the follower thread, which with the follower's backend is
-            // the serial path, only runs them.
+            // Each key's final state is sorted into statements, and their values turned into text
+            // (COPY text, text arrays), here on the stream thread; the follower thread, which with
+            // the follower's backend is the serial path, only runs them.
             try {
                 collapser.flushTo(new RowSink() {
                     @Override
                     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) {
-                        pending.add(() -> writer.deleteMany(table, key, rows));
+                        RowWriter.ColumnTexts texts = rows.size() == 1 ? null : RowWriter.deleteTexts(key, rows);
+                        pending.add(() -> writer.deleteMany(table, key, rows, texts));
                     }
 
                     @Override
                     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
-                        pending.add(() -> writer.updateMany(table, key, set, rows));
+                        RowWriter.ColumnTexts texts = rows.size() == 1 ? null : RowWriter.updateTexts(key, set, rows);
+                        pending.add(() -> writer.updateMany(table, key, set, rows, texts));
                     }
 
                     @Override

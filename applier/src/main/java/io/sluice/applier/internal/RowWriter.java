@@ -245,6 +245,24 @@ public final class RowWriter implements RowSink {
     @Override
     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows)
             throws SQLException {
+        updateMany(table, key, set, rows, rows.size() == 1 ? null : updateTexts(key, set, rows));
+    }
+
+    /** The columns of a multi-row update: the key, then the set columns that are not key columns. */
+    private static List<String> updateColumns(List<String> key, List<String> set) {
+        List<String> cols = new ArrayList<>(key);
+        cols.addAll(set.stream().filter(c -> !key.contains(c)).toList());
+        return cols;
+    }
+
+    /** The text arrays of a multi-row update, buildable on any thread (see {@link ColumnTexts}). */
+    public static ColumnTexts updateTexts(List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
+        return ColumnTexts.of(updateColumns(key, set), rows, (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c));
+    }
+
+    /** {@link #updateMany(TableId, List, List, List)} with the text arrays already built ({@code null} for one row). */
+    public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows, ColumnTexts texts)
+            throws SQLException {
         ChangeEvent.SchemaChange shape = schemas.shape(table);
         if (shape == null || rows.size() == 1) {
             for (ChangeEvent.Update u : rows) {
@@ -253,8 +271,7 @@ public final class RowWriter implements RowSink {
             return;
         }
         flush();
-        List<String> cols = new ArrayList<>(key);
-        cols.addAll(set.stream().filter(c -> !key.contains(c)).toList());
+        List<String> cols = updateColumns(key, set);
         String sql = sqlCache.computeIfAbsent(new Shape("update-many", table, set, key, true), k -> {
             Map<String, String> types = castTypes(shape);
             return "UPDATE " + table.quoted() + " AS t SET "
@@ -262,12 +279,22 @@ public final class RowWriter implements RowSink {
                             .collect(Collectors.joining(", "))
                     + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types);
         });
-        executeByKey(sql, table, cols, rows, (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c));
+        executeByKey(sql, table, texts, rows);
     }
 
     /** Deletes many rows of one table by key: {@code DELETE … USING unnest(?::text[], …) AS v(…) WHERE t.k = v.k::type}. */
     @Override
     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) throws SQLException {
+        deleteMany(table, key, rows, rows.size() == 1 ? null : deleteTexts(key, rows));
+    }
+
+    /** The text arrays of a multi-row delete, buildable on any thread (see {@link ColumnTexts}). */
+    public static ColumnTexts deleteTexts(List<String> key, List<ChangeEvent.Delete> rows) {
+        return ColumnTexts.of(key, rows, (d, c) -> d.before().get(c));
+    }
+
+    /** {@link #deleteMany(TableId, List, List)} with the text arrays already built ({@code null} for one row). */
+    public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows, ColumnTexts texts) throws SQLException {
         ChangeEvent.SchemaChange shape = schemas.shape(table);
         if (shape == null || rows.size() == 1) {
             for (ChangeEvent.Delete d : rows) {
@@ -278,17 +305,63 @@ public final class RowWriter implements RowSink {
         flush();
         String sql = sqlCache.computeIfAbsent(new Shape("delete-many", table, List.of(), key, true), k ->
                 "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, castTypes(shape)));
-        executeByKey(sql, table, key, rows, (d, c) -> d.before().get(c));
+        executeByKey(sql, table, texts, rows);
     }
 
     /**
-     * Runs a multi-row statement over {@code rows}, in parts of at most ~{@link #MAX_STATEMENT_CHARS};
-     * every row names one existing key, so each part must touch exactly as many rows as it holds.
+     * Each column's values as text for a multi-row update or delete, cut into parts of at most
+     * about {@link #MAX_STATEMENT_CHARS} characters (one statement each). Needs neither the
+     * connection nor the table's shape, so the applier's stream thread builds it ahead of the
+     * follower thread; a value with no text (an unchanged TOAST marker) is kept as the failure the
+     * statement raises when it runs, in order.
      */
-    private <E extends ChangeEvent> void executeByKey(String sql, TableId table, List<String> cols, List<E> rows,
-            java.util.function.BiFunction<E, String, Value> value) throws SQLException {
-        for (List<E> part : split(rows, cols, value)) {
-            int n = executeArrays(sql, cols, part, value, table);
+    public static final class ColumnTexts {
+        private final List<int[]> parts = new ArrayList<>(); // {from, to} into the rows
+        private final List<String[][]> texts = new ArrayList<>(); // per part: per column, per row
+        private RuntimeException failure;
+
+        static <E extends ChangeEvent> ColumnTexts of(List<String> cols, List<E> rows,
+                java.util.function.BiFunction<E, String, Value> value) {
+            ColumnTexts out = new ColumnTexts();
+            try {
+                int from = 0;
+                long chars = 0;
+                for (int i = 0; i < rows.size(); i++) {
+                    for (String c : cols) {
+                        chars += approximateChars(value.apply(rows.get(i), c));
+                    }
+                    if (chars >= MAX_STATEMENT_CHARS || i == rows.size() - 1) {
+                        String[][] columns = new String[cols.size()][i + 1 - from];
+                        for (int c = 0; c < cols.size(); c++) {
+                            for (int r = from; r <= i; r++) {
+                                columns[c][r - from] = textOf(value.apply(rows.get(r), cols.get(c)), rows.get(r), cols.get(c));
+                            }
+                        }
+                        out.parts.add(new int[] {from, i + 1});
+                        out.texts.add(columns);
+                        from = i + 1;
+                        chars = 0;
+                    }
+                }
+            } catch (RuntimeException e) {
+                out.failure = e;
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Runs a multi-row statement part by part; every row names one existing key, so each part must
+     * touch exactly as many rows as it holds.
+     */
+    private <E extends ChangeEvent> void executeByKey(String sql, TableId table, ColumnTexts texts, List<E> rows)
+            throws SQLException {
+        if (texts.failure != null) {
+            throw texts.failure;
+        }
+        for (int p = 0; p < texts.parts.size(); p++) {
+            List<E> part = rows.subList(texts.parts.get(p)[0], texts.parts.get(p)[1]);
+            int n = executeArrays(sql, texts.texts.get(p), part, table);
             if (n != part.size()) {
                 throw new ApplierException("the follower has diverged: " + part.size() + " " + part.get(0).kind() + "s on "
                         + table + " (source LSN up to " + part.get(part.size() - 1).header().commitLsn() + ") matched " + n
@@ -311,19 +384,14 @@ public final class RowWriter implements RowSink {
     }
 
     /** Binds one text array per column and executes; returns the rows the statement touched. */
-    private <E extends ChangeEvent> int executeArrays(String sql, List<String> cols, List<E> rows,
-            java.util.function.BiFunction<E, String, Value> value, TableId table) throws SQLException {
+    private int executeArrays(String sql, String[][] columns, List<? extends ChangeEvent> rows, TableId table) throws SQLException {
         PreparedStatement ps = statements.get(sql);
         if (ps == null) {
             ps = connection.prepareStatement(sql);
             statements.put(sql, ps);
         }
-        for (int c = 0; c < cols.size(); c++) {
-            String[] column = new String[rows.size()];
-            for (int r = 0; r < rows.size(); r++) {
-                column[r] = textOf(value.apply(rows.get(r), cols.get(c)), rows.get(r), cols.get(c));
-            }
-            ps.setArray(c + 1, connection.createArrayOf("text", column));
+        for (int c = 0; c < columns.length; c++) {
+            ps.setArray(c + 1, connection.createArrayOf("text", columns[c]));
         }
         try {
             return ps.executeUpdate();
@@ -331,27 +399,6 @@ public final class RowWriter implements RowSink {
             throw new RowException("one of " + rows.size() + " " + rows.get(0).kind() + "s on " + table
                     + " at source LSN up to " + rows.get(rows.size() - 1).header().commitLsn(), e);
         }
-    }
-
-    /** Cuts rows into parts of at most about {@link #MAX_STATEMENT_CHARS} characters of values. */
-    private static <E> List<List<E>> split(List<E> rows, List<String> cols, java.util.function.BiFunction<E, String, Value> value) {
-        List<List<E>> parts = new ArrayList<>();
-        int from = 0;
-        long chars = 0;
-        for (int i = 0; i < rows.size(); i++) {
-            for (String c : cols) {
-                chars += approximateChars(value.apply(rows.get(i), c));
-            }
-            if (chars >= MAX_STATEMENT_CHARS) {
-                parts.add(rows.subList(from, i + 1));
-                from = i + 1;
-                chars = 0;
-            }
-        }
-        if (from < rows.size()) {
-            parts.add(rows.subList(from, rows.size()));
-        }
-        return parts;
     }
 
     private static int approximateChars(Value v) {
