@@ -493,7 +493,7 @@ public final class StreamApplier implements AutoCloseable {
         }
     }
 
-    /** Turns the collapsed rows so far into one work item; the next rows collapse afresh. */
+    /** Turns the collapsed rows so far into work items, one per statement; the collapser is empty afterwards. */
     private void handOffCollapser() {
         if (collapser.size() > 0) {
             // Each key's final state is sorted into statements, and their values turned into text
