@@ -75,8 +75,8 @@ final class BenchCommand implements Callable<Integer> {
     int warmupSeconds;
 
     /** consistency, ryw: how long the pipeline runs before anything is measured. */
-    private Duration consistencyWarmup(boolean none) {
-        return none ? Duration.ZERO : Duration.ofSeconds(warmupSeconds);
+    private Duration consistencyWarmup() {
+        return noWarmup ? Duration.ZERO : Duration.ofSeconds(warmupSeconds);
     }
 
     private int report(Map<String, Object> result) throws Exception {
@@ -146,11 +146,11 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (scenario.equals("ryw")) {
-            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), consistencyWarmup(noWarmup)).run());
+            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), consistencyWarmup()).run());
             return 0;
         }
         if (scenario.equals("consistency")) {
-            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), consistencyWarmup(noWarmup)).run());
+            System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), consistencyWarmup()).run());
             return 0;
         }
         if (scenario.equals("monitor")) {

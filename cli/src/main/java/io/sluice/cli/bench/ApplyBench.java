@@ -10,7 +10,6 @@ import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.Lsn;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,104 +43,6 @@ public final class ApplyBench {
         this.passes = passes;
     }
 
-    /**
-     * CPU used during a phase, in core-seconds: this JVM (Sluice and the in-JVM broker) and every
-     * PostgreSQL server that ran through the phase. A snapshot from {@link #now()} also keeps each
-     * server's ticks, so a server stopped or started during the phase does not count its whole life.
-     */
-    public record Cpu(double jvm, double postgres, Map<Integer, Long> serverTicks) {
-        static Cpu now() {
-            com.sun.management.OperatingSystemMXBean os =
-                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            Map<Integer, Long> servers = postgresTicksByServer();
-            return new Cpu(os.getProcessCpuTime() / 1e9, servers.values().stream().mapToLong(Long::longValue).sum() / 100.0, servers);
-        }
-
-        Cpu since(Cpu start) {
-            long ticks = 0;
-            for (Map.Entry<Integer, Long> server : serverTicks.entrySet()) {
-                ticks += server.getValue() - start.serverTicks.getOrDefault(server.getKey(), 0L);
-            }
-            return new Cpu(jvm - start.jvm, ticks / 100.0, Map.of());
-        }
-
-        String describe(double seconds) {
-            return String.format(java.util.Locale.ROOT, "CPU %.2f core-s in the JVM + %.2f in PostgreSQL = %.2f of %d cores",
-                    jvm, postgres, (jvm + postgres) / seconds, Runtime.getRuntime().availableProcessors());
-        }
-    }
-
-    /**
-     * CPU ticks (USER_HZ, 1/100 s) of each PostgreSQL server by its postmaster's pid: the postmaster
-     * and its processes, each with its exited children (a backend that exits moves its time into
-     * the postmaster's cutime, so a server's sum never goes backwards). Linux /proc; empty elsewhere.
-     */
-    static Map<Integer, Long> postgresTicksByServer() {
-        Map<Integer, long[]> procs = new HashMap<>(); // pid -> {ppid, ticks}
-        java.io.File[] dirs = new java.io.File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
-        if (dirs == null) {
-            return Map.of();
-        }
-        for (java.io.File proc : dirs) {
-            try {
-                String stat = java.nio.file.Files.readString(proc.toPath().resolve("stat"));
-                int open = stat.indexOf('(');
-                int close = stat.lastIndexOf(')');
-                if (open < 0 || close < 0 || !stat.substring(open + 1, close).equals("postgres")) {
-                    continue;
-                }
-                String[] f = stat.substring(close + 2).split(" ");
-                // ppid (field 4); utime, stime, cutime, cstime (fields 14-17)
-                procs.put(Integer.parseInt(proc.getName()), new long[] {Long.parseLong(f[1]),
-                        Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14])});
-            } catch (java.io.IOException | RuntimeException gone) {
-                // the process ended while we read it
-            }
-        }
-        Map<Integer, Long> servers = new HashMap<>();
-        procs.forEach((pid, p) -> {
-            int server = procs.containsKey((int) p[0]) ? (int) p[0] : pid;
-            servers.merge(server, p[1], Long::sum);
-        });
-        return servers;
-    }
-
-    /**
-     * CPU ticks (1/100 s) of this JVM's threads by name, digits dropped so pools group together
-     * ("GC Thread#", "C2 CompilerThre"), from /proc/self/task; empty where /proc is missing.
-     */
-    static Map<String, Long> jvmThreadTicks() {
-        Map<String, Long> ticks = new java.util.TreeMap<>();
-        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
-        if (tasks == null) {
-            return ticks;
-        }
-        for (java.io.File task : tasks) {
-            try {
-                String stat = java.nio.file.Files.readString(task.toPath().resolve("stat"));
-                int open = stat.indexOf('(');
-                int close = stat.lastIndexOf(')');
-                String[] f = stat.substring(close + 2).split(" ");
-                String name = stat.substring(open + 1, close).replaceAll("[0-9]+", "#");
-                ticks.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
-            } catch (java.io.IOException | RuntimeException gone) {
-                // the thread ended while we read it
-            }
-        }
-        return ticks;
-    }
-
-    /** The threads that used the most CPU between two {@link #jvmThreadTicks()} snapshots, as "name 1.23 s". */
-    static String busiestThreads(Map<String, Long> before, Map<String, Long> after, int top) {
-        return after.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L)))
-                .filter(e -> e.getValue() > 0)
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .limit(top)
-                .map(e -> String.format(java.util.Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue() / 100.0))
-                .collect(java.util.stream.Collectors.joining(", "));
-    }
-
     /** One timed catch-up: seconds and the CPU each side used. */
     public record Run(double seconds, Cpu cpu) { }
 
@@ -150,8 +51,7 @@ public final class ApplyBench {
 
     private static Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
         AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
-        Cpu cpu0 = Cpu.now();
-        Map<String, Long> threads0 = jvmThreadTicks();
+        Cpu.Mark start = Cpu.mark();
         long t0 = System.nanoTime();
         AtomicReference<Double> firstCommit = new AtomicReference<>();
         try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps),
@@ -163,12 +63,12 @@ public final class ApplyBench {
             double started = (System.nanoTime() - t0) / 1e9;
             Await.until(Duration.ofMinutes(10), () -> "applier " + name + " to reach " + target + " (at " + applied.get() + ")",
                     () -> applied.get().compareTo(target) >= 0 || applier.state() == StreamApplier.State.FAILED);
-            Run run = new Run((System.nanoTime() - t0) / 1e9, Cpu.now().since(cpu0));
+            Run run = new Run((System.nanoTime() - t0) / 1e9, Cpu.since(start));
             if (applier.state() == StreamApplier.State.FAILED) {
                 throw new IllegalStateException("applier " + name + " failed; the run is void", applier.failure().orElse(null));
             }
             System.out.printf("  (applier %s: started in %.2f s, first follower commit at %.2f s; JVM threads: %s)%n", name, started,
-                    firstCommit.get(), busiestThreads(threads0, jvmThreadTicks(), 8));
+                    firstCommit.get(), Cpu.busiestThreads(start, 8));
             return run;
         }
     }
@@ -226,7 +126,7 @@ public final class ApplyBench {
             try (java.sql.Connection watch = nativeFollower.connect();
                  java.sql.PreparedStatement origin = watch.prepareStatement(
                          "SELECT coalesce(max(remote_lsn), '0/0')::text FROM pg_replication_origin_status")) {
-                Cpu cpu1 = Cpu.now();
+                Cpu.Mark start = Cpu.mark();
                 long t1 = System.nanoTime();
                 nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
                 Await.until(Duration.ofMinutes(10), () -> "the native subscription to reach " + target, () -> {
@@ -235,7 +135,7 @@ public final class ApplyBench {
                     }
                 });
                 nativeSeconds = (System.nanoTime() - t1) / 1e9;
-                nativeCpu = Cpu.now().since(cpu1);
+                nativeCpu = Cpu.since(start);
             }
 
             requireEqual(primary, nativeFollower);

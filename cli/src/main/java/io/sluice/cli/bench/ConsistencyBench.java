@@ -190,11 +190,10 @@ public final class ConsistencyBench {
             writerThreads.add(writer);
         }
         long phaseStart = System.nanoTime();
-        ApplyBench.Cpu cpu0 = ApplyBench.Cpu.now();
-        Map<String, Long> threads0 = ApplyBench.jvmThreadTicks();
+        Cpu.Mark start = Cpu.mark();
         Await.until(phase.plusSeconds(30), () -> "the measurement phase", () -> System.nanoTime() - phaseStart >= phase.toNanos());
-        ApplyBench.Cpu cpu = ApplyBench.Cpu.now().since(cpu0);
-        String busiest = ApplyBench.busiestThreads(threads0, ApplyBench.jvmThreadTicks(), 10);
+        Cpu cpu = Cpu.since(start);
+        String busiest = Cpu.busiestThreads(start, 10);
         writing.set(false);
         for (Thread t : writerThreads) {
             t.join();

@@ -1,0 +1,124 @@
+package io.sluice.cli.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * CPU used during a phase of a benchmark, in core-seconds: this JVM (Sluice and the in-JVM broker)
+ * and every PostgreSQL server that ran through the phase. Read from Linux /proc (USER_HZ, 1/100 s);
+ * PostgreSQL and per-thread figures are 0 or empty where /proc is missing.
+ */
+public record Cpu(double jvm, double postgres) {
+
+    /**
+     * Where a phase starts: this JVM's CPU time, each PostgreSQL server's ticks by its postmaster's
+     * pid (so a server stopped or started during the phase does not count its whole life) and each
+     * JVM thread group's ticks.
+     */
+    record Mark(double jvm, Map<Integer, Long> servers, Map<String, Long> threads) { }
+
+    static Mark mark() {
+        return new Mark(jvmSeconds(), postgresTicksByServer(), jvmThreadTicks());
+    }
+
+    /** The CPU used since {@code start}. */
+    static Cpu since(Mark start) {
+        long ticks = 0;
+        for (Map.Entry<Integer, Long> server : postgresTicksByServer().entrySet()) {
+            ticks += server.getValue() - start.servers().getOrDefault(server.getKey(), 0L);
+        }
+        return new Cpu(jvmSeconds() - start.jvm(), ticks / 100.0);
+    }
+
+    /** The JVM thread groups that used the most CPU since {@code start}, as "name 1.23 s". */
+    static String busiestThreads(Mark start, int top) {
+        return jvmThreadTicks().entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - start.threads().getOrDefault(e.getKey(), 0L)))
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(top)
+                .map(e -> String.format(Locale.ROOT, "%s %.2f s", e.getKey(), e.getValue() / 100.0))
+                .collect(Collectors.joining(", "));
+    }
+
+    String describe(double seconds) {
+        return String.format(Locale.ROOT, "CPU %.2f core-s in the JVM + %.2f in PostgreSQL = %.2f of %d cores",
+                jvm, postgres, (jvm + postgres) / seconds, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static double jvmSeconds() {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        return os.getProcessCpuTime() / 1e9;
+    }
+
+    /** A process's or thread's {@code stat}: its name, then the fields after it (state is [0], ppid [1], utime [11]). */
+    private record Stat(String name, String[] fields) {
+        static Stat read(File dir) throws IOException {
+            String stat = Files.readString(dir.toPath().resolve("stat"));
+            int open = stat.indexOf('(');
+            int close = stat.lastIndexOf(')');
+            return new Stat(stat.substring(open + 1, close), stat.substring(close + 2).split(" "));
+        }
+
+        long ticks(int... fields) {
+            long sum = 0;
+            for (int f : fields) {
+                sum += Long.parseLong(this.fields[f]);
+            }
+            return sum;
+        }
+    }
+
+    /**
+     * Ticks of each PostgreSQL server by its postmaster's pid: the postmaster and its processes,
+     * each with its exited children (a backend that exits moves its time into the postmaster's
+     * cutime, so a server's sum never goes backwards).
+     */
+    private static Map<Integer, Long> postgresTicksByServer() {
+        Map<Integer, long[]> procs = new HashMap<>(); // pid -> {ppid, ticks}
+        File[] dirs = new File("/proc").listFiles((d, name) -> name.chars().allMatch(Character::isDigit));
+        if (dirs == null) {
+            return Map.of();
+        }
+        for (File proc : dirs) {
+            try {
+                Stat s = Stat.read(proc);
+                if (s.name().equals("postgres")) {
+                    // utime, stime, cutime, cstime
+                    procs.put(Integer.parseInt(proc.getName()), new long[] {Long.parseLong(s.fields()[1]), s.ticks(11, 12, 13, 14)});
+                }
+            } catch (IOException | RuntimeException gone) {
+                // the process ended while we read it
+            }
+        }
+        Map<Integer, Long> servers = new HashMap<>();
+        procs.forEach((pid, p) -> servers.merge(procs.containsKey((int) p[0]) ? (int) p[0] : pid, p[1], Long::sum));
+        return servers;
+    }
+
+    /** Ticks of this JVM's threads by name, digits dropped so pools group together ("GC Thread#", "C# CompilerThre"). */
+    private static Map<String, Long> jvmThreadTicks() {
+        Map<String, Long> ticks = new TreeMap<>();
+        File[] tasks = new File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return ticks;
+        }
+        for (File task : tasks) {
+            try {
+                Stat s = Stat.read(task);
+                ticks.merge(s.name().replaceAll("[0-9]+", "#"), s.ticks(11, 12), Long::sum);
+            } catch (IOException | RuntimeException gone) {
+                // the thread ended while we read it
+            }
+        }
+        return ticks;
+    }
+}
