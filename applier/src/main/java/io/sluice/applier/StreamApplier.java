@@ -503,19 +503,19 @@ public final class StreamApplier implements AutoCloseable {
                 collapser.flushTo(new RowSink() {
                     @Override
                     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) {
-                        RowWriter.ColumnTexts texts = rows.size() == 1 ? null : RowWriter.deleteTexts(key, rows);
+                        RowWriter.ColumnTexts texts = RowWriter.deleteTexts(key, rows);
                         pending.add(() -> writer.deleteMany(table, key, rows, texts));
                     }
 
                     @Override
                     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
-                        RowWriter.ColumnTexts texts = rows.size() == 1 ? null : RowWriter.updateTexts(key, set, rows);
+                        RowWriter.ColumnTexts texts = RowWriter.updateTexts(key, set, rows);
                         pending.add(() -> writer.updateMany(table, key, set, rows, texts));
                     }
 
                     @Override
                     public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) {
-                        RowWriter.CopyText text = rows.size() == 1 ? null : RowWriter.copyText(cols, rows);
+                        RowWriter.CopyText text = RowWriter.copyText(cols, rows);
                         pending.add(() -> writer.insertMany(table, cols, rows, text));
                     }
                 });
@@ -532,10 +532,15 @@ public final class StreamApplier implements AutoCloseable {
         if (!pending.isEmpty()) {
             String where = frame != null ? "in source transaction xid " + frame.begin.header().xid() + " at LSN "
                     + frame.begin.header().commitLsn() : "in the group after LSN " + queuedThrough;
-            follower.submit(new Segment(pending, null, where, pendingCollapsed, currentOffset));
-            pending = new java.util.ArrayList<>();
-            pendingCollapsed = false;
+            submitPending(null, where, currentOffset);
         }
+    }
+
+    /** Hands the work gathered so far to the follower thread, with the group's commit when it ends the group. */
+    private void submitPending(GroupCommit commit, String where, long endOffset) throws SQLException {
+        follower.submit(new Segment(pending, commit, where, pendingCollapsed, endOffset));
+        pending = new java.util.ArrayList<>();
+        pendingCollapsed = false;
     }
 
     private static boolean changesKey(ChangeEvent e) {
@@ -578,10 +583,8 @@ public final class StreamApplier implements AutoCloseable {
         handOffCollapser();
         GroupCommit commit = new GroupCommit(groupLast, groupFrames, groupFirstLsn,
                 java.util.Arrays.copyOf(groupXids, groupXidCount));
-        follower.submit(new Segment(pending, commit, "in the group of source transactions " + groupFirstLsn + " to "
-                + groupLast.commitLsn(), pendingCollapsed, groupLast.streamOffset()));
-        pending = new java.util.ArrayList<>();
-        pendingCollapsed = false;
+        submitPending(commit, "in the group of source transactions " + groupFirstLsn + " to " + groupLast.commitLsn(),
+                groupLast.streamOffset());
         queuedThrough = groupLast.commitLsn();
         clearGroup();
     }

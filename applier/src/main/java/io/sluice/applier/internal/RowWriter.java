@@ -124,7 +124,7 @@ public final class RowWriter implements RowSink {
      */
     @Override
     public void insertMany(TableId table, List<String> cols, List<ChangeEvent.Insert> rows) throws SQLException {
-        insertMany(table, cols, rows, rows.size() == 1 ? null : copyText(cols, rows));
+        insertMany(table, cols, rows, copyText(cols, rows));
     }
 
     /**
@@ -137,7 +137,11 @@ public final class RowWriter implements RowSink {
         private RuntimeException failure;
     }
 
+    /** The COPY text of {@code rows}; null for a single row, which is inserted on its own. */
     public static CopyText copyText(List<String> cols, List<ChangeEvent.Insert> rows) {
+        if (rows.size() == 1) {
+            return null;
+        }
         CopyText out = new CopyText();
         try {
             StringBuilder text = new StringBuilder((int) Math.min(COPY_CHUNK_CHARS, 64L * rows.size() * cols.size()) + 4096);
@@ -245,7 +249,7 @@ public final class RowWriter implements RowSink {
     @Override
     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows)
             throws SQLException {
-        updateMany(table, key, set, rows, rows.size() == 1 ? null : updateTexts(key, set, rows));
+        updateMany(table, key, set, rows, updateTexts(key, set, rows));
     }
 
     /** The columns of a multi-row update: the key, then the set columns that are not key columns. */
@@ -255,9 +259,10 @@ public final class RowWriter implements RowSink {
         return cols;
     }
 
-    /** The text arrays of a multi-row update, buildable on any thread (see {@link ColumnTexts}). */
+    /** The text arrays of a multi-row update, buildable on any thread (see {@link ColumnTexts}); null for a single row. */
     public static ColumnTexts updateTexts(List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
-        return ColumnTexts.of(updateColumns(key, set), rows, (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c));
+        return rows.size() == 1 ? null
+                : ColumnTexts.of(updateColumns(key, set), rows, (u, c) -> key.contains(c) ? u.identity().get(c) : u.after().get(c));
     }
 
     /** {@link #updateMany(TableId, List, List, List)} with the text arrays already built ({@code null} for one row). */
@@ -285,12 +290,12 @@ public final class RowWriter implements RowSink {
     /** Deletes many rows of one table by key: {@code DELETE … USING unnest(?::text[], …) AS v(…) WHERE t.k = v.k::type}. */
     @Override
     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) throws SQLException {
-        deleteMany(table, key, rows, rows.size() == 1 ? null : deleteTexts(key, rows));
+        deleteMany(table, key, rows, deleteTexts(key, rows));
     }
 
-    /** The text arrays of a multi-row delete, buildable on any thread (see {@link ColumnTexts}). */
+    /** The text arrays of a multi-row delete, buildable on any thread (see {@link ColumnTexts}); null for a single row. */
     public static ColumnTexts deleteTexts(List<String> key, List<ChangeEvent.Delete> rows) {
-        return ColumnTexts.of(key, rows, (d, c) -> d.before().get(c));
+        return rows.size() == 1 ? null : ColumnTexts.of(key, rows, (d, c) -> d.before().get(c));
     }
 
     /** {@link #deleteMany(TableId, List, List)} with the text arrays already built ({@code null} for one row). */
