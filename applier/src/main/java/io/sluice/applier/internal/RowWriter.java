@@ -2,7 +2,6 @@ package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.Column;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
 import java.nio.charset.StandardCharsets;
@@ -268,8 +267,8 @@ public final class RowWriter implements RowSink {
     /** {@link #updateMany(TableId, List, List, List)} with the text arrays already built ({@code null} for one row). */
     public void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows, ColumnTexts texts)
             throws SQLException {
-        ChangeEvent.SchemaChange shape = schemas.shape(table);
-        if (shape == null || rows.size() == 1) {
+        Map<String, String> types = rows.size() == 1 ? null : schemas.castTypes(connection, table);
+        if (types == null) {
             for (ChangeEvent.Update u : rows) {
                 update(u);
             }
@@ -278,7 +277,6 @@ public final class RowWriter implements RowSink {
         flush();
         List<String> cols = updateColumns(key, set);
         String sql = sqlCache.computeIfAbsent(new Shape("update-many", table, set, key, true), k -> {
-            Map<String, String> types = castTypes(shape);
             return "UPDATE " + table.quoted() + " AS t SET "
                     + set.stream().map(c -> TableId.quote(c) + " = v.c" + cols.indexOf(c) + "::" + types.get(c))
                             .collect(Collectors.joining(", "))
@@ -300,8 +298,8 @@ public final class RowWriter implements RowSink {
 
     /** {@link #deleteMany(TableId, List, List)} with the text arrays already built ({@code null} for one row). */
     public void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows, ColumnTexts texts) throws SQLException {
-        ChangeEvent.SchemaChange shape = schemas.shape(table);
-        if (shape == null || rows.size() == 1) {
+        Map<String, String> types = rows.size() == 1 ? null : schemas.castTypes(connection, table);
+        if (types == null) {
             for (ChangeEvent.Delete d : rows) {
                 delete(d);
             }
@@ -309,7 +307,7 @@ public final class RowWriter implements RowSink {
         }
         flush();
         String sql = sqlCache.computeIfAbsent(new Shape("delete-many", table, List.of(), key, true), k ->
-                "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, castTypes(shape)));
+                "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types));
         executeByKey(sql, table, texts, rows);
     }
 
@@ -417,14 +415,6 @@ public final class RowWriter implements RowSink {
             return 16 * a.elements().size();
         }
         return 16;
-    }
-
-    private static Map<String, String> castTypes(ChangeEvent.SchemaChange shape) {
-        Map<String, String> types = new HashMap<>();
-        for (Column c : shape.columns()) {
-            types.put(c.name(), castType(c.type()));
-        }
-        return types;
     }
 
     /**
@@ -563,19 +553,17 @@ public final class RowWriter implements RowSink {
         }
     }
 
-    private Where where(ChangeEvent e, List<String> key, Map<String, Value> identity) {
+    private Where where(ChangeEvent e, List<String> key, Map<String, Value> identity) throws SQLException {
         TableId table = e instanceof ChangeEvent.Update u ? u.table() : ((ChangeEvent.Delete) e).table();
         if (!key.isEmpty()) {
             return new Where(key, identity, true, Map.of());
         }
-        ChangeEvent.SchemaChange shape = schemas.shape(table);
         if (identity.isEmpty() || (e instanceof ChangeEvent.Update u && u.before().isEmpty())) {
             throw new ApplierException(e.kind() + " on " + table + " at source LSN " + e.header().commitLsn()
                     + " carries no key and no old row: give the table a primary key or set REPLICA IDENTITY FULL"
                     + " on the primary", false, null);
         }
-        Map<String, String> types = shape == null ? Map.of()
-                : shape.columns().stream().collect(Collectors.toMap(Column::name, Column::type));
+        Map<String, String> types = java.util.Objects.requireNonNullElse(schemas.castTypes(connection, table), Map.of());
         List<String> cols = identity.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
                 .map(Map.Entry::getKey).toList();
         return new Where(cols, identity, false, types);

@@ -22,22 +22,47 @@ import org.slf4j.LoggerFactory;
  * Makes a follower table follow the primary's shape from schema events: creates it (with the
  * primary key the stream names), adds, drops and retypes columns. Runs inside the apply
  * transaction, so a shape change commits together with the rows that need it. Remembers the
- * shape of each table it has seen. Not thread-safe.
+ * shape of each table it has seen, and the cast types of each table it has written. Not thread-safe.
  */
 public final class SchemaSync {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaSync.class);
 
     private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
+    private final Map<TableId, Map<String, String>> castTypes = new HashMap<>();
 
-    /** The last shape announced for a table, or null. */
-    public ChangeEvent.SchemaChange shape(TableId table) {
-        return shapes.get(table);
+    /**
+     * Each column's cast type ({@link RowWriter#castType}) in a follower table: from the last
+     * shape the stream announced for it or, when none was seen since this applier connected (it
+     * resumed after the table's schema events), from the follower's catalog. Null when the
+     * follower has no such table.
+     */
+    public Map<String, String> castTypes(Connection c, TableId table) throws SQLException {
+        Map<String, String> types = castTypes.get(table);
+        if (types == null) {
+            types = new HashMap<>();
+            ChangeEvent.SchemaChange shape = shapes.get(table);
+            if (shape != null) {
+                for (Column col : shape.columns()) {
+                    types.put(col.name(), RowWriter.castType(col.type()));
+                }
+            } else {
+                for (Map.Entry<String, String[]> col : followerColumns(c, table).entrySet()) {
+                    types.put(col.getKey(), RowWriter.castType(col.getValue()[0]));
+                }
+            }
+            if (types.isEmpty()) {
+                return null;
+            }
+            castTypes.put(table, types);
+        }
+        return types;
     }
 
     /** Forgets what it knows (after a rollback the follower's catalog is read again). */
     public void reset() {
         shapes.clear();
+        castTypes.clear();
     }
 
     public void apply(Connection c, ChangeEvent.SchemaChange event) throws SQLException {
@@ -55,6 +80,7 @@ public final class SchemaSync {
             }
         }
         shapes.put(event.table(), event);
+        castTypes.remove(event.table());
     }
 
     /** Creates enum types the follower lacks, and adds labels the primary has added since. */
