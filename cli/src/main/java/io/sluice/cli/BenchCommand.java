@@ -46,7 +46,7 @@ final class BenchCommand implements Callable<Integer> {
     int accounts;
 
     @Option(names = "--passes", defaultValue = "2", description = "apply: appliers run one after another in one JVM, each onto"
-            + " its own follower; the first is cold (default: ${DEFAULT-VALUE})")
+            + " its own follower, after one in a process of its own; the first in the JVM is cold (default: ${DEFAULT-VALUE})")
     int passes;
 
     @Option(names = "--scale", defaultValue = "small", description = "catchup: tiny | small | medium (default: ${DEFAULT-VALUE})")

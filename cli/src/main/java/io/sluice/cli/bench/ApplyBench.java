@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Catch-up of a backlog: Sluice's applier alone (from a stream already on Kafka) against
  * PostgreSQL's own logical replication (CREATE SUBSCRIPTION) applying the same backlog, in the
- * same run, onto identical embedded followers. Sluice's applier runs {@code passes} times, each
- * onto its own follower: first with its code not yet compiled by the JIT (a freshly started
- * process), then again and again (a process that has been running). Every follower must end
- * equal to the primary, or the run is void.
+ * same run, onto identical embedded followers. Sluice's applier runs first as {@code sluice apply}
+ * in a process of its own (a freshly started applier), then {@code passes} times in this JVM, each
+ * onto its own follower: first with its code not yet compiled by the JIT, then again and again (a
+ * process that has been running). Every follower must end equal to the primary, or the run is void.
  */
 public final class ApplyBench {
 
@@ -46,8 +46,74 @@ public final class ApplyBench {
     /** One timed catch-up: seconds and the CPU each side used. */
     public record Run(double seconds, Cpu cpu) { }
 
-    /** {@code passes.get(0)} is the cold pass; the last one the warmest. */
-    public record Result(int transactions, long rowEvents, List<Run> passes, Run reference) { }
+    /**
+     * {@code process}: {@code sluice apply} started as a process of its own; {@code passes}: appliers
+     * in this JVM, {@code passes.get(0)} cold, the last one the warmest.
+     */
+    public record Result(int transactions, long rowEvents, Run process, List<Run> passes, Run reference) { }
+
+    /**
+     * The applier as it runs in production after a restart: {@code sluice apply} in a JVM of its
+     * own, started for this pass (JVM start, configuration, Flyway, consumer and JIT all inside the
+     * timing), with this JVM's options. Timed from the process start until the follower's watermark
+     * row reaches {@code target}, watched on one open connection.
+     */
+    private static Run applyAsProcess(LocalPostgres follower, String name, Lsn target, LocalKafka kafka, Path dir) throws Exception {
+        Path config = dir.resolve(name + ".properties");
+        java.nio.file.Files.writeString(config, String.join("\n", "# written by sluice bench apply", "source.id = bench",
+                "kafka.bootstrap.servers = " + kafka.bootstrapServers(), "followers." + name + ".url = " + follower.jdbcUrl(),
+                "followers." + name + ".user = postgres", ""));
+        Path log = dir.resolve(name + ".log");
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-XX:StartFlightRecording")).forEach(command::add);
+        String extra = System.getenv("SLUICE_BENCH_APPLY_JAVA_OPTS"); // options for this process only (JFR, JIT flags)
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main", "apply", "--config",
+                config.toString(), "--follower", name));
+        try (java.sql.Connection watch = follower.connect();
+             java.sql.PreparedStatement watermark = watch.prepareStatement(
+                     "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")) {
+            AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
+            AtomicReference<Double> firstCommit = new AtomicReference<>();
+            Cpu.Mark start = Cpu.mark();
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                Await.until(Duration.ofMinutes(10), () -> "sluice apply (" + name + ") to reach " + target + " (at " + applied.get() + ")",
+                        () -> {
+                            if (!p.isAlive()) {
+                                return true;
+                            }
+                            try (java.sql.ResultSet rs = watermark.executeQuery()) {
+                                if (rs.next()) {
+                                    applied.set(Lsn.parse(rs.getString(1)));
+                                    firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
+                                }
+                            } catch (java.sql.SQLException notYet) {
+                                return false; // Flyway has not created the bookkeeping yet
+                            }
+                            return applied.get().compareTo(target) >= 0;
+                        });
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("sluice apply (" + name + ") exited with " + p.exitValue() + " before reaching "
+                            + target + "; the run is void. Its log, " + log + ":\n" + java.nio.file.Files.readString(log));
+                }
+                Run run = new Run(seconds, Cpu.since(start).withProcess(p.pid()));
+                System.out.printf("  (sluice apply %s: first follower commit at %.2f s; its JVM's threads: %s; this JVM's: %s)%n", name,
+                        firstCommit.get(), Cpu.busiestThreads(p.pid(), 8), Cpu.busiestThreads(start, 6));
+                return run;
+            } finally {
+                p.destroy();
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
 
     private static Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
         AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
@@ -78,7 +144,7 @@ public final class ApplyBench {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native-follower", dir);
              LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
-            for (int i = 1; i <= passes; i++) {
+            for (int i = 0; i <= passes; i++) {
                 followers.add(LocalPostgres.start("sluice-follower-" + i, dir));
             }
             Pgbench.schema(primary, accounts);
@@ -105,14 +171,19 @@ public final class ApplyBench {
             }
             long rowEvents = Pgbench.rowEvents(transactions, 0);
 
-            // Sluice's applier alone, from the filled stream: first in a fresh JVM state (cold: the
-            // applier's code is not compiled yet), then further appliers onto further followers.
-            // The backlog's dead rows on the primary are vacuumed first, and each follower is checked
-            // and stopped after its pass, so no autovacuum of an earlier phase takes CPU from a later one.
+            // Sluice's applier alone, from the filled stream: first `sluice apply` as a process of its
+            // own, then in this JVM — first cold (the applier's code not compiled yet), then further
+            // appliers onto further followers. The backlog's dead rows on the primary are vacuumed
+            // first, and each follower is checked and stopped after its pass, so no autovacuum of an
+            // earlier phase takes CPU from a later one.
             primary.execute("VACUUM");
+            readStream(kafkaProps);
+            Run process = applyAsProcess(followers.get(0), "sluice_0", target, kafka, dir);
+            requireEqual(primary, followers.get(0));
+            followers.get(0).close();
             List<Run> runs = new java.util.ArrayList<>();
-            for (int i = 0; i < passes; i++) {
-                runs.add(applyOnce(followers.get(i), "sluice_" + (i + 1), target, su, kafkaProps));
+            for (int i = 1; i <= passes; i++) {
+                runs.add(applyOnce(followers.get(i), "sluice_" + i, target, su, kafkaProps));
                 requireEqual(primary, followers.get(i));
                 followers.get(i).close();
             }
@@ -139,9 +210,33 @@ public final class ApplyBench {
             }
 
             requireEqual(primary, nativeFollower);
-            return new Result(transactions, rowEvents, runs, new Run(nativeSeconds, nativeCpu));
+            return new Result(transactions, rowEvents, process, runs, new Run(nativeSeconds, nativeCpu));
         } finally {
             followers.forEach(LocalPostgres::close);
+        }
+    }
+
+    /**
+     * Reads the whole stream once with a plain consumer, discarded: the broker has then served
+     * fetches of it (its fetch path compiled, the log in the page cache), as a broker that has been
+     * running does when an applier restarts; the appliers' timings are the applier's.
+     */
+    private static void readStream(Map<String, Object> kafkaProps) {
+        Map<String, Object> props = new java.util.HashMap<>(kafkaProps);
+        props.put("group.id", "bench-read-ahead");
+        props.put("enable.auto.commit", "false");
+        props.put("auto.offset.reset", "earliest");
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(io.sluice.format.TopicNames.stream("bench")).stream()
+                    .map(pi -> new org.apache.kafka.common.TopicPartition(pi.topic(), pi.partition())).toList();
+            consumer.assign(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            Await.until(Duration.ofMinutes(5), () -> "a plain consumer to read the stream to its end " + end, () -> {
+                consumer.poll(Duration.ofMillis(100));
+                return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+            });
         }
     }
 
@@ -155,11 +250,12 @@ public final class ApplyBench {
     public static String report(Result r) {
         StringBuilder out = new StringBuilder(String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n",
                 r.transactions(), r.rowEvents()));
+        out.append(String.format("  sluice apply, own process   : %s%n", line(r, r.process())));
         for (int i = 0; i < r.passes().size(); i++) {
             out.append(String.format("  sluice applier, %-12s: %s%n", i == 0 ? "cold JVM" : "pass " + (i + 1), line(r, r.passes().get(i))));
         }
         out.append(String.format("  native logical replication  : %s%n", line(r, r.reference())));
-        out.append("  ratio sluice/native:");
+        out.append(String.format(java.util.Locale.ROOT, "  ratio sluice/native: own process %.2fx,", r.reference().seconds() / r.process().seconds()));
         for (int i = 0; i < r.passes().size(); i++) {
             out.append(String.format(java.util.Locale.ROOT, "%s %s %.2fx", i == 0 ? "" : ",", i == 0 ? "cold" : "pass " + (i + 1),
                     r.reference().seconds() / r.passes().get(i).seconds()));

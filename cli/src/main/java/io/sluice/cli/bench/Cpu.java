@@ -12,11 +12,12 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * CPU used during a phase of a benchmark, in core-seconds: this JVM (Sluice and the in-JVM broker)
- * and every PostgreSQL server that ran through the phase. Read from Linux /proc (USER_HZ, 1/100 s);
+ * CPU used during a phase of a benchmark, in core-seconds: this JVM (Sluice and the in-JVM broker),
+ * a process the phase started (an applier of its own), and every PostgreSQL server that ran
+ * through the phase. Read from Linux /proc (USER_HZ, 1/100 s);
  * PostgreSQL and per-thread figures are 0 or empty where /proc is missing.
  */
-public record Cpu(double jvm, double postgres) {
+public record Cpu(double jvm, double process, double postgres) {
 
     /**
      * Where a phase starts: this JVM's CPU time, each PostgreSQL server's ticks by its postmaster's
@@ -35,13 +36,31 @@ public record Cpu(double jvm, double postgres) {
         for (Map.Entry<Integer, Long> server : postgresTicksByServer().entrySet()) {
             ticks += server.getValue() - start.servers().getOrDefault(server.getKey(), 0L);
         }
-        return new Cpu(jvmSeconds() - start.jvm(), ticks / 100.0);
+        return new Cpu(jvmSeconds() - start.jvm(), 0, ticks / 100.0);
+    }
+
+    /** The same with the whole life so far of a process started during the phase (read while it runs). */
+    Cpu withProcess(long pid) {
+        try {
+            return new Cpu(jvm, Stat.read(new File("/proc/" + pid)).ticks(11, 12, 13, 14) / 100.0, postgres);
+        } catch (IOException | RuntimeException gone) {
+            return this;
+        }
+    }
+
+    /** The threads of a process started during the phase that used the most CPU, as "name 1.23 s". */
+    static String busiestThreads(long pid, int top) {
+        return busiest(threadTicks(new File("/proc/" + pid + "/task")), Map.of(), top);
     }
 
     /** The JVM thread groups that used the most CPU since {@code start}, as "name 1.23 s". */
     static String busiestThreads(Mark start, int top) {
-        return jvmThreadTicks().entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), e.getValue() - start.threads().getOrDefault(e.getKey(), 0L)))
+        return busiest(jvmThreadTicks(), start.threads(), top);
+    }
+
+    private static String busiest(Map<String, Long> now, Map<String, Long> start, int top) {
+        return now.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - start.getOrDefault(e.getKey(), 0L)))
                 .filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .limit(top)
@@ -50,8 +69,9 @@ public record Cpu(double jvm, double postgres) {
     }
 
     String describe(double seconds) {
-        return String.format(Locale.ROOT, "CPU %.2f core-s in the JVM + %.2f in PostgreSQL = %.2f of %d cores",
-                jvm, postgres, (jvm + postgres) / seconds, Runtime.getRuntime().availableProcessors());
+        return String.format(Locale.ROOT, "CPU %.2f core-s in the JVM%s + %.2f in PostgreSQL = %.2f of %d cores", jvm,
+                process == 0 ? "" : String.format(Locale.ROOT, " + %.2f in the applier's process", process), postgres,
+                (jvm + process + postgres) / seconds, Runtime.getRuntime().availableProcessors());
     }
 
     private static double jvmSeconds() {
@@ -106,8 +126,12 @@ public record Cpu(double jvm, double postgres) {
 
     /** Ticks of this JVM's threads by name, digits dropped so pools group together ("GC Thread#", "C# CompilerThre"). */
     private static Map<String, Long> jvmThreadTicks() {
+        return threadTicks(new File("/proc/self/task"));
+    }
+
+    private static Map<String, Long> threadTicks(File taskDir) {
         Map<String, Long> ticks = new TreeMap<>();
-        File[] tasks = new File("/proc/self/task").listFiles();
+        File[] tasks = taskDir.listFiles();
         if (tasks == null) {
             return ticks;
         }
