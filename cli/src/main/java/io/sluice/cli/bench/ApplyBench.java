@@ -18,10 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Catch-up of a backlog: Sluice's applier alone (from a stream already on Kafka) against
  * PostgreSQL's own logical replication (CREATE SUBSCRIPTION) applying the same backlog, in the
- * same run, onto identical embedded followers. Sluice's applier runs first as {@code sluice apply}
- * in a process of its own (a freshly started applier), then {@code passes} times in this JVM, each
- * onto its own follower: first with its code not yet compiled by the JIT, then again and again (a
- * process that has been running). Every follower must end equal to the primary, or the run is void.
+ * same run, onto identical embedded followers. Sluice's applier runs {@code passes} times in this
+ * JVM, each onto its own follower: first with its code not yet compiled by the JIT, then again and
+ * again (a process that has been running); then as {@code sluice apply} in a process of its own (a
+ * freshly started applier). Every follower must end equal to the primary, or the run is void.
  */
 public final class ApplyBench {
 
@@ -66,7 +66,8 @@ public final class ApplyBench {
         Path log = dir.resolve(name + ".log");
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-XX:StartFlightRecording")).forEach(command::add);
+                .filter(a -> !a.startsWith("-XX:StartFlightRecording") && !a.startsWith("-XX:ArchiveClassesAtExit"))
+                .forEach(command::add);
         String extra = System.getenv("SLUICE_BENCH_APPLY_JAVA_OPTS"); // options for this process only (JFR, JIT flags)
         if (extra != null && !extra.isBlank()) {
             command.addAll(List.of(extra.trim().split("\\s+")));
@@ -171,22 +172,23 @@ public final class ApplyBench {
             }
             long rowEvents = Pgbench.rowEvents(transactions, 0);
 
-            // Sluice's applier alone, from the filled stream: first `sluice apply` as a process of its
-            // own, then in this JVM — first cold (the applier's code not compiled yet), then further
-            // appliers onto further followers. The backlog's dead rows on the primary are vacuumed
-            // first, and each follower is checked and stopped after its pass, so no autovacuum of an
-            // earlier phase takes CPU from a later one.
+            // Sluice's applier alone, from the filled stream: in this JVM — first cold (the applier's
+            // code not compiled yet), then further appliers onto further followers —, then `sluice
+            // apply` as a process of its own, when this JVM (the broker) has long compiled what it
+            // runs. The backlog's dead rows on the primary are vacuumed first, and each follower is
+            // checked and stopped after its pass, so no autovacuum of an earlier phase takes CPU
+            // from a later one.
             primary.execute("VACUUM");
             readStream(kafkaProps);
-            Run process = applyAsProcess(followers.get(0), "sluice_0", target, kafka, dir);
-            requireEqual(primary, followers.get(0));
-            followers.get(0).close();
             List<Run> runs = new java.util.ArrayList<>();
             for (int i = 1; i <= passes; i++) {
                 runs.add(applyOnce(followers.get(i), "sluice_" + i, target, su, kafkaProps));
                 requireEqual(primary, followers.get(i));
                 followers.get(i).close();
             }
+            Run process = applyAsProcess(followers.get(0), "sluice_0", target, kafka, dir);
+            requireEqual(primary, followers.get(0));
+            followers.get(0).close();
 
             // Native logical replication, the same backlog.
             double nativeSeconds;
