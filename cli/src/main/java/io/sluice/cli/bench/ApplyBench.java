@@ -58,7 +58,11 @@ public final class ApplyBench {
      * timing), with this JVM's options. Timed from the process start until the follower's watermark
      * row reaches {@code target}, watched on one open connection.
      */
-    private static Run applyAsProcess(LocalPostgres follower, String name, Lsn target, LocalKafka kafka, Path dir) throws Exception {
+    private static Run applyAsProcess(LocalPostgres follower, String name, Lsn backlogStart, Lsn target, LocalKafka kafka, Path dir)
+            throws Exception {
+        // The WAL position half-way through the backlog (pgbench's transactions are alike, so half
+        // its WAL is about half its rows): the second half's rate is the process's once started.
+        Lsn half = new Lsn(backlogStart.value() + target.minus(backlogStart) / 2);
         Path config = dir.resolve(name + ".properties");
         java.nio.file.Files.writeString(config, String.join("\n", "# written by sluice bench apply", "source.id = bench",
                 "kafka.bootstrap.servers = " + kafka.bootstrapServers(), "followers." + name + ".url = " + follower.jdbcUrl(),
@@ -79,6 +83,7 @@ public final class ApplyBench {
                      "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")) {
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
             AtomicReference<Double> firstCommit = new AtomicReference<>();
+            AtomicReference<Double> halfWay = new AtomicReference<>();
             Cpu.Mark start = Cpu.mark();
             long t0 = System.nanoTime();
             Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -92,6 +97,9 @@ public final class ApplyBench {
                                 if (rs.next()) {
                                     applied.set(Lsn.parse(rs.getString(1)));
                                     firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
+                                    if (applied.get().compareTo(half) >= 0) {
+                                        halfWay.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
+                                    }
                                 }
                             } catch (java.sql.SQLException notYet) {
                                 return false; // Flyway has not created the bookkeeping yet
@@ -104,8 +112,9 @@ public final class ApplyBench {
                             + target + "; the run is void. Its log, " + log + ":\n" + java.nio.file.Files.readString(log));
                 }
                 Run run = new Run(seconds, Cpu.since(start).withProcess(p.pid()));
-                System.out.printf("  (sluice apply %s: first follower commit at %.2f s; its JVM's threads: %s; this JVM's: %s)%n", name,
-                        firstCommit.get(), Cpu.busiestThreads(p.pid(), 8), Cpu.busiestThreads(start, 6));
+                System.out.printf("  (sluice apply %s: first follower commit at %.2f s, half the backlog's WAL at %.2f s, the second half"
+                        + " in %.2f s; its JVM's threads: %s; this JVM's: %s)%n", name, firstCommit.get(), halfWay.get(),
+                        seconds - halfWay.get(), Cpu.busiestThreads(p.pid(), 8), Cpu.busiestThreads(start, 6));
                 return run;
             } finally {
                 p.destroy();
@@ -159,8 +168,10 @@ public final class ApplyBench {
             Map<String, Object> kafkaProps = BenchStack.kafka(kafka);
             CaptureConfig cc = BenchStack.capture("bench", primary, kafka, TABLES.stream().map(t -> "public." + t).toList(), dir);
             Lsn target;
+            Lsn backlogStart;
             try (CaptureService capture = new CaptureService(cc)) {
                 capture.start();
+                backlogStart = Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
                 Pgbench.backlog(primary, transactions, accounts, 0);
                 // A marker transaction after the workload, replicated by both sides (one row of a
                 // published table): its commit LSN is the target.
@@ -186,7 +197,7 @@ public final class ApplyBench {
                 requireEqual(primary, followers.get(i));
                 followers.get(i).close();
             }
-            Run process = applyAsProcess(followers.get(0), "sluice_0", target, kafka, dir);
+            Run process = applyAsProcess(followers.get(0), "sluice_0", backlogStart, target, kafka, dir);
             requireEqual(primary, followers.get(0));
             followers.get(0).close();
 
