@@ -133,13 +133,28 @@ public final class CaptureService implements AutoCloseable {
     }
 
     private void completed(boolean success, String message, Throwable error) {
-        if (!success || error != null) {
+        State now = state.get();
+        if ((now == State.STOPPING || now == State.STOPPED) && isRejectedExecution(error)) {
+            // Closing while Debezium's async engine still had records in flight: its record pool
+            // refuses them once shut down. Nothing of theirs reached Kafka or was confirmed to the
+            // slot, so the next start reads them again; this is a stop, not a failure.
+            log.info("capture engine stopped with records in flight; they are read again from the slot on the next start");
+        } else if (!success || error != null) {
             log.error("capture engine stopped with an error: {}", message, error);
             fail(error != null ? error : new IllegalStateException(message));
         } else {
             log.info("capture engine stopped: {}", message);
         }
         finished.countDown();
+    }
+
+    private static boolean isRejectedExecution(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.RejectedExecutionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void fail(Throwable e) {
