@@ -76,28 +76,34 @@ public final class CatchupBench {
             r.put("transactions", Pgbench.transactions(scale.transactions, scale.wideRows));
             r.put("row_events", Pgbench.rowEvents(scale.transactions, scale.wideRows));
 
-            long t1 = System.nanoTime();
-            try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "apply", applyFollower.jdbcUrl(),
+            long t1;
+            try (Pgbench.MarkerWatch marker = new Pgbench.MarkerWatch(applyFollower);
+                 StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "apply", applyFollower.jdbcUrl(),
                     BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+                t1 = System.nanoTime();
                 applier.start();
-                Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> Pgbench.hasMarker(applyFollower)
+                Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> marker.seen()
                         || applier.state() == StreamApplier.State.FAILED);
             }
             r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
 
-            long t2 = System.nanoTime();
-            nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
-            Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", () -> Pgbench.hasMarker(nativeFollower));
-            r.put("native_seconds", (System.nanoTime() - t2) / 1e9);
+            try (Pgbench.MarkerWatch marker = new Pgbench.MarkerWatch(nativeFollower)) {
+                long t2 = System.nanoTime();
+                nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
+                Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", marker::seen);
+                r.put("native_seconds", (System.nanoTime() - t2) / 1e9);
+            }
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
-            long t3 = System.nanoTime();
-            try (CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")));
+            long t3;
+            try (Pgbench.MarkerWatch marker = new Pgbench.MarkerWatch(e2eFollower);
+                 CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")));
                  StreamApplier applier = new StreamApplier(ApplierConfig.of("e2e", "e2e", e2eFollower.jdbcUrl(),
                          BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+                t3 = System.nanoTime();
                 e2e.start();
                 applier.start();
-                Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> Pgbench.hasMarker(e2eFollower)
+                Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> marker.seen()
                         || applier.state() == StreamApplier.State.FAILED);
             }
             r.put("sluice_e2e_seconds", (System.nanoTime() - t3) / 1e9);

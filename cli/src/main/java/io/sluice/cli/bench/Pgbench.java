@@ -136,11 +136,31 @@ final class Pgbench {
         }
     }
 
-    static boolean hasMarker(LocalPostgres follower) {
-        try {
-            return "1".equals(follower.queryScalar("SELECT count(*) FROM bench_marker"));
-        } catch (SQLException e) {
-            return false;
+    /**
+     * Watches a follower for the backlog's end marker on one open connection (a connection per
+     * poll would fork a backend every 10 ms on the server being timed).
+     */
+    static final class MarkerWatch implements AutoCloseable {
+        private final java.sql.Connection connection;
+        private final java.sql.PreparedStatement query;
+
+        MarkerWatch(LocalPostgres follower) throws SQLException {
+            connection = follower.connect();
+            connection.setAutoCommit(true);
+            query = connection.prepareStatement("SELECT count(*) FROM bench_marker");
+        }
+
+        boolean seen() {
+            try (java.sql.ResultSet rs = query.executeQuery()) {
+                return rs.next() && rs.getLong(1) == 1;
+            } catch (SQLException notYet) {
+                return false; // the marker table is not there yet
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            connection.close();
         }
     }
 
