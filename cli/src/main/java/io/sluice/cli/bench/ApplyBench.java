@@ -78,9 +78,7 @@ public final class ApplyBench {
         }
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main", "apply", "--config",
                 config.toString(), "--follower", name));
-        try (java.sql.Connection watch = follower.connect();
-             java.sql.PreparedStatement watermark = watch.prepareStatement(
-                     "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")) {
+        try (Watch watermark = new Watch(follower, "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")) {
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
             AtomicReference<Double> firstCommit = new AtomicReference<>();
             AtomicReference<Double> halfWay = new AtomicReference<>();
@@ -93,16 +91,13 @@ public final class ApplyBench {
                             if (!p.isAlive()) {
                                 return true;
                             }
-                            try (java.sql.ResultSet rs = watermark.executeQuery()) {
-                                if (rs.next()) {
-                                    applied.set(Lsn.parse(rs.getString(1)));
-                                    firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
-                                    if (applied.get().compareTo(half) >= 0) {
-                                        halfWay.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
-                                    }
+                            String lsn = watermark.value(); // null until Flyway has created the bookkeeping
+                            if (lsn != null) {
+                                applied.set(Lsn.parse(lsn));
+                                firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
+                                if (applied.get().compareTo(half) >= 0) {
+                                    halfWay.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
                                 }
-                            } catch (java.sql.SQLException notYet) {
-                                return false; // Flyway has not created the bookkeeping yet
                             }
                             return applied.get().compareTo(target) >= 0;
                         });
@@ -207,17 +202,12 @@ public final class ApplyBench {
             // Watched on one open connection through the subscription's replication origin (the
             // commit LSN of the last transaction it applied): as cheap as Sluice's listener, no
             // connection or table scan per poll taking CPU from the apply worker.
-            try (java.sql.Connection watch = nativeFollower.connect();
-                 java.sql.PreparedStatement origin = watch.prepareStatement(
-                         "SELECT coalesce(max(remote_lsn), '0/0')::text FROM pg_replication_origin_status")) {
+            try (Watch origin = new Watch(nativeFollower, "SELECT coalesce(max(remote_lsn), '0/0')::text FROM pg_replication_origin_status")) {
                 Cpu.Mark start = Cpu.mark();
                 long t1 = System.nanoTime();
                 nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
-                Await.until(Duration.ofMinutes(10), () -> "the native subscription to reach " + target, () -> {
-                    try (java.sql.ResultSet rs = origin.executeQuery()) {
-                        return rs.next() && Lsn.parse(rs.getString(1)).compareTo(target) >= 0;
-                    }
-                });
+                Await.until(Duration.ofMinutes(10), () -> "the native subscription to reach " + target,
+                        () -> Lsn.parse(origin.value()).compareTo(target) >= 0);
                 nativeSeconds = (System.nanoTime() - t1) / 1e9;
                 nativeCpu = Cpu.since(start);
             }

@@ -77,33 +77,33 @@ public final class CatchupBench {
             r.put("row_events", Pgbench.rowEvents(scale.transactions, scale.wideRows));
 
             long t1;
-            try (Pgbench.MarkerWatch marker = new Pgbench.MarkerWatch(applyFollower);
+            try (Watch marker = Pgbench.markerWatch(applyFollower);
                  StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "apply", applyFollower.jdbcUrl(),
                     BenchStack.superuser(), BenchStack.kafka(kafka)))) {
                 t1 = System.nanoTime();
                 applier.start();
-                Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> marker.seen()
+                Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> Pgbench.markerSeen(marker)
                         || applier.state() == StreamApplier.State.FAILED);
             }
             r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
 
-            try (Pgbench.MarkerWatch marker = new Pgbench.MarkerWatch(nativeFollower)) {
+            try (Watch marker = Pgbench.markerWatch(nativeFollower)) {
                 long t2 = System.nanoTime();
                 nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
-                Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", marker::seen);
+                Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", () -> Pgbench.markerSeen(marker));
                 r.put("native_seconds", (System.nanoTime() - t2) / 1e9);
             }
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
             long t3;
-            try (Pgbench.MarkerWatch marker = new Pgbench.MarkerWatch(e2eFollower);
+            try (Watch marker = Pgbench.markerWatch(e2eFollower);
                  CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")));
                  StreamApplier applier = new StreamApplier(ApplierConfig.of("e2e", "e2e", e2eFollower.jdbcUrl(),
                          BenchStack.superuser(), BenchStack.kafka(kafka)))) {
                 t3 = System.nanoTime();
                 e2e.start();
                 applier.start();
-                Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> marker.seen()
+                Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> Pgbench.markerSeen(marker)
                         || applier.state() == StreamApplier.State.FAILED);
             }
             r.put("sluice_e2e_seconds", (System.nanoTime() - t3) / 1e9);

@@ -136,32 +136,13 @@ final class Pgbench {
         }
     }
 
-    /**
-     * Watches a follower for the backlog's end marker on one open connection (a connection per
-     * poll would fork a backend every 10 ms on the server being timed).
-     */
-    static final class MarkerWatch implements AutoCloseable {
-        private final java.sql.Connection connection;
-        private final java.sql.PreparedStatement query;
+    /** Watches a follower for the backlog's end marker. */
+    static Watch markerWatch(LocalPostgres follower) throws SQLException {
+        return new Watch(follower, "SELECT count(*) FROM bench_marker");
+    }
 
-        MarkerWatch(LocalPostgres follower) throws SQLException {
-            connection = follower.connect();
-            connection.setAutoCommit(true);
-            query = connection.prepareStatement("SELECT count(*) FROM bench_marker");
-        }
-
-        boolean seen() {
-            try (java.sql.ResultSet rs = query.executeQuery()) {
-                return rs.next() && rs.getLong(1) == 1;
-            } catch (SQLException notYet) {
-                return false; // the marker table is not there yet
-            }
-        }
-
-        @Override
-        public void close() throws SQLException {
-            connection.close();
-        }
+    static boolean markerSeen(Watch marker) throws SQLException {
+        return "1".equals(marker.value());
     }
 
     /**
