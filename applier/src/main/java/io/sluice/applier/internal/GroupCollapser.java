@@ -183,27 +183,35 @@ public final class GroupCollapser {
         if (key.isEmpty() || rows.size() < 2) {
             return rows;
         }
+        // Each row's key values are looked up once, not at every comparison of the sort.
+        List<Keyed<E>> keyed = new ArrayList<>(rows.size());
         for (E row : rows) {
-            for (String c : key) {
-                Value v = image.apply(row).get(c);
-                if (!(v instanceof Value.Int) && !(v instanceof Value.Text)) {
+            Map<String, Value> img = image.apply(row);
+            Value[] values = new Value[key.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = img.get(key.get(i));
+                if (!(values[i] instanceof Value.Int) && !(values[i] instanceof Value.Text)) {
                     return rows;
                 }
             }
+            keyed.add(new Keyed<>(values, row));
         }
-        rows.sort((a, b) -> {
-            Map<String, Value> x = image.apply(a);
-            Map<String, Value> y = image.apply(b);
-            for (String c : key) {
-                int order = compare(x.get(c), y.get(c));
+        keyed.sort((a, b) -> {
+            for (int i = 0; i < a.key().length; i++) {
+                int order = compare(a.key()[i], b.key()[i]);
                 if (order != 0) {
                     return order;
                 }
             }
             return 0;
         });
+        for (int i = 0; i < rows.size(); i++) {
+            rows.set(i, keyed.get(i).row());
+        }
         return rows;
     }
+
+    private record Keyed<E>(Value[] key, E row) { }
 
     private static int compare(Value a, Value b) {
         if (a instanceof Value.Int x && b instanceof Value.Int y) {
