@@ -2,6 +2,7 @@ package io.sluice.applier;
 
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.FollowerLock;
 import io.sluice.applier.internal.GroupCollapser;
 import io.sluice.applier.internal.RowSink;
 import io.sluice.applier.internal.RowWriter;
@@ -98,6 +99,15 @@ public final class StreamApplier implements AutoCloseable {
     private long orderedThrough = -1;
     private volatile boolean running;
     private KafkaConsumer<byte[], java.nio.ByteBuffer> consumer;
+    private FollowerLock lock;
+    /**
+     * Where this applier last saw the follower's watermark (read at a seek, then its own commits);
+     * a commit moves it only from there. Written by the stream thread while the follower thread is
+     * idle, and by the follower thread.
+     */
+    private volatile Bookkeeping.Position watermarkSeen;
+    /** How often the stream thread confirms the applier lock is still held. */
+    static final Duration LOCK_CHECK_INTERVAL = Duration.ofSeconds(5);
     private Connection connection;
     private RowWriter writer;
     private Thread thread;
@@ -173,6 +183,9 @@ public final class StreamApplier implements AutoCloseable {
         new Thread(newConsumer, "sluice-applier-" + config.followerName() + "-start").start();
         try {
             Bookkeeping.migrate(config.jdbcUrl(), config.connection());
+            lock = new FollowerLock(config.jdbcUrl(), config.connection(), config.sourceId(), config.followerName(),
+                    LOCK_CHECK_INTERVAL);
+            lock.acquire();
             connect();
             consumer = await(newConsumer);
             // The running applier prunes once a minute from marks it keeps in memory; what older
@@ -270,11 +283,13 @@ public final class StreamApplier implements AutoCloseable {
         connection.commit();
         if (w.isPresent()) {
             Watermark m = w.get();
+            watermarkSeen = new Bookkeeping.Position(m.commitLsn(), m.streamOffset());
             applied.set(new Applied(m.commitLsn(), m.xid(), m.commitTime(), m.streamOffset(), m.appliedAt()));
             queuedThrough = m.commitLsn();
             consumer.seek(partition, m.streamOffset() + 1);
         } else {
             applied.set(null);
+            watermarkSeen = null;
             queuedThrough = null;
             consumer.seekToBeginning(List.of(partition));
         }
@@ -349,8 +364,14 @@ public final class StreamApplier implements AutoCloseable {
         sleep(backoffMs);
         long next = Math.min(backoffMs * 2, config.retryBackoffMax().toMillis());
         try {
+            lock.check();
             connect();
             seekToWatermark();
+        } catch (ApplierException e) {
+            if (!e.retriable()) {
+                throw e;
+            }
+            log.warn("follower {}: still unreachable: {}", config.followerName(), e.getMessage());
         } catch (SQLException e) {
             if (!retriable(e)) {
                 throw new ApplierException(describe(e), false, e);
@@ -362,6 +383,7 @@ public final class StreamApplier implements AutoCloseable {
 
     private void pollAndApply() throws SQLException {
         follower.rethrowFailure();
+        lock.check();
         if (connection == null) {
             throw new ApplierException("no follower connection", true, null);
         }
@@ -623,10 +645,11 @@ public final class StreamApplier implements AutoCloseable {
     private void commitOnFollower(GroupCommit g) throws SQLException {
         writer.flush();
         Applied last = g.last();
-        Bookkeeping.advance(connection, config.sourceId(), last.commitLsn(), last.xid(), last.commitTime(),
+        Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),
                 last.streamOffset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
         pruneAppliedGroups(last.commitLsn());
         connection.commit();
+        watermarkSeen = new Bookkeeping.Position(last.commitLsn(), last.streamOffset());
         Applied done = new Applied(last.commitLsn(), last.xid(), last.commitTime(), last.streamOffset(), Instant.now());
         applied.set(done);
         listener.accept(done);
@@ -861,6 +884,9 @@ public final class StreamApplier implements AutoCloseable {
 
     private void closeQuietly() {
         closeConnectionQuietly();
+        if (lock != null) {
+            lock.close();
+        }
         if (consumer != null) {
             try {
                 consumer.close(Duration.ofSeconds(5));

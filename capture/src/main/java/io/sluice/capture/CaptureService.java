@@ -5,13 +5,16 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.sluice.capture.CaptureException.Kind;
+import io.sluice.capture.internal.CaptureLock;
 import io.sluice.capture.internal.EngineProperties;
 import io.sluice.capture.internal.FrameAssembler;
 import io.sluice.capture.internal.PrimarySetup;
+import io.sluice.capture.internal.StreamTail;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.capture.internal.TableShapes;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Lsn;
+import io.sluice.format.TopicNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,6 +53,7 @@ public final class CaptureService implements AutoCloseable {
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final CountDownLatch started = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private CaptureLock lock;
     private StreamWriter writer;
     private FrameAssembler assembler;
     private TableShapes shapes;
@@ -77,18 +81,24 @@ public final class CaptureService implements AutoCloseable {
         try {
             log.info("starting capture: {}", config);
             Files.createDirectories(config.stateDirectory());
-            refuseLostSlot();
-            // With a snapshot, Debezium creates a new slot itself and reads the rows in the snapshot
-            // the slot exports: snapshot and stream then meet exactly, no gap and no overlap.
-            primary.prepare(config.publicationName(), config.slotName(), config.tables(), !config.snapshot());
+            lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName());
+            lock.acquire();
             writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
             writer.ensureTopic(Duration.ofSeconds(30));
+            Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30));
+            refuseGap(streamed);
+            // A stream that holds transactions already had its snapshot. Without one, Debezium creates
+            // a new slot itself and reads the rows in the snapshot the slot exports: snapshot and
+            // stream then meet exactly, no gap and no overlap.
+            boolean snapshot = config.snapshot() && streamed.isEmpty();
+            primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
+            streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));
             shapes = new TableShapes(primary::connect);
             assembler = new FrameAssembler(config.sourceId(), () -> shapes,
                     new FrameAssembler.TransactionBufferSettings(10_000, config.stateDirectory().resolve("spill")),
-                    writer, Clock.systemUTC());
+                    writer, Clock.systemUTC(), streamed.orElse(Lsn.ZERO));
             engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                    .using(EngineProperties.of(config))
+                    .using(EngineProperties.of(config, snapshot))
                     .using(new DebeziumEngine.ConnectorCallback() {
                         @Override
                         public void taskStarted() {
@@ -230,6 +240,9 @@ public final class CaptureService implements AutoCloseable {
         if (shapes != null) {
             shapes.close();
         }
+        if (lock != null) {
+            lock.close();
+        }
     }
 
     /**
@@ -263,29 +276,33 @@ public final class CaptureService implements AutoCloseable {
 
     /** Drops the slot on explicit operator request. Capture must not be running. */
     public static boolean dropSlot(CaptureConfig config) {
-        boolean dropped = new PrimarySetup(config.jdbcUrl(), config.connection()).dropSlot(config.slotName());
-        try {
-            // Starting over is the point of dropping the slot: the old position goes with it.
-            Files.deleteIfExists(config.stateDirectory().resolve(EngineProperties.OFFSETS_FILE));
-        } catch (java.io.IOException e) {
-            throw new CaptureException(Kind.FATAL, "slot dropped, but its position in " + config.stateDirectory()
-                    + " could not be removed: " + e.getMessage(), e);
-        }
-        return dropped;
+        return new PrimarySetup(config.jdbcUrl(), config.connection()).dropSlot(config.slotName());
     }
 
     /**
-     * Capture has a position (it ran before) but its slot is gone — dropped by hand, or invalidated
-     * by {@code max_slot_wal_keep_size}: the WAL since that position may be lost, and a new slot
-     * would silently skip it. Refuse, naming the way out.
+     * The stream is where capture resumes. Refuses to start when the primary no longer has what
+     * comes after it: the slot is gone (dropped by hand, or invalidated by
+     * {@code max_slot_wal_keep_size}), or its confirmed position is past the end of the stream
+     * (another client consumed from it). Either way changes may be lost and would be skipped silently.
      */
-    private void refuseLostSlot() {
-        java.nio.file.Path offsets = config.stateDirectory().resolve(EngineProperties.OFFSETS_FILE);
-        if (Files.exists(offsets) && primary.slot(config.slotName()).isEmpty()) {
-            throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " does not exist,"
-                    + " but capture has streamed from it before (position in " + offsets + "): changes since that position"
-                    + " may be lost and are not replayed. Nothing was started. To start over, run 'sluice capture"
-                    + " --drop-slot' (it clears the position), re-snapshot the followers, and start capture again");
+    private void refuseGap(Optional<Lsn> streamed) {
+        if (streamed.isEmpty()) {
+            return;
+        }
+        Optional<PrimarySetup.SlotInfo> slot = primary.slot(config.slotName());
+        String startOver = " Nothing was started. To start over: delete the stream topic (or choose a new source id),"
+                + " run 'sluice capture --drop-slot', re-create the followers, and start capture again (it snapshots)";
+        if (slot.isEmpty()) {
+            throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " does not exist, but"
+                    + " the stream " + TopicNames.stream(config.sourceId()) + " holds transactions up to " + streamed.get()
+                    + ": changes since then may be lost and would not be captured." + startOver);
+        }
+        String confirmed = slot.get().confirmedFlushLsn();
+        if (confirmed != null && Lsn.parse(confirmed).compareTo(streamed.get()) > 0) {
+            throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " is confirmed up to "
+                    + confirmed + ", past the end of the stream " + TopicNames.stream(config.sourceId()) + " ("
+                    + streamed.get() + "): what was consumed from the slot in between is not on the stream"
+                    + " (another client read the slot, or the topic lost records)." + startOver);
         }
     }
 }

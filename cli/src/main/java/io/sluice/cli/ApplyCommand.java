@@ -42,11 +42,7 @@ final class ApplyCommand implements Callable<Integer> {
             return 2;
         }
         StreamApplier applier = new StreamApplier(cfg);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            applier.close();
-            stopped.countDown();
-        }, "sluice-apply-shutdown"));
+        CountDownLatch stopped = BoundedShutdown.install("sluice-apply", applier);
         try {
             applier.start();
         } catch (ApplierException e) {

@@ -43,11 +43,7 @@ final class CaptureCommand implements Callable<Integer> {
             return 0;
         }
         CaptureService capture = new CaptureService(cfg);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            capture.close();
-            stopped.countDown();
-        }, "sluice-capture-shutdown"));
+        CountDownLatch stopped = BoundedShutdown.install("sluice-capture", capture);
         try {
             capture.start();
         } catch (CaptureException e) {

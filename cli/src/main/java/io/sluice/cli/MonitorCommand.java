@@ -29,11 +29,7 @@ final class MonitorCommand implements Callable<Integer> {
             return 2;
         }
         LagMonitor monitor = new LagMonitor(cfg, Clock.systemUTC());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            monitor.close();
-            stopped.countDown();
-        }, "sluice-monitor-shutdown"));
+        CountDownLatch stopped = BoundedShutdown.install("sluice-monitor", monitor);
         monitor.start();
         monitor.httpAddress().ifPresent(a -> System.out.printf("lag monitor: http://%s:%d/status%n",
                 a.getAddress().getHostAddress(), a.getPort()));

@@ -1,5 +1,6 @@
 package io.sluice.applier.internal;
 
+import io.sluice.applier.ApplierException;
 import io.sluice.format.Lsn;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -57,30 +58,62 @@ public final class Bookkeeping {
         }
     }
 
+    /** Where a watermark stands: the last applied commit LSN and its stream offset. */
+    public record Position(Lsn commitLsn, long streamOffset) {
+        @Override
+        public String toString() {
+            return commitLsn + " (stream offset " + streamOffset + ")";
+        }
+    }
+
     /**
      * Moves the watermark inside the current transaction, records which source transactions the
      * group applied ({@code sluice.applied_group}), and notifies listeners at its commit.
+     *
+     * <p>The move is a compare-and-set: it happens only if the watermark still stands where this
+     * applier last saw it ({@code expected}, null when there was none), so an applier that lost
+     * its lock unnoticed cannot commit over another's work. Otherwise it throws, not retriable,
+     * naming both positions; the caller rolls back.
      *
      * <p>The notification payload on channel {@value #CHANNEL} is
      * {@code <source>,<last commit LSN>,<last xid>,<n>[,<xid> <xid> ...]}: the group's {@code n}
      * applied xids follow when they fit in PostgreSQL's 8000-byte payload; otherwise only the
      * count does, and a waiter reads {@code sluice.applied_group}.
      */
-    public static void advance(Connection c, String source, Lsn lsn, long xid, Instant commitTime, long offset,
-                               long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
+    public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
+                               long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
+        String sql = expected == null ? """
                 INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
-                VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?)
-                ON CONFLICT (source) DO UPDATE SET commit_lsn = EXCLUDED.commit_lsn, xid = EXCLUDED.xid,
-                  commit_time = EXCLUDED.commit_time, stream_offset = EXCLUDED.stream_offset,
-                  applied_at = EXCLUDED.applied_at, transactions = sluice.watermark.transactions + EXCLUDED.transactions""")) {
-            ps.setString(1, source);
-            ps.setString(2, lsn.toString());
-            ps.setLong(3, xid);
-            ps.setTimestamp(4, Timestamp.from(commitTime));
-            ps.setLong(5, offset);
-            ps.setLong(6, transactions);
-            ps.executeUpdate();
+                VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?) ON CONFLICT (source) DO NOTHING"""
+                : """
+                UPDATE sluice.watermark SET commit_lsn = ?::pg_lsn, xid = ?, commit_time = ?, stream_offset = ?,
+                  applied_at = clock_timestamp(), transactions = transactions + ?
+                WHERE source = ? AND commit_lsn = ?::pg_lsn AND stream_offset = ?""";
+        int moved;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (expected == null) {
+                ps.setString(i++, source);
+            }
+            ps.setString(i++, lsn.toString());
+            ps.setLong(i++, xid);
+            ps.setTimestamp(i++, Timestamp.from(commitTime));
+            ps.setLong(i++, offset);
+            ps.setLong(i++, transactions);
+            if (expected != null) {
+                ps.setString(i++, source);
+                ps.setString(i++, expected.commitLsn().toString());
+                ps.setLong(i, expected.streamOffset());
+            }
+            moved = ps.executeUpdate();
+        }
+        if (moved != 1) {
+            Optional<Watermark> now = read(c, source);
+            throw new ApplierException("the watermark of source " + source + " is no longer where this applier last saw it ("
+                    + (expected == null ? "none" : expected) + "): it is now at "
+                    + now.map(w -> new Position(w.commitLsn(), w.streamOffset()) + ", applied at " + w.appliedAt()).orElse("none")
+                    + ". Another applier is applying this source to this follower; this applier's follower transaction"
+                    + " (source transactions up to " + lsn + ") is rolled back and it stops", false, null);
         }
         Long[] boxed = new Long[xidCount];
         for (int i = 0; i < xidCount; i++) {

@@ -9,20 +9,23 @@ import java.util.stream.Collectors;
 /** The Debezium connector and engine settings capture runs with (see docs/capture.md). */
 public final class EngineProperties {
 
-    /** Debezium's offsets (capture's position) in the state directory. */
-    public static final String OFFSETS_FILE = "offsets.dat";
-
     private EngineProperties() {
     }
 
-    public static Properties of(CaptureConfig config) {
+    /**
+     * @param snapshot whether Debezium snapshots the tables first: only when the stream holds
+     *                 nothing yet (capture's position is the stream's, see {@link StreamTail})
+     */
+    public static Properties of(CaptureConfig config, boolean snapshot) {
         URI uri = URI.create(config.jdbcUrl().substring("jdbc:".length()));
         Properties conn = config.connection();
         Properties p = new Properties();
         p.put("name", "sluice-capture-" + config.sourceId());
         p.put("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        p.put("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-        p.put("offset.storage.file.filename", config.stateDirectory().resolve(OFFSETS_FILE).toString());
+        // No offsets of Debezium's own: capture resumes from the stream (StreamTail), and Debezium,
+        // with no offset, from the slot, which is never confirmed past what the stream holds.
+        // Offsets are still committed every second: that is when Debezium confirms the slot.
+        p.put("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         p.put("offset.flush.interval.ms", "1000");
         p.put("offset.flush.timeout.ms", "10000");
         p.put("topic.prefix", config.sourceId());
@@ -42,7 +45,7 @@ public final class EngineProperties {
         p.put("publication.autocreate.mode", "disabled");
         p.put("slot.drop.on.stop", "false");
         p.put("provide.transaction.metadata", "true");
-        p.put("snapshot.mode", config.snapshot() ? "initial" : "no_data");
+        p.put("snapshot.mode", snapshot ? "initial" : "no_data");
         if (!config.tables().isEmpty()) {
             p.put("table.include.list", config.tables().stream().map(Pattern::quote).collect(Collectors.joining(",")));
         }

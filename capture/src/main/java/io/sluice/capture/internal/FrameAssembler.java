@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each frame is held ({@link TransactionBuffer}) until Debezium's END record gives its commit
  * LSN, then produced at once. Offsets are marked only at frame boundaries, never in the middle of
- * a transaction. Called by the engine's single handler thread.
+ * a transaction. A slot re-reads what it had not confirmed when capture stopped: frames whose
+ * commit LSN the stream already holds ({@link StreamTail}) are dropped, so each transaction is on
+ * the stream once. Called by the engine's single handler thread.
  */
 public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
@@ -41,12 +43,15 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     private final Clock clock;
     private final RecordMapper.SeqCounter seq = new RecordMapper.SeqCounter();
     private final AtomicReference<Lsn> lastCommitted = new AtomicReference<>(Lsn.ZERO);
+    /** What the stream already holds when capture started: frames at or below it are not produced again. */
+    private final Lsn streamedThrough;
+    private long replaysDropped;
 
     private EventHeader open;          // header of the frame being read, null between frames
     private boolean snapshotFrame;     // the open frame is the initial snapshot
 
     public FrameAssembler(String source, TableShapesFactory shapes, TransactionBufferSettings bufferSettings,
-                          StreamWriter writer, Clock clock) {
+                          StreamWriter writer, Clock clock, Lsn streamedThrough) {
         this.source = source;
         this.transactionTopic = source + ".transaction";
         this.heartbeatTopic = "__debezium-heartbeat." + source;
@@ -54,6 +59,8 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
         this.buffer = new TransactionBuffer(bufferSettings.memoryEvents(), bufferSettings.spillDirectory());
         this.writer = writer;
         this.clock = clock;
+        this.streamedThrough = streamedThrough;
+        this.lastCommitted.set(streamedThrough);
     }
 
     /** Creates the catalog reader (a seam so the connection comes from the service). */
@@ -167,6 +174,12 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
         Struct message = value.getStruct("message");
         String prefix = message.getString("prefix");
         if (prefix.equals(HEARTBEAT_PREFIX)) {
+            // The slot may be confirmed up to here: the stream says so too, so that a capture
+            // resuming from the stream never finds the slot ahead of it.
+            if (open == null) {
+                writer.send(new ChangeEvent.Heartbeat(new EventHeader(source, new Lsn(((Number) src.get("lsn")).longValue()), 0,
+                        clock.instant().truncatedTo(ChronoUnit.MICROS), 0)));
+            }
             return;
         }
         byte[] bytes = ValueMapper.bytes(message.get("content"));
@@ -175,6 +188,16 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     }
 
     private Lsn closeFrame(Lsn commitLsn) {
+        if (commitLsn.compareTo(streamedThrough) <= 0) {
+            if (replaysDropped++ == 0) {
+                log.info("the slot replays transactions the stream already holds (up to {}); they are not produced again",
+                        streamedThrough);
+            }
+            buffer.clear();
+            open = null;
+            snapshotFrame = false;
+            return null;
+        }
         EventHeader h = new EventHeader(source, commitLsn, open.xid(), open.commitTime(), 0);
         long events = buffer.size();
         writer.send(new ChangeEvent.Begin(h));
