@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * its own for capture's whole life, whose {@code application_name} says who holds it. A second
  * capture is refused before it touches the slot, the publication or the stream, naming the first
  * (host, pid, since, and its backend); so is a capture whose slot another client is reading
- * (the slot's {@code active_pid}). The lock goes with its connection: a capture killed with
+ * (the slot's {@code active_pid}). Either is waited for up to {@link #HOLDER_GRACE} first. The lock goes with its connection: a capture killed with
  * SIGKILL leaves nothing to clean up.
  *
  * <p>Not thread-safe: capture's start and close use it.
@@ -33,7 +33,13 @@ public final class CaptureLock implements AutoCloseable {
     private final Supplier<Connection> connect;
     private final String slot;
     private final String source;
+    /**
+     * How long a lock or slot still held is waited for before refusing: the primary ends the
+     * backends of a capture killed a moment ago (its supervisor restarting it) once it notices.
+     */
+    static final java.time.Duration HOLDER_GRACE = java.time.Duration.ofSeconds(5);
     private Connection connection;
+    private boolean holds;
 
     public CaptureLock(Supplier<Connection> connect, String source, String slot) {
         this.connect = connect;
@@ -55,22 +61,21 @@ public final class CaptureLock implements AutoCloseable {
                 ps.setString(1, me.length() > 63 ? me.substring(0, 63) : me);
                 ps.execute();
             }
-            boolean got;
-            try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
-                ps.setInt(1, LOCK_CLASS);
-                ps.setString(2, slot);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    got = rs.getBoolean(1);
-                }
+            long deadline = System.nanoTime() + HOLDER_GRACE.toNanos();
+            while (!tryLock() && System.nanoTime() < deadline) {
+                pause();
             }
-            if (!got) {
+            if (!holds) {
                 String holder = lockHolder();
                 close();
                 throw new CaptureException(Kind.CONFIGURATION, "capture of slot " + slot + " is already running: " + holder
                         + ". This capture does not start (the running one is unaffected); stop the other first");
             }
             String reader = slotReader();
+            while (reader != null && System.nanoTime() < deadline) {
+                pause();
+                reader = slotReader();
+            }
             if (reader != null) {
                 close();
                 throw new CaptureException(Kind.CONFIGURATION, "replication slot " + slot + " is being read by another client: "
@@ -81,6 +86,27 @@ public final class CaptureLock implements AutoCloseable {
             close();
             throw new CaptureException(Kind.FATAL, "cannot take the capture lock for slot " + slot + " on the primary: "
                     + e.getMessage() + " [SQLSTATE " + e.getSQLState() + "]", e);
+        }
+    }
+
+    private boolean tryLock() throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, hashtext(?))")) {
+            ps.setInt(1, LOCK_CLASS);
+            ps.setString(2, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                holds = rs.getBoolean(1);
+                return holds;
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaptureException(Kind.FATAL, "interrupted while waiting for the capture lock", e);
         }
     }
 
