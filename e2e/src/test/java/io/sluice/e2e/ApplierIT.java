@@ -171,6 +171,35 @@ class ApplierIT {
      * rows still go as one statement per shape, and a table without a key whose old row holds a
      * json column (no equality operator) is still matched as text.
      */
+    /**
+     * {@code pgbench -i} creates its tables without keys, fills them, truncates and adds the keys
+     * afterwards: a TRUNCATE of a table the follower has not seen changes nothing there, and the
+     * follower's primary key follows the stream's (and is dropped when the primary drops it).
+     */
+    @Test
+    void truncatesOfUnseenTablesPassAndTheFollowersPrimaryKeyFollowsTheStreams() throws Exception {
+        stack.primary.execute("CREATE TABLE later_keyed (id int NOT NULL, v int)", "CREATE TABLE never_filled (id int)");
+        try (CaptureService capture = new CaptureService(stack.capture("keyed",
+                List.of("public.later_keyed", "public.never_filled"), false));
+             StreamApplier applier = new StreamApplier(stack.applier("keyed", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("TRUNCATE never_filled, later_keyed",
+                    "INSERT INTO later_keyed SELECT g, g FROM generate_series(1, 1000) g");
+            stack.awaitEqual(0, "later_keyed", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE later_keyed ADD PRIMARY KEY (id)", "UPDATE later_keyed SET v = -v WHERE id % 3 = 0");
+            stack.awaitEqual(0, "later_keyed", Duration.ofSeconds(60));
+            String key = "SELECT string_agg(a.attname, ',') FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                    + " AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'later_keyed'::regclass AND i.indisprimary";
+            assertThat(stack.followers.get(0).queryScalar(key)).as("the follower's primary key").isEqualTo("id");
+            stack.primary.execute("ALTER TABLE later_keyed DROP CONSTRAINT later_keyed_pkey",
+                    "ALTER TABLE later_keyed REPLICA IDENTITY FULL", "INSERT INTO later_keyed VALUES (1, 1)");
+            stack.awaitEqual(0, "later_keyed", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar(key)).as("the follower's primary key, dropped on the primary").isNull();
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
     @Test
     void aResumedApplierWritesTablesWhoseSchemaEventsCameBeforeItsWatermark() throws Exception {
         stack.primary.execute("CREATE TABLE resumed (id int PRIMARY KEY, v numeric(7,2), at timestamptz, tag char(4))",

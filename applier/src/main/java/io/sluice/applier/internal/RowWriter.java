@@ -103,10 +103,30 @@ public final class RowWriter implements RowSink {
         add(ps, e, e.before());
     }
 
+    /**
+     * Truncates the tables the follower has. A table it does not have yet (no row of it has come
+     * down the stream: {@code pgbench -i} truncates its tables before filling them) holds no rows
+     * on the follower, so truncating it changes nothing; it is created with its first rows.
+     */
     public void truncate(ChangeEvent.Truncate e) throws SQLException {
         flush();
+        List<TableId> present = new java.util.ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            for (TableId t : e.tables()) {
+                ps.setString(1, t.quoted());
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        present.add(t);
+                    }
+                }
+            }
+        }
+        if (present.isEmpty()) {
+            return;
+        }
         try (Statement st = connection.createStatement()) {
-            st.execute("TRUNCATE " + e.tables().stream().map(TableId::quoted).collect(Collectors.joining(", "))
+            st.execute("TRUNCATE " + present.stream().map(TableId::quoted).collect(Collectors.joining(", "))
                     + (e.restartIdentity() ? " RESTART IDENTITY" : "") + (e.cascade() ? " CASCADE" : ""));
         }
     }

@@ -165,6 +165,42 @@ public final class SchemaSync {
                         + (col.nullable() ? " DROP NOT NULL" : " SET NOT NULL"), e, col.name());
             }
         }
+        followKey(c, st, e);
+    }
+
+    /**
+     * The follower's primary key follows the key the stream names: {@code pgbench -i} creates its
+     * tables without keys, fills them, then adds them. Without the key on the follower every
+     * update and delete would scan the table; with a key the primary has dropped, the follower
+     * could refuse rows the primary accepts.
+     */
+    private static void followKey(Connection c, Statement st, ChangeEvent.SchemaChange e) throws SQLException {
+        List<String> wanted = e.keyColumns();
+        String constraint = null;
+        List<String> have = List.of();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT con.conname, ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+                         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord)
+                  FROM pg_constraint con WHERE con.conrelid = to_regclass(?) AND con.contype = 'p'""")) {
+            ps.setString(1, e.table().quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    constraint = rs.getString(1);
+                    have = List.of((String[]) rs.getArray(2).getArray());
+                }
+            }
+        }
+        if (have.equals(wanted)) {
+            return;
+        }
+        if (constraint != null) {
+            execute(st, "ALTER TABLE " + e.table().quoted() + " DROP CONSTRAINT " + TableId.quote(constraint), e, null);
+        }
+        if (!wanted.isEmpty()) {
+            execute(st, "ALTER TABLE " + e.table().quoted() + " ADD PRIMARY KEY ("
+                    + wanted.stream().map(TableId::quote).collect(Collectors.joining(", ")) + ")", e, null);
+        }
+        log.info("follower table {}: primary key {} -> {}", e.table(), have, wanted);
     }
 
     private static void execute(Statement st, String sql, ChangeEvent.SchemaChange e, String column) throws SQLException {

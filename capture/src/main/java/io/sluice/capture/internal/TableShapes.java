@@ -39,6 +39,7 @@ public final class TableShapes {
 
     private final Supplier<Connection> connections;
     private final Map<TableId, Schema> lastSchema = new HashMap<>();
+    private final Map<TableId, Set<String>> lastKey = new HashMap<>();
     private final Map<TableId, ReplicaIdentity> identities = new HashMap<>();
     private Connection connection;
 
@@ -51,11 +52,13 @@ public final class TableShapes {
      * the table is new to this capture), else null.
      */
     Shape changed(TableId table, Schema rowSchema, Set<String> keyColumns) {
-        if (rowSchema.equals(lastSchema.get(table))) {
+        // A key added or dropped (pgbench -i adds its keys after loading) changes the shape too.
+        if (rowSchema.equals(lastSchema.get(table)) && keyColumns.equals(lastKey.get(table))) {
             return null;
         }
         Shape shape = read(table, rowSchema, keyColumns);
         lastSchema.put(table, rowSchema);
+        lastKey.put(table, keyColumns);
         identities.put(table, shape.replicaIdentity());
         return shape;
     }
