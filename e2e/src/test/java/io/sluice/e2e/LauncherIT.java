@@ -8,7 +8,6 @@ import io.sluice.embedded.LocalPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * records the class-data archive and on one that maps it — and SIGTERM ends capture within the
  * shutdown bound even while the primary does not answer.
  *
- * <p>The launcher runs from a root of its own: a copy of the script beside the CLI jar and
- * libraries this build made, so its archive is its own and it never rebuilds.
+ * <p>The launcher runs from a root of its own ({@link Launcher}), so its archive is its own.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class LauncherIT {
@@ -37,7 +35,7 @@ class LauncherIT {
     static LocalPostgres primary;
     static LocalKafka kafka;
     static TcpProxy primaryProxy;
-    static Path root;
+    static Launcher launcher;
     static Path config;
 
     @BeforeAll
@@ -46,7 +44,7 @@ class LauncherIT {
         kafka = LocalKafka.start(dir.resolve("kafka"));
         primaryProxy = new TcpProxy("127.0.0.1", primary.port());
         primary.execute("CREATE TABLE launched (id serial PRIMARY KEY, v int)");
-        root = launcherRoot(dir.resolve("root"));
+        launcher = Launcher.in(dir);
         config = dir.resolve("launcher-it.properties");
         Files.writeString(config, String.join("\n",
                 "source.id = launched",
@@ -119,25 +117,11 @@ class LauncherIT {
 
     /** Starts {@code sluice capture} through the launcher and waits until it runs. */
     private static Process launchCapture(String run) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(root.resolve("sluice").toString(), "capture", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve(run + ".log").toFile());
-        pb.environment().put("SLUICE_JAVA_OPTS", "-Xmx256m");
-        Process p = pb.start();
-        Await.until(Duration.ofSeconds(90), () -> "capture (" + run + ") to run; its log:\n" + log(run), () -> {
-            if (!p.isAlive()) {
-                throw new AssertionError("the launcher ended with " + p.exitValue() + "; its log:\n" + log(run));
-            }
-            return log(run).contains("capture running");
-        });
-        return p;
+        return launcher.start(run, "capture running", "capture", "--config", config.toString());
     }
 
     private static String log(String run) {
-        try {
-            return Files.readString(dir.resolve(run + ".log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return launcher.log(run);
     }
 
     private static void assertNoJvmLeft(Process launcher) throws Exception {
@@ -165,21 +149,5 @@ class LauncherIT {
         } catch (IOException gone) {
             return "";
         }
-    }
-
-    /** A copy of the launcher beside this build's CLI jar and libraries, with an up-to-date build stamp. */
-    private static Path launcherRoot(Path at) throws IOException {
-        Path built = Path.of("..").toAbsolutePath().normalize();
-        Path lib = Files.createDirectories(at.resolve("cli/target/lib"));
-        Files.createSymbolicLink(at.resolve("cli/target/sluice-cli.jar"), built.resolve("cli/target/sluice-cli.jar"));
-        try (Stream<Path> jars = Files.list(built.resolve("cli/target/lib"))) {
-            for (Path jar : jars.filter(j -> j.toString().endsWith(".jar")).toList()) {
-                Files.createSymbolicLink(lib.resolve(jar.getFileName()), jar);
-            }
-        }
-        Files.createFile(lib.resolve(".built"));
-        Path script = Files.copy(built.resolve("sluice"), at.resolve("sluice"));
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return at;
     }
 }
