@@ -367,11 +367,6 @@ public final class StreamApplier implements AutoCloseable {
             lock.check();
             connect();
             seekToWatermark();
-        } catch (ApplierException e) {
-            if (!e.retriable()) {
-                throw e;
-            }
-            log.warn("follower {}: still unreachable: {}", config.followerName(), e.getMessage());
         } catch (SQLException e) {
             if (!retriable(e)) {
                 throw new ApplierException(describe(e), false, e);

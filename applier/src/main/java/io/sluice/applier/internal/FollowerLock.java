@@ -54,10 +54,10 @@ public final class FollowerLock implements AutoCloseable {
     /**
      * Takes the lock (the bookkeeping schema must be migrated).
      *
-     * @throws ApplierException not retriable when another applier holds it, naming that applier;
-     *                          retriable when the follower cannot be reached
+     * @throws ApplierException not retriable, when another applier holds it, naming that applier
+     * @throws SQLException     when the follower cannot be asked (the caller classifies it by SQLSTATE)
      */
-    public void acquire() {
+    public void acquire() throws SQLException {
         try {
             Properties p = new Properties();
             p.putAll(props);
@@ -84,8 +84,7 @@ public final class FollowerLock implements AutoCloseable {
             log.info("follower {}: applier lock for source {} taken (advisory lock {}/{})", follower, source, LOCK_CLASS, lockId);
         } catch (SQLException e) {
             closeConnection();
-            throw new ApplierException("follower " + follower + ": cannot take the applier lock for source " + source + ": "
-                    + e.getMessage() + " [SQLSTATE " + e.getSQLState() + "]", retriable(e), e);
+            throw e;
         }
     }
 
@@ -93,10 +92,10 @@ public final class FollowerLock implements AutoCloseable {
      * At most every check interval: confirms the lock is still held on a live connection; if it is
      * not, takes it again.
      *
-     * @throws ApplierException not retriable when another applier took the lock; retriable when
-     *                          the follower cannot be reached to find out
+     * @throws ApplierException not retriable, when another applier took the lock
+     * @throws SQLException     when the follower cannot be reached to take it again
      */
-    public void check() {
+    public void check() throws SQLException {
         long now = System.nanoTime();
         if (connection != null && now - lastCheckNanos < checkInterval.toNanos()) {
             return;
@@ -116,9 +115,6 @@ public final class FollowerLock implements AutoCloseable {
         try {
             acquire();
         } catch (ApplierException e) {
-            if (e.retriable()) {
-                throw e;
-            }
             throw new ApplierException("follower " + follower + ": this applier lost its lock for source " + source
                     + " (" + lost + ") and another applier took it; this one stops. " + e.getMessage(), false, e);
         }
@@ -197,11 +193,6 @@ public final class FollowerLock implements AutoCloseable {
             String env = System.getenv("HOSTNAME");
             return env != null ? env : "unknown";
         }
-    }
-
-    private static boolean retriable(SQLException e) {
-        String s = e.getSQLState();
-        return s == null || s.startsWith("08") || s.startsWith("53") || s.startsWith("57");
     }
 
     private void closeConnection() {

@@ -39,7 +39,6 @@ public final class CaptureLock implements AutoCloseable {
      */
     static final java.time.Duration HOLDER_GRACE = java.time.Duration.ofSeconds(5);
     private Connection connection;
-    private boolean holds;
 
     public CaptureLock(Supplier<Connection> connect, String source, String slot) {
         this.connect = connect;
@@ -62,10 +61,12 @@ public final class CaptureLock implements AutoCloseable {
                 ps.execute();
             }
             long deadline = System.nanoTime() + HOLDER_GRACE.toNanos();
-            while (!tryLock() && System.nanoTime() < deadline) {
+            boolean got = tryLock();
+            while (!got && System.nanoTime() < deadline) {
                 pause();
+                got = tryLock();
             }
-            if (!holds) {
+            if (!got) {
                 String holder = lockHolder();
                 close();
                 throw new CaptureException(Kind.CONFIGURATION, "capture of slot " + slot + " is already running: " + holder
@@ -95,8 +96,7 @@ public final class CaptureLock implements AutoCloseable {
             ps.setString(2, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                holds = rs.getBoolean(1);
-                return holds;
+                return rs.getBoolean(1);
             }
         }
     }
