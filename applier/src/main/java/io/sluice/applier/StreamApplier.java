@@ -6,6 +6,7 @@ import io.sluice.applier.internal.FollowerLock;
 import io.sluice.applier.internal.GroupCollapser;
 import io.sluice.applier.internal.RowSink;
 import io.sluice.applier.internal.RowWriter;
+import io.sluice.applier.internal.SchemaGuard;
 import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
@@ -396,6 +397,11 @@ public final class StreamApplier implements AutoCloseable {
                 throw new ApplierException("event for source '" + e.header().source() + "' at " + r.topic() + "-"
                         + r.partition() + "@" + r.offset() + " on the stream of source '" + config.sourceId() + "'", false, null);
             }
+            String refused = e instanceof ChangeEvent.SchemaChange s ? SchemaGuard.refusal(s) : null;
+            if (refused != null) {
+                throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+                        + refused + "; the follower stays at its last good watermark", false, null);
+            }
             currentOffset = r.offset();
             if (!handle(e, r.offset())) {
                 return; // rewound: a cut-short frame was found
@@ -529,9 +535,10 @@ public final class StreamApplier implements AutoCloseable {
         } else if (e instanceof ChangeEvent.Truncate t) {
             pending.add(() -> writer.truncate(t));
         } else if (e instanceof ChangeEvent.SchemaChange s) {
+            String at = partition + "@" + currentOffset;
             pending.add(() -> {
                 writer.flush();
-                schemas.apply(connection, s);
+                schemas.apply(connection, s, at);
             });
         }
         // Transactional messages carry no rows; they pass with their frame.

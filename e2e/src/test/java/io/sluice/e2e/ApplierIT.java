@@ -382,6 +382,70 @@ class ApplierIT {
         }
     }
 
+    /**
+     * The stream is a trust boundary: every type name PostgreSQL's catalog prints (each base,
+     * range, multirange, domain, enum and composite type, arrays, typical modifiers) passes the
+     * guard and the follower's own parser; a schema event whose type carries SQL stops the applier
+     * before any of it runs on the follower, naming the offset.
+     */
+    @Test
+    void typeNamesFromTheCatalogPassAndATypeCarryingSqlStopsTheApplierNamingTheOffset() throws Exception {
+        io.sluice.embedded.LocalPostgres follower = stack.followers.get(0);
+        follower.execute("CREATE TABLE IF NOT EXISTS canary (id int)",
+                "CREATE TABLE modded (a numeric(38,18), b varchar(20), c char(5), d bit(3), e varbit(5), f timestamp(3),"
+                        + " g timestamptz(3), h time(2), i timetz(2), j interval(3), k interval day to second(2),"
+                        + " l interval year to month, m numeric(5)[], n \"char\", o varchar(3)[][])");
+        List<io.sluice.format.Column> catalog = new java.util.ArrayList<>();
+        try (Connection c = follower.connect(); Statement st = c.createStatement();
+             java.sql.ResultSet rs = st.executeQuery("SELECT format_type(oid, NULL) FROM pg_type WHERE typisdefined"
+                     + " AND typtype IN ('b', 'c', 'd', 'e', 'm', 'r') UNION ALL SELECT format_type(atttypid, atttypmod)"
+                     + " FROM pg_attribute WHERE attrelid = 'modded'::regclass AND attnum > 0")) {
+            while (rs.next()) {
+                catalog.add(new io.sluice.format.Column("c" + catalog.size(), rs.getString(1), true, false));
+            }
+            io.sluice.format.ChangeEvent.SchemaChange all = new io.sluice.format.ChangeEvent.SchemaChange(
+                    new io.sluice.format.EventHeader("types", new io.sluice.format.Lsn(0x1000), 1, java.time.Instant.EPOCH, 0),
+                    new io.sluice.format.TableId("public", "all_catalog_types"), catalog,
+                    io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT);
+            assertThat(catalog).as("types from the catalog").hasSizeGreaterThan(150);
+            assertThat(io.sluice.applier.internal.SchemaGuard.refusal(all)).isNull();
+            io.sluice.applier.internal.SchemaGuard.checkOnFollower(c, all, "test");
+        }
+        record Crafted(String source, String type, String refused) { }
+        for (Crafted crafted : List.of(
+                new Crafted("crafted_semicolon", "integer); DROP TABLE canary; --", "bad event at sluice.crafted_semicolon.stream-0@1"),
+                new Crafted("crafted_words", "integer DEFAULT random", "refused sluice.crafted_words.stream-0@1"))) {
+            java.time.Instant t = java.time.Instant.parse("2026-11-29T12:00:00Z");
+            io.sluice.format.EventHeader h = new io.sluice.format.EventHeader(crafted.source(), new io.sluice.format.Lsn(0x2000), 11, t, 0);
+            io.sluice.format.TableId victim = new io.sluice.format.TableId("public", crafted.source());
+            String topic = io.sluice.format.TopicNames.stream(crafted.source());
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                    java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (io.sluice.format.ChangeEvent e : List.of(new io.sluice.format.ChangeEvent.Begin(h),
+                        new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(1), victim,
+                                List.of(new io.sluice.format.Column("id", crafted.type(), false, true)),
+                                io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
+                        new io.sluice.format.ChangeEvent.Insert(h.withSeq(2), victim, List.of("id"),
+                                java.util.Map.of("id", new io.sluice.format.Value.Int(1))),
+                        new io.sluice.format.ChangeEvent.Commit(h.withSeq(3), 2))) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, io.sluice.format.EventCodec.encode(e))).get();
+                }
+            }
+            try (StreamApplier applier = new StreamApplier(stack.applier(crafted.source(), 0))) {
+                applier.start();
+                Await.until(Duration.ofSeconds(30), () -> "the applier of " + crafted.source() + " to stop",
+                        () -> applier.state() == StreamApplier.State.FAILED);
+                assertThat(applier.failure().orElseThrow().getMessage()).contains(crafted.refused(), crafted.type());
+            }
+            assertThat(follower.queryScalar("SELECT to_regclass('canary') IS NOT NULL")).as("canary survives").isEqualTo("t");
+            assertThat(follower.queryScalar("SELECT to_regclass('" + crafted.source() + "') IS NULL")).as("no table created").isEqualTo("t");
+        }
+    }
+
     @Test
     void badEventsStopTheApplierNamingWhereAndWhyAndLeaveTheLastGoodWatermark() throws Exception {
         java.time.Instant t = java.time.Instant.parse("2026-11-23T12:00:00Z");

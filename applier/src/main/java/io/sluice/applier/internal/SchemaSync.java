@@ -65,11 +65,16 @@ public final class SchemaSync {
         castTypes.clear();
     }
 
-    public void apply(Connection c, ChangeEvent.SchemaChange event) throws SQLException {
+    /**
+     * Makes the follower's table take the event's shape. {@code where} (topic-partition@offset)
+     * names the event if the follower cannot read its types ({@link SchemaGuard}).
+     */
+    public void apply(Connection c, ChangeEvent.SchemaChange event, String where) throws SQLException {
         ChangeEvent.SchemaChange known = shapes.get(event.table());
         if (known != null && known.columns().equals(event.columns())) {
             return;
         }
+        SchemaGuard.checkOnFollower(c, event, where);
         Map<String, String[]> existing = followerColumns(c, event.table());
         try (Statement st = c.createStatement()) {
             ensureEnums(c, st, event);

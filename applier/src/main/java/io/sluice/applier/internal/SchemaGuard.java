@@ -1,0 +1,86 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.regex.Pattern;
+
+/**
+ * The stream is a trust boundary: a schema event's column types end up in the follower's
+ * {@code CREATE TABLE}, {@code ALTER TABLE}, {@code CREATE TYPE} and in the casts of every multi-row
+ * statement, so whoever can write to the stream topic could otherwise run SQL on every follower.
+ * Names (schema, table, column) are always quoted and enum labels always written as literals; the
+ * one part spliced as text, a type, must pass two checks before any statement carries it:
+ * <ol>
+ *   <li>{@link #refusal} (on the stream thread, so the error names the topic-partition@offset): a
+ *       strict grammar of what {@code format_type} prints — words and quoted identifiers, an
+ *       optional schema, modifiers of digits, letters and commas, array brackets; no comments, no
+ *       semicolons, no quotes outside an identifier. An enum is created by name, so its type must
+ *       be a plain, possibly qualified, name.</li>
+ *   <li>{@link #checkOnFollower}: PostgreSQL's own parser, {@code to_regtype}, must read every
+ *       non-enum type as exactly one existing type (it refuses {@code integer DEFAULT random}, which
+ *       the grammar lets through as words).</li>
+ * </ol>
+ * Stateless.
+ */
+public final class SchemaGuard {
+
+    private static final String NAME = "(?:[A-Za-z_][A-Za-z0-9_$]*|\"(?:[^\"]|\"\")+\")";
+    private static final String MODIFIER = "\\([A-Za-z0-9_ .,+-]*\\)";
+    private static final Pattern TYPE = Pattern.compile(NAME + "(?:\\." + NAME + ")?(?: " + NAME + "|" + MODIFIER + ")*"
+            + "(?:\\[[0-9]*\\])*");
+    private static final Pattern ENUM_TYPE = Pattern.compile(NAME + "(?:\\." + NAME + ")?(?:\\[\\])?");
+
+    private SchemaGuard() {
+    }
+
+    /** Why the event's types cannot be written into SQL, or null when they can. */
+    public static String refusal(ChangeEvent.SchemaChange e) {
+        for (Column c : e.columns()) {
+            String type = c.type();
+            boolean ok = c.enumLabels().isEmpty() ? TYPE.matcher(type).matches() : ENUM_TYPE.matcher(type).matches();
+            if (!ok || type.contains("--") || type.contains("/*")) {
+                return "schema event for table " + e.table() + " gives column " + c.name() + " the type '" + type
+                        + "', which is not a type name" + (c.enumLabels().isEmpty() ? "" : " an enum can be created under");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Confirms that the follower reads every non-enum type of the event as one type it has.
+     *
+     * @throws ApplierException not retriable, naming the column, the type and {@code where}
+     */
+    public static void checkOnFollower(Connection c, ChangeEvent.SchemaChange e, String where) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+            for (Column col : e.columns()) {
+                if (!col.enumLabels().isEmpty()) {
+                    continue; // created by name from the event, once the grammar has passed it
+                }
+                ps.setString(1, col.type());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw refused(e, col, where, "the follower has no type by that name");
+                    }
+                } catch (SQLException ex) {
+                    if (ex.getSQLState() != null && ex.getSQLState().startsWith("42")) {
+                        throw refused(e, col, where, "the follower cannot read it as one type name: " + ex.getMessage());
+                    }
+                    throw ex;
+                }
+            }
+        }
+    }
+
+    private static ApplierException refused(ChangeEvent.SchemaChange e, Column col, String where, String why) {
+        return new ApplierException("refused " + where + ": schema event for table " + e.table()
+                + " gives column " + col.name() + " the type '" + col.type() + "', and " + why
+                + "; nothing of it ran on the follower, which stays at its last good watermark", false, null);
+    }
+}
