@@ -20,15 +20,34 @@ import java.util.Properties;
  * @param publicationName   the publication (created if absent)
  * @param tables            {@code schema.table} names to capture; empty captures all tables
  * @param heartbeatInterval how often an idle source still advances its slot and stream
- * @param pollInterval      Debezium's poll interval
+ * @param pollInterval      Debezium's poll interval (the pgoutput engine does not poll)
  * @param snapshot          whether rows already in the tables are snapshotted first
  * @param stateDirectory    where capture keeps its Debezium offsets
  * @param debezium          pass-through Debezium properties (without the {@code debezium.} prefix)
+ * @param engine            what reads the slot: Sluice's own pgoutput reader (the default) or Debezium
  */
 public record CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
                             String slotName, String publicationName, List<String> tables,
                             Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
-                            Path stateDirectory, Map<String, String> debezium) {
+                            Path stateDirectory, Map<String, String> debezium, Engine engine) {
+
+    /** The capture engine ({@code capture.engine}); docs/capture.md compares them. */
+    public enum Engine { PGOUTPUT, DEBEZIUM }
+
+    /** A configuration with the default engine, pgoutput. */
+    public CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
+                         String slotName, String publicationName, List<String> tables,
+                         Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
+                         Path stateDirectory, Map<String, String> debezium) {
+        this(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval, pollInterval,
+                snapshot, stateDirectory, debezium, Engine.PGOUTPUT);
+    }
+
+    /** The same configuration with another engine. */
+    public CaptureConfig withEngine(Engine other) {
+        return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
+                pollInterval, snapshot, stateDirectory, debezium, other);
+    }
 
     public CaptureConfig {
         SourceId.require(sourceId);
@@ -44,6 +63,7 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         debezium = Map.copyOf(debezium);
+        Objects.requireNonNull(engine, "engine");
     }
 
     /** The connection properties (a copy); they hold the password. */
@@ -58,6 +78,6 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
     public String toString() {
         return "CaptureConfig[source=" + sourceId + ", primary=" + jdbcUrl + ", slot=" + slotName + ", publication="
                 + publicationName + ", tables=" + (tables.isEmpty() ? "all" : tables) + ", heartbeat=" + heartbeatInterval
-                + ", snapshot=" + snapshot + ", state=" + stateDirectory + "]";
+                + ", snapshot=" + snapshot + ", state=" + stateDirectory + ", engine=" + engine.name().toLowerCase() + "]";
     }
 }

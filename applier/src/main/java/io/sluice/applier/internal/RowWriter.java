@@ -3,6 +3,7 @@ package io.sluice.applier.internal;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.TableId;
+import io.sluice.format.SqlText;
 import io.sluice.format.Value;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

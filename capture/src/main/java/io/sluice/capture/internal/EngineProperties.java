@@ -63,8 +63,7 @@ public final class EngineProperties {
         p.put("unavailable.value.placeholder", ValueMapper.UNCHANGED_PLACEHOLDER);
         p.put("heartbeat.interval.ms", String.valueOf(config.heartbeatInterval().toMillis()));
         // Moves the slot even when no captured table changes (idle or filtered databases).
-        p.put("heartbeat.action.query",
-                "SELECT pg_logical_emit_message(false, '" + FrameAssembler.HEARTBEAT_PREFIX + "', now()::text)");
+        p.put("heartbeat.action.query", Heartbeats.SQL);
         p.put("poll.interval.ms", String.valueOf(config.pollInterval().toMillis()));
         p.put("max.batch.size", "4096");
         p.put("max.queue.size", "16384");

@@ -2,8 +2,6 @@ package io.sluice.capture.internal;
 
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
-import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,48 +16,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Debezium handler: turns the engine's records into whole BEGIN · events · COMMIT frames on
- * the stream, and marks source offsets processed only once Kafka has acknowledged the frame that
- * contains them, so a crash anywhere loses no committed transaction.
- *
- * <p>Each frame is held ({@link TransactionBuffer}) until Debezium's END record gives its commit
- * LSN, then produced at once. Offsets are marked only at frame boundaries, never in the middle of
- * a transaction. A slot re-reads what it had not confirmed when capture stopped: frames whose
- * commit LSN the stream already holds ({@link StreamTail}) are dropped, so each transaction is on
- * the stream once. Called by the engine's single handler thread.
+ * The Debezium handler: turns the engine's records into frames on the stream ({@link FrameWriter})
+ * and marks source offsets processed only once Kafka has acknowledged the frame that contains
+ * them, so a crash anywhere loses no committed transaction. Offsets are marked only at frame
+ * boundaries, never in the middle of a transaction. Called by the engine's single handler thread.
  */
 public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
     private static final Logger log = LoggerFactory.getLogger(FrameAssembler.class);
-    /** Prefix of the non-transactional messages capture's heartbeat query writes to move the slot. */
-    public static final String HEARTBEAT_PREFIX = "sluice.heartbeat";
 
-    private final String source;
     private final String transactionTopic;
     private final String heartbeatTopic;
     private final RecordMapper mapper;
-    private final TransactionBuffer buffer;
+    private final FrameWriter frames;
     private final StreamWriter writer;
-    private final Clock clock;
-    private final RecordMapper.SeqCounter seq = new RecordMapper.SeqCounter();
     private final AtomicReference<Lsn> lastCommitted = new AtomicReference<>(Lsn.ZERO);
-    /** What the stream already holds when capture started: frames at or below it are not produced again. */
-    private final Lsn streamedThrough;
-    private long replaysDropped;
-
-    private EventHeader open;          // header of the frame being read, null between frames
     private boolean snapshotFrame;     // the open frame is the initial snapshot
 
-    public FrameAssembler(String source, TableShapesFactory shapes, TransactionBufferSettings bufferSettings,
+    public FrameAssembler(String source, TableShapesFactory shapes, FrameWriter.BufferSettings bufferSettings,
                           StreamWriter writer, Clock clock, Lsn streamedThrough) {
-        this.source = source;
         this.transactionTopic = source + ".transaction";
         this.heartbeatTopic = "__debezium-heartbeat." + source;
         this.mapper = new RecordMapper(shapes.create());
-        this.buffer = new TransactionBuffer(bufferSettings.memoryEvents(), bufferSettings.spillDirectory());
+        this.frames = new FrameWriter(source, bufferSettings, writer, clock, streamedThrough);
         this.writer = writer;
-        this.clock = clock;
-        this.streamedThrough = streamedThrough;
         this.lastCommitted.set(streamedThrough);
     }
 
@@ -67,8 +47,6 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     public interface TableShapesFactory {
         TableShapes create();
     }
-
-    public record TransactionBufferSettings(int memoryEvents, java.nio.file.Path spillDirectory) { }
 
     /** The commit LSN of the last frame Kafka acknowledged. */
     public Lsn lastCommittedLsn() {
@@ -87,7 +65,7 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
             if (closed != null) {
                 produced = closed;
             }
-            if (open == null) {
+            if (!frames.isOpen()) {
                 // Between frames every record's offset is safe to commit; inside one, none is.
                 boundaries.add(r);
             }
@@ -102,7 +80,7 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
         committer.markBatchFinished();
     }
 
-    /** Handles one record; returns the commit LSN of a frame it completed, else null. */
+    /** Handles one record; returns the commit LSN of a frame it produced, else null. */
     private Lsn handle(SourceRecord s) {
         String topic = s.topic();
         Map<String, ?> offset = s.sourceOffset();
@@ -110,25 +88,13 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
             Struct v = (Struct) s.value();
             String status = v.getString("status");
             if ("BEGIN".equals(status)) {
-                if (open != null) {
-                    log.warn("transaction {} began while {} was open; the open one is dropped (never committed?)",
-                            txId(offset), open.xid());
-                    buffer.clear();
-                }
-                open = new EventHeader(source, Lsn.ZERO, txId(offset), micros(offset.get("ts_usec")), 0);
-                seq.reset();
+                frames.open(txId(offset), micros(offset.get("ts_usec")));
                 return null;
-            }
-            if (open == null) {
-                throw new IllegalStateException("END of transaction " + txId(offset) + " without its BEGIN");
             }
             return closeFrame(new Lsn(((Number) offset.get("lsn_commit")).longValue()));
         }
         if (topic.equals(heartbeatTopic)) {
-            if (open == null) {
-                writer.send(new ChangeEvent.Heartbeat(new EventHeader(source, heartbeatLsn(offset), 0,
-                        clock.instant().truncatedTo(ChronoUnit.MICROS), 0)));
-            }
+            frames.heartbeat(heartbeatLsn(offset));
             return null;
         }
         Struct value = (Struct) s.value();
@@ -144,27 +110,26 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
             standaloneMessage(value, src);
             return null;
         }
-        if (open == null) {
+        if (!frames.isOpen()) {
             throw new IllegalStateException("a " + op + " event on " + topic + " arrived outside a transaction frame;"
                     + " capture needs provide.transaction.metadata=true");
         }
-        mapper.map(s, open, seq).forEach(buffer::add);
+        mapper.map(s, frames::next).forEach(frames::add);
         return null;
     }
 
     private Lsn snapshotRow(SourceRecord s, Struct src) {
-        if (open == null) {
+        if (!frames.isOpen()) {
             Object tx = src.get("txId");
             long xid = tx == null ? 1 : ((Number) tx).longValue();
-            open = new EventHeader(source, Lsn.ZERO, xid, micros(src.get("ts_us")), 0);
+            frames.open(xid, micros(src.get("ts_us")));
             snapshotFrame = true;
-            seq.reset();
             log.info("initial snapshot started (xid {})", xid);
         }
-        mapper.map(s, open, seq).forEach(buffer::add);
+        mapper.map(s, frames::next).forEach(frames::add);
         if ("last".equals(src.getString("snapshot"))) {
             Lsn lsn = new Lsn(((Number) src.get("lsn")).longValue());
-            log.info("initial snapshot complete: {} rows at {}", buffer.size(), lsn);
+            log.info("initial snapshot complete: {} rows at {}", frames.buffered(), lsn);
             return closeFrame(lsn);
         }
         return null;
@@ -173,49 +138,23 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     private void standaloneMessage(Struct value, Struct src) {
         Struct message = value.getStruct("message");
         String prefix = message.getString("prefix");
-        if (prefix.equals(HEARTBEAT_PREFIX)) {
-            // The slot may be confirmed up to here: the stream says so too, so that a capture
-            // resuming from the stream never finds the slot ahead of it.
-            if (open == null) {
-                writer.send(new ChangeEvent.Heartbeat(new EventHeader(source, new Lsn(((Number) src.get("lsn")).longValue()), 0,
-                        clock.instant().truncatedTo(ChronoUnit.MICROS), 0)));
-            }
+        Lsn lsn = new Lsn(((Number) src.get("lsn")).longValue());
+        if (prefix.equals(Heartbeats.PREFIX)) {
+            frames.heartbeat(lsn);
             return;
         }
-        byte[] bytes = ValueMapper.bytes(message.get("content"));
-        writer.send(new ChangeEvent.Message(new EventHeader(source, new Lsn(((Number) src.get("lsn")).longValue()), 0,
-                micros(src.get("ts_us")), 0), false, prefix, bytes));
+        frames.standalone(lsn, micros(src.get("ts_us")), prefix, ValueMapper.bytes(message.get("content")));
     }
 
     private Lsn closeFrame(Lsn commitLsn) {
-        if (commitLsn.compareTo(streamedThrough) <= 0) {
-            if (replaysDropped++ == 0) {
-                log.info("the slot replays transactions the stream already holds (up to {}); they are not produced again",
-                        streamedThrough);
-            }
-            buffer.clear();
-            open = null;
-            snapshotFrame = false;
-            return null;
-        }
-        EventHeader h = new EventHeader(source, commitLsn, open.xid(), open.commitTime(), 0);
-        long events = buffer.size();
-        writer.send(new ChangeEvent.Begin(h));
-        buffer.drain(commitLsn, writer::send);
-        writer.send(new ChangeEvent.Commit(h.withSeq(events + 1), events));
-        open = null;
         snapshotFrame = false;
-        return commitLsn;
+        return frames.close(commitLsn) ? commitLsn : null;
     }
 
     /** Drops a frame still open (on stop): it was never produced, and Debezium will read it again. */
     public void discardOpenFrame() {
-        if (open != null) {
-            log.info("stopping inside transaction {} ({} events buffered{}); it will be captured again on restart",
-                    open.xid(), buffer.size(), snapshotFrame ? ", initial snapshot" : "");
-        }
-        buffer.close();
-        open = null;
+        frames.discardOpen(snapshotFrame ? ", initial snapshot" : "");
+        frames.close();
     }
 
     private static Lsn heartbeatLsn(Map<String, ?> offset) {
@@ -232,5 +171,4 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
         long us = ((Number) value).longValue();
         return Instant.EPOCH.plus(us, ChronoUnit.MICROS);
     }
-
 }

@@ -29,9 +29,9 @@ final class RecordMapper {
 
     /**
      * The events for one row, truncate or message record: a schema event first when the table's
-     * shape is new or changed, then the change itself. Each gets the next seq from {@code next}.
+     * shape is new or changed, then the change itself. Each takes its header from {@code next}.
      */
-    List<ChangeEvent> map(SourceRecord record, EventHeader header, SeqCounter next) {
+    List<ChangeEvent> map(SourceRecord record, java.util.function.Supplier<EventHeader> next) {
         Struct value = (Struct) record.value();
         String op = value.getString("op");
         Struct source = value.getStruct("source");
@@ -39,10 +39,10 @@ final class RecordMapper {
         switch (op) {
             case "m" -> {
                 Struct message = value.getStruct("message");
-                out.add(new ChangeEvent.Message(header.withSeq(next.next()), true, message.getString("prefix"),
+                out.add(new ChangeEvent.Message(next.get(), true, message.getString("prefix"),
                         ValueMapper.bytes(message.get("content"))));
             }
-            case "t" -> out.add(new ChangeEvent.Truncate(header.withSeq(next.next()), List.of(table(source)), false, false));
+            case "t" -> out.add(new ChangeEvent.Truncate(next.get(), List.of(table(source)), false, false));
             case "c", "r", "u", "d" -> {
                 TableId table = table(source);
                 Struct before = value.getStruct("before");
@@ -51,10 +51,10 @@ final class RecordMapper {
                 List<String> key = keyColumns(record);
                 TableShapes.Shape shape = shapes.changed(table, rowSchema, Set.copyOf(key));
                 if (shape != null) {
-                    out.add(new ChangeEvent.SchemaChange(header.withSeq(next.next()), table, shape.columns(),
+                    out.add(new ChangeEvent.SchemaChange(next.get(), table, shape.columns(),
                             shape.replicaIdentity()));
                 }
-                EventHeader h = header.withSeq(next.next());
+                EventHeader h = next.get();
                 out.add(switch (op) {
                     case "c", "r" -> new ChangeEvent.Insert(h, table, key, row(after, table));
                     case "u" -> new ChangeEvent.Update(h, table, key, before == null ? Map.of() : row(before, table),
@@ -106,23 +106,5 @@ final class RecordMapper {
             }
         }
         return row;
-    }
-
-
-    /** Hands out the positions of events in one transaction. */
-    static final class SeqCounter {
-        private long seq;
-
-        long next() {
-            return ++seq;
-        }
-
-        long current() {
-            return seq;
-        }
-
-        void reset() {
-            seq = 0;
-        }
     }
 }

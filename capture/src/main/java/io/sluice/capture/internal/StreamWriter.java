@@ -4,6 +4,7 @@ import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
+import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,6 +42,7 @@ public final class StreamWriter implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
+    private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
 
     public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
         this.topic = TopicNames.stream(sourceId);
@@ -110,10 +112,19 @@ public final class StreamWriter implements AutoCloseable {
                 failure.compareAndSet(null, e);
                 return;
             }
-            if (event instanceof ChangeEvent.Commit c && onCommitAcked != null) {
-                onCommitAcked.accept(c);
+            if (event instanceof ChangeEvent.Commit c) {
+                ackedCommit.accumulateAndGet(c.header().commitLsn().value(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+                if (onCommitAcked != null) {
+                    onCommitAcked.accept(c);
+                }
             }
         });
+    }
+
+    /** The commit LSN of the last frame Kafka acknowledged in this producer's life, or {@code floor} if later. */
+    public Lsn ackedCommitLsn(Lsn floor) {
+        Lsn acked = new Lsn(ackedCommit.get());
+        return acked.compareTo(floor) > 0 ? acked : floor;
     }
 
     /** Blocks until every event sent so far is acknowledged; throws the first failure. */

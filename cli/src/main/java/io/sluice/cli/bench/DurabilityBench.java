@@ -42,7 +42,8 @@ public final class DurabilityBench {
                     base.snapshot(), base.stateDirectory(), Map.of("offset.flush.interval.ms", "0"));
             try (CaptureService capture = new CaptureService(cfg)) {
                 capture.start();
-                primary.execute("ALTER SYSTEM SET synchronous_standby_names = '\"Debezium Streaming\"'", "SELECT pg_reload_conf()");
+                primary.execute("ALTER SYSTEM SET synchronous_standby_names = '\"" + CaptureService.walSenderName(cfg) + "\"'",
+                        "SELECT pg_reload_conf()");
                 StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
                         "capture as synchronous standby: %d sequential single-row commits per level%n", writes));
                 long id = 0;

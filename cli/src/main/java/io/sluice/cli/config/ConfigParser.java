@@ -1,5 +1,7 @@
 package io.sluice.cli.config;
 
+import io.sluice.capture.CaptureConfig;
+
 import io.sluice.format.SourceId;
 import io.sluice.monitor.Rule;
 import java.io.IOException;
@@ -94,7 +96,8 @@ public final class ConfigParser {
                 keys.duration("capture.heartbeat.interval.ms", DEFAULT_HEARTBEAT, Duration.ofMillis(100)),
                 keys.duration("capture.poll.interval.ms", DEFAULT_POLL, Duration.ofMillis(1)),
                 keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL),
-                keys.bool("capture.synchronous.standby", false));
+                keys.bool("capture.synchronous.standby", false),
+                keys.enumValue("capture.engine", CaptureConfig.Engine.class, CaptureConfig.Engine.PGOUTPUT));
         Map<String, SluiceConfig.Follower> followers = followers(keys);
         SluiceConfig.Monitor monitor = monitor(keys, followers.keySet(), capture.heartbeatInterval());
         SluiceConfig.Embedded embedded = new SluiceConfig.Embedded(

@@ -20,7 +20,8 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
 
     /** How capture runs. An empty table list captures every table. */
     public record Capture(String slotName, String publicationName, List<String> tables, Duration heartbeatInterval,
-                          Duration pollInterval, SnapshotMode snapshotMode, boolean synchronousStandby) {
+                          Duration pollInterval, SnapshotMode snapshotMode, boolean synchronousStandby,
+                          io.sluice.capture.CaptureConfig.Engine engine) {
         public Capture {
             tables = List.copyOf(tables);
         }

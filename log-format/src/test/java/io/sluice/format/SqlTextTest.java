@@ -1,8 +1,7 @@
-package io.sluice.applier.internal;
+package io.sluice.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.format.Value;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;

@@ -1,6 +1,5 @@
-package io.sluice.applier.internal;
+package io.sluice.format;
 
-import io.sluice.format.Value;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;

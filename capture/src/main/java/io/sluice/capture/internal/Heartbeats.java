@@ -1,0 +1,78 @@
+package io.sluice.capture.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Capture's heartbeat: a non-transactional logical message written on the primary at an interval,
+ * so that the slot and the stream move on even when no captured table changes (an idle or
+ * filtered database) — the engine turns the message into a heartbeat event and confirms the slot
+ * up to it once Kafka has it. A missed heartbeat (primary briefly away) is logged and retried at
+ * the next interval; the engine's own connection reports a primary that is really gone.
+ */
+public final class Heartbeats implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Heartbeats.class);
+    /** Prefix of the messages; consumers never see them as messages, only as heartbeat events. */
+    public static final String PREFIX = "sluice.heartbeat";
+    public static final String SQL = "SELECT pg_logical_emit_message(false, '" + PREFIX + "', now()::text)";
+
+    private final Supplier<Connection> connections;
+    private final ScheduledExecutorService timer;
+    private Connection connection;
+
+    /** Starts writing a heartbeat every {@code interval}, the first one {@code interval} from now. */
+    public Heartbeats(Supplier<Connection> connections, Duration interval, String source) {
+        this.connections = connections;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-heartbeat-" + source);
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(this::beat, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            if (connection == null || connection.isClosed()) {
+                connection = connections.get();
+            }
+            try (Statement st = connection.createStatement()) {
+                st.execute(SQL);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn("heartbeat on the primary failed (retried at the next interval): {}", e.getMessage());
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // a broken connection; the next beat opens a new one
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeConnection();
+    }
+}

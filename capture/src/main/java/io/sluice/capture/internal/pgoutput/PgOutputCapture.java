@@ -1,0 +1,200 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.CaptureConfig;
+import io.sluice.capture.CaptureException;
+import io.sluice.capture.CaptureException.Kind;
+import io.sluice.capture.internal.CaptureEngine;
+import io.sluice.capture.internal.FrameWriter;
+import io.sluice.capture.internal.Heartbeats;
+import io.sluice.capture.internal.StreamWriter;
+import io.sluice.format.Lsn;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sluice's own capture engine ({@code capture.engine = pgoutput}): one thread reads the slot
+ * through a walsender connection, decodes pgoutput ({@link PgOutputDecoder}) and writes frames
+ * ({@link PgOutputFramer}, {@link FrameWriter}); when the stream is empty and a snapshot is asked
+ * for, it first creates the slot and copies its exported snapshot ({@link SnapshotCopy}).
+ *
+ * <p>The slot is confirmed only up to what Kafka has acknowledged: whenever the primary has
+ * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote and
+ * confirms that position at once (a synchronous-standby commit on the primary waits for exactly
+ * this), then blocks on the socket — no polling; under continuous load it confirms the
+ * acknowledged commits at most every millisecond. An error after start is handed to {@code onFailure}.
+ */
+public final class PgOutputCapture implements CaptureEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(PgOutputCapture.class);
+    private static final long CONFIRM_EVERY_NANOS = 1_000_000;
+
+    private final CaptureConfig config;
+    private final boolean snapshot;
+    private final Supplier<Connection> primary;
+    private final StreamWriter writer;
+    private final Lsn streamedThrough;
+    private final Consumer<Throwable> onFailure;
+    private final Clock clock;
+    private final FrameWriter frames;
+    private final RelationShapes shapes;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile boolean closing;
+    private volatile Lsn written;
+    private ReplicationConnection replication;
+    private Heartbeats heartbeats;
+    private Thread thread;
+
+    public PgOutputCapture(CaptureConfig config, boolean snapshot, Supplier<Connection> primary, StreamWriter writer,
+                           Lsn streamedThrough, Consumer<Throwable> onFailure, Clock clock) {
+        this.config = config;
+        this.snapshot = snapshot;
+        this.primary = primary;
+        this.writer = writer;
+        this.streamedThrough = streamedThrough;
+        this.onFailure = onFailure;
+        this.clock = clock;
+        this.written = streamedThrough;
+        this.frames = new FrameWriter(config.sourceId(),
+                new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
+        this.shapes = new RelationShapes(primary);
+    }
+
+    @Override
+    public void start(Duration timeout) {
+        replication = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId());
+        ReplicationConnection.CreatedSlot created = null;
+        try {
+            if (snapshot) {
+                dropStaleSlot();
+                created = replication.createSlot(config.slotName());
+                log.info("created replication slot {} (pgoutput) at {}, exporting snapshot {}", config.slotName(),
+                        created.consistentPoint(), created.snapshotName());
+            }
+        } catch (SQLException e) {
+            replication.close();
+            throw new CaptureException(Kind.FATAL, "creating replication slot " + config.slotName() + ": " + e.getMessage(), e);
+        }
+        ReplicationConnection.CreatedSlot slot = created;
+        thread = new Thread(() -> run(slot), "sluice-capture-" + config.sourceId());
+        thread.start();
+    }
+
+    /**
+     * A stream without transactions has had no snapshot: a slot left by a capture that died while
+     * snapshotting holds nothing the stream needs, and its snapshot is gone with that capture.
+     */
+    private void dropStaleSlot() throws SQLException {
+        try (Connection c = primary.get(); PreparedStatement ps = c.prepareStatement(
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, config.slotName());
+            if (ps.executeQuery().next()) {
+                log.warn("dropped replication slot {}: the stream holds no snapshot, so the slot was left by a capture"
+                        + " that stopped before its snapshot was on Kafka; the snapshot starts over", config.slotName());
+            }
+        }
+    }
+
+    private void run(ReplicationConnection.CreatedSlot created) {
+        try {
+            Lsn from = streamedThrough;
+            if (created != null) {
+                new SnapshotCopy(this::outputSession, config.publicationName(), 4)
+                        .copy(created.snapshotName(), created.consistentPoint(), frames, clock);
+                writer.flush();
+                from = created.consistentPoint();
+                written = from;
+            }
+            replication.start(config.slotName(), config.publicationName(), from, Duration.ofSeconds(10));
+            replication.confirm(from);
+            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
+            log.info("streaming slot {} from {} (pgoutput)", config.slotName(), from);
+            stream();
+        } catch (Exception e) {
+            if (!closing) {
+                log.error("capture stopped with an error: {}", e.getMessage(), e);
+                onFailure.accept(e);
+            }
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private void stream() throws SQLException {
+        PgOutputDecoder decoder = new PgOutputDecoder();
+        PgOutputFramer framer = new PgOutputFramer(frames, shapes, clock);
+        long lastConfirm = System.nanoTime();
+        while (!closing) {
+            ByteBuffer message = replication.poll();
+            if (message == null) {
+                // Nothing more for now: make what was written safe and tell the primary, then wait.
+                writer.flush();
+                replication.confirm(written);
+                message = replication.take();
+                if (message == null) {
+                    return;
+                }
+            }
+            Lsn reached = framer.handle(decoder.decode(message));
+            if (reached != null && !frames.isOpen()) {
+                written = reached;
+                long now = System.nanoTime();
+                if (now - lastConfirm >= CONFIRM_EVERY_NANOS) {
+                    Lsn acked = writer.ackedCommitLsn(streamedThrough);
+                    replication.confirm(acked.compareTo(written) < 0 ? acked : written);
+                    lastConfirm = now;
+                }
+            }
+        }
+    }
+
+    private Connection outputSession() {
+        Connection c = primary.get();
+        try (var st = c.createStatement()) {
+            st.execute("SET IntervalStyle = postgres; SET extra_float_digits = 3; SET bytea_output = hex");
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "setting up a snapshot connection: " + e.getMessage(), e);
+        }
+        return c;
+    }
+
+    @Override
+    public Lsn lastCommittedLsn() {
+        return writer.ackedCommitLsn(streamedThrough);
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        if (replication != null) {
+            replication.abort();
+        }
+        if (thread != null) {
+            try {
+                if (!finished.await(10, TimeUnit.SECONDS)) {
+                    log.warn("the capture thread did not end within 10 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (heartbeats != null) {
+            heartbeats.close();
+        }
+        frames.discardOpen("");
+        frames.close();
+        shapes.close();
+        if (replication != null) {
+            replication.close();
+        }
+    }
+}

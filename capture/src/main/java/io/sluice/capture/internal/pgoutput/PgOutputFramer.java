@@ -1,0 +1,119 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.internal.FrameWriter;
+import io.sluice.capture.internal.Heartbeats;
+import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
+import io.sluice.format.Value;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns decoded pgoutput messages into the stream's events: a transaction into a frame, a
+ * Relation into a schema event when the table's shape is new to this capture or changed, a row
+ * change into its event with every value in the server's own text form (exact by construction:
+ * the follower reads it back with the same type's input function), an unchanged TOASTed value into
+ * {@link Value.Unchanged}, never NULL. Not thread-safe: the engine's thread.
+ */
+final class PgOutputFramer {
+
+    private final FrameWriter frames;
+    private final RelationShapes shapes;
+    private final Clock clock;
+    private final Map<TableId, TableShape> announced = new HashMap<>();
+
+    PgOutputFramer(FrameWriter frames, RelationShapes shapes, Clock clock) {
+        this.frames = frames;
+        this.shapes = shapes;
+        this.clock = clock;
+    }
+
+    /**
+     * Handles one message.
+     *
+     * @return the position the stream reaches with it — a commit's or a heartbeat's LSN — once it
+     *         is on Kafka, else null
+     */
+    Lsn handle(PgOutputMessage message) {
+        if (message instanceof PgOutputMessage.Begin b) {
+            frames.open(b.xid(), b.commitTime());
+        } else if (message instanceof PgOutputMessage.Commit c) {
+            frames.close(c.endLsn());
+            return c.endLsn();
+        } else if (message instanceof PgOutputMessage.Relation r) {
+            TableShape shape = shapes.define(r);
+            if (!shape.equals(announced.get(shape.table()))) {
+                frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
+                announced.put(shape.table(), shape);
+            }
+        } else if (message instanceof PgOutputMessage.Insert i) {
+            TableShape s = shapes.of(i.relationOid());
+            frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), row(s, i.row(), false)));
+        } else if (message instanceof PgOutputMessage.Update u) {
+            TableShape s = shapes.of(u.relationOid());
+            Map<String, Value> before = u.oldRow() != null ? row(s, u.oldRow(), false)
+                    : u.oldKey() != null ? row(s, u.oldKey(), true) : Map.of();
+            frames.add(new ChangeEvent.Update(frames.next(), s.table(), s.key(), before, row(s, u.row(), false)));
+        } else if (message instanceof PgOutputMessage.Delete d) {
+            TableShape s = shapes.of(d.relationOid());
+            Map<String, Value> before = d.oldRow() != null ? row(s, d.oldRow(), false) : row(s, d.oldKey(), true);
+            frames.add(new ChangeEvent.Delete(frames.next(), s.table(), s.key(), before));
+        } else if (message instanceof PgOutputMessage.Truncate t) {
+            List<TableId> tables = new ArrayList<>(t.relationOids().size());
+            t.relationOids().forEach(oid -> tables.add(shapes.of(oid).table()));
+            frames.add(new ChangeEvent.Truncate(frames.next(), tables, t.cascade(), t.restartIdentity()));
+        } else if (message instanceof PgOutputMessage.LogicalMessage m) {
+            return message(m);
+        } else if (message instanceof PgOutputMessage.StreamStart || message instanceof PgOutputMessage.StreamStop
+                || message instanceof PgOutputMessage.StreamCommit || message instanceof PgOutputMessage.StreamAbort) {
+            throw new IllegalStateException("the primary streamed an in-progress transaction, which capture does not request");
+        }
+        // Type: capture names types by format_type from the catalog. Origin: one origin per source for now.
+        return null;
+    }
+
+    private Lsn message(PgOutputMessage.LogicalMessage m) {
+        if (m.transactional()) {
+            frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), m.content()));
+            return null;
+        }
+        if (m.prefix().equals(Heartbeats.PREFIX)) {
+            frames.heartbeat(m.lsn());
+        } else {
+            frames.standalone(m.lsn(), clock.instant(), m.prefix(), m.content());
+        }
+        return m.lsn();
+    }
+
+    /** The relation's columns; only its key columns when {@code keyOnly} (pgoutput sends the others as NULL). */
+    private static Map<String, Value> row(TableShape shape, Tuple tuple, boolean keyOnly) {
+        List<Column> columns = shape.columns();
+        if (tuple.size() != columns.size()) {
+            throw new IllegalStateException("a row of " + shape.table() + " has " + tuple.size() + " values for "
+                    + columns.size() + " columns");
+        }
+        Map<String, Value> row = new LinkedHashMap<>(columns.size() * 2);
+        for (int i = 0; i < columns.size(); i++) {
+            Column c = columns.get(i);
+            if (keyOnly && !c.key()) {
+                continue;
+            }
+            row.put(c.name(), switch (tuple.kinds()[i]) {
+                case Tuple.NULL -> Value.Null.INSTANCE;
+                case Tuple.UNCHANGED -> Value.Unchanged.INSTANCE;
+                case Tuple.TEXT -> new Value.Text(new String(tuple.values()[i], StandardCharsets.UTF_8));
+                default -> throw new IllegalStateException("column " + c.name() + " of " + shape.table()
+                        + " arrived in binary form, which capture does not request");
+            });
+        }
+        return row;
+    }
+}

@@ -1,0 +1,204 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.internal.pgoutput.PgOutputMessage.Relation;
+import io.sluice.capture.internal.pgoutput.PgOutputMessage.RelationColumn;
+import io.sluice.format.ChangeEvent.ReplicaIdentity;
+import io.sluice.format.Column;
+import io.sluice.format.TableId;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Turns what pgoutput says of a table (a Relation message: column names, type oids and modifiers,
+ * key flags, replica identity) into its {@link TableShape}, with each type named exactly as
+ * {@code format_type} names it and enum labels, read from the primary's catalog once per type.
+ * What the message does not carry — nullability and, under REPLICA IDENTITY FULL, the primary
+ * key — is read from the catalog's current state. Not thread-safe: the engine's thread.
+ */
+final class RelationShapes implements AutoCloseable {
+
+    private static final String TYPE = """
+            SELECT format_type(t.oid, ?),
+                   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
+                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
+              FROM pg_type t WHERE t.oid = ?""";
+    private static final String COLUMNS = """
+            SELECT a.attname, NOT a.attnotnull, coalesce(a.attnum = ANY(pk.indkey), false)
+              FROM pg_attribute a
+              LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
+             WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped""";
+
+    private static final String TABLE = """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident,
+                   coalesce(a.attnum = ANY(pk.indkey), false), coalesce(a.attnum = ANY(ri.indkey), false),
+                   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
+                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
+              FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+              JOIN pg_type t ON t.oid = a.atttypid
+              LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
+              LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident
+             WHERE n.nspname = ? AND c.relname = ?
+             ORDER BY a.attnum""";
+
+    private record TypeName(String name, List<String> enumLabels) { }
+
+    private record TypeKey(int oid, int modifier) { }
+
+    private final Supplier<Connection> connections;
+    private final Map<TypeKey, TypeName> types = new HashMap<>();
+    private final Map<Integer, TableShape> byOid = new HashMap<>();
+    private Connection connection;
+
+    RelationShapes(Supplier<Connection> connections) {
+        this.connections = connections;
+    }
+
+    /** Records the shape a Relation message gives and returns it. */
+    TableShape define(Relation r) {
+        TableId table = new TableId(r.namespace(), r.name());
+        ReplicaIdentity identity = TableShape.identity(r.replicaIdentity());
+        try {
+            Map<String, boolean[]> catalog = columns(r.oid());
+            List<Column> columns = new ArrayList<>(r.columns().size());
+            List<String> key = new ArrayList<>();
+            for (RelationColumn c : r.columns()) {
+                TypeName type = type(c.typeOid(), c.typeModifier());
+                boolean[] facts = catalog.get(c.name());
+                boolean nullable = facts == null || facts[0];
+                // Under FULL every column is flagged; the key is then the primary key, if any.
+                boolean isKey = identity == ReplicaIdentity.FULL ? facts != null && facts[1] : c.key();
+                columns.add(new Column(c.name(), type.name(), nullable, isKey, type.enumLabels()));
+                if (isKey) {
+                    key.add(c.name());
+                }
+            }
+            TableShape shape = new TableShape(table, columns, key, identity);
+            byOid.put(r.oid(), shape);
+            return shape;
+        } catch (SQLException e) {
+            closeQuietly();
+            throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The table's shape as the catalog holds it on {@code c} — inside the snapshot being copied —
+     * with the columns pgoutput sends (generated columns are not among them) and the same key
+     * rule as for a Relation message.
+     */
+    static TableShape read(Connection c, TableId table) throws SQLException {
+        List<Column> columns = new ArrayList<>();
+        List<String> key = new ArrayList<>();
+        ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
+        try (PreparedStatement ps = c.prepareStatement(TABLE)) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    identity = TableShape.identity(rs.getString(4).charAt(0));
+                    boolean isKey = switch (identity) {
+                        case INDEX -> rs.getBoolean(6);
+                        case NOTHING -> false;
+                        default -> rs.getBoolean(5);
+                    };
+                    Array labels = rs.getArray(7);
+                    columns.add(new Column(rs.getString(1), rs.getString(2), rs.getBoolean(3), isKey,
+                            labels == null ? List.of() : List.of((String[]) labels.getArray())));
+                    if (isKey) {
+                        key.add(rs.getString(1));
+                    }
+                }
+            }
+        }
+        if (columns.isEmpty()) {
+            throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
+        }
+        return new TableShape(table, columns, key, identity);
+    }
+
+    /** The shape last defined for the relation; pgoutput always sends it before the relation's first change. */
+    TableShape of(int relationOid) {
+        TableShape shape = byOid.get(relationOid);
+        if (shape == null) {
+            throw new IllegalStateException("pgoutput sent a change of relation " + relationOid + " before its Relation message");
+        }
+        return shape;
+    }
+
+    /** Every relation this session has seen dropped: after a reconnect pgoutput sends them again. */
+    void forgetRelations() {
+        byOid.clear();
+    }
+
+    private TypeName type(int oid, int modifier) throws SQLException {
+        TypeKey k = new TypeKey(oid, modifier);
+        TypeName known = types.get(k);
+        if (known != null) {
+            return known;
+        }
+        try (PreparedStatement ps = connection().prepareStatement(TYPE)) {
+            ps.setInt(1, modifier);
+            ps.setInt(2, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("type oid " + oid + " is not in pg_type (dropped since the change was written?)");
+                }
+                Array labels = rs.getArray(2);
+                TypeName t = new TypeName(rs.getString(1), labels == null ? List.of() : List.of((String[]) labels.getArray()));
+                types.put(k, t);
+                return t;
+            }
+        }
+    }
+
+    /** Per column: {nullable, in the primary key}. */
+    private Map<String, boolean[]> columns(int relationOid) throws SQLException {
+        Map<String, boolean[]> out = new HashMap<>();
+        try (PreparedStatement ps = connection().prepareStatement(COLUMNS)) {
+            ps.setInt(1, relationOid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), new boolean[] {rs.getBoolean(2), rs.getBoolean(3)});
+                }
+            }
+        }
+        return out;
+    }
+
+    private Connection connection() {
+        try {
+            if (connection == null || connection.isClosed()) {
+                connection = connections.get();
+            }
+        } catch (SQLException e) {
+            connection = connections.get();
+        }
+        return connection;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // a broken connection; the next read opens a new one
+            }
+            connection = null;
+        }
+    }
+}

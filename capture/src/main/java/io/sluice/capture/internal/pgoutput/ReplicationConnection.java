@@ -1,0 +1,142 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.CaptureException;
+import io.sluice.capture.CaptureException.Kind;
+import io.sluice.format.Lsn;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.postgresql.PGConnection;
+import org.postgresql.PGProperty;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.postgresql.replication.ReplicationSlotInfo;
+
+/**
+ * One walsender connection to the primary ({@code replication=database}) through pgjdbc's
+ * replication API: creates the slot with an exported snapshot, streams pgoutput from a position
+ * and confirms positions back. The session's output settings are fixed (DateStyle ISO,
+ * IntervalStyle postgres, extra_float_digits 3, bytea hex: see docs/capture.md), so every value's
+ * text is in a form any PostgreSQL reads back as the same value.
+ *
+ * <p>Used by one thread, except {@link #abort()}, which any thread may call to end a blocked read.
+ */
+public final class ReplicationConnection implements AutoCloseable {
+
+    /** Session settings of every connection whose value text reaches the stream. */
+    public static final String OUTPUT_SETTINGS = "-c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex";
+
+    private final Connection connection;
+    private PGReplicationStream stream;
+    private Lsn confirmed = Lsn.ZERO;
+
+    private ReplicationConnection(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** The application_name of capture's walsender: what {@code synchronous_standby_names} lists. */
+    public static String applicationName(String source) {
+        return "sluice_capture_" + source;
+    }
+
+    public static ReplicationConnection open(String jdbcUrl, Properties connection, String source) {
+        Properties p = new Properties();
+        p.putAll(connection);
+        PGProperty.REPLICATION.set(p, "database");
+        PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
+        PGProperty.PREFER_QUERY_MODE.set(p, "simple");
+        PGProperty.APPLICATION_NAME.set(p, applicationName(source));
+        PGProperty.OPTIONS.set(p, OUTPUT_SETTINGS);
+        try {
+            return new ReplicationConnection(DriverManager.getConnection(jdbcUrl, p));
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            if (state.startsWith("28")) {
+                throw new CaptureException(Kind.CONFIGURATION, "the primary " + jdbcUrl + " refused a replication connection"
+                        + " (SQLSTATE " + state + "): " + e.getMessage() + " — pg_hba.conf must allow 'replication' or the"
+                        + " database for primary.user, and the role needs REPLICATION", e);
+            }
+            throw new CaptureException(Kind.FATAL, "cannot open a replication connection to " + jdbcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A slot just created, with the snapshot it exported (valid until this connection's next command). */
+    public record CreatedSlot(Lsn consistentPoint, String snapshotName) { }
+
+    public CreatedSlot createSlot(String slot) throws SQLException {
+        ReplicationSlotInfo info = connection.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
+                .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
+        return new CreatedSlot(Lsn.parse(info.getConsistentPoint().asString()), info.getSnapshotName());
+    }
+
+    /**
+     * Starts streaming the slot from {@code from} (the server starts at the slot's confirmed
+     * position when that is later). Protocol version 1, with logical messages; large transactions
+     * are spilled by the server, not streamed (a frame needs its commit LSN first, docs/capture.md).
+     */
+    public void start(String slot, String publication, Lsn from, Duration statusInterval) throws SQLException {
+        stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                .withSlotName(slot)
+                .withStartPosition(LogSequenceNumber.valueOf(from.value()))
+                .withSlotOption("proto_version", "1")
+                .withSlotOption("publication_names", '"' + publication.replace("\"", "\"\"") + '"')
+                .withSlotOption("messages", "true")
+                .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
+                .withAutomaticFlush(false)
+                .start();
+        confirmed = from;
+    }
+
+    /** The next message without waiting for one (a peek of at most a millisecond), or null. */
+    public ByteBuffer poll() throws SQLException {
+        return stream.readPending();
+    }
+
+    /** The next message, waiting as long as it takes (the status is still sent at its interval); null once closed. */
+    public ByteBuffer take() throws SQLException {
+        return stream.read();
+    }
+
+    /** Tells the primary everything up to {@code lsn} is safe on the stream: the slot may move there. */
+    public void confirm(Lsn lsn) throws SQLException {
+        if (lsn.compareTo(confirmed) <= 0) {
+            return;
+        }
+        LogSequenceNumber l = LogSequenceNumber.valueOf(lsn.value());
+        stream.setFlushedLSN(l);
+        stream.setAppliedLSN(l);
+        stream.forceUpdateStatus();
+        confirmed = lsn;
+    }
+
+    public Lsn confirmed() {
+        return confirmed;
+    }
+
+    /** The connection for plain statements before streaming starts (the exported snapshot's owner). */
+    public Connection jdbc() {
+        return connection;
+    }
+
+    /** Ends the connection at once, from any thread: a blocked read fails, the walsender exits. */
+    public void abort() {
+        try {
+            connection.abort(Runnable::run);
+        } catch (SQLException ignored) {
+            // already closed
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing a broken connection
+        }
+    }
+}

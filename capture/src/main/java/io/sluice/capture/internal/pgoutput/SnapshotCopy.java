@@ -1,0 +1,144 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.internal.FrameWriter;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
+import io.sluice.format.Value;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The initial snapshot: every published table's rows as of the slot's exported snapshot, copied
+ * with {@code COPY … TO STDOUT} on several connections that all run in that snapshot, written as
+ * one frame at the slot's consistent point — so snapshot and stream meet exactly, no gap and no
+ * overlap. Values are the text the types' output functions write, as in the stream.
+ */
+final class SnapshotCopy {
+
+    private static final Logger log = LoggerFactory.getLogger(SnapshotCopy.class);
+
+    private final Supplier<Connection> connections;
+    private final String publication;
+    private final int workers;
+
+    /** {@code connections} must open sessions with {@link ReplicationConnection#OUTPUT_SETTINGS}. */
+    SnapshotCopy(Supplier<Connection> connections, String publication, int workers) {
+        this.connections = connections;
+        this.publication = publication;
+        this.workers = workers;
+    }
+
+    /** Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint}; returns the rows. */
+    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock) throws Exception {
+        long started = System.nanoTime();
+        List<TableId> tables;
+        long xmin;
+        try (Connection c = inSnapshot(snapshotName)) {
+            tables = tables(c);
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT txid_snapshot_xmin(txid_current_snapshot()) & 4294967295")) {
+                rs.next();
+                xmin = Math.max(1, rs.getLong(1));
+            }
+            c.rollback();
+        }
+        log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
+                snapshotName, Math.min(workers, Math.max(1, tables.size())));
+        FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
+        ConcurrentLinkedQueue<TableId> queue = new ConcurrentLinkedQueue<>(tables);
+        AtomicLong rows = new AtomicLong();
+        int n = Math.min(workers, Math.max(1, tables.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, "sluice-snapshot-copy"));
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                running.add(pool.submit(() -> {
+                    try (Connection c = inSnapshot(snapshotName)) {
+                        for (TableId t = queue.poll(); t != null; t = queue.poll()) {
+                            rows.addAndGet(copyTable(c, t, frame));
+                        }
+                        c.rollback();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        frame.commit();
+        log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows.get(), tables.size(),
+                (System.nanoTime() - started) / 1_000_000);
+        return rows.get();
+    }
+
+    private Connection inSnapshot(String snapshotName) throws SQLException {
+        Connection c = connections.get();
+        try {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT '" + snapshotName.replace("'", "''") + "'");
+            }
+            return c;
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private List<TableId> tables(Connection c) throws SQLException {
+        List<TableId> out = new ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
+                + " ORDER BY schemaname, tablename")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableId(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long copyTable(Connection c, TableId table, FrameWriter.KnownFrame frame) throws Exception {
+        long started = System.nanoTime();
+        TableShape shape = RelationShapes.read(c, table);
+        frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity()));
+        List<Column> columns = shape.columns();
+        String sql = "COPY " + table.quoted() + " (" + columns.stream().map(col -> TableId.quote(col.name()))
+                .collect(Collectors.joining(", ")) + ") TO STDOUT";
+        CopyTextRows rows = new CopyTextRows(columns.size(), fields -> {
+            Map<String, Value> row = new LinkedHashMap<>(columns.size() * 2);
+            for (int i = 0; i < fields.length; i++) {
+                row.put(columns.get(i).name(), fields[i] == null ? Value.Null.INSTANCE : new Value.Text(fields[i]));
+            }
+            frame.send(h -> new ChangeEvent.Insert(h, table, shape.key(), row));
+        });
+        c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, rows);
+        log.info("snapshot of {}: {} rows in {} ms", table, rows.rows(), (System.nanoTime() - started) / 1_000_000);
+        return rows.rows();
+    }
+}
