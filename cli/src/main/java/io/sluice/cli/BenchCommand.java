@@ -27,6 +27,9 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "SCENARIO", description = "catchup | steady | ryw | bigtxn | capture | apply | monitor | consistency | durability")
     String scenario;
 
+    @Option(names = "--engine", defaultValue = "pgoutput", description = "capture engine: pgoutput | debezium (default: ${DEFAULT-VALUE})")
+    String engine;
+
     @Option(names = "--transactions", defaultValue = "20000", description = "backlog transactions (default: ${DEFAULT-VALUE})")
     int transactions;
 
@@ -94,10 +97,16 @@ final class BenchCommand implements Callable<Integer> {
             System.err.println("unknown scenario '" + scenario + "'; known: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency, durability");
             return 2;
         }
+        try {
+            io.sluice.cli.bench.BenchStack.useEngine(io.sluice.capture.CaptureConfig.Engine.valueOf(engine.toUpperCase(java.util.Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            System.err.println("--engine " + engine + ": expected pgoutput or debezium");
+            return 2;
+        }
         Path dir = Files.createTempDirectory("sluice-bench-");
-        System.out.printf("java %s, %d cores, max heap %d MiB; PostgreSQL (zonky, fsync=off) and Kafka embedded%n",
+        System.out.printf("java %s, %d cores, max heap %d MiB; PostgreSQL (zonky, fsync=off) and Kafka embedded; capture engine %s%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20);
+                Runtime.getRuntime().maxMemory() >> 20, engine);
         if (scenario.equals("bigtxn")) {
             System.out.println(new BigTxnBench(dir, bigRows).run());
             return 0;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /** What every benchmark shares: the superuser login and a streaming-only capture of embedded servers. */
-final class BenchStack {
+public final class BenchStack {
 
     private BenchStack() {
     }
@@ -25,9 +25,16 @@ final class BenchStack {
         return Map.of("bootstrap.servers", kafka.bootstrapServers());
     }
 
-    /** Capture of {@code tables} with no snapshot and a 1 ms poll, state under {@code dir}. */
+    /** The capture engine every scenario of this run uses ({@code sluice bench --engine}). */
+    private static volatile CaptureConfig.Engine engine = CaptureConfig.Engine.PGOUTPUT;
+
+    public static void useEngine(CaptureConfig.Engine chosen) {
+        engine = chosen;
+    }
+
+    /** Capture of {@code tables} with no snapshot and a 1 ms poll (Debezium), state under {@code dir}. */
     static CaptureConfig capture(String source, LocalPostgres pg, LocalKafka kafka, List<String> tables, Path dir) {
         return new CaptureConfig(source, pg.jdbcUrl(), superuser(), kafka(kafka), "sluice_" + source, "sluice_" + source,
-                tables, Duration.ofSeconds(5), Duration.ofMillis(1), false, dir.resolve("capture-state"), Map.of());
+                tables, Duration.ofSeconds(5), Duration.ofMillis(1), false, dir.resolve("capture-state"), Map.of(), engine);
     }
 }
