@@ -53,7 +53,7 @@ public final class StreamWriter implements AutoCloseable {
         p.put("enable.idempotence", "true");
         p.put("acks", "all");
         p.put("max.in.flight.requests.per.connection", "5");
-        p.putIfAbsent("linger.ms", "1");
+        p.putIfAbsent("linger.ms", "0");
         p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
         // Not compressed unless configured: a compressed batch costs the broker a decompression
         // to validate it and every consumer a copy of each record (docs/capture.md).
