@@ -21,10 +21,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sluice bench <scenario>}: measurements on the embedded stack. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Run a benchmark scenario on embedded servers: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency, durability.")
+        description = "Run a benchmark scenario on embedded servers: catchup, steady, snapshot, ryw, bigtxn, capture, apply, monitor, consistency, durability.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "SCENARIO", description = "catchup | steady | ryw | bigtxn | capture | apply | monitor | consistency | durability")
+    @Parameters(paramLabel = "SCENARIO", description = "catchup | steady | snapshot | ryw | bigtxn | capture | apply | monitor | consistency | durability")
     String scenario;
 
     @Option(names = "--engine", defaultValue = "pgoutput", description = "capture engine: pgoutput | debezium (default: ${DEFAULT-VALUE})")
@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--big-rows", defaultValue = "1000000", description = "bigtxn: rows in the one transaction (default: ${DEFAULT-VALUE})")
     int bigRows;
 
-    @Option(names = "--accounts", defaultValue = "100000", description = "apply: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
+    @Option(names = "--accounts", defaultValue = "100000", description = "apply, snapshot: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
     @Option(names = "--passes", defaultValue = "2", description = "apply: appliers run one after another in one JVM, each onto"
@@ -93,8 +93,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("catchup", "steady", "ryw", "capture", "apply", "bigtxn", "monitor", "consistency", "durability").contains(scenario)) {
-            System.err.println("unknown scenario '" + scenario + "'; known: catchup, steady, ryw, bigtxn, capture, apply, monitor, consistency, durability");
+        if (!List.of("catchup", "steady", "snapshot", "ryw", "capture", "apply", "bigtxn", "monitor", "consistency", "durability").contains(scenario)) {
+            System.err.println("unknown scenario '" + scenario + "'; known: catchup, steady, snapshot, ryw, bigtxn, capture, apply, monitor, consistency, durability");
             return 2;
         }
         try {
@@ -165,6 +165,11 @@ final class BenchCommand implements Callable<Integer> {
         if (scenario.equals("monitor")) {
             System.out.println(new MonitorBench(dir, followers, rate, Duration.ofSeconds(seconds)).run());
             return 0;
+        }
+        if (scenario.equals("snapshot")) {
+            Path base = dir;
+            return report(Harness.run("snapshot", Map.of("accounts", accounts, "repeat", repeat), repeat, null,
+                    i -> new io.sluice.cli.bench.SnapshotBench(base.resolve("run" + i), accounts).run()));
         }
         if (scenario.equals("apply")) {
             System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts, passes).run()));

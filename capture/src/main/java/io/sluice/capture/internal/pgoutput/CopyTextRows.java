@@ -1,6 +1,5 @@
 package io.sluice.capture.internal.pgoutput;
 
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
@@ -15,7 +14,7 @@ final class CopyTextRows extends OutputStream {
 
     private final int columns;
     private final Consumer<String[]> rows;
-    private final ByteArrayOutputStream field = new ByteArrayOutputStream(64);
+    private final Field field = new Field();
     private String[] row;
     private int column;
     private boolean escaped;      // the previous byte was a backslash
@@ -42,8 +41,56 @@ final class CopyTextRows extends OutputStream {
 
     @Override
     public void write(byte[] bytes, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
-            accept(bytes[i]);
+        int end = offset + length;
+        int i = offset;
+        while (i < end) {
+            if (!escaped && code < 0) {
+                // Plain bytes up to the next tab, newline or backslash go in as one run.
+                int run = i;
+                while (run < end && bytes[run] != '\\' && bytes[run] != '\t' && bytes[run] != '\n') {
+                    run++;
+                }
+                if (run > i) {
+                    nullMarker = false;
+                    field.write(bytes, i, run - i);
+                    i = run;
+                    continue;
+                }
+            }
+            accept(bytes[i++]);
+        }
+    }
+
+    /** The bytes of the field being read; not synchronized, unlike ByteArrayOutputStream. */
+    private static final class Field {
+        private byte[] bytes = new byte[256];
+        private int size;
+
+        void write(int b) {
+            if (size == bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, size * 2);
+            }
+            bytes[size++] = (byte) b;
+        }
+
+        void write(byte[] from, int offset, int length) {
+            if (size + length > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(size + length, size * 2));
+            }
+            System.arraycopy(from, offset, bytes, size, length);
+            size += length;
+        }
+
+        int size() {
+            return size;
+        }
+
+        String text() {
+            return new String(bytes, 0, size, StandardCharsets.UTF_8);
+        }
+
+        void reset() {
+            size = 0;
         }
     }
 
@@ -114,7 +161,7 @@ final class CopyTextRows extends OutputStream {
         if (column >= columns) {
             throw new IllegalStateException("a COPY row has more than " + columns + " fields");
         }
-        row[column++] = nullMarker ? null : field.toString(StandardCharsets.UTF_8);
+        row[column++] = nullMarker ? null : field.text();
         field.reset();
         nullMarker = false;
     }
