@@ -177,7 +177,7 @@ final class BinaryCodec {
             try {
                 value(out, c.getValue());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("column \"" + c.getKey() + "\": " + e.getMessage(), e);
+                throw new IllegalArgumentException("column \"" + c.getKey() + "\" (" + c.getValue() + "): " + e.getMessage(), e);
             }
         }
     }

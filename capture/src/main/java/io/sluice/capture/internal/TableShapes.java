@@ -95,13 +95,29 @@ public final class TableShapes {
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
         List<Column> columns = new ArrayList<>();
+        java.util.Set<String> inRow = new java.util.HashSet<>();
+        rowSchema.fields().forEach(f -> inRow.add(f.name()));
+        for (String name : catalog.keySet()) {
+            // Debezium leaves out a column whose type it does not map (arrays of most types); a
+            // column of a carried type missing from the row was added after the row was written.
+            String refused = inRow.contains(name) ? null
+                    : DebeziumTypes.refusal(table, new Column(name, catalog.get(name)[0], true, false));
+            if (refused != null) {
+                throw new IllegalStateException(refused + " (Debezium left the column out of the row)");
+            }
+        }
         for (Field f : rowSchema.fields()) {
             String[] c = catalog.get(f.name());
             // A column dropped since this row was written: fall back to the type Debezium reports.
             String type = c != null ? c[0] : fallbackType(f.schema());
             boolean nullable = c != null ? "t".equals(c[1]) || "true".equals(c[1]) : f.schema().isOptional();
-            columns.add(new Column(f.name(), type, nullable, keyColumns.contains(f.name()),
-                    enums.getOrDefault(f.name(), List.of())));
+            Column column = new Column(f.name(), type, nullable, keyColumns.contains(f.name()),
+                    enums.getOrDefault(f.name(), List.of()));
+            String refused = DebeziumTypes.refusal(table, column);
+            if (refused != null) {
+                throw new IllegalStateException(refused);
+            }
+            columns.add(column);
         }
         return new Shape(columns, identity);
     }

@@ -31,6 +31,10 @@ public final class ValueMapper {
     // pgjdbc's encodings of 'infinity' as Debezium hands them over.
     private static final long TIMESTAMP_POS_INFINITY = 9223372036825200000L;
     private static final long TIMESTAMP_NEG_INFINITY = -9223372036832400000L;
+    /** 4714-11-24 BC, PostgreSQL's first date, in days since 1970. */
+    private static final long PG_MIN_DATE_DAYS = -2_440_588L;
+    /** 4714-11-24 00:00:00 BC, PostgreSQL's first timestamp, in microseconds since 1970. */
+    private static final long PG_MIN_TIMESTAMP_MICROS = -210_866_803_200_000_000L;
     // Streaming decodes PostgreSQL's own int date (INT_MAX/INT_MIN shifted to 1970); the snapshot
     // reads pgjdbc's millisecond constants and converts them to days in 32 bits. Neither is a
     // date PostgreSQL can hold, except 622191232/3 (year 1705471), which is read as -infinity.
@@ -62,14 +66,14 @@ public final class ValueMapper {
                 case "io.debezium.time.Date":
                     return date(((Number) value).intValue());
                 case "io.debezium.time.MicroTime":
-                    return new Value.Time(LocalTime.ofNanoOfDay(((Number) value).longValue() * 1000));
+                    return time(((Number) value).longValue() * 1000);
                 case "io.debezium.time.MicroTimestamp":
                     return timestamp(((Number) value).longValue());
                 case "io.debezium.time.Timestamp":
                     // timestamp(0..3) under adaptive_time_microseconds: milliseconds since the epoch
                     return timestampMillis(((Number) value).longValue());
                 case "io.debezium.time.Time":
-                    return new Value.Time(LocalTime.ofNanoOfDay(((Number) value).longValue() * 1_000_000L));
+                    return time(((Number) value).longValue() * 1_000_000L);
                 case "io.debezium.time.ZonedTimestamp":
                     return timestamptz((String) value);
                 case "io.debezium.time.ZonedTime":
@@ -133,6 +137,11 @@ public final class ValueMapper {
         if (DATE_NEG_INFINITY.contains(days)) {
             return new Value.Infinity(false);
         }
+        if (days < PG_MIN_DATE_DAYS) {
+            throw new IllegalArgumentException("Debezium reported a date before 4714 BC (" + days + " days since 1970),"
+                    + " which PostgreSQL cannot hold: an 'infinity' or '-infinity' it could not represent;"
+                    + " capture.engine=pgoutput carries it");
+        }
         return new Value.Date(LocalDate.ofEpochDay(days));
     }
 
@@ -142,6 +151,13 @@ public final class ValueMapper {
         }
         if (micros == TIMESTAMP_NEG_INFINITY) {
             return new Value.Infinity(false);
+        }
+        if (micros < PG_MIN_TIMESTAMP_MICROS) {
+            // In a snapshot Debezium turns the infinities into overflowed numbers whose sign it
+            // does not keep: which infinity it was cannot be told, so it is refused, not guessed.
+            throw new IllegalArgumentException("Debezium reported a timestamp before 4714 BC (" + micros + " µs since 1970),"
+                    + " which PostgreSQL cannot hold: an 'infinity' or '-infinity' it could not represent;"
+                    + " capture.engine=pgoutput carries it");
         }
         return new Value.Timestamp(LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
                 (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
@@ -212,5 +228,10 @@ public final class ValueMapper {
     private static String abbreviate(Object value) {
         String s = String.valueOf(value);
         return s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    }
+
+    /** PostgreSQL's {@code time} includes 24:00:00, which LocalTime cannot hold: it travels as its text. */
+    private static Value time(long nanoOfDay) {
+        return nanoOfDay == 86_400_000_000_000L ? new Value.Text("24:00:00") : new Value.Time(LocalTime.ofNanoOfDay(nanoOfDay));
     }
 }
