@@ -133,6 +133,71 @@ class CaptureCrashIT {
         }
     }
 
+    @Test
+    void killedMidSnapshotAndInsideALargeTransactionTheStreamEndsWithEveryRowOnce() throws Exception {
+        String url = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres";
+        Path state = dir.resolve("state-snap");
+        pg.execute("CREATE TABLE snap (id bigint PRIMARY KEY, payload text)",
+                "INSERT INTO snap SELECT g, md5(g::text) FROM generate_series(1, 300000) g");
+        try (StreamReader reader = new StreamReader(kafka.bootstrapServers(), "snapkill")) {
+            Process first = CaptureProcess.spawn(url, kafka.bootstrapServers(), "snapkill", state, "public.snap", true,
+                    dir.resolve("snap-1.log"));
+            reader.until(Duration.ofSeconds(90), "the snapshot under way", ev -> ev.stream()
+                    .filter(e -> e instanceof ChangeEvent.Insert).count() > 20_000);
+            first.destroyForcibly(); // SIGKILL in the middle of the snapshot
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(StreamReader.committedFrames(reader.events)).as("the snapshot was cut short").isZero();
+
+            pg.execute("INSERT INTO snap SELECT g, 'between' FROM generate_series(1000001, 1100000) g");
+            Process second = CaptureProcess.spawn(url, kafka.bootstrapServers(), "snapkill", state, "public.snap", true,
+                    dir.resolve("snap-2.log"));
+            try {
+                awaitReady(second, dir.resolve("snap-2.log"));
+                reader.until(Duration.ofSeconds(120), "the second snapshot, whole", ev -> StreamReader.committedFrames(ev) >= 1);
+                pg.execute("INSERT INTO snap SELECT g, 'large' FROM generate_series(2000001, 2200000) g");
+                // SIGKILL while the large transaction's frame is being produced: BEGIN on the stream, no COMMIT.
+                reader.until(Duration.ofSeconds(120), "the large transaction's frame under way", ev -> {
+                    long begins = ev.stream().filter(e -> e instanceof ChangeEvent.Begin).count();
+                    return begins > StreamReader.committedFrames(ev) + 1 || begins >= 3 && ev.get(ev.size() - 1) instanceof ChangeEvent.Insert;
+                });
+            } finally {
+                second.destroyForcibly();
+                assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            System.out.printf("snapshot crash test: at the second kill %d events read, %d BEGIN, %d COMMIT%n", reader.events.size(),
+                    reader.events.stream().filter(e -> e instanceof ChangeEvent.Begin).count(), StreamReader.committedFrames(reader.events));
+            Process third = CaptureProcess.spawn(url, kafka.bootstrapServers(), "snapkill", state, "public.snap", true,
+                    dir.resolve("snap-3.log"));
+            try {
+                awaitReady(third, dir.resolve("snap-3.log"));
+                long expected = Long.parseLong(pg.queryScalar("SELECT count(*) FROM snap"));
+                reader.until(Duration.ofSeconds(120), "every row in a whole frame", ev -> ids(ev).size() == expected);
+                List<Long> ids = ids(reader.events);
+                assertThat(ids).as("each row once, in whole frames skipped by commit LSN as a consumer does")
+                        .hasSize((int) expected).doesNotHaveDuplicates();
+                assertThat(ids).contains(1L, 300000L, 1000001L, 1100000L, 2000001L, 2200000L);
+            } finally {
+                third.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** The ids a consumer applies: rows of whole frames, each commit LSN once. */
+    private static List<Long> ids(List<ChangeEvent> events) {
+        List<Long> ids = new ArrayList<>();
+        Lsn applied = Lsn.ZERO;
+        for (List<ChangeEvent> f : StreamReader.frames(events)) {
+            Lsn lsn = f.get(0).header().commitLsn();
+            if (lsn.isAtOrBefore(applied)) {
+                continue;
+            }
+            applied = lsn;
+            f.stream().filter(e -> e instanceof ChangeEvent.Insert)
+                    .forEach(e -> ids.add(Long.parseLong(io.sluice.format.SqlText.of(((ChangeEvent.Insert) e).after().get("id")))));
+        }
+        return ids;
+    }
+
     /** The rows of a frame with its xid (positions shift when a restarted capture re-announces shapes). */
     private static List<Object> rows(List<ChangeEvent> frame) {
         return frame.stream().filter(e -> e instanceof ChangeEvent.Insert)
