@@ -494,26 +494,30 @@ class ApplierIT {
             capture.start();
             Process p = ApplierProcess.spawn("bulk", "f1", follower.jdbcUrl(), stack.kafka.bootstrapServers(), 5000,
                     dir.resolve("bulk-1.log"));
-            stack.primary.execute("INSERT INTO bulk VALUES (0, 'before')");
-            Await.until(Duration.ofSeconds(60), () -> "the first transaction on the follower; log: " + read(dir.resolve("bulk-1.log")),
-                    () -> "1".equals(follower.queryScalar("SELECT count(*) FROM pg_class WHERE relname = 'bulk'"))
-                            && "1".equals(follower.queryScalar("SELECT count(*) FROM bulk")));
-            // A follower session holding an uncommitted row of the big transaction's key range stops
-            // the applier's insert of that key: the applier is then certainly inside the transaction,
-            // with rows of it written, whatever the speed of capture and applier.
-            try (java.sql.Connection hold = follower.connect()) {
-                hold.setAutoCommit(false);
-                try (java.sql.Statement st = hold.createStatement()) {
-                    st.execute("INSERT INTO bulk VALUES (150000, 'held')");
+            try {
+                stack.primary.execute("INSERT INTO bulk VALUES (0, 'before')");
+                Await.until(Duration.ofSeconds(60), () -> "the first transaction on the follower; log: " + read(dir.resolve("bulk-1.log")),
+                        () -> "1".equals(follower.queryScalar("SELECT count(*) FROM pg_class WHERE relname = 'bulk'"))
+                                && "1".equals(follower.queryScalar("SELECT count(*) FROM bulk")));
+                // A follower session holding an uncommitted row of the big transaction's key range stops
+                // the applier's insert of that key: the applier is then certainly inside the transaction,
+                // with rows of it written, whatever the speed of capture and applier.
+                try (java.sql.Connection hold = follower.connect()) {
+                    hold.setAutoCommit(false);
+                    try (java.sql.Statement st = hold.createStatement()) {
+                        st.execute("INSERT INTO bulk VALUES (150000, 'held')");
+                    }
+                    stack.primary.execute("INSERT INTO bulk SELECT g, repeat('v', 50) FROM generate_series(1, 300000) g");
+                    Await.until(Duration.ofSeconds(90), () -> "the applier to wait inside the 300,000-row transaction; log: "
+                            + read(dir.resolve("bulk-1.log")), () -> "1".equals(follower.queryScalar(
+                            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-applier-f1'"
+                                    + " AND backend_xid IS NOT NULL AND wait_event_type = 'Lock'")));
+                    p.destroyForcibly(); // SIGKILL between rows of the big transaction
+                    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                    hold.rollback();
                 }
-                stack.primary.execute("INSERT INTO bulk SELECT g, repeat('v', 50) FROM generate_series(1, 300000) g");
-                Await.until(Duration.ofSeconds(90), () -> "the applier to wait inside the 300,000-row transaction; log: "
-                        + read(dir.resolve("bulk-1.log")), () -> "1".equals(follower.queryScalar(
-                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice-applier-f1'"
-                                + " AND backend_xid IS NOT NULL AND wait_event_type = 'Lock'")));
-                p.destroyForcibly(); // SIGKILL between rows of the big transaction
-                assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                hold.rollback();
+            } finally {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // a failed wait must not leave the process behind
             }
             assertThat(follower.queryScalar("SELECT count(*) FROM bulk")).as("nothing of the killed transaction").isEqualTo("1");
             Process again = ApplierProcess.spawn("bulk", "f1", follower.jdbcUrl(), stack.kafka.bootstrapServers(), 5000,
