@@ -201,6 +201,26 @@ class ApplierIT {
     }
 
     @Test
+    void aPartitionedTableArrivesAsItsRootInTheSnapshotAndTheStream() throws Exception {
+        stack.primary.execute("CREATE TABLE parted (id int PRIMARY KEY, region text, v int) PARTITION BY RANGE (id)",
+                "CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (1000)",
+                "CREATE TABLE parted_high PARTITION OF parted FOR VALUES FROM (1000) TO (2000)",
+                "INSERT INTO parted SELECT g, 'r' || (g % 3), g FROM generate_series(0, 1199) g");
+        try (CaptureService capture = new CaptureService(stack.capture("parted", List.of("public.parted"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("parted", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO parted SELECT g, 'new', g FROM generate_series(1200, 1499) g",
+                    "UPDATE parted SET id = id + 1500 WHERE id BETWEEN 10 AND 19", // moves rows to the other partition
+                    "UPDATE parted SET v = -v WHERE id % 7 = 0", "DELETE FROM parted WHERE id % 11 = 0");
+            stack.awaitEqual(0, "parted", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_class WHERE relname IN ('parted_low', 'parted_high')"))
+                    .as("no partition tables on the follower, only the root").isEqualTo("0");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    @Test
     void aResumedApplierWritesTablesWhoseSchemaEventsCameBeforeItsWatermark() throws Exception {
         stack.primary.execute("CREATE TABLE resumed (id int PRIMARY KEY, v numeric(7,2), at timestamptz, tag char(4))",
                 "INSERT INTO resumed SELECT g, g / 3.0, '2026-01-01 00:00+00'::timestamptz + g * interval '1 min', 'ab'"

@@ -97,7 +97,9 @@ public final class PrimarySetup {
         }
         String target = tables.isEmpty() ? "FOR ALL TABLES"
                 : "FOR TABLE " + tables.stream().map(t -> TableId.parse(t).quoted()).collect(Collectors.joining(", "));
-        String sql = "CREATE PUBLICATION " + TableId.quote(publication) + " " + target;
+        // A partitioned table's changes are published as its own, not as its partitions': the
+        // follower gets the table the application writes to (docs/capture.md).
+        String sql = "CREATE PUBLICATION " + TableId.quote(publication) + " " + target + " WITH (publish_via_partition_root = true)";
         try (Statement st = c.createStatement()) {
             st.execute(sql);
             log.info("created publication {} {}", publication, target);

@@ -109,7 +109,7 @@ public final class PgOutputCapture implements CaptureEngine {
             Lsn from = streamedThrough;
             if (created != null) {
                 new SnapshotCopy(this::outputSession, config.publicationName(), 4)
-                        .copy(created.snapshotName(), created.consistentPoint(), frames, clock);
+                        .copy(created.snapshotName(), created.consistentPoint(), frames, clock, () -> closing);
                 writer.flush();
                 from = created.consistentPoint();
                 written = from;

@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * Turns decoded pgoutput messages into the stream's events: a transaction into a frame, a
- * Relation into a schema event when the table's shape is new to this capture or changed, a row
+ * Relation into a schema event before the table's next change when its shape is new to this
+ * capture or changed, a row
  * change into its event with every value in the server's own text form (exact by construction:
  * the follower reads it back with the same type's input function), an unchanged TOASTed value into
  * {@link Value.Unchanged}, never NULL. Not thread-safe: the engine's thread.
@@ -49,26 +50,24 @@ final class PgOutputFramer {
             frames.close(c.endLsn());
             return c.endLsn();
         } else if (message instanceof PgOutputMessage.Relation r) {
-            TableShape shape = shapes.define(r);
-            if (!shape.equals(announced.get(shape.table()))) {
-                frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
-                announced.put(shape.table(), shape);
-            }
+            // Announced with the table's first change, not here: publishing via a partitioned table's
+            // root, pgoutput describes the root and the partition, and only the root carries rows.
+            shapes.define(r);
         } else if (message instanceof PgOutputMessage.Insert i) {
-            TableShape s = shapes.of(i.relationOid());
+            TableShape s = changed(i.relationOid());
             frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), row(s, i.row(), false)));
         } else if (message instanceof PgOutputMessage.Update u) {
-            TableShape s = shapes.of(u.relationOid());
+            TableShape s = changed(u.relationOid());
             Map<String, Value> before = u.oldRow() != null ? row(s, u.oldRow(), false)
                     : u.oldKey() != null ? row(s, u.oldKey(), true) : Map.of();
             frames.add(new ChangeEvent.Update(frames.next(), s.table(), s.key(), before, row(s, u.row(), false)));
         } else if (message instanceof PgOutputMessage.Delete d) {
-            TableShape s = shapes.of(d.relationOid());
+            TableShape s = changed(d.relationOid());
             Map<String, Value> before = d.oldRow() != null ? row(s, d.oldRow(), false) : row(s, d.oldKey(), true);
             frames.add(new ChangeEvent.Delete(frames.next(), s.table(), s.key(), before));
         } else if (message instanceof PgOutputMessage.Truncate t) {
             List<TableId> tables = new ArrayList<>(t.relationOids().size());
-            t.relationOids().forEach(oid -> tables.add(shapes.of(oid).table()));
+            t.relationOids().forEach(oid -> tables.add(changed(oid).table()));
             frames.add(new ChangeEvent.Truncate(frames.next(), tables, t.cascade(), t.restartIdentity()));
         } else if (message instanceof PgOutputMessage.LogicalMessage m) {
             return message(m);
@@ -78,6 +77,19 @@ final class PgOutputFramer {
         }
         // Type: capture names types by format_type from the catalog. Origin: one origin per source for now.
         return null;
+    }
+
+    /**
+     * The relation's shape, announced first with a schema event in the open frame when the
+     * table's shape is new to this capture or differs from the last one announced.
+     */
+    private TableShape changed(int relationOid) {
+        TableShape shape = shapes.of(relationOid);
+        if (!shape.equals(announced.get(shape.table()))) {
+            frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
+            announced.put(shape.table(), shape);
+        }
+        return shape;
     }
 
     private Lsn message(PgOutputMessage.LogicalMessage m) {

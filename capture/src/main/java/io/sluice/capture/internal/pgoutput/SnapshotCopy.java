@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -47,8 +48,12 @@ final class SnapshotCopy {
         this.workers = workers;
     }
 
-    /** Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint}; returns the rows. */
-    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock) throws Exception {
+    /**
+     * Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint};
+     * returns the rows. Gives up, leaving the frame without its COMMIT (void), once {@code stopping} holds.
+     */
+    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
+            throws Exception {
         long started = System.nanoTime();
         List<TableId> tables;
         long xmin;
@@ -68,15 +73,20 @@ final class SnapshotCopy {
         AtomicLong rows = new AtomicLong();
         int n = Math.min(workers, Math.max(1, tables.size()));
         ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, "sluice-snapshot-copy"));
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
         try {
             List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 running.add(pool.submit(() -> {
                     try (Connection c = inSnapshot(snapshotName)) {
-                        for (TableId t = queue.poll(); t != null; t = queue.poll()) {
-                            rows.addAndGet(copyTable(c, t, frame));
+                        for (TableId t = queue.poll(); t != null && !halt.getAsBoolean(); t = queue.poll()) {
+                            rows.addAndGet(copyTable(c, t, frame, halt));
                         }
                         c.rollback();
+                    } catch (Exception e) {
+                        failed.set(true); // the other copies stop too: the frame will not be committed
+                        throw e;
                     }
                     return null;
                 }));
@@ -86,6 +96,9 @@ final class SnapshotCopy {
             }
         } finally {
             pool.shutdownNow();
+        }
+        if (stopping.getAsBoolean()) {
+            throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
         }
         frame.commit();
         log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows.get(), tables.size(),
@@ -123,14 +136,19 @@ final class SnapshotCopy {
         return out;
     }
 
-    private static long copyTable(Connection c, TableId table, FrameWriter.KnownFrame frame) throws Exception {
+    private static long copyTable(Connection c, TableId table, FrameWriter.KnownFrame frame, BooleanSupplier stopping)
+            throws Exception {
         long started = System.nanoTime();
         TableShape shape = RelationShapes.read(c, table);
         frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity()));
         List<Column> columns = shape.columns();
-        String sql = "COPY " + table.quoted() + " (" + columns.stream().map(col -> TableId.quote(col.name()))
-                .collect(Collectors.joining(", ")) + ") TO STDOUT";
+        // A query rather than the table: a partitioned table (published as its root) has no rows of its own to COPY.
+        String sql = "COPY (SELECT " + columns.stream().map(col -> TableId.quote(col.name())).collect(Collectors.joining(", "))
+                + " FROM " + table.quoted() + ") TO STDOUT";
         CopyTextRows rows = new CopyTextRows(columns.size(), fields -> {
+            if (stopping.getAsBoolean()) {
+                throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
+            }
             Map<String, Value> row = new LinkedHashMap<>(columns.size() * 2);
             for (int i = 0; i < fields.length; i++) {
                 row.put(columns.get(i).name(), fields[i] == null ? Value.Null.INSTANCE : new Value.Text(fields[i]));
