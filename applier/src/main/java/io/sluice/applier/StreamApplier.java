@@ -9,6 +9,7 @@ import io.sluice.applier.internal.RowWriter;
 import io.sluice.applier.internal.SchemaGuard;
 import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
+import io.sluice.format.DdlMessage;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
@@ -540,8 +541,21 @@ public final class StreamApplier implements AutoCloseable {
                 writer.flush();
                 schemas.apply(connection, s, at);
             });
+        } else if (e instanceof ChangeEvent.Message m && m.transactional() && m.prefix().equals(DdlMessage.PREFIX)) {
+            String at = partition + "@" + currentOffset;
+            DdlMessage ddl;
+            try {
+                ddl = DdlMessage.parse(m.content());
+            } catch (FormatException ex) {
+                throw new ApplierException("bad DDL message at " + at + ": " + ex.getMessage()
+                        + "; the follower stays at its last good watermark", false, ex);
+            }
+            pending.add(() -> {
+                writer.flush();
+                schemas.applyDdl(connection, ddl, m.header(), at);
+            });
         }
-        // Transactional messages carry no rows; they pass with their frame.
+        // Other transactional messages carry no rows; they pass with their frame.
         if (pending.size() >= MAX_PENDING_WORK) {
             handOffPart();
         }

@@ -277,11 +277,20 @@ abstract class CaptureContract {
             assertThat(frames.get(5).get(1)).isInstanceOfSatisfying(ChangeEvent.Truncate.class,
                     t -> assertThat(t.tables()).containsExactly(new TableId("public", "t_full")));
 
-            // DDL: the new shape comes before the first row that uses it.
+            // DDL: the ALTER itself, at its place in its transaction (capture's event trigger), then the
+            // new shape before the first row that uses it.
             List<ChangeEvent> ddl = frames.get(6);
-            assertThat(ddl.get(1)).isInstanceOfSatisfying(ChangeEvent.SchemaChange.class, s ->
+            assertThat(ddl.get(1)).isInstanceOfSatisfying(ChangeEvent.Message.class, m -> {
+                assertThat(m.prefix()).isEqualTo(io.sluice.format.DdlMessage.PREFIX);
+                io.sluice.format.DdlMessage d = io.sluice.format.DdlMessage.parse(m.content());
+                assertThat(d.table()).isEqualTo(new TableId("public", "t_acc"));
+                assertThat(d.columns()).extracting(io.sluice.format.DdlMessage.DdlColumn::name)
+                        .containsExactly("id", "owner", "balance", "note");
+                assertThat(d.volatileRewrite()).isFalse();
+            });
+            assertThat(ddl.get(2)).isInstanceOfSatisfying(ChangeEvent.SchemaChange.class, s ->
                     assertThat(s.columns()).extracting(Column::name).containsExactly("id", "owner", "balance", "note"));
-            assertThat(((ChangeEvent.Insert) ddl.get(2)).after()).containsEntry("note", new Value.Text("new"));
+            assertThat(((ChangeEvent.Insert) ddl.get(3)).after()).containsEntry("note", new Value.Text("new"));
         }
     }
 

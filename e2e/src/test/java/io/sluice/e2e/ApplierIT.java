@@ -201,6 +201,41 @@ class ApplierIT {
     }
 
     @Test
+    void alterTableReachesTheFollowerAsItHappenedWithTheValuesExistingRowsHave() throws Exception {
+        stack.primary.execute("CREATE TABLE ddl_t (id int PRIMARY KEY, v int)",
+                "INSERT INTO ddl_t SELECT g, g FROM generate_series(1, 100) g");
+        try (CaptureService capture = new CaptureService(stack.capture("ddl", List.of("public.ddl_t"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("ddl", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
+            // No row is written after these: the rows that existed must take the primary's values from the DDL itself.
+            stack.primary.execute("ALTER TABLE ddl_t ADD COLUMN c int DEFAULT 7",
+                    "ALTER TABLE ddl_t ADD COLUMN d text NOT NULL DEFAULT 'x''y'",
+                    "ALTER TABLE ddl_t ADD COLUMN at timestamptz DEFAULT now(), ADD COLUMN n numeric(5,2)");
+            stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE ddl_t DROP COLUMN v");
+            Await.until(Duration.ofSeconds(60), () -> "the follower to drop column v before the table's next write",
+                    () -> "0".equals(stack.followers.get(0).queryScalar(
+                            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'ddl_t'::regclass AND attname = 'v' AND NOT attisdropped")));
+            stack.primary.execute("INSERT INTO ddl_t (id, n) SELECT g, g / 7.0 FROM generate_series(101, 150) g",
+                    "UPDATE ddl_t SET c = -c WHERE id % 5 = 0");
+            stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+
+            // A default computed per row: the primary rewrote the table, and no follower can reproduce it.
+            stack.primary.execute("ALTER TABLE ddl_t ADD COLUMN r float8 DEFAULT random()");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop at the volatile rewrite",
+                    () -> applier.failure().isPresent());
+            assertThat(applier.failure().get()).hasMessageContaining("rewrote table public.ddl_t")
+                    .hasMessageContaining("volatile DEFAULT");
+            assertThat(stack.followers.get(0).queryScalar(
+                    "SELECT count(*) FROM pg_attribute WHERE attrelid = 'ddl_t'::regclass AND attname = 'r'"))
+                    .as("nothing of the rewrite on the follower").isEqualTo("0");
+        }
+    }
+
+    @Test
     void aPartitionedTableArrivesAsItsRootInTheSnapshotAndTheStream() throws Exception {
         stack.primary.execute("CREATE TABLE parted (id int PRIMARY KEY, region text, v int) PARTITION BY RANGE (id)",
                 "CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (1000)",

@@ -3,6 +3,9 @@ package io.sluice.applier.internal;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.EventHeader;
+import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -86,6 +89,61 @@ public final class SchemaSync {
         }
         shapes.put(event.table(), event);
         castTypes.remove(event.table());
+    }
+
+    /**
+     * Takes an ALTER TABLE as it happened on the primary ({@link DdlMessage}): drops the columns the
+     * primary dropped, adds new ones with the value the primary's existing rows have in them (its
+     * missing value, as a constant: the follower's rows then equal the primary's without a row
+     * being sent), and stops, naming the table, when the primary rewrote every row with a default
+     * computed per row, which no follower can reproduce. A table the follower does not have yet
+     * is left to its first schema event. Types pass the same checks as a schema event's.
+     */
+    public void applyDdl(Connection c, DdlMessage ddl, EventHeader header, String where) throws SQLException {
+        Lsn lsn = header.commitLsn();
+        Map<String, String[]> existing = followerColumns(c, ddl.table());
+        if (existing.isEmpty()) {
+            return;
+        }
+        if (ddl.volatileRewrite()) {
+            throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
+                    + ") with a default computed per row (a volatile DEFAULT in ADD COLUMN): the follower cannot reproduce"
+                    + " those values. Re-create the table on the follower from a new snapshot, or make the default"
+                    + " non-volatile", false, null);
+        }
+        List<Column> columns = new ArrayList<>();
+        for (DdlMessage.DdlColumn col : ddl.columns()) {
+            columns.add(new Column(col.name(), col.type(), col.nullable(), false));
+        }
+        // The same checks and error reports as for a schema event of this shape.
+        ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, ddl.table(), columns, ChangeEvent.ReplicaIdentity.DEFAULT);
+        SchemaGuard.checkOnFollower(c, shape, where);
+        try (Statement st = c.createStatement()) {
+            for (String name : existing.keySet()) {
+                if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))) {
+                    execute(st, "ALTER TABLE " + ddl.table().quoted() + " DROP COLUMN " + TableId.quote(name), shape, name);
+                    log.info("dropped column {}.{} on the follower as the primary did at {}", ddl.table(), name, lsn);
+                }
+            }
+            for (DdlMessage.DdlColumn col : ddl.columns()) {
+                if (existing.containsKey(col.name())) {
+                    continue;
+                }
+                String table = ddl.table().quoted();
+                String column = TableId.quote(col.name());
+                String value = col.missing() == null ? "" : " DEFAULT " + literal(col.missing()) + "::" + col.type();
+                execute(st, "ALTER TABLE " + table + " ADD COLUMN " + column + " " + col.type() + value
+                        + (col.nullable() ? "" : " NOT NULL"), shape, col.name());
+                if (col.missing() != null) {
+                    // The constant gave the existing rows the primary's value; new rows bring their own.
+                    execute(st, "ALTER TABLE " + table + " ALTER COLUMN " + column + " DROP DEFAULT", shape, col.name());
+                }
+                log.info("added column {}.{} {} on the follower as the primary did at {}{}", ddl.table(), col.name(), col.type(),
+                        lsn, col.missing() == null ? "" : " (existing rows: " + col.missing() + ")");
+            }
+        }
+        shapes.remove(ddl.table());
+        castTypes.remove(ddl.table());
     }
 
     /** Creates enum types the follower lacks, and adds labels the primary has added since. */

@@ -75,6 +75,7 @@ public final class PrimarySetup {
                         + " REPLICATION (or use a role that has it) for primary.user");
             }
             ensurePublication(c, publication, tables);
+            DdlTrigger.install(c);
             if (createSlot) {
                 ensureSlot(c, slot);
             } else {

@@ -1,0 +1,110 @@
+package io.sluice.format;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A table's definition right after an {@code ALTER TABLE} on the source, as capture's event
+ * trigger writes it: a transactional {@link ChangeEvent.Message} with prefix {@link #PREFIX}
+ * inside the ALTER's own frame (FORMAT.md, *DDL messages*). It tells a consumer at the exact
+ * position what the rows alone cannot: the value that rows existing before an {@code ADD COLUMN}
+ * have in it, a column dropped before the table's next write, and whether the source rewrote
+ * the table with values the consumer cannot compute (a volatile default).
+ *
+ * @param table           the table altered
+ * @param columns         its columns after the ALTER, in table order (generated columns left out)
+ * @param volatileRewrite the source rewrote every row with a default computed per row
+ */
+public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatileRewrite) {
+
+    /** The message prefix capture's event trigger writes. */
+    public static final String PREFIX = "sluice.ddl";
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    public DdlMessage {
+        columns = List.copyOf(columns);
+    }
+
+    /**
+     * One column after the ALTER.
+     *
+     * @param missing the value rows written before the column was added have in it (PostgreSQL's
+     *                {@code attmissingval}, as its text), or null when there is none
+     */
+    public record DdlColumn(String name, String type, boolean nullable, String missing) { }
+
+    /** Parses a message's content; a malformed one is a {@link FormatException} saying what is wrong. */
+    public static DdlMessage parse(byte[] content) {
+        try (JsonParser p = JSON.createParser(content)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "the message");
+            String schema = null;
+            String name = null;
+            boolean rewrite = false;
+            List<DdlColumn> columns = new ArrayList<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "table" -> {
+                        expect(t, JsonToken.START_ARRAY, "table");
+                        schema = nextText(p, "table schema");
+                        name = nextText(p, "table name");
+                        expect(p.nextToken(), JsonToken.END_ARRAY, "table");
+                    }
+                    case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
+                    case "columns" -> {
+                        expect(t, JsonToken.START_ARRAY, "columns");
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            columns.add(column(p));
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (schema == null || name == null || columns.isEmpty()) {
+                throw new FormatException("a DDL message needs a table and its columns");
+            }
+            return new DdlMessage(new TableId(schema, name), columns, rewrite);
+        } catch (IOException e) {
+            throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static DdlColumn column(JsonParser p) throws IOException {
+        String name = null;
+        String type = null;
+        boolean nullable = true;
+        String missing = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "name" -> name = p.getText();
+                case "type" -> type = p.getText();
+                case "nullable" -> nullable = t != JsonToken.VALUE_FALSE;
+                case "missing" -> missing = t == JsonToken.VALUE_NULL ? null : p.getText();
+                default -> p.skipChildren();
+            }
+        }
+        if (name == null || type == null) {
+            throw new FormatException("a column of a DDL message needs a name and a type");
+        }
+        return new DdlColumn(name, type, nullable, missing);
+    }
+
+    private static String nextText(JsonParser p, String what) throws IOException {
+        expect(p.nextToken(), JsonToken.VALUE_STRING, what);
+        return p.getText();
+    }
+
+    private static void expect(JsonToken got, JsonToken wanted, String what) {
+        if (got != wanted) {
+            throw new FormatException("a DDL message's " + what + " should be " + wanted + ", found " + got);
+        }
+    }
+}
