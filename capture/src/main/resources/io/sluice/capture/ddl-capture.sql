@@ -17,6 +17,8 @@ BEGIN
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
+      'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
+                          AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END)

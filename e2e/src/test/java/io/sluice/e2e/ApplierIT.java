@@ -221,6 +221,12 @@ class ApplierIT {
             stack.primary.execute("INSERT INTO ddl_t (id, n) SELECT g, g / 7.0 FROM generate_series(101, 150) g",
                     "UPDATE ddl_t SET c = -c WHERE id % 5 = 0");
             stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
+            // A new type by the type's own cast (the primary rewrites the column; the follower converts the same way).
+            stack.primary.execute("ALTER TABLE ddl_t ALTER COLUMN c TYPE bigint");
+            Await.until(Duration.ofSeconds(60), () -> "the follower's column c to become bigint before any write",
+                    () -> "bigint".equals(stack.followers.get(0).queryScalar(
+                            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ddl_t'::regclass AND attname = 'c'")));
+            stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
 
             // A default computed per row: the primary rewrote the table, and no follower can reproduce it.

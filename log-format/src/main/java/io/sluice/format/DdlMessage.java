@@ -18,8 +18,10 @@ import java.util.List;
  * @param table           the table altered
  * @param columns         its columns after the ALTER, in table order (generated columns left out)
  * @param volatileRewrite the source rewrote every row with a default computed per row
+ * @param usingExpression the source rewrote a column to a new type with an expression of its own
+ *                        ({@code ALTER COLUMN … TYPE … USING}), not the type's cast
  */
-public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatileRewrite) {
+public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatileRewrite, boolean usingExpression) {
 
     /** The message prefix capture's event trigger writes. */
     public static final String PREFIX = "sluice.ddl";
@@ -45,6 +47,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
             String schema = null;
             String name = null;
             boolean rewrite = false;
+            boolean using = false;
             List<DdlColumn> columns = new ArrayList<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -57,6 +60,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
                         expect(p.nextToken(), JsonToken.END_ARRAY, "table");
                     }
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
+                    case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
                     case "columns" -> {
                         expect(t, JsonToken.START_ARRAY, "columns");
                         while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -69,7 +73,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
             if (schema == null || name == null || columns.isEmpty()) {
                 throw new FormatException("a DDL message needs a table and its columns");
             }
-            return new DdlMessage(new TableId(schema, name), columns, rewrite);
+            return new DdlMessage(new TableId(schema, name), columns, rewrite, using);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

@@ -126,7 +126,9 @@ public final class SchemaSync {
                 }
             }
             for (DdlMessage.DdlColumn col : ddl.columns()) {
-                if (existing.containsKey(col.name())) {
+                String[] have = existing.get(col.name());
+                if (have != null) {
+                    retype(st, ddl, col, have[0], shape);
                     continue;
                 }
                 String table = ddl.table().quoted();
@@ -144,6 +146,27 @@ public final class SchemaSync {
         }
         shapes.remove(ddl.table());
         castTypes.remove(ddl.table());
+    }
+
+    /**
+     * A column whose type the ALTER changed: converted by the type's cast, as the primary did —
+     * unless the primary used an expression of its own ({@code USING}), which the follower cannot
+     * know, so the applier stops instead of converting differently.
+     */
+    private static void retype(Statement st, DdlMessage ddl, DdlMessage.DdlColumn col, String had,
+                               ChangeEvent.SchemaChange shape) throws SQLException {
+        if (had.equals(col.type())) {
+            return;
+        }
+        if (ddl.usingExpression()) {
+            throw new ApplierException("the follower cannot take the shape change at source LSN " + shape.header().commitLsn()
+                    + " (table " + ddl.table() + ", column " + col.name() + " of type " + col.type() + "): the primary converted"
+                    + " its values from " + had + " with ALTER COLUMN ... TYPE ... USING an expression the follower cannot"
+                    + " reproduce. Re-create the table on the follower from a new snapshot", false, null);
+        }
+        execute(st, "ALTER TABLE " + ddl.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name()) + " TYPE " + col.type(),
+                shape, col.name());
+        log.info("changed column {}.{} from {} to {} on the follower as the primary did", ddl.table(), col.name(), had, col.type());
     }
 
     /** Creates enum types the follower lacks, and adds labels the primary has added since. */
