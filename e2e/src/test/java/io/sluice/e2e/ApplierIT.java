@@ -202,6 +202,7 @@ class ApplierIT {
 
     @Test
     void alterTableReachesTheFollowerAsItHappenedWithTheValuesExistingRowsHave() throws Exception {
+        // Each ALTER TABLE form capture's event trigger carries, first with no row written after it, then under load.
         stack.primary.execute("CREATE TABLE ddl_t (id int PRIMARY KEY, v int)",
                 "INSERT INTO ddl_t SELECT g, g FROM generate_series(1, 100) g");
         try (CaptureService capture = new CaptureService(stack.capture("ddl", List.of("public.ddl_t"), true));
@@ -226,6 +227,28 @@ class ApplierIT {
             Await.until(Duration.ofSeconds(60), () -> "the follower's column c to become bigint before any write",
                     () -> "bigint".equals(stack.followers.get(0).queryScalar(
                             "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'ddl_t'::regclass AND attname = 'c'")));
+            stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+
+            // The same forms again while another session keeps inserting into the table.
+            java.util.concurrent.atomic.AtomicBoolean on = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread load = new Thread(() -> {
+                try (java.sql.Connection c = stack.primary.connect(); java.sql.Statement st = c.createStatement()) {
+                    for (int id = 10_000; on.get(); id++) {
+                        st.executeUpdate("INSERT INTO ddl_t (id) VALUES (" + id + ")");
+                    }
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "ddl-load");
+            load.start();
+            try {
+                stack.primary.execute("ALTER TABLE ddl_t ADD COLUMN e int DEFAULT 3", "ALTER TABLE ddl_t DROP COLUMN d",
+                        "ALTER TABLE ddl_t ALTER COLUMN n TYPE numeric(7,2)", "ALTER TABLE ddl_t ADD COLUMN f text DEFAULT 'f'");
+            } finally {
+                on.set(false);
+                load.join();
+            }
             stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
 
