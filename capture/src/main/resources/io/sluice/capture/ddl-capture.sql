@@ -17,6 +17,9 @@ BEGIN
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
+      'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
+                            JOIN pg_attribute a ON a.attrelid = d2.objid AND a.attnum = d2.objsubid
+                           WHERE d2.objid = c.oid AND d2.object_type = 'table column'),
       'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
                           AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,

@@ -252,6 +252,24 @@ class ApplierIT {
             stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
 
+            // A renamed column: the applier stops rather than drop the values; renamed the same way on
+            // the follower, it goes on from there.
+            stack.primary.execute("ALTER TABLE ddl_t RENAME COLUMN e TO e2", "UPDATE ddl_t SET e2 = 4 WHERE id = 1");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop at the rename", () -> applier.failure().isPresent());
+            assertThat(applier.failure().get()).hasMessageContaining("renamed columns of table public.ddl_t")
+                    .hasMessageContaining("[e2]");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM ddl_t WHERE e IS NOT NULL"))
+                    .as("the follower's values of the renamed column are all there").isEqualTo(
+                            stack.primary.queryScalar("SELECT count(*) FROM ddl_t WHERE e2 IS NOT NULL"));
+            stack.followers.get(0).execute("ALTER TABLE ddl_t RENAME COLUMN e TO e2");
+        }
+        try (CaptureService capture = new CaptureService(stack.capture("ddl", List.of("public.ddl_t"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("ddl", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "ddl_t", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+
             // A default computed per row: the primary rewrote the table, and no follower can reproduce it.
             stack.primary.execute("ALTER TABLE ddl_t ADD COLUMN r float8 DEFAULT random()");
             Await.until(Duration.ofSeconds(60), () -> "the applier to stop at the volatile rewrite",

@@ -20,8 +20,10 @@ import java.util.List;
  * @param volatileRewrite the source rewrote every row with a default computed per row
  * @param usingExpression the source rewrote a column to a new type with an expression of its own
  *                        ({@code ALTER COLUMN … TYPE … USING}), not the type's cast
+ * @param renamedColumns  the new names of columns the ALTER renamed (their old names are not known)
  */
-public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatileRewrite, boolean usingExpression) {
+public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatileRewrite, boolean usingExpression,
+                         List<String> renamedColumns) {
 
     /** The message prefix capture's event trigger writes. */
     public static final String PREFIX = "sluice.ddl";
@@ -30,6 +32,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
 
     public DdlMessage {
         columns = List.copyOf(columns);
+        renamedColumns = List.copyOf(renamedColumns);
     }
 
     /**
@@ -48,6 +51,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
             String name = null;
             boolean rewrite = false;
             boolean using = false;
+            List<String> renamed = new ArrayList<>();
             List<DdlColumn> columns = new ArrayList<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -61,6 +65,12 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
                     }
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
                     case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
+                    case "renamed_columns" -> {
+                        expect(t, JsonToken.START_ARRAY, "renamed_columns");
+                        while (p.nextToken() == JsonToken.VALUE_STRING) {
+                            renamed.add(p.getText());
+                        }
+                    }
                     case "columns" -> {
                         expect(t, JsonToken.START_ARRAY, "columns");
                         while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -73,7 +83,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
             if (schema == null || name == null || columns.isEmpty()) {
                 throw new FormatException("a DDL message needs a table and its columns");
             }
-            return new DdlMessage(new TableId(schema, name), columns, rewrite, using);
+            return new DdlMessage(new TableId(schema, name), columns, rewrite, using, renamed);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

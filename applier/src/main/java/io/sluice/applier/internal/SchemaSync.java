@@ -118,6 +118,13 @@ public final class SchemaSync {
         // The same checks and error reports as for a schema event of this shape.
         ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, ddl.table(), columns, ChangeEvent.ReplicaIdentity.DEFAULT);
         SchemaGuard.checkOnFollower(c, shape, where);
+        List<String> missing = ddl.renamedColumns().stream().filter(n -> !existing.containsKey(n)).toList();
+        if (!missing.isEmpty()) {
+            // A rename would otherwise read as a dropped column and a new one: the values would be lost.
+            throw new ApplierException("the primary renamed columns of table " + ddl.table() + " at source LSN " + lsn + " (" + where
+                    + "), now called " + missing + ", and the stream does not say their old names: rename them on the follower"
+                    + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier", false, null);
+        }
         try (Statement st = c.createStatement()) {
             for (String name : existing.keySet()) {
                 if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))) {
