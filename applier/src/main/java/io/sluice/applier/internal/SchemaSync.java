@@ -128,27 +128,16 @@ public final class SchemaSync {
         try (Statement st = c.createStatement()) {
             for (String name : existing.keySet()) {
                 if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))) {
-                    execute(st, "ALTER TABLE " + ddl.table().quoted() + " DROP COLUMN " + TableId.quote(name), shape, name);
-                    log.info("dropped column {}.{} on the follower as the primary did at {}", ddl.table(), name, lsn);
+                    dropColumn(st, shape, name);
                 }
             }
             for (DdlMessage.DdlColumn col : ddl.columns()) {
                 String[] have = existing.get(col.name());
                 if (have != null) {
                     retype(st, ddl, col, have[0], shape);
-                    continue;
+                } else {
+                    addColumn(st, shape, new Column(col.name(), col.type(), col.nullable(), false), col.missing());
                 }
-                String table = ddl.table().quoted();
-                String column = TableId.quote(col.name());
-                String value = col.missing() == null ? "" : " DEFAULT " + literal(col.missing()) + "::" + col.type();
-                execute(st, "ALTER TABLE " + table + " ADD COLUMN " + column + " " + col.type() + value
-                        + (col.nullable() ? "" : " NOT NULL"), shape, col.name());
-                if (col.missing() != null) {
-                    // The constant gave the existing rows the primary's value; new rows bring their own.
-                    execute(st, "ALTER TABLE " + table + " ALTER COLUMN " + column + " DROP DEFAULT", shape, col.name());
-                }
-                log.info("added column {}.{} {} on the follower as the primary did at {}{}", ddl.table(), col.name(), col.type(),
-                        lsn, col.missing() == null ? "" : " (existing rows: " + col.missing() + ")");
             }
         }
         shapes.remove(ddl.table());
@@ -171,9 +160,37 @@ public final class SchemaSync {
                     + " its values from " + had + " with ALTER COLUMN ... TYPE ... USING an expression the follower cannot"
                     + " reproduce. Re-create the table on the follower from a new snapshot", false, null);
         }
-        execute(st, "ALTER TABLE " + ddl.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name()) + " TYPE " + col.type(),
-                shape, col.name());
-        log.info("changed column {}.{} from {} to {} on the follower as the primary did", ddl.table(), col.name(), had, col.type());
+        retypeColumn(st, shape, col.name(), had, col.type());
+    }
+
+    private static void dropColumn(Statement st, ChangeEvent.SchemaChange e, String name) throws SQLException {
+        execute(st, "ALTER TABLE " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
+        log.info("dropped column {}.{} on the follower (source LSN {})", e.table(), name, e.header().commitLsn());
+    }
+
+    /**
+     * Adds a column; {@code existingRows}, when given, is the value the rows already there take
+     * (a constant default, dropped again at once: new rows bring their own values).
+     */
+    private static void addColumn(Statement st, ChangeEvent.SchemaChange e, Column col, String existingRows)
+            throws SQLException {
+        String table = e.table().quoted();
+        String column = TableId.quote(col.name());
+        String value = existingRows == null ? "" : " DEFAULT " + literal(existingRows) + "::" + col.type();
+        execute(st, "ALTER TABLE " + table + " ADD COLUMN " + column + " " + col.type() + value
+                + (col.nullable() ? "" : " NOT NULL"), e, col.name());
+        if (existingRows != null) {
+            execute(st, "ALTER TABLE " + table + " ALTER COLUMN " + column + " DROP DEFAULT", e, col.name());
+        }
+        log.info("added column {}.{} {} on the follower (source LSN {}){}", e.table(), col.name(), col.type(),
+                e.header().commitLsn(), existingRows == null ? "" : " (existing rows: " + existingRows + ")");
+    }
+
+    private static void retypeColumn(Statement st, ChangeEvent.SchemaChange e, String name, String from, String to)
+            throws SQLException {
+        execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + to, e, name);
+        log.info("changed column {}.{} from {} to {} on the follower (source LSN {})", e.table(), name, from, to,
+                e.header().commitLsn());
     }
 
     /** Creates enum types the follower lacks, and adds labels the primary has added since. */
@@ -238,20 +255,15 @@ public final class SchemaSync {
         e.columns().forEach(col -> wanted.put(col.name(), col));
         for (String name : existing.keySet()) {
             if (!wanted.containsKey(name)) {
-                execute(st, "ALTER TABLE " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
-                log.info("dropped column {}.{} on the follower", e.table(), name);
+                dropColumn(st, e, name);
             }
         }
         for (Column col : wanted.values()) {
             String[] have = existing.get(col.name());
             if (have == null) {
-                execute(st, "ALTER TABLE " + e.table().quoted() + " ADD COLUMN " + TableId.quote(col.name()) + " "
-                        + col.type() + (col.nullable() ? "" : " NOT NULL"), e, col.name());
-                log.info("added column {}.{} {} on the follower", e.table(), col.name(), col.type());
+                addColumn(st, e, col, null);
             } else if (!have[0].equals(col.type())) {
-                execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
-                        + " TYPE " + col.type(), e, col.name());
-                log.info("changed column {}.{} from {} to {} on the follower", e.table(), col.name(), have[0], col.type());
+                retypeColumn(st, e, col.name(), have[0], col.type());
             }
             if (have != null && "t".equals(have[1]) != col.nullable()) {
                 execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
