@@ -138,12 +138,8 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     private void standaloneMessage(Struct value, Struct src) {
         Struct message = value.getStruct("message");
         String prefix = message.getString("prefix");
-        Lsn lsn = new Lsn(((Number) src.get("lsn")).longValue());
-        if (prefix.equals(Heartbeats.PREFIX)) {
-            frames.heartbeat(lsn);
-            return;
-        }
-        frames.standalone(lsn, micros(src.get("ts_us")), prefix, ValueMapper.bytes(message.get("content")));
+        frames.standalone(new Lsn(((Number) src.get("lsn")).longValue()), micros(src.get("ts_us")), prefix,
+                ValueMapper.bytes(message.get("content")));
     }
 
     private Lsn closeFrame(Lsn commitLsn) {

@@ -118,8 +118,14 @@ public final class FrameWriter implements AutoCloseable {
         return true;
     }
 
-    /** Writes a non-transactional logical message that stands between frames. */
+    /**
+     * Writes a non-transactional logical message that stands between frames; capture's own
+     * heartbeat messages ({@link Heartbeats#PREFIX}) become heartbeat events.
+     */
     public boolean standalone(Lsn lsn, Instant time, String prefix, byte[] content) {
+        if (prefix.equals(Heartbeats.PREFIX)) {
+            return heartbeat(lsn);
+        }
         if (lsn.compareTo(streamedThrough) <= 0) {
             return false;
         }

@@ -25,13 +25,12 @@ public final class Heartbeats implements AutoCloseable {
     public static final String PREFIX = "sluice.heartbeat";
     public static final String SQL = "SELECT pg_logical_emit_message(false, '" + PREFIX + "', now()::text)";
 
-    private final Supplier<Connection> connections;
+    private final PrimarySession session;
     private final ScheduledExecutorService timer;
-    private Connection connection;
 
     /** Starts writing a heartbeat every {@code interval}, the first one {@code interval} from now. */
     public Heartbeats(Supplier<Connection> connections, Duration interval, String source) {
-        this.connections = connections;
+        this.session = new PrimarySession(connections);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-heartbeat-" + source);
             t.setDaemon(true);
@@ -42,26 +41,12 @@ public final class Heartbeats implements AutoCloseable {
 
     private void beat() {
         try {
-            if (connection == null || connection.isClosed()) {
-                connection = connections.get();
-            }
-            try (Statement st = connection.createStatement()) {
+            try (Statement st = session.get().createStatement()) {
                 st.execute(SQL);
             }
         } catch (SQLException | RuntimeException e) {
             log.warn("heartbeat on the primary failed (retried at the next interval): {}", e.getMessage());
-            closeConnection();
-        }
-    }
-
-    private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // a broken connection; the next beat opens a new one
-            }
-            connection = null;
+            session.reset();
         }
     }
 
@@ -73,6 +58,6 @@ public final class Heartbeats implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeConnection();
+        session.close();
     }
 }

@@ -37,14 +37,13 @@ public final class TableShapes {
              WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped
              ORDER BY a.attnum""";
 
-    private final Supplier<Connection> connections;
+    private final PrimarySession session;
     private final Map<TableId, Schema> lastSchema = new HashMap<>();
     private final Map<TableId, Set<String>> lastKey = new HashMap<>();
     private final Map<TableId, ReplicaIdentity> identities = new HashMap<>();
-    private Connection connection;
 
     public TableShapes(Supplier<Connection> connections) {
-        this.connections = connections;
+        this.session = new PrimarySession(connections);
     }
 
     /**
@@ -72,7 +71,7 @@ public final class TableShapes {
         Map<String, String[]> catalog = new HashMap<>();
         Map<String, List<String>> enums = new HashMap<>();
         ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
-        try (PreparedStatement ps = connection().prepareStatement(QUERY)) {
+        try (PreparedStatement ps = session.get().prepareStatement(QUERY)) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
             try (ResultSet rs = ps.executeQuery()) {
@@ -91,7 +90,7 @@ public final class TableShapes {
                 }
             }
         } catch (SQLException e) {
-            closeQuietly();
+            session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
         List<Column> columns = new ArrayList<>();
@@ -131,25 +130,7 @@ public final class TableShapes {
         return t.startsWith("_") ? t.substring(1).toLowerCase() + "[]" : t.toLowerCase();
     }
 
-    private Connection connection() throws SQLException {
-        if (connection == null || connection.isClosed()) {
-            connection = connections.get();
-        }
-        return connection;
-    }
-
     public void close() {
-        closeQuietly();
-    }
-
-    private void closeQuietly() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // closing a broken connection; the next read opens a new one
-            }
-            connection = null;
-        }
+        session.close();
     }
 }

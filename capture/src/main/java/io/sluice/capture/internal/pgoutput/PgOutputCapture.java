@@ -159,8 +159,8 @@ public final class PgOutputCapture implements CaptureEngine {
 
     private Connection outputSession() {
         Connection c = primary.get();
-        try (var st = c.createStatement()) {
-            st.execute("SET IntervalStyle = postgres; SET extra_float_digits = 3; SET bytea_output = hex");
+        try {
+            ReplicationConnection.useOutputSettings(c);
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "setting up a snapshot connection: " + e.getMessage(), e);
         }

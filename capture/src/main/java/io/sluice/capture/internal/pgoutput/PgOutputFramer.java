@@ -1,7 +1,6 @@
 package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.internal.FrameWriter;
-import io.sluice.capture.internal.Heartbeats;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
@@ -97,11 +96,7 @@ final class PgOutputFramer {
             frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), m.content()));
             return null;
         }
-        if (m.prefix().equals(Heartbeats.PREFIX)) {
-            frames.heartbeat(m.lsn());
-        } else {
-            frames.standalone(m.lsn(), clock.instant(), m.prefix(), m.content());
-        }
+        frames.standalone(m.lsn(), clock.instant(), m.prefix(), m.content());
         return m.lsn();
     }
 

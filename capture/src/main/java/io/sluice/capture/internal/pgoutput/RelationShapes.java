@@ -1,5 +1,6 @@
 package io.sluice.capture.internal.pgoutput;
 
+import io.sluice.capture.internal.PrimarySession;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.Relation;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.RelationColumn;
 import io.sluice.format.ChangeEvent.ReplicaIdentity;
@@ -54,13 +55,12 @@ final class RelationShapes implements AutoCloseable {
 
     private record TypeKey(int oid, int modifier) { }
 
-    private final Supplier<Connection> connections;
+    private final PrimarySession session;
     private final Map<TypeKey, TypeName> types = new HashMap<>();
     private final Map<Integer, TableShape> byOid = new HashMap<>();
-    private Connection connection;
 
     RelationShapes(Supplier<Connection> connections) {
-        this.connections = connections;
+        this.session = new PrimarySession(connections);
     }
 
     /** Records the shape a Relation message gives and returns it. */
@@ -86,7 +86,7 @@ final class RelationShapes implements AutoCloseable {
             byOid.put(r.oid(), shape);
             return shape;
         } catch (SQLException e) {
-            closeQuietly();
+            session.reset();
             throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
     }
@@ -146,7 +146,7 @@ final class RelationShapes implements AutoCloseable {
         if (known != null) {
             return known;
         }
-        try (PreparedStatement ps = connection().prepareStatement(TYPE)) {
+        try (PreparedStatement ps = session.get().prepareStatement(TYPE)) {
             ps.setInt(1, modifier);
             ps.setInt(2, oid);
             try (ResultSet rs = ps.executeQuery()) {
@@ -164,7 +164,7 @@ final class RelationShapes implements AutoCloseable {
     /** Per column: {nullable, in the primary key}. */
     private Map<String, boolean[]> columns(int relationOid) throws SQLException {
         Map<String, boolean[]> out = new HashMap<>();
-        try (PreparedStatement ps = connection().prepareStatement(COLUMNS)) {
+        try (PreparedStatement ps = session.get().prepareStatement(COLUMNS)) {
             ps.setInt(1, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -175,30 +175,8 @@ final class RelationShapes implements AutoCloseable {
         return out;
     }
 
-    private Connection connection() {
-        try {
-            if (connection == null || connection.isClosed()) {
-                connection = connections.get();
-            }
-        } catch (SQLException e) {
-            connection = connections.get();
-        }
-        return connection;
-    }
-
     @Override
     public void close() {
-        closeQuietly();
-    }
-
-    private void closeQuietly() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // a broken connection; the next read opens a new one
-            }
-            connection = null;
-        }
+        session.close();
     }
 }

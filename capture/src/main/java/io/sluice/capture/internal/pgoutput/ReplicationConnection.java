@@ -8,8 +8,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
@@ -27,8 +29,21 @@ import org.postgresql.replication.ReplicationSlotInfo;
  */
 public final class ReplicationConnection implements AutoCloseable {
 
-    /** Session settings of every connection whose value text reaches the stream. */
-    public static final String OUTPUT_SETTINGS = "-c IntervalStyle=postgres -c extra_float_digits=3 -c bytea_output=hex";
+    /** Session settings of every connection whose value text reaches the stream (pgjdbc fixes DateStyle ISO). */
+    private static final Map<String, String> OUTPUT = Map.of(
+            "IntervalStyle", "postgres", "extra_float_digits", "3", "bytea_output", "hex");
+    /** {@link #OUTPUT} as startup options, for the walsender connection. */
+    public static final String OUTPUT_SETTINGS = OUTPUT.entrySet().stream()
+            .map(e -> "-c " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+
+    /** Gives a plain session (a snapshot copy's) the same output settings as the walsender's. */
+    public static void useOutputSettings(Connection c) throws SQLException {
+        try (var st = c.createStatement()) {
+            for (Map.Entry<String, String> e : OUTPUT.entrySet()) {
+                st.execute("SET " + e.getKey() + " = " + e.getValue());
+            }
+        }
+    }
 
     private final Connection connection;
     private PGReplicationStream stream;

@@ -41,7 +41,7 @@ final class SnapshotCopy {
     private final String publication;
     private final int workers;
 
-    /** {@code connections} must open sessions with {@link ReplicationConnection#OUTPUT_SETTINGS}. */
+    /** {@code connections} must open sessions with the stream's output settings ({@link ReplicationConnection#useOutputSettings}). */
     SnapshotCopy(Supplier<Connection> connections, String publication, int workers) {
         this.connections = connections;
         this.publication = publication;
