@@ -9,6 +9,7 @@ import io.sluice.applier.internal.RowWriter;
 import io.sluice.applier.internal.SchemaGuard;
 import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
+import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
@@ -387,39 +388,49 @@ public final class StreamApplier implements AutoCloseable {
         acknowledgeApplied();
         ConsumerRecords<byte[], java.nio.ByteBuffer> recs = consumer.poll(Duration.ofMillis(100));
         for (ConsumerRecord<byte[], java.nio.ByteBuffer> r : recs) {
-            ChangeEvent e;
+            List<ChangeEvent> run;
             try {
-                e = EventCodec.decode(r.value());
+                run = EventCodec.decodeAll(r.value());
             } catch (FormatException ex) {
                 throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
                         + ex.getMessage() + "; the follower stays at its last good watermark", false, ex);
             }
-            if (!e.header().source().equals(config.sourceId())) {
-                throw new ApplierException("event for source '" + e.header().source() + "' at " + r.topic() + "-"
-                        + r.partition() + "@" + r.offset() + " on the stream of source '" + config.sourceId() + "'", false, null);
-            }
-            String refused = e instanceof ChangeEvent.SchemaChange s ? SchemaGuard.refusal(s) : null;
-            if (refused != null) {
-                throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
-                        + refused + "; the follower stays at its last good watermark", false, null);
-            }
-            currentOffset = r.offset();
-            if (!handle(e, r.offset())) {
-                return; // rewound: a cut-short frame was found
-            }
-            if (frame == null && groupLast != null
-                    && (groupFrames >= groupLimit || groupEvents >= config.maxGroupEvents())) {
-                commitGroup();
-                groupLimit = Math.min(config.maxGroupTransactions(), groupLimit * 2);
+            // A record holds one event or a run of one frame's events; a frame always starts a
+            // record, so a frame is known by its record's offset.
+            for (ChangeEvent e : run) {
+                if (!e.header().source().equals(config.sourceId())) {
+                    throw new ApplierException("event for source '" + e.header().source() + "' at " + r.topic() + "-"
+                            + r.partition() + "@" + r.offset() + " on the stream of source '" + config.sourceId() + "'", false, null);
+                }
+                String refused = e instanceof ChangeEvent.SchemaChange s ? SchemaGuard.refusal(s) : null;
+                if (refused != null) {
+                    throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+                            + refused + "; the follower stays at its last good watermark", false, null);
+                }
+                currentOffset = r.offset();
+                if (!handle(e, r.offset())) {
+                    return; // rewound: a cut-short frame was found
+                }
+                if (frame == null && groupLast != null
+                        && (groupFrames >= groupLimit || groupEvents >= config.maxGroupEvents())) {
+                    commitGroup();
+                    groupLimit = Math.min(config.maxGroupTransactions(), groupLimit * 2);
+                }
             }
         }
-        // A full poll means more is waiting: keep the group open to grow it (bounded by the group
-        // limits above). A short poll means we are caught up: commit now, latency comes first.
-        if (frame == null && recs.count() < maxPollRecords) {
+        // More waiting on the stream (by the lag the last fetch reported, or a full poll when it
+        // reported none): keep the group open to grow it (bounded by the group limits above).
+        // Caught up: commit now, latency comes first.
+        if (frame == null && !moreWaiting(recs.count())) {
             commitGroup();
             groupLimit = firstGroupLimit();
             acknowledgeIdle();
         }
+    }
+
+    private boolean moreWaiting(int polledRecords) {
+        java.util.OptionalLong lag = consumer.currentLag(partition);
+        return lag.isPresent() ? lag.getAsLong() > 0 : polledRecords >= maxPollRecords;
     }
 
     /** Commits the offset after the last applied transaction as the consumed-offset hint. */
@@ -515,8 +526,10 @@ public final class StreamApplier implements AutoCloseable {
         return true;
     }
 
-    /** Most work items held before a part of a huge group is handed to the follower thread. */
+    /** Most work items, and most COPY text of copy events, held before a part of a huge group is handed to the follower thread. */
     private static final int MAX_PENDING_WORK = 10_000;
+    private static final int MAX_PENDING_COPY_BYTES = 8 * 1024 * 1024;
+    private long pendingCopyBytes;
 
     private void apply(ChangeEvent e) throws SQLException {
         if (GroupCollapser.accepts(e) && !changesKey(e) && currentOffset > orderedThrough) {
@@ -535,6 +548,9 @@ public final class StreamApplier implements AutoCloseable {
             pending.add(() -> writer.delete(d));
         } else if (e instanceof ChangeEvent.Truncate t) {
             pending.add(() -> writer.truncate(t));
+        } else if (e instanceof CopyEvent c) {
+            pending.add(() -> writer.copy(c));
+            pendingCopyBytes += c.text().remaining();
         } else if (e instanceof ChangeEvent.SchemaChange s) {
             String at = partition + "@" + currentOffset;
             pending.add(() -> {
@@ -556,7 +572,7 @@ public final class StreamApplier implements AutoCloseable {
             });
         }
         // Other transactional messages carry no rows; they pass with their frame.
-        if (pending.size() >= MAX_PENDING_WORK) {
+        if (pending.size() >= MAX_PENDING_WORK || pendingCopyBytes >= MAX_PENDING_COPY_BYTES) {
             handOffPart();
         }
     }
@@ -609,6 +625,7 @@ public final class StreamApplier implements AutoCloseable {
         follower.submit(new Segment(pending, commit, where, pendingCollapsed, endOffset));
         pending = new java.util.ArrayList<>();
         pendingCollapsed = false;
+        pendingCopyBytes = 0;
     }
 
     private static boolean changesKey(ChangeEvent e) {
@@ -633,6 +650,7 @@ public final class StreamApplier implements AutoCloseable {
         collapser.clear();
         pending.clear();
         pendingCollapsed = false;
+        pendingCopyBytes = 0;
         writer.reset();
         schemas.reset();
         consumer.seek(partition, groupStartOffset >= 0 ? groupStartOffset : cut.beginOffset);
@@ -838,6 +856,7 @@ public final class StreamApplier implements AutoCloseable {
     private void clearGroup() {
         pending.clear();
         pendingCollapsed = false;
+        pendingCopyBytes = 0;
         groupFirstLsn = null;
         groupXidCount = 0;
         groupStartOffset = -1;
@@ -916,6 +935,7 @@ public final class StreamApplier implements AutoCloseable {
         collapser.clear();
         pending.clear();
         pendingCollapsed = false;
+        pendingCopyBytes = 0;
         if (writer != null) {
             writer.reset();
         }

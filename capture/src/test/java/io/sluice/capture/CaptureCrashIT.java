@@ -142,8 +142,7 @@ class CaptureCrashIT {
         try (StreamReader reader = new StreamReader(kafka.bootstrapServers(), "snapkill")) {
             Process first = CaptureProcess.spawn(url, kafka.bootstrapServers(), "snapkill", state, "public.snap", true,
                     dir.resolve("snap-1.log"));
-            reader.until(Duration.ofSeconds(90), "the snapshot under way", ev -> ev.stream()
-                    .filter(e -> e instanceof ChangeEvent.Insert).count() > 20_000);
+            reader.until(Duration.ofSeconds(90), "the snapshot under way", ev -> StreamReader.insertedRows(ev) > 20_000);
             first.destroyForcibly(); // SIGKILL in the middle of the snapshot
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(StreamReader.committedFrames(reader.events)).as("the snapshot was cut short").isZero();
@@ -192,16 +191,15 @@ class CaptureCrashIT {
                 continue;
             }
             applied = lsn;
-            f.stream().filter(e -> e instanceof ChangeEvent.Insert)
-                    .forEach(e -> ids.add(Long.parseLong(io.sluice.format.SqlText.of(((ChangeEvent.Insert) e).after().get("id")))));
+            StreamReader.inserts(f).forEach(e -> ids.add(Long.parseLong(io.sluice.format.SqlText.of(e.after().get("id")))));
         }
         return ids;
     }
 
     /** The rows of a frame with its xid (positions shift when a restarted capture re-announces shapes). */
     private static List<Object> rows(List<ChangeEvent> frame) {
-        return frame.stream().filter(e -> e instanceof ChangeEvent.Insert)
-                .map(e -> List.of(e.header().xid(), ((ChangeEvent.Insert) e).after())).map(o -> (Object) o).toList();
+        return StreamReader.inserts(frame).stream()
+                .map(e -> List.of(e.header().xid(), e.after())).map(o -> (Object) o).toList();
     }
 
     private static void awaitReady(Process p, Path log) {

@@ -33,8 +33,10 @@ final class StreamReader implements AutoCloseable {
     List<ChangeEvent> until(Duration timeout, String what, Predicate<List<ChangeEvent>> done) {
         Await.until(timeout, () -> what + " (read " + events.size() + " events)", () -> {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                events.add(EventCodec.decode(r.value()));
-                offsets.add(r.offset());
+                for (ChangeEvent e : EventCodec.decodeAll(r.value())) {
+                    events.add(e);
+                    offsets.add(r.offset());
+                }
             }
             return done.test(events);
         });
@@ -60,6 +62,28 @@ final class StreamReader implements AutoCloseable {
             }
         }
         return frames;
+    }
+
+    /** The inserts among {@code events}, a copy event's rows each as the insert it means. */
+    static List<ChangeEvent.Insert> inserts(List<ChangeEvent> events) {
+        List<ChangeEvent.Insert> out = new ArrayList<>();
+        for (ChangeEvent e : events) {
+            if (e instanceof ChangeEvent.Insert i) {
+                out.add(i);
+            } else if (e instanceof io.sluice.format.CopyEvent c) {
+                out.addAll(c.inserts());
+            }
+        }
+        return out;
+    }
+
+    /** Rows inserted by {@code events} (a copy event counts its rows), without parsing copies. */
+    static long insertedRows(List<ChangeEvent> events) {
+        long n = 0;
+        for (ChangeEvent e : events) {
+            n += e instanceof ChangeEvent.Insert ? 1 : e instanceof io.sluice.format.CopyEvent c ? c.rows() : 0;
+        }
+        return n;
     }
 
     static long committedFrames(List<ChangeEvent> events) {

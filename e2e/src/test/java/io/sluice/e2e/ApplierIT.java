@@ -165,6 +165,25 @@ class ApplierIT {
         }
     }
 
+    /** The same refusal inside the initial snapshot, whose rows come as COPY text (copy events). */
+    @Test
+    void aRowRefusedInsideASnapshotCopyIsNamedByItsKey() throws Exception {
+        stack.primary.execute("CREATE TABLE checked_snap (id int PRIMARY KEY, v text)",
+                "INSERT INTO checked_snap SELECT g, CASE WHEN g = 4321 THEN 'bad' ELSE 'ok' END FROM generate_series(1, 10000) g");
+        stack.followers.get(0).execute("CREATE TABLE checked_snap (id int PRIMARY KEY, v text CHECK (v <> 'bad'))");
+        try (CaptureService capture = new CaptureService(stack.capture("checked_snap", List.of("public.checked_snap"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("checked_snap", 0))) {
+            capture.start();
+            applier.start();
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
+                    () -> applier.state() == StreamApplier.State.FAILED);
+            assertThat(applier.failure().orElseThrow().getMessage())
+                    .contains("checked_snap_v_check", "insert on public.checked_snap key (id=4321)", "23514");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked_snap")).as("nothing of the snapshot")
+                    .isEqualTo("0");
+        }
+    }
+
     /**
      * An applier that resumes mid-stream has not seen the schema events of the tables it writes
      * (they came before its watermark): it takes their shapes from the follower's catalog, so many
@@ -554,7 +573,7 @@ class ApplierIT {
         record Case(String source, byte[] bad, String expected) { }
         List<Case> cases = List.of(
                 new Case("bad_truncated", "{\"v\":1,\"k\":\"begin\",\"src\":\"bad_tr".getBytes(), "bad event at sluice.bad_truncated.stream-0@2"),
-                new Case("bad_version", "{\"v\":3,\"k\":\"begin\"}".getBytes(), "unsupported format version 3"),
+                new Case("bad_version", "{\"v\":4,\"k\":\"begin\"}".getBytes(), "unsupported format version 4"),
                 new Case("bad_binary_version", new byte[] {0x00, 7, 1}, "unsupported format version 7"),
                 new Case("bad_source", io.sluice.format.EventCodec.encode(new io.sluice.format.ChangeEvent.Begin(
                         new io.sluice.format.EventHeader("someone_else", new io.sluice.format.Lsn(0x3000), 12, t, 0))),

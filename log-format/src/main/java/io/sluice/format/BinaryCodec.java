@@ -36,6 +36,8 @@ import java.util.UUID;
 final class BinaryCodec {
 
     static final int VERSION = 2;
+    /** Version 3: a run of consecutive events of one frame under one header (FORMAT.md). */
+    static final int RUN_VERSION = 3;
     static final byte MAGIC = 0x00;
 
     // Event kinds.
@@ -48,8 +50,9 @@ final class BinaryCodec {
     private static final int COMMIT = 7;
     private static final int HEARTBEAT = 8;
     private static final int MESSAGE = 9;
+    private static final int COPY = 10;
     private static final String[] KIND_NAMES = {null, "begin", "insert", "update", "delete", "truncate", "schema",
-            "commit", "heartbeat", "message"};
+            "commit", "heartbeat", "message", "copy"};
 
     // Value tags.
     private static final int T_NULL = 0;
@@ -84,16 +87,29 @@ final class BinaryCodec {
     // ---- encoding ----
 
     static byte[] encode(ChangeEvent event) {
+        if (event instanceof CopyEvent) {
+            throw new IllegalArgumentException("a copy event exists from format version 3 on; write it in a run (RunEncoder)");
+        }
         Out out = new Out(128);
         out.write(MAGIC);
         out.write(VERSION);
-        EventHeader h = event.header();
         out.write(kindCode(event));
+        header(out, event.header());
+        body(out, event);
+        return out.toByteArray();
+    }
+
+    /** The header fields, in the order both binary versions write them. */
+    static void header(Out out, EventHeader h) {
         out.string(h.source());
         out.varlong(h.commitLsn().value());
         out.varlong(h.xid());
         out.varlong(zigzag(EventCodec.toMicros(h.commitTime())));
         out.varlong(h.seq());
+    }
+
+    /** An event's body by kind, then its optional fields (none written yet). */
+    static void body(Out out, ChangeEvent event) {
         if (event instanceof Insert e) {
             table(out, e.table());
             strings(out, e.key());
@@ -129,13 +145,18 @@ final class BinaryCodec {
             out.write(e.transactional() ? 1 : 0);
             out.string(e.prefix());
             out.bytes(e.content());
+        } else if (event instanceof CopyEvent e) {
+            table(out, e.table());
+            strings(out, e.key());
+            strings(out, e.columns());
+            out.varlong(e.rows());
+            out.bytes(e.textArray());
         }
-        // Begin and Heartbeat carry the header only. Then the optional fields: none written yet.
+        // Begin and Heartbeat carry the header only.
         out.varlong(0);
-        return out.toByteArray();
     }
 
-    private static int kindCode(ChangeEvent event) {
+    static int kindCode(ChangeEvent event) {
         if (event instanceof Begin) {
             return BEGIN;
         } else if (event instanceof Insert) {
@@ -154,6 +175,8 @@ final class BinaryCodec {
             return HEARTBEAT;
         } else if (event instanceof Message) {
             return MESSAGE;
+        } else if (event instanceof CopyEvent) {
+            return COPY;
         }
         throw new IllegalStateException("no version 2 form for " + event.getClass());
     }
@@ -273,7 +296,7 @@ final class BinaryCodec {
     }
 
     /** A growable byte buffer. */
-    private static final class Out {
+    static final class Out {
         private byte[] buf;
         private int len;
 
@@ -351,6 +374,21 @@ final class BinaryCodec {
         byte[] toByteArray() {
             return Arrays.copyOf(buf, len);
         }
+
+        int length() {
+            return len;
+        }
+
+        /** Drops what was written after {@code length} (an event that failed half-way). */
+        void truncate(int length) {
+            len = length;
+        }
+
+        void append(Out other) {
+            ensure(other.len);
+            System.arraycopy(other.buf, 0, buf, len, other.len);
+            len += other.len;
+        }
     }
 
     // ---- decoding ----
@@ -362,6 +400,11 @@ final class BinaryCodec {
      */
     static ChangeEvent decode(byte[] payload, int offset, int length) {
         return new In(payload, offset, length).event();
+    }
+
+    /** Decodes one version 3 payload (a run); {@code offset} is its magic byte. */
+    static List<ChangeEvent> decodeRun(byte[] payload, int offset, int length) {
+        return new In(payload, offset, length).run();
     }
 
     /** Reads one payload; keeps the position and the field being read so errors can say where. */
@@ -383,12 +426,61 @@ final class BinaryCodec {
 
         ChangeEvent event() {
             pos += 2; // magic and version, checked by EventCodec
+            int code = kindCode(VERSION);
+            EventHeader header = header();
+            ChangeEvent event = body(code, header);
+            optionalFields();
+            if (pos != end) {
+                throw new FormatException("trailing data after the " + kind + " event at byte " + (pos - start));
+            }
+            return event;
+        }
+
+        /**
+         * A version 3 run: one header, a count, then each event's kind, body and optional fields;
+         * event {@code i} has the header's seq plus {@code i}. A BEGIN comes only first, a COMMIT
+         * only last, and an event outside a frame (heartbeat, non-transactional message) alone.
+         */
+        List<ChangeEvent> run() {
+            pos += 2;
+            EventHeader first = header();
+            field = "count";
+            int n = count(2);
+            if (n == 0) {
+                throw fail("a run of no events");
+            }
+            List<ChangeEvent> events = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                int code = kindCode(RUN_VERSION);
+                if (code == BEGIN && i > 0 || code == COMMIT && i < n - 1) {
+                    throw fail("a " + kind + " as event " + (i + 1) + " of a run of " + n
+                            + " (a BEGIN comes only first, a COMMIT only last)");
+                }
+                ChangeEvent e = body(code, i == 0 ? first : first.withSeq(first.seq() + i));
+                if (n > 1 && (e instanceof Heartbeat || e instanceof Message m && !m.transactional())) {
+                    throw fail("a " + kind + " outside a frame in a run of " + n + " (it stands alone)");
+                }
+                events.add(e);
+                optionalFields();
+            }
+            if (pos != end) {
+                throw new FormatException("trailing data after event " + n + " of the run at byte " + (pos - start));
+            }
+            return events;
+        }
+
+        private int kindCode(int version) {
+            field = "the event kind";
             int code = need(1, "the event kind") & 0xFF;
             pos++;
-            if (code < BEGIN || code > MESSAGE) {
-                throw fail("unknown event kind code " + code + " in a version 2 payload");
+            if (code < BEGIN || code > (version == RUN_VERSION ? COPY : MESSAGE)) {
+                throw fail("unknown event kind code " + code + " in a version " + version + " payload");
             }
             kind = KIND_NAMES[code];
+            return code;
+        }
+
+        private EventHeader header() {
             field = "src";
             String source = name();
             field = "lsn";
@@ -399,23 +491,20 @@ final class BinaryCodec {
             long ts = unzigzag(varlong());
             field = "seq";
             long seq = varlong();
-            EventHeader header;
             try {
-                header = new EventHeader(source, lsn, xid, EventCodec.fromMicros(ts), seq);
+                return new EventHeader(source, lsn, xid, EventCodec.fromMicros(ts), seq);
             } catch (IllegalArgumentException | java.time.DateTimeException e) {
-                throw new FormatException("invalid " + kind + " event header: " + e.getMessage(), e);
+                throw new FormatException("invalid " + (kind == null ? "event" : kind + " event") + " header: " + e.getMessage(), e);
             }
-            ChangeEvent event;
+        }
+
+        private ChangeEvent body(int code, EventHeader header) {
             try {
-                event = code >= INSERT && code <= DELETE ? rowEvent(code, header) : otherEvent(code, header);
+                return code >= INSERT && code <= DELETE ? rowEvent(code, header) : otherEvent(code, header);
             } catch (IllegalArgumentException | NullPointerException e) {
-                throw new FormatException("invalid " + kind + " event at " + lsn + " xid " + xid + ": " + e.getMessage(), e);
+                throw new FormatException("invalid " + kind + " event at " + header.commitLsn() + " xid " + header.xid()
+                        + ": " + e.getMessage(), e);
             }
-            optionalFields();
-            if (pos != end) {
-                throw new FormatException("trailing data after the " + kind + " event at byte " + (pos - start));
-            }
-            return event;
         }
 
         /**
@@ -480,6 +569,15 @@ final class BinaryCodec {
                     String prefix = string();
                     field = "content";
                     yield new Message(header, transactional, prefix, bytes());
+                }
+                case COPY -> {
+                    TableId table = table("table");
+                    List<String> key = names("key");
+                    List<String> columns = names("columns");
+                    field = "rows";
+                    long rows = varlong();
+                    field = "text";
+                    yield CopyEvent.wrap(header, table, key, columns, rows, bytes());
                 }
                 default -> throw new IllegalStateException("unreachable kind " + code);
             };

@@ -13,7 +13,9 @@ import java.util.Objects;
  * row, truncate, schema and message events, then {@link Commit}; {@link Heartbeat} and
  * non-transactional {@link Message}s stand alone. Events are immutable and thread-safe.
  */
-public sealed interface ChangeEvent {
+public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Insert, ChangeEvent.Update, ChangeEvent.Delete,
+        ChangeEvent.Truncate, ChangeEvent.SchemaChange, ChangeEvent.Commit, ChangeEvent.Heartbeat, ChangeEvent.Message,
+        CopyEvent {
 
     EventHeader header();
 

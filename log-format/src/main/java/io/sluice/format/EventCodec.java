@@ -8,31 +8,33 @@ import java.util.List;
 /**
  * Encodes and decodes {@link ChangeEvent}s (see {@code log-format/FORMAT.md}).
  *
- * <p>The encoder writes {@link #CURRENT_VERSION} unless asked for another version. The decoder
- * reads every version in {@link #SUPPORTED_VERSIONS}, telling them apart by the first byte: a
- * version 1 payload is a JSON object, a later version's payload starts with the byte
- * {@code 0x00} and its version byte. A payload of another version, a truncated or malformed
- * payload, or one of an illegal shape is rejected with a {@link FormatException} that names what
- * and where. Stateless and thread-safe.
+ * <p>{@link #encode(ChangeEvent)} writes one event in version 2; capture writes runs of events in
+ * version 3 ({@link RunEncoder}). The decoder reads every version in {@link #SUPPORTED_VERSIONS},
+ * telling them apart by the first byte: a version 1 payload is a JSON object, a later version's
+ * payload starts with the byte {@code 0x00} and its version byte. {@link #decodeAll} reads a
+ * payload of any version as the events it holds; {@link #decode} expects exactly one. A payload of
+ * another version, a truncated or malformed payload, or one of an illegal shape is rejected with a
+ * {@link FormatException} that names what and where. Stateless and thread-safe.
  */
 public final class EventCodec {
 
-    /** The version {@link #encode(ChangeEvent)} writes: 2, binary. */
-    public static final int CURRENT_VERSION = BinaryCodec.VERSION;
-    /** The versions this codec reads and writes: 1 (JSON) and 2 (binary). */
-    public static final List<Integer> SUPPORTED_VERSIONS = List.of(JsonCodec.VERSION, BinaryCodec.VERSION);
+    /** The version capture writes: 3, runs of events ({@link RunEncoder}). */
+    public static final int CURRENT_VERSION = BinaryCodec.RUN_VERSION;
+    /** The versions this codec reads and writes: 1 (JSON), 2 (binary, one event), 3 (binary, a run of events). */
+    public static final List<Integer> SUPPORTED_VERSIONS = List.of(JsonCodec.VERSION, BinaryCodec.VERSION,
+            BinaryCodec.RUN_VERSION);
 
     private EventCodec() {
     }
 
-    /** Encodes an event in the current version. */
+    /** Encodes one event in version 2 (binary), which every current consumer reads. */
     public static byte[] encode(ChangeEvent event) {
         return BinaryCodec.encode(event);
     }
 
     /**
      * Encodes an event in the given version: 1 for JSON (readable with any Kafka tool), 2 for the
-     * compact binary form.
+     * compact binary form, 3 for a run of this one event.
      *
      * @throws IllegalArgumentException for a version this codec does not write, or a value the
      *                                  version cannot hold (text that is not valid Unicode in
@@ -42,53 +44,83 @@ public final class EventCodec {
         return switch (version) {
             case JsonCodec.VERSION -> JsonCodec.encode(event);
             case BinaryCodec.VERSION -> BinaryCodec.encode(event);
+            case BinaryCodec.RUN_VERSION -> {
+                RunEncoder run = new RunEncoder();
+                run.add(event);
+                yield run.finish();
+            }
             default -> throw new IllegalArgumentException("no format version " + version + " (this codec writes "
                     + SUPPORTED_VERSIONS + ")");
         };
     }
 
     /**
-     * Decodes one payload.
+     * Decodes a payload that holds one event.
      *
-     * @throws FormatException if the payload is not a whole, valid event of a supported version
+     * @throws FormatException if the payload is not a whole, valid event of a supported version, or
+     *                         is a run of more than one event
      */
     public static ChangeEvent decode(byte[] payload) {
-        return payload == null ? decode(null, 0, 0) : decode(payload, 0, payload.length);
+        return payload == null ? single(decodeAll(null, 0, 0)) : single(decodeAll(payload, 0, payload.length));
     }
 
     /**
-     * Decodes one payload from a buffer without copying it when it is backed by an array (as
-     * Kafka's record buffers are); the buffer's position is not changed.
+     * Decodes a payload that holds one event from a buffer; see {@link #decodeAll(ByteBuffer)}.
      *
-     * @throws FormatException if the payload is not a whole, valid event of a supported version
+     * @throws FormatException if the payload is not a whole, valid event of a supported version, or
+     *                         is a run of more than one event
      */
     public static ChangeEvent decode(ByteBuffer payload) {
+        return single(decodeAll(payload));
+    }
+
+    /**
+     * Decodes the events of one payload of any version, in stream order: one for versions 1 and 2,
+     * a run of one or more for version 3. Reads a buffer backed by an array (as Kafka's record
+     * buffers are) without copying it; the buffer's position is not changed.
+     *
+     * @throws FormatException if the payload is not whole and valid in a supported version
+     */
+    public static List<ChangeEvent> decodeAll(ByteBuffer payload) {
         if (payload == null) {
-            return decode(null, 0, 0);
+            return decodeAll(null, 0, 0);
         }
         if (payload.hasArray()) {
-            return decode(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+            return decodeAll(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
         }
         byte[] copy = new byte[payload.remaining()];
         payload.duplicate().get(copy);
-        return decode(copy, 0, copy.length);
+        return decodeAll(copy, 0, copy.length);
     }
 
-    private static ChangeEvent decode(byte[] payload, int offset, int length) {
+    /** {@link #decodeAll(ByteBuffer)} for a byte array. */
+    public static List<ChangeEvent> decodeAll(byte[] payload) {
+        return payload == null ? decodeAll(null, 0, 0) : decodeAll(payload, 0, payload.length);
+    }
+
+    private static List<ChangeEvent> decodeAll(byte[] payload, int offset, int length) {
         if (payload == null || length == 0) {
             throw new FormatException("empty payload: expected a version 1 JSON object or a binary payload starting 0x00");
         }
         if (payload[offset] != BinaryCodec.MAGIC) {
-            return JsonCodec.decode(payload, offset, length);
+            return List.of(JsonCodec.decode(payload, offset, length));
         }
         if (length < 2) {
             throw new FormatException("truncated payload: it ends at byte 1, before the format version");
         }
         int version = payload[offset + 1] & 0xFF;
-        if (version != BinaryCodec.VERSION) {
-            throw unsupported(version);
+        return switch (version) {
+            case BinaryCodec.VERSION -> List.of(BinaryCodec.decode(payload, offset, length));
+            case BinaryCodec.RUN_VERSION -> BinaryCodec.decodeRun(payload, offset, length);
+            default -> throw unsupported(version);
+        };
+    }
+
+    private static ChangeEvent single(List<ChangeEvent> events) {
+        if (events.size() != 1) {
+            throw new FormatException("a run of " + events.size() + " events where one event was expected (read it with decodeAll)");
         }
-        return BinaryCodec.decode(payload, offset, length);
+        return events.get(0);
     }
 
     static FormatException unsupported(int version) {

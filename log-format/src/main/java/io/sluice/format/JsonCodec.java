@@ -74,6 +74,9 @@ final class JsonCodec {
     // ---- encoding ----
 
     private static void writeEvent(JsonGenerator g, ChangeEvent event) throws IOException {
+        if (event instanceof CopyEvent) {
+            throw new IllegalArgumentException("a copy event exists from format version 3 on; version 1 has no form for it");
+        }
         EventHeader h = event.header();
         g.writeStartObject();
         g.writeNumberField("v", VERSION);

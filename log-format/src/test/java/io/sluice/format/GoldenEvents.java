@@ -71,6 +71,37 @@ final class GoldenEvents {
         return events;
     }
 
+    /**
+     * The runs behind the version 3 golden files: a whole frame as one run, the same frame as a
+     * head and a tail run (a frame split across records), and a heartbeat alone.
+     */
+    static Map<String, List<ChangeEvent>> v3() {
+        Map<String, ChangeEvent> one = v1();
+        List<ChangeEvent> frame = List.of(one.get("begin"), one.get("schema"), one.get("insert"), one.get("update"),
+                one.get("delete"), one.get("truncate"), one.get("message"), one.get("commit"));
+        Map<String, List<ChangeEvent>> runs = new LinkedHashMap<>();
+        runs.put("frame", frame);
+        runs.put("frame_head", frame.subList(0, 3));
+        runs.put("frame_tail", frame.subList(3, frame.size()));
+        runs.put("heartbeat", List.of(one.get("heartbeat")));
+        EventHeader snapshot = new EventHeader("shop", Lsn.parse("0/16B3748"), 740L, COMMIT_TIME, 0);
+        SchemaChange schema = (SchemaChange) one.get("schema");
+        runs.put("snapshot", List.of(new Begin(snapshot),
+                new SchemaChange(snapshot.withSeq(1), schema.table(), schema.columns(), schema.replicaIdentity()),
+                CopyEvent.of(snapshot.withSeq(2), ACCOUNTS, List.of("id"), List.of("id", "owner", "balance", "tags", "doc"), 3,
+                        ("1\tann\t90.00\t{a,\"b c\"}\t{\"k\": 1}\n"
+                                + "2\tbob\\twith a tab\t-0.50\t\\N\t\\N\n"
+                                + "3\tcé\\\\d\tNaN\t{}\t[]\n").getBytes(StandardCharsets.UTF_8)),
+                new Commit(snapshot.withSeq(3), 2)));
+        return runs;
+    }
+
+    static byte[] encodeRun(List<ChangeEvent> events) {
+        RunEncoder run = new RunEncoder();
+        events.forEach(run::add);
+        return run.finish();
+    }
+
     /** One column of every value kind. */
     static Map<String, Value> allTypesRow() {
         Map<String, Value> row = new LinkedHashMap<>();
@@ -109,11 +140,19 @@ final class GoldenEvents {
         return row;
     }
 
+    /** Writes the golden files of version 1 (JSON) or 3 (runs): {@code main v1|v3 [directory]}. */
     public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args.length > 0 ? args[0] : "log-format/src/test/resources/golden/v1");
+        String version = args.length > 0 ? args[0] : "v1";
+        Path dir = Path.of(args.length > 1 ? args[1] : "log-format/src/test/resources/golden/" + version);
         Files.createDirectories(dir);
+        if (version.equals("v3")) {
+            for (Map.Entry<String, List<ChangeEvent>> e : v3().entrySet()) {
+                Files.write(dir.resolve(e.getKey() + ".bin"), encodeRun(e.getValue()));
+            }
+            return;
+        }
         for (Map.Entry<String, ChangeEvent> e : v1().entrySet()) {
-            Files.write(dir.resolve(e.getKey() + ".json"), EventCodec.encode(e.getValue()));
+            Files.write(dir.resolve(e.getKey() + ".json"), EventCodec.encode(e.getValue(), 1));
         }
     }
 }

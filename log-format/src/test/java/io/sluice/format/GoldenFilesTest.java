@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import java.util.stream.Stream;
 
@@ -35,10 +36,36 @@ class GoldenFilesTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> currentEncoderWritesVersion2FilesByteForByte() {
-        // While version 2 is the current version, the encoder must write the files byte for byte.
+    Stream<DynamicTest> theEncoderStillWritesVersion2FilesByteForByte() {
         return GoldenEvents.v1().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
                 assertThat(EventCodec.encode(e.getValue())).isEqualTo(read("/golden/v2/" + e.getKey() + ".bin"))));
+    }
+
+    /** Version 3: whole and split frames and a heartbeat, each file one run of events. */
+    @TestFactory
+    Stream<DynamicTest> everyVersion3GoldenFileDecodesToItsRun() {
+        return GoldenEvents.v3().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
+                assertThat(EventCodec.decodeAll(read("/golden/v3/" + e.getKey() + ".bin"))).isEqualTo(e.getValue())));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> currentEncoderWritesVersion3FilesByteForByte() {
+        // While version 3 is the current version, the run encoder must write the files byte for byte.
+        return GoldenEvents.v3().entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () ->
+                assertThat(GoldenEvents.encodeRun(e.getValue())).isEqualTo(read("/golden/v3/" + e.getKey() + ".bin"))));
+    }
+
+    @Test
+    void everyTruncationOfAVersion3FileIsRefused() throws IOException {
+        for (String run : GoldenEvents.v3().keySet()) {
+            byte[] full = read("/golden/v3/" + run + ".bin");
+            for (int len = 0; len < full.length; len++) {
+                byte[] cut = java.util.Arrays.copyOf(full, len);
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventCodec.decodeAll(cut))
+                        .as("%s cut to %d of %d bytes", run, len, full.length)
+                        .isInstanceOf(FormatException.class);
+            }
+        }
     }
 
     /** Every golden file of a version cut short at every length is refused with a FormatException. */

@@ -2,6 +2,7 @@ package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
+import io.sluice.format.CopyEvent;
 import io.sluice.format.TableId;
 import io.sluice.format.SqlText;
 import io.sluice.format.Value;
@@ -223,6 +224,53 @@ public final class RowWriter implements RowSink {
         }
         if (written != rows.size()) {
             throw new ApplierException("COPY into " + table + " wrote " + written + " rows, expected " + rows.size(), false, null);
+        }
+    }
+
+    /**
+     * Loads a copy event's rows with {@code COPY … FROM STDIN}, its text as it came (the primary's
+     * own COPY output, FORMAT.md); a row the follower refuses is named from the line COPY reports.
+     */
+    public void copy(CopyEvent e) throws SQLException {
+        flush();
+        String sql = "COPY " + e.table().quoted() + " (" + join(e.columns(), ", ") + ") FROM STDIN";
+        CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        long written;
+        try {
+            e.writeTextTo(new java.io.OutputStream() {
+                @Override
+                public void write(int b) throws java.io.IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                    try {
+                        copy.writeToCopy(b, off, len);
+                    } catch (SQLException failed) {
+                        throw new java.io.IOException(failed);
+                    }
+                }
+            });
+            written = copy.endCopy();
+        } catch (SQLException | java.io.IOException | RuntimeException failure) {
+            if (copy.isActive()) {
+                try {
+                    copy.cancelCopy();
+                } catch (SQLException ignored) {
+                    // the connection is failing; the cause below is what matters
+                }
+            }
+            SQLException cause = failure instanceof SQLException s ? s
+                    : failure.getCause() instanceof SQLException s ? s : null;
+            if (cause != null) {
+                throw new RowException(copyRow(cause, e.inserts()), cause);
+            }
+            throw failure instanceof RuntimeException r ? r : new java.io.UncheckedIOException((java.io.IOException) failure);
+        }
+        if (written != e.rows()) {
+            throw new ApplierException("COPY into " + e.table() + " wrote " + written + " rows, the copy event held " + e.rows(),
+                    false, null);
         }
     }
 

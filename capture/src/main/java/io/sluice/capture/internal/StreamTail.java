@@ -95,7 +95,8 @@ public final class StreamTail {
     private static Lsn position(ConsumerRecord<byte[], byte[]> r) {
         ChangeEvent e;
         try {
-            e = EventCodec.decode(r.value());
+            List<ChangeEvent> run = EventCodec.decodeAll(r.value());
+            e = run.get(run.size() - 1); // only a run's last event can end a frame or stand alone
         } catch (FormatException ex) {
             throw new CaptureException(Kind.FATAL, "the stream holds an event capture cannot read at " + r.topic() + "-"
                     + r.partition() + "@" + r.offset() + ": " + ex.getMessage(), ex);

@@ -3,7 +3,7 @@ package io.sluice.capture.internal;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
+import io.sluice.format.RunEncoder;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
 import java.nio.charset.StandardCharsets;
@@ -27,14 +27,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Produces events to the source's stream topic with an idempotent producer (acks=all, ordered,
- * no duplicates within a producer session). {@link #flush()} returns only when Kafka has
+ * no duplicates within a producer session), as runs of a frame's consecutive events, one Kafka
+ * record each (format version 3): a run is produced when it ends its frame (COMMIT), when it
+ * stands alone (heartbeat, non-transactional message), or when it reaches {@value #RUN_EVENTS}
+ * events or {@value #RUN_BYTES} bytes (a large frame then spans several records; the next
+ * frame's BEGIN always starts a record). {@link #flush()} returns only when Kafka has
  * acknowledged everything sent, or throws the first failure: the caller commits its source
- * offsets only after that. Thread-safe for one sending thread plus the producer's callbacks.
+ * offsets only after that. Thread-safe.
  */
 public final class StreamWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StreamWriter.class);
     static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    /** Bounds of one record's run: a slice of a large frame, small enough to fetch and hold. */
+    static final int RUN_EVENTS = 1000;
+    static final int RUN_BYTES = 256 * 1024;
 
     private final String topic;
     private final byte[] key;
@@ -43,6 +50,7 @@ public final class StreamWriter implements AutoCloseable {
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
+    private final RunEncoder run = new RunEncoder();
 
     public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
         this.topic = TopicNames.stream(sourceId);
@@ -101,21 +109,38 @@ public final class StreamWriter implements AutoCloseable {
         }
     }
 
-    /** Sends one event; failures surface in {@link #flush()}. */
-    public void send(ChangeEvent event) {
+    /** Adds one event to the run being built, producing the run when it is complete; failures surface in {@link #flush()}. */
+    public synchronized void send(ChangeEvent event) {
         Exception f = failure.get();
         if (f != null) {
             throw new CaptureException(Kind.FATAL, "producing to " + topic + " failed: " + f.getMessage(), f);
         }
-        producer.send(new ProducerRecord<>(topic, key, EventCodec.encode(event)), (md, e) -> {
+        if (!run.accepts(event)) {
+            produceRun(null);
+        }
+        run.add(event);
+        if (event instanceof ChangeEvent.Commit c) {
+            produceRun(c);
+        } else if (event instanceof ChangeEvent.Heartbeat || event instanceof ChangeEvent.Message m && !m.transactional()
+                || run.events() >= RUN_EVENTS || run.bytes() >= RUN_BYTES) {
+            produceRun(null);
+        }
+    }
+
+    /** Produces the run built so far as one record; {@code commit} is its COMMIT, if it ends a frame. */
+    private void produceRun(ChangeEvent.Commit commit) {
+        if (run.events() == 0) {
+            return;
+        }
+        producer.send(new ProducerRecord<>(topic, key, run.finish()), (md, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
                 return;
             }
-            if (event instanceof ChangeEvent.Commit c) {
-                ackedCommit.accumulateAndGet(c.header().commitLsn().value(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
+            if (commit != null) {
+                ackedCommit.accumulateAndGet(commit.header().commitLsn().value(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
                 if (onCommitAcked != null) {
-                    onCommitAcked.accept(c);
+                    onCommitAcked.accept(commit);
                 }
             }
         });
@@ -129,6 +154,9 @@ public final class StreamWriter implements AutoCloseable {
 
     /** Blocks until every event sent so far is acknowledged; throws the first failure. */
     public void flush() {
+        synchronized (this) {
+            produceRun(null);
+        }
         producer.flush();
         Exception f = failure.get();
         if (f != null) {

@@ -130,7 +130,7 @@ public final class StreamProbe implements AutoCloseable {
         }
         for (ConsumerRecord<byte[], byte[]> r : fetch(end - 1)) {
             if (r.offset() == end - 1) {
-                ChangeEvent e = decode(r);
+                ChangeEvent e = decode(r, true);
                 if (e != null) {
                     tail = new Tail(r.offset(), e.header().commitLsn(), e.header().commitTime(), e.kind());
                 }
@@ -163,7 +163,7 @@ public final class StreamProbe implements AutoCloseable {
                     continue;
                 }
                 at = r.offset() + 1;
-                ChangeEvent e = decode(r);
+                ChangeEvent e = decode(r, false);
                 if (e instanceof ChangeEvent.Begin
                         || e != null && !(e instanceof ChangeEvent.Heartbeat) && !(e instanceof ChangeEvent.Message m && !m.transactional())) {
                     Tx tx = new Tx(r.offset(), e.header().commitLsn(), e.header().xid(), e.header().commitTime());
@@ -186,9 +186,11 @@ public final class StreamProbe implements AutoCloseable {
         return consumer.poll(timeout).records(partition);
     }
 
-    private static ChangeEvent decode(ConsumerRecord<byte[], byte[]> r) {
+    /** The record's last event (a run of several ends with its latest), or its first; null if unreadable. */
+    private static ChangeEvent decode(ConsumerRecord<byte[], byte[]> r, boolean last) {
         try {
-            return EventCodec.decode(r.value());
+            List<ChangeEvent> events = EventCodec.decodeAll(r.value());
+            return events.get(last ? events.size() - 1 : 0);
         } catch (FormatException e) {
             return null; // the applier reports bad events; the monitor only measures
         }

@@ -3,18 +3,16 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
+import io.sluice.format.CopyEvent;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
-import io.sluice.format.Value;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,9 +29,14 @@ import org.slf4j.LoggerFactory;
  * The initial snapshot: every published table's rows as of the slot's exported snapshot, copied
  * with {@code COPY … TO STDOUT} on several connections that all run in that snapshot, written as
  * one frame at the slot's consistent point — so snapshot and stream meet exactly, no gap and no
- * overlap. Values are the text the types' output functions write, as in the stream.
+ * overlap. Values are the text the types' output functions write, as in the stream, and travel as
+ * they came: COPY text in copy events of about {@value #CHUNK_BYTES} bytes each (FORMAT.md), which a
+ * PostgreSQL follower loads with {@code COPY … FROM STDIN} unchanged.
  */
 final class SnapshotCopy {
+
+    /** COPY text per copy event: a Kafka record of its own, small enough to fetch and hold. */
+    static final int CHUNK_BYTES = 256 * 1024;
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotCopy.class);
 
@@ -145,17 +148,11 @@ final class SnapshotCopy {
         // A query rather than the table: a partitioned table (published as its root) has no rows of its own to COPY.
         String sql = "COPY (SELECT " + columns.stream().map(col -> TableId.quote(col.name())).collect(Collectors.joining(", "))
                 + " FROM " + table.quoted() + ") TO STDOUT";
-        CopyTextRows rows = new CopyTextRows(columns.size(), fields -> {
-            if (stopping.getAsBoolean()) {
-                throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
-            }
-            Map<String, Value> row = new LinkedHashMap<>(columns.size() * 2);
-            for (int i = 0; i < fields.length; i++) {
-                row.put(columns.get(i).name(), fields[i] == null ? Value.Null.INSTANCE : new Value.Text(fields[i]));
-            }
-            frame.send(h -> new ChangeEvent.Insert(h, table, shape.key(), row));
-        });
+        List<String> names = columns.stream().map(Column::name).toList();
+        CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
+                frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));
         c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, rows);
+        rows.close();
         log.info("snapshot of {}: {} rows in {} ms", table, rows.rows(), (System.nanoTime() - started) / 1_000_000);
         return rows.rows();
     }

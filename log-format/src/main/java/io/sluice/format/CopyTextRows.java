@@ -1,4 +1,4 @@
-package io.sluice.capture.internal.pgoutput;
+package io.sluice.format;
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.sluice.capture.internal.pgoutput;
+package io.sluice.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
