@@ -433,13 +433,18 @@ public final class StreamApplier implements AutoCloseable {
         return lag.isPresent() ? lag.getAsLong() > 0 : polledRecords >= maxPollRecords;
     }
 
-    /** Commits the offset after the last applied transaction as the consumed-offset hint. */
+    /**
+     * Commits the offset after the last applied transaction as the consumed-offset hint, at most
+     * once a second: each commit is a write to the broker's offsets topic, and the monitor reads
+     * the applied position from the watermark anyway.
+     */
     private void acknowledgeApplied() {
         Applied done = applied.get();
-        if (done != null && done.streamOffset() + 1 > lastAcknowledged) {
+        long now = System.nanoTime();
+        if (done != null && done.streamOffset() + 1 > lastAcknowledged && now - lastAcknowledgedAt > 1_000_000_000L) {
             consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(done.streamOffset() + 1)), StreamApplier::hintCommitted);
             lastAcknowledged = done.streamOffset() + 1;
-            lastAcknowledgedAt = System.nanoTime();
+            lastAcknowledgedAt = now;
         }
     }
 

@@ -50,7 +50,11 @@ public final class StreamWriter implements AutoCloseable {
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong ackedPosition = new java.util.concurrent.atomic.AtomicLong();
     private final RunEncoder run = new RunEncoder();
+    /** The position of the last run produced that ends a frame or stands alone (guarded by this). */
+    private long sentPosition;
+    private final Object ackSignal = new Object();
 
     public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
         this.topic = TopicNames.stream(sourceId);
@@ -116,34 +120,83 @@ public final class StreamWriter implements AutoCloseable {
             throw new CaptureException(Kind.FATAL, "producing to " + topic + " failed: " + f.getMessage(), f);
         }
         if (!run.accepts(event)) {
-            produceRun(null);
+            produceRun((Lsn) null);
         }
         run.add(event);
         if (event instanceof ChangeEvent.Commit c) {
             produceRun(c);
-        } else if (event instanceof ChangeEvent.Heartbeat || event instanceof ChangeEvent.Message m && !m.transactional()
-                || run.events() >= RUN_EVENTS || run.bytes() >= RUN_BYTES) {
-            produceRun(null);
+        } else if (event instanceof ChangeEvent.Heartbeat || event instanceof ChangeEvent.Message m && !m.transactional()) {
+            produceRun(event.header().commitLsn());
+        } else if (run.events() >= RUN_EVENTS || run.bytes() >= RUN_BYTES) {
+            produceRun((Lsn) null);
         }
     }
 
-    /** Produces the run built so far as one record; {@code commit} is its COMMIT, if it ends a frame. */
     private void produceRun(ChangeEvent.Commit commit) {
+        produceRun(commit.header().commitLsn(), commit);
+    }
+
+    private void produceRun(Lsn position) {
+        produceRun(position, null);
+    }
+
+    /**
+     * Produces the run built so far as one record; {@code position} is the stream position it
+     * completes (a COMMIT's or a standalone event's LSN), null in the middle of a frame.
+     */
+    private void produceRun(Lsn position, ChangeEvent.Commit commit) {
         if (run.events() == 0) {
             return;
+        }
+        if (position != null) {
+            sentPosition = position.value();
         }
         producer.send(new ProducerRecord<>(topic, key, run.finish()), (md, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
-                return;
-            }
-            if (commit != null) {
-                ackedCommit.accumulateAndGet(commit.header().commitLsn().value(), (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
-                if (onCommitAcked != null) {
-                    onCommitAcked.accept(commit);
+            } else if (position != null) {
+                ackedPosition.accumulateAndGet(position.value(), StreamWriter::later);
+                if (commit != null) {
+                    ackedCommit.accumulateAndGet(position.value(), StreamWriter::later);
+                    if (onCommitAcked != null) {
+                        onCommitAcked.accept(commit);
+                    }
                 }
             }
+            synchronized (ackSignal) {
+                ackSignal.notifyAll();
+            }
         });
+    }
+
+    /** Whether Kafka acknowledged every frame and standalone event produced so far. */
+    public synchronized boolean allAcked() {
+        return Long.compareUnsigned(ackedPosition.get(), sentPosition) >= 0;
+    }
+
+    private static long later(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
+    }
+
+    /**
+     * Waits up to {@code nanos} for an acknowledgement (any), so that a caller can go back to
+     * reading between acknowledgements instead of holding new work behind them; throws the first
+     * failure.
+     */
+    public void awaitAck(long nanos) {
+        synchronized (ackSignal) {
+            if (!allAcked() && failure.get() == null) {
+                try {
+                    ackSignal.wait(nanos / 1_000_000, (int) (nanos % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        Exception f = failure.get();
+        if (f != null) {
+            throw new CaptureException(Kind.FATAL, "producing to " + topic + " failed: " + f.getMessage(), f);
+        }
     }
 
     /** The commit LSN of the last frame Kafka acknowledged in this producer's life, or {@code floor} if later. */
@@ -155,7 +208,7 @@ public final class StreamWriter implements AutoCloseable {
     /** Blocks until every event sent so far is acknowledged; throws the first failure. */
     public void flush() {
         synchronized (this) {
-            produceRun(null);
+            produceRun((Lsn) null);
         }
         producer.flush();
         Exception f = failure.get();

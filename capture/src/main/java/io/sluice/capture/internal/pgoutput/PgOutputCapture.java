@@ -28,15 +28,19 @@ import org.slf4j.LoggerFactory;
  * for, it first creates the slot and copies its exported snapshot ({@link SnapshotCopy}).
  *
  * <p>The slot is confirmed only up to what Kafka has acknowledged: whenever the primary has
- * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote and
- * confirms that position at once (a synchronous-standby commit on the primary waits for exactly
- * this), then blocks on the socket — no polling; under continuous load it confirms the
+ * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote — in steps
+ * of at most half a millisecond, reading the socket between them, so that a transaction arriving
+ * meanwhile is not held behind the acknowledgement — confirms each acknowledged position at once
+ * (a synchronous-standby commit on the primary waits for exactly this), and once everything is
+ * acknowledged blocks on the socket — no polling while idle; under continuous load it confirms the
  * acknowledged commits at most every millisecond. An error after start is handed to {@code onFailure}.
  */
 public final class PgOutputCapture implements CaptureEngine {
 
     private static final Logger log = LoggerFactory.getLogger(PgOutputCapture.class);
     private static final long CONFIRM_EVERY_NANOS = 1_000_000;
+    /** Longest wait for a Kafka acknowledgement before looking at the socket again. */
+    private static final long ACK_WAIT_NANOS = 500_000;
 
     private final CaptureConfig config;
     private final boolean snapshot;
@@ -136,8 +140,18 @@ public final class PgOutputCapture implements CaptureEngine {
         while (!closing) {
             ByteBuffer message = replication.poll();
             if (message == null) {
-                // Nothing more for now: make what was written safe and tell the primary, then wait.
-                writer.flush();
+                if (!writer.allAcked()) {
+                    // Kafka has not acknowledged all that was written: wait for it a little at a
+                    // time and look at the socket in between, so a new transaction is not held
+                    // behind an acknowledgement; confirm what is acknowledged as it comes.
+                    writer.awaitAck(ACK_WAIT_NANOS);
+                    Lsn acked = writer.ackedCommitLsn(streamedThrough);
+                    if (acked.compareTo(replication.confirmed()) > 0) {
+                        replication.confirm(acked.compareTo(written) < 0 ? acked : written);
+                    }
+                    continue;
+                }
+                // Everything written is on Kafka: tell the primary, then block until it sends more.
                 replication.confirm(written);
                 message = replication.take();
                 if (message == null) {
