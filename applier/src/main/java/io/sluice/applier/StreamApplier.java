@@ -2,6 +2,7 @@ package io.sluice.applier;
 
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.DdlSync;
 import io.sluice.applier.internal.FollowerLock;
 import io.sluice.applier.internal.GroupCollapser;
 import io.sluice.applier.internal.RowSink;
@@ -85,6 +86,7 @@ public final class StreamApplier implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Set<Long> voidFrames = new HashSet<>();
     private final SchemaSync schemas = new SchemaSync();
+    private final DdlSync ddls = new DdlSync(schemas);
     private GroupCollapser collapser = new GroupCollapser();
     private final FollowerThread follower = new FollowerThread();
     /** Work of the open group not yet handed to the follower thread (stream thread only). */
@@ -573,7 +575,7 @@ public final class StreamApplier implements AutoCloseable {
             }
             pending.add(() -> {
                 writer.flush();
-                schemas.applyDdl(connection, ddl, m.header(), at);
+                ddls.apply(connection, ddl, m.header(), at);
             });
         }
         // Other transactional messages carry no rows; they pass with their frame.

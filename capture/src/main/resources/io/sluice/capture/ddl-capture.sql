@@ -27,7 +27,13 @@ BEGIN
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END)
                       ORDER BY a.attnum)
                     FROM pg_attribute a
-                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''))::text)
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+      'generated', (SELECT json_agg(json_build_object('name', a.attname,
+                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
+                      'expression', pg_get_expr(d.adbin, d.adrelid), 'stored', a.attgenerated = 's')
+                      ORDER BY a.attnum)
+                    FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = r.objid;
   END LOOP;
 END $f$;

@@ -52,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
             + " its own follower, after one in a process of its own; the first in the JVM is cold (default: ${DEFAULT-VALUE})")
     int passes;
 
-    @Option(names = "--scale", defaultValue = "small", description = "catchup: tiny | small | medium (default: ${DEFAULT-VALUE})")
+    @Option(names = "--scale", defaultValue = "small", description = "catchup: tiny | small | medium | large (1,000,001 row events) (default: ${DEFAULT-VALUE})")
     String scale;
 
     @Option(names = "--repeat", defaultValue = "1", description = "catchup, steady: measured runs, after one discarded warm-up (default: ${DEFAULT-VALUE})")
@@ -120,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
             try {
                 sc = CatchupBench.Scale.valueOf(scale.toUpperCase(java.util.Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                System.err.println("--scale " + scale + ": expected tiny, small or medium");
+                System.err.println("--scale " + scale + ": expected tiny, small, medium or large");
                 return 2;
             }
             Path base = dir;

@@ -17,13 +17,14 @@ import java.util.List;
  *
  * @param table           the table altered
  * @param columns         its columns after the ALTER, in table order (generated columns left out)
+ * @param generated       its generated columns, in table order, with the expressions that compute them
  * @param volatileRewrite the source rewrote every row with a default computed per row
  * @param usingExpression the source rewrote a column to a new type with an expression of its own
  *                        ({@code ALTER COLUMN … TYPE … USING}), not the type's cast
  * @param renamedColumns  the new names of columns the ALTER renamed (their old names are not known)
  */
-public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatileRewrite, boolean usingExpression,
-                         List<String> renamedColumns) {
+public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, boolean volatileRewrite,
+                         boolean usingExpression, List<String> renamedColumns) {
 
     /** The message prefix capture's event trigger writes. */
     public static final String PREFIX = "sluice.ddl";
@@ -32,6 +33,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
 
     public DdlMessage {
         columns = List.copyOf(columns);
+        generated = List.copyOf(generated);
         renamedColumns = List.copyOf(renamedColumns);
     }
 
@@ -43,6 +45,15 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
      */
     public record DdlColumn(String name, String type, boolean nullable, String missing) { }
 
+    /**
+     * A generated column: its values are not in the rows (pgoutput sends none before PostgreSQL
+     * 18), a follower computes them from the expression.
+     *
+     * @param expression the generation expression as {@code pg_get_expr} prints it
+     * @param stored     {@code GENERATED ALWAYS AS (…) STORED}; false for a virtual one (PostgreSQL 18)
+     */
+    public record Generated(String name, String type, boolean nullable, String expression, boolean stored) { }
+
     /** Parses a message's content; a malformed one is a {@link FormatException} saying what is wrong. */
     public static DdlMessage parse(byte[] content) {
         try (JsonParser p = JSON.createParser(content)) {
@@ -53,6 +64,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
             boolean using = false;
             List<String> renamed = new ArrayList<>();
             List<DdlColumn> columns = new ArrayList<>();
+            List<Generated> generated = new ArrayList<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -77,13 +89,21 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
                             columns.add(column(p));
                         }
                     }
+                    case "generated" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "generated");
+                            while (p.nextToken() == JsonToken.START_OBJECT) {
+                                generated.add(generated(p));
+                            }
+                        }
+                    }
                     default -> p.skipChildren();
                 }
             }
             if (schema == null || name == null || columns.isEmpty()) {
                 throw new FormatException("a DDL message needs a table and its columns");
             }
-            return new DdlMessage(new TableId(schema, name), columns, rewrite, using, renamed);
+            return new DdlMessage(new TableId(schema, name), columns, generated, rewrite, using, renamed);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }
@@ -109,6 +129,74 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, boolean volatil
             throw new FormatException("a column of a DDL message needs a name and a type");
         }
         return new DdlColumn(name, type, nullable, missing);
+    }
+
+    private static Generated generated(JsonParser p) throws IOException {
+        String name = null;
+        String type = null;
+        String expression = null;
+        boolean nullable = true;
+        boolean stored = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "name" -> name = p.getText();
+                case "type" -> type = p.getText();
+                case "nullable" -> nullable = t != JsonToken.VALUE_FALSE;
+                case "expression" -> expression = t == JsonToken.VALUE_NULL ? null : p.getText();
+                case "stored" -> stored = t != JsonToken.VALUE_FALSE;
+                default -> p.skipChildren();
+            }
+        }
+        if (name == null || type == null || expression == null) {
+            throw new FormatException("a generated column of a DDL message needs a name, a type and an expression");
+        }
+        return new Generated(name, type, nullable, expression, stored);
+    }
+
+    /** The message's content, as {@link #parse} reads it (capture writes it for a table it announces). */
+    public byte[] toJson() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("table");
+            g.writeString(table.schema());
+            g.writeString(table.table());
+            g.writeEndArray();
+            g.writeBooleanField("volatile_rewrite", volatileRewrite);
+            g.writeBooleanField("using_expression", usingExpression);
+            g.writeArrayFieldStart("renamed_columns");
+            for (String r : renamedColumns) {
+                g.writeString(r);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("columns");
+            for (DdlColumn c : columns) {
+                g.writeStartObject();
+                g.writeStringField("name", c.name());
+                g.writeStringField("type", c.type());
+                g.writeBooleanField("nullable", c.nullable());
+                g.writeStringField("missing", c.missing());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("generated");
+            for (Generated c : generated) {
+                g.writeStartObject();
+                g.writeStringField("name", c.name());
+                g.writeStringField("type", c.type());
+                g.writeBooleanField("nullable", c.nullable());
+                g.writeStringField("expression", c.expression());
+                g.writeBooleanField("stored", c.stored());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     private static String nextText(JsonParser p, String what) throws IOException {

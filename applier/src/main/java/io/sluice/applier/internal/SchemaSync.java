@@ -1,11 +1,7 @@
 package io.sluice.applier.internal;
 
-import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
-import io.sluice.format.DdlMessage;
-import io.sluice.format.EventHeader;
-import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -50,8 +46,8 @@ public final class SchemaSync {
                     types.put(col.name(), RowWriter.castType(col.type()));
                 }
             } else {
-                for (Map.Entry<String, String[]> col : followerColumns(c, table).entrySet()) {
-                    types.put(col.getKey(), RowWriter.castType(col.getValue()[0]));
+                for (Map.Entry<String, FollowerTable.Existing> col : FollowerTable.columns(c, table).entrySet()) {
+                    types.put(col.getKey(), RowWriter.castType(col.getValue().type()));
                 }
             }
             if (types.isEmpty()) {
@@ -60,6 +56,12 @@ public final class SchemaSync {
             castTypes.put(table, types);
         }
         return types;
+    }
+
+    /** Forgets what it knows of one table (a DDL message changed it). */
+    void forget(TableId table) {
+        shapes.remove(table);
+        castTypes.remove(table);
     }
 
     /** Forgets what it knows (after a rollback the follower's catalog is read again). */
@@ -78,7 +80,7 @@ public final class SchemaSync {
             return;
         }
         SchemaGuard.checkOnFollower(c, event, where);
-        Map<String, String[]> existing = followerColumns(c, event.table());
+        Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, event.table());
         try (Statement st = c.createStatement()) {
             ensureEnums(c, st, event);
             if (existing.isEmpty()) {
@@ -89,108 +91,6 @@ public final class SchemaSync {
         }
         shapes.put(event.table(), event);
         castTypes.remove(event.table());
-    }
-
-    /**
-     * Takes an ALTER TABLE as it happened on the primary ({@link DdlMessage}): drops the columns the
-     * primary dropped, adds new ones with the value the primary's existing rows have in them (its
-     * missing value, as a constant: the follower's rows then equal the primary's without a row
-     * being sent), and stops, naming the table, when the primary rewrote every row with a default
-     * computed per row, which no follower can reproduce. A table the follower does not have yet
-     * is left to its first schema event. Types pass the same checks as a schema event's.
-     */
-    public void applyDdl(Connection c, DdlMessage ddl, EventHeader header, String where) throws SQLException {
-        Lsn lsn = header.commitLsn();
-        Map<String, String[]> existing = followerColumns(c, ddl.table());
-        if (existing.isEmpty()) {
-            return;
-        }
-        if (ddl.volatileRewrite()) {
-            throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
-                    + ") with a default computed per row (a volatile DEFAULT in ADD COLUMN): the follower cannot reproduce"
-                    + " those values. Re-create the table on the follower from a new snapshot, or make the default"
-                    + " non-volatile", false, null);
-        }
-        List<Column> columns = new ArrayList<>();
-        for (DdlMessage.DdlColumn col : ddl.columns()) {
-            columns.add(new Column(col.name(), col.type(), col.nullable(), false));
-        }
-        // The same checks and error reports as for a schema event of this shape.
-        ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, ddl.table(), columns, ChangeEvent.ReplicaIdentity.DEFAULT);
-        SchemaGuard.checkOnFollower(c, shape, where);
-        List<String> missing = ddl.renamedColumns().stream().filter(n -> !existing.containsKey(n)).toList();
-        if (!missing.isEmpty()) {
-            // A rename would otherwise read as a dropped column and a new one: the values would be lost.
-            throw new ApplierException("the primary renamed columns of table " + ddl.table() + " at source LSN " + lsn + " (" + where
-                    + "), now called " + missing + ", and the stream does not say their old names: rename them on the follower"
-                    + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier", false, null);
-        }
-        try (Statement st = c.createStatement()) {
-            for (String name : existing.keySet()) {
-                if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))) {
-                    dropColumn(st, shape, name);
-                }
-            }
-            for (DdlMessage.DdlColumn col : ddl.columns()) {
-                String[] have = existing.get(col.name());
-                if (have != null) {
-                    retype(st, ddl, col, have[0], shape);
-                } else {
-                    addColumn(st, shape, new Column(col.name(), col.type(), col.nullable(), false), col.missing());
-                }
-            }
-        }
-        shapes.remove(ddl.table());
-        castTypes.remove(ddl.table());
-    }
-
-    /**
-     * A column whose type the ALTER changed: converted by the type's cast, as the primary did —
-     * unless the primary used an expression of its own ({@code USING}), which the follower cannot
-     * know, so the applier stops instead of converting differently.
-     */
-    private static void retype(Statement st, DdlMessage ddl, DdlMessage.DdlColumn col, String had,
-                               ChangeEvent.SchemaChange shape) throws SQLException {
-        if (had.equals(col.type())) {
-            return;
-        }
-        if (ddl.usingExpression()) {
-            throw new ApplierException("the follower cannot take the shape change at source LSN " + shape.header().commitLsn()
-                    + " (table " + ddl.table() + ", column " + col.name() + " of type " + col.type() + "): the primary converted"
-                    + " its values from " + had + " with ALTER COLUMN ... TYPE ... USING an expression the follower cannot"
-                    + " reproduce. Re-create the table on the follower from a new snapshot", false, null);
-        }
-        retypeColumn(st, shape, col.name(), had, col.type());
-    }
-
-    private static void dropColumn(Statement st, ChangeEvent.SchemaChange e, String name) throws SQLException {
-        execute(st, "ALTER TABLE " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
-        log.info("dropped column {}.{} on the follower (source LSN {})", e.table(), name, e.header().commitLsn());
-    }
-
-    /**
-     * Adds a column; {@code existingRows}, when given, is the value the rows already there take
-     * (a constant default, dropped again at once: new rows bring their own values).
-     */
-    private static void addColumn(Statement st, ChangeEvent.SchemaChange e, Column col, String existingRows)
-            throws SQLException {
-        String table = e.table().quoted();
-        String column = TableId.quote(col.name());
-        String value = existingRows == null ? "" : " DEFAULT " + literal(existingRows) + "::" + col.type();
-        execute(st, "ALTER TABLE " + table + " ADD COLUMN " + column + " " + col.type() + value
-                + (col.nullable() ? "" : " NOT NULL"), e, col.name());
-        if (existingRows != null) {
-            execute(st, "ALTER TABLE " + table + " ALTER COLUMN " + column + " DROP DEFAULT", e, col.name());
-        }
-        log.info("added column {}.{} {} on the follower (source LSN {}){}", e.table(), col.name(), col.type(),
-                e.header().commitLsn(), existingRows == null ? "" : " (existing rows: " + existingRows + ")");
-    }
-
-    private static void retypeColumn(Statement st, ChangeEvent.SchemaChange e, String name, String from, String to)
-            throws SQLException {
-        execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + to, e, name);
-        log.info("changed column {}.{} from {} to {} on the follower (source LSN {})", e.table(), name, from, to,
-                e.header().commitLsn());
     }
 
     /** Creates enum types the follower lacks, and adds labels the primary has added since. */
@@ -213,7 +113,7 @@ public final class SchemaSync {
                 }
             }
             if (!exists) {
-                execute(st, "CREATE TYPE " + type + " AS ENUM (" + col.enumLabels().stream().map(SchemaSync::literal)
+                FollowerTable.execute(st, "CREATE TYPE " + type + " AS ENUM (" + col.enumLabels().stream().map(FollowerTable::literal)
                         .collect(Collectors.joining(", ")) + ")", e, col.name());
                 log.info("created enum type {} on the follower", type);
                 continue;
@@ -221,14 +121,10 @@ public final class SchemaSync {
             for (String label : col.enumLabels()) {
                 if (!have.contains(label)) {
                     // New labels are usable once this transaction commits (PostgreSQL's rule).
-                    execute(st, "ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " + literal(label), e, col.name());
+                    FollowerTable.execute(st, "ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " + FollowerTable.literal(label), e, col.name());
                 }
             }
         }
-    }
-
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
     }
 
     private static void create(Statement st, ChangeEvent.SchemaChange e) throws SQLException {
@@ -242,31 +138,32 @@ public final class SchemaSync {
         }
         st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(e.table().schema()));
         String sql = "CREATE TABLE " + e.table().quoted() + " (" + String.join(", ", defs) + ")";
-        execute(st, sql, e, null);
+        FollowerTable.execute(st, sql, e, null);
         if (e.replicaIdentity() == ChangeEvent.ReplicaIdentity.FULL) {
             st.execute("ALTER TABLE " + e.table().quoted() + " REPLICA IDENTITY FULL");
         }
         log.info("created follower table {} ({} columns, key {})", e.table(), e.columns().size(), key);
     }
 
-    private static void evolve(Connection c, Statement st, ChangeEvent.SchemaChange e, Map<String, String[]> existing)
+    private static void evolve(Connection c, Statement st, ChangeEvent.SchemaChange e, Map<String, FollowerTable.Existing> existing)
             throws SQLException {
         Map<String, Column> wanted = new LinkedHashMap<>();
         e.columns().forEach(col -> wanted.put(col.name(), col));
-        for (String name : existing.keySet()) {
-            if (!wanted.containsKey(name)) {
-                dropColumn(st, e, name);
+        for (Map.Entry<String, FollowerTable.Existing> have : existing.entrySet()) {
+            // Generated columns are not in the rows, so not in a schema event: DDL messages add and drop them.
+            if (!wanted.containsKey(have.getKey()) && !have.getValue().isGenerated()) {
+                FollowerTable.dropColumn(st, e, have.getKey());
             }
         }
         for (Column col : wanted.values()) {
-            String[] have = existing.get(col.name());
+            FollowerTable.Existing have = existing.get(col.name());
             if (have == null) {
-                addColumn(st, e, col, null);
-            } else if (!have[0].equals(col.type())) {
-                retypeColumn(st, e, col.name(), have[0], col.type());
+                FollowerTable.addColumn(st, e, col, null);
+            } else if (!have.type().equals(col.type())) {
+                FollowerTable.retypeColumn(st, e, col.name(), have.type(), col.type());
             }
-            if (have != null && "t".equals(have[1]) != col.nullable()) {
-                execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
+            if (have != null && have.nullable() != col.nullable()) {
+                FollowerTable.execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
                         + (col.nullable() ? " DROP NOT NULL" : " SET NOT NULL"), e, col.name());
             }
         }
@@ -299,42 +196,12 @@ public final class SchemaSync {
             return;
         }
         if (constraint != null) {
-            execute(st, "ALTER TABLE " + e.table().quoted() + " DROP CONSTRAINT " + TableId.quote(constraint), e, null);
+            FollowerTable.execute(st, "ALTER TABLE " + e.table().quoted() + " DROP CONSTRAINT " + TableId.quote(constraint), e, null);
         }
         if (!wanted.isEmpty()) {
-            execute(st, "ALTER TABLE " + e.table().quoted() + " ADD PRIMARY KEY ("
+            FollowerTable.execute(st, "ALTER TABLE " + e.table().quoted() + " ADD PRIMARY KEY ("
                     + wanted.stream().map(TableId::quote).collect(Collectors.joining(", ")) + ")", e, null);
         }
         log.info("follower table {}: primary key {} -> {}", e.table(), have, wanted);
-    }
-
-    private static void execute(Statement st, String sql, ChangeEvent.SchemaChange e, String column) throws SQLException {
-        try {
-            st.execute(sql);
-        } catch (SQLException ex) {
-            String where = "table " + e.table() + (column == null ? "" : ", column " + column
-                    + e.columns().stream().filter(c -> c.name().equals(column)).findFirst().map(c -> " of type " + c.type()).orElse(""));
-            throw new ApplierException("the follower cannot take the shape change at source LSN " + e.header().commitLsn()
-                    + " (" + where + "): " + ex.getMessage() + " [SQLSTATE " + ex.getSQLState() + "; statement: " + sql + "]",
-                    false, ex);
-        }
-    }
-
-    /** name → {format_type, nullable t/f} of the follower's table; empty when it does not exist. */
-    private static Map<String, String[]> followerColumns(Connection c, TableId table) throws SQLException {
-        Map<String, String[]> cols = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT a.attname, format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'f' ELSE 't' END
-                  FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace
-                 WHERE n.nspname = ? AND k.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {
-            ps.setString(1, table.schema());
-            ps.setString(2, table.table());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    cols.put(rs.getString(1), new String[] {rs.getString(2), rs.getString(3)});
-                }
-            }
-        }
-        return cols;
     }
 }

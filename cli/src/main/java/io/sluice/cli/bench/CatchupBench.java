@@ -22,7 +22,9 @@ public final class CatchupBench {
 
     /** How much backlog. */
     public enum Scale {
-        TINY(2_000, 10_000, 500), SMALL(20_000, 100_000, 5_000), MEDIUM(100_000, 100_000, 20_000);
+        TINY(2_000, 10_000, 500), SMALL(20_000, 100_000, 5_000), MEDIUM(100_000, 100_000, 20_000),
+        /** 1,000,001 row events. */
+        LARGE(240_000, 100_000, 20_000);
 
         final int transactions;
         final int accounts;

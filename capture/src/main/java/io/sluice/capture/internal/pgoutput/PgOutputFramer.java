@@ -86,6 +86,9 @@ final class PgOutputFramer {
         TableShape shape = shapes.of(relationOid);
         if (!shape.equals(announced.get(shape.table()))) {
             frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
+            if (!shape.generated().isEmpty()) {
+                frames.add(shape.definition(frames.next()));
+            }
             announced.put(shape.table(), shape);
         }
         return shape;

@@ -5,6 +5,7 @@ import io.sluice.capture.internal.pgoutput.PgOutputMessage.Relation;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.RelationColumn;
 import io.sluice.format.ChangeEvent.ReplicaIdentity;
 import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
 import io.sluice.format.TableId;
 import java.sql.Array;
 import java.sql.Connection;
@@ -51,6 +52,17 @@ final class RelationShapes implements AutoCloseable {
              WHERE n.nspname = ? AND c.relname = ?
              ORDER BY a.attnum""";
 
+    /** Generated columns of a table (relation oid or, when it is 0, schema and name). */
+    private static final String GENERATED = """
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
+                   a.attgenerated = 's'
+              FROM pg_attribute a
+              JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE a.attrelid = coalesce(nullif(?, 0)::oid, (SELECT c.oid FROM pg_class c JOIN pg_namespace n
+                     ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?))
+               AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
+             ORDER BY a.attnum""";
+
     private record TypeName(String name, List<String> enumLabels) { }
 
     private record TypeKey(int oid, int modifier) { }
@@ -82,7 +94,7 @@ final class RelationShapes implements AutoCloseable {
                     key.add(c.name());
                 }
             }
-            TableShape shape = new TableShape(table, columns, key, identity);
+            TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid(), table));
             byOid.put(r.oid(), shape);
             return shape;
         } catch (SQLException e) {
@@ -123,7 +135,23 @@ final class RelationShapes implements AutoCloseable {
         if (columns.isEmpty()) {
             throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
         }
-        return new TableShape(table, columns, key, identity);
+        return new TableShape(table, columns, key, identity, generated(c, 0, table));
+    }
+
+    private static List<DdlMessage.Generated> generated(Connection c, int relationOid, TableId table) throws SQLException {
+        List<DdlMessage.Generated> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(GENERATED)) {
+            ps.setInt(1, relationOid);
+            ps.setString(2, table.schema());
+            ps.setString(3, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new DdlMessage.Generated(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getString(4),
+                            rs.getBoolean(5)));
+                }
+            }
+        }
+        return out;
     }
 
     /** The shape last defined for the relation; pgoutput always sends it before the relation's first change. */

@@ -144,6 +144,9 @@ final class SnapshotCopy {
         long started = System.nanoTime();
         TableShape shape = RelationShapes.read(c, table);
         frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity()));
+        if (!shape.generated().isEmpty()) {
+            frame.send(shape::definition);
+        }
         List<Column> columns = shape.columns();
         // A query rather than the table: a partitioned table (published as its root) has no rows of its own to COPY.
         String sql = "COPY (SELECT " + columns.stream().map(col -> TableId.quote(col.name())).collect(Collectors.joining(", "))

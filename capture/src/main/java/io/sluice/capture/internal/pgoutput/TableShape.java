@@ -1,19 +1,37 @@
 package io.sluice.capture.internal.pgoutput;
 
+import io.sluice.format.ChangeEvent;
 import io.sluice.format.ChangeEvent.ReplicaIdentity;
 import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
 import java.util.List;
 
 /**
  * A captured table's shape at one point of the WAL: its columns with their exact types, in the
- * order pgoutput sends a row's values, the replica identity key and the identity kind.
+ * order pgoutput sends a row's values, the replica identity key and the identity kind — and its
+ * generated columns, whose values pgoutput does not send (a follower computes them).
  */
-record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity) {
+record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
+                  List<DdlMessage.Generated> generated) {
 
     TableShape {
         columns = List.copyOf(columns);
         key = List.copyOf(key);
+        generated = List.copyOf(generated);
+    }
+
+    /**
+     * The table's definition as a DDL message, written after its schema event when it has
+     * generated columns: their expressions travel only in DDL messages (docs/applier.md, the
+     * trust boundary), never in schema events.
+     */
+    ChangeEvent.Message definition(EventHeader header) {
+        List<DdlMessage.DdlColumn> plain = columns.stream()
+                .map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null)).toList();
+        return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
+                new DdlMessage(table, plain, generated, false, false, List.of()).toJson());
     }
 
     static ReplicaIdentity identity(char code) {

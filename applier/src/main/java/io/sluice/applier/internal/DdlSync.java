@@ -1,0 +1,154 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.EventHeader;
+import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a follower table follow an ALTER TABLE as it happened on the primary, from the DDL
+ * messages capture writes inside the ALTER's own frame (FORMAT.md): dropped columns at once, new
+ * ones with the value existing rows have, retypes by the type's cast, generated columns with their
+ * expressions — and stops where the follower cannot reproduce what the primary did. Runs inside
+ * the apply transaction. Not thread-safe.
+ */
+public final class DdlSync {
+
+    private static final Logger log = LoggerFactory.getLogger(DdlSync.class);
+
+    private final SchemaSync schemas;
+
+    /** {@code schemas}: told to forget a table's shape once a DDL message changed it. */
+    public DdlSync(SchemaSync schemas) {
+        this.schemas = schemas;
+    }
+
+    /**
+     * Takes an ALTER TABLE as it happened on the primary ({@link DdlMessage}): drops the columns the
+     * primary dropped, adds new ones with the value the primary's existing rows have in them (its
+     * missing value, as a constant: the follower's rows then equal the primary's without a row
+     * being sent), and stops, naming the table, when the primary rewrote every row with a default
+     * computed per row, which no follower can reproduce. A table the follower does not have yet
+     * is left to its first schema event. Types pass the same checks as a schema event's.
+     */
+    public void apply(Connection c, DdlMessage ddl, EventHeader header, String where) throws SQLException {
+        Lsn lsn = header.commitLsn();
+        Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, ddl.table());
+        if (existing.isEmpty()) {
+            return;
+        }
+        // Adding a stored generated column, or changing its expression, rewrites the table for the
+        // same reason a volatile default does; the follower computes that column itself, so only a
+        // plain column added alongside is in doubt.
+        boolean regenerates = ddl.generated().stream().anyMatch(g -> {
+            FollowerTable.Existing have = existing.get(g.name());
+            return have == null || have.isGenerated() && !g.expression().equals(have.expression());
+        });
+        boolean addsPlain = ddl.columns().stream().anyMatch(col -> !existing.containsKey(col.name()));
+        if (ddl.volatileRewrite() && (addsPlain || !regenerates)) {
+            throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
+                    + ") with a default computed per row (a volatile DEFAULT in ADD COLUMN): the follower cannot reproduce"
+                    + " those values. Re-create the table on the follower from a new snapshot, or make the default"
+                    + " non-volatile", false, null);
+        }
+        List<Column> columns = new ArrayList<>();
+        for (DdlMessage.DdlColumn col : ddl.columns()) {
+            columns.add(new Column(col.name(), col.type(), col.nullable(), false));
+        }
+        for (DdlMessage.Generated col : ddl.generated()) {
+            columns.add(new Column(col.name(), col.type(), col.nullable(), false));
+        }
+        // The same checks and error reports as for a schema event of this shape.
+        ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, ddl.table(), columns, ChangeEvent.ReplicaIdentity.DEFAULT);
+        String refused = SchemaGuard.refusal(shape);
+        if (refused != null) {
+            throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
+                    + " watermark", false, null);
+        }
+        SchemaGuard.checkOnFollower(c, shape, where);
+        List<String> missing = ddl.renamedColumns().stream().filter(n -> !existing.containsKey(n)).toList();
+        if (!missing.isEmpty()) {
+            // A rename would otherwise read as a dropped column and a new one: the values would be lost.
+            throw new ApplierException("the primary renamed columns of table " + ddl.table() + " at source LSN " + lsn + " (" + where
+                    + "), now called " + missing + ", and the stream does not say their old names: rename them on the follower"
+                    + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier", false, null);
+        }
+        try (Statement st = c.createStatement()) {
+            for (String name : existing.keySet()) {
+                if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))
+                        && ddl.generated().stream().noneMatch(col -> col.name().equals(name))) {
+                    FollowerTable.dropColumn(st, shape, name);
+                }
+            }
+            for (DdlMessage.DdlColumn col : ddl.columns()) {
+                FollowerTable.Existing have = existing.get(col.name());
+                if (have == null) {
+                    FollowerTable.addColumn(st, shape, new Column(col.name(), col.type(), col.nullable(), false), col.missing());
+                    continue;
+                }
+                if (have.isGenerated()) {
+                    FollowerTable.execute(st, "ALTER TABLE " + ddl.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
+                            + " DROP EXPRESSION", shape, col.name()); // the primary made it a plain column
+                }
+                retype(st, ddl, col, have.type(), shape);
+            }
+            for (DdlMessage.Generated col : ddl.generated()) {
+                generated(st, shape, col, existing.get(col.name()));
+            }
+        }
+        schemas.forget(ddl.table());
+    }
+
+    /**
+     * A column whose type the ALTER changed: converted by the type's cast, as the primary did —
+     * unless the primary used an expression of its own ({@code USING}), which the follower cannot
+     * know, so the applier stops instead of converting differently.
+     */
+    private static void retype(Statement st, DdlMessage ddl, DdlMessage.DdlColumn col, String had,
+                               ChangeEvent.SchemaChange shape) throws SQLException {
+        if (had.equals(col.type())) {
+            return;
+        }
+        if (ddl.usingExpression()) {
+            throw new ApplierException("the follower cannot take the shape change at source LSN " + shape.header().commitLsn()
+                    + " (table " + ddl.table() + ", column " + col.name() + " of type " + col.type() + "): the primary converted"
+                    + " its values from " + had + " with ALTER COLUMN ... TYPE ... USING an expression the follower cannot"
+                    + " reproduce. Re-create the table on the follower from a new snapshot", false, null);
+        }
+        FollowerTable.retypeColumn(st, shape, col.name(), had, col.type());
+    }
+
+    /**
+     * A generated column: added with its expression (the follower computes its values, for the
+     * rows already there too), or given the primary's new expression. {@code have}: the follower's
+     * column, or null.
+     */
+    private static void generated(Statement st, ChangeEvent.SchemaChange e, DdlMessage.Generated col, FollowerTable.Existing have)
+            throws SQLException {
+        String table = e.table().quoted();
+        String column = TableId.quote(col.name());
+        if (have == null) {
+            FollowerTable.execute(st, "ALTER TABLE " + table + " ADD COLUMN " + column + " " + col.type() + " GENERATED ALWAYS AS ("
+                    + col.expression() + ")" + (col.stored() ? " STORED" : " VIRTUAL") + (col.nullable() ? "" : " NOT NULL"),
+                    e, col.name());
+            log.info("added generated column {}.{} {} AS ({}) on the follower (source LSN {})", e.table(), col.name(),
+                    col.type(), col.expression(), e.header().commitLsn());
+        } else if (have.isGenerated() && !col.expression().equals(have.expression())) {
+            FollowerTable.execute(st, "ALTER TABLE " + table + " ALTER COLUMN " + column + " SET EXPRESSION AS (" + col.expression() + ")",
+                    e, col.name());
+            log.info("generated column {}.{} now AS ({}) on the follower (source LSN {})", e.table(), col.name(),
+                    col.expression(), e.header().commitLsn());
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The statements that change a follower table's columns, each built in one place for schema
+ * events ({@link SchemaSync}) and DDL messages ({@link DdlSync}) alike, and the follower's own view
+ * of a table's columns. A failed statement stops the applier naming the source LSN, table, column
+ * and type. Stateless.
+ */
+final class FollowerTable {
+
+    private static final Logger log = LoggerFactory.getLogger(FollowerTable.class);
+
+    private FollowerTable() {
+    }
+
+    /**
+     * A column as the follower's catalog has it.
+     *
+     * @param generated  PostgreSQL's {@code attgenerated}: empty for a plain column
+     * @param expression the generation expression, or null
+     */
+    record Existing(String type, boolean nullable, String generated, String expression) {
+        boolean isGenerated() {
+            return !generated.isEmpty();
+        }
+    }
+
+    static void dropColumn(Statement st, ChangeEvent.SchemaChange e, String name) throws SQLException {
+        execute(st, "ALTER TABLE " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
+        log.info("dropped column {}.{} on the follower (source LSN {})", e.table(), name, e.header().commitLsn());
+    }
+
+    /**
+     * Adds a column; {@code existingRows}, when given, is the value the rows already there take
+     * (a constant default, dropped again at once: new rows bring their own values).
+     */
+    static void addColumn(Statement st, ChangeEvent.SchemaChange e, Column col, String existingRows)
+            throws SQLException {
+        String table = e.table().quoted();
+        String column = TableId.quote(col.name());
+        String value = existingRows == null ? "" : " DEFAULT " + literal(existingRows) + "::" + col.type();
+        execute(st, "ALTER TABLE " + table + " ADD COLUMN " + column + " " + col.type() + value
+                + (col.nullable() ? "" : " NOT NULL"), e, col.name());
+        if (existingRows != null) {
+            execute(st, "ALTER TABLE " + table + " ALTER COLUMN " + column + " DROP DEFAULT", e, col.name());
+        }
+        log.info("added column {}.{} {} on the follower (source LSN {}){}", e.table(), col.name(), col.type(),
+                e.header().commitLsn(), existingRows == null ? "" : " (existing rows: " + existingRows + ")");
+    }
+
+    static void retypeColumn(Statement st, ChangeEvent.SchemaChange e, String name, String from, String to)
+            throws SQLException {
+        execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + to, e, name);
+        log.info("changed column {}.{} from {} to {} on the follower (source LSN {})", e.table(), name, from, to,
+                e.header().commitLsn());
+    }
+
+    static String literal(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    static void execute(Statement st, String sql, ChangeEvent.SchemaChange e, String column) throws SQLException {
+        try {
+            st.execute(sql);
+        } catch (SQLException ex) {
+            String where = "table " + e.table() + (column == null ? "" : ", column " + column
+                    + e.columns().stream().filter(c -> c.name().equals(column)).findFirst().map(c -> " of type " + c.type()).orElse(""));
+            throw new ApplierException("the follower cannot take the shape change at source LSN " + e.header().commitLsn()
+                    + " (" + where + "): " + ex.getMessage() + " [SQLSTATE " + ex.getSQLState() + "; statement: " + sql + "]",
+                    false, ex);
+        }
+    }
+
+    /**
+     * The follower table's columns by name, in table order; empty when it does not exist.
+     */
+    static Map<String, Existing> columns(Connection c, TableId table) throws SQLException {
+        Map<String, Existing> cols = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'f' ELSE 't' END,
+                       a.attgenerated::text, CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END
+                  FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace
+                  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                 WHERE n.nspname = ? AND k.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {
+            ps.setString(1, table.schema());
+            ps.setString(2, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    cols.put(rs.getString(1), new Existing(rs.getString(2), "t".equals(rs.getString(3)), rs.getString(4), rs.getString(5)));
+                }
+            }
+        }
+        return cols;
+    }
+}
