@@ -24,7 +24,8 @@ BEGIN
                           AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END)
+                      'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END,
+                      'has_default', a.atthasdef)
                       ORDER BY a.attnum)
                     FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),

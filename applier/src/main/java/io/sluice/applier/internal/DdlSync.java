@@ -39,24 +39,25 @@ public final class DdlSync {
      * primary dropped, adds new ones with the value the primary's existing rows have in them (its
      * missing value, as a constant: the follower's rows then equal the primary's without a row
      * being sent), and stops, naming the table, when the primary rewrote every row with a default
-     * computed per row, which no follower can reproduce. A table the follower does not have yet
-     * is left to its first schema event. Types pass the same checks as a schema event's.
+     * computed per row, which no follower can reproduce. The domains and composite types it
+     * carries are created first when the follower lacks them. A table the follower does not have
+     * yet is left to its first schema event. Types pass the same checks as a schema event's.
      */
     public void apply(Connection c, DdlMessage ddl, EventHeader header, String where) throws SQLException {
         Lsn lsn = header.commitLsn();
+        for (DdlMessage.TypeDefinition type : ddl.types()) {
+            ensureType(c, type, header, where);
+        }
         Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, ddl.table());
-        if (existing.isEmpty()) {
+        if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
         }
-        // Adding a stored generated column, or changing its expression, rewrites the table for the
-        // same reason a volatile default does; the follower computes that column itself, so only a
-        // plain column added alongside is in doubt.
-        boolean regenerates = ddl.generated().stream().anyMatch(g -> {
-            FollowerTable.Existing have = existing.get(g.name());
-            return have == null || have.isGenerated() && !g.expression().equals(have.expression());
-        });
-        boolean addsPlain = ddl.columns().stream().anyMatch(col -> !existing.containsKey(col.name()));
-        if (ddl.volatileRewrite() && (addsPlain || !regenerates)) {
+        // PostgreSQL rewrites a table for a volatile default, but also to add or re-express a stored
+        // generated column (the follower computes it) or a column of a domain with constraints. Only
+        // an added column with a default and no missing value can hold values computed per row.
+        boolean inDoubt = ddl.columns().stream()
+                .anyMatch(col -> !existing.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
+        if (ddl.volatileRewrite() && inDoubt) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
                     + ") with a default computed per row (a volatile DEFAULT in ADD COLUMN): the follower cannot reproduce"
                     + " those values. Re-create the table on the follower from a new snapshot, or make the default"
@@ -108,6 +109,53 @@ public final class DdlSync {
             }
         }
         schemas.forget(ddl.table());
+    }
+
+    /**
+     * Creates a domain or composite type the follower lacks, from its definition on the primary:
+     * its base or attribute types pass the same checks as a schema event's, a domain's constraints
+     * must be CHECK clauses. A type the follower has is left as it is.
+     */
+    private static void ensureType(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
+            throws SQLException {
+        String name = type.qualifiedName();
+        try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+            ps.setString(1, name);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        boolean domain = type.kind().equals("domain");
+        List<Column> parts = new ArrayList<>();
+        if (domain) {
+            parts.add(new Column("base", type.base(), true, false));
+        } else {
+            type.attributes().forEach(a -> parts.add(new Column(a.name(), a.type(), true, false)));
+        }
+        ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, new TableId(type.schema(), type.name()), parts,
+                ChangeEvent.ReplicaIdentity.DEFAULT);
+        String refused = SchemaGuard.refusal(shape);
+        if (refused == null && type.checks().stream().anyMatch(check -> !check.startsWith("CHECK ("))) {
+            refused = "domain " + name + " has a constraint that is not a CHECK clause: " + type.checks();
+        }
+        if (refused != null) {
+            throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
+                    + " watermark", false, null);
+        }
+        SchemaGuard.checkOnFollower(c, shape, where);
+        String sql = domain
+                ? "CREATE DOMAIN " + name + " AS " + type.base() + (type.notNull() ? " NOT NULL" : "") + " "
+                        + String.join(" ", type.checks())
+                : "CREATE TYPE " + name + " AS (" + type.attributes().stream()
+                        .map(a -> TableId.quote(a.name()) + " " + a.type()).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(type.schema()));
+            FollowerTable.execute(st, sql, shape, null);
+        }
+        log.info("created {} {} on the follower (source LSN {})", type.kind(), name, header.commitLsn());
     }
 
     /**

@@ -3,6 +3,9 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
 import io.sluice.format.ChangeEvent;
+import io.sluice.format.EventHeader;
+import io.sluice.format.FormatException;
+import io.sluice.format.DdlMessage;
 import io.sluice.format.Column;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
@@ -85,6 +88,9 @@ final class PgOutputFramer {
     private TableShape changed(int relationOid) {
         TableShape shape = shapes.of(relationOid);
         if (!shape.equals(announced.get(shape.table()))) {
+            if (!shape.types().isEmpty()) {
+                frames.add(shape.typeDefinitions(frames.next()));
+            }
             frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
             if (!shape.generated().isEmpty()) {
                 frames.add(shape.definition(frames.next()));
@@ -96,6 +102,9 @@ final class PgOutputFramer {
 
     private Lsn message(PgOutputMessage.LogicalMessage m) {
         if (m.transactional()) {
+            if (m.prefix().equals(DdlMessage.PREFIX)) {
+                typesBefore(m.content());
+            }
             frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), m.content()));
             return null;
         }
@@ -104,6 +113,25 @@ final class PgOutputFramer {
     }
 
     /** The relation's columns; only its key columns when {@code keyOnly} (pgoutput sends the others as NULL). */
+    /**
+     * An ALTER TABLE's message (the event trigger's) may give a column a domain or composite type
+     * the follower has never seen: their definitions go first, in a message of their own.
+     */
+    private void typesBefore(byte[] ddl) {
+        TableId table;
+        try {
+            table = DdlMessage.parse(ddl).table();
+        } catch (FormatException e) {
+            return; // passed on as it is; the applier refuses it, naming where
+        }
+        List<DdlMessage.TypeDefinition> types = shapes.userTypes(table);
+        if (!types.isEmpty()) {
+            EventHeader h = frames.next();
+            frames.add(new ChangeEvent.Message(h, true, DdlMessage.PREFIX,
+                    new DdlMessage(table, List.of(), List.of(), types, false, false, List.of()).toJson()));
+        }
+    }
+
     private static Map<String, Value> row(TableShape shape, Tuple tuple, boolean keyOnly) {
         List<Column> columns = shape.columns();
         if (tuple.size() != columns.size()) {

@@ -63,6 +63,40 @@ final class RelationShapes implements AutoCloseable {
                AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
              ORDER BY a.attnum""";
 
+    /**
+     * The domains and free-standing composite types a table's columns use (relation oid or, when
+     * it is 0, schema and name), through array elements, domain bases and composite attributes,
+     * each after the types it depends on.
+     */
+    private static final String USER_TYPES = """
+            WITH RECURSIVE rel AS (
+                SELECT coalesce(nullif(?, 0)::oid, (SELECT c.oid FROM pg_class c JOIN pg_namespace n
+                       ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?)) AS oid),
+            deps(oid, depth) AS (
+                SELECT a.atttypid, 0 FROM pg_attribute a, rel WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+              UNION ALL
+                SELECT x.dep, deps.depth + 1 FROM deps JOIN pg_type t ON t.oid = deps.oid
+                  CROSS JOIN LATERAL (SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
+                                      UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
+                                      UNION ALL SELECT a.atttypid FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
+                                       WHERE t.typtype = 'c' AND k.oid = t.typrelid AND k.relkind = 'c'
+                                         AND a.attnum > 0 AND NOT a.attisdropped) x(dep)
+                 WHERE deps.depth < 16)
+            SELECT n.nspname, t.typname, t.typtype::text, format_type(t.typbasetype, t.typtypmod), t.typnotnull,
+                   ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
+                          WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+                   ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
+                            AND NOT a.attisdropped ORDER BY a.attnum),
+                   ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = t.typrelid
+                            AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+              FROM (SELECT oid, max(depth) AS depth FROM deps GROUP BY oid) d
+              JOIN pg_type t ON t.oid = d.oid
+              JOIN pg_namespace n ON n.oid = t.typnamespace
+              LEFT JOIN pg_class k ON k.oid = t.typrelid
+             WHERE (t.typtype = 'd' OR t.typtype = 'c' AND k.relkind = 'c')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+             ORDER BY d.depth DESC, n.nspname, t.typname""";
+
     private record TypeName(String name, List<String> enumLabels) { }
 
     private record TypeKey(int oid, int modifier) { }
@@ -94,7 +128,8 @@ final class RelationShapes implements AutoCloseable {
                     key.add(c.name());
                 }
             }
-            TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid(), table));
+            TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid(), table),
+                    userTypes(session.get(), r.oid(), table));
             byOid.put(r.oid(), shape);
             return shape;
         } catch (SQLException e) {
@@ -135,7 +170,31 @@ final class RelationShapes implements AutoCloseable {
         if (columns.isEmpty()) {
             throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
         }
-        return new TableShape(table, columns, key, identity, generated(c, 0, table));
+        return new TableShape(table, columns, key, identity, generated(c, 0, table), userTypes(c, 0, table));
+    }
+
+    private static List<DdlMessage.TypeDefinition> userTypes(Connection c, int relationOid, TableId table) throws SQLException {
+        List<DdlMessage.TypeDefinition> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(USER_TYPES)) {
+            ps.setInt(1, relationOid);
+            ps.setString(2, table.schema());
+            ps.setString(3, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    boolean domain = rs.getString(3).equals("d");
+                    String[] names = (String[]) rs.getArray(7).getArray();
+                    String[] types = (String[]) rs.getArray(8).getArray();
+                    List<DdlMessage.Attribute> attributes = new ArrayList<>();
+                    for (int i = 0; !domain && i < names.length; i++) {
+                        attributes.add(new DdlMessage.Attribute(names[i], types[i]));
+                    }
+                    out.add(new DdlMessage.TypeDefinition(rs.getString(1), rs.getString(2), domain ? "domain" : "composite",
+                            domain ? rs.getString(4) : null, rs.getBoolean(5), List.of((String[]) rs.getArray(6).getArray()),
+                            attributes));
+                }
+            }
+        }
+        return out;
     }
 
     private static List<DdlMessage.Generated> generated(Connection c, int relationOid, TableId table) throws SQLException {
@@ -152,6 +211,16 @@ final class RelationShapes implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The domains and composite types the table's columns use now (the catalog's current state). */
+    List<DdlMessage.TypeDefinition> userTypes(TableId table) {
+        try {
+            return userTypes(session.get(), 0, table);
+        } catch (SQLException e) {
+            session.reset();
+            throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
+        }
     }
 
     /** The shape last defined for the relation; pgoutput always sends it before the relation's first change. */

@@ -143,6 +143,9 @@ final class SnapshotCopy {
             throws Exception {
         long started = System.nanoTime();
         TableShape shape = RelationShapes.read(c, table);
+        if (!shape.types().isEmpty()) {
+            frame.send(shape::typeDefinitions);
+        }
         frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity()));
         if (!shape.generated().isEmpty()) {
             frame.send(shape::definition);

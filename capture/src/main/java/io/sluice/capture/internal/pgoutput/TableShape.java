@@ -11,15 +11,26 @@ import java.util.List;
 /**
  * A captured table's shape at one point of the WAL: its columns with their exact types, in the
  * order pgoutput sends a row's values, the replica identity key and the identity kind — and its
- * generated columns, whose values pgoutput does not send (a follower computes them).
+ * generated columns, whose values pgoutput does not send (a follower computes them), and the
+ * domains and composite types its columns use.
  */
 record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
-                  List<DdlMessage.Generated> generated) {
+                  List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types) {
 
     TableShape {
         columns = List.copyOf(columns);
         key = List.copyOf(key);
         generated = List.copyOf(generated);
+        types = List.copyOf(types);
+    }
+
+    /**
+     * The domains and composite types the table's columns use, as a DDL message written before its
+     * schema event, so a follower has them before it creates or changes the table.
+     */
+    ChangeEvent.Message typeDefinitions(EventHeader header) {
+        return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
+                new DdlMessage(table, List.of(), List.of(), types, false, false, List.of()).toJson());
     }
 
     /**
@@ -29,9 +40,9 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
      */
     ChangeEvent.Message definition(EventHeader header) {
         List<DdlMessage.DdlColumn> plain = columns.stream()
-                .map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null)).toList();
+                .map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null, false)).toList();
         return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
-                new DdlMessage(table, plain, generated, false, false, List.of()).toJson());
+                new DdlMessage(table, plain, generated, List.of(), false, false, List.of()).toJson());
     }
 
     static ReplicaIdentity identity(char code) {

@@ -1,0 +1,47 @@
+package io.sluice.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DdlMessageTest {
+
+    @Test
+    void whatCaptureWritesReadsBackTheSame() {
+        DdlMessage m = new DdlMessage(new TableId("public", "orders"),
+                List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false),
+                        new DdlMessage.DdlColumn("note", "text", true, "it's \"quoted\"", true)),
+                List.of(new DdlMessage.Generated("total", "numeric", true, "(price * (qty)::numeric)", true)),
+                List.of(new DdlMessage.TypeDefinition("public", "positive", "domain", "integer", true,
+                                List.of("CHECK ((VALUE > 0))"), List.of()),
+                        new DdlMessage.TypeDefinition("sales", "amount", "composite", null, false, List.of(),
+                                List.of(new DdlMessage.Attribute("value", "numeric(12,2)"),
+                                        new DdlMessage.Attribute("currency", "character(3)")))),
+                false, true, List.of("renamed"));
+        assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
+        assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");
+    }
+
+    @Test
+    void theEventTriggersMessageWithoutNewerFieldsReadsConservatively() {
+        String trigger = "{\"table\":[\"public\",\"t\"],\"volatile_rewrite\":true,\"columns\":"
+                + "[{\"name\":\"c\",\"type\":\"integer\",\"nullable\":true,\"missing\":null}]}";
+        DdlMessage m = DdlMessage.parse(trigger.getBytes(StandardCharsets.UTF_8));
+        assertThat(m.columns().get(0).hasDefault()).as("a column of an older message may have a default").isTrue();
+        assertThat(m.generated()).isEmpty();
+        assertThat(m.types()).isEmpty();
+    }
+
+    @Test
+    void aTypeWithoutItsDefinitionIsRefused() {
+        String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"d\",\"kind\":\"domain\"}]}";
+        assertThatThrownBy(() -> DdlMessage.parse(bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("a domain its base type");
+        String empty = "{\"table\":[\"public\",\"t\"],\"columns\":[]}";
+        assertThatThrownBy(() -> DdlMessage.parse(empty.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("columns or types");
+    }
+}
