@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each capture engine's test class runs this against its own servers: every type of the primary's own catalog — each base, range and multirange type of
- * {@code pg_catalog}, and an enum — at the values its input function accepts from a list of edge
+ * {@code pg_catalog}, an enum, domains (over an integer with a CHECK, text, numeric, timestamptz) and a
+ * composite type (with a domain attribute) — at the values its input function accepts from a list of edge
  * inputs (limits, NaN and the infinities, empty values, special words such as {@code epoch} and
  * {@code 24:00:00}, escapes, multi-byte text), alone and in arrays of one to three dimensions:
  * half of it in the initial snapshot, half streamed, then updated with an unchanged TOASTed column
@@ -71,7 +72,8 @@ abstract class TypeCatalogContract {
             "'a' & !'b' | 'c'", "a:1A b:2B c", "fat cat", "0/0", "FFFFFFFF/FFFFFFFF", "16/B374D848",
             "10:20:", "10:20:10,14,15", "(0,1)", "$1,234.56", "-92233720368547758.08", "pg_class", "-", "integer",
             "=", "+", "postgres=arwdDxt/postgres", "english", "pg_catalog", "postgres", "C", "<a b=\"c\">d</a>", "sad",
-            "happy");
+            "happy", "(1,\"a, b\",1.5,7,)", "(,,,,)", "(-2147483648,\"\",NaN,0,infinity)",
+            "(0,\"q\"\"uote \\\\ back\",,1,\"2026-03-29 01:30:00.000001+02\")");
 
     @TempDir
     static Path dir;
@@ -103,13 +105,16 @@ abstract class TypeCatalogContract {
     @Test
     void everyTypeOfTheCatalogAtItsEdgesReachesTheFollowerExactly() throws Exception {
         stack.primary.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')",
+                "CREATE DOMAIN dom_int AS integer CHECK (VALUE <> 42)", "CREATE DOMAIN dom_text AS text",
+                "CREATE DOMAIN dom_num AS numeric(30,6) CHECK (VALUE > -1e20)", "CREATE DOMAIN dom_tstz AS timestamptz",
+                "CREATE TYPE comp AS (i integer, t text, n numeric, d dom_int, ts timestamptz)",
                 "CREATE TABLE noise (id bigserial PRIMARY KEY, payload text)");
         List<TypeUnderTest> types = new ArrayList<>();
         try (Connection c = stack.primary.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
                 SELECT format_type(t.oid, NULL), t.typarray <> 0
                   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
                  WHERE (n.nspname = 'pg_catalog' AND t.typtype IN ('b', 'r', 'm') AND t.typcategory <> 'A'
-                        OR t.typname = 'mood')
+                        OR t.typname IN ('mood', 'dom_int', 'dom_text', 'dom_num', 'dom_tstz', 'comp'))
                    AND t.typisdefined
                  ORDER BY t.oid""")) {
             while (rs.next()) {
