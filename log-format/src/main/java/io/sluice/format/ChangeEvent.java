@@ -2,8 +2,6 @@ package io.sluice.format;
 
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -250,8 +248,34 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
     }
 
     /**
-     * A row the codec built for one event: no null names or values, never shared or changed after
-     * the event is made, so the event takes it without a copy (decoding is on the applier's hot path).
+     * Builds a row that an event takes without a copy: columns added in table order, each name
+     * once (a source's own column list). For producers on a hot path; any {@code Map} works too.
+     */
+    final class RowBuilder {
+        private DecodedRow row;
+
+        public RowBuilder(int columns) {
+            row = new DecodedRow(columns);
+        }
+
+        /** Adds a column not added before. */
+        public RowBuilder add(String name, Value value) {
+            row.append(Objects.requireNonNull(name, "column name"), Objects.requireNonNull(value, "value of " + name));
+            return this;
+        }
+
+        /** The row; the builder is spent. */
+        public Map<String, Value> build() {
+            DecodedRow built = row;
+            row = null;
+            return built;
+        }
+    }
+
+    /**
+     * A row as an event holds it: no null names or values, and frozen — unchangeable — once the
+     * event is made, so an event made from another event's row (or the codec's) takes it without a
+     * copy (decoding is on the applier's hot path, re-stamping events on capture's).
      * Held as two arrays in column order — cheaper to build and to read than a hash map's nodes for
      * the few columns most rows have; names are compared by identity first (the decoder shares
      * them), and a row of many columns gets a hash index on its first lookup.
@@ -262,6 +286,7 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         private Value[] values;
         private int size;
         private Map<String, Integer> index;
+        private boolean frozen;
 
         DecodedRow() {
             this(8);
@@ -275,6 +300,9 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         /** Adds or replaces a column; returns the value it replaced, or null. */
         @Override
         public Value put(String name, Value value) {
+            if (frozen) {
+                throw new UnsupportedOperationException("an event's row does not change");
+            }
             int i = indexOf(name);
             if (i >= 0) {
                 Value old = values[i];
@@ -290,6 +318,22 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
             size++;
             index = null;
             return null;
+        }
+
+        /** Adds a column known not to be there yet (copied from another map). */
+        private void append(String name, Value value) {
+            if (size == names.length) {
+                names = Arrays.copyOf(names, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+            }
+            names[size] = name;
+            values[size] = value;
+            size++;
+        }
+
+        private DecodedRow freeze() {
+            frozen = true;
+            return this;
         }
 
         private int indexOf(Object name) {
@@ -399,14 +443,14 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
 
     private static Map<String, Value> row(Map<String, Value> values, String image, TableId table) {
         if (values instanceof DecodedRow decoded) {
-            return Collections.unmodifiableMap(decoded);
+            return decoded.freeze();
         }
         Objects.requireNonNull(values, image + " image of " + table);
-        LinkedHashMap<String, Value> copy = new LinkedHashMap<>();
-        values.forEach((name, value) -> copy.put(
+        DecodedRow copy = new DecodedRow(values.size());
+        values.forEach((name, value) -> copy.append(
                 Objects.requireNonNull(name, "column name in " + image + " image of " + table),
                 value == null ? Value.Null.INSTANCE : value));
-        return Collections.unmodifiableMap(copy);
+        return copy.freeze();
     }
 
     private static void requireNonEmpty(Map<String, Value> values, String image, TableId table, String kind) {

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -138,13 +137,13 @@ final class PgOutputFramer {
             throw new IllegalStateException("a row of " + shape.table() + " has " + tuple.size() + " values for "
                     + columns.size() + " columns");
         }
-        Map<String, Value> row = new LinkedHashMap<>(columns.size() * 2);
+        ChangeEvent.RowBuilder row = new ChangeEvent.RowBuilder(columns.size());
         for (int i = 0; i < columns.size(); i++) {
             Column c = columns.get(i);
             if (keyOnly && !c.key()) {
                 continue;
             }
-            row.put(c.name(), switch (tuple.kinds()[i]) {
+            row.add(c.name(), switch (tuple.kinds()[i]) {
                 case Tuple.NULL -> Value.Null.INSTANCE;
                 case Tuple.UNCHANGED -> Value.Unchanged.INSTANCE;
                 case Tuple.TEXT -> new Value.Text(new String(tuple.values()[i], StandardCharsets.UTF_8));
@@ -152,6 +151,6 @@ final class PgOutputFramer {
                         + " arrived in binary form, which capture does not request");
             });
         }
-        return row;
+        return row.build();
     }
 }
