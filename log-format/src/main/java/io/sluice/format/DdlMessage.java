@@ -40,6 +40,11 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         renamedColumns = List.copyOf(renamedColumns);
     }
 
+    /** A message that carries only the definitions of types a table's columns use. */
+    public static DdlMessage typesOnly(TableId table, List<TypeDefinition> types) {
+        return new DdlMessage(table, List.of(), List.of(), types, false, false, List.of());
+    }
+
     /**
      * One column after the ALTER.
      *

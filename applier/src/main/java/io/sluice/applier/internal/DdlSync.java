@@ -45,6 +45,11 @@ public final class DdlSync {
      */
     public void apply(Connection c, DdlMessage ddl, EventHeader header, String where) throws SQLException {
         Lsn lsn = header.commitLsn();
+        String unsafe = unsafeExpression(ddl);
+        if (unsafe != null) {
+            throw new ApplierException("bad DDL message at " + where + ": " + unsafe + "; the follower stays at its last good"
+                    + " watermark", false, null);
+        }
         for (DdlMessage.TypeDefinition type : ddl.types()) {
             ensureType(c, type, header, where);
         }
@@ -112,6 +117,34 @@ public final class DdlSync {
     }
 
     /**
+     * The first expression of the message that could reach outside the parentheses it is written
+     * between (every one is checked before anything of the message runs), or null.
+     */
+    private static String unsafeExpression(DdlMessage ddl) {
+        for (DdlMessage.Generated g : ddl.generated()) {
+            String refused = SchemaGuard.expressionRefusal("the generation expression of " + ddl.table() + "." + g.name(),
+                    g.expression());
+            if (refused != null) {
+                return refused;
+            }
+        }
+        for (DdlMessage.TypeDefinition t : ddl.types()) {
+            for (String check : t.checks()) {
+                String body = check.endsWith(" NOT VALID") ? check.substring(0, check.length() - " NOT VALID".length()) : check;
+                if (!body.startsWith("CHECK (") || !body.endsWith(")")) {
+                    return "domain " + t.qualifiedName() + " has a constraint that is not a CHECK clause: " + check;
+                }
+                String refused = SchemaGuard.expressionRefusal("the CHECK of domain " + t.qualifiedName(),
+                        body.substring("CHECK (".length(), body.length() - 1));
+                if (refused != null) {
+                    return refused;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
      * Creates a domain or composite type the follower lacks, from its definition on the primary:
      * its base or attribute types pass the same checks as a schema event's, a domain's constraints
      * must be CHECK clauses. A type the follower has is left as it is.
@@ -138,9 +171,7 @@ public final class DdlSync {
         ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, new TableId(type.schema(), type.name()), parts,
                 ChangeEvent.ReplicaIdentity.DEFAULT);
         String refused = SchemaGuard.refusal(shape);
-        if (refused == null && type.checks().stream().anyMatch(check -> !check.startsWith("CHECK ("))) {
-            refused = "domain " + name + " has a constraint that is not a CHECK clause: " + type.checks();
-        }
+
         if (refused != null) {
             throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
                     + " watermark", false, null);

@@ -38,6 +38,49 @@ public final class SchemaGuard {
     private SchemaGuard() {
     }
 
+    /**
+     * Why an expression from a DDL message (a generation expression, the inside of a CHECK) cannot
+     * be written between the parentheses of a statement, or null when it can: it must stay inside
+     * them — parentheses balanced and never closed below the level it starts at, quotes closed —
+     * and hold no statement separator, comment or dollar quote outside its literals. PostgreSQL's
+     * own parser then decides whether it is an expression at all.
+     */
+    public static String expressionRefusal(String what, String expression) {
+        int depth = 0;
+        int n = expression.length();
+        for (int i = 0; i < n; i++) {
+            char ch = expression.charAt(i);
+            if (ch == '\'' || ch == '"') {
+                boolean escapes = ch == '\'' && i > 0 && (expression.charAt(i - 1) == 'E' || expression.charAt(i - 1) == 'e');
+                int j = i + 1;
+                for (; j < n; j++) {
+                    char c = expression.charAt(j);
+                    if (escapes && c == '\\') {
+                        j++;
+                    } else if (c == ch) {
+                        if (j + 1 < n && expression.charAt(j + 1) == ch) {
+                            j++;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                if (j >= n) {
+                    return what + " '" + expression + "' has an unclosed quote";
+                }
+                i = j;
+            } else if (ch == '(') {
+                depth++;
+            } else if (ch == ')' && --depth < 0) {
+                return what + " '" + expression + "' closes a parenthesis it did not open";
+            } else if (ch == ';' || ch == '$' || ch == '-' && i + 1 < n && expression.charAt(i + 1) == '-'
+                    || ch == '/' && i + 1 < n && expression.charAt(i + 1) == '*') {
+                return what + " '" + expression + "' holds '" + ch + "' outside its literals";
+            }
+        }
+        return depth == 0 ? null : what + " '" + expression + "' leaves a parenthesis open";
+    }
+
     /** Why the event's types cannot be written into SQL, or null when they can. */
     public static String refusal(ChangeEvent.SchemaChange e) {
         for (Column c : e.columns()) {

@@ -52,8 +52,8 @@ public final class StreamWriter implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong ackedPosition = new java.util.concurrent.atomic.AtomicLong();
     private final RunEncoder run = new RunEncoder();
-    /** The position of the last run produced that ends a frame or stands alone (guarded by this). */
-    private long sentPosition;
+    /** The position of the last run produced that ends a frame or stands alone. */
+    private volatile long sentPosition;
     private final Object ackSignal = new Object();
 
     public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
@@ -170,7 +170,7 @@ public final class StreamWriter implements AutoCloseable {
     }
 
     /** Whether Kafka acknowledged every frame and standalone event produced so far. */
-    public synchronized boolean allAcked() {
+    public boolean allAcked() {
         return Long.compareUnsigned(ackedPosition.get(), sentPosition) >= 0;
     }
 

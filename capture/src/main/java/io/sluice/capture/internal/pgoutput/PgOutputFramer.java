@@ -3,10 +3,9 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventHeader;
-import io.sluice.format.FormatException;
-import io.sluice.format.DdlMessage;
 import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
@@ -111,7 +110,6 @@ final class PgOutputFramer {
         return m.lsn();
     }
 
-    /** The relation's columns; only its key columns when {@code keyOnly} (pgoutput sends the others as NULL). */
     /**
      * An ALTER TABLE's message (the event trigger's) may give a column a domain or composite type
      * the follower has never seen: their definitions go first, in a message of their own.
@@ -125,12 +123,11 @@ final class PgOutputFramer {
         }
         List<DdlMessage.TypeDefinition> types = shapes.userTypes(table);
         if (!types.isEmpty()) {
-            EventHeader h = frames.next();
-            frames.add(new ChangeEvent.Message(h, true, DdlMessage.PREFIX,
-                    new DdlMessage(table, List.of(), List.of(), types, false, false, List.of()).toJson()));
+            frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX, DdlMessage.typesOnly(table, types).toJson()));
         }
     }
 
+    /** The relation's columns; only its key columns when {@code keyOnly} (pgoutput sends the others as NULL). */
     private static Map<String, Value> row(TableShape shape, Tuple tuple, boolean keyOnly) {
         List<Column> columns = shape.columns();
         if (tuple.size() != columns.size()) {

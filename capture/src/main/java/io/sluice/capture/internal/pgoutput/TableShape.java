@@ -30,7 +30,7 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
      */
     ChangeEvent.Message typeDefinitions(EventHeader header) {
         return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
-                new DdlMessage(table, List.of(), List.of(), types, false, false, List.of()).toJson());
+                DdlMessage.typesOnly(table, types).toJson());
     }
 
     /**
