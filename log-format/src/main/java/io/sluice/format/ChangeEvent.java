@@ -309,13 +309,7 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
                 values[i] = value;
                 return old;
             }
-            if (size == names.length) {
-                names = Arrays.copyOf(names, size * 2);
-                values = Arrays.copyOf(values, size * 2);
-            }
-            names[size] = name;
-            values[size] = value;
-            size++;
+            append(name, value);
             index = null;
             return null;
         }

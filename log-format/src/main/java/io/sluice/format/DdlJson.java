@@ -1,0 +1,268 @@
+package io.sluice.format;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads and writes a {@link DdlMessage}'s content, the UTF-8 JSON FORMAT.md describes. Stateless. */
+final class DdlJson {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private DdlJson() {
+    }
+
+    static DdlMessage parse(byte[] content) {
+        try (JsonParser p = JSON.createParser(content)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "the message");
+            String schema = null;
+            String name = null;
+            boolean rewrite = false;
+            boolean using = false;
+            List<String> renamed = new ArrayList<>();
+            List<DdlMessage.DdlColumn> columns = new ArrayList<>();
+            List<DdlMessage.Generated> generated = new ArrayList<>();
+            List<DdlMessage.TypeDefinition> types = new ArrayList<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "table" -> {
+                        expect(t, JsonToken.START_ARRAY, "table");
+                        schema = nextText(p, "table schema");
+                        name = nextText(p, "table name");
+                        expect(p.nextToken(), JsonToken.END_ARRAY, "table");
+                    }
+                    case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
+                    case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
+                    case "renamed_columns" -> {
+                        expect(t, JsonToken.START_ARRAY, "renamed_columns");
+                        while (p.nextToken() == JsonToken.VALUE_STRING) {
+                            renamed.add(p.getText());
+                        }
+                    }
+                    case "columns" -> {
+                        expect(t, JsonToken.START_ARRAY, "columns");
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            columns.add(column(p));
+                        }
+                    }
+                    case "types" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "types");
+                            while (p.nextToken() == JsonToken.START_OBJECT) {
+                                types.add(type(p));
+                            }
+                        }
+                    }
+                    case "generated" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "generated");
+                            while (p.nextToken() == JsonToken.START_OBJECT) {
+                                generated.add(generated(p));
+                            }
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (schema == null || name == null || columns.isEmpty() && types.isEmpty()) {
+                throw new FormatException("a DDL message needs a table and its columns or types");
+            }
+            return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed);
+        } catch (IOException e) {
+            throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static DdlMessage.DdlColumn column(JsonParser p) throws IOException {
+        String name = null;
+        String type = null;
+        boolean nullable = true;
+        String missing = null;
+        boolean hasDefault = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "name" -> name = p.getText();
+                case "type" -> type = p.getText();
+                case "nullable" -> nullable = t != JsonToken.VALUE_FALSE;
+                case "missing" -> missing = t == JsonToken.VALUE_NULL ? null : p.getText();
+                case "has_default" -> hasDefault = t != JsonToken.VALUE_FALSE;
+                default -> p.skipChildren();
+            }
+        }
+        if (name == null || type == null) {
+            throw new FormatException("a column of a DDL message needs a name and a type");
+        }
+        return new DdlMessage.DdlColumn(name, type, nullable, missing, hasDefault);
+    }
+
+    private static DdlMessage.Generated generated(JsonParser p) throws IOException {
+        String name = null;
+        String type = null;
+        String expression = null;
+        boolean nullable = true;
+        boolean stored = true;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "name" -> name = p.getText();
+                case "type" -> type = p.getText();
+                case "nullable" -> nullable = t != JsonToken.VALUE_FALSE;
+                case "expression" -> expression = t == JsonToken.VALUE_NULL ? null : p.getText();
+                case "stored" -> stored = t != JsonToken.VALUE_FALSE;
+                default -> p.skipChildren();
+            }
+        }
+        if (name == null || type == null || expression == null) {
+            throw new FormatException("a generated column of a DDL message needs a name, a type and an expression");
+        }
+        return new DdlMessage.Generated(name, type, nullable, expression, stored);
+    }
+
+    private static DdlMessage.TypeDefinition type(JsonParser p) throws IOException {
+        String schema = null;
+        String name = null;
+        String kind = null;
+        String base = null;
+        boolean notNull = false;
+        List<String> checks = new ArrayList<>();
+        List<DdlMessage.Attribute> attributes = new ArrayList<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            switch (field) {
+                case "schema" -> schema = p.getText();
+                case "name" -> name = p.getText();
+                case "kind" -> kind = p.getText();
+                case "base" -> base = t == JsonToken.VALUE_NULL ? null : p.getText();
+                case "not_null" -> notNull = t == JsonToken.VALUE_TRUE;
+                case "checks" -> {
+                    if (t != JsonToken.VALUE_NULL) {
+                        expect(t, JsonToken.START_ARRAY, "checks");
+                        while (p.nextToken() == JsonToken.VALUE_STRING) {
+                            checks.add(p.getText());
+                        }
+                    }
+                }
+                case "attributes" -> {
+                    if (t != JsonToken.VALUE_NULL) {
+                        expect(t, JsonToken.START_ARRAY, "attributes");
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            String attribute = null;
+                            String type = null;
+                            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                String f = p.currentName();
+                                p.nextToken();
+                                if (f.equals("name")) {
+                                    attribute = p.getText();
+                                } else if (f.equals("type")) {
+                                    type = p.getText();
+                                } else {
+                                    p.skipChildren();
+                                }
+                            }
+                            if (attribute == null || type == null) {
+                                throw new FormatException("an attribute of a composite type in a DDL message needs a name and a type");
+                            }
+                            attributes.add(new DdlMessage.Attribute(attribute, type));
+                        }
+                    }
+                }
+                default -> p.skipChildren();
+            }
+        }
+        boolean domain = "domain".equals(kind);
+        if (schema == null || name == null || !domain && !"composite".equals(kind) || domain && base == null
+                || !domain && attributes.isEmpty()) {
+            throw new FormatException("a type of a DDL message needs a schema, a name and a kind: a domain its base type,"
+                    + " a composite its attributes");
+        }
+        return new DdlMessage.TypeDefinition(schema, name, kind, base, notNull, checks, attributes);
+    }
+
+    static byte[] write(DdlMessage m) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("table");
+            g.writeString(m.table().schema());
+            g.writeString(m.table().table());
+            g.writeEndArray();
+            g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
+            g.writeBooleanField("using_expression", m.usingExpression());
+            g.writeArrayFieldStart("renamed_columns");
+            for (String r : m.renamedColumns()) {
+                g.writeString(r);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("columns");
+            for (DdlMessage.DdlColumn c : m.columns()) {
+                g.writeStartObject();
+                g.writeStringField("name", c.name());
+                g.writeStringField("type", c.type());
+                g.writeBooleanField("nullable", c.nullable());
+                g.writeStringField("missing", c.missing());
+                g.writeBooleanField("has_default", c.hasDefault());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("types");
+            for (DdlMessage.TypeDefinition d : m.types()) {
+                g.writeStartObject();
+                g.writeStringField("schema", d.schema());
+                g.writeStringField("name", d.name());
+                g.writeStringField("kind", d.kind());
+                g.writeStringField("base", d.base());
+                g.writeBooleanField("not_null", d.notNull());
+                g.writeArrayFieldStart("checks");
+                for (String check : d.checks()) {
+                    g.writeString(check);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("attributes");
+                for (DdlMessage.Attribute a : d.attributes()) {
+                    g.writeStartObject();
+                    g.writeStringField("name", a.name());
+                    g.writeStringField("type", a.type());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("generated");
+            for (DdlMessage.Generated c : m.generated()) {
+                g.writeStartObject();
+                g.writeStringField("name", c.name());
+                g.writeStringField("type", c.type());
+                g.writeBooleanField("nullable", c.nullable());
+                g.writeStringField("expression", c.expression());
+                g.writeBooleanField("stored", c.stored());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static String nextText(JsonParser p, String what) throws IOException {
+        expect(p.nextToken(), JsonToken.VALUE_STRING, what);
+        return p.getText();
+    }
+
+    private static void expect(JsonToken got, JsonToken wanted, String what) {
+        if (got != wanted) {
+            throw new FormatException("a DDL message's " + what + " should be " + wanted + ", found " + got);
+        }
+    }
+}
