@@ -421,9 +421,10 @@ public final class StreamApplier implements AutoCloseable {
             }
         }
         // More waiting on the stream (by the lag the last fetch reported, or a full poll when it
-        // reported none): keep the group open to grow it (bounded by the group limits above).
-        // Caught up: commit now, latency comes first.
-        if (frame == null && !moreWaiting(recs.count())) {
+        // reported none), or the follower thread still busy with the group before (this one would
+        // only wait behind it): keep the group open to grow it, bounded by the group limits above.
+        // Caught up with the follower idle: commit now, latency comes first.
+        if (frame == null && !moreWaiting(recs.count()) && !(groupLast != null && follower.busy())) {
             commitGroup();
             groupLimit = firstGroupLimit();
             acknowledgeIdle();
@@ -778,6 +779,13 @@ public final class StreamApplier implements AutoCloseable {
                     completed++;
                     lock.notifyAll();
                 }
+            }
+        }
+
+        /** Whether work handed over has not finished running yet. */
+        boolean busy() {
+            synchronized (lock) {
+                return completed < submitted;
             }
         }
 
