@@ -421,15 +421,19 @@ public final class StreamApplier implements AutoCloseable {
             }
         }
         // More waiting on the stream (by the lag the last fetch reported, or a full poll when it
-        // reported none), or the follower thread still busy with the group before (this one would
-        // only wait behind it): keep the group open to grow it, bounded by the group limits above.
-        // Caught up with the follower idle: commit now, latency comes first.
-        if (frame == null && !moreWaiting(recs.count()) && !(groupLast != null && follower.busy())) {
+        // reported none), or a poll that found a backlog while the follower thread is still busy
+        // with the group before (this one would only wait behind it): keep the group open to grow
+        // it, bounded by the group limits above. Otherwise commit now, latency comes first.
+        if (frame == null && !moreWaiting(recs.count())
+                && !(recs.count() >= BACKLOG_POLL_RECORDS && groupLast != null && follower.busy())) {
             commitGroup();
             groupLimit = firstGroupLimit();
             acknowledgeIdle();
         }
     }
+
+    /** A poll of this many records found a backlog (at a steady rate a poll holds one or two). */
+    private static final int BACKLOG_POLL_RECORDS = 32;
 
     private boolean moreWaiting(int polledRecords) {
         java.util.OptionalLong lag = consumer.currentLag(partition);
