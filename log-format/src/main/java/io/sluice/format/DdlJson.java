@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Reads and writes a {@link DdlMessage}'s content, the UTF-8 JSON FORMAT.md describes. Stateless. */
 final class DdlJson {
@@ -79,112 +81,102 @@ final class DdlJson {
     }
 
     private static DdlMessage.DdlColumn column(JsonParser p) throws IOException {
-        String name = null;
-        String type = null;
-        boolean nullable = true;
-        String missing = null;
-        boolean hasDefault = true;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken t = p.nextToken();
-            switch (field) {
-                case "name" -> name = p.getText();
-                case "type" -> type = p.getText();
-                case "nullable" -> nullable = t != JsonToken.VALUE_FALSE;
-                case "missing" -> missing = t == JsonToken.VALUE_NULL ? null : p.getText();
-                case "has_default" -> hasDefault = t != JsonToken.VALUE_FALSE;
-                default -> p.skipChildren();
-            }
-        }
+        Map<String, Object> f = fields(p);
+        String name = text(f, "name");
+        String type = text(f, "type");
         if (name == null || type == null) {
             throw new FormatException("a column of a DDL message needs a name and a type");
         }
-        return new DdlMessage.DdlColumn(name, type, nullable, missing, hasDefault);
+        return new DdlMessage.DdlColumn(name, type, flag(f, "nullable", true), text(f, "missing"), flag(f, "has_default", true));
     }
 
     private static DdlMessage.Generated generated(JsonParser p) throws IOException {
-        String name = null;
-        String type = null;
-        String expression = null;
-        boolean nullable = true;
-        boolean stored = true;
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken t = p.nextToken();
-            switch (field) {
-                case "name" -> name = p.getText();
-                case "type" -> type = p.getText();
-                case "nullable" -> nullable = t != JsonToken.VALUE_FALSE;
-                case "expression" -> expression = t == JsonToken.VALUE_NULL ? null : p.getText();
-                case "stored" -> stored = t != JsonToken.VALUE_FALSE;
-                default -> p.skipChildren();
-            }
-        }
+        Map<String, Object> f = fields(p);
+        String name = text(f, "name");
+        String type = text(f, "type");
+        String expression = text(f, "expression");
         if (name == null || type == null || expression == null) {
             throw new FormatException("a generated column of a DDL message needs a name, a type and an expression");
         }
-        return new DdlMessage.Generated(name, type, nullable, expression, stored);
+        return new DdlMessage.Generated(name, type, flag(f, "nullable", true), expression, flag(f, "stored", true));
     }
 
     private static DdlMessage.TypeDefinition type(JsonParser p) throws IOException {
-        String schema = null;
-        String name = null;
-        String kind = null;
-        String base = null;
-        boolean notNull = false;
+        Map<String, Object> f = fields(p);
         List<String> checks = new ArrayList<>();
-        List<DdlMessage.Attribute> attributes = new ArrayList<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String field = p.currentName();
-            JsonToken t = p.nextToken();
-            switch (field) {
-                case "schema" -> schema = p.getText();
-                case "name" -> name = p.getText();
-                case "kind" -> kind = p.getText();
-                case "base" -> base = t == JsonToken.VALUE_NULL ? null : p.getText();
-                case "not_null" -> notNull = t == JsonToken.VALUE_TRUE;
-                case "checks" -> {
-                    if (t != JsonToken.VALUE_NULL) {
-                        expect(t, JsonToken.START_ARRAY, "checks");
-                        while (p.nextToken() == JsonToken.VALUE_STRING) {
-                            checks.add(p.getText());
-                        }
-                    }
-                }
-                case "attributes" -> {
-                    if (t != JsonToken.VALUE_NULL) {
-                        expect(t, JsonToken.START_ARRAY, "attributes");
-                        while (p.nextToken() == JsonToken.START_OBJECT) {
-                            String attribute = null;
-                            String type = null;
-                            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                                String f = p.currentName();
-                                p.nextToken();
-                                if (f.equals("name")) {
-                                    attribute = p.getText();
-                                } else if (f.equals("type")) {
-                                    type = p.getText();
-                                } else {
-                                    p.skipChildren();
-                                }
-                            }
-                            if (attribute == null || type == null) {
-                                throw new FormatException("an attribute of a composite type in a DDL message needs a name and a type");
-                            }
-                            attributes.add(new DdlMessage.Attribute(attribute, type));
-                        }
-                    }
-                }
-                default -> p.skipChildren();
+        for (Object check : list(f, "checks")) {
+            if (!(check instanceof String text)) {
+                throw new FormatException("a domain's checks in a DDL message are strings, found " + check);
             }
+            checks.add(text);
         }
+        List<DdlMessage.Attribute> attributes = new ArrayList<>();
+        for (Object item : list(f, "attributes")) {
+            Map<?, ?> a = item instanceof Map<?, ?> m ? m : Map.of();
+            if (!(a.get("name") instanceof String name) || !(a.get("type") instanceof String type)) {
+                throw new FormatException("an attribute of a composite type in a DDL message needs a name and a type");
+            }
+            attributes.add(new DdlMessage.Attribute(name, type));
+        }
+        String schema = text(f, "schema");
+        String name = text(f, "name");
+        String kind = text(f, "kind");
+        String base = text(f, "base");
         boolean domain = "domain".equals(kind);
         if (schema == null || name == null || !domain && !"composite".equals(kind) || domain && base == null
                 || !domain && attributes.isEmpty()) {
             throw new FormatException("a type of a DDL message needs a schema, a name and a kind: a domain its base type,"
                     + " a composite its attributes");
         }
-        return new DdlMessage.TypeDefinition(schema, name, kind, base, notNull, checks, attributes);
+        return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes);
+    }
+
+    /**
+     * The fields of the object whose START_OBJECT was just read: text (numbers too, as their text),
+     * booleans, null, and arrays of these or of objects; the parser ends on the END_OBJECT.
+     */
+    private static Map<String, Object> fields(JsonParser p) throws IOException {
+        Map<String, Object> fields = new HashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            fields.put(name, value(p, p.nextToken()));
+        }
+        return fields;
+    }
+
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            case START_OBJECT -> fields(p);
+            case START_ARRAY -> {
+                List<Object> items = new ArrayList<>();
+                for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
+                    items.add(value(p, item));
+                }
+                yield items;
+            }
+            default -> p.getText();
+        };
+    }
+
+    private static String text(Map<String, Object> fields, String name) {
+        Object v = fields.get(name);
+        return v == null ? null : v.toString();
+    }
+
+    /** A boolean field: only {@code false} (or {@code true}) says otherwise than {@code absent}. */
+    private static boolean flag(Map<String, Object> fields, String name, boolean absent) {
+        return fields.get(name) instanceof Boolean b ? b : absent;
+    }
+
+    private static List<?> list(Map<String, Object> fields, String name) {
+        Object v = fields.get(name);
+        if (v != null && !(v instanceof List<?>)) {
+            throw new FormatException("a DDL message's " + name + " should be an array, found " + v);
+        }
+        return v == null ? List.of() : (List<?>) v;
     }
 
     static byte[] write(DdlMessage m) {
