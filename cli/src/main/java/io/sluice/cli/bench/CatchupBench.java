@@ -17,6 +17,9 @@ import java.util.Map;
  * Kafka → applier, started after the backlog was written), Sluice's applier alone (from the
  * backlog already on Kafka), and PostgreSQL's logical replication (a subscription enabled after
  * the backlog). Every follower must end equal to the primary, table by table, or the run is void.
+ * Capture alone (the backlog from its own slot onto Kafka, no applier) is timed against the server's
+ * own decoding of the same backlog ({@code pg_logical_slot_get_binary_changes} with pgoutput and
+ * capture's options, counted in SQL: the ceiling no client of the walsender can pass).
  */
 public final class CatchupBench {
 
@@ -36,6 +39,8 @@ public final class CatchupBench {
             this.wideRows = wideRows;
         }
     }
+
+    private static final String CEILING_SLOT = "bench_ceiling";
 
     private final Path dir;
     private final Scale scale;
@@ -57,21 +62,26 @@ public final class CatchupBench {
             }
             List<String> tables = Pgbench.TABLES.stream().map(t -> "public." + t).toList();
             Pgbench.disabledSubscription(primary, nativeFollower);
-            // The end-to-end capture's slot exists before the backlog; capture itself is stopped.
-            try (CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")))) {
-                e2e.start();
+            // The end-to-end capture's slot exists before the backlog, and so do capture-alone's and the
+            // server's own (read by SQL for its decoding ceiling); those captures themselves are stopped.
+            for (String slot : List.of("e2e", "drain")) {
+                try (CaptureService c = new CaptureService(BenchStack.capture(slot, primary, kafka, tables, dir.resolve(slot)))) {
+                    c.start();
+                }
             }
+            primary.execute("SELECT pg_create_logical_replication_slot('" + CEILING_SLOT + "', 'pgoutput')");
             long t0 = System.nanoTime();
             double captureSeconds;
+            io.sluice.format.Lsn end;
             try (CaptureService capture = new CaptureService(BenchStack.capture("bench", primary, kafka, tables, dir))) {
                 capture.start();
                 Pgbench.backlog(primary, scale.transactions, scale.accounts, scale.wideRows);
                 double written = (System.nanoTime() - t0) / 1e9;
                 // A transactional message after the backlog: once its frame is on Kafka, all of it is.
-                io.sluice.format.Lsn before = io.sluice.format.Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
+                end = io.sluice.format.Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
                 primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
                 Await.until(Duration.ofMinutes(10), () -> "capture to put the backlog on Kafka (at " + capture.lastCommittedLsn() + ")",
-                        () -> capture.lastCommittedLsn().isAfter(before));
+                        () -> capture.lastCommittedLsn().isAfter(end));
                 captureSeconds = (System.nanoTime() - t0) / 1e9 - written;
             }
             Map<String, Object> r = new LinkedHashMap<>();
@@ -88,6 +98,22 @@ public final class CatchupBench {
                         || applier.state() == StreamApplier.State.FAILED);
             }
             r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
+
+            try (CaptureService drain = new CaptureService(BenchStack.capture("drain", primary, kafka, tables, dir.resolve("drain")))) {
+                long t = System.nanoTime();
+                drain.start();
+                Await.until(Duration.ofMinutes(10), () -> "capture alone to put the backlog on Kafka (at " + drain.lastCommittedLsn() + ")",
+                        () -> drain.lastCommittedLsn().isAfter(end) || drain.state() == CaptureService.State.FAILED);
+                if (drain.state() == CaptureService.State.FAILED) {
+                    throw new IllegalStateException("capture alone failed", drain.failure().orElse(null));
+                }
+                r.put("capture_alone_seconds", (System.nanoTime() - t) / 1e9);
+            }
+            long tc = System.nanoTime();
+            long messages = Long.parseLong(primary.queryScalar("SELECT count(*) FROM pg_logical_slot_get_binary_changes('" + CEILING_SLOT
+                    + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'sluice_e2e', 'messages', 'true')"));
+            r.put("server_decoding_seconds", (System.nanoTime() - tc) / 1e9);
+            r.put("server_decoding_messages", messages);
 
             try (Watch marker = Pgbench.markerWatch(nativeFollower)) {
                 long t2 = System.nanoTime();
@@ -128,6 +154,7 @@ public final class CatchupBench {
             r.put("sluice_e2e_rows_per_second", rows / (double) r.get("sluice_e2e_seconds"));
             r.put("apply_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_apply_seconds"));
             r.put("e2e_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_e2e_seconds"));
+            r.put("capture_alone_vs_server_decoding", (double) r.get("server_decoding_seconds") / (double) r.get("capture_alone_seconds"));
             return r;
         }
     }
