@@ -12,6 +12,7 @@ import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
+import io.sluice.format.DirectSnapshotMessage;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
@@ -291,7 +292,11 @@ public final class StreamApplier implements AutoCloseable {
             watermarkSeen = new Bookkeeping.Position(m.commitLsn(), m.streamOffset());
             applied.set(new Applied(m.commitLsn(), m.xid(), m.commitTime(), m.streamOffset(), m.appliedAt()));
             queuedThrough = m.commitLsn();
-            consumer.seek(partition, m.streamOffset() + 1);
+            if (m.streamOffset() < 0) {
+                consumer.seekToBeginning(List.of(partition)); // seeded by a direct snapshot: skip by commit LSN
+            } else {
+                consumer.seek(partition, m.streamOffset() + 1);
+            }
         } else {
             applied.set(null);
             watermarkSeen = null;
@@ -569,6 +574,8 @@ public final class StreamApplier implements AutoCloseable {
                 writer.flush();
                 schemas.apply(connection, s, at);
             });
+        } else if (e instanceof ChangeEvent.Message m && DirectSnapshotMessage.is(m)) {
+            throw withoutDirectSnapshot(m, partition + "@" + currentOffset);
         } else if (e instanceof ChangeEvent.Message m && m.transactional() && m.prefix().equals(DdlMessage.PREFIX)) {
             String at = partition + "@" + currentOffset;
             DdlMessage ddl;
@@ -587,6 +594,32 @@ public final class StreamApplier implements AutoCloseable {
         if (pending.size() >= MAX_PENDING_WORK || pendingCopyBytes >= MAX_PENDING_COPY_BYTES) {
             handOffPart();
         }
+    }
+
+    /**
+     * A direct snapshot's frame reached while applying: its rows are only on the followers it names.
+     * If this follower was seeded meanwhile (its watermark is now at the frame), the applier restarts
+     * from that watermark and skips the frame; otherwise it stops.
+     */
+    private ApplierException withoutDirectSnapshot(ChangeEvent.Message m, String at) throws SQLException {
+        List<String> holders;
+        try {
+            holders = DirectSnapshotMessage.parse(m.content()).followers();
+        } catch (FormatException ex) {
+            return new ApplierException("bad direct-snapshot marker at " + at + ": " + ex.getMessage(), false, ex);
+        }
+        Lsn lsn = m.header().commitLsn();
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.connection())) {
+            Optional<Watermark> now = Bookkeeping.read(c, config.sourceId());
+            if (now.isPresent() && lsn.isAtOrBefore(now.get().commitLsn())) {
+                return new ApplierException("follower " + config.followerName() + " was seeded by the direct snapshot at "
+                        + lsn + " while this applier read it; restarting from the watermark", true, null);
+            }
+        }
+        return new ApplierException("the snapshot frame at " + at + " (commit LSN " + lsn + ") was taken by the direct path:"
+                + " its rows were copied straight into followers " + holders + " and are not on the stream, and follower "
+                + config.followerName() + " has no watermark at or past it. Seed it the same way (capture.snapshot.direct,"
+                + " docs/capture.md) or snapshot the source into a new stream; the follower is left as it was", false, null);
     }
 
     /** Turns the collapsed rows so far into work items, one per statement; the collapser is empty afterwards. */

@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -45,6 +46,7 @@ public final class CaptureService implements AutoCloseable {
     private final PrimarySetup primary;
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final Clock clock;
+    private final List<SnapshotTarget> direct;
     private CaptureLock lock;
     private StreamWriter writer;
     private CaptureEngine engine;
@@ -59,10 +61,20 @@ public final class CaptureService implements AutoCloseable {
     }
 
     public CaptureService(CaptureConfig config, Consumer<ChangeEvent.Commit> onCommitAcked, Clock clock) {
+        this(config, onCommitAcked, clock, List.of());
+    }
+
+    /**
+     * Capture whose initial snapshot, if it takes one, goes by the direct path into {@code direct}
+     * rather than onto the stream (docs/capture.md); capture closes them once they are no longer needed.
+     */
+    public CaptureService(CaptureConfig config, Consumer<ChangeEvent.Commit> onCommitAcked, Clock clock,
+                          List<SnapshotTarget> direct) {
         this.config = config;
         this.primary = new PrimarySetup(config.jdbcUrl(), config.connection());
         this.onCommitAcked = onCommitAcked;
         this.clock = clock;
+        this.direct = List.copyOf(direct);
     }
 
     /** The application_name of the engine's walsender, as {@code synchronous_standby_names} must list it. */
@@ -91,11 +103,19 @@ public final class CaptureService implements AutoCloseable {
             // creates the slot itself and reads the rows in the snapshot the slot exports: snapshot
             // and stream then meet exactly, no gap and no overlap.
             boolean snapshot = config.snapshot() && streamed.isEmpty();
+            List<SnapshotTarget> targets = snapshot ? direct : List.of();
+            if (!targets.isEmpty() && config.engine() != CaptureConfig.Engine.PGOUTPUT) {
+                throw new CaptureException(Kind.CONFIGURATION, "a direct snapshot (to " + names(targets) + ") needs"
+                        + " capture.engine = pgoutput; Debezium snapshots only onto the stream");
+            }
+            if (!snapshot) {
+                closeTargets();
+            }
             primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
             streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));
             Lsn from = streamed.orElse(Lsn.ZERO);
             engine = switch (config.engine()) {
-                case PGOUTPUT -> new PgOutputCapture(config, snapshot, primary::connect, writer, from, this::fail, clock);
+                case PGOUTPUT -> new PgOutputCapture(config, snapshot, targets, primary::connect, writer, from, this::fail, clock);
                 case DEBEZIUM -> new DebeziumCapture(config, snapshot, primary::connect, writer, from, this::fail, clock);
             };
             engine.start(Duration.ofSeconds(60));
@@ -110,6 +130,14 @@ public final class CaptureService implements AutoCloseable {
             closeResources();
             throw e;
         }
+    }
+
+    private static String names(List<SnapshotTarget> targets) {
+        return targets.stream().map(SnapshotTarget::name).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private void closeTargets() {
+        direct.forEach(SnapshotTarget::close);
     }
 
     private void fail(Throwable e) {
@@ -171,6 +199,7 @@ public final class CaptureService implements AutoCloseable {
         if (lock != null) {
             lock.close();
         }
+        closeTargets();
     }
 
     /** Drops the slot on explicit operator request. Capture must not be running. */

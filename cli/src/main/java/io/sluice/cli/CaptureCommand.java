@@ -3,9 +3,12 @@ package io.sluice.cli;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureService;
+import io.sluice.capture.SnapshotTarget;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
+import io.sluice.cli.config.SluiceConfig;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -30,8 +33,11 @@ final class CaptureCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CaptureConfig cfg;
+        List<SnapshotTarget> direct;
         try {
-            cfg = Wiring.capture(new ConfigParser().parse(config));
+            SluiceConfig parsed = new ConfigParser().parse(config);
+            cfg = Wiring.capture(parsed);
+            direct = Wiring.directSnapshot(parsed, f -> Wiring.applier(parsed, f));
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -42,7 +48,7 @@ final class CaptureCommand implements Callable<Integer> {
                     : "no replication slot " + cfg.slotName() + " to drop");
             return 0;
         }
-        CaptureService capture = new CaptureService(cfg);
+        CaptureService capture = new CaptureService(cfg, null, java.time.Clock.systemUTC(), direct);
         CountDownLatch stopped = BoundedShutdown.install("sluice-capture", capture);
         try {
             capture.start();

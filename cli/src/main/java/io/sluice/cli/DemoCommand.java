@@ -123,8 +123,11 @@ final class DemoCommand implements Callable<Integer> {
         view.header("primary  " + primary.jdbcUrl());
         view.header("kafka    " + stack.kafka().bootstrapServers());
         List<Follower> fs = new ArrayList<>();
+        String bootstrap = stack.kafka().bootstrapServers();
         try (CaptureService capture = new CaptureService(Wiring.capture(cfg, primary.jdbcUrl(), Wiring.embeddedConnection(),
-                stack.kafka().bootstrapServers(), stack.runDirectory().resolve("capture")))) {
+                bootstrap, stack.runDirectory().resolve("capture")), null, java.time.Clock.systemUTC(),
+                Wiring.directSnapshot(cfg, f -> Wiring.applier(cfg, f, stack.followers().get(f).jdbcUrl(),
+                        Wiring.embeddedConnection(), bootstrap)))) {
             capture.start();
             view.header("capture  slot " + cfg.capture().slotName() + " -> topic sluice." + cfg.sourceId() + ".stream");
             for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {

@@ -1,7 +1,9 @@
 package io.sluice.cli;
 
 import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.DirectSeed;
 import io.sluice.capture.CaptureConfig;
+import io.sluice.capture.SnapshotTarget;
 import io.sluice.cli.config.Secret;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.monitor.MonitorConfig;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 
 /** Builds each module's configuration record from the parsed file and the resolved endpoints. */
 final class Wiring {
@@ -41,6 +44,15 @@ final class Wiring {
         }
         return capture(cfg, cfg.primary().jdbcUrl(), cfg.primary().driverProperties(), cfg.kafka().bootstrapServers(),
                 cfg.embedded().dataDirectory().resolve("capture-" + cfg.sourceId()));
+    }
+
+    /**
+     * The followers capture's initial snapshot goes into by the direct path ({@code capture.snapshot.direct}),
+     * each reached through its applier's configuration.
+     */
+    static List<SnapshotTarget> directSnapshot(SluiceConfig cfg, Function<String, ApplierConfig> follower) {
+        return cfg.capture().directSnapshot().stream()
+                .<SnapshotTarget>map(f -> new SeedTarget(new DirectSeed(follower.apply(f)))).toList();
     }
 
     /** One follower's applier against a follower at {@code jdbcUrl} and Kafka at {@code bootstrap}. */

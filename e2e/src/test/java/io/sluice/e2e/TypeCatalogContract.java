@@ -47,6 +47,16 @@ abstract class TypeCatalogContract {
     /** Whether the engine carries a column of this type ({@code format_type} name) exactly; else it must refuse it. */
     abstract boolean carries(String type);
 
+    /** The capture under test; by default its snapshot goes onto the stream. */
+    CaptureService capture(CaptureConfig config) {
+        return new CaptureService(config);
+    }
+
+    /** The applier configuration of follower 0. */
+    static io.sluice.applier.ApplierConfig follower() {
+        return stack.applier(SOURCE, 0);
+    }
+
     /** Whether the engine carries this input of the type; by default every value of a type it carries. */
     boolean carries(String type, String edge) {
         return true;
@@ -135,9 +145,9 @@ abstract class TypeCatalogContract {
         int rowsBefore = fill(tables, 0);
         assertThat(rowsBefore).as("rows the snapshot holds").isGreaterThan(5 * tables.size());
 
-        capture = new CaptureService(stack.capture(SOURCE, List.of(), true).withEngine(engine()));
+        capture = capture(stack.capture(SOURCE, List.of(), true).withEngine(engine()));
         capture.start();
-        applier = new StreamApplier(stack.applier(SOURCE, 0));
+        applier = new StreamApplier(follower());
         applier.start();
         AtomicBoolean on = new AtomicBoolean(true);
         Thread noise = new Thread(() -> {

@@ -156,9 +156,11 @@ public final class FrameWriter implements AutoCloseable {
             writer.send(new ChangeEvent.Begin(header));
         }
 
-        /** Sends the event {@code build} makes from the frame's next header. */
-        public synchronized void send(java.util.function.Function<EventHeader, ChangeEvent> build) {
-            writer.send(build.apply(header.withSeq(++events)));
+        /** Sends the event {@code build} makes from the frame's next header, and returns it. */
+        public synchronized ChangeEvent send(java.util.function.Function<EventHeader, ChangeEvent> build) {
+            ChangeEvent e = build.apply(header.withSeq(++events));
+            writer.send(e);
+            return e;
         }
 
         public synchronized long events() {

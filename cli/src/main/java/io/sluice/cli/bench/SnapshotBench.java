@@ -1,9 +1,11 @@
 package io.sluice.cli.bench;
 
 import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.DirectSeed;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureService;
+import io.sluice.cli.SeedTarget;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
@@ -35,6 +37,7 @@ public final class SnapshotBench {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
              LocalPostgres sluiceFollower = LocalPostgres.start("sluice", dir);
+             LocalPostgres directFollower = LocalPostgres.start("direct", dir);
              LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
             Pgbench.schema(primary, accounts);
             Pgbench.schema(nativeFollower, 0);
@@ -74,12 +77,45 @@ public final class SnapshotBench {
                 r.put("sluice_seconds", (System.nanoTime() - t1) / 1e9);
             }
             r.put("sluice_capture_seconds", captured);
+
+            // The direct path: capture copies the snapshot straight into the follower, the stream
+            // carries the definitions and the position; the follower's applier then skips that frame.
+            CaptureConfig direct = BenchStack.capture("snapd", primary, kafka, base.tables(), dir.resolve("direct"));
+            direct = new CaptureConfig(direct.sourceId(), direct.jdbcUrl(), direct.connection(), direct.kafka(), direct.slotName(),
+                    direct.publicationName(), direct.tables(), direct.heartbeatInterval(), direct.pollInterval(), true,
+                    direct.stateDirectory(), direct.debezium(), direct.engine());
+            ApplierConfig directApplier = ApplierConfig.of("snapd", "direct", directFollower.jdbcUrl(), BenchStack.superuser(),
+                    BenchStack.kafka(kafka));
+            long t2 = System.nanoTime();
+            try (CaptureService capture = new CaptureService(direct, null, java.time.Clock.systemUTC(),
+                    List.of(new SeedTarget(new DirectSeed(directApplier))))) {
+                capture.start();
+                Await.until(Duration.ofMinutes(10), () -> "the direct snapshot", () -> capture.lastCommittedLsn().value() != 0
+                        || capture.state() == CaptureService.State.FAILED);
+                r.put("sluice_direct_seconds", (System.nanoTime() - t2) / 1e9);
+                if (capture.state() == CaptureService.State.FAILED) {
+                    throw new IllegalStateException("the direct snapshot failed", capture.failure().orElse(null));
+                }
+                // A transaction after the snapshot: the follower's applier must skip the frame and apply it.
+                primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.after', 'after')");
+                try (StreamApplier applier = new StreamApplier(directApplier)) {
+                    applier.start();
+                    Await.until(Duration.ofMinutes(2), () -> "the direct follower's applier to pass the snapshot frame",
+                            () -> applier.applied().isPresent() && applier.applied().get().streamOffset() >= 0
+                                    || applier.state() == StreamApplier.State.FAILED);
+                    if (applier.state() == StreamApplier.State.FAILED) {
+                        throw new IllegalStateException("the direct follower's applier failed", applier.failure().orElse(null));
+                    }
+                }
+            }
             String differs = null;
             for (String t : TABLES) {
                 if (!primary.rowsAsText(t).equals(nativeFollower.rowsAsText(t))) {
                     differs = "native differs on " + t;
                 } else if (!primary.rowsAsText(t).equals(sluiceFollower.rowsAsText(t))) {
                     differs = "sluice differs on " + t;
+                } else if (!primary.rowsAsText(t).equals(directFollower.rowsAsText(t))) {
+                    differs = "sluice direct differs on " + t;
                 }
             }
             r.put("equal", differs == null);
@@ -90,6 +126,8 @@ public final class SnapshotBench {
             r.put("sluice_rows_per_second", rows / (double) r.get("sluice_seconds"));
             r.put("sluice_capture_rows_per_second", rows / captured);
             r.put("sluice_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_seconds"));
+            r.put("sluice_direct_rows_per_second", rows / (double) r.get("sluice_direct_seconds"));
+            r.put("sluice_direct_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_direct_seconds"));
             return r;
         }
     }

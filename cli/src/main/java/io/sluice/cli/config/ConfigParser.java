@@ -97,8 +97,15 @@ public final class ConfigParser {
                 keys.duration("capture.poll.interval.ms", DEFAULT_POLL, Duration.ofMillis(1)),
                 keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL),
                 keys.bool("capture.synchronous.standby", false),
-                keys.enumValue("capture.engine", CaptureConfig.Engine.class, CaptureConfig.Engine.PGOUTPUT));
+                keys.enumValue("capture.engine", CaptureConfig.Engine.class, CaptureConfig.Engine.PGOUTPUT),
+                keys.list("capture.snapshot.direct", v -> null));
         Map<String, SluiceConfig.Follower> followers = followers(keys);
+        for (String f : capture.directSnapshot()) {
+            if (!followers.containsKey(f)) {
+                keys.problem("capture.snapshot.direct", String.join(",", capture.directSnapshot()),
+                        "'" + f + "' is not a configured follower (configured: " + followers.keySet() + ")");
+            }
+        }
         SluiceConfig.Monitor monitor = monitor(keys, followers.keySet(), capture.heartbeatInterval());
         SluiceConfig.Embedded embedded = new SluiceConfig.Embedded(
                 Path.of(keys.string("embedded.data.dir", DEFAULT_DATA_DIR.toString(), null)));

@@ -18,12 +18,17 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
         debezium = Map.copyOf(debezium);
     }
 
-    /** How capture runs. An empty table list captures every table. */
+    /**
+     * How capture runs. An empty table list captures every table. {@code directSnapshot} names the
+     * followers that take the initial snapshot straight from the primary (docs/capture.md); empty:
+     * the snapshot goes onto the stream.
+     */
     public record Capture(String slotName, String publicationName, List<String> tables, Duration heartbeatInterval,
                           Duration pollInterval, SnapshotMode snapshotMode, boolean synchronousStandby,
-                          io.sluice.capture.CaptureConfig.Engine engine) {
+                          io.sluice.capture.CaptureConfig.Engine engine, List<String> directSnapshot) {
         public Capture {
             tables = List.copyOf(tables);
+            directSnapshot = List.copyOf(directSnapshot);
         }
     }
 

@@ -62,6 +62,16 @@ class ConfigParserTest {
     }
 
     @Test
+    void directSnapshotFollowersMustBeConfiguredFollowers() {
+        SluiceConfig c = parse("followers.east.mode", "async", "followers.west.mode", "async", "capture.snapshot.direct", "east");
+        assertThat(c.capture().directSnapshot()).containsExactly("east");
+        assertThatThrownBy(() -> parse("followers.east.mode", "async", "capture.snapshot.direct", "east, north"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactly(
+                        "capture.snapshot.direct=east,north: 'north' is not a configured follower (configured: [east])"));
+    }
+
+    @Test
     void shouldNameEveryMistakeWithKeyValueAndReason() {
         assertThatThrownBy(() -> parse(
                 "source.id", "Shop-1",

@@ -3,6 +3,7 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
+import io.sluice.capture.SnapshotTarget;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.Heartbeats;
@@ -14,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -43,7 +45,11 @@ public final class PgOutputCapture implements CaptureEngine {
     private static final long ACK_WAIT_NANOS = 500_000;
 
     private final CaptureConfig config;
+    /** Connections that copy the initial snapshot at once. */
+    private static final int SNAPSHOT_CONNECTIONS = 4;
+
     private final boolean snapshot;
+    private final List<SnapshotTarget> direct;
     private final Supplier<Connection> primary;
     private final StreamWriter writer;
     private final Lsn streamedThrough;
@@ -58,10 +64,12 @@ public final class PgOutputCapture implements CaptureEngine {
     private Heartbeats heartbeats;
     private Thread thread;
 
-    public PgOutputCapture(CaptureConfig config, boolean snapshot, Supplier<Connection> primary, StreamWriter writer,
-                           Lsn streamedThrough, Consumer<Throwable> onFailure, Clock clock) {
+    /** {@code direct}: the followers that take the snapshot by the direct path; empty: it goes onto the stream. */
+    public PgOutputCapture(CaptureConfig config, boolean snapshot, List<SnapshotTarget> direct, Supplier<Connection> primary,
+                           StreamWriter writer, Lsn streamedThrough, Consumer<Throwable> onFailure, Clock clock) {
         this.config = config;
         this.snapshot = snapshot;
+        this.direct = List.copyOf(direct);
         this.primary = primary;
         this.writer = writer;
         this.streamedThrough = streamedThrough;
@@ -112,8 +120,13 @@ public final class PgOutputCapture implements CaptureEngine {
         try {
             Lsn from = streamedThrough;
             if (created != null) {
-                new SnapshotCopy(this::outputSession, config.publicationName(), 4)
-                        .copy(created.snapshotName(), created.consistentPoint(), frames, clock, () -> closing);
+                if (direct.isEmpty()) {
+                    new SnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS)
+                            .copy(created.snapshotName(), created.consistentPoint(), frames, clock, () -> closing);
+                } else {
+                    new DirectSnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS, direct)
+                            .copy(created.snapshotName(), created.consistentPoint(), frames, clock, () -> closing);
+                }
                 writer.flush();
                 from = created.consistentPoint();
                 written = from;

@@ -60,13 +60,9 @@ final class SnapshotCopy {
         long started = System.nanoTime();
         List<TableId> tables;
         long xmin;
-        try (Connection c = inSnapshot(snapshotName)) {
-            tables = tables(c);
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT txid_snapshot_xmin(txid_current_snapshot()) & 4294967295")) {
-                rs.next();
-                xmin = Math.max(1, rs.getLong(1));
-            }
+        try (Connection c = inSnapshot(connections, snapshotName)) {
+            tables = tables(c, publication);
+            xmin = xmin(c);
             c.rollback();
         }
         log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
@@ -82,7 +78,7 @@ final class SnapshotCopy {
             List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 running.add(pool.submit(() -> {
-                    try (Connection c = inSnapshot(snapshotName)) {
+                    try (Connection c = inSnapshot(connections, snapshotName)) {
                         for (TableId t = queue.poll(); t != null && !halt.getAsBoolean(); t = queue.poll()) {
                             rows.addAndGet(copyTable(c, t, frame, halt));
                         }
@@ -109,7 +105,8 @@ final class SnapshotCopy {
         return rows.get();
     }
 
-    private Connection inSnapshot(String snapshotName) throws SQLException {
+    /** A read-only transaction in {@code snapshotName} on a new session from {@code connections}. */
+    static Connection inSnapshot(Supplier<Connection> connections, String snapshotName) throws SQLException {
         Connection c = connections.get();
         try {
             c.setAutoCommit(false);
@@ -125,7 +122,17 @@ final class SnapshotCopy {
         }
     }
 
-    private List<TableId> tables(Connection c) throws SQLException {
+    /** The frame's xid: the oldest transaction the snapshot still sees running (at least 1). */
+    static long xmin(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT txid_snapshot_xmin(txid_current_snapshot()) & 4294967295")) {
+            rs.next();
+            return Math.max(1, rs.getLong(1));
+        }
+    }
+
+    /** The publication's tables, in name order. */
+    static List<TableId> tables(Connection c, String publication) throws SQLException {
         List<TableId> out = new ArrayList<>();
         try (var ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
                 + " ORDER BY schemaname, tablename")) {
@@ -139,21 +146,33 @@ final class SnapshotCopy {
         return out;
     }
 
+    /** Sends a table's definition into the frame — its types, its schema, its generated columns — and returns the events. */
+    static List<ChangeEvent> define(FrameWriter.KnownFrame frame, TableId table, TableShape shape) {
+        List<ChangeEvent> sent = new ArrayList<>();
+        if (!shape.types().isEmpty()) {
+            sent.add(frame.send(shape::typeDefinitions));
+        }
+        sent.add(frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity())));
+        if (!shape.generated().isEmpty()) {
+            sent.add(frame.send(shape::definition));
+        }
+        return sent;
+    }
+
+    /** The COPY that reads {@code columns} of {@code table}, with {@code where} (may be empty) narrowing the rows. */
+    static String copyOut(TableId table, List<Column> columns, String where) {
+        // A query rather than the table: a partitioned table (published as its root) has no rows of its own to COPY.
+        return "COPY (SELECT " + columns.stream().map(col -> TableId.quote(col.name())).collect(Collectors.joining(", "))
+                + " FROM " + table.quoted() + where + ") TO STDOUT";
+    }
+
     private static long copyTable(Connection c, TableId table, FrameWriter.KnownFrame frame, BooleanSupplier stopping)
             throws Exception {
         long started = System.nanoTime();
         TableShape shape = RelationShapes.read(c, table);
-        if (!shape.types().isEmpty()) {
-            frame.send(shape::typeDefinitions);
-        }
-        frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity()));
-        if (!shape.generated().isEmpty()) {
-            frame.send(shape::definition);
-        }
+        define(frame, table, shape);
         List<Column> columns = shape.columns();
-        // A query rather than the table: a partitioned table (published as its root) has no rows of its own to COPY.
-        String sql = "COPY (SELECT " + columns.stream().map(col -> TableId.quote(col.name())).collect(Collectors.joining(", "))
-                + " FROM " + table.quoted() + ") TO STDOUT";
+        String sql = copyOut(table, columns, "");
         List<String> names = columns.stream().map(Column::name).toList();
         CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
                 frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));

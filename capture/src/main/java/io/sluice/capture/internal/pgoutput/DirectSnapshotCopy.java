@@ -1,0 +1,246 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.SnapshotTarget;
+import io.sluice.capture.internal.FrameWriter;
+import io.sluice.format.Column;
+import io.sluice.format.DirectSnapshotMessage;
+import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The initial snapshot by the direct path ({@link SnapshotTarget}): every published table's rows,
+ * as of the slot's exported snapshot, copied from the primary's {@code COPY … TO STDOUT} straight
+ * into each target's {@code COPY … FROM STDIN} — the same COPY text {@link SnapshotCopy} puts on
+ * the stream, without the stream. A table of {@value #SPLIT_PAGES} pages or more is cut into parts
+ * by ranges of {@code ctid} (a TID range scan), so one large table is copied on several connections
+ * at once on both sides. The snapshot frame then carries the definitions and a
+ * {@link DirectSnapshotMessage} naming the targets; it is committed only after every target
+ * committed its watermark.
+ */
+final class DirectSnapshotCopy {
+
+    /** Tables this large (8 KiB pages) are copied in parts, one per connection. */
+    static final long SPLIT_PAGES = 1024;
+
+    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final Logger log = LoggerFactory.getLogger(DirectSnapshotCopy.class);
+
+    private final Supplier<Connection> connections;
+    private final String publication;
+    private final int workers;
+    private final List<SnapshotTarget> targets;
+
+    /** One range of a table's rows: {@code ctid} from page {@code from} (inclusive) to page {@code to} (exclusive, -1: the end). */
+    private record Part(TableId table, List<Column> columns, long from, long to) {
+        String where() {
+            if (from == 0 && to < 0) {
+                return "";
+            }
+            return " WHERE ctid >= '(" + from + ",0)'::tid" + (to < 0 ? "" : " AND ctid < '(" + to + ",0)'::tid");
+        }
+    }
+
+    DirectSnapshotCopy(Supplier<Connection> connections, String publication, int workers, List<SnapshotTarget> targets) {
+        this.connections = connections;
+        this.publication = publication;
+        this.workers = workers;
+        this.targets = List.copyOf(targets);
+    }
+
+    /** Copies everything visible in {@code snapshotName} into the targets, then commits the frame; returns the rows. */
+    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
+            throws Exception {
+        long started = System.nanoTime();
+        try {
+            List<Part> parts = new ArrayList<>();
+            FrameWriter.KnownFrame frame;
+            int tables;
+            try (Connection c = SnapshotCopy.inSnapshot(connections, snapshotName)) {
+                List<TableId> published = SnapshotCopy.tables(c, publication);
+                tables = published.size();
+                long xmin = SnapshotCopy.xmin(c);
+                Instant at = clock.instant();
+                for (SnapshotTarget t : targets) {
+                    t.begin(consistentPoint, xmin, at);
+                }
+                frame = frames.openKnown(consistentPoint, xmin, at);
+                for (TableId table : published) {
+                    TableShape shape = RelationShapes.read(c, table);
+                    var definition = SnapshotCopy.define(frame, table, shape);
+                    for (SnapshotTarget t : targets) {
+                        t.define(definition);
+                    }
+                    parts.addAll(parts(c, table, shape.columns()));
+                }
+                c.rollback();
+            }
+            log.info("initial snapshot of {} tables at {} by the direct path into {} ({} parts, {} copy connections)", tables,
+                    consistentPoint, names(), parts.size(), workers);
+            long rows = copyParts(snapshotName, parts, stopping);
+            for (SnapshotTarget t : targets) {
+                t.commit();
+            }
+            frame.send(h -> new DirectSnapshotMessage(names()).toEvent(h));
+            frame.commit();
+            log.info("initial snapshot complete: {} rows of {} tables into {} in {} ms", rows, tables, names(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return rows;
+        } finally {
+            targets.forEach(SnapshotTarget::close);
+        }
+    }
+
+    private List<String> names() {
+        return targets.stream().map(SnapshotTarget::name).toList();
+    }
+
+    /** A plain table of {@value #SPLIT_PAGES} pages or more in parts; anything else whole. */
+    private List<Part> parts(Connection c, TableId table, List<Column> columns) throws SQLException {
+        long pages = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN relkind = 'r' THEN pg_relation_size(oid)"
+                + " / current_setting('block_size')::int ELSE 0 END FROM pg_class WHERE oid = ?::regclass")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    pages = rs.getLong(1);
+                }
+            }
+        }
+        if (pages < SPLIT_PAGES || workers < 2) {
+            return List.of(new Part(table, columns, 0, -1));
+        }
+        // As many parts as this machine has cores, at most one per connection: capture's host is
+        // rarely bigger than the servers', and on two cores a third COPY pair only contends.
+        int n = Math.max(2, Math.min(workers, Runtime.getRuntime().availableProcessors()));
+        List<Part> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            // The last part runs to the end: pages the snapshot sees beyond the size read here are its.
+            out.add(new Part(table, columns, pages * i / n, i == n - 1 ? -1 : pages * (i + 1) / n));
+        }
+        return out;
+    }
+
+    private long copyParts(String snapshotName, List<Part> parts, BooleanSupplier stopping) throws Exception {
+        ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts);
+        AtomicLong rows = new AtomicLong();
+        AtomicBoolean failed = new AtomicBoolean();
+        BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
+        int n = Math.min(workers, Math.max(1, parts.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, "sluice-snapshot-direct"));
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                running.add(pool.submit(() -> {
+                    try (Connection c = SnapshotCopy.inSnapshot(connections, snapshotName)) {
+                        for (Part p = queue.poll(); p != null && !halt.getAsBoolean(); p = queue.poll()) {
+                            rows.addAndGet(copyPart(c, p, halt));
+                        }
+                        c.rollback();
+                    } catch (Exception e) {
+                        failed.set(true); // the other parts stop too: nothing is committed
+                        throw e;
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (stopping.getAsBoolean()) {
+            throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
+        }
+        return rows.get();
+    }
+
+    private long copyPart(Connection c, Part part, BooleanSupplier halt) throws Exception {
+        long started = System.nanoTime();
+        List<String> names = part.columns().stream().map(Column::name).toList();
+        List<SnapshotTarget.Part> into = new ArrayList<>();
+        try {
+            for (SnapshotTarget t : targets) {
+                into.add(t.load(part.table(), names));
+            }
+            OutputStream fanOut = new OutputStream() {
+                private final byte[] buffer = new byte[BUFFER_BYTES];
+                private int used;
+
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (used + len > buffer.length) {
+                        flush();
+                    }
+                    if (len > buffer.length) {
+                        send(b, off, len);
+                    } else {
+                        System.arraycopy(b, off, buffer, used, len);
+                        used += len;
+                    }
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    if (used > 0) {
+                        send(buffer, 0, used);
+                        used = 0;
+                    }
+                }
+
+                private void send(byte[] b, int off, int len) throws IOException {
+                    if (halt.getAsBoolean()) {
+                        throw new IOException("the snapshot is stopping");
+                    }
+                    try {
+                        for (SnapshotTarget.Part p : into) {
+                            p.write(b, off, len);
+                        }
+                    } catch (IOException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new IOException(e.getMessage(), e);
+                    }
+                }
+            };
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut(SnapshotCopy.copyOut(part.table(), part.columns(), part.where()),
+                    fanOut);
+            fanOut.flush();
+            long rows = 0;
+            for (SnapshotTarget.Part p : into) {
+                rows = p.finish();
+            }
+            log.info("snapshot of {}{}: {} rows in {} ms", part.table(), part.where(), rows,
+                    (System.nanoTime() - started) / 1_000_000);
+            return rows;
+        } finally {
+            into.forEach(SnapshotTarget.Part::close);
+        }
+    }
+}
