@@ -13,17 +13,7 @@ import java.util.List;
  * through the stream, and the follower's applier (started at once, before the seed is done) must
  * skip the snapshot frame and continue — every value exactly as on the primary.
  */
-class DirectSnapshotTypeCatalogIT extends TypeCatalogContract {
-    @Override
-    CaptureConfig.Engine engine() {
-        return CaptureConfig.Engine.PGOUTPUT;
-    }
-
-    @Override
-    boolean carries(String type) {
-        return true;
-    }
-
+class DirectSnapshotTypeCatalogIT extends TypeCatalogIT {
     @Override
     CaptureService capture(CaptureConfig config) {
         return new CaptureService(config, null, Clock.systemUTC(), List.of(new SeedTarget(new DirectSeed(follower()))));

@@ -16,12 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
@@ -76,10 +70,10 @@ final class DirectSnapshotCopy {
             List<Part> parts = new ArrayList<>();
             FrameWriter.KnownFrame frame;
             int tables;
-            try (Connection c = SnapshotCopy.inSnapshot(connections, snapshotName)) {
-                List<TableId> published = SnapshotCopy.tables(c, publication);
+            try (Connection c = SnapshotSessions.inSnapshot(connections, snapshotName)) {
+                List<TableId> published = SnapshotSessions.tables(c, publication);
                 tables = published.size();
-                long xmin = SnapshotCopy.xmin(c);
+                long xmin = SnapshotSessions.xmin(c);
                 Instant at = clock.instant();
                 for (SnapshotTarget t : targets) {
                     t.begin(consistentPoint, xmin, at);
@@ -97,7 +91,8 @@ final class DirectSnapshotCopy {
             }
             log.info("initial snapshot of {} tables at {} by the direct path into {} ({} parts, {} copy connections)", tables,
                     consistentPoint, names(), parts.size(), workers);
-            long rows = copyParts(snapshotName, parts, stopping);
+            long rows = SnapshotSessions.copyAll(connections, snapshotName, parts, workers, "sluice-snapshot-direct", stopping,
+                    this::copyPart);
             for (SnapshotTarget t : targets) {
                 t.commit();
             }
@@ -139,41 +134,6 @@ final class DirectSnapshotCopy {
             out.add(new Part(table, columns, pages * i / n, i == n - 1 ? -1 : pages * (i + 1) / n));
         }
         return out;
-    }
-
-    private long copyParts(String snapshotName, List<Part> parts, BooleanSupplier stopping) throws Exception {
-        ConcurrentLinkedQueue<Part> queue = new ConcurrentLinkedQueue<>(parts);
-        AtomicLong rows = new AtomicLong();
-        AtomicBoolean failed = new AtomicBoolean();
-        BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
-        int n = Math.min(workers, Math.max(1, parts.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, "sluice-snapshot-direct"));
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                running.add(pool.submit(() -> {
-                    try (Connection c = SnapshotCopy.inSnapshot(connections, snapshotName)) {
-                        for (Part p = queue.poll(); p != null && !halt.getAsBoolean(); p = queue.poll()) {
-                            rows.addAndGet(copyPart(c, p, halt));
-                        }
-                        c.rollback();
-                    } catch (Exception e) {
-                        failed.set(true); // the other parts stop too: nothing is committed
-                        throw e;
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : running) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        if (stopping.getAsBoolean()) {
-            throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
-        }
-        return rows.get();
     }
 
     private long copyPart(Connection c, Part part, BooleanSupplier halt) throws Exception {

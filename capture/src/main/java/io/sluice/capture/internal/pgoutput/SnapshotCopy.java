@@ -7,17 +7,9 @@ import io.sluice.format.CopyEvent;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -60,90 +52,20 @@ final class SnapshotCopy {
         long started = System.nanoTime();
         List<TableId> tables;
         long xmin;
-        try (Connection c = inSnapshot(connections, snapshotName)) {
-            tables = tables(c, publication);
-            xmin = xmin(c);
+        try (Connection c = SnapshotSessions.inSnapshot(connections, snapshotName)) {
+            tables = SnapshotSessions.tables(c, publication);
+            xmin = SnapshotSessions.xmin(c);
             c.rollback();
         }
         log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
                 snapshotName, Math.min(workers, Math.max(1, tables.size())));
         FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
-        ConcurrentLinkedQueue<TableId> queue = new ConcurrentLinkedQueue<>(tables);
-        AtomicLong rows = new AtomicLong();
-        int n = Math.min(workers, Math.max(1, tables.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, "sluice-snapshot-copy"));
-        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
-        BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                running.add(pool.submit(() -> {
-                    try (Connection c = inSnapshot(connections, snapshotName)) {
-                        for (TableId t = queue.poll(); t != null && !halt.getAsBoolean(); t = queue.poll()) {
-                            rows.addAndGet(copyTable(c, t, frame, halt));
-                        }
-                        c.rollback();
-                    } catch (Exception e) {
-                        failed.set(true); // the other copies stop too: the frame will not be committed
-                        throw e;
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : running) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        if (stopping.getAsBoolean()) {
-            throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
-        }
+        long rows = SnapshotSessions.copyAll(connections, snapshotName, tables, workers, "sluice-snapshot-copy", stopping,
+                (c, t, halt) -> copyTable(c, t, frame, halt));
         frame.commit();
-        log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows.get(), tables.size(),
+        log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
                 (System.nanoTime() - started) / 1_000_000);
-        return rows.get();
-    }
-
-    /** A read-only transaction in {@code snapshotName} on a new session from {@code connections}. */
-    static Connection inSnapshot(Supplier<Connection> connections, String snapshotName) throws SQLException {
-        Connection c = connections.get();
-        try {
-            c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            c.setReadOnly(true);
-            try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION SNAPSHOT '" + snapshotName.replace("'", "''") + "'");
-            }
-            return c;
-        } catch (SQLException e) {
-            c.close();
-            throw e;
-        }
-    }
-
-    /** The frame's xid: the oldest transaction the snapshot still sees running (at least 1). */
-    static long xmin(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT txid_snapshot_xmin(txid_current_snapshot()) & 4294967295")) {
-            rs.next();
-            return Math.max(1, rs.getLong(1));
-        }
-    }
-
-    /** The publication's tables, in name order. */
-    static List<TableId> tables(Connection c, String publication) throws SQLException {
-        List<TableId> out = new ArrayList<>();
-        try (var ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
-                + " ORDER BY schemaname, tablename")) {
-            ps.setString(1, publication);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new TableId(rs.getString(1), rs.getString(2)));
-                }
-            }
-        }
-        return out;
+        return rows;
     }
 
     /** Sends a table's definition into the frame — its types, its schema, its generated columns — and returns the events. */

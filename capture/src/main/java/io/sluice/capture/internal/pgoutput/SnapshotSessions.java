@@ -1,0 +1,115 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Sessions in the slot's exported snapshot, shared by both ways of copying it ({@link SnapshotCopy}
+ * onto the stream, {@link DirectSnapshotCopy} into followers): read-only transactions that see
+ * exactly what the snapshot saw, and a pool of them working through a queue of copies.
+ */
+final class SnapshotSessions {
+
+    /** One copy in a snapshot session; {@code halt} turns true when another copy failed or capture stops. */
+    @FunctionalInterface
+    interface Copy<T> {
+        long copy(Connection session, T what, BooleanSupplier halt) throws Exception;
+    }
+
+    private SnapshotSessions() {
+    }
+
+    /** A read-only transaction in {@code snapshotName} on a new session from {@code connections}. */
+    static Connection inSnapshot(Supplier<Connection> connections, String snapshotName) throws SQLException {
+        Connection c = connections.get();
+        try {
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT '" + snapshotName.replace("'", "''") + "'");
+            }
+            return c;
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** The frame's xid: the oldest transaction the snapshot still sees running (at least 1). */
+    static long xmin(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT txid_snapshot_xmin(txid_current_snapshot()) & 4294967295")) {
+            rs.next();
+            return Math.max(1, rs.getLong(1));
+        }
+    }
+
+    /** The publication's tables, in name order. */
+    static List<TableId> tables(Connection c, String publication) throws SQLException {
+        List<TableId> out = new ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
+                + " ORDER BY schemaname, tablename")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new TableId(rs.getString(1), rs.getString(2)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs every copy of {@code work} on up to {@code sessions} snapshot sessions at once; returns the
+     * rows copied. The first failure stops the rest and is thrown; so is a stop asked for meanwhile.
+     */
+    static <T> long copyAll(Supplier<Connection> connections, String snapshotName, List<T> work, int sessions,
+                            String threadName, BooleanSupplier stopping, Copy<T> copy) throws Exception {
+        ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>(work);
+        AtomicLong rows = new AtomicLong();
+        AtomicBoolean failed = new AtomicBoolean();
+        BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
+        int n = Math.min(sessions, Math.max(1, work.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, threadName));
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                running.add(pool.submit(() -> {
+                    try (Connection c = inSnapshot(connections, snapshotName)) {
+                        for (T w = queue.poll(); w != null && !halt.getAsBoolean(); w = queue.poll()) {
+                            rows.addAndGet(copy.copy(c, w, halt));
+                        }
+                        c.rollback();
+                    } catch (Exception e) {
+                        failed.set(true); // the other copies stop too: nothing of the snapshot is committed
+                        throw e;
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        if (stopping.getAsBoolean()) {
+            throw new IllegalStateException("capture is stopping: the snapshot is left unfinished and starts over next time");
+        }
+        return rows.get();
+    }
+}
