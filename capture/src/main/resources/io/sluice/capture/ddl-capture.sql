@@ -1,6 +1,37 @@
 -- Sluice: DDL captured as it happened (docs/capture.md). Capture runs this itself when its role is a
 -- superuser; otherwise run it once as one, in the captured database: psql -d DB -f ddl-capture.sql
 CREATE SCHEMA IF NOT EXISTS sluice;
+-- Every table's name as the triggers last saw it, so a DDL message can say what a renamed (or
+-- moved) table was called: at ddl_command_end the catalog already holds the new name only.
+CREATE TABLE IF NOT EXISTS sluice.table_name (relid oid PRIMARY KEY, nspname name NOT NULL, relname name NOT NULL);
+-- Run by whoever runs the DDL: definer's rights, so no role needs to write sluice.table_name itself.
+CREATE OR REPLACE FUNCTION sluice.remember_name(rel oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE was record; now record;
+BEGIN
+  SELECT n.nspname, c.relname INTO now FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
+  SELECT t.nspname, t.relname INTO was FROM sluice.table_name t WHERE t.relid = rel;
+  INSERT INTO sluice.table_name VALUES (rel, now.nspname, now.relname)
+    ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
+  IF was.relname IS NULL OR (was.nspname, was.relname) = (now.nspname, now.relname) THEN
+    RETURN NULL;
+  END IF;
+  RETURN json_build_array(was.nspname, was.relname);
+END $f$;
+CREATE OR REPLACE FUNCTION sluice.forget_name(rel oid) RETURNS void LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$ DELETE FROM sluice.table_name WHERE relid = rel $f$;
+CREATE OR REPLACE FUNCTION sluice.note_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM sluice.remember_name(d.objid) FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
+    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't';
+END $f$;
+CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM sluice.forget_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table';
+END $f$;
+INSERT INTO sluice.table_name SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+  ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
 CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   PERFORM set_config('sluice.rewrite_' || pg_event_trigger_table_rewrite_oid(),
@@ -16,6 +47,7 @@ BEGIN
            WHERE d.command_tag = 'ALTER TABLE' AND c.relkind IN ('r', 'p') LOOP
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
+      'renamed_from', sluice.remember_name(c.oid),
       'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
                             JOIN pg_attribute a ON a.attrelid = d2.objid AND a.attnum = d2.objsubid
@@ -42,3 +74,9 @@ DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
 DROP EVENT TRIGGER IF EXISTS sluice_ddl;
 CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION sluice.emit_ddl();
+DROP EVENT TRIGGER IF EXISTS sluice_names;
+CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+  EXECUTE FUNCTION sluice.note_names();
+DROP EVENT TRIGGER IF EXISTS sluice_drops;
+CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+  EXECUTE FUNCTION sluice.drop_names();

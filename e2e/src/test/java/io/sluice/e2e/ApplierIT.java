@@ -373,6 +373,40 @@ class ApplierIT {
     }
 
     @Test
+    void aRenamedOrMovedTableKeepsItsRowsOnTheFollower() throws Exception {
+        stack.primary.execute("CREATE TABLE rn_t (id int PRIMARY KEY, v int)",
+                "INSERT INTO rn_t SELECT g, g FROM generate_series(1, 50) g");
+        try (CaptureService capture = new CaptureService(stack.capture("rename", List.of("public.rn_t"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("rename", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "rn_t", Duration.ofSeconds(60));
+            // Renamed, then written: the rows that existed before stay with the table.
+            stack.primary.execute("ALTER TABLE rn_t RENAME TO rn_t2", "INSERT INTO rn_t2 VALUES (1000, 0)",
+                    "UPDATE rn_t2 SET v = -v WHERE id <= 10");
+            stack.awaitEqual(0, "rn_t2", Duration.ofSeconds(60));
+            // Moved to another schema and renamed with no row written after: the follower follows at once.
+            stack.primary.execute("CREATE SCHEMA rn_archive", "ALTER TABLE rn_t2 SET SCHEMA rn_archive",
+                    "ALTER TABLE rn_archive.rn_t2 RENAME TO rn_t3");
+            Await.until(Duration.ofSeconds(60), () -> "the follower to move and rename the table before its next write",
+                    () -> "51".equals(stack.followers.get(0).queryScalar(
+                            "SELECT CASE WHEN to_regclass('rn_archive.rn_t3') IS NULL THEN -1 ELSE"
+                                    + " (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM rn_archive.rn_t3', false, true, '')))[1]::text::int END")));
+            stack.primary.execute("DELETE FROM rn_archive.rn_t3 WHERE id = 5");
+            stack.awaitEqual(0, "rn_archive.rn_t3", Duration.ofSeconds(60));
+            // A table created after capture started is known by name too.
+            stack.primary.execute("CREATE TABLE rn_late (id int PRIMARY KEY, v text)", "ALTER PUBLICATION pub_rename ADD TABLE rn_late",
+                    "INSERT INTO rn_late VALUES (1, 'a'), (2, 'b')");
+            stack.awaitEqual(0, "rn_late", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE rn_late RENAME TO rn_late2", "INSERT INTO rn_late2 VALUES (3, 'c')");
+            stack.awaitEqual(0, "rn_late2", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_class WHERE relname IN ('rn_t', 'rn_t2', 'rn_late')"
+                    + " AND relkind = 'r'")).as("no table left under an old name").isEqualTo("0");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    @Test
     void aPartitionedTableArrivesAsItsRootInTheSnapshotAndTheStream() throws Exception {
         stack.primary.execute("CREATE TABLE parted (id int PRIMARY KEY, region text, v int) PARTITION BY RANGE (id)",
                 "CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (1000)",

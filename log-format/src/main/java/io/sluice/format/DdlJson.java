@@ -25,6 +25,7 @@ final class DdlJson {
             boolean rewrite = false;
             boolean using = false;
             List<String> renamed = new ArrayList<>();
+            TableId renamedFrom = null;
             List<DdlMessage.DdlColumn> columns = new ArrayList<>();
             List<DdlMessage.Generated> generated = new ArrayList<>();
             List<DdlMessage.TypeDefinition> types = new ArrayList<>();
@@ -37,6 +38,14 @@ final class DdlJson {
                         schema = nextText(p, "table schema");
                         name = nextText(p, "table name");
                         expect(p.nextToken(), JsonToken.END_ARRAY, "table");
+                    }
+                    case "renamed_from" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "renamed_from");
+                            String from = nextText(p, "renamed_from schema");
+                            renamedFrom = new TableId(from, nextText(p, "renamed_from name"));
+                            expect(p.nextToken(), JsonToken.END_ARRAY, "renamed_from");
+                        }
                     }
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
                     case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
@@ -74,7 +83,7 @@ final class DdlJson {
             if (schema == null || name == null || columns.isEmpty() && types.isEmpty()) {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
-            return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed);
+            return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }
@@ -187,6 +196,12 @@ final class DdlJson {
             g.writeString(m.table().schema());
             g.writeString(m.table().table());
             g.writeEndArray();
+            if (m.renamedFrom() != null) {
+                g.writeArrayFieldStart("renamed_from");
+                g.writeString(m.renamedFrom().schema());
+                g.writeString(m.renamedFrom().table());
+                g.writeEndArray();
+            }
             g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
             g.writeBooleanField("using_expression", m.usingExpression());
             g.writeArrayFieldStart("renamed_columns");

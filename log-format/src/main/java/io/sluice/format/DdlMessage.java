@@ -19,14 +19,25 @@ import java.util.List;
  * @param usingExpression the source rewrote a column to a new type with an expression of its own
  *                        ({@code ALTER COLUMN … TYPE … USING}), not the type's cast
  * @param renamedColumns  the new names of columns the ALTER renamed (their old names are not known)
+ * @param renamedFrom     the table's name before the ALTER, when it renamed the table or moved it to
+ *                        another schema; null otherwise (or when the trigger had not seen the table yet)
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
-                         boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns) {
+                         boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom) {
 
     /** The message prefix capture's event trigger writes. */
     public static final String PREFIX = "sluice.ddl";
 
+    /** A message that does not rename the table. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, null);
+    }
+
     public DdlMessage {
+        if (table.equals(renamedFrom)) {
+            renamedFrom = null;
+        }
         columns = List.copyOf(columns);
         generated = List.copyOf(generated);
         types = List.copyOf(types);

@@ -20,7 +20,7 @@ class DdlMessageTest {
                         new DdlMessage.TypeDefinition("sales", "amount", "composite", null, false, List.of(),
                                 List.of(new DdlMessage.Attribute("value", "numeric(12,2)"),
                                         new DdlMessage.Attribute("currency", "character(3)")))),
-                false, true, List.of("renamed"));
+                false, true, List.of("renamed"), new TableId("archive", "orders_old"));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");
     }

@@ -53,6 +53,9 @@ public final class DdlSync {
         for (DdlMessage.TypeDefinition type : ddl.types()) {
             ensureType(c, type, header, where);
         }
+        if (ddl.renamedFrom() != null) {
+            rename(c, ddl.renamedFrom(), ddl.table(), lsn, where);
+        }
         Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, ddl.table());
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
@@ -228,6 +231,49 @@ public final class DdlSync {
                     e, col.name());
             log.info("generated column {}.{} now AS ({}) on the follower (source LSN {})", e.table(), col.name(),
                     col.expression(), e.header().commitLsn());
+        }
+    }
+
+    /**
+     * The primary renamed the table or moved it to another schema: so does the follower, at the same
+     * position, rows and all (otherwise the table's next write would create an empty one under the
+     * new name). A follower without the old table has nothing to rename; one that already has the
+     * new name as well — a table the primary dropped before taking its name (drops are not carried)
+     * — cannot tell which is meant, and the applier stops.
+     */
+    private void rename(Connection c, TableId from, TableId to, Lsn lsn, String where) throws SQLException {
+        boolean had = exists(c, from);
+        if (!had) {
+            return;
+        }
+        if (exists(c, to)) {
+            throw new ApplierException("the primary renamed table " + from + " to " + to + " at source LSN " + lsn + " (" + where
+                    + "), but the follower has both: " + to + " is a table the primary dropped before (drops are not"
+                    + " carried). Drop " + to + " on the follower if it is not wanted, then restart the applier", false, null);
+        }
+        try (Statement st = c.createStatement()) {
+            TableId at = from;
+            if (!from.schema().equals(to.schema())) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(to.schema()));
+                st.execute("ALTER TABLE " + from.quoted() + " SET SCHEMA " + TableId.quote(to.schema()));
+                at = new TableId(to.schema(), from.table());
+            }
+            if (!at.table().equals(to.table())) {
+                st.execute("ALTER TABLE " + at.quoted() + " RENAME TO " + TableId.quote(to.table()));
+            }
+        }
+        schemas.forget(from);
+        schemas.forget(to);
+        log.info("follower table {} renamed to {} as on the primary (source LSN {})", from, to, lsn);
+    }
+
+    private static boolean exists(Connection c, TableId table) throws SQLException {
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.quoted());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 }

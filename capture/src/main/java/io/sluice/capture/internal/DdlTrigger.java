@@ -61,7 +61,7 @@ public final class DdlTrigger {
         } finally {
             c.setAutoCommit(auto);
         }
-        log.info("DDL capture installed on the primary: event triggers sluice_ddl and sluice_rewrite");
+        log.info("DDL capture installed on the primary: event triggers sluice_ddl, sluice_rewrite, sluice_names and sluice_drops");
         return true;
     }
 }
