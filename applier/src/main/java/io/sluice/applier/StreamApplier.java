@@ -103,6 +103,13 @@ public final class StreamApplier implements AutoCloseable {
      * reorders rows within a group, which a constraint between rows can refuse).
      */
     private long orderedThrough = -1;
+    /**
+     * Up to this stream offset each source transaction is a follower transaction of its own: an enum
+     * label added in a follower transaction cannot be used before it commits (PostgreSQL's rule), so
+     * a group that added one and then used it failed, and is applied again this way.
+     */
+    private long framePerGroupThrough = -1;
+    private static final String NEW_ENUM_LABEL_USED = "55P04";
     private volatile boolean running;
     private KafkaConsumer<byte[], java.nio.ByteBuffer> consumer;
     private FollowerLock lock;
@@ -325,6 +332,14 @@ public final class StreamApplier implements AutoCloseable {
                         recover(e, 0);
                         continue;
                     }
+                    if (NEW_ENUM_LABEL_USED.equals(e.getSQLState()) && failed != null) {
+                        log.warn("follower {}: a source transaction used an enum label an earlier one of the same group added ({});"
+                                + " applying the source transactions up to stream offset {} again, one per follower transaction",
+                                config.followerName(), e.getMessage(), failed.endOffset());
+                        framePerGroupThrough = Math.max(framePerGroupThrough, failed.endOffset());
+                        recover(e, 0);
+                        continue;
+                    }
                     if (!retriable(e)) {
                         throw new ApplierException(describe(e), false, e);
                     }
@@ -419,7 +434,7 @@ public final class StreamApplier implements AutoCloseable {
                     return; // rewound: a cut-short frame was found
                 }
                 if (frame == null && groupLast != null
-                        && (groupFrames >= groupLimit || groupEvents >= config.maxGroupEvents())) {
+                        && (groupFrames >= groupLimit || groupEvents >= config.maxGroupEvents() || currentOffset <= framePerGroupThrough)) {
                     commitGroup();
                     groupLimit = Math.min(config.maxGroupTransactions(), groupLimit * 2);
                 }

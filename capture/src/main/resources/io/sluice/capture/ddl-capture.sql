@@ -3,12 +3,26 @@
 CREATE SCHEMA IF NOT EXISTS sluice;
 -- Every table's name as the triggers last saw it, so a DDL message can say what a renamed (or
 -- moved) table was called: at ddl_command_end the catalog already holds the new name only.
-CREATE TABLE IF NOT EXISTS sluice.table_name (relid oid PRIMARY KEY, nspname name NOT NULL, relname name NOT NULL);
+-- Unlogged: its writes must not reach the WAL, or a FOR ALL TABLES publication would stream them.
+CREATE UNLOGGED TABLE IF NOT EXISTS sluice.table_name (relid oid PRIMARY KEY, nspname name NOT NULL, relname name NOT NULL);
+CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+  INSERT INTO sluice.table_name AS t SELECT c.oid, n.nspname, c.relname FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+     AND n.nspname NOT LIKE 'pg\_%'
+  ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname
+   WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname)
+$f$;
 -- Run by whoever runs the DDL: definer's rights, so no role needs to write sluice.table_name itself.
 CREATE OR REPLACE FUNCTION sluice.remember_name(rel oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
 DECLARE was record; now record;
 BEGIN
+  IF NOT EXISTS (SELECT 1 FROM sluice.table_name) THEN
+    -- Emptied by a crash (an unlogged table): names from now on; the old name of this one is lost.
+    PERFORM sluice.fill_names();
+  END IF;
   SELECT n.nspname, c.relname INTO now FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
   SELECT t.nspname, t.relname INTO was FROM sluice.table_name t WHERE t.relid = rel;
   INSERT INTO sluice.table_name VALUES (rel, now.nspname, now.relname)
@@ -29,9 +43,7 @@ CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE pl
 BEGIN
   PERFORM sluice.forget_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table';
 END $f$;
-INSERT INTO sluice.table_name SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-  ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
+SELECT sluice.fill_names();
 CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   PERFORM set_config('sluice.rewrite_' || pg_event_trigger_table_rewrite_oid(),

@@ -127,17 +127,28 @@ final class DdlJson {
             }
             attributes.add(new DdlMessage.Attribute(name, type));
         }
+        List<String> labels = new ArrayList<>();
+        for (Object label : list(f, "labels")) {
+            if (!(label instanceof String text)) {
+                throw new FormatException("an enum's labels in a DDL message are strings, found " + label);
+            }
+            labels.add(text);
+        }
         String schema = text(f, "schema");
         String name = text(f, "name");
         String kind = text(f, "kind");
         String base = text(f, "base");
-        boolean domain = "domain".equals(kind);
-        if (schema == null || name == null || !domain && !"composite".equals(kind) || domain && base == null
-                || !domain && attributes.isEmpty()) {
+        boolean complete = switch (kind == null ? "" : kind) {
+            case "domain" -> base != null;
+            case "composite" -> !attributes.isEmpty();
+            case "enum" -> true; // an enum may have no labels yet
+            default -> false;
+        };
+        if (schema == null || name == null || !complete) {
             throw new FormatException("a type of a DDL message needs a schema, a name and a kind: a domain its base type,"
-                    + " a composite its attributes");
+                    + " a composite its attributes, or an enum");
         }
-        return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes);
+        return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels);
     }
 
     /**
@@ -241,6 +252,13 @@ final class DdlJson {
                     g.writeEndObject();
                 }
                 g.writeEndArray();
+                if (!d.labels().isEmpty()) {
+                    g.writeArrayFieldStart("labels");
+                    for (String label : d.labels()) {
+                        g.writeString(label);
+                    }
+                    g.writeEndArray();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -68,19 +68,29 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     public record Generated(String name, String type, boolean nullable, String expression, boolean stored) { }
 
     /**
-     * A domain or a composite type a column uses.
+     * A domain, a composite or an enum type a column uses (an enum is described here when a domain
+     * or a composite uses it; a column of an enum type carries its labels in the schema event).
      *
-     * @param kind       {@code domain} or {@code composite}
+     * @param kind       {@code domain}, {@code composite} or {@code enum}
      * @param base       a domain's base type, as {@code format_type} prints it (null for a composite)
      * @param notNull    a domain's NOT NULL
      * @param checks     a domain's CHECK constraints as {@code pg_get_constraintdef} prints them
      * @param attributes a composite's attributes: name and type, in order
+     * @param labels     an enum's labels, in their order
      */
     public record TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
-                                 List<String> checks, List<Attribute> attributes) {
+                                 List<String> checks, List<Attribute> attributes, List<String> labels) {
+
+        /** A domain or a composite type (no labels). */
+        public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
+                              List<String> checks, List<Attribute> attributes) {
+            this(schema, name, kind, base, notNull, checks, attributes, List.of());
+        }
+
         public TypeDefinition {
             checks = List.copyOf(checks);
             attributes = List.copyOf(attributes);
+            labels = List.copyOf(labels);
         }
 
         /** The type's name, schema-qualified and quoted. */

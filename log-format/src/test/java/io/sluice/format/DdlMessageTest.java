@@ -19,7 +19,9 @@ class DdlMessageTest {
                                 List.of("CHECK ((VALUE > 0))"), List.of()),
                         new DdlMessage.TypeDefinition("sales", "amount", "composite", null, false, List.of(),
                                 List.of(new DdlMessage.Attribute("value", "numeric(12,2)"),
-                                        new DdlMessage.Attribute("currency", "character(3)")))),
+                                        new DdlMessage.Attribute("currency", "character(3)"))),
+                        new DdlMessage.TypeDefinition("sales", "state", "enum", null, false, List.of(), List.of(),
+                                List.of("new", "it's \"paid\"", "été"))),
                 false, true, List.of("renamed"), new TableId("archive", "orders_old"));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");

@@ -155,14 +155,20 @@ public final class DdlSync {
     private static void ensureType(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
             throws SQLException {
         String name = type.qualifiedName();
+        boolean exists;
         try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
             ps.setString(1, name);
             try (var rs = ps.executeQuery()) {
                 rs.next();
-                if (rs.getBoolean(1)) {
-                    return;
-                }
+                exists = rs.getBoolean(1);
             }
+        }
+        if (type.kind().equals("enum")) {
+            ensureEnum(c, type, exists, header);
+            return;
+        }
+        if (exists) {
+            return;
         }
         boolean domain = type.kind().equals("domain");
         List<Column> parts = new ArrayList<>();
@@ -190,6 +196,45 @@ public final class DdlSync {
             FollowerTable.execute(st, sql, shape, null);
         }
         log.info("created {} {} on the follower (source LSN {})", type.kind(), name, header.commitLsn());
+    }
+
+    /** An enum a domain or composite uses: created with its labels, or given the labels the primary added since. */
+    private static void ensureEnum(Connection c, DdlMessage.TypeDefinition type, boolean exists, EventHeader header)
+            throws SQLException {
+        String name = type.qualifiedName();
+        try (Statement st = c.createStatement()) {
+            if (!exists) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(type.schema()));
+                enumStatement(st, "CREATE TYPE " + name + " AS ENUM (" + type.labels().stream().map(FollowerTable::literal)
+                        .collect(java.util.stream.Collectors.joining(", ")) + ")", name, header);
+                log.info("created enum {} on the follower (source LSN {})", name, header.commitLsn());
+                return;
+            }
+            List<String> have = new ArrayList<>();
+            try (var ps = c.prepareStatement("SELECT enumlabel::text FROM pg_enum WHERE enumtypid = to_regtype(?)")) {
+                ps.setString(1, name);
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        have.add(rs.getString(1));
+                    }
+                }
+            }
+            for (String label : type.labels()) {
+                if (!have.contains(label)) {
+                    // New labels are usable once this transaction commits (PostgreSQL's rule).
+                    enumStatement(st, "ALTER TYPE " + name + " ADD VALUE " + FollowerTable.literal(label), name, header);
+                }
+            }
+        }
+    }
+
+    private static void enumStatement(Statement st, String sql, String type, EventHeader header) {
+        try {
+            st.execute(sql);
+        } catch (SQLException ex) {
+            throw new ApplierException("the follower cannot take enum " + type + " at source LSN " + header.commitLsn() + ": "
+                    + ex.getMessage() + " [SQLSTATE " + ex.getSQLState() + "; statement: " + sql + "]", false, ex);
+        }
     }
 
     /**

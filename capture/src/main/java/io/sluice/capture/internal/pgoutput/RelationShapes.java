@@ -88,12 +88,13 @@ final class RelationShapes implements AutoCloseable {
                    ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
                             AND NOT a.attisdropped ORDER BY a.attnum),
                    ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = t.typrelid
-                            AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+                            AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+                   ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
               FROM (SELECT oid, max(depth) AS depth FROM deps GROUP BY oid) d
               JOIN pg_type t ON t.oid = d.oid
               JOIN pg_namespace n ON n.oid = t.typnamespace
               LEFT JOIN pg_class k ON k.oid = t.typrelid
-             WHERE (t.typtype = 'd' OR t.typtype = 'c' AND k.relkind = 'c')
+             WHERE (t.typtype IN ('d', 'e') OR t.typtype = 'c' AND k.relkind = 'c')
                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              ORDER BY d.depth DESC, n.nspname, t.typname""";
 
@@ -181,16 +182,21 @@ final class RelationShapes implements AutoCloseable {
             ps.setString(3, table.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    boolean domain = rs.getString(3).equals("d");
+                    String kind = switch (rs.getString(3)) {
+                        case "d" -> "domain";
+                        case "e" -> "enum";
+                        default -> "composite";
+                    };
                     String[] names = (String[]) rs.getArray(7).getArray();
                     String[] types = (String[]) rs.getArray(8).getArray();
                     List<DdlMessage.Attribute> attributes = new ArrayList<>();
-                    for (int i = 0; !domain && i < names.length; i++) {
+                    for (int i = 0; kind.equals("composite") && i < names.length; i++) {
                         attributes.add(new DdlMessage.Attribute(names[i], types[i]));
                     }
-                    out.add(new DdlMessage.TypeDefinition(rs.getString(1), rs.getString(2), domain ? "domain" : "composite",
-                            domain ? rs.getString(4) : null, rs.getBoolean(5), List.of((String[]) rs.getArray(6).getArray()),
-                            attributes));
+                    out.add(new DdlMessage.TypeDefinition(rs.getString(1), rs.getString(2), kind,
+                            kind.equals("domain") ? rs.getString(4) : null, rs.getBoolean(5),
+                            List.of((String[]) rs.getArray(6).getArray()), attributes,
+                            List.of((String[]) rs.getArray(9).getArray())));
                 }
             }
         }
