@@ -66,16 +66,18 @@ final class RelationShapes implements AutoCloseable {
     /**
      * The domains and free-standing composite types a table's columns use (relation oid or, when
      * it is 0, schema and name), through array elements, domain bases and composite attributes,
-     * each after the types it depends on.
+     * each after the types it depends on — and the enums those domains and composites use (an enum
+     * column's labels travel in the schema event itself).
      */
     private static final String USER_TYPES = """
             WITH RECURSIVE rel AS (
                 SELECT coalesce(nullif(?, 0)::oid, (SELECT c.oid FROM pg_class c JOIN pg_namespace n
                        ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?)) AS oid),
-            deps(oid, depth) AS (
-                SELECT a.atttypid, 0 FROM pg_attribute a, rel WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
+            deps(oid, depth, inside) AS (
+                SELECT a.atttypid, 0, false FROM pg_attribute a, rel WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
               UNION ALL
-                SELECT x.dep, deps.depth + 1 FROM deps JOIN pg_type t ON t.oid = deps.oid
+                SELECT x.dep, deps.depth + 1, deps.inside OR t.typtype IN ('d', 'c')
+                  FROM deps JOIN pg_type t ON t.oid = deps.oid
                   CROSS JOIN LATERAL (SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
                                       UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
                                       UNION ALL SELECT a.atttypid FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
@@ -90,11 +92,11 @@ final class RelationShapes implements AutoCloseable {
                    ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = t.typrelid
                             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
                    ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
-              FROM (SELECT oid, max(depth) AS depth FROM deps GROUP BY oid) d
+              FROM (SELECT oid, max(depth) AS depth, bool_or(inside) AS inside FROM deps GROUP BY oid) d
               JOIN pg_type t ON t.oid = d.oid
               JOIN pg_namespace n ON n.oid = t.typnamespace
               LEFT JOIN pg_class k ON k.oid = t.typrelid
-             WHERE (t.typtype IN ('d', 'e') OR t.typtype = 'c' AND k.relkind = 'c')
+             WHERE (t.typtype = 'd' OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e' AND d.inside)
                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
              ORDER BY d.depth DESC, n.nspname, t.typname""";
 
