@@ -75,7 +75,7 @@ public final class DirectSeed implements AutoCloseable {
     public void define(List<ChangeEvent> definition) throws SQLException {
         for (ChangeEvent e : definition) {
             if (e instanceof ChangeEvent.SchemaChange s) {
-                if (!exists(s.table()) && !s.keyColumns().isEmpty()) {
+                if (!SchemaSync.tableExists(connection, s.table()) && !s.keyColumns().isEmpty()) {
                     // A new table is loaded first and keyed after (one index build, as pg_restore does).
                     schemas.apply(connection, withoutKey(s), WHERE);
                     keyedLater.add(s);
@@ -92,16 +92,6 @@ public final class DirectSeed implements AutoCloseable {
             }
         }
         connection.commit();
-    }
-
-    private boolean exists(TableId table) throws SQLException {
-        try (var ps = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 
     private void refuseRows(TableId table) throws SQLException {

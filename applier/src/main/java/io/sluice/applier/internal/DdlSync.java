@@ -287,11 +287,11 @@ public final class DdlSync {
      * — cannot tell which is meant, and the applier stops.
      */
     private void rename(Connection c, TableId from, TableId to, Lsn lsn, String where) throws SQLException {
-        boolean had = exists(c, from);
+        boolean had = FollowerTable.exists(c, from);
         if (!had) {
             return;
         }
-        if (exists(c, to)) {
+        if (FollowerTable.exists(c, to)) {
             throw new ApplierException("the primary renamed table " + from + " to " + to + " at source LSN " + lsn + " (" + where
                     + "), but the follower has both: " + to + " is a table the primary dropped before (drops are not"
                     + " carried). Drop " + to + " on the follower if it is not wanted, then restart the applier", false, null);
@@ -310,15 +310,5 @@ public final class DdlSync {
         schemas.forget(from);
         schemas.forget(to);
         log.info("follower table {} renamed to {} as on the primary (source LSN {})", from, to, lsn);
-    }
-
-    private static boolean exists(Connection c, TableId table) throws SQLException {
-        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table.quoted());
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 }

@@ -85,6 +85,17 @@ final class FollowerTable {
         }
     }
 
+    /** Whether the follower has the table. */
+    static boolean exists(Connection c, TableId table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     /**
      * The follower table's columns by name, in table order; empty when it does not exist.
      */

@@ -113,15 +113,9 @@ public final class RowWriter implements RowSink {
     public void truncate(ChangeEvent.Truncate e) throws SQLException {
         flush();
         List<TableId> present = new java.util.ArrayList<>();
-        try (PreparedStatement ps = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            for (TableId t : e.tables()) {
-                ps.setString(1, t.quoted());
-                try (java.sql.ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        present.add(t);
-                    }
-                }
+        for (TableId t : e.tables()) {
+            if (FollowerTable.exists(connection, t)) {
+                present.add(t);
             }
         }
         if (present.isEmpty()) {

@@ -58,6 +58,11 @@ public final class SchemaSync {
         return types;
     }
 
+    /** Whether the follower has the table. */
+    public static boolean tableExists(Connection c, TableId table) throws SQLException {
+        return FollowerTable.exists(c, table);
+    }
+
     /** Forgets what it knows of one table (a DDL message changed it). */
     void forget(TableId table) {
         shapes.remove(table);

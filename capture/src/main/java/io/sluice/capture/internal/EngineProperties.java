@@ -48,6 +48,10 @@ public final class EngineProperties {
         p.put("snapshot.mode", snapshot ? "initial" : "no_data");
         if (!config.tables().isEmpty()) {
             p.put("table.include.list", config.tables().stream().map(Pattern::quote).collect(Collectors.joining(",")));
+        } else {
+            // Every table but Sluice's own on the primary (the DDL triggers' name map): pgoutput leaves
+            // that unlogged table out of FOR ALL TABLES, Debezium would snapshot it.
+            p.put("schema.exclude.list", "sluice");
         }
         p.put("decimal.handling.mode", "string");
         p.put("interval.handling.mode", "string");
