@@ -44,10 +44,10 @@ public final class PgOutputCapture implements CaptureEngine {
     /** Longest wait for a Kafka acknowledgement before looking at the socket again. */
     private static final long ACK_WAIT_NANOS = 500_000;
 
-    private final CaptureConfig config;
     /** Connections that copy the initial snapshot at once. */
     private static final int SNAPSHOT_CONNECTIONS = 4;
 
+    private final CaptureConfig config;
     private final boolean snapshot;
     private final List<SnapshotTarget> direct;
     private final Supplier<Connection> primary;
