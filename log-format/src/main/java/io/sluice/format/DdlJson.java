@@ -110,15 +110,21 @@ final class DdlJson {
         return new DdlMessage.Generated(name, type, flag(f, "nullable", true), expression, flag(f, "stored", true));
     }
 
+    /** A field's array of strings; {@code what} names it when an element is not a string. */
+    private static List<String> strings(Map<String, Object> f, String field, String what) {
+        List<String> out = new ArrayList<>();
+        for (Object item : list(f, field)) {
+            if (!(item instanceof String text)) {
+                throw new FormatException(what + " in a DDL message are strings, found " + item);
+            }
+            out.add(text);
+        }
+        return out;
+    }
+
     private static DdlMessage.TypeDefinition type(JsonParser p) throws IOException {
         Map<String, Object> f = fields(p);
-        List<String> checks = new ArrayList<>();
-        for (Object check : list(f, "checks")) {
-            if (!(check instanceof String text)) {
-                throw new FormatException("a domain's checks in a DDL message are strings, found " + check);
-            }
-            checks.add(text);
-        }
+        List<String> checks = strings(f, "checks", "a domain's checks");
         List<DdlMessage.Attribute> attributes = new ArrayList<>();
         for (Object item : list(f, "attributes")) {
             Map<?, ?> a = item instanceof Map<?, ?> m ? m : Map.of();
@@ -127,13 +133,7 @@ final class DdlJson {
             }
             attributes.add(new DdlMessage.Attribute(name, type));
         }
-        List<String> labels = new ArrayList<>();
-        for (Object label : list(f, "labels")) {
-            if (!(label instanceof String text)) {
-                throw new FormatException("an enum's labels in a DDL message are strings, found " + label);
-            }
-            labels.add(text);
-        }
+        List<String> labels = strings(f, "labels", "an enum's labels");
         String schema = text(f, "schema");
         String name = text(f, "name");
         String kind = text(f, "kind");
@@ -199,27 +199,26 @@ final class DdlJson {
         return v == null ? List.of() : (List<?>) v;
     }
 
+    private static void writeStrings(com.fasterxml.jackson.core.JsonGenerator g, String field, List<String> values)
+            throws IOException {
+        g.writeArrayFieldStart(field);
+        for (String v : values) {
+            g.writeString(v);
+        }
+        g.writeEndArray();
+    }
+
     static byte[] write(DdlMessage m) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeArrayFieldStart("table");
-            g.writeString(m.table().schema());
-            g.writeString(m.table().table());
-            g.writeEndArray();
+            writeStrings(g, "table", List.of(m.table().schema(), m.table().table()));
             if (m.renamedFrom() != null) {
-                g.writeArrayFieldStart("renamed_from");
-                g.writeString(m.renamedFrom().schema());
-                g.writeString(m.renamedFrom().table());
-                g.writeEndArray();
+                writeStrings(g, "renamed_from", List.of(m.renamedFrom().schema(), m.renamedFrom().table()));
             }
             g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
             g.writeBooleanField("using_expression", m.usingExpression());
-            g.writeArrayFieldStart("renamed_columns");
-            for (String r : m.renamedColumns()) {
-                g.writeString(r);
-            }
-            g.writeEndArray();
+            writeStrings(g, "renamed_columns", m.renamedColumns());
             g.writeArrayFieldStart("columns");
             for (DdlMessage.DdlColumn c : m.columns()) {
                 g.writeStartObject();
@@ -239,11 +238,7 @@ final class DdlJson {
                 g.writeStringField("kind", d.kind());
                 g.writeStringField("base", d.base());
                 g.writeBooleanField("not_null", d.notNull());
-                g.writeArrayFieldStart("checks");
-                for (String check : d.checks()) {
-                    g.writeString(check);
-                }
-                g.writeEndArray();
+                writeStrings(g, "checks", d.checks());
                 g.writeArrayFieldStart("attributes");
                 for (DdlMessage.Attribute a : d.attributes()) {
                     g.writeStartObject();
@@ -253,11 +248,7 @@ final class DdlJson {
                 }
                 g.writeEndArray();
                 if (!d.labels().isEmpty()) {
-                    g.writeArrayFieldStart("labels");
-                    for (String label : d.labels()) {
-                        g.writeString(label);
-                    }
-                    g.writeEndArray();
+                    writeStrings(g, "labels", d.labels());
                 }
                 g.writeEndObject();
             }
