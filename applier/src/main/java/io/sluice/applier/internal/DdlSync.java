@@ -205,25 +205,9 @@ public final class DdlSync {
         try (Statement st = c.createStatement()) {
             if (!exists) {
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(type.schema()));
-                enumStatement(st, "CREATE TYPE " + name + " AS ENUM (" + type.labels().stream().map(FollowerTable::literal)
-                        .collect(java.util.stream.Collectors.joining(", ")) + ")", name, header);
+            }
+            if (FollowerTable.ensureEnum(c, st, name, type.labels(), (s, sql) -> enumStatement(s, sql, name, header))) {
                 log.info("created enum {} on the follower (source LSN {})", name, header.commitLsn());
-                return;
-            }
-            List<String> have = new ArrayList<>();
-            try (var ps = c.prepareStatement("SELECT enumlabel::text FROM pg_enum WHERE enumtypid = to_regtype(?)")) {
-                ps.setString(1, name);
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        have.add(rs.getString(1));
-                    }
-                }
-            }
-            for (String label : type.labels()) {
-                if (!have.contains(label)) {
-                    // New labels are usable once this transaction commits (PostgreSQL's rule).
-                    enumStatement(st, "ALTER TYPE " + name + " ADD VALUE " + FollowerTable.literal(label), name, header);
-                }
             }
         }
     }

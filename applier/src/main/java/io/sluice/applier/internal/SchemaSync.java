@@ -105,29 +105,8 @@ public final class SchemaSync {
                 continue;
             }
             String type = col.type().endsWith("[]") ? col.type().substring(0, col.type().length() - 2) : col.type();
-            List<String> have = new ArrayList<>();
-            boolean exists;
-            try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL, ARRAY(SELECT e.enumlabel::text"
-                    + " FROM pg_enum e WHERE e.enumtypid = to_regtype(?) ORDER BY e.enumsortorder)")) {
-                ps.setString(1, type);
-                ps.setString(2, type);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    exists = rs.getBoolean(1);
-                    have.addAll(List.of((String[]) rs.getArray(2).getArray()));
-                }
-            }
-            if (!exists) {
-                FollowerTable.execute(st, "CREATE TYPE " + type + " AS ENUM (" + col.enumLabels().stream().map(FollowerTable::literal)
-                        .collect(Collectors.joining(", ")) + ")", e, col.name());
+            if (FollowerTable.ensureEnum(c, st, type, col.enumLabels(), (s, sql) -> FollowerTable.execute(s, sql, e, col.name()))) {
                 log.info("created enum type {} on the follower", type);
-                continue;
-            }
-            for (String label : col.enumLabels()) {
-                if (!have.contains(label)) {
-                    // New labels are usable once this transaction commits (PostgreSQL's rule).
-                    FollowerTable.execute(st, "ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " + FollowerTable.literal(label), e, col.name());
-                }
             }
         }
     }
