@@ -181,6 +181,59 @@ class CaptureCrashIT {
         }
     }
 
+    @Test
+    void killedWhileALargeTransactionIsStreamedInProgressTheStreamEndsWithItOnceWithoutItsRolledBackPart() throws Exception {
+        String url = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres";
+        Path state = dir.resolve("state-inflight");
+        // The primary streams a transaction in progress once it holds 64 kB of its changes.
+        pg.execute("ALTER SYSTEM SET logical_decoding_work_mem = '64kB'", "SELECT pg_reload_conf()",
+                "CREATE TABLE inflight (id bigint PRIMARY KEY, payload text)");
+        try (StreamReader reader = new StreamReader(kafka.bootstrapServers(), "inflight");
+             Connection c = pg.connect(); Statement st = c.createStatement()) {
+            Process first = CaptureProcess.spawn(url, kafka.bootstrapServers(), "inflight", state, "public.inflight",
+                    dir.resolve("inflight-1.log"));
+            awaitReady(first, dir.resolve("inflight-1.log"));
+            c.setAutoCommit(false);
+            st.execute("INSERT INTO inflight SELECT g, repeat('a', 100) FROM generate_series(1, 20000) g");
+            Await.until(Duration.ofSeconds(60), () -> "capture holding the transaction streamed in progress",
+                    () -> spooledBytes(state.resolve("spill")) > 100_000);
+            first.destroyForcibly(); // SIGKILL while it holds the uncommitted transaction's blocks
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            st.execute("SAVEPOINT undone");
+            st.execute("INSERT INTO inflight SELECT g, 'undone' FROM generate_series(20001, 30000) g");
+            st.execute("ROLLBACK TO SAVEPOINT undone");
+            st.execute("INSERT INTO inflight SELECT g, repeat('b', 100) FROM generate_series(30001, 40000) g");
+            c.commit();
+            assertThat(StreamReader.committedFrames(reader.events)).as("nothing of it on the stream before the restart").isZero();
+
+            Process second = CaptureProcess.spawn(url, kafka.bootstrapServers(), "inflight", state, "public.inflight",
+                    dir.resolve("inflight-2.log"));
+            try {
+                awaitReady(second, dir.resolve("inflight-2.log"));
+                reader.until(Duration.ofSeconds(120), "the transaction's frame", ev -> StreamReader.committedFrames(ev) >= 1);
+                List<Long> ids = ids(reader.events);
+                assertThat(ids).as("each row once, the rolled-back subtransaction's rows absent").hasSize(30_000)
+                        .doesNotHaveDuplicates().noneMatch(id -> id > 20_000 && id <= 30_000);
+                Await.until(Duration.ofSeconds(30), () -> "the spool file removed once the frame is on Kafka",
+                        () -> spooledBytes(state.resolve("spill")) == 0);
+            } finally {
+                second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pg.execute("ALTER SYSTEM RESET logical_decoding_work_mem", "SELECT pg_reload_conf()");
+        }
+    }
+
+    /** Bytes in the spool files of streamed transactions capture holds. */
+    private static long spooledBytes(Path spill) throws java.io.IOException {
+        if (!Files.isDirectory(spill)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(spill)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("streamed-")).mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
     /** The ids a consumer applies: rows of whole frames, each commit LSN once. */
     private static List<Long> ids(List<ChangeEvent> events) {
         List<Long> ids = new ArrayList<>();

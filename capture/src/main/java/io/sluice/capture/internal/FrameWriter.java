@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  * commit LSN is known — the end of the commit record, which logical decoding reports only with the
  * COMMIT — then produced at once. A slot re-reads what it had not confirmed when capture stopped:
  * frames and positions the stream already holds (at or below {@code streamedThrough},
- * {@link StreamTail}) are dropped. Not thread-safe: one engine thread.
+ * {@link StreamTail}) are dropped. A frame whose commit LSN is known when it opens (a streamed
+ * transaction replayed at its commit, {@link #openCommitted}) is produced as it is built instead.
+ * Not thread-safe: one engine thread.
  */
 public final class FrameWriter implements AutoCloseable {
 
@@ -34,7 +36,12 @@ public final class FrameWriter implements AutoCloseable {
     private final Lsn streamedThrough;
     private long replaysDropped;
     private EventHeader open;
+    /** Whether the open frame's commit LSN was known at its BEGIN: its events go out as they come. */
+    private boolean committed;
+    /** Whether the open frame is one the stream already holds: its events are dropped. */
+    private boolean held;
     private long seq;
+    private long sent;
 
     public FrameWriter(String source, BufferSettings settings, StreamWriter writer, Clock clock, Lsn streamedThrough) {
         this.source = source;
@@ -56,6 +63,26 @@ public final class FrameWriter implements AutoCloseable {
         }
         open = new EventHeader(source, Lsn.ZERO, xid, commitTime.truncatedTo(ChronoUnit.MICROS), 0);
         seq = 0;
+        committed = false;
+        held = false;
+    }
+
+    /**
+     * Opens the frame of a transaction that has already committed at {@code commitLsn}: its BEGIN
+     * (with its first event) and events go to the stream as they are added — none if the stream
+     * already holds it, or if it holds no event — so a transaction of any size passes without
+     * being held again.
+     */
+    public void openCommitted(long xid, Instant commitTime, Lsn commitLsn) {
+        open(xid, commitTime);
+        if (commitLsn.compareTo(streamedThrough) <= 0) {
+            held = true;
+            noteReplay();
+            return;
+        }
+        open = new EventHeader(source, commitLsn, xid, open.commitTime(), 0);
+        committed = true;
+        sent = 0;
     }
 
     /** The header of the open frame's next event (its commit LSN is stamped when the frame closes). */
@@ -67,7 +94,18 @@ public final class FrameWriter implements AutoCloseable {
     }
 
     public void add(ChangeEvent event) {
-        buffer.add(event);
+        if (held) {
+            return;
+        }
+        if (committed) {
+            if (sent == 0) {
+                writer.send(new ChangeEvent.Begin(open));
+            }
+            writer.send(event);
+            sent++;
+        } else {
+            buffer.add(event);
+        }
     }
 
     public long buffered() {
@@ -87,11 +125,20 @@ public final class FrameWriter implements AutoCloseable {
         if (open == null) {
             throw new IllegalStateException("COMMIT at " + commitLsn + " without its BEGIN");
         }
-        if (commitLsn.compareTo(streamedThrough) <= 0) {
-            if (replaysDropped++ == 0) {
-                log.info("the slot replays transactions the stream already holds (up to {}); they are not produced again",
-                        streamedThrough);
+        if (committed || held) {
+            if (!commitLsn.equals(open.commitLsn()) && committed) {
+                throw new IllegalStateException("transaction " + open.xid() + " opened at commit LSN " + open.commitLsn()
+                        + " but committed at " + commitLsn);
             }
+            boolean produced = committed && sent > 0;
+            if (produced) {
+                writer.send(new ChangeEvent.Commit(open.withSeq(sent + 1), sent));
+            }
+            open = null;
+            return produced;
+        }
+        if (commitLsn.compareTo(streamedThrough) <= 0) {
+            noteReplay();
             buffer.clear();
             open = null;
             return false;
@@ -103,6 +150,13 @@ public final class FrameWriter implements AutoCloseable {
         writer.send(new ChangeEvent.Commit(h.withSeq(events + 1), events));
         open = null;
         return true;
+    }
+
+    private void noteReplay() {
+        if (replaysDropped++ == 0) {
+            log.info("the slot replays transactions the stream already holds (up to {}); they are not produced again",
+                    streamedThrough);
+        }
     }
 
     /**

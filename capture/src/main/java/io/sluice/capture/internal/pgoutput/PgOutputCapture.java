@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * Sluice's own capture engine ({@code capture.engine = pgoutput}): one thread reads the slot
  * through a walsender connection, decodes pgoutput ({@link PgOutputDecoder}) and writes frames
  * ({@link PgOutputFramer}, {@link FrameWriter}); when the stream is empty and a snapshot is asked
- * for, it first creates the slot and copies its exported snapshot ({@link SnapshotCopy}).
+ * for, it first creates the slot and copies its exported snapshot ({@link SnapshotCopy}). A
+ * transaction the primary streams before it commits is held by {@link StreamedTransactions} and
+ * framed at its commit.
  *
  * <p>The slot is confirmed only up to what Kafka has acknowledged: whenever the primary has
  * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote — in steps
@@ -62,6 +64,7 @@ public final class PgOutputCapture implements CaptureEngine {
     private volatile Lsn written;
     private ReplicationConnection replication;
     private Heartbeats heartbeats;
+    private StreamedTransactions inProgress;
     private Thread thread;
 
     /** {@code direct}: the followers that take the snapshot by the direct path; empty: it goes onto the stream. */
@@ -131,10 +134,11 @@ public final class PgOutputCapture implements CaptureEngine {
                 from = created.consistentPoint();
                 written = from;
             }
-            replication.start(config.slotName(), config.publicationName(), from, Duration.ofSeconds(10));
+            int protocol = replication.start(config.slotName(), config.publicationName(), from, Duration.ofSeconds(10));
             replication.confirm(from);
             heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
-            log.info("streaming slot {} from {} (pgoutput)", config.slotName(), from);
+            log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), from, protocol,
+                    protocol >= 2 ? ", large transactions streamed in progress" : "");
             stream();
         } catch (Exception e) {
             if (!closing) {
@@ -149,6 +153,7 @@ public final class PgOutputCapture implements CaptureEngine {
     private void stream() throws SQLException {
         PgOutputDecoder decoder = new PgOutputDecoder();
         PgOutputFramer framer = new PgOutputFramer(frames, shapes, clock);
+        inProgress = new StreamedTransactions(config.stateDirectory().resolve("spill"));
         long lastConfirm = System.nanoTime();
         while (!closing) {
             ByteBuffer message = replication.poll();
@@ -171,7 +176,15 @@ public final class PgOutputCapture implements CaptureEngine {
                     return;
                 }
             }
-            Lsn reached = framer.handle(decoder.decode(message));
+            PgOutputMessage m = decoder.decode(message);
+            Lsn reached;
+            if (m instanceof PgOutputMessage.StreamCommit commit) {
+                reached = framer.commitStreamed(commit, inProgress);
+            } else if (inProgress.take(m, message)) {
+                continue;
+            } else {
+                reached = framer.handle(m);
+            }
             if (reached != null && !frames.isOpen()) {
                 written = reached;
                 long now = System.nanoTime();
@@ -219,6 +232,9 @@ public final class PgOutputCapture implements CaptureEngine {
         }
         frames.discardOpen("");
         frames.close();
+        if (inProgress != null) {
+            inProgress.close();
+        }
         shapes.close();
         if (replication != null) {
             replication.close();

@@ -73,10 +73,24 @@ final class PgOutputFramer {
             return message(m);
         } else if (message instanceof PgOutputMessage.StreamStart || message instanceof PgOutputMessage.StreamStop
                 || message instanceof PgOutputMessage.StreamCommit || message instanceof PgOutputMessage.StreamAbort) {
-            throw new IllegalStateException("the primary streamed an in-progress transaction, which capture does not request");
+            throw new IllegalStateException("a streamed transaction's " + message.getClass().getSimpleName()
+                    + " reached the framer; StreamedTransactions holds those");
         }
         // Type: capture names types by format_type from the catalog. Origin: one origin per source for now.
         return null;
+    }
+
+    /**
+     * Frames a streamed transaction at its commit: its held messages, in order, as one frame that
+     * goes to the stream as it is built (its commit LSN is known now).
+     *
+     * @return the position the stream reaches with it
+     */
+    Lsn commitStreamed(PgOutputMessage.StreamCommit commit, StreamedTransactions streamed) {
+        frames.openCommitted(commit.xid(), commit.commitTime(), commit.endLsn());
+        streamed.replay(commit, this::handle);
+        frames.close(commit.endLsn());
+        return commit.endLsn();
     }
 
     /**

@@ -90,20 +90,29 @@ public final class ReplicationConnection implements AutoCloseable {
 
     /**
      * Starts streaming the slot from {@code from} (the server starts at the slot's confirmed
-     * position when that is later). Protocol version 1, with logical messages; large transactions
-     * are spilled by the server, not streamed (a frame needs its commit LSN first, docs/capture.md).
+     * position when that is later), with logical messages. From PostgreSQL 14 on, protocol version
+     * 2 with {@code streaming on}: a transaction larger than the server's
+     * {@code logical_decoding_work_mem} arrives in blocks while it runs instead of being spilled by
+     * the server and sent at its commit ({@link StreamedTransactions}); before 14, protocol 1.
+     *
+     * @return the protocol version asked for
      */
-    public void start(String slot, String publication, Lsn from, Duration statusInterval) throws SQLException {
-        stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+    public int start(String slot, String publication, Lsn from, Duration statusInterval) throws SQLException {
+        boolean streaming = connection.getMetaData().getDatabaseMajorVersion() >= 14;
+        var builder = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                 .withSlotName(slot)
                 .withStartPosition(LogSequenceNumber.valueOf(from.value()))
-                .withSlotOption("proto_version", "1")
+                .withSlotOption("proto_version", streaming ? "2" : "1")
                 .withSlotOption("publication_names", '"' + publication.replace("\"", "\"\"") + '"')
-                .withSlotOption("messages", "true")
-                .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
+                .withSlotOption("messages", "true");
+        if (streaming) {
+            builder = builder.withSlotOption("streaming", "on");
+        }
+        stream = builder.withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
                 .withAutomaticFlush(false)
                 .start();
         confirmed = from;
+        return streaming ? 2 : 1;
     }
 
     /** The next message without waiting for one (a peek of at most a millisecond), or null. */
