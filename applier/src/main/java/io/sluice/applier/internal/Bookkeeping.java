@@ -82,14 +82,23 @@ public final class Bookkeeping {
      */
     public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
                                long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
-        String sql = expected == null ? """
+        // One statement, so a group's bookkeeping costs the follower one round trip: the move, the
+        // group's row only if the watermark moved, and the notification only then.
+        String move = expected == null ? """
                 INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
-                VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?) ON CONFLICT (source) DO NOTHING"""
+                VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?) ON CONFLICT (source) DO NOTHING RETURNING source"""
                 : """
                 UPDATE sluice.watermark SET commit_lsn = ?::pg_lsn, xid = ?, commit_time = ?, stream_offset = ?,
                   applied_at = clock_timestamp(), transactions = transactions + ?
-                WHERE source = ? AND commit_lsn = ?::pg_lsn AND stream_offset = ?""";
-        int moved;
+                WHERE source = ? AND commit_lsn = ?::pg_lsn AND stream_offset = ? RETURNING source""";
+        String sql = "WITH moved AS (" + move + "), grouped AS (INSERT INTO sluice.applied_group (source, last_commit_lsn,"
+                + " first_commit_lsn, xids) SELECT source, ?::pg_lsn, ?::pg_lsn, ? FROM moved ON CONFLICT DO NOTHING)"
+                + " SELECT n, CASE WHEN n = 1 THEN pg_notify('" + CHANNEL + "', ?) END FROM (SELECT count(*) AS n FROM moved) m";
+        Long[] boxed = new Long[xidCount];
+        for (int i = 0; i < xidCount; i++) {
+            boxed[i] = xids[i];
+        }
+        long moved;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
             if (expected == null) {
@@ -103,9 +112,16 @@ public final class Bookkeeping {
             if (expected != null) {
                 ps.setString(i++, source);
                 ps.setString(i++, expected.commitLsn().toString());
-                ps.setLong(i, expected.streamOffset());
+                ps.setLong(i++, expected.streamOffset());
             }
-            moved = ps.executeUpdate();
+            ps.setString(i++, lsn.toString());
+            ps.setString(i++, firstLsn.toString());
+            ps.setArray(i++, c.createArrayOf("bigint", boxed));
+            ps.setString(i, payload(source, lsn, xid, xids, xidCount));
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                moved = rs.getLong(1);
+            }
         }
         if (moved != 1) {
             Optional<Watermark> now = read(c, source);
@@ -114,22 +130,6 @@ public final class Bookkeeping {
                     + now.map(w -> new Position(w.commitLsn(), w.streamOffset()) + ", applied at " + w.appliedAt()).orElse("none")
                     + ". Another applier is applying this source to this follower; this applier's follower transaction"
                     + " (source transactions up to " + lsn + ") is rolled back and it stops", false, null);
-        }
-        Long[] boxed = new Long[xidCount];
-        for (int i = 0; i < xidCount; i++) {
-            boxed[i] = xids[i];
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO sluice.applied_group (source, last_commit_lsn,"
-                + " first_commit_lsn, xids) VALUES (?, ?::pg_lsn, ?::pg_lsn, ?) ON CONFLICT DO NOTHING")) {
-            ps.setString(1, source);
-            ps.setString(2, lsn.toString());
-            ps.setString(3, firstLsn.toString());
-            ps.setArray(4, c.createArrayOf("bigint", boxed));
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify('" + CHANNEL + "', ?)")) {
-            ps.setString(1, payload(source, lsn, xid, xids, xidCount));
-            ps.execute();
         }
     }
 
