@@ -22,7 +22,11 @@ public final class BenchStack {
     }
 
     static Map<String, Object> kafka(LocalKafka kafka) {
-        return Map.of("bootstrap.servers", kafka.bootstrapServers());
+        return kafka(kafka.bootstrapServers());
+    }
+
+    static Map<String, Object> kafka(String bootstrapServers) {
+        return Map.of("bootstrap.servers", bootstrapServers);
     }
 
     /** The capture engine every scenario of this run uses ({@code sluice bench --engine}). */
@@ -34,7 +38,11 @@ public final class BenchStack {
 
     /** Capture of {@code tables} with no snapshot and a 1 ms poll (Debezium), state under {@code dir}. */
     static CaptureConfig capture(String source, LocalPostgres pg, LocalKafka kafka, List<String> tables, Path dir) {
-        return new CaptureConfig(source, pg.jdbcUrl(), superuser(), kafka(kafka), "sluice_" + source, "sluice_" + source,
+        return capture(source, pg, kafka(kafka), tables, dir);
+    }
+
+    static CaptureConfig capture(String source, LocalPostgres pg, Map<String, Object> kafka, List<String> tables, Path dir) {
+        return new CaptureConfig(source, pg.jdbcUrl(), superuser(), kafka, "sluice_" + source, "sluice_" + source,
                 tables, Duration.ofSeconds(5), Duration.ofMillis(1), false, dir.resolve("capture-state"), Map.of(), engine);
     }
 }

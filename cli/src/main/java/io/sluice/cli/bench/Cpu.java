@@ -48,6 +48,15 @@ public record Cpu(double jvm, double process, double postgres) {
         }
     }
 
+    /** The CPU a running process has used in its whole life so far, in core-seconds; 0 where /proc is missing. */
+    static double processSeconds(long pid) {
+        try {
+            return Stat.read(new File("/proc/" + pid)).ticks(11, 12) / 100.0;
+        } catch (IOException | RuntimeException gone) {
+            return 0;
+        }
+    }
+
     /** The threads of a process started during the phase that used the most CPU, as "name 1.23 s". */
     static String busiestThreads(long pid, int top) {
         return busiest(threadTicks(new File("/proc/" + pid + "/task")), Map.of(), top);

@@ -4,7 +4,7 @@ import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
-import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.KafkaProcess;
 import io.sluice.embedded.LocalPostgres;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -28,30 +28,37 @@ import java.util.concurrent.locks.LockSupport;
  * native logical replication at the same time from the same primary. Latency is measured the same
  * way for both: each row carries the primary's {@code clock_timestamp()} at insert, and an
  * {@code ENABLE ALWAYS} trigger on each follower records {@code clock_timestamp()} when the row is
- * applied (one machine, one clock). The first 3 s are warm-up and discarded.
+ * applied (one machine, one clock). The first 3 s are warm-up and discarded. The Kafka broker runs
+ * in a process of its own ({@link KafkaProcess}), shared by the runs of a scenario, as a deployment
+ * runs it: the JVM's CPU is Sluice's alone, the broker's is reported beside it.
  */
 public final class SteadyBench {
 
     private static final int WARMUP_SECONDS = 3;
+    /** After the writes: how long the CPU of an idle pipeline is measured. */
+    private static final int IDLE_SECONDS = 3;
 
     private final Path dir;
     private final int rate;
     private final Duration duration;
     private final Path plot;
+    private final KafkaProcess broker;
 
     /** {@code rate} 0 means as fast as 4 clients go. {@code plot}: an SVG of latency over time, or null. */
-    public SteadyBench(Path dir, int rate, Duration duration, Path plot) {
+    public SteadyBench(Path dir, int rate, Duration duration, Path plot, KafkaProcess broker) {
         this.dir = dir;
         this.rate = rate;
         this.duration = duration;
         this.plot = plot;
+        this.broker = broker;
     }
 
     public Map<String, Object> run() throws Exception {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
-             LocalPostgres sluiceFollower = LocalPostgres.start("sluice", dir);
-             LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
+             LocalPostgres sluiceFollower = LocalPostgres.start("sluice", dir)) {
+            Map<String, Object> kafka = BenchStack.kafka(broker.bootstrapServers());
+            String source = "steady_" + dir.getFileName().toString().replaceAll("[^a-z0-9]", "_");
             for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
                 pg.execute("CREATE TABLE steady (id bigint PRIMARY KEY, created timestamptz NOT NULL, payload text)");
             }
@@ -66,23 +73,31 @@ public final class SteadyBench {
             primary.execute("CREATE PUBLICATION steady_native FOR TABLE steady");
             nativeFollower.execute("CREATE SUBSCRIPTION steady_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
                     + " user=postgres dbname=postgres' PUBLICATION steady_native WITH (copy_data = false)");
-            try (CaptureService capture = new CaptureService(BenchStack.capture("steady", primary, kafka, List.of("public.steady"), dir));
-                 StreamApplier applier = new StreamApplier(ApplierConfig.of("steady", "sluice", sluiceFollower.jdbcUrl(),
-                         BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+            try (CaptureService capture = new CaptureService(BenchStack.capture(source, primary, kafka, List.of("public.steady"), dir));
+                 StreamApplier applier = new StreamApplier(ApplierConfig.of(source, "sluice", sluiceFollower.jdbcUrl(),
+                         BenchStack.superuser(), kafka))) {
                 capture.start();
                 applier.start();
                 Await.until(Duration.ofSeconds(30), () -> "the native subscription to stream", () -> "1".equals(primary.queryScalar(
                         "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'steady_native'")));
                 var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
                 long cpu0 = os.getProcessCpuTime();
+                double brokerCpu0 = Cpu.processSeconds(broker.pid());
                 long t0 = System.nanoTime();
                 long written = write(primary);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double cpuCores = (os.getProcessCpuTime() - cpu0) / 1e9 / seconds;
+                double brokerCores = (Cpu.processSeconds(broker.pid()) - brokerCpu0) / seconds;
                 for (LocalPostgres f : List.of(nativeFollower, sluiceFollower)) {
                     Await.until(Duration.ofMinutes(2), () -> "every row on " + f.name() + " (a broken trigger or subscription shows in its log)", () ->
                             Long.parseLong(f.queryScalar("SELECT count(*) FROM steady_seen")) >= written);
                 }
+                // Idle: nothing written for a while, heartbeats only.
+                long idle0 = os.getProcessCpuTime();
+                double brokerIdle0 = Cpu.processSeconds(broker.pid());
+                LockSupport.parkNanos(IDLE_SECONDS * 1_000_000_000L);
+                double idleCores = (os.getProcessCpuTime() - idle0) / 1e9 / IDLE_SECONDS;
+                double brokerIdleCores = (Cpu.processSeconds(broker.pid()) - brokerIdle0) / IDLE_SECONDS;
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("target_rate", rate == 0 ? "max" : rate);
                 r.put("achieved_rate", (written - firstMeasured(written)) / (seconds - WARMUP_SECONDS));
@@ -90,6 +105,9 @@ public final class SteadyBench {
                 summarise(r, "sluice", latencies(sluiceFollower));
                 summarise(r, "native", latencies(nativeFollower));
                 r.put("sluice_jvm_cpu_cores", cpuCores);
+                r.put("kafka_broker_cpu_cores", brokerCores);
+                r.put("sluice_jvm_idle_cpu_cores", idleCores);
+                r.put("kafka_broker_idle_cpu_cores", brokerIdleCores);
                 r.put("sluice_jvm_rss_mib", rssMib("VmRSS"));
                 r.put("sluice_jvm_peak_rss_mib", rssMib("VmHWM"));
                 r.put("equal", primary.rowsAsText("steady").equals(sluiceFollower.rowsAsText("steady"))
