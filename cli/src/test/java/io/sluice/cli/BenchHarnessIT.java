@@ -47,4 +47,29 @@ class BenchHarnessIT {
             assertThat(r.path("summary").path(k).path("median").asDouble()).as("summary of " + k).isEqualTo(run.path(k).asDouble());
         }
     }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void steadyRunsWithTheBrokerInItsOwnProcessAndReportsItsCpuApart(@TempDir Path tmp) throws Exception {
+        Path json = tmp.resolve("steady.json");
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            code = Main.commandLine().execute("bench", "steady", "--rates", "200", "--seconds", "1", "--no-warmup",
+                    "--out", json.toString());
+        } finally {
+            System.setOut(old);
+        }
+        String out = buffer.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertThat(code).as(out).isZero();
+        JsonNode run = new ObjectMapper().readTree(json.toFile()).path("rate_200").path("runs").get(0);
+        assertThat(run.path("equal").asBoolean()).as("the followers equalled the primary").isTrue();
+        assertThat(run.path("kafka_broker_cpu_cores").asDouble()).as("the broker process worked").isPositive();
+        assertThat(run.path("sluice_latency_p50_ms").asDouble()).isPositive();
+        assertThat(ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("KafkaProcess")))
+                .as("the broker process ended with the scenario").isEmpty();
+    }
 }
