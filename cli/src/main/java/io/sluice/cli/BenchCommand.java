@@ -125,10 +125,13 @@ final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
             Path base = dir;
-            Map<String, Object> result = Harness.run("catchup", Map.of("scale", scale, "repeat", repeat), repeat,
-                    noWarmup ? null : i -> new CatchupBench(base.resolve("warmup"), CatchupBench.Scale.TINY).run(),
-                    i -> new CatchupBench(base.resolve("run" + i), sc).run());
-            return report(result);
+            // One broker for every run, in a process of its own, as a deployment keeps Kafka running.
+            try (io.sluice.embedded.KafkaProcess broker = io.sluice.embedded.KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"))) {
+                Map<String, Object> result = Harness.run("catchup", Map.of("scale", scale, "repeat", repeat), repeat,
+                        noWarmup ? null : i -> new CatchupBench(base.resolve("warmup"), CatchupBench.Scale.TINY, broker).run(),
+                        i -> new CatchupBench(base.resolve("run" + i), sc, broker).run());
+                return report(result);
+            }
         }
         if (scenario.equals("steady")) {
             Path base = dir;

@@ -4,7 +4,7 @@ import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
-import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.KafkaProcess;
 import io.sluice.embedded.LocalPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,10 +44,19 @@ public final class CatchupBench {
 
     private final Path dir;
     private final Scale scale;
+    private final KafkaProcess broker;
+    /** Source ids are this run's own: the broker, and so its topics, outlive the run. */
+    private final String run;
 
-    public CatchupBench(Path dir, Scale scale) {
+    public CatchupBench(Path dir, Scale scale, KafkaProcess broker) {
         this.dir = dir;
         this.scale = scale;
+        this.broker = broker;
+        this.run = dir.getFileName().toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "_");
+    }
+
+    private String source(String role) {
+        return run + "_" + role;
     }
 
     /** One run's measurements (seconds) and whether every follower equalled the primary. */
@@ -55,8 +64,8 @@ public final class CatchupBench {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
              LocalPostgres applyFollower = LocalPostgres.start("sluice-apply", dir);
-             LocalPostgres e2eFollower = LocalPostgres.start("sluice-e2e", dir);
-             LocalKafka kafka = LocalKafka.start(dir.resolve("kafka"))) {
+             LocalPostgres e2eFollower = LocalPostgres.start("sluice-e2e", dir)) {
+            Map<String, Object> kafka = BenchStack.kafka(broker.bootstrapServers());
             for (LocalPostgres pg : List.of(primary, nativeFollower, applyFollower, e2eFollower)) {
                 Pgbench.schema(pg, scale.accounts);
             }
@@ -65,7 +74,7 @@ public final class CatchupBench {
             // The end-to-end capture's slot exists before the backlog, and so do capture-alone's and the
             // server's own (read by SQL for its decoding ceiling); those captures themselves are stopped.
             for (String slot : List.of("e2e", "drain")) {
-                try (CaptureService c = new CaptureService(BenchStack.capture(slot, primary, kafka, tables, dir.resolve(slot)))) {
+                try (CaptureService c = new CaptureService(BenchStack.capture(source(slot), primary, kafka, tables, dir.resolve(slot)))) {
                     c.start();
                 }
             }
@@ -73,7 +82,7 @@ public final class CatchupBench {
             long t0 = System.nanoTime();
             double captureSeconds;
             io.sluice.format.Lsn end;
-            try (CaptureService capture = new CaptureService(BenchStack.capture("bench", primary, kafka, tables, dir))) {
+            try (CaptureService capture = new CaptureService(BenchStack.capture(source("bench"), primary, kafka, tables, dir))) {
                 capture.start();
                 Pgbench.backlog(primary, scale.transactions, scale.accounts, scale.wideRows);
                 double written = (System.nanoTime() - t0) / 1e9;
@@ -90,8 +99,8 @@ public final class CatchupBench {
 
             long t1;
             try (Watch marker = Pgbench.markerWatch(applyFollower);
-                 StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", "apply", applyFollower.jdbcUrl(),
-                    BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+                 StreamApplier applier = new StreamApplier(ApplierConfig.of(source("bench"), "apply", applyFollower.jdbcUrl(),
+                    BenchStack.superuser(), kafka))) {
                 t1 = System.nanoTime();
                 applier.start();
                 Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> Pgbench.markerSeen(marker)
@@ -99,7 +108,7 @@ public final class CatchupBench {
             }
             r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
 
-            try (CaptureService drain = new CaptureService(BenchStack.capture("drain", primary, kafka, tables, dir.resolve("drain")))) {
+            try (CaptureService drain = new CaptureService(BenchStack.capture(source("drain"), primary, kafka, tables, dir.resolve("drain")))) {
                 long t = System.nanoTime();
                 drain.start();
                 Await.until(Duration.ofMinutes(10), () -> "capture alone to put the backlog on Kafka (at " + drain.lastCommittedLsn() + ")",
@@ -111,7 +120,7 @@ public final class CatchupBench {
             }
             long tc = System.nanoTime();
             long messages = Long.parseLong(primary.queryScalar("SELECT count(*) FROM pg_logical_slot_get_binary_changes('" + CEILING_SLOT
-                    + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'sluice_e2e', 'messages', 'true')"));
+                    + "', NULL, NULL, 'proto_version', '1', 'publication_names', 'sluice_" + source("e2e") + "', 'messages', 'true')"));
             r.put("server_decoding_seconds", (System.nanoTime() - tc) / 1e9);
             r.put("server_decoding_messages", messages);
 
@@ -125,9 +134,9 @@ public final class CatchupBench {
 
             long t3;
             try (Watch marker = Pgbench.markerWatch(e2eFollower);
-                 CaptureService e2e = new CaptureService(BenchStack.capture("e2e", primary, kafka, tables, dir.resolve("e2e")));
-                 StreamApplier applier = new StreamApplier(ApplierConfig.of("e2e", "e2e", e2eFollower.jdbcUrl(),
-                         BenchStack.superuser(), BenchStack.kafka(kafka)))) {
+                 CaptureService e2e = new CaptureService(BenchStack.capture(source("e2e"), primary, kafka, tables, dir.resolve("e2e")));
+                 StreamApplier applier = new StreamApplier(ApplierConfig.of(source("e2e"), "e2e", e2eFollower.jdbcUrl(),
+                         BenchStack.superuser(), kafka))) {
                 t3 = System.nanoTime();
                 e2e.start();
                 applier.start();
