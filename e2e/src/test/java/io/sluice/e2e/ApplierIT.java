@@ -275,6 +275,40 @@ class ApplierIT {
     }
 
     /**
+     * Range types of the primary's own — over a built-in type with a collation of their own, over a
+     * float with a difference function, over an enum — and their multiranges: created on the
+     * follower from their definitions, each value equal to the primary's.
+     */
+    @Test
+    void rangeTypesOfTheirOwnAreCreatedOnTheFollowerFromTheirDefinitions() throws Exception {
+        stack.primary.execute("CREATE TYPE span AS RANGE (subtype = text, collation = \"C\", multirange_type_name = spans)",
+                "CREATE TYPE floatrange AS RANGE (subtype = float8, subtype_diff = float8mi)",
+                "CREATE TYPE level AS ENUM ('low', 'mid', 'high')", "CREATE TYPE levels AS RANGE (subtype = level)",
+                "CREATE TABLE ranged_t (id int PRIMARY KEY, s span, sm spans, f floatrange, fm floatmultirange, l levels, sa span[])",
+                "INSERT INTO ranged_t VALUES (1, '[B,a)', '{[A,B),[x,z]}', '[1.5,2.5)', '{[1,2),[3,4)}', '[low,high)',"
+                        + " ARRAY['[a,b]'::span, 'empty'::span]),"
+                        + " (2, 'empty', '{}', '[-Infinity,Infinity]', '{(,)}', '(mid,)', '{}'),"
+                        + " (3, '(\"x,y\",\"z\\\\\")', NULL, '[1,NaN]', NULL, 'empty', NULL)");
+        try (CaptureService capture = new CaptureService(stack.capture("ranged", List.of("public.ranged_t"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("ranged", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "ranged_t", Duration.ofSeconds(60));
+            stack.primary.execute("INSERT INTO ranged_t VALUES (4, '[m,n]', '{[m,n]}', '(0,1e308]', '{[0,1],[2,3]}', '[low,low]', NULL)",
+                    "UPDATE ranged_t SET f = '[-1.5,-0.5]', l = '[mid,high]' WHERE id = 1", "DELETE FROM ranged_t WHERE id = 2");
+            stack.awaitEqual(0, "ranged_t", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(t.typname || ':' || coalesce(r.rngcollation::regcollation::text, '-')"
+                    + " || ':' || m.typname, ',' ORDER BY t.typname) FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid"
+                    + " JOIN pg_type m ON m.oid = r.rngmultitypid WHERE t.typname IN ('span', 'floatrange', 'levels')"))
+                    .as("each range type with its collation and multirange name")
+                    .isEqualTo(stack.primary.queryScalar("SELECT string_agg(t.typname || ':' || coalesce(r.rngcollation::regcollation::text, '-')"
+                            + " || ':' || m.typname, ',' ORDER BY t.typname) FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid"
+                            + " JOIN pg_type m ON m.oid = r.rngmultitypid WHERE t.typname IN ('span', 'floatrange', 'levels')"));
+        }
+    }
+
+    /**
      * pgoutput sends no values of generated columns: the follower computes them from the
      * expressions capture sends in DDL messages — for a table as it is when capture first sees it,
      * and for each ALTER that adds, changes or drops one.

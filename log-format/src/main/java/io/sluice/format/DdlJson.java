@@ -139,16 +139,30 @@ final class DdlJson {
         String kind = text(f, "kind");
         String base = text(f, "base");
         boolean complete = switch (kind == null ? "" : kind) {
-            case "domain" -> base != null;
+            case "domain", "range" -> base != null;
             case "composite" -> !attributes.isEmpty();
             case "enum" -> true; // an enum may have no labels yet
             default -> false;
         };
         if (schema == null || name == null || !complete) {
             throw new FormatException("a type of a DDL message needs a schema, a name and a kind: a domain its base type,"
-                    + " a composite its attributes, or an enum");
+                    + " a composite its attributes, a range its subtype (base), or an enum");
         }
-        return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels);
+        DdlMessage.RangeParts range = null;
+        if (kind.equals("range")) {
+            range = new DdlMessage.RangeParts(qualified(f, "collation"), qualified(f, "opclass"), qualified(f, "multirange"));
+        }
+        return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels,
+                range);
+    }
+
+    /** A {@code [schema, name]} field of a range type, or empty when absent. */
+    private static List<String> qualified(Map<String, Object> f, String field) {
+        List<String> parts = strings(f, field, "a range type's " + field);
+        if (!parts.isEmpty() && parts.size() != 2) {
+            throw new FormatException("a range type's " + field + " in a DDL message must be [schema, name], not " + parts);
+        }
+        return parts;
     }
 
     /**
@@ -249,6 +263,14 @@ final class DdlJson {
                 g.writeEndArray();
                 if (!d.labels().isEmpty()) {
                     writeStrings(g, "labels", d.labels());
+                }
+                if (d.range() != null) {
+                    for (Map.Entry<String, List<String>> part : List.of(Map.entry("collation", d.range().collation()),
+                            Map.entry("opclass", d.range().opclass()), Map.entry("multirange", d.range().multirange()))) {
+                        if (!part.getValue().isEmpty()) {
+                            writeStrings(g, part.getKey(), part.getValue());
+                        }
+                    }
                 }
                 g.writeEndObject();
             }

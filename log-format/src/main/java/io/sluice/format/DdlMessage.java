@@ -79,12 +79,18 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      * @param labels     an enum's labels, in their order
      */
     public record TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
-                                 List<String> checks, List<Attribute> attributes, List<String> labels) {
+                                 List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range) {
 
         /** A domain or a composite type (no labels). */
         public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                               List<String> checks, List<Attribute> attributes) {
-            this(schema, name, kind, base, notNull, checks, attributes, List.of());
+            this(schema, name, kind, base, notNull, checks, attributes, List.of(), null);
+        }
+
+        /** A domain, a composite type or an enum. */
+        public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
+                              List<String> checks, List<Attribute> attributes, List<String> labels) {
+            this(schema, name, kind, base, notNull, checks, attributes, labels, null);
         }
 
         public TypeDefinition {
@@ -96,6 +102,19 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         /** The type's name, schema-qualified and quoted. */
         public String qualifiedName() {
             return TableId.quote(schema) + "." + TableId.quote(name);
+        }
+    }
+
+    /**
+     * What a range type has beside its subtype ({@code base}): the collation and the operator class
+     * its bounds are ordered by when they are not the subtype's defaults, and the name of its
+     * multirange type — each {@code [schema, name]}, or empty.
+     */
+    public record RangeParts(List<String> collation, List<String> opclass, List<String> multirange) {
+        public RangeParts {
+            collation = List.copyOf(collation);
+            opclass = List.copyOf(opclass);
+            multirange = List.copyOf(multirange);
         }
     }
 

@@ -21,7 +21,11 @@ class DdlMessageTest {
                                 List.of(new DdlMessage.Attribute("value", "numeric(12,2)"),
                                         new DdlMessage.Attribute("currency", "character(3)"))),
                         new DdlMessage.TypeDefinition("sales", "state", "enum", null, false, List.of(), List.of(),
-                                List.of("new", "it's \"paid\"", "été"))),
+                                List.of("new", "it's \"paid\"", "été")),
+                        new DdlMessage.TypeDefinition("sales", "span", "range", "text", false, List.of(), List.of(), List.of(),
+                                new DdlMessage.RangeParts(List.of("pg_catalog", "C"), List.of(), List.of("sales", "spans"))),
+                        new DdlMessage.TypeDefinition("sales", "plain", "range", "double precision", false, List.of(), List.of(),
+                                List.of(), new DdlMessage.RangeParts(List.of(), List.of(), List.of()))),
                 false, true, List.of("renamed"), new TableId("archive", "orders_old"));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");
@@ -42,6 +46,10 @@ class DdlMessageTest {
         String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"d\",\"kind\":\"domain\"}]}";
         assertThatThrownBy(() -> DdlMessage.parse(bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
                 .hasMessageContaining("a domain its base type");
+        String range = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"r\","
+                + "\"kind\":\"range\",\"base\":\"text\",\"collation\":[\"C\"]}]}";
+        assertThatThrownBy(() -> DdlMessage.parse(range.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("collation").hasMessageContaining("[schema, name]");
         String empty = "{\"table\":[\"public\",\"t\"],\"columns\":[]}";
         assertThatThrownBy(() -> DdlMessage.parse(empty.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
                 .hasMessageContaining("columns or types");

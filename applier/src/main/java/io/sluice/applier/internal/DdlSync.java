@@ -148,7 +148,7 @@ public final class DdlSync {
     }
 
     /**
-     * Creates a domain or composite type the follower lacks, from its definition on the primary:
+     * Creates a domain, composite or range type the follower lacks, from its definition on the primary:
      * its base or attribute types pass the same checks as a schema event's, a domain's constraints
      * must be CHECK clauses. A type the follower has is left as it is.
      */
@@ -171,8 +171,9 @@ public final class DdlSync {
             return;
         }
         boolean domain = type.kind().equals("domain");
+        boolean range = type.kind().equals("range");
         List<Column> parts = new ArrayList<>();
-        if (domain) {
+        if (domain || range) {
             parts.add(new Column("base", type.base(), true, false));
         } else {
             type.attributes().forEach(a -> parts.add(new Column(a.name(), a.type(), true, false)));
@@ -189,6 +190,7 @@ public final class DdlSync {
         String sql = domain
                 ? "CREATE DOMAIN " + name + " AS " + type.base() + (type.notNull() ? " NOT NULL" : "") + " "
                         + String.join(" ", type.checks())
+                : range ? rangeStatement(name, type)
                 : "CREATE TYPE " + name + " AS (" + type.attributes().stream()
                         .map(a -> TableId.quote(a.name()) + " " + a.type()).collect(java.util.stream.Collectors.joining(", ")) + ")";
         try (Statement st = c.createStatement()) {
@@ -196,6 +198,32 @@ public final class DdlSync {
             FollowerTable.execute(st, sql, shape, null);
         }
         log.info("created {} {} on the follower (source LSN {})", type.kind(), name, header.commitLsn());
+    }
+
+    /**
+     * A range type as the primary has it: its subtype, and the collation and operator class its
+     * bounds are ordered by when not the subtype's defaults (a bound order differing from the
+     * primary's could refuse values the primary accepted), and its multirange type's name. Its
+     * canonical and subtype-difference functions are not created: values arrive canonical, as the
+     * primary printed them.
+     */
+    private static String rangeStatement(String name, DdlMessage.TypeDefinition type) {
+        StringBuilder sql = new StringBuilder("CREATE TYPE ").append(name).append(" AS RANGE (subtype = ").append(type.base());
+        DdlMessage.RangeParts parts = type.range();
+        if (parts != null && !parts.collation().isEmpty()) {
+            sql.append(", collation = ").append(qualified(parts.collation()));
+        }
+        if (parts != null && !parts.opclass().isEmpty()) {
+            sql.append(", subtype_opclass = ").append(qualified(parts.opclass()));
+        }
+        if (parts != null && !parts.multirange().isEmpty()) {
+            sql.append(", multirange_type_name = ").append(qualified(parts.multirange()));
+        }
+        return sql.append(')').toString();
+    }
+
+    private static String qualified(List<String> schemaAndName) {
+        return TableId.quote(schemaAndName.get(0)) + "." + TableId.quote(schemaAndName.get(1));
     }
 
     /** An enum a domain or composite uses: created with its labels, or given the labels the primary added since. */
