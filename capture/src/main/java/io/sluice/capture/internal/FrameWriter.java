@@ -85,7 +85,7 @@ public final class FrameWriter implements AutoCloseable {
         sent = 0;
     }
 
-    /** The header of the open frame's next event (its commit LSN is stamped when the frame closes). */
+    /** The header of the open frame's next event (its commit LSN is stamped when the frame closes, unless known already). */
     public EventHeader next() {
         if (open == null) {
             throw new IllegalStateException("an event arrived outside a transaction frame");
@@ -126,7 +126,7 @@ public final class FrameWriter implements AutoCloseable {
             throw new IllegalStateException("COMMIT at " + commitLsn + " without its BEGIN");
         }
         if (committed || held) {
-            if (!commitLsn.equals(open.commitLsn()) && committed) {
+            if (committed && !commitLsn.equals(open.commitLsn())) {
                 throw new IllegalStateException("transaction " + open.xid() + " opened at commit LSN " + open.commitLsn()
                         + " but committed at " + commitLsn);
             }
