@@ -54,11 +54,18 @@ CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpg
   AS $f$
 DECLARE r record;
 BEGIN
-  FOR r IN SELECT DISTINCT d.objid FROM pg_event_trigger_ddl_commands() d
+  FOR r IN SELECT d.objid, bool_or(d.command_tag <> 'ALTER TABLE') AS created FROM pg_event_trigger_ddl_commands() d
             JOIN pg_class c ON c.oid = d.objid
-           WHERE d.command_tag = 'ALTER TABLE' AND c.relkind IN ('r', 'p') LOOP
+            JOIN pg_namespace cn ON cn.oid = c.relnamespace
+           WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+             AND (d.command_tag = 'ALTER TABLE'
+                  -- a created table only when a publication (FOR ALL TABLES, FOR TABLES IN SCHEMA) already has it
+                  OR d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') AND EXISTS (
+                     SELECT 1 FROM pg_publication_tables pt WHERE pt.schemaname = cn.nspname AND pt.tablename = c.relname))
+           GROUP BY d.objid LOOP
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
+      'created', r.created,
       'renamed_from', sluice.remember_name(c.oid),
       'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
@@ -85,7 +92,9 @@ END $f$;
 DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
 DROP EVENT TRIGGER IF EXISTS sluice_ddl;
-CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION sluice.emit_ddl();
+-- A created table's definition too: its capture announces it at once, not only with its first row.
+CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+  EXECUTE FUNCTION sluice.emit_ddl();
 DROP EVENT TRIGGER IF EXISTS sluice_names;
 CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
   EXECUTE FUNCTION sluice.note_names();

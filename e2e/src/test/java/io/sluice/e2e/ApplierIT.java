@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
+import io.sluice.embedded.LocalPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -271,6 +272,37 @@ class ApplierIT {
             }
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_type WHERE typname IN"
                     + " ('positive', 'email', 'amount', 'order_line', 'priced', 'percent', 'shipping', 'parcel', 'fast')")).isEqualTo("9");
+        }
+    }
+
+    /**
+     * A table created on the primary (all tables captured) is on the follower at once, keyed and
+     * empty, not only with its first row — unless it was changed again before capture read its
+     * creation, when it comes with its first row as before. A temporary table never.
+     */
+    @Test
+    void aTableCreatedOnThePrimaryReachesTheFollowerBeforeItsFirstRow() throws Exception {
+        try (CaptureService capture = new CaptureService(stack.capture("created", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("created", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE created_t (id bigint PRIMARY KEY, note text NOT NULL, tags text[])",
+                    "BEGIN; CREATE TABLE created_u (id int PRIMARY KEY); ALTER TABLE created_u ADD COLUMN v numeric(5,1); COMMIT;",
+                    "CREATE TEMP TABLE created_tmp (id int)");
+            LocalPostgres follower = stack.followers.get(0);
+            String shape = "SELECT string_agg(column_name || ' ' || data_type || ' ' || is_nullable, ', ' ORDER BY ordinal_position)"
+                    + " FROM information_schema.columns WHERE table_name = 'created_t'";
+            String expected = stack.primary.queryScalar(shape);
+            Await.until(Duration.ofSeconds(60), () -> "the created table on the follower, with its columns: " + expected,
+                    () -> expected.equals(follower.queryScalar(shape)));
+            assertThat(follower.queryScalar("SELECT count(*) FROM created_t")).isEqualTo("0");
+            assertThat(follower.queryScalar("SELECT count(*) FROM pg_index WHERE indisprimary AND indrelid = 'created_t'::regclass"))
+                    .as("keyed as on the primary").isEqualTo("1");
+            assertThat(follower.queryScalar("SELECT to_regclass('created_tmp') IS NULL")).isEqualTo("t");
+            stack.primary.execute("INSERT INTO created_t VALUES (1, 'first', '{a,b}')", "INSERT INTO created_u VALUES (1, 2.5)");
+            stack.awaitEqual(0, "created_t", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "created_u", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
 

@@ -24,6 +24,7 @@ final class DdlJson {
             String name = null;
             boolean rewrite = false;
             boolean using = false;
+            boolean created = false;
             List<String> renamed = new ArrayList<>();
             TableId renamedFrom = null;
             List<DdlMessage.DdlColumn> columns = new ArrayList<>();
@@ -49,6 +50,7 @@ final class DdlJson {
                     }
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
                     case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
+                    case "created" -> created = t == JsonToken.VALUE_TRUE;
                     case "renamed_columns" -> {
                         expect(t, JsonToken.START_ARRAY, "renamed_columns");
                         while (p.nextToken() == JsonToken.VALUE_STRING) {
@@ -83,7 +85,8 @@ final class DdlJson {
             if (schema == null || name == null || columns.isEmpty() && types.isEmpty()) {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
-            return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom);
+            return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
+                    created);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }
@@ -229,6 +232,9 @@ final class DdlJson {
             writeStrings(g, "table", List.of(m.table().schema(), m.table().table()));
             if (m.renamedFrom() != null) {
                 writeStrings(g, "renamed_from", List.of(m.renamedFrom().schema(), m.renamedFrom().table()));
+            }
+            if (m.created()) {
+                g.writeBooleanField("created", true);
             }
             g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
             g.writeBooleanField("using_expression", m.usingExpression());

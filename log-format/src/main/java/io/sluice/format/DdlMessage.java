@@ -21,9 +21,12 @@ import java.util.List;
  * @param renamedColumns  the new names of columns the ALTER renamed (their old names are not known)
  * @param renamedFrom     the table's name before the ALTER, when it renamed the table or moved it to
  *                        another schema; null otherwise (or when the trigger had not seen the table yet)
+ * @param created         the message is a {@code CREATE TABLE}'s (of a table a publication already has),
+ *                        not an ALTER's
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
-                         boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom) {
+                         boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
+                         boolean created) {
 
     /** The message prefix capture's event trigger writes. */
     public static final String PREFIX = "sluice.ddl";
@@ -31,7 +34,13 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     /** A message that does not rename the table. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                       boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns) {
-        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, null);
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, null, false);
+    }
+
+    /** An ALTER's message. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, false);
     }
 
     public DdlMessage {
@@ -68,15 +77,18 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     public record Generated(String name, String type, boolean nullable, String expression, boolean stored) { }
 
     /**
-     * A domain, a composite or an enum type a column uses (an enum is described here when a domain
-     * or a composite uses it; a column of an enum type carries its labels in the schema event).
+     * A domain, a composite, a range or an enum type a column uses (an enum is described here when
+     * a domain, a composite or a range uses it; a column of an enum type carries its labels in the
+     * schema event).
      *
-     * @param kind       {@code domain}, {@code composite} or {@code enum}
-     * @param base       a domain's base type, as {@code format_type} prints it (null for a composite)
+     * @param kind       {@code domain}, {@code composite}, {@code range} or {@code enum}
+     * @param base       a domain's base type or a range's subtype, as {@code format_type} prints it (null
+     *                   for a composite)
      * @param notNull    a domain's NOT NULL
      * @param checks     a domain's CHECK constraints as {@code pg_get_constraintdef} prints them
      * @param attributes a composite's attributes: name and type, in order
      * @param labels     an enum's labels, in their order
+     * @param range      a range's collation, operator class and multirange name; null for the other kinds
      */
     public record TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                                  List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range) {

@@ -29,6 +29,10 @@ class DdlMessageTest {
                 false, true, List.of("renamed"), new TableId("archive", "orders_old"));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");
+        DdlMessage created = new DdlMessage(new TableId("public", "fresh"), m.columns(), List.of(), List.of(), false, false,
+                List.of(), null, true);
+        assertThat(DdlMessage.parse(created.toJson())).isEqualTo(created);
+        assertThat(DdlMessage.parse(m.toJson()).created()).isFalse();
     }
 
     @Test

@@ -152,7 +152,7 @@ public final class PgOutputCapture implements CaptureEngine {
 
     private void stream() throws SQLException {
         PgOutputDecoder decoder = new PgOutputDecoder();
-        PgOutputFramer framer = new PgOutputFramer(frames, shapes, clock);
+        PgOutputFramer framer = new PgOutputFramer(frames, shapes, config.publicationName(), clock);
         inProgress = new StreamedTransactions(config.stateDirectory().resolve("spill"));
         long lastConfirm = System.nanoTime();
         while (!closing) {

@@ -28,12 +28,14 @@ final class PgOutputFramer {
 
     private final FrameWriter frames;
     private final RelationShapes shapes;
+    private final String publication;
     private final Clock clock;
     private final Map<TableId, TableShape> announced = new HashMap<>();
 
-    PgOutputFramer(FrameWriter frames, RelationShapes shapes, Clock clock) {
+    PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock) {
         this.frames = frames;
         this.shapes = shapes;
+        this.publication = publication;
         this.clock = clock;
     }
 
@@ -100,22 +102,60 @@ final class PgOutputFramer {
     private TableShape changed(int relationOid) {
         TableShape shape = shapes.of(relationOid);
         if (!shape.equals(announced.get(shape.table()))) {
-            if (!shape.types().isEmpty()) {
-                frames.add(shape.typeDefinitions(frames.next()));
-            }
-            frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
-            if (!shape.generated().isEmpty()) {
-                frames.add(shape.definition(frames.next()));
-            }
-            announced.put(shape.table(), shape);
+            announce(shape);
         }
         return shape;
+    }
+
+    private void announce(TableShape shape) {
+        if (!shape.types().isEmpty()) {
+            frames.add(shape.typeDefinitions(frames.next()));
+        }
+        frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
+        if (!shape.generated().isEmpty()) {
+            frames.add(shape.definition(frames.next()));
+        }
+        announced.put(shape.table(), shape);
+    }
+
+    /**
+     * A CREATE TABLE's DDL message (the event trigger's) of a table this capture publishes and has
+     * not announced: announced now, so a table created empty reaches the followers at its creation
+     * rather than with its first row — from the catalog, and only if the catalog still has the
+     * columns the message gives (a table changed again since waits for its rows, or its ALTER).
+     *
+     * @return whether it announced the table (with the types it uses)
+     */
+    private boolean announceUnseen(DdlMessage ddl) {
+        if (!ddl.created() || ddl.columns().isEmpty() || announced.containsKey(ddl.table())) {
+            return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
+        }
+        java.util.Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> sameColumns(s, ddl));
+        shape.ifPresent(this::announce);
+        return shape.isPresent();
+    }
+
+    private static boolean sameColumns(TableShape shape, DdlMessage ddl) {
+        List<Column> now = shape.columns();
+        if (now.size() != ddl.columns().size()) {
+            return false;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            DdlMessage.DdlColumn then = ddl.columns().get(i);
+            if (!now.get(i).name().equals(then.name()) || !now.get(i).type().equals(then.type())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Lsn message(PgOutputMessage.LogicalMessage m) {
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
-                typesBefore(m.content());
+                DdlMessage ddl = parsed(m.content());
+                if (ddl != null && !announceUnseen(ddl)) {
+                    typesBefore(ddl);
+                }
             }
             frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), m.content()));
             return null;
@@ -124,20 +164,24 @@ final class PgOutputFramer {
         return m.lsn();
     }
 
+    /** The DDL message, or null when it does not parse (passed on as it is; the applier refuses it, naming where). */
+    private static DdlMessage parsed(byte[] content) {
+        try {
+            return DdlMessage.parse(content);
+        } catch (FormatException e) {
+            return null;
+        }
+    }
+
     /**
      * An ALTER TABLE's message (the event trigger's) may give a column a domain or composite type
      * the follower has never seen: their definitions go first, in a message of their own.
      */
-    private void typesBefore(byte[] ddl) {
-        TableId table;
-        try {
-            table = DdlMessage.parse(ddl).table();
-        } catch (FormatException e) {
-            return; // passed on as it is; the applier refuses it, naming where
-        }
-        List<DdlMessage.TypeDefinition> types = shapes.userTypes(table);
+    private void typesBefore(DdlMessage ddl) {
+        List<DdlMessage.TypeDefinition> types = shapes.userTypes(ddl.table());
         if (!types.isEmpty()) {
-            frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX, DdlMessage.typesOnly(table, types).toJson()));
+            frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX,
+                    DdlMessage.typesOnly(ddl.table(), types).toJson()));
         }
     }
 

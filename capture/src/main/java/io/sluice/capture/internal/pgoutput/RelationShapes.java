@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -257,6 +258,35 @@ final class RelationShapes implements AutoCloseable {
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The table's shape as the catalog has it now, if {@code publication} publishes the table (a
+     * partition published through its root is not published itself); empty otherwise, or when the
+     * table is gone.
+     */
+    Optional<TableShape> published(String publication, TableId table) {
+        try {
+            Connection c = session.get();
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication_tables"
+                    + " WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
+                ps.setString(1, publication);
+                ps.setString(2, table.schema());
+                ps.setString(3, table.table());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                }
+            }
+            return Optional.of(read(c, table));
+        } catch (SQLException e) {
+            session.reset();
+            if ("42P01".equals(e.getSQLState()) || e.getMessage().contains("not in the catalog")) {
+                return Optional.empty();
+            }
+            throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
     }
 
