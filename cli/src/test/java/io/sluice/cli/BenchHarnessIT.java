@@ -20,18 +20,7 @@ class BenchHarnessIT {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void catchupAtTinyScaleReportsRatiosAndEqualFollowers(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("catchup.json");
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            code = Main.commandLine().execute("bench", "catchup", "--scale", "tiny", "--no-warmup", "--out", json.toString());
-        } finally {
-            System.setOut(old);
-        }
-        String out = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
-        assertThat(code).as(out).isZero();
+        String out = bench("catchup", "--scale", "tiny", "--no-warmup", "--out", json.toString());
         assertThat(out).contains("| measurement | min | median | max |", "| apply_vs_native |", "| e2e_vs_native |",
                 "every follower equalled the primary in every run");
         JsonNode r = new ObjectMapper().readTree(json.toFile());
@@ -52,24 +41,32 @@ class BenchHarnessIT {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void steadyRunsWithTheBrokerInItsOwnProcessAndReportsItsCpuApart(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("steady.json");
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            code = Main.commandLine().execute("bench", "steady", "--rates", "200", "--seconds", "1", "--no-warmup",
-                    "--out", json.toString());
-        } finally {
-            System.setOut(old);
-        }
-        String out = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
-        assertThat(code).as(out).isZero();
+        bench("steady", "--rates", "200", "--seconds", "1", "--no-warmup", "--out", json.toString());
         JsonNode run = new ObjectMapper().readTree(json.toFile()).path("rate_200").path("runs").get(0);
         assertThat(run.path("equal").asBoolean()).as("the followers equalled the primary").isTrue();
         assertThat(run.path("kafka_broker_cpu_cores").asDouble()).as("the broker process worked").isPositive();
         assertThat(run.path("sluice_latency_p50_ms").asDouble()).isPositive();
         assertThat(ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("KafkaProcess")))
                 .as("the broker process ended with the scenario").isEmpty();
+    }
+
+    /** Runs {@code sluice bench ARGS}, asserts it exited 0 and returns what it printed. */
+    private static String bench(String... args) {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            String[] all = new String[args.length + 1];
+            all[0] = "bench";
+            System.arraycopy(args, 0, all, 1, args.length);
+            code = Main.commandLine().execute(all);
+        } finally {
+            System.setOut(old);
+        }
+        String out = buffer.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertThat(code).as(out).isZero();
+        return out;
     }
 }
