@@ -29,6 +29,14 @@ public final class BenchStack {
         return Map.of("bootstrap.servers", bootstrapServers);
     }
 
+    /**
+     * A source id of a run's own, from its directory's name ({@code run0}, {@code warmup-1000}) and
+     * the role: a broker that outlives the run keeps every run's topics apart.
+     */
+    static String source(Path runDirectory, String role) {
+        return runDirectory.getFileName().toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "_") + "_" + role;
+    }
+
     /** The capture engine every scenario of this run uses ({@code sluice bench --engine}). */
     private static volatile CaptureConfig.Engine engine = CaptureConfig.Engine.PGOUTPUT;
 

@@ -45,18 +45,15 @@ public final class CatchupBench {
     private final Path dir;
     private final Scale scale;
     private final KafkaProcess broker;
-    /** Source ids are this run's own: the broker, and so its topics, outlive the run. */
-    private final String run;
 
     public CatchupBench(Path dir, Scale scale, KafkaProcess broker) {
         this.dir = dir;
         this.scale = scale;
         this.broker = broker;
-        this.run = dir.getFileName().toString().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "_");
     }
 
     private String source(String role) {
-        return run + "_" + role;
+        return BenchStack.source(dir, role);
     }
 
     /** One run's measurements (seconds) and whether every follower equalled the primary. */

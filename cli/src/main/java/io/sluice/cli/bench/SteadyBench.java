@@ -58,7 +58,7 @@ public final class SteadyBench {
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
              LocalPostgres sluiceFollower = LocalPostgres.start("sluice", dir)) {
             Map<String, Object> kafka = BenchStack.kafka(broker.bootstrapServers());
-            String source = "steady_" + dir.getFileName().toString().replaceAll("[^a-z0-9]", "_");
+            String source = BenchStack.source(dir, "steady");
             for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
                 pg.execute("CREATE TABLE steady (id bigint PRIMARY KEY, created timestamptz NOT NULL, payload text)");
             }

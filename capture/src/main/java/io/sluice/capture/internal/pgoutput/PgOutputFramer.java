@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns decoded pgoutput messages into the stream's events: a transaction into a frame, a
@@ -122,7 +123,7 @@ final class PgOutputFramer {
      * A CREATE TABLE's DDL message (the event trigger's) of a table this capture publishes and has
      * not announced: announced now, so a table created empty reaches the followers at its creation
      * rather than with its first row — from the catalog, and only if the catalog still has the
-     * columns the message gives (a table changed again since waits for its rows, or its ALTER).
+     * columns the message gives (a table changed again since arrives with its first row).
      *
      * @return whether it announced the table (with the types it uses)
      */
@@ -130,7 +131,7 @@ final class PgOutputFramer {
         if (!ddl.created() || ddl.columns().isEmpty() || announced.containsKey(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
-        java.util.Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> sameColumns(s, ddl));
+        Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> sameColumns(s, ddl));
         shape.ifPresent(this::announce);
         return shape.isPresent();
     }

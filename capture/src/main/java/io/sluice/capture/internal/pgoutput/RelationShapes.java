@@ -263,8 +263,8 @@ final class RelationShapes implements AutoCloseable {
 
     /**
      * The table's shape as the catalog has it now, if {@code publication} publishes the table (a
-     * partition published through its root is not published itself); empty otherwise, or when the
-     * table is gone.
+     * partition published through its root is not published itself); empty otherwise, as for a
+     * table dropped since.
      */
     Optional<TableShape> published(String publication, TableId table) {
         try {
@@ -283,9 +283,6 @@ final class RelationShapes implements AutoCloseable {
             return Optional.of(read(c, table));
         } catch (SQLException e) {
             session.reset();
-            if ("42P01".equals(e.getSQLState()) || e.getMessage().contains("not in the catalog")) {
-                return Optional.empty();
-            }
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
     }
