@@ -70,57 +70,6 @@ final class RelationShapes implements AutoCloseable {
      * each after the types it depends on — and the enums those domains and composites use (an enum
      * column's labels travel in the schema event itself).
      */
-    private static final String USER_TYPES = """
-            WITH RECURSIVE rel AS (
-                SELECT coalesce(nullif(?, 0)::oid, (SELECT c.oid FROM pg_class c JOIN pg_namespace n
-                       ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?)) AS oid),
-            deps(oid, depth, inside) AS (
-                SELECT a.atttypid, 0, false FROM pg_attribute a, rel WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
-              UNION ALL
-                SELECT x.dep, deps.depth + 1, deps.inside OR t.typtype IN ('d', 'c', 'r', 'm')
-                  FROM deps JOIN pg_type t ON t.oid = deps.oid
-                  CROSS JOIN LATERAL (SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
-                                      UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
-                                      UNION ALL SELECT a.atttypid FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
-                                       WHERE t.typtype = 'c' AND k.oid = t.typrelid AND k.relkind = 'c'
-                                         AND a.attnum > 0 AND NOT a.attisdropped
-                                      UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
-                                      UNION ALL SELECT r.rngtypid FROM pg_range r WHERE t.typtype = 'm'
-                                       AND r.RNGMULTITYPID = t.oid) x(dep)
-                 WHERE deps.depth < 16)
-            SELECT n.nspname, t.typname, t.typtype::text,
-                   CASE WHEN t.typtype = 'r' THEN format_type(rg.rngsubtype, NULL) ELSE format_type(t.typbasetype, t.typtypmod) END,
-                   t.typnotnull,
-                   ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
-                          WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
-                   ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0
-                            AND NOT a.attisdropped ORDER BY a.attnum),
-                   ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = t.typrelid
-                            AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
-                   ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
-                   ARRAY[cn.nspname::text, co.collname::text], ARRAY[ocn.nspname::text, oc.opcname::text],
-                   ARRAY[mtn.nspname::text, mt.typname::text]
-              FROM (SELECT oid, max(depth) AS depth, bool_or(inside) AS inside FROM deps GROUP BY oid) d
-              JOIN pg_type t ON t.oid = d.oid
-              JOIN pg_namespace n ON n.oid = t.typnamespace
-              LEFT JOIN pg_class k ON k.oid = t.typrelid
-              LEFT JOIN pg_range rg ON rg.rngtypid = t.oid
-              LEFT JOIN pg_type st ON st.oid = rg.rngsubtype
-              LEFT JOIN pg_collation co ON co.oid = rg.rngcollation AND rg.rngcollation <> st.typcollation
-              LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-              LEFT JOIN pg_opclass oc ON oc.oid = rg.rngsubopc AND NOT oc.opcdefault
-              LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
-              LEFT JOIN pg_type mt ON mt.oid = rg.RNGMULTITYPID
-              LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace
-             WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e' AND d.inside)
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             ORDER BY d.depth DESC, n.nspname, t.typname""";
-
-    /** {@link #USER_TYPES} for the server: multirange types arrived in PostgreSQL 14. */
-    private static String userTypesQuery(Connection c) throws SQLException {
-        return USER_TYPES.replace("RNGMULTITYPID", c.getMetaData().getDatabaseMajorVersion() >= 14 ? "rngmultitypid" : "NULL::oid");
-    }
-
     private record TypeName(String name, List<String> enumLabels) { }
 
     private record TypeKey(int oid, int modifier) { }
@@ -153,7 +102,7 @@ final class RelationShapes implements AutoCloseable {
                 }
             }
             TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid(), table),
-                    userTypes(session.get(), r.oid(), table));
+                    UserTypes.read(session.get(), r.oid(), table));
             byOid.put(r.oid(), shape);
             return shape;
         } catch (SQLException e) {
@@ -194,45 +143,7 @@ final class RelationShapes implements AutoCloseable {
         if (columns.isEmpty()) {
             throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
         }
-        return new TableShape(table, columns, key, identity, generated(c, 0, table), userTypes(c, 0, table));
-    }
-
-    private static List<DdlMessage.TypeDefinition> userTypes(Connection c, int relationOid, TableId table) throws SQLException {
-        List<DdlMessage.TypeDefinition> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(userTypesQuery(c))) {
-            ps.setInt(1, relationOid);
-            ps.setString(2, table.schema());
-            ps.setString(3, table.table());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String kind = switch (rs.getString(3)) {
-                        case "d" -> "domain";
-                        case "e" -> "enum";
-                        case "r" -> "range";
-                        default -> "composite";
-                    };
-                    String[] names = (String[]) rs.getArray(7).getArray();
-                    String[] types = (String[]) rs.getArray(8).getArray();
-                    List<DdlMessage.Attribute> attributes = new ArrayList<>();
-                    for (int i = 0; kind.equals("composite") && i < names.length; i++) {
-                        attributes.add(new DdlMessage.Attribute(names[i], types[i]));
-                    }
-                    DdlMessage.RangeParts range = kind.equals("range")
-                            ? new DdlMessage.RangeParts(pair(rs, 10), pair(rs, 11), pair(rs, 12)) : null;
-                    out.add(new DdlMessage.TypeDefinition(rs.getString(1), rs.getString(2), kind,
-                            kind.equals("domain") || kind.equals("range") ? rs.getString(4) : null, rs.getBoolean(5),
-                            List.of((String[]) rs.getArray(6).getArray()), attributes,
-                            List.of((String[]) rs.getArray(9).getArray()), range));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** A {@code [schema, name]} column, or empty when it is NULL. */
-    private static List<String> pair(ResultSet rs, int column) throws SQLException {
-        String[] parts = (String[]) rs.getArray(column).getArray();
-        return parts[0] == null ? List.of() : List.of(parts);
+        return new TableShape(table, columns, key, identity, generated(c, 0, table), UserTypes.read(c, 0, table));
     }
 
     private static List<DdlMessage.Generated> generated(Connection c, int relationOid, TableId table) throws SQLException {
@@ -254,7 +165,7 @@ final class RelationShapes implements AutoCloseable {
     /** The domains and composite types the table's columns use now (the catalog's current state). */
     List<DdlMessage.TypeDefinition> userTypes(TableId table) {
         try {
-            return userTypes(session.get(), 0, table);
+            return UserTypes.read(session.get(), 0, table);
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);

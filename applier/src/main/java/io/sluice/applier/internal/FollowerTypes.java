@@ -1,0 +1,130 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.EventHeader;
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The follower's types of its own, made to match the definitions a DDL message carries: domains,
+ * composite types, range types and enums, created when missing (an enum also given the labels
+ * the primary added since), each checked like a schema event's types before anything runs.
+ */
+final class FollowerTypes {
+
+    private static final Logger log = LoggerFactory.getLogger(FollowerTypes.class);
+
+    private FollowerTypes() {
+    }
+
+    /**
+     * Creates a domain, composite or range type the follower lacks, from its definition on the primary:
+     * its base or attribute types pass the same checks as a schema event's, a domain's constraints
+     * must be CHECK clauses. A type the follower has is left as it is.
+     */
+    static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
+            throws SQLException {
+        String name = type.qualifiedName();
+        boolean exists;
+        try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+            ps.setString(1, name);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                exists = rs.getBoolean(1);
+            }
+        }
+        if (type.kind().equals("enum")) {
+            ensureEnum(c, type, exists, header);
+            return;
+        }
+        if (exists) {
+            return;
+        }
+        boolean domain = type.kind().equals("domain");
+        boolean range = type.kind().equals("range");
+        List<Column> parts = new ArrayList<>();
+        if (domain || range) {
+            parts.add(new Column("base", type.base(), true, false));
+        } else {
+            type.attributes().forEach(a -> parts.add(new Column(a.name(), a.type(), true, false)));
+        }
+        ChangeEvent.SchemaChange shape = new ChangeEvent.SchemaChange(header, new TableId(type.schema(), type.name()), parts,
+                ChangeEvent.ReplicaIdentity.DEFAULT);
+        String refused = SchemaGuard.refusal(shape);
+
+        if (refused != null) {
+            throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
+                    + " watermark", false, null);
+        }
+        SchemaGuard.checkOnFollower(c, shape, where);
+        String sql = domain
+                ? "CREATE DOMAIN " + name + " AS " + type.base() + (type.notNull() ? " NOT NULL" : "") + " "
+                        + String.join(" ", type.checks())
+                : range ? rangeStatement(name, type)
+                : "CREATE TYPE " + name + " AS (" + type.attributes().stream()
+                        .map(a -> TableId.quote(a.name()) + " " + a.type()).collect(java.util.stream.Collectors.joining(", ")) + ")";
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(type.schema()));
+            FollowerTable.execute(st, sql, shape, null);
+        }
+        log.info("created {} {} on the follower (source LSN {})", type.kind(), name, header.commitLsn());
+    }
+
+    /**
+     * A range type as the primary has it: its subtype, and the collation and operator class its
+     * bounds are ordered by when not the subtype's defaults (a bound order differing from the
+     * primary's could refuse values the primary accepted), and its multirange type's name. Its
+     * canonical and subtype-difference functions are not created: values arrive canonical, as the
+     * primary printed them.
+     */
+    private static String rangeStatement(String name, DdlMessage.TypeDefinition type) {
+        StringBuilder sql = new StringBuilder("CREATE TYPE ").append(name).append(" AS RANGE (subtype = ").append(type.base());
+        DdlMessage.RangeParts parts = type.range();
+        if (parts != null && !parts.collation().isEmpty()) {
+            sql.append(", collation = ").append(qualified(parts.collation()));
+        }
+        if (parts != null && !parts.opclass().isEmpty()) {
+            sql.append(", subtype_opclass = ").append(qualified(parts.opclass()));
+        }
+        if (parts != null && !parts.multirange().isEmpty()) {
+            sql.append(", multirange_type_name = ").append(qualified(parts.multirange()));
+        }
+        return sql.append(')').toString();
+    }
+
+    private static String qualified(List<String> schemaAndName) {
+        return TableId.quote(schemaAndName.get(0)) + "." + TableId.quote(schemaAndName.get(1));
+    }
+
+    /** An enum a domain or composite uses: created with its labels, or given the labels the primary added since. */
+    private static void ensureEnum(Connection c, DdlMessage.TypeDefinition type, boolean exists, EventHeader header)
+            throws SQLException {
+        String name = type.qualifiedName();
+        try (Statement st = c.createStatement()) {
+            if (!exists) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(type.schema()));
+            }
+            if (FollowerTable.ensureEnum(c, st, name, type.labels(), (s, sql) -> enumStatement(s, sql, name, header))) {
+                log.info("created enum {} on the follower (source LSN {})", name, header.commitLsn());
+            }
+        }
+    }
+
+    private static void enumStatement(Statement st, String sql, String type, EventHeader header) {
+        try {
+            st.execute(sql);
+        } catch (SQLException ex) {
+            throw new ApplierException("the follower cannot take enum " + type + " at source LSN " + header.commitLsn() + ": "
+                    + ex.getMessage() + " [SQLSTATE " + ex.getSQLState() + "; statement: " + sql + "]", false, ex);
+        }
+    }
+}
