@@ -14,6 +14,11 @@ import java.util.List;
  */
 public sealed interface PgOutputMessage {
 
+    /** The (sub)transaction a data message belongs to inside a streamed block; 0 outside one, and for other messages. */
+    default long streamXid() {
+        return 0;
+    }
+
     record Begin(Lsn finalLsn, Instant commitTime, long xid) implements PgOutputMessage { }
 
     record Commit(Lsn commitLsn, Lsn endLsn, Instant commitTime) implements PgOutputMessage { }

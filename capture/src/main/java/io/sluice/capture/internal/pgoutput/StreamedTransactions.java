@@ -139,23 +139,12 @@ final class StreamedTransactions implements AutoCloseable {
         }
     }
 
+    /** The subtransaction a data message inside a block belongs to; any other message there breaks the protocol. */
     private static long subXid(PgOutputMessage m) {
-        if (m instanceof PgOutputMessage.Insert i) {
-            return i.streamXid();
-        } else if (m instanceof PgOutputMessage.Update u) {
-            return u.streamXid();
-        } else if (m instanceof PgOutputMessage.Delete d) {
-            return d.streamXid();
-        } else if (m instanceof PgOutputMessage.Truncate t) {
-            return t.streamXid();
-        } else if (m instanceof PgOutputMessage.LogicalMessage l) {
-            return l.streamXid();
-        } else if (m instanceof PgOutputMessage.Relation r) {
-            return r.streamXid();
-        } else if (m instanceof PgOutputMessage.Type t) {
-            return t.streamXid();
+        if (m.streamXid() == 0) {
+            throw new IllegalStateException("pgoutput message " + m.getClass().getSimpleName() + " inside a streamed block");
         }
-        throw new IllegalStateException("pgoutput message " + m.getClass().getSimpleName() + " inside a streamed block");
+        return m.streamXid();
     }
 
     @Override
