@@ -373,6 +373,41 @@ abstract class CaptureContract {
     }
 
     @Test
+    void aBacklogFarBehindTheWalEndArrivesWholeAndInCommitOrder() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_backlog (id int PRIMARY KEY, v text)");
+            st.execute("ALTER TABLE t_backlog ALTER COLUMN v SET STORAGE EXTERNAL"); // uncompressed: every byte in the WAL
+        }
+        CaptureConfig cfg = config(pg, "backlog", List.of("public.t_backlog"));
+        try (CaptureService capture = new CaptureService(cfg)) {
+            capture.start();
+        }
+        // Several MB of WAL while capture is down: it starts far behind the WAL's end (the pgoutput
+        // engine then lets records gather into large produce requests) and catches up.
+        int transactions = 300;
+        List<Long> xids = new ArrayList<>();
+        try (Connection c = pg.connect()) {
+            for (int i = 0; i < transactions; i++) {
+                xids.add(run(c, "INSERT INTO t_backlog SELECT " + (i * 3) + " + g, repeat(md5(g::text), 200) FROM generate_series(0, 2) g").xid());
+            }
+        }
+        try (CaptureService capture = new CaptureService(cfg);
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "backlog")) {
+            capture.start();
+            List<List<ChangeEvent>> backlog = StreamReader.frames(reader.until(Duration.ofSeconds(120), "the backlog's transactions",
+                    ev -> StreamReader.insertedRows(ev) >= 3L * transactions && StreamReader.committedFrames(ev) >= transactions)).stream()
+                    .filter(f -> f.stream().anyMatch(e -> e instanceof ChangeEvent.Insert)).toList();
+            assertThat(backlog).extracting(f -> f.get(0).header().xid()).as("every transaction once, in commit order").isEqualTo(xids);
+            for (int i = 0; i < transactions; i++) {
+                List<ChangeEvent.Insert> rows = StreamReader.inserts(backlog.get(i));
+                assertThat(rows).extracting(r -> SqlText.of(r.after().get("id")))
+                        .containsExactly(String.valueOf(i * 3), String.valueOf(i * 3 + 1), String.valueOf(i * 3 + 2));
+                assertThat(backlog.get(i).get(backlog.get(i).size() - 1)).isInstanceOf(ChangeEvent.Commit.class);
+            }
+        }
+    }
+
+    @Test
     void largeTransactionStreamsThroughWhole() throws Exception {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE t_large (id int PRIMARY KEY, v text)");

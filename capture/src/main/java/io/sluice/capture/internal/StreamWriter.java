@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -42,6 +43,8 @@ public final class StreamWriter implements AutoCloseable {
     /** Bounds of one record's run: a slice of a large frame, small enough to fetch and hold. */
     static final int RUN_EVENTS = 1000;
     static final int RUN_BYTES = 256 * 1024;
+    /** Longest a record lingers, while the source is far behind, for its batch to fill. */
+    static final int GATHER_MILLIS = 10;
 
     private final String topic;
     private final byte[] key;
@@ -52,6 +55,9 @@ public final class StreamWriter implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong ackedPosition = new java.util.concurrent.atomic.AtomicLong();
     private final RunEncoder run = new RunEncoder();
+    private final ProducerFlusher flusher;
+    /** Whether the source is far behind: records then linger to fill a batch. */
+    private boolean gathering;
     /** The position of the last run produced that ends a frame or stands alone. */
     private volatile long sentPosition;
     private final Object ackSignal = new Object();
@@ -65,7 +71,9 @@ public final class StreamWriter implements AutoCloseable {
         p.put("enable.idempotence", "true");
         p.put("acks", "all");
         p.put("max.in.flight.requests.per.connection", "5");
-        p.putIfAbsent("linger.ms", "0");
+        // Records linger only while the source is far behind (gatherWhile); otherwise each is
+        // sent at once through the flusher.
+        p.putIfAbsent("linger.ms", String.valueOf(GATHER_MILLIS));
         p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
         // Not compressed unless configured: a compressed batch costs the broker a decompression
         // to validate it and every consumer a copy of each record (docs/capture.md).
@@ -74,6 +82,7 @@ public final class StreamWriter implements AutoCloseable {
         p.putIfAbsent("delivery.timeout.ms", "120000");
         p.putIfAbsent("client.id", "sluice-capture-" + sourceId);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.flusher = new ProducerFlusher(producer, "sluice-capture-send-" + sourceId);
     }
 
     public String topic() {
@@ -127,6 +136,7 @@ public final class StreamWriter implements AutoCloseable {
             produceRun(c);
         } else if (event instanceof ChangeEvent.Heartbeat || event instanceof ChangeEvent.Message m && !m.transactional()) {
             produceRun(event.header().commitLsn());
+            flusher.request();
         } else if (run.events() >= RUN_EVENTS || run.bytes() >= RUN_BYTES) {
             produceRun((Lsn) null);
         }
@@ -151,7 +161,9 @@ public final class StreamWriter implements AutoCloseable {
         if (position != null) {
             sentPosition = position.value();
         }
-        producer.send(new ProducerRecord<>(topic, key, run.finish()), (md, e) -> {
+        byte[] value = run.finish();
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
+        Callback acked = (md, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else if (position != null) {
@@ -166,7 +178,24 @@ public final class StreamWriter implements AutoCloseable {
             synchronized (ackSignal) {
                 ackSignal.notifyAll();
             }
-        });
+        };
+        producer.send(record, acked);
+        if (!gathering) {
+            flusher.request();
+        }
+    }
+
+    /**
+     * While {@code behind}, records linger up to {@value #GATHER_MILLIS} ms for their batch to fill
+     * (one produce request instead of one per transaction: on a busy machine the broker's work per
+     * request is what a catch-up would otherwise pay for); otherwise, and as soon as it turns false,
+     * everything produced is sent at once. The pgoutput engine says it from its backlog probe.
+     */
+    public synchronized void gatherWhile(boolean behind) {
+        if (gathering && !behind) {
+            flusher.request();
+        }
+        gathering = behind;
     }
 
     /** Whether Kafka acknowledged every frame and standalone event produced so far. */
@@ -220,5 +249,6 @@ public final class StreamWriter implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(30));
+        flusher.close();
     }
 }

@@ -135,8 +135,9 @@ public final class CatchupBench {
                  StreamApplier applier = new StreamApplier(ApplierConfig.of(source("e2e"), "e2e", e2eFollower.jdbcUrl(),
                          BenchStack.superuser(), kafka))) {
                 t3 = System.nanoTime();
-                e2e.start();
+                // The applier first, as deployed: it waits on the stream while capture starts.
                 applier.start();
+                e2e.start();
                 Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> Pgbench.markerSeen(marker)
                         || applier.state() == StreamApplier.State.FAILED);
             }

@@ -154,6 +154,12 @@ public final class PgOutputCapture implements CaptureEngine {
         PgOutputDecoder decoder = new PgOutputDecoder();
         PgOutputFramer framer = new PgOutputFramer(frames, shapes, config.publicationName(), clock);
         inProgress = new StreamedTransactions(config.stateDirectory().resolve("spill"));
+        try (BacklogProbe backlog = new BacklogProbe(primary, clock)) {
+            stream(decoder, framer, backlog);
+        }
+    }
+
+    private void stream(PgOutputDecoder decoder, PgOutputFramer framer, BacklogProbe backlog) throws SQLException {
         long lastConfirm = System.nanoTime();
         while (!closing) {
             ByteBuffer message = replication.poll();
@@ -187,6 +193,7 @@ public final class PgOutputCapture implements CaptureEngine {
             }
             if (reached != null && !frames.isOpen()) {
                 written = reached;
+                writer.gatherWhile(backlog.behind(reached));
                 long now = System.nanoTime();
                 if (now - lastConfirm >= CONFIRM_EVERY_NANOS) {
                     Lsn acked = writer.ackedCommitLsn(streamedThrough);
