@@ -94,6 +94,8 @@ public final class CatchupBench {
             r.put("transactions", Pgbench.transactions(scale.transactions, scale.wideRows));
             r.put("row_events", Pgbench.rowEvents(scale.transactions, scale.wideRows));
 
+            List<LocalPostgres> servers = List.of(primary, nativeFollower, applyFollower, e2eFollower);
+            QuietMachine.await(servers);
             long t1;
             try (Watch marker = Pgbench.markerWatch(applyFollower);
                  StreamApplier applier = new StreamApplier(ApplierConfig.of(source("bench"), "apply", applyFollower.jdbcUrl(),
@@ -105,6 +107,7 @@ public final class CatchupBench {
             }
             r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
 
+            QuietMachine.await(servers);
             try (CaptureService drain = new CaptureService(BenchStack.capture(source("drain"), primary, kafka, tables, dir.resolve("drain")))) {
                 long t = System.nanoTime();
                 drain.start();
@@ -121,19 +124,27 @@ public final class CatchupBench {
             r.put("server_decoding_seconds", (System.nanoTime() - tc) / 1e9);
             r.put("server_decoding_messages", messages);
 
+            QuietMachine.await(servers);
             try (Watch marker = Pgbench.markerWatch(nativeFollower)) {
+                Cpu.Mark cpu = Cpu.mark();
                 long t2 = System.nanoTime();
                 nativeFollower.execute("ALTER SUBSCRIPTION bench_native ENABLE");
                 Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", () -> Pgbench.markerSeen(marker));
                 r.put("native_seconds", (System.nanoTime() - t2) / 1e9);
+                r.put("native_cpu_postgres_seconds", Cpu.since(cpu).postgres());
             }
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
+            QuietMachine.await(servers);
             long t3;
+            Cpu.Mark e2eCpu;
+            double brokerCpu;
             try (Watch marker = Pgbench.markerWatch(e2eFollower);
                  CaptureService e2e = new CaptureService(BenchStack.capture(source("e2e"), primary, kafka, tables, dir.resolve("e2e")));
                  StreamApplier applier = new StreamApplier(ApplierConfig.of(source("e2e"), "e2e", e2eFollower.jdbcUrl(),
                          BenchStack.superuser(), kafka))) {
+                e2eCpu = Cpu.mark();
+                brokerCpu = Cpu.processSeconds(broker.pid());
                 t3 = System.nanoTime();
                 // The applier first, as deployed: it waits on the stream while capture starts.
                 applier.start();
@@ -142,6 +153,12 @@ public final class CatchupBench {
                         || applier.state() == StreamApplier.State.FAILED);
             }
             r.put("sluice_e2e_seconds", (System.nanoTime() - t3) / 1e9);
+            // Where an end-to-end catch-up's CPU goes, against native's above (core-seconds).
+            Cpu cpu = Cpu.since(e2eCpu);
+            r.put("e2e_cpu_sluice_jvm_seconds", cpu.jvm());
+            r.put("e2e_cpu_broker_seconds", Cpu.processSeconds(broker.pid()) - brokerCpu);
+            r.put("e2e_cpu_postgres_seconds", cpu.postgres());
+            r.put("e2e_cpu_of_which_jit_seconds", Cpu.compilerSeconds(e2eCpu));
             r.put("capture_drain_seconds", captureSeconds); // from the backlog written to all of it on Kafka
             String differs = null;
             for (Map.Entry<String, LocalPostgres> f : Map.of("native", nativeFollower, "sluice-apply", applyFollower,

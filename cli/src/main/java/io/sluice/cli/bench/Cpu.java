@@ -62,6 +62,12 @@ public record Cpu(double jvm, double process, double postgres) {
         return busiest(threadTicks(new File("/proc/" + pid + "/task")), Map.of(), top);
     }
 
+    /** Core-seconds this JVM's JIT compiler threads used since {@code start}. */
+    static double compilerSeconds(Mark start) {
+        String jit = "C# CompilerThre";
+        return (jvmThreadTicks().getOrDefault(jit, 0L) - start.threads().getOrDefault(jit, 0L)) / 100.0;
+    }
+
     /** The JVM thread groups that used the most CPU since {@code start}, as "name 1.23 s". */
     static String busiestThreads(Mark start, int top) {
         return busiest(jvmThreadTicks(), start.threads(), top);

@@ -33,24 +33,6 @@ public final class SnapshotBench {
         this.accounts = accounts;
     }
 
-    /**
-     * Each way starts on a quiet machine: the one before it leaves its follower checkpointing and
-     * vacuuming what it loaded, on the same two cores.
-     */
-    private static void quiesce(List<LocalPostgres> servers) throws Exception {
-        for (LocalPostgres pg : servers) {
-            pg.execute("CHECKPOINT");
-        }
-        Await.until(Duration.ofMinutes(2), () -> "autovacuum to finish on every server", () -> {
-            for (LocalPostgres pg : servers) {
-                if (!"0".equals(pg.queryScalar("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"))) {
-                    return false;
-                }
-            }
-            return true;
-        });
-    }
-
     public Map<String, Object> run() throws Exception {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
@@ -69,7 +51,7 @@ public final class SnapshotBench {
 
             primary.execute("CREATE PUBLICATION snap_native FOR TABLE " + String.join(", ", TABLES));
             List<LocalPostgres> servers = List.of(primary, nativeFollower, sluiceFollower, directFollower);
-            quiesce(servers);
+            QuietMachine.await(servers);
             long t0 = System.nanoTime();
             nativeFollower.execute("CREATE SUBSCRIPTION snap_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
                     + " user=postgres dbname=postgres' PUBLICATION snap_native WITH (copy_data = true)");
@@ -83,7 +65,7 @@ public final class SnapshotBench {
             CaptureConfig cfg = new CaptureConfig(base.sourceId(), base.jdbcUrl(), base.connection(), base.kafka(), base.slotName(),
                     base.publicationName(), base.tables(), base.heartbeatInterval(), base.pollInterval(), true,
                     base.stateDirectory(), base.debezium(), base.engine());
-            quiesce(servers);
+            QuietMachine.await(servers);
             long t1 = System.nanoTime();
             double captured;
             try (CaptureService capture = new CaptureService(cfg);
@@ -107,7 +89,7 @@ public final class SnapshotBench {
                     direct.stateDirectory(), direct.debezium(), direct.engine());
             ApplierConfig directApplier = ApplierConfig.of("snapd", "direct", directFollower.jdbcUrl(), BenchStack.superuser(),
                     BenchStack.kafka(kafka));
-            quiesce(servers);
+            QuietMachine.await(servers);
             long t2 = System.nanoTime();
             try (CaptureService capture = new CaptureService(direct, null, java.time.Clock.systemUTC(),
                     List.of(new SeedTarget(new DirectSeed(directApplier))))) {
