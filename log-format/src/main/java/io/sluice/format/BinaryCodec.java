@@ -621,10 +621,10 @@ final class BinaryCodec {
         private Map<String, Value> row(String image) {
             field = image;
             int n = count(2);
-            Map<String, Value> row = new ChangeEvent.DecodedRow(n);
+            ChangeEvent.DecodedRow row = new ChangeEvent.DecodedRow(n);
             for (int i = 0; i < n; i++) {
                 column = name();
-                if (row.put(column, value(0)) != null) {
+                if (!row.addDecoded(column, value(0))) {
                     throw fail("the column appears twice");
                 }
             }

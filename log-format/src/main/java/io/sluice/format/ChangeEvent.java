@@ -347,12 +347,28 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
                 Integer i = index.get(name);
                 return i == null ? -1 : i;
             }
+            // Names a reader decoded are mostly the same instances as the caller's; otherwise a
+            // String's hash is cached, so most columns are passed over without comparing their text.
+            int h = name.hashCode();
             for (int i = 0; i < size; i++) {
-                if (names[i].equals(name)) {
+                if (names[i].hashCode() == h && names[i].equals(name)) {
                     return i;
                 }
             }
             return -1;
+        }
+
+        /** Adds a column as a reader decodes it; false, and nothing added, when the row already has it. */
+        boolean addDecoded(String name, Value value) {
+            int h = name.hashCode();
+            for (int i = 0; i < size; i++) {
+                if (names[i] == name || names[i].hashCode() == h && names[i].equals(name)) {
+                    return false;
+                }
+            }
+            append(name, value);
+            index = null;
+            return true;
         }
 
         @Override

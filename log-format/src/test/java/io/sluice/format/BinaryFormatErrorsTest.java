@@ -68,6 +68,26 @@ class BinaryFormatErrorsTest {
     }
 
     @Test
+    void shouldRejectAColumnThatAppearsTwiceInARow() {
+        // A crafted row naming one column twice: a second name written over with the first, for a
+        // short name and for one longer than the names a reader keeps canonical.
+        for (String[] names : List.of(new String[] {"id", "ie"}, new String[] {"x".repeat(80), "y".repeat(80)})) {
+            Map<String, Value> row = new LinkedHashMap<>();
+            row.put("id", new Value.Int(1));
+            row.put(names[0], new Value.Int(2));
+            row.put(names[1], new Value.Int(3));
+            byte[] payload = EventCodec.encode(new ChangeEvent.Insert(GoldenEvents.header(1), GoldenEvents.ACCOUNTS, List.of("id"), row));
+            assertThat(EventCodec.decode(payload)).isInstanceOf(ChangeEvent.Insert.class);
+            byte[] first = names[0].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            System.arraycopy(first, 0, payload, tagAfter(payload, names[1]) - first.length, first.length);
+            assertThatThrownBy(() -> EventCodec.decode(payload))
+                    .isInstanceOf(FormatException.class)
+                    .hasMessageContaining("the column appears twice")
+                    .hasMessageContaining("column \"" + names[0] + "\"");
+        }
+    }
+
+    @Test
     void shouldCheckValuesAsVersion1Does() {
         byte[] payload = insertOf("price", new Value.Numeric("12.50"));
         int at = tagAfter(payload, "price");

@@ -390,23 +390,30 @@ public final class RowWriter implements RowSink {
                 java.util.function.BiFunction<E, String, Value> value) {
             ColumnTexts out = new ColumnTexts();
             try {
+                // Each cell looked up and rendered once; a part ends where its text reaches the bound.
                 int from = 0;
                 long chars = 0;
+                List<String[]> part = new ArrayList<>();
                 for (int i = 0; i < rows.size(); i++) {
-                    for (String c : cols) {
-                        chars += approximateChars(value.apply(rows.get(i), c));
+                    String[] texts = new String[cols.size()];
+                    for (int c = 0; c < texts.length; c++) {
+                        String text = textOf(value.apply(rows.get(i), cols.get(c)), rows.get(i), cols.get(c));
+                        texts[c] = text;
+                        chars += text == null ? 4 : text.length();
                     }
+                    part.add(texts);
                     if (chars >= MAX_STATEMENT_CHARS || i == rows.size() - 1) {
-                        String[][] columns = new String[cols.size()][i + 1 - from];
-                        for (int c = 0; c < cols.size(); c++) {
-                            for (int r = from; r <= i; r++) {
-                                columns[c][r - from] = textOf(value.apply(rows.get(r), cols.get(c)), rows.get(r), cols.get(c));
+                        String[][] columns = new String[cols.size()][part.size()];
+                        for (int r = 0; r < part.size(); r++) {
+                            for (int c = 0; c < columns.length; c++) {
+                                columns[c][r] = part.get(r)[c];
                             }
                         }
                         out.parts.add(new int[] {from, i + 1});
                         out.texts.add(columns);
                         from = i + 1;
                         chars = 0;
+                        part.clear();
                     }
                 }
             } catch (RuntimeException e) {
@@ -465,19 +472,6 @@ public final class RowWriter implements RowSink {
             throw new RowException("one of " + rows.size() + " " + rows.get(0).kind() + "s on " + table
                     + " at source LSN up to " + rows.get(rows.size() - 1).header().commitLsn(), e);
         }
-    }
-
-    private static int approximateChars(Value v) {
-        if (v instanceof Value.Text t) {
-            return t.value().length();
-        } else if (v instanceof Value.Json j) {
-            return j.value().length();
-        } else if (v instanceof Value.Bytes b) {
-            return 2 * b.value().length;
-        } else if (v instanceof Value.Array a) {
-            return 16 * a.elements().size();
-        }
-        return 16;
     }
 
     /**
