@@ -531,6 +531,38 @@ abstract class CaptureContract {
     }
 
     @Test
+    void aTableTheExistingPublicationLacksIsRefusedNamingItAndTheWayToAddIt() throws Exception {
+        pg.execute("CREATE TABLE t_pub_a (id int PRIMARY KEY)", "CREATE TABLE t_pub_b (id int PRIMARY KEY)",
+                "CREATE TABLE t_pub_parted (id int PRIMARY KEY) PARTITION BY RANGE (id)",
+                "CREATE TABLE t_pub_parted_1 PARTITION OF t_pub_parted FOR VALUES FROM (0) TO (100)");
+        try (CaptureService capture = new CaptureService(config(pg, "pub", List.of("public.t_pub_a", "public.t_pub_parted")))) {
+            capture.start();
+        }
+        // The configuration grows a table later: the publication capture created does not have it.
+        CaptureConfig grown = config(pg, "pub", List.of("public.t_pub_a", "public.t_pub_b", "public.t_pub_parted"));
+        try (CaptureService again = new CaptureService(grown)) {
+            assertThatThrownBy(again::start).isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("publication " + grown.publicationName() + " exists but does not publish public.t_pub_b,")
+                    .hasMessageNotContaining("t_pub_a,")
+                    .hasMessageContaining("ALTER PUBLICATION \"" + grown.publicationName() + "\" ADD TABLE public.t_pub_b");
+        }
+        CaptureConfig unknown = config(pg, "pub", List.of("public.t_pub_a", "public.t_pub_nowhere"));
+        try (CaptureService again = new CaptureService(unknown)) {
+            assertThatThrownBy(again::start).isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("capture.tables names public.t_pub_nowhere, which the primary does not have");
+        }
+        pg.execute("ALTER PUBLICATION \"" + grown.publicationName() + "\" ADD TABLE t_pub_b");
+        try (CaptureService capture = new CaptureService(grown);
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "pub")) {
+            capture.start();
+            pg.execute("INSERT INTO t_pub_b VALUES (7)");
+            assertThat(StreamReader.inserts(reader.until(Duration.ofSeconds(60), "t_pub_b's insert",
+                    ev -> StreamReader.inserts(ev).stream().anyMatch(i -> i.table().table().equals("t_pub_b")))))
+                    .anyMatch(i -> i.table().table().equals("t_pub_b"));
+        }
+    }
+
+    @Test
     void walLevelNotLogicalFailsNamingTheSetting() throws Exception {
         try (LocalPostgres replica = LocalPostgres.builder("wal-replica").dataDirectory(dir.resolve("wal-replica"))
                 .setting("wal_level", "replica").start()) {
