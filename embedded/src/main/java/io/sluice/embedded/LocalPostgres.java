@@ -187,6 +187,14 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** Promotes this standby to a primary and waits (up to a minute) until it accepts writes. */
+    public void promote() throws SQLException {
+        if (!"true".equals(queryScalar("SELECT pg_promote(true, 60)::text"))) {
+            throw new IllegalStateException("PostgreSQL '" + name + "' did not finish promotion within 60 s");
+        }
+        log.info("PostgreSQL '{}' on port {} promoted", name, port());
+    }
+
     /**
      * Kills the server like a power cut: SIGKILL to the postmaster, then to every backend it had.
      * Nothing is flushed or shut down; restart it with {@code builder(name).dataDirectory(...)
