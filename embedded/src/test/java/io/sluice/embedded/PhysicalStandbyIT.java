@@ -50,4 +50,43 @@ class PhysicalStandbyIT {
             primary.close();
         }
     }
+
+    @Test
+    void aFailoverSlotFollowsToTheStandbyAndContinuesThereAfterPromotion() throws Exception {
+        LocalPostgres primary = LocalPostgres.start("primary2", dir);
+        LocalPostgres standby = null;
+        try {
+            primary.execute("CREATE TABLE t (id int PRIMARY KEY, v text)",
+                    // temporary false, two-phase false, failover true (PostgreSQL 17)
+                    "SELECT pg_create_logical_replication_slot('cap', 'test_decoding', false, false, true)");
+            standby = PhysicalStandby.start(primary, "standby2", dir, LocalPostgres.builder("standby2")
+                    .setting("sync_replication_slots", "on").setting("hot_standby_feedback", "on"));
+            // Logical decoding on the primary never gets ahead of the standby that may be promoted.
+            primary.execute("ALTER SYSTEM SET synchronized_standby_slots = '" + PhysicalStandby.slotName("standby2") + "'",
+                    "SELECT pg_reload_conf()");
+            primary.execute("INSERT INTO t VALUES (1, 'consumed before the failover')");
+            assertThat(primary.queryScalar("SELECT count(*) FROM pg_logical_slot_get_changes('cap', NULL, NULL) WHERE data LIKE 'table public.t:%'"))
+                    .isEqualTo("1");
+            LocalPostgres s = standby;
+            Await.until(Duration.ofSeconds(90), () -> "the standby to hold slot cap, synchronised up to the consumed position",
+                    () -> "t".equals(s.queryScalar("SELECT coalesce(bool_and(synced AND NOT temporary)::text::char, 'f') FROM pg_replication_slots"
+                            + " WHERE slot_name = 'cap' AND confirmed_flush_lsn >= '"
+                            + primary.queryScalar("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'cap'") + "'")));
+            primary.execute("INSERT INTO t VALUES (2, 'written before the failover, not yet consumed')");
+            Await.until(Duration.ofSeconds(60), () -> "the standby to replay the second row",
+                    () -> "2".equals(s.queryScalar("SELECT count(*) FROM t")));
+
+            primary.crash();
+            standby.promote();
+            String after = standby.queryScalar("SELECT string_agg(data, ' | ') FROM pg_logical_slot_get_changes('cap', NULL, NULL)"
+                    + " WHERE data LIKE 'table public.t:%'");
+            assertThat(after).as("the new primary's slot goes on where the old one was consumed up to")
+                    .contains("id[integer]:2").doesNotContain("id[integer]:1");
+        } finally {
+            if (standby != null) {
+                standby.close();
+            }
+            primary.close();
+        }
+    }
 }
