@@ -8,11 +8,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +43,7 @@ public final class PhysicalStandby {
 
     /** The name of the physical slot a standby called {@code name} streams from. */
     public static String slotName(String name) {
-        return "standby_" + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return "standby_" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     }
 
     /**
@@ -66,7 +69,7 @@ public final class PhysicalStandby {
                 ps.execute();
             }
             copy(primary.dataDirectory(), target);
-            Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------"));
             try (PreparedStatement ps = c.prepareStatement("SELECT labelfile, spcmapfile FROM pg_backup_stop(true)");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -81,7 +84,7 @@ public final class PhysicalStandby {
             String conninfo = "host=127.0.0.1 port=" + primary.port() + " user=" + LocalPostgres.SUPERUSER
                     + " dbname=postgres application_name=" + slot;
             Files.writeString(target.resolve("postgresql.auto.conf"), "primary_conninfo = '" + conninfo + "'\n"
-                    + "primary_slot_name = '" + slot + "'\n", java.nio.file.StandardOpenOption.APPEND);
+                    + "primary_slot_name = '" + slot + "'\n", StandardOpenOption.APPEND);
         } catch (SQLException e) {
             throw new IllegalStateException("base backup of PostgreSQL '" + primary.name() + "' for standby '" + name + "': "
                     + e.getMessage(), e);

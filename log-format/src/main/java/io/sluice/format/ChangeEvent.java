@@ -347,8 +347,14 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
                 Integer i = index.get(name);
                 return i == null ? -1 : i;
             }
-            // Names a reader decoded are mostly the same instances as the caller's; otherwise a
-            // String's hash is cached, so most columns are passed over without comparing their text.
+            return scan(name);
+        }
+
+        /**
+         * The column's position by its text, -1 if absent: a String's hash is cached, so most
+         * columns are passed over without comparing their text.
+         */
+        private int scan(Object name) {
             int h = name.hashCode();
             for (int i = 0; i < size; i++) {
                 if (names[i].hashCode() == h && names[i].equals(name)) {
@@ -360,11 +366,8 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
 
         /** Adds a column as a reader decodes it; false, and nothing added, when the row already has it. */
         boolean addDecoded(String name, Value value) {
-            int h = name.hashCode();
-            for (int i = 0; i < size; i++) {
-                if (names[i] == name || names[i].hashCode() == h && names[i].equals(name)) {
-                    return false;
-                }
+            if (scan(name) >= 0) {
+                return false;
             }
             append(name, value);
             index = null;

@@ -391,7 +391,6 @@ public final class RowWriter implements RowSink {
             ColumnTexts out = new ColumnTexts();
             try {
                 // Each cell looked up and rendered once; a part ends where its text reaches the bound.
-                int from = 0;
                 long chars = 0;
                 List<String[]> part = new ArrayList<>();
                 for (int i = 0; i < rows.size(); i++) {
@@ -409,9 +408,8 @@ public final class RowWriter implements RowSink {
                                 columns[c][r] = part.get(r)[c];
                             }
                         }
-                        out.parts.add(new int[] {from, i + 1});
+                        out.parts.add(new int[] {i + 1 - part.size(), i + 1});
                         out.texts.add(columns);
-                        from = i + 1;
                         chars = 0;
                         part.clear();
                     }

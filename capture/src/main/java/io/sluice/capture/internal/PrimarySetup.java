@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -92,7 +93,7 @@ public final class PrimarySetup {
      * rows already on the primary would never reach a follower either.
      */
     private static void checkPublishes(Connection c, String publication, List<String> tables) throws SQLException {
-        List<String> missing = new java.util.ArrayList<>();
+        List<String> missing = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT t.r IS NOT NULL,
                        EXISTS (SELECT 1 FROM pg_publication_tables p

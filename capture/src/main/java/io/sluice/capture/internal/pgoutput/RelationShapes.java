@@ -64,12 +64,7 @@ final class RelationShapes implements AutoCloseable {
                AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
              ORDER BY a.attnum""";
 
-    /**
-     * The domains and free-standing composite types a table's columns use (relation oid or, when
-     * it is 0, schema and name), through array elements, domain bases and composite attributes,
-     * each after the types it depends on — and the enums those domains and composites use (an enum
-     * column's labels travel in the schema event itself).
-     */
+    /** A column type's name as the schema event gives it, with its labels when it is an enum. */
     private record TypeName(String name, List<String> enumLabels) { }
 
     private record TypeKey(int oid, int modifier) { }

@@ -36,7 +36,7 @@ final class UserTypes {
                                          AND a.attnum > 0 AND NOT a.attisdropped
                                       UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
                                       UNION ALL SELECT r.rngtypid FROM pg_range r WHERE t.typtype = 'm'
-                                       AND r.RNGMULTITYPID = t.oid) x(dep)
+                                       AND r.rngmultitypid = t.oid) x(dep)
                  WHERE deps.depth < 16)
             SELECT n.nspname, t.typname, t.typtype::text,
                    CASE WHEN t.typtype = 'r' THEN format_type(rg.rngsubtype, NULL) ELSE format_type(t.typbasetype, t.typtypmod) END,
