@@ -1,5 +1,6 @@
 package io.sluice.capture;
 
+import io.sluice.format.PrimaryUrl;
 import io.sluice.format.SourceId;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,14 +26,42 @@ import java.util.Properties;
  * @param stateDirectory    where capture keeps its Debezium offsets
  * @param debezium          pass-through Debezium properties (without the {@code debezium.} prefix)
  * @param engine            what reads the slot: Sluice's own pgoutput reader (the default) or Debezium
+ * @param failover          how capture follows the primary to a promoted standby
  */
 public record CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
                             String slotName, String publicationName, List<String> tables,
                             Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
-                            Path stateDirectory, Map<String, String> debezium, Engine engine) {
+                            Path stateDirectory, Map<String, String> debezium, Engine engine, Failover failover) {
 
     /** The capture engine ({@code capture.engine}); docs/capture.md compares them. */
     public enum Engine { PGOUTPUT, DEBEZIUM }
+
+    /**
+     * Following the primary through a failover (docs/capture.md, "Failover").
+     *
+     * @param slot             make the slot a failover slot (PostgreSQL 17 and later), kept on the
+     *                         standbys that synchronise slots so that it is there after a promotion
+     * @param reconnectTimeout how long capture looks for a primary among {@code jdbcUrl}'s hosts after
+     *                         losing it before it fails; zero fails at once
+     */
+    public record Failover(boolean slot, Duration reconnectTimeout) {
+        public static final Failover DEFAULT = new Failover(true, Duration.ofSeconds(60));
+
+        public Failover {
+            if (reconnectTimeout.isNegative()) {
+                throw new IllegalArgumentException("reconnectTimeout must not be negative: " + reconnectTimeout);
+            }
+        }
+    }
+
+    /** A configuration with the default failover settings. */
+    public CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
+                         String slotName, String publicationName, List<String> tables,
+                         Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
+                         Path stateDirectory, Map<String, String> debezium, Engine engine) {
+        this(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval, pollInterval,
+                snapshot, stateDirectory, debezium, engine, Failover.DEFAULT);
+    }
 
     /** A configuration with the default engine, pgoutput. */
     public CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
@@ -46,15 +75,20 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
     /** The same configuration with another engine. */
     public CaptureConfig withEngine(Engine other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, other);
+                pollInterval, snapshot, stateDirectory, debezium, other, failover);
+    }
+
+    /** The same configuration with other failover settings. */
+    public CaptureConfig withFailover(Failover other) {
+        return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
+                pollInterval, snapshot, stateDirectory, debezium, engine, other);
     }
 
     public CaptureConfig {
         SourceId.require(sourceId);
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
-        Properties copy = new Properties();
-        copy.putAll(Objects.requireNonNull(connection, "connection"));
-        connection = copy;
+        // Several candidate hosts: capture reads only the one that is the primary now.
+        connection = PrimaryUrl.primaryOnly(jdbcUrl, Objects.requireNonNull(connection, "connection"));
         kafka = Map.copyOf(kafka);
         Objects.requireNonNull(slotName, "slotName");
         Objects.requireNonNull(publicationName, "publicationName");
@@ -64,6 +98,7 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
         Objects.requireNonNull(stateDirectory, "stateDirectory");
         debezium = Map.copyOf(debezium);
         Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(failover, "failover");
     }
 
     /** The connection properties (a copy); they hold the password. */
@@ -78,6 +113,7 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
     public String toString() {
         return "CaptureConfig[source=" + sourceId + ", primary=" + jdbcUrl + ", slot=" + slotName + ", publication="
                 + publicationName + ", tables=" + (tables.isEmpty() ? "all" : tables) + ", heartbeat=" + heartbeatInterval
-                + ", snapshot=" + snapshot + ", state=" + stateDirectory + ", engine=" + engine.name().toLowerCase() + "]";
+                + ", snapshot=" + snapshot + ", state=" + stateDirectory + ", engine=" + engine.name().toLowerCase()
+                + ", failover slot=" + failover.slot() + ", reconnect=" + failover.reconnectTimeout() + "]";
     }
 }

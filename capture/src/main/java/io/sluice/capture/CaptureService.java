@@ -4,7 +4,10 @@ import io.sluice.capture.CaptureException.Kind;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.CaptureLock;
 import io.sluice.capture.internal.DebeziumCapture;
+import io.sluice.capture.internal.FailoverSlots;
+import io.sluice.capture.internal.PrimaryLineage;
 import io.sluice.capture.internal.PrimarySetup;
+import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamTail;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputCapture;
@@ -15,10 +18,16 @@ import io.sluice.format.TopicNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -29,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * publication, runs the configured engine (Sluice's pgoutput reader or Debezium) and produces
  * whole transaction frames.
  *
- * <p>Lifecycle: {@code NEW → STARTING → RUNNING → STOPPING → STOPPED}, or {@code FAILED} from
+ * <p>Lifecycle: {@code NEW → STARTING → RUNNING → STOPPING → STOPPED}, {@code RUNNING → RECONNECTING
+ * → RUNNING} while it finds the primary again after losing it, or {@code FAILED} from
  * any running state; transitions happen only through one compare-and-set whose error names the
  * expected, requested and actual state. Thread-safe. {@link #start()} blocks until the engine
  * runs (or fails); {@link #close()} blocks until it has stopped.
@@ -38,7 +48,7 @@ public final class CaptureService implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CaptureService.class);
 
-    public enum State { NEW, STARTING, RUNNING, STOPPING, STOPPED, FAILED }
+    public enum State { NEW, STARTING, RUNNING, RECONNECTING, STOPPING, STOPPED, FAILED }
 
     private final CaptureConfig config;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -47,9 +57,12 @@ public final class CaptureService implements AutoCloseable {
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final Clock clock;
     private final List<SnapshotTarget> direct;
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private CaptureLock lock;
     private StreamWriter writer;
     private CaptureEngine engine;
+    /** The primary capture last read (null before the first start). */
+    private PrimaryLineage lineage;
 
     public CaptureService(CaptureConfig config) {
         this(config, null);
@@ -93,32 +106,7 @@ public final class CaptureService implements AutoCloseable {
         try {
             log.info("starting capture: {}", config);
             Files.createDirectories(config.stateDirectory());
-            lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName());
-            lock.acquire();
-            writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
-            writer.ensureTopic(Duration.ofSeconds(30));
-            Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30));
-            refuseGap(streamed);
-            // A stream that holds transactions already had its snapshot. Without one, the engine
-            // creates the slot itself and reads the rows in the snapshot the slot exports: snapshot
-            // and stream then meet exactly, no gap and no overlap.
-            boolean snapshot = config.snapshot() && streamed.isEmpty();
-            List<SnapshotTarget> targets = snapshot ? direct : List.of();
-            if (!targets.isEmpty() && config.engine() != CaptureConfig.Engine.PGOUTPUT) {
-                throw new CaptureException(Kind.CONFIGURATION, "a direct snapshot (to " + names(targets) + ") needs"
-                        + " capture.engine = pgoutput; Debezium snapshots only onto the stream");
-            }
-            if (!snapshot) {
-                closeTargets();
-            }
-            primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
-            streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));
-            Lsn from = streamed.orElse(Lsn.ZERO);
-            engine = switch (config.engine()) {
-                case PGOUTPUT -> new PgOutputCapture(config, snapshot, targets, primary::connect, writer, from, this::fail, clock);
-                case DEBEZIUM -> new DebeziumCapture(config, snapshot, primary::connect, writer, from, this::fail, clock);
-            };
-            engine.start(Duration.ofSeconds(60));
+            open();
             transition(State.STARTING, State.RUNNING);
             log.info("capture running ({} engine): {} -> {}", config.engine().name().toLowerCase(), config.jdbcUrl(),
                     writer.topic());
@@ -129,6 +117,128 @@ public final class CaptureService implements AutoCloseable {
             fail(e);
             closeResources();
             throw e;
+        }
+    }
+
+    /** Takes the lock, checks the primary against the stream, and starts the engine where the stream ends. */
+    private synchronized void open() {
+        if (stopping.getCount() == 0) {
+            throw new CaptureException(Kind.FATAL, "capture is stopping");
+        }
+        lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName());
+        lock.acquire();
+        if (writer == null) {
+            writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
+            writer.ensureTopic(Duration.ofSeconds(30));
+        }
+        Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30));
+        checkLineage(streamed);
+        refuseGap(streamed);
+        // A stream that holds transactions already had its snapshot. Without one, the engine
+        // creates the slot itself and reads the rows in the snapshot the slot exports: snapshot
+        // and stream then meet exactly, no gap and no overlap.
+        boolean snapshot = config.snapshot() && streamed.isEmpty();
+        List<SnapshotTarget> targets = snapshot ? direct : List.of();
+        if (!targets.isEmpty() && config.engine() != CaptureConfig.Engine.PGOUTPUT) {
+            throw new CaptureException(Kind.CONFIGURATION, "a direct snapshot (to " + names(targets) + ") needs"
+                    + " capture.engine = pgoutput; Debezium snapshots only onto the stream");
+        }
+        if (!snapshot) {
+            closeTargets();
+        }
+        primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
+        if (!snapshot && config.failover().slot()) {
+            new FailoverSlots(primary::connect, this::makeFailover).ensure(config.slotName());
+        }
+        streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));
+        Lsn from = streamed.orElse(Lsn.ZERO);
+        engine = switch (config.engine()) {
+            case PGOUTPUT -> new PgOutputCapture(config, snapshot, targets, primary::connect, writer, from,
+                    this::engineFailed, clock);
+            case DEBEZIUM -> new DebeziumCapture(config, snapshot, primary::connect, writer, from, this::engineFailed, clock);
+        };
+        engine.start(Duration.ofSeconds(60));
+    }
+
+    /**
+     * An engine that lost its primary after the stream had its snapshot is opened again, on
+     * whichever of the configured hosts is the primary by then (a promoted standby); anything
+     * else, or no primary within {@code capture.reconnect.timeout}, fails capture.
+     */
+    private void engineFailed(Throwable e) {
+        if (Reconnector.isConnectionLoss(e) && !config.failover().reconnectTimeout().isZero()
+                && engine != null && engine.lastCommittedLsn().compareTo(Lsn.ZERO) > 0
+                && state.compareAndSet(State.RUNNING, State.RECONNECTING)) {
+            Thread t = new Thread(() -> reconnect(e), "sluice-capture-reconnect-" + config.sourceId());
+            t.setDaemon(true);
+            t.start();
+            return;
+        }
+        fail(e);
+    }
+
+    private void reconnect(Throwable cause) {
+        long t0 = System.nanoTime();
+        log.warn("capture lost the primary ({}); looking for a primary at {} for up to {} s", cause.getMessage(),
+                config.jdbcUrl(), config.failover().reconnectTimeout().toSeconds());
+        Reconnector reconnector = new Reconnector(clock, config.failover().reconnectTimeout(),
+                wait -> stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS));
+        try {
+            closeForReconnect();
+            if (reconnector.reconnect(this::open, this::closeForReconnect)
+                    && state.compareAndSet(State.RECONNECTING, State.RUNNING)) {
+                log.info("capture reconnected {} ms after losing the primary: {} -> {}", (System.nanoTime() - t0) / 1_000_000,
+                        config.jdbcUrl(), writer.topic());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("capture stopped: no primary to continue from: {}", e.getMessage());
+            fail(e);
+            closeResources();
+        }
+    }
+
+    /**
+     * The primary capture is about to read must carry what the stream already holds
+     * ({@link PrimaryLineage}); checked when the stream holds something, the lineage kept after.
+     */
+    private void checkLineage(Optional<Lsn> streamed) {
+        PrimaryLineage now;
+        String host;
+        try (Connection c = primary.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(host(inet_server_addr()) || ':' || inet_server_port(), '')")) {
+            rs.next();
+            host = rs.getString(1).isEmpty() ? "the primary " + config.jdbcUrl() : "the primary at " + rs.getString(1);
+            now = PrimaryLineage.read(c);
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "reading the primary's system identifier and timeline: " + e.getMessage(), e);
+        }
+        Optional<PrimaryLineage> before = lineage != null ? Optional.of(lineage) : PrimaryLineage.load(config.stateDirectory());
+        if (streamed.isPresent() && before.isPresent()) {
+            before.get().checkContinuedBy(now, streamed, host, this::timelineHistory);
+            if (before.get().timeline() != now.timeline()) {
+                log.warn("capture continues on {}, timeline {} (was timeline {}): a standby was promoted", host,
+                        now.timeline(), before.get().timeline());
+            }
+        }
+        lineage = now;
+        now.save(config.stateDirectory());
+    }
+
+    private String timelineHistory(int timeline) {
+        try (ReplicationConnection c = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId())) {
+            return c.timelineHistory(timeline);
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "reading the history of timeline " + timeline + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void makeFailover(String slot) {
+        try (ReplicationConnection c = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId())) {
+            c.makeFailover(slot);
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "making slot " + slot + " a failover slot: " + e.getMessage(), e);
         }
     }
 
@@ -167,7 +277,8 @@ public final class CaptureService implements AutoCloseable {
 
     /** The commit LSN of the last transaction Kafka acknowledged. */
     public Lsn lastCommittedLsn() {
-        return engine == null ? Lsn.ZERO : engine.lastCommittedLsn();
+        CaptureEngine e = engine;
+        return e == null ? Lsn.ZERO : e.lastCommittedLsn();
     }
 
     /** The slot's state on the primary (active, confirmed flush, retained WAL). */
@@ -184,22 +295,46 @@ public final class CaptureService implements AutoCloseable {
             return;
         }
         state.set(State.STOPPING);
+        stopping.countDown();
         closeResources();
         state.set(failure.get() == null ? State.STOPPED : State.FAILED);
         log.info("capture stopped");
     }
 
-    private void closeResources() {
+    /**
+     * Ends what depends on the lost primary (the engine, the lock) and keeps the producer, whose
+     * records in flight are waited for: the stream's end is then exactly what was acknowledged.
+     */
+    private synchronized void closeForReconnect() {
         if (engine != null) {
             engine.close();
+            engine = null;
         }
         if (writer != null) {
-            writer.close();
+            writer.flush();
         }
         if (lock != null) {
             lock.close();
+            lock = null;
         }
-        closeTargets();
+    }
+
+    private synchronized void closeResources() {
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+        if (writer != null) {
+            writer.close();
+            writer = null;
+        }
+        if (lock != null) {
+            lock.close();
+            lock = null;
+        }
+        if (state.get() != State.RECONNECTING) {
+            closeTargets();
+        }
     }
 
     /** Drops the slot on explicit operator request. Capture must not be running. */
@@ -223,7 +358,9 @@ public final class CaptureService implements AutoCloseable {
         if (slot.isEmpty()) {
             throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " does not exist, but"
                     + " the stream " + TopicNames.stream(config.sourceId()) + " holds transactions up to " + streamed.get()
-                    + ": changes since then may be lost and would not be captured." + startOver);
+                    + ": changes since then may be lost and would not be captured. If a standby was promoted, the slot"
+                    + " did not follow it: PostgreSQL before 17, capture.slot.failover off, or a standby without"
+                    + " sync_replication_slots = on (or not yet synchronised; docs/capture.md, \"Failover\")." + startOver);
         }
         String confirmed = slot.get().confirmedFlushLsn();
         if (confirmed != null && Lsn.parse(confirmed).compareTo(streamed.get()) > 0) {

@@ -103,7 +103,11 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode st = s.path("stream");
         out.printf("%-10s %-8s %-21s end offset %d%n", "stream", st.path("state").asText(), time(st.path("since")),
                 c.path("stream_end_offset").asLong());
-        for (JsonNode stage : new JsonNode[] {c, slot, st}) {
+        JsonNode fo = s.path("failover");
+        if (fo.isObject()) {
+            out.printf("%-10s %-8s %-21s %s%n", "standbys", fo.path("state").asText(), time(fo.path("since")), standbys(fo));
+        }
+        for (JsonNode stage : new JsonNode[] {c, slot, st, fo}) {
             if (!"OK".equals(stage.path("state").asText())) {
                 out.printf("           %s%n", stage.path("reason").asText());
             }
@@ -125,6 +129,22 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf("             %s%n", f.path("reason").asText());
             }
         }
+    }
+
+    /** The failover line: whether the slot can follow a promotion, and to which standby. */
+    static String standbys(JsonNode f) {
+        StringBuilder b = new StringBuilder(f.path("failover_slot").asBoolean() ? "failover slot" : "NOT a failover slot");
+        for (JsonNode sb : f.path("standbys")) {
+            b.append("; ").append(sb.path("host").asText()).append(": ").append(!sb.path("reachable").asBoolean() ? "unreachable"
+                    : sb.path("slot_synced").asBoolean() ? "slot synced to " + sb.path("slot_confirmed_lsn").asText()
+                    : "NO synced slot");
+        }
+        for (JsonNode sl : f.path("standby_slots")) {
+            b.append("; slot ").append(sl.path("name").asText())
+                    .append(sl.path("in_synchronized_standby_slots").asBoolean() ? " (waited for)" : " (not waited for)")
+                    .append(sl.path("active").asBoolean() ? "" : " INACTIVE");
+        }
+        return b.toString();
     }
 
     private static String time(JsonNode t) {

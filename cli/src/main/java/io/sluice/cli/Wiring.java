@@ -33,7 +33,7 @@ final class Wiring {
         debezium.putAll(cfg.debezium());
         return new CaptureConfig(cfg.sourceId(), jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap),
                 c.slotName(), c.publicationName(), c.tables(), c.heartbeatInterval(), c.pollInterval(),
-                c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, debezium, c.engine());
+                c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, debezium, c.engine(), c.failover());
     }
 
     /** Capture's configuration for a configuration whose primary and Kafka are external. */

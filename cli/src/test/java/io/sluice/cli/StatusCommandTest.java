@@ -28,13 +28,20 @@ class StatusCommandTest {
         Status.Follower b = new Status.Follower("west", false, State.CRIT, t, "apply staleness 12 s (crit at 10 s)", ok, crit,
                 new Lsn(50), 5L, t, 9, 3, 12.0, 2048, 12.0, 12.0, 4096, 600, latency);
         Status s = new Status("shop", t, 42, ok, ok, ok, new Status.CaptureLag(new Lsn(200), new Lsn(200), new Lsn(190), 10,
-                0, 10, 0, 50, true, 1 << 20, "reserved", 12), List.of(a, b));
+                0, 10, 0, 50, true, 1 << 20, "reserved", 12), List.of(a, b),
+                new Status.Stage("standbys", State.OFFLINE, t, "standby slot(s) standby_b listed in synchronized_standby_slots are inactive"),
+                new Status.Failover(true, List.of(new Status.StandbySlot("standby_b", true, true, false, 4096)),
+                        List.of(new Status.Standby("pg-b:5432", true, true, true, new Lsn(190), null),
+                                new Status.Standby("pg-c:5432", false, false, false, null, "Connection refused"))));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StatusCommand.print(new ObjectMapper().readTree(Json.status(s)), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertThat(out).contains("source shop", "evaluation 42");
         assertThat(out).containsPattern("capture +OK");
         assertThat(out).contains("retains 1.0 MiB WAL (reserved)");
+        assertThat(out).containsPattern("standbys +OFFLINE");
+        assertThat(out).contains("failover slot; pg-b:5432: slot synced to 0/BE; pg-c:5432: unreachable;"
+                + " slot standby_b (waited for) INACTIVE", "standby slot(s) standby_b listed in synchronized_standby_slots are inactive");
         assertThat(out).containsPattern("east +sync +OK");
         assertThat(out).containsPattern("west +async +CRIT +\\S+ \\S+ +12 s +3 records");
         assertThat(out).contains("apply staleness 12 s (crit at 10 s)", "600 tx, 4.0 KiB", "15 ms / 40 ms");

@@ -52,6 +52,7 @@ public final class LagMonitor implements AutoCloseable {
     private final Evaluator captureStage;
     private final Evaluator slotStage;
     private final Evaluator streamStage;
+    private final Evaluator standbysStage;
     private final WalSamples walSamples = new WalSamples();
     private final RateWindow writeRate = new RateWindow(Duration.ofSeconds(60));
     private final List<Consumer<Alert>> listeners = new CopyOnWriteArrayList<>();
@@ -104,6 +105,9 @@ public final class LagMonitor implements AutoCloseable {
         // Kafka is either reachable or not: OFFLINE after the capture rule's offline duration, nothing else.
         this.streamStage = new Evaluator(new Rule(Rule.Unit.SECONDS, Double.MAX_VALUE, Double.MAX_VALUE, Duration.ZERO,
                 1, Duration.ZERO, Duration.ZERO, config.capture().offlineAfter()));
+        // A standby slot that synchronized_standby_slots lists and that is inactive: the same, OFFLINE
+        // after that duration, since logical decoding waits for it.
+        this.standbysStage = new Evaluator(streamStage.rule());
         this.webhooks = new WebhookNotifier(config.webhooks());
     }
 
@@ -245,6 +249,14 @@ public final class LagMonitor implements AutoCloseable {
                 : Observation.of(p.retainedBytes(), p.confirmedLsn() != null && p.walLsn().isAfter(p.confirmedLsn()),
                         p.confirmedLsn() == null ? 0 : p.confirmedLsn().value());
         record(alerts, "slot", null, slotStage, now, slotObs);
+        Status.Failover failover = p == null ? null : p.failover();
+        if (failover != null) {
+            List<String> holding = failover.holdingBack();
+            record(alerts, "standbys", null, standbysStage, now, holding.isEmpty() ? Observation.of(0, false, 0)
+                    : Observation.unreachable("standby slot(s) " + String.join(", ", holding) + " listed in"
+                    + " synchronized_standby_slots are inactive: logical decoding waits for them, so capture and every"
+                    + " other logical consumer of the primary stall until the standby is back or the setting drops it"));
+        }
         Status.CaptureLag captureLagStatus = new Status.CaptureLag(p == null ? null : p.walLsn(), decoded, captured,
                 captureLag, captureStaleness, captureLag, Math.round(rate * captureStaleness), rate,
                 p != null && p.slotActive(), p == null ? 0 : p.retainedBytes(), p == null ? null : p.walStatus(),
@@ -258,7 +270,7 @@ public final class LagMonitor implements AutoCloseable {
 
         long n = evaluations.incrementAndGet();
         Status s = new Status(config.sourceId(), now, n, stage("capture", captureStage), stage("slot", slotStage),
-                stage("stream", streamStage), captureLagStatus, followerStatus);
+                stage("stream", streamStage), captureLagStatus, followerStatus, stage("standbys", standbysStage), failover);
         status = s;
         lastEvaluatedAt = now;
         lastEvaluationSeconds = (System.nanoTime() - t0) / 1e9;

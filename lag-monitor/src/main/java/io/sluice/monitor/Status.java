@@ -9,11 +9,48 @@ import java.util.List;
  * {@code GET /metrics} exposes. Immutable.
  */
 public record Status(String source, Instant at, long evaluation, Stage capture, Stage slot, Stage stream,
-                     CaptureLag captureLag, List<Follower> followers) {
+                     CaptureLag captureLag, List<Follower> followers, Stage standbys, Failover failover) {
 
     public Status {
         followers = List.copyOf(followers);
     }
+
+    /**
+     * Whether capture could follow a failover to a standby (PostgreSQL 17; null before it, or while
+     * the primary is unreachable): docs/capture.md, "Failover".
+     *
+     * @param failoverSlot capture's slot is a failover slot (null when the slot does not exist)
+     * @param standbySlots the primary's physical slots and the names {@code synchronized_standby_slots} lists
+     * @param standbys     the other hosts of the primary's URL
+     */
+    public record Failover(Boolean failoverSlot, List<StandbySlot> standbySlots, List<Standby> standbys) {
+        public Failover {
+            standbySlots = List.copyOf(standbySlots);
+            standbys = List.copyOf(standbys);
+        }
+
+        /** The listed standby slots logical decoding now waits for: inactive, or missing. */
+        public List<String> holdingBack() {
+            return standbySlots.stream().filter(s -> s.listed() && !s.active()).map(StandbySlot::name).toList();
+        }
+    }
+
+    /**
+     * A physical slot on the primary, or a name {@code synchronized_standby_slots} lists.
+     *
+     * @param behindBytes WAL the slot's standby has not confirmed
+     */
+    public record StandbySlot(String name, boolean listed, boolean exists, boolean active, long behindBytes) { }
+
+    /**
+     * Another host of the primary's URL.
+     *
+     * @param slotSynced       it holds a synchronised copy of capture's slot
+     * @param slotConfirmedLsn how far that copy is confirmed
+     * @param error            why it could not be reached, or null
+     */
+    public record Standby(String host, boolean reachable, boolean inRecovery, boolean slotSynced, Lsn slotConfirmedLsn,
+                          String error) { }
 
     /** A stage's state, since when, and why. */
     public record Stage(String name, State state, Instant since, String reason) { }

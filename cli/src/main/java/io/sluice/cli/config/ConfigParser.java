@@ -98,7 +98,10 @@ public final class ConfigParser {
                 keys.enumValue("capture.snapshot.mode", SluiceConfig.SnapshotMode.class, SluiceConfig.SnapshotMode.INITIAL),
                 keys.bool("capture.synchronous.standby", false),
                 keys.enumValue("capture.engine", CaptureConfig.Engine.class, CaptureConfig.Engine.PGOUTPUT),
-                keys.list("capture.snapshot.direct", v -> null));
+                keys.list("capture.snapshot.direct", v -> null),
+                new CaptureConfig.Failover(keys.bool("capture.slot.failover", CaptureConfig.Failover.DEFAULT.slot()),
+                        keys.duration("capture.reconnect.timeout.ms", CaptureConfig.Failover.DEFAULT.reconnectTimeout(),
+                                Duration.ZERO)));
         Map<String, SluiceConfig.Follower> followers = followers(keys);
         for (String f : capture.directSnapshot()) {
             if (!followers.containsKey(f)) {

@@ -25,7 +25,8 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
      */
     public record Capture(String slotName, String publicationName, List<String> tables, Duration heartbeatInterval,
                           Duration pollInterval, SnapshotMode snapshotMode, boolean synchronousStandby,
-                          io.sluice.capture.CaptureConfig.Engine engine, List<String> directSnapshot) {
+                          io.sluice.capture.CaptureConfig.Engine engine, List<String> directSnapshot,
+                          io.sluice.capture.CaptureConfig.Failover failover) {
         public Capture {
             tables = List.copyOf(tables);
             directSnapshot = List.copyOf(directSnapshot);

@@ -62,6 +62,15 @@ class ConfigParserTest {
     }
 
     @Test
+    void failoverSettingsDefaultToAFailoverSlotAndAMinuteOfReconnecting() {
+        assertThat(parse().capture().failover()).isEqualTo(new io.sluice.capture.CaptureConfig.Failover(true, Duration.ofSeconds(60)));
+        assertThat(parse("capture.slot.failover", "false", "capture.reconnect.timeout.ms", "0").capture().failover())
+                .isEqualTo(new io.sluice.capture.CaptureConfig.Failover(false, Duration.ZERO));
+        assertThatThrownBy(() -> parse("capture.reconnect.timeout.ms", "-1"))
+                .hasMessageContaining("capture.reconnect.timeout.ms=-1: a duration cannot be negative");
+    }
+
+    @Test
     void directSnapshotFollowersMustBeConfiguredFollowers() {
         SluiceConfig c = parse("followers.east.mode", "async", "followers.west.mode", "async", "capture.snapshot.direct", "east");
         assertThat(c.capture().directSnapshot()).containsExactly("east");

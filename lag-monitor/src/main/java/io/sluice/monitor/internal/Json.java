@@ -65,6 +65,7 @@ public final class Json {
             g.writeObjectFieldStart("stream");
             stage(g, s.stream());
             g.writeEndObject();
+            failover(g, s);
             g.writeArrayFieldStart("followers");
             for (Status.Follower f : s.followers()) {
                 g.writeStartObject();
@@ -109,6 +110,45 @@ public final class Json {
             g.writeEndArray();
             g.writeEndObject();
         });
+    }
+
+    /** {@code "failover"}: null before PostgreSQL 17 (or while the primary is unreachable). */
+    private static void failover(JsonGenerator g, Status s) throws IOException {
+        Status.Failover f = s.failover();
+        if (f == null) {
+            g.writeNullField("failover");
+            return;
+        }
+        g.writeObjectFieldStart("failover");
+        stage(g, s.standbys());
+        if (f.failoverSlot() == null) {
+            g.writeNullField("failover_slot");
+        } else {
+            g.writeBooleanField("failover_slot", f.failoverSlot());
+        }
+        g.writeArrayFieldStart("standby_slots");
+        for (Status.StandbySlot sl : f.standbySlots()) {
+            g.writeStartObject();
+            g.writeStringField("name", sl.name());
+            g.writeBooleanField("in_synchronized_standby_slots", sl.listed());
+            g.writeBooleanField("exists", sl.exists());
+            g.writeBooleanField("active", sl.active());
+            g.writeNumberField("behind_bytes", sl.behindBytes());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("standbys");
+        for (Status.Standby sb : f.standbys()) {
+            g.writeStartObject();
+            g.writeStringField("host", sb.host());
+            g.writeBooleanField("reachable", sb.reachable());
+            g.writeBooleanField("slot_synced", sb.slotSynced());
+            lsn(g, "slot_confirmed_lsn", sb.slotConfirmedLsn());
+            g.writeStringField("error", sb.error());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     private static void stage(JsonGenerator g, Status.Stage st) throws IOException {

@@ -73,6 +73,9 @@ public final class Metrics {
         state(src, "capture", "", s.capture().state());
         state(src, "slot", "", s.slot().state());
         state(src, "stream", "", s.stream().state());
+        if (s.failover() != null) {
+            state(src, "standbys", "", s.standbys().state());
+        }
         for (Status.Follower f : s.followers()) {
             String n = f.name();
             gauge("sluice_follower_staleness_seconds", "End to end: age of the oldest primary commit the follower does not show;"

@@ -1,7 +1,9 @@
 package io.sluice.monitor.internal;
 
 import io.sluice.format.Lsn;
+import io.sluice.format.PrimaryUrl;
 import io.sluice.monitor.MonitorConfig;
+import io.sluice.monitor.Status;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -13,7 +15,8 @@ import java.util.Properties;
 
 /**
  * One query per evaluation against the primary: its WAL position, next transaction id and clock,
- * and the capture slot with its walsender (when capture is connected).
+ * and the capture slot with its walsender (when capture is connected); then the failover set-up
+ * ({@link FailoverProbe}). With several hosts in the URL, the one that is the primary now.
  */
 public final class PrimaryProbe implements AutoCloseable {
 
@@ -28,9 +31,10 @@ public final class PrimaryProbe implements AutoCloseable {
      * @param retainedBytes WAL retained by the slot
      * @param sentLsn      how far the walsender has decoded and sent (null when none is attached)
      * @param walStatus    {@code pg_replication_slots.wal_status}
+     * @param failover     the failover set-up (null before PostgreSQL 17)
      */
     public record Sample(Instant now, Lsn walLsn, long nextXid, boolean slotFound, boolean slotActive, Lsn restartLsn,
-                         Lsn confirmedLsn, long retainedBytes, Lsn sentLsn, String walStatus) { }
+                         Lsn confirmedLsn, long retainedBytes, Lsn sentLsn, String walStatus, Status.Failover failover) { }
 
     private static final String QUERY = """
             SELECT now(), pg_current_wal_lsn(), pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
@@ -43,12 +47,15 @@ public final class PrimaryProbe implements AutoCloseable {
     private final MonitorConfig.Endpoint endpoint;
     private final String slot;
     private final Duration timeout;
+    private final FailoverProbe failover;
     private Connection connection;
 
     public PrimaryProbe(MonitorConfig.Endpoint endpoint, String slot, Duration timeout) {
-        this.endpoint = endpoint;
+        this.endpoint = new MonitorConfig.Endpoint(endpoint.jdbcUrl(), PrimaryUrl.primaryOnly(endpoint.jdbcUrl(),
+                endpoint.properties()));
         this.slot = slot;
         this.timeout = timeout;
+        this.failover = new FailoverProbe(endpoint, slot, timeout);
     }
 
     public Sample sample() throws SQLException {
@@ -62,7 +69,7 @@ public final class PrimaryProbe implements AutoCloseable {
                     rs.next();
                     return new Sample(rs.getTimestamp(1).toInstant(), Lsn.parse(rs.getString(2)), rs.getLong(3),
                             rs.getBoolean(4), rs.getBoolean(5), lsn(rs.getString(6)), lsn(rs.getString(7)), rs.getLong(8),
-                            lsn(rs.getString(9)), rs.getString(10));
+                            lsn(rs.getString(9)), rs.getString(10), failover.sample(connection));
                 }
             }
         } catch (SQLException e) {
@@ -101,5 +108,6 @@ public final class PrimaryProbe implements AutoCloseable {
     public void close() {
         closeQuietly(connection);
         connection = null;
+        failover.close();
     }
 }

@@ -7,6 +7,7 @@ import io.sluice.capture.SnapshotTarget;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.Heartbeats;
+import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.format.Lsn;
 import java.nio.ByteBuffer;
@@ -91,7 +92,7 @@ public final class PgOutputCapture implements CaptureEngine {
         try {
             if (snapshot) {
                 dropStaleSlot();
-                created = replication.createSlot(config.slotName());
+                created = replication.createSlot(config.slotName(), config.failover().slot());
                 log.info("created replication slot {} (pgoutput) at {}, exporting snapshot {}", config.slotName(),
                         created.consistentPoint(), created.snapshotName());
             }
@@ -142,7 +143,11 @@ public final class PgOutputCapture implements CaptureEngine {
             stream();
         } catch (Exception e) {
             if (!closing) {
-                log.error("capture stopped with an error: {}", e.getMessage(), e);
+                if (Reconnector.isConnectionLoss(e)) {
+                    log.warn("capture lost its connection to the primary: {}", e.getMessage());
+                } else {
+                    log.error("capture stopped with an error: {}", e.getMessage(), e);
+                }
                 onFailure.accept(e);
             }
         } finally {

@@ -6,7 +6,9 @@ import io.sluice.format.Lsn;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -82,10 +84,44 @@ public final class ReplicationConnection implements AutoCloseable {
     /** A slot just created, with the snapshot it exported (valid until this connection's next command). */
     public record CreatedSlot(Lsn consistentPoint, String snapshotName) { }
 
-    public CreatedSlot createSlot(String slot) throws SQLException {
+    /**
+     * Creates the slot with an exported snapshot. {@code failover}: on PostgreSQL 17 and later the
+     * slot is a failover slot, kept on standbys that synchronise slots (pgjdbc's builder cannot ask
+     * for that, so the command is written out); before 17 it is an ordinary slot.
+     */
+    public CreatedSlot createSlot(String slot, boolean failover) throws SQLException {
+        if (failover && majorVersion() >= 17) {
+            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT "
+                    + slot + " LOGICAL pgoutput (SNAPSHOT 'export', FAILOVER true)")) {
+                rs.next();
+                return new CreatedSlot(Lsn.parse(rs.getString("consistent_point")), rs.getString("snapshot_name"));
+            }
+        }
         ReplicationSlotInfo info = connection.unwrap(PGConnection.class).getReplicationAPI().createReplicationSlot()
                 .logical().withSlotName(slot).withOutputPlugin("pgoutput").make();
         return new CreatedSlot(Lsn.parse(info.getConsistentPoint().asString()), info.getSnapshotName());
+    }
+
+    /** Makes an existing, inactive slot a failover slot (PostgreSQL 17; no SQL function can). */
+    public void makeFailover(String slot) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("ALTER_REPLICATION_SLOT " + slot + " (FAILOVER true)");
+        }
+    }
+
+    /**
+     * The server's history file of timeline {@code timeline}: one line per earlier timeline, its
+     * number, the LSN where it ended and why ({@code TIMELINE_HISTORY}).
+     */
+    public String timelineHistory(int timeline) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("TIMELINE_HISTORY " + timeline)) {
+            rs.next();
+            return rs.getString(2); // sent as the file's bytes, which is also bytea's text form of them
+        }
+    }
+
+    private int majorVersion() throws SQLException {
+        return connection.getMetaData().getDatabaseMajorVersion();
     }
 
     /**
@@ -98,7 +134,7 @@ public final class ReplicationConnection implements AutoCloseable {
      * @return the protocol version asked for
      */
     public int start(String slot, String publication, Lsn from, Duration statusInterval) throws SQLException {
-        boolean streaming = connection.getMetaData().getDatabaseMajorVersion() >= 14;
+        boolean streaming = majorVersion() >= 14;
         var builder = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                 .withSlotName(slot)
                 .withStartPosition(LogSequenceNumber.valueOf(from.value()))

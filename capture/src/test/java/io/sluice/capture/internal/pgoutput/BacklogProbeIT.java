@@ -2,14 +2,11 @@ package io.sluice.capture.internal.pgoutput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.capture.internal.HandClock;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.Lsn;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,26 +34,6 @@ class BacklogProbeIT {
         }
     }
 
-    /** A clock the test moves by hand. */
-    static final class HandClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     static Lsn walEnd() throws Exception {
         return Lsn.parse(pg.queryScalar("SELECT pg_current_wal_flush_lsn()::text"));
     }
@@ -78,7 +55,7 @@ class BacklogProbeIT {
             Lsn after = walEnd();
             assertThat(after.minus(before)).as("the insert wrote more WAL than the bound").isGreaterThan(BacklogProbe.BEHIND_BYTES);
             assertThat(probe.behind(before)).as("the end is read again only after the interval").isFalse();
-            clock.now = clock.now.plus(Duration.ofMillis(BacklogProbe.PROBE_MILLIS));
+            clock.advance(Duration.ofMillis(BacklogProbe.PROBE_MILLIS));
             assertThat(probe.behind(before)).as("far behind the end read now").isTrue();
             assertThat(probe.behind(after)).as("at the end read now").isFalse();
             assertThat(probe.behind(new Lsn(after.value() - BacklogProbe.BEHIND_BYTES + 1))).as("within the bound").isFalse();
