@@ -1,7 +1,5 @@
 package io.sluice.cli;
 
-import io.sluice.applier.ApplierConfig;
-import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.embedded.Await;
@@ -15,7 +13,6 @@ import io.sluice.format.ConsistencyToken;
 import io.sluice.monitor.LagMonitor;
 import io.sluice.monitor.Rule;
 import io.sluice.monitor.MonitorConfig;
-import io.sluice.monitor.Status;
 import java.io.PrintStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,13 +21,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -59,6 +54,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--followers", defaultValue = "2", description = "embedded followers, 1-5 (default: ${DEFAULT-VALUE})")
     int followers;
 
+    @Option(names = "--failover", description = "give the primary a physical standby, kill the primary under the workload and"
+            + " promote the standby: capture continues on it, and every follower is checked against it")
+    boolean failover;
+
     @Option(names = "--no-ui", description = "plain lines instead of the live view (also when stdout is not a terminal)")
     boolean noUi;
 
@@ -79,50 +78,19 @@ final class DemoCommand implements Callable<Integer> {
         try (EmbeddedStack stack = EmbeddedStack.start(cfg)) {
             Thread hook = new Thread(stack::close, "sluice-demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            int result = run(cfg, stack);
+            DemoView view = new DemoView(out, !noUi && System.console() != null);
+            int result = failover ? new FailoverDemo(cfg, stack, view, out, duration, rate).run() : run(cfg, stack, view);
             Runtime.getRuntime().removeShutdownHook(hook);
             return result;
         }
     }
 
-    /** A follower's applier, replaceable (the demo pauses and resumes one). */
-    private final class Follower {
-        final String name;
-        final LocalPostgres pg;
-        final boolean sync;
-        volatile StreamApplier applier;
-        final java.util.concurrent.ConcurrentLinkedQueue<Long> latencyMicros = new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-        Follower(String name, LocalPostgres pg, boolean sync) {
-            this.name = name;
-            this.pg = pg;
-            this.sync = sync;
-        }
-
-        void start(SluiceConfig cfg, EmbeddedStack stack) {
-            ApplierConfig ac = Wiring.applier(cfg, name, pg.jdbcUrl(), Wiring.embeddedConnection(), stack.kafka().bootstrapServers());
-            StreamApplier a = new StreamApplier(ac, applied -> latencyMicros.add(
-                    java.time.temporal.ChronoUnit.MICROS.between(applied.commitTime(), applied.appliedAt())));
-            a.start();
-            applier = a;
-        }
-
-        void stop() {
-            StreamApplier a = applier;
-            if (a != null) {
-                a.close();
-            }
-        }
-    }
-
-    private int run(SluiceConfig cfg, EmbeddedStack stack) throws Exception {
+    private int run(SluiceConfig cfg, EmbeddedStack stack, DemoView view) throws Exception {
         LocalPostgres primary = stack.primary();
         schema(primary);
-        boolean ui = !noUi && System.console() != null;
-        DemoView view = new DemoView(out, ui);
         view.header("primary  " + primary.jdbcUrl());
         view.header("kafka    " + stack.kafka().bootstrapServers());
-        List<Follower> fs = new ArrayList<>();
+        List<DemoFollower> fs = new ArrayList<>();
         String bootstrap = stack.kafka().bootstrapServers();
         try (CaptureService capture = new CaptureService(Wiring.capture(cfg, primary.jdbcUrl(), Wiring.embeddedConnection(),
                 bootstrap, stack.runDirectory().resolve("capture")), null, java.time.Clock.systemUTC(),
@@ -131,12 +99,12 @@ final class DemoCommand implements Callable<Integer> {
             capture.start();
             view.header("capture  slot " + cfg.capture().slotName() + " -> topic sluice." + cfg.sourceId() + ".stream");
             for (Map.Entry<String, LocalPostgres> f : stack.followers().entrySet()) {
-                Follower follower = new Follower(f.getKey(), f.getValue(), cfg.followers().get(f.getKey()).mode() == SluiceConfig.Mode.SYNC);
-                follower.start(cfg, stack);
+                DemoFollower follower = new DemoFollower(f.getKey(), f.getValue(), cfg.followers().get(f.getKey()).mode() == SluiceConfig.Mode.SYNC);
+                follower.start(cfg, bootstrap);
                 fs.add(follower);
                 view.header("follower " + follower.name + " (" + (follower.sync ? "sync" : "async") + ") " + f.getValue().jdbcUrl());
             }
-            LagMonitor monitor = startMonitor(cfg, stack, view);
+            LagMonitor monitor = startMonitor(cfg, stack, stack.primary().jdbcUrl(cfg.primaryDatabase()), view);
             SluiceClient client = client(cfg, stack, fs);
             try {
                 snapshot(primary, fs, view);
@@ -144,13 +112,13 @@ final class DemoCommand implements Callable<Integer> {
             } finally {
                 client.close();
                 monitor.close();
-                fs.forEach(Follower::stop);
+                fs.forEach(DemoFollower::stop);
             }
         }
     }
 
     /** Shows the followers applying the initial snapshot (existing rows go first, as one transaction). */
-    private void snapshot(LocalPostgres primary, List<Follower> fs, DemoView view) throws Exception {
+    static void snapshot(LocalPostgres primary, List<DemoFollower> fs, DemoView view) throws Exception {
         long total = 0;
         for (String t : TABLES) {
             total += Long.parseLong(primary.queryScalar("SELECT count(*) FROM " + t));
@@ -159,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
         long[] have = new long[1];
         Await.until(Duration.ofSeconds(120), () -> "the followers to apply the initial snapshot", () -> {
             long n = 0;
-            for (Follower f : fs) {
+            for (DemoFollower f : fs) {
                 for (String t : TABLES) {
                     try {
                         n += Long.parseLong(f.pg.queryScalar("SELECT count(*) FROM " + t));
@@ -177,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
         view.event("snapshot applied: " + total + " existing rows on each of " + fs.size() + " follower(s)");
     }
 
-    private int workload(SluiceConfig cfg, EmbeddedStack stack, LocalPostgres primary, List<Follower> fs, LagMonitor monitor,
+    private int workload(SluiceConfig cfg, EmbeddedStack stack, LocalPostgres primary, List<DemoFollower> fs, LagMonitor monitor,
                          SluiceClient client, DemoView view) throws Exception {
         AtomicLong written = new AtomicLong();
         AtomicBoolean writing = new AtomicBoolean(true);
@@ -189,11 +157,11 @@ final class DemoCommand implements Callable<Integer> {
         long total = duration.toNanos();
         boolean rywDone = false;
         boolean syncDone = false;
-        Follower paused = null;
+        DemoFollower paused = null;
         long pausedAt = 0;
         boolean pauseDone = false;
-        Follower async = fs.stream().filter(f -> !f.sync).findFirst().orElse(null);
-        Follower sync = fs.stream().filter(f -> f.sync).findFirst().orElse(null);
+        DemoFollower async = fs.stream().filter(f -> !f.sync).findFirst().orElse(null);
+        DemoFollower sync = fs.stream().filter(f -> f.sync).findFirst().orElse(null);
         long previous = 0;
         long nextReport = startNanos + 1_000_000_000L;
         while (System.nanoTime() - startNanos < total && writer.isAlive()) {
@@ -218,7 +186,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
             if (paused != null && (System.nanoTime() - pausedAt >= 7_000_000_000L || elapsed >= total * 9 / 10)) {
-                paused.start(cfg, stack);
+                paused.start(cfg, stack.kafka().bootstrapServers());
                 view.event("follower " + paused.name + " RESUMED - it catches up and returns to OK");
                 paused = null;
                 pauseDone = true;
@@ -227,20 +195,20 @@ final class DemoCommand implements Callable<Integer> {
             if (now >= nextReport) {
                 nextReport += 1_000_000_000L;
                 long w = written.get();
-                view.report(w - previous, rows(fs, monitor));
+                view.report(w - previous, DemoFollower.rows(fs, monitor));
                 previous = w;
             }
             LockSupport.parkNanos(20_000_000L); // the director's tick, not synchronisation
         }
         if (paused != null) {
-            paused.start(cfg, stack);
+            paused.start(cfg, stack.kafka().bootstrapServers());
         }
         writing.set(false);
         writer.join();
         view.done();
         out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
         String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
-        for (Follower f : fs) {
+        for (DemoFollower f : fs) {
             try {
                 Await.until(Duration.ofSeconds(60), () -> "follower " + f.name + " to apply every transfer",
                         () -> java.util.Objects.equals(marker, f.pg.queryScalar("SELECT max(id)::text FROM transfers")));
@@ -249,7 +217,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         int failures = 0;
-        for (Follower f : fs) {
+        for (DemoFollower f : fs) {
             for (String table : TABLES) {
                 String[] p = fingerprint(primary, table);
                 String[] q = fingerprint(f.pg, table);
@@ -265,28 +233,8 @@ final class DemoCommand implements Callable<Integer> {
         return failures == 0 ? 0 : 1;
     }
 
-    /** One line per follower for the view: state and staleness from the monitor, latency from the applier. */
-    private static List<DemoView.Row> rows(List<Follower> fs, LagMonitor monitor) {
-        Map<String, Status.Follower> lag = new java.util.HashMap<>();
-        monitor.status().ifPresent(st -> st.followers().forEach(f -> lag.put(f.name(), f)));
-        List<DemoView.Row> rows = new ArrayList<>();
-        for (Follower f : fs) {
-            List<Long> samples = new ArrayList<>();
-            for (Long us; (us = f.latencyMicros.poll()) != null; ) {
-                samples.add(us);
-            }
-            samples.sort(null);
-            Status.Follower st = lag.get(f.name);
-            rows.add(new DemoView.Row(f.name, f.sync, st == null ? "-" : st.state().name(),
-                    st == null ? 0 : st.stalenessSeconds(), samples.isEmpty() ? -1 : samples.get(samples.size() / 2) / 1000.0,
-                    samples.isEmpty() ? -1 : samples.get(Math.min(samples.size() - 1, (int) Math.ceil(samples.size() * 0.99) - 1)) / 1000.0,
-                    samples.size()));
-        }
-        return rows;
-    }
-
     /** Read-your-writes: a write on the primary read back from the async follower through its token. */
-    private void readYourWrites(LocalPostgres primary, SluiceClient client, Follower follower, DemoView view) {
+    private void readYourWrites(LocalPostgres primary, SluiceClient client, DemoFollower follower, DemoView view) {
         try (Connection c = primary.connect()) {
             c.setAutoCommit(false);
             Session session = client.session();
@@ -315,7 +263,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** A synchronous write: returns only once the sync follower shows it. */
-    private void syncWrite(LocalPostgres primary, SluiceClient client, Follower follower, DemoView view) {
+    private void syncWrite(LocalPostgres primary, SluiceClient client, DemoFollower follower, DemoView view) {
         try (Connection c = primary.connect()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
@@ -330,23 +278,26 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static SluiceClient client(SluiceConfig cfg, EmbeddedStack stack, List<Follower> fs) {
+    private static SluiceClient client(SluiceConfig cfg, EmbeddedStack stack, List<DemoFollower> fs) {
         SluiceClient.Builder b = SluiceClient.builder(cfg.sourceId())
                 .primary(new JdbcDataSource(stack.primary().jdbcUrl(cfg.primaryDatabase()), Wiring.embeddedConnection()));
-        for (Follower f : fs) {
+        for (DemoFollower f : fs) {
             b.follower(f.name, new JdbcDataSource(f.pg.jdbcUrl(cfg.followers().get(f.name).database()),
                     Wiring.embeddedConnection()), f.sync);
         }
         return b.build();
     }
 
-    /** The lag monitor over the embedded stack, its HTTP API on the configured port (any free one if taken). */
-    private LagMonitor startMonitor(SluiceConfig cfg, EmbeddedStack stack, DemoView view) {
+    /**
+     * The lag monitor over the embedded stack, the primary at {@code primaryUrl}, its HTTP API on
+     * the configured port (any free one if taken).
+     */
+    static LagMonitor startMonitor(SluiceConfig cfg, EmbeddedStack stack, String primaryUrl, DemoView view) {
         Map<String, MonitorConfig.Endpoint> followerEndpoints = new java.util.LinkedHashMap<>();
         stack.followers().forEach((name, pg) -> followerEndpoints.put(name,
                 new MonitorConfig.Endpoint(pg.jdbcUrl(cfg.followers().get(name).database()), Wiring.embeddedConnection())));
-        MonitorConfig base = Wiring.monitor(cfg, new MonitorConfig.Endpoint(stack.primary().jdbcUrl(cfg.primaryDatabase()),
-                Wiring.embeddedConnection()), stack.kafka().bootstrapServers(), followerEndpoints, true);
+        MonitorConfig base = Wiring.monitor(cfg, new MonitorConfig.Endpoint(primaryUrl, Wiring.embeddedConnection()),
+                stack.kafka().bootstrapServers(), followerEndpoints, true);
         // Demo thresholds, so that a paused follower shows WARN and CRIT within seconds.
         Rule demo = new Rule(Rule.Unit.SECONDS, 1, 3, Duration.ofSeconds(1), 0.8, Duration.ofSeconds(1), Duration.ofSeconds(30),
                 Duration.ofSeconds(3));
@@ -371,7 +322,7 @@ final class DemoCommand implements Callable<Integer> {
         return started;
     }
 
-    private static void schema(LocalPostgres pg) throws SQLException {
+    static void schema(LocalPostgres pg) throws SQLException {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL)");
             st.execute("CREATE TABLE transfers (id bigint PRIMARY KEY, src int, dst int, amount numeric(12,2), at timestamptz)");

@@ -38,4 +38,26 @@ class DemoIT {
                 .containsPattern("read-your-writes: .* b applied it [0-9.]+ ms after commit; read back from follower b: demo=read-your-writes");
         assertThat(out).as("a synchronous write").containsPattern("sync write: .* QUORUM\\(1\\) and visible on sync follower a");
     }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void failoverDemoKillsThePrimaryPromotesItsStandbyAndEndsWithEveryFollowerEqualToIt() {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        int code;
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            code = Main.commandLine().execute("demo", "--failover", "--duration", "8s", "--rate", "100", "--followers", "1", "--no-ui");
+        } finally {
+            System.setOut(old);
+        }
+        String out = buffer.toString(StandardCharsets.UTF_8);
+        System.out.println(out);
+        assertThat(code).as("demo exit code; output:%n%s", out).isZero();
+        String[] lines = out.strip().split("\n");
+        assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the new primary.");
+        assertThat(out).contains("PRIMARY KILLED (SIGKILL)", "standby PROMOTED", "capture RUNNING again, on the new primary")
+                .containsPattern("FAILOVER DONE: .* [0-9.]+ s after the kill")
+                .contains("check: follower a EQUALS the new primary").doesNotContain("DIFFERS");
+    }
 }
