@@ -114,9 +114,13 @@ class FailoverIT {
     }
 
     private CaptureService capture(String source, String url) {
+        return capture(source, url, CaptureConfig.Failover.DEFAULT);
+    }
+
+    private CaptureService capture(String source, String url, CaptureConfig.Failover failover) {
         CaptureConfig config = new CaptureConfig(source, url, Stack.superuser(), Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 "slot_" + source, "pub_" + source, List.of(), Duration.ofMillis(500), Duration.ofMillis(5), true,
-                dir.resolve("capture-" + source), Map.of());
+                dir.resolve("capture-" + source), Map.of()).withFailover(failover);
         CaptureService capture = started(new CaptureService(config));
         capture.start();
         return capture;
@@ -232,6 +236,27 @@ class FailoverIT {
                 () -> capture.lastCommittedLsn().value() > before);
         Await.until(Duration.ofSeconds(30), () -> "the standbys stage to recover",
                 () -> monitor.evaluate().standbys().state() == State.OK);
+    }
+
+    @Test
+    void withNoPrimaryToBeFoundCaptureFailsAfterItsReconnectTimeoutAndStopsAtOnceWhenClosedMeanwhile() throws Exception {
+        LocalPostgres primary = started(LocalPostgres.start("gone-primary", dir));
+        primary.execute("CREATE TABLE seq (n bigint PRIMARY KEY)");
+        CaptureService waiting = capture("gone1", primary.jdbcUrl(), new CaptureConfig.Failover(true, Duration.ofMinutes(10)));
+        CaptureService giving = capture("gone2", primary.jdbcUrl(), new CaptureConfig.Failover(true, Duration.ofSeconds(2)));
+        primary.execute("INSERT INTO seq VALUES (1)");
+        Await.until(Duration.ofSeconds(30), () -> "both captures to stream the first transaction",
+                () -> waiting.lastCommittedLsn().value() > 0 && giving.lastCommittedLsn().value() > 0);
+
+        primary.crash();
+        Await.until(Duration.ofSeconds(30), () -> "both captures to look for the primary",
+                () -> waiting.state() == CaptureService.State.RECONNECTING && giving.state() != CaptureService.State.RUNNING);
+        Await.until(Duration.ofSeconds(30), () -> "the capture with a 2 s reconnect timeout to fail",
+                () -> giving.state() == CaptureService.State.FAILED);
+        assertThat(giving.failure().orElseThrow().getMessage()).contains("cannot connect to the primary");
+        assertThat(waiting.state()).as("the other still looks").isEqualTo(CaptureService.State.RECONNECTING);
+        waiting.close();
+        assertThat(waiting.state()).isEqualTo(CaptureService.State.STOPPED);
     }
 
     @Test
