@@ -5,23 +5,19 @@ import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.CaptureLock;
 import io.sluice.capture.internal.DebeziumCapture;
 import io.sluice.capture.internal.FailoverSlots;
-import io.sluice.capture.internal.PrimaryLineage;
 import io.sluice.capture.internal.PrimarySetup;
 import io.sluice.capture.internal.Reconnector;
+import io.sluice.capture.internal.StreamContinuity;
 import io.sluice.capture.internal.StreamTail;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputCapture;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Lsn;
-import io.sluice.format.TopicNames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -61,8 +57,7 @@ public final class CaptureService implements AutoCloseable {
     private CaptureLock lock;
     private StreamWriter writer;
     private CaptureEngine engine;
-    /** The primary capture last read (null before the first start). */
-    private PrimaryLineage lineage;
+    private final StreamContinuity continuity;
 
     public CaptureService(CaptureConfig config) {
         this(config, null);
@@ -85,6 +80,7 @@ public final class CaptureService implements AutoCloseable {
                           List<SnapshotTarget> direct) {
         this.config = config;
         this.primary = new PrimarySetup(config.jdbcUrl(), config.connection());
+        this.continuity = new StreamContinuity(config, primary);
         this.onCommitAcked = onCommitAcked;
         this.clock = clock;
         this.direct = List.copyOf(direct);
@@ -132,8 +128,7 @@ public final class CaptureService implements AutoCloseable {
             writer.ensureTopic(Duration.ofSeconds(30));
         }
         Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30));
-        checkLineage(streamed);
-        refuseGap(streamed);
+        continuity.check(streamed);
         // A stream that holds transactions already had its snapshot. Without one, the engine
         // creates the slot itself and reads the rows in the snapshot the slot exports: snapshot
         // and stream then meet exactly, no gap and no overlap.
@@ -196,41 +191,6 @@ public final class CaptureService implements AutoCloseable {
             log.error("capture stopped: no primary to continue from: {}", e.getMessage());
             fail(e);
             closeResources();
-        }
-    }
-
-    /**
-     * The primary capture is about to read must carry what the stream already holds
-     * ({@link PrimaryLineage}); checked when the stream holds something, the lineage kept after.
-     */
-    private void checkLineage(Optional<Lsn> streamed) {
-        PrimaryLineage now;
-        String host;
-        try (Connection c = primary.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(host(inet_server_addr()) || ':' || inet_server_port(), '')")) {
-            rs.next();
-            host = rs.getString(1).isEmpty() ? "the primary " + config.jdbcUrl() : "the primary at " + rs.getString(1);
-            now = PrimaryLineage.read(c);
-        } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "reading the primary's system identifier and timeline: " + e.getMessage(), e);
-        }
-        Optional<PrimaryLineage> before = lineage != null ? Optional.of(lineage) : PrimaryLineage.load(config.stateDirectory());
-        if (streamed.isPresent() && before.isPresent()) {
-            before.get().checkContinuedBy(now, streamed, host, this::timelineHistory);
-            if (before.get().timeline() != now.timeline()) {
-                log.warn("capture continues on {}, timeline {} (was timeline {}): a standby was promoted", host,
-                        now.timeline(), before.get().timeline());
-            }
-        }
-        lineage = now;
-        now.save(config.stateDirectory());
-    }
-
-    private String timelineHistory(int timeline) {
-        try (ReplicationConnection c = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId())) {
-            return c.timelineHistory(timeline);
-        } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "reading the history of timeline " + timeline + ": " + e.getMessage(), e);
         }
     }
 
@@ -340,34 +300,5 @@ public final class CaptureService implements AutoCloseable {
     /** Drops the slot on explicit operator request. Capture must not be running. */
     public static boolean dropSlot(CaptureConfig config) {
         return new PrimarySetup(config.jdbcUrl(), config.connection()).dropSlot(config.slotName());
-    }
-
-    /**
-     * The stream is where capture resumes. Refuses to start when the primary no longer has what
-     * comes after it: the slot is gone (dropped by hand, or invalidated by
-     * {@code max_slot_wal_keep_size}), or its confirmed position is past the end of the stream
-     * (another client consumed from it). Either way changes may be lost and would be skipped silently.
-     */
-    private void refuseGap(Optional<Lsn> streamed) {
-        if (streamed.isEmpty()) {
-            return;
-        }
-        Optional<PrimarySetup.SlotInfo> slot = primary.slot(config.slotName());
-        String startOver = " Nothing was started. To start over: delete the stream topic (or choose a new source id),"
-                + " run 'sluice capture --drop-slot', re-create the followers, and start capture again (it snapshots)";
-        if (slot.isEmpty()) {
-            throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " does not exist, but"
-                    + " the stream " + TopicNames.stream(config.sourceId()) + " holds transactions up to " + streamed.get()
-                    + ": changes since then may be lost and would not be captured. If a standby was promoted, the slot"
-                    + " did not follow it: PostgreSQL before 17, capture.slot.failover off, or a standby without"
-                    + " sync_replication_slots = on (or not yet synchronised; docs/capture.md, \"Failover\")." + startOver);
-        }
-        String confirmed = slot.get().confirmedFlushLsn();
-        if (confirmed != null && Lsn.parse(confirmed).compareTo(streamed.get()) > 0) {
-            throw new CaptureException(Kind.CONFIGURATION, "replication slot " + config.slotName() + " is confirmed up to "
-                    + confirmed + ", past the end of the stream " + TopicNames.stream(config.sourceId()) + " ("
-                    + streamed.get() + "): what was consumed from the slot in between is not on the stream"
-                    + " (another client read the slot, or the topic lost records)." + startOver);
-        }
     }
 }

@@ -6,12 +6,14 @@ import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureService;
+import io.sluice.capture.LostWrites;
 import io.sluice.cli.verify.Verifier;
 import io.sluice.client.JdbcDataSource;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.embedded.PhysicalStandby;
+import io.sluice.format.Lsn;
 import io.sluice.monitor.LagMonitor;
 import io.sluice.monitor.MonitorConfig;
 import io.sluice.monitor.Rule;
@@ -257,6 +259,63 @@ class FailoverIT {
         assertThat(waiting.state()).as("the other still looks").isEqualTo(CaptureService.State.RECONNECTING);
         waiting.close();
         assertThat(waiting.state()).isEqualTo(CaptureService.State.STOPPED);
+    }
+
+    @Test
+    void theOldPrimaryStartedAgainListsExactlyTheTransactionsItHadThatTheNewPrimaryDidNot(@TempDir Path tmp) throws Exception {
+        LocalPostgres[] servers = primaryAndStandby("lost", true, true);
+        LocalPostgres primary = servers[0];
+        LocalPostgres standby = servers[1];
+        String url = bothHosts(primary, standby);
+        CaptureService capture = capture("lost", url);
+        primary.execute("INSERT INTO seq (n) VALUES (1)");
+        awaitSlotSynchronised(primary, standby, "slot_lost");
+        // The standby stops receiving WAL: what the primary commits now it never gets, and decoding
+        // waits for it (synchronized_standby_slots), so capture does not get it either.
+        standby.execute("ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()");
+        Await.until(Duration.ofSeconds(30), () -> "the standby's WAL receiver to stop",
+                () -> "false".equals(primary.queryScalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '"
+                        + PhysicalStandby.slotName("lost-standby") + "'")));
+        for (int n = 2; n <= 5; n++) {
+            primary.execute("INSERT INTO seq (n) VALUES (" + n + ")");
+        }
+        primary.execute("BEGIN", "UPDATE accounts SET balance = balance - 7 WHERE id = 3",
+                "UPDATE accounts SET balance = balance + 7 WHERE id = 4", "DELETE FROM seq WHERE n = 1", "COMMIT");
+        Path data = primary.dataDirectory();
+        int port = primary.port();
+
+        primary.crash();
+        standby.promote();
+        Await.until(Duration.ofSeconds(60), () -> "capture to continue on the promoted standby",
+                () -> capture.state() == CaptureService.State.RUNNING && capture.lastCommittedLsn().value() > 0
+                        && "t".equals(standby.queryScalar("SELECT active::text::char FROM pg_replication_slots WHERE slot_name = 'slot_lost'")));
+        LocalPostgres old = started(LocalPostgres.builder("lost-primary").dataDirectory(data).port(port).keepData(true).start());
+
+        Lsn switchPoint = LostWrites.switchPoint(standby.jdbcUrl(), Stack.superuser(), old.jdbcUrl(), Stack.superuser(), "lost");
+        List<LostWrites.Transaction> lost = LostWrites.after(old.jdbcUrl(), Stack.superuser(), "slot_lost", "pub_lost", switchPoint);
+        assertThat(lost).as("the old primary's transactions after the switch point").hasSize(5);
+        assertThat(lost.stream().flatMap(t -> t.changes().stream()).map(LostWrites.Change::toString)).containsExactly(
+                "public.seq insert n=2", "public.seq insert n=3", "public.seq insert n=4", "public.seq insert n=5",
+                "public.accounts update id=3", "public.accounts update id=4", "public.seq delete n=1");
+        assertThat(count(standby)).as("none of them is on the new primary").isEqualTo(1);
+
+        Path config = tmp.resolve("sluice.properties");
+        java.nio.file.Files.writeString(config, "source.id = lost\nprimary.url = " + url + "\nprimary.user = postgres\n"
+                + "kafka.bootstrap.servers = " + kafka.bootstrapServers() + "\ncapture.slot.name = slot_lost\n"
+                + "capture.publication.name = pub_lost\n");
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        int code;
+        System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            code = io.sluice.cli.Main.commandLine().execute("rejoin", "--config", config.toString(), "--old-primary", old.jdbcUrl());
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(code).as("rejoin's exit code; output:%n%s", out).isEqualTo(1);
+        assertThat(out).contains("committed 5 transaction(s) after it", "public.seq insert n=5", "public.accounts update id=3",
+                "rebuild it from a new base backup");
     }
 
     @Test

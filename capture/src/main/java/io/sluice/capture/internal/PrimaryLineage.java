@@ -106,7 +106,7 @@ public record PrimaryLineage(String systemId, int timeline) {
     }
 
     /** Where timeline {@code ended} ended, from a timeline history file; empty if the history does not pass through it. */
-    static Optional<Lsn> switchPoint(String history, int ended) {
+    public static Optional<Lsn> switchPoint(String history, int ended) {
         for (String line : history.split("\n")) {
             String[] fields = line.trim().split("\\s+");
             if (fields.length >= 2 && !fields[0].startsWith("#") && !fields[0].isEmpty()

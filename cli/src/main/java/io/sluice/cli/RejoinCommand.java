@@ -1,0 +1,65 @@
+package io.sluice.cli;
+
+import io.sluice.capture.CaptureConfig;
+import io.sluice.capture.CaptureException;
+import io.sluice.capture.LostWrites;
+import io.sluice.cli.config.ConfigException;
+import io.sluice.cli.config.ConfigParser;
+import io.sluice.cli.config.SluiceConfig;
+import io.sluice.format.Lsn;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sluice rejoin}: an old primary started again after its standby was promoted. Lists the
+ * transactions it committed that the new primary — and so the stream and every follower — never
+ * had, by table and key, and says how it becomes a standby again.
+ */
+@Command(name = "rejoin", mixinStandardHelpOptions = true,
+        description = "List the transactions an old primary, started again after its standby was promoted, committed that the"
+                + " new primary never had (the lost writes, by table and key); exit 0 when there are none, 1 when there are.")
+final class RejoinCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file (primary.url: the new primary's hosts)")
+    Path config;
+
+    @Option(names = "--old-primary", required = true, paramLabel = "JDBC_URL",
+            description = "the old primary, started again on its own (same user and password as primary.*)")
+    String oldPrimary;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        CaptureConfig cfg;
+        try {
+            SluiceConfig parsed = new ConfigParser().parse(config);
+            cfg = Wiring.capture(parsed);
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        try {
+            Lsn switchPoint = LostWrites.switchPoint(cfg.jdbcUrl(), cfg.connection(), oldPrimary, cfg.connection(), cfg.sourceId());
+            List<LostWrites.Transaction> lost = LostWrites.after(oldPrimary, cfg.connection(), cfg.slotName(), cfg.publicationName(),
+                    switchPoint);
+            out.println("the new primary's history left the old primary's timeline at " + switchPoint + "; the old primary"
+                    + " committed " + lost.size() + " transaction(s) after it, which the new primary, the stream and the"
+                    + " followers never had" + (lost.isEmpty() ? "." : ":"));
+            for (LostWrites.Transaction t : lost) {
+                out.println("  xid " + t.xid() + " committed " + t.commitTime() + " at " + t.commitLsn() + ":");
+                t.changes().forEach(c -> out.println("    " + c));
+            }
+            out.println("To make it a standby of the new primary again, rebuild it from a new base backup of the new primary"
+                    + " (or pg_rewind); do not start it as a primary: capture refuses to read it (docs/capture.md, \"Failover\").");
+            return lost.isEmpty() ? 0 : 1;
+        } catch (CaptureException e) {
+            System.err.println("rejoin: " + e.getMessage());
+            return e.kind() == CaptureException.Kind.CONFIGURATION ? 2 : 1;
+        }
+    }
+}
