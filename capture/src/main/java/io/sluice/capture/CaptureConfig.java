@@ -78,6 +78,12 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
                 pollInterval, snapshot, stateDirectory, debezium, other, failover);
     }
 
+    /** The same configuration reading the primary at another URL (one of {@code jdbcUrl}'s hosts). */
+    public CaptureConfig withJdbcUrl(String other) {
+        return new CaptureConfig(sourceId, other, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
+                pollInterval, snapshot, stateDirectory, debezium, engine, failover);
+    }
+
     /** The same configuration with other failover settings. */
     public CaptureConfig withFailover(Failover other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,

@@ -5,6 +5,7 @@ import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.CaptureLock;
 import io.sluice.capture.internal.DebeziumCapture;
 import io.sluice.capture.internal.FailoverSlots;
+import io.sluice.capture.internal.PrimaryLineage;
 import io.sluice.capture.internal.PrimarySetup;
 import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamContinuity;
@@ -49,7 +50,8 @@ public final class CaptureService implements AutoCloseable {
     private final CaptureConfig config;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final PrimarySetup primary;
+    /** The primary of the last start or reconnect: among several hosts, the one on the newest timeline. */
+    private volatile PrimarySetup primary;
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final Clock clock;
     private final List<SnapshotTarget> direct;
@@ -80,7 +82,7 @@ public final class CaptureService implements AutoCloseable {
                           List<SnapshotTarget> direct) {
         this.config = config;
         this.primary = new PrimarySetup(config.jdbcUrl(), config.connection());
-        this.continuity = new StreamContinuity(config, primary);
+        this.continuity = new StreamContinuity(config);
         this.onCommitAcked = onCommitAcked;
         this.clock = clock;
         this.direct = List.copyOf(direct);
@@ -121,6 +123,8 @@ public final class CaptureService implements AutoCloseable {
         if (stopping.getCount() == 0) {
             throw new CaptureException(Kind.FATAL, "capture is stopping");
         }
+        CaptureConfig here = config.withJdbcUrl(PrimaryLineage.newestPrimary(config.jdbcUrl(), config.connection()));
+        primary = new PrimarySetup(here.jdbcUrl(), here.connection());
         lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName());
         lock.acquire();
         if (writer == null) {
@@ -128,7 +132,7 @@ public final class CaptureService implements AutoCloseable {
             writer.ensureTopic(Duration.ofSeconds(30));
         }
         Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30));
-        continuity.check(streamed);
+        continuity.check(primary, here.jdbcUrl(), streamed);
         // A stream that holds transactions already had its snapshot. Without one, the engine
         // creates the slot itself and reads the rows in the snapshot the slot exports: snapshot
         // and stream then meet exactly, no gap and no overlap.
@@ -143,14 +147,14 @@ public final class CaptureService implements AutoCloseable {
         }
         primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
         if (!snapshot && config.failover().slot()) {
-            new FailoverSlots(primary::connect, this::makeFailover).ensure(config.slotName());
+            new FailoverSlots(primary::connect, slot -> makeFailover(here, slot)).ensure(config.slotName());
         }
         streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));
         Lsn from = streamed.orElse(Lsn.ZERO);
         engine = switch (config.engine()) {
-            case PGOUTPUT -> new PgOutputCapture(config, snapshot, targets, primary::connect, writer, from,
+            case PGOUTPUT -> new PgOutputCapture(here, snapshot, targets, primary::connect, writer, from,
                     this::engineFailed, clock);
-            case DEBEZIUM -> new DebeziumCapture(config, snapshot, primary::connect, writer, from, this::engineFailed, clock);
+            case DEBEZIUM -> new DebeziumCapture(here, snapshot, primary::connect, writer, from, this::engineFailed, clock);
         };
         engine.start(Duration.ofSeconds(60));
     }
@@ -194,7 +198,7 @@ public final class CaptureService implements AutoCloseable {
         }
     }
 
-    private void makeFailover(String slot) {
+    private static void makeFailover(CaptureConfig config, String slot) {
         try (ReplicationConnection c = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId())) {
             c.makeFailover(slot);
         } catch (SQLException e) {

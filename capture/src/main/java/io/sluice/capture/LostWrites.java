@@ -6,7 +6,6 @@ import io.sluice.capture.internal.pgoutput.PgOutputDecoder;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
 import io.sluice.format.Lsn;
-import io.sluice.format.PrimaryUrl;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -59,7 +58,7 @@ public final class LostWrites {
     public static Lsn switchPoint(String newPrimaryHosts, Properties newConnection, String oldPrimaryUrl, Properties oldConnection,
                                   String source) {
         PrimaryLineage before = lineage(oldPrimaryUrl, oldConnection);
-        String newPrimaryUrl = newest(newPrimaryHosts, newConnection);
+        String newPrimaryUrl = PrimaryLineage.newestPrimary(newPrimaryHosts, newConnection);
         Properties toNew = newConnection;
         PrimaryLineage after = lineage(newPrimaryUrl, toNew);
         if (!before.systemId().equals(after.systemId()) || after.timeline() <= before.timeline()) {
@@ -75,28 +74,6 @@ public final class LostWrites {
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "reading the timeline history at " + newPrimaryUrl + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Of the URL's hosts, the primary on the newest timeline: with the old primary started again
-     * both answer as primaries, and pgjdbc's {@code targetServerType=primary} would take the first.
-     */
-    private static String newest(String url, Properties connection) {
-        String best = url;
-        int bestTimeline = -1;
-        for (String host : PrimaryUrl.hosts(url)) {
-            String one = PrimaryUrl.withOnlyHost(url, host);
-            try (Connection c = DriverManager.getConnection(one, connection)) {
-                int timeline = PrimaryLineage.read(c).timeline();
-                if (timeline > bestTimeline) {
-                    best = one;
-                    bestTimeline = timeline;
-                }
-            } catch (SQLException e) {
-                // a host that is down is not the new primary
-            }
-        }
-        return best;
     }
 
     private static PrimaryLineage lineage(String url, Properties connection) {

@@ -299,6 +299,16 @@ class FailoverIT {
                 "public.accounts update id=3", "public.accounts update id=4", "public.seq delete n=1");
         assertThat(count(standby)).as("none of them is on the new primary").isEqualTo(1);
 
+        // Both now answer as primaries, the old one listed first: a capture that reconnects reads the newest timeline.
+        standby.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'slot_lost'");
+        long before = Long.parseLong(standby.queryScalar("SELECT pg_current_wal_lsn() - '0/0'"));
+        standby.execute("INSERT INTO seq (n) VALUES (100)");
+        Await.until(Duration.ofSeconds(60), () -> "capture to reconnect to the promoted standby and stream its new row",
+                () -> capture.lastCommittedLsn().value() > before);
+        assertThat(capture.state()).isEqualTo(CaptureService.State.RUNNING);
+        assertThat(old.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'slot_lost' AND active"))
+                .as("the old primary's slot is not read").isEqualTo("0");
+
         Path config = tmp.resolve("sluice.properties");
         java.nio.file.Files.writeString(config, "source.id = lost\nprimary.url = " + url + "\nprimary.user = postgres\n"
                 + "kafka.bootstrap.servers = " + kafka.bootstrapServers() + "\ncapture.slot.name = slot_lost\n"

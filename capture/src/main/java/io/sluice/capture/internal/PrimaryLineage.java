@@ -3,17 +3,23 @@ package io.sluice.capture.internal;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.Lsn;
+import io.sluice.format.PrimaryUrl;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.function.IntFunction;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which database cluster capture reads, and on which timeline. A promoted standby keeps its old
@@ -39,6 +45,40 @@ public record PrimaryLineage(String systemId, int timeline) {
             String walFile = rs.getString(2);
             return new PrimaryLineage(rs.getString(1), walFile == null ? 0 : Integer.parseInt(walFile.substring(0, 8), 16));
         }
+    }
+
+    /**
+     * Of the URL's hosts, the one that is a primary on the newest timeline, as a URL naming only
+     * it; the URL itself when it names one host or no host answers as a primary. With an old
+     * primary started again after its standby was promoted both answer as primaries, and pgjdbc's
+     * {@code targetServerType=primary} would take whichever is listed first.
+     */
+    public static String newestPrimary(String url, Properties connection) {
+        List<String> hosts = PrimaryUrl.hosts(url);
+        if (hosts.size() < 2) {
+            return url;
+        }
+        String best = url;
+        int bestTimeline = -1;
+        List<String> primaries = new ArrayList<>();
+        for (String host : hosts) {
+            String one = PrimaryUrl.withOnlyHost(url, host);
+            try (Connection c = DriverManager.getConnection(one, connection)) {
+                int timeline = read(c).timeline();
+                primaries.add(host + " (timeline " + timeline + ")");
+                if (timeline > bestTimeline) {
+                    best = one;
+                    bestTimeline = timeline;
+                }
+            } catch (SQLException e) {
+                // down, or a standby: not the primary to read
+            }
+        }
+        if (primaries.size() > 1) {
+            LoggerFactory.getLogger(PrimaryLineage.class).warn("{} all answer as primaries: reading the newest timeline's,"
+                    + " {}; an old primary started again must be fenced or rebuilt as a standby (sluice rejoin)", primaries, best);
+        }
+        return best;
     }
 
     /** The lineage capture last read, kept in its state directory (a capture started afresh still checks). */

@@ -26,39 +26,38 @@ public final class StreamContinuity {
     private static final Logger log = LoggerFactory.getLogger(StreamContinuity.class);
 
     private final CaptureConfig config;
-    private final PrimarySetup primary;
     /** The primary capture last read (null before the first check). */
     private PrimaryLineage lineage;
 
-    public StreamContinuity(CaptureConfig config, PrimarySetup primary) {
+    public StreamContinuity(CaptureConfig config) {
         this.config = config;
-        this.primary = primary;
     }
 
     /**
+     * @param primary  the primary about to be read, at {@code url}
      * @param streamed the end of what the stream holds; empty for a stream without transactions
      * @throws CaptureException CONFIGURATION when the primary does not continue the stream
      */
-    public void check(Optional<Lsn> streamed) {
-        checkLineage(streamed);
-        refuseGap(streamed);
+    public void check(PrimarySetup primary, String url, Optional<Lsn> streamed) {
+        checkLineage(primary, url, streamed);
+        refuseGap(primary, streamed);
     }
 
     /** The lineage is checked when the stream holds something, and kept after. */
-    private void checkLineage(Optional<Lsn> streamed) {
+    private void checkLineage(PrimarySetup primary, String url, Optional<Lsn> streamed) {
         PrimaryLineage now;
         String host;
         try (Connection c = primary.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT coalesce(host(inet_server_addr()) || ':' || inet_server_port(), '')")) {
             rs.next();
-            host = rs.getString(1).isEmpty() ? "the primary " + config.jdbcUrl() : "the primary at " + rs.getString(1);
+            host = rs.getString(1).isEmpty() ? "the primary " + url : "the primary at " + rs.getString(1);
             now = PrimaryLineage.read(c);
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "reading the primary's system identifier and timeline: " + e.getMessage(), e);
         }
         Optional<PrimaryLineage> before = lineage != null ? Optional.of(lineage) : PrimaryLineage.load(config.stateDirectory());
         if (streamed.isPresent() && before.isPresent()) {
-            before.get().checkContinuedBy(now, streamed, host, this::timelineHistory);
+            before.get().checkContinuedBy(now, streamed, host, timeline -> timelineHistory(url, timeline));
             if (before.get().timeline() != now.timeline()) {
                 log.warn("capture continues on {}, timeline {} (was timeline {}): a standby was promoted", host,
                         now.timeline(), before.get().timeline());
@@ -68,8 +67,8 @@ public final class StreamContinuity {
         now.save(config.stateDirectory());
     }
 
-    private String timelineHistory(int timeline) {
-        try (ReplicationConnection c = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId())) {
+    private String timelineHistory(String url, int timeline) {
+        try (ReplicationConnection c = ReplicationConnection.open(url, config.connection(), config.sourceId())) {
             return c.timelineHistory(timeline);
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "reading the history of timeline " + timeline + ": " + e.getMessage(), e);
@@ -82,7 +81,7 @@ public final class StreamContinuity {
      * or not kept by a promoted standby), or its confirmed position is past the end of the stream
      * (another client consumed from it). Either way changes may be lost and would be skipped silently.
      */
-    private void refuseGap(Optional<Lsn> streamed) {
+    private void refuseGap(PrimarySetup primary, Optional<Lsn> streamed) {
         if (streamed.isEmpty()) {
             return;
         }
