@@ -60,6 +60,16 @@ public record Lsn(long value) implements Comparable<Lsn> {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof Lsn l && value == l.value; // written out, as TableId's are
+    }
+
+    @Override
+    public int hashCode() {
+        return Long.hashCode(value);
+    }
+
+    @Override
     public int compareTo(Lsn other) {
         return Long.compareUnsigned(value, other.value);
     }

@@ -13,6 +13,19 @@ public record TableId(String schema, String table) {
         requireName(table, "table");
     }
 
+    // Written out rather than generated: a record's generated equals and hashCode go through method
+    // handles, which the JIT inlines as a tree of forms in every hot caller (TableId keys the
+    // applier's and capture's per-table maps).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TableId t && schema.equals(t.schema) && table.equals(t.table);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * schema.hashCode() + table.hashCode();
+    }
+
     private static void requireName(String name, String what) {
         Objects.requireNonNull(name, what + " name is null");
         if (name.isEmpty()) {

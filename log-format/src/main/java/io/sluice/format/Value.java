@@ -33,7 +33,18 @@ public sealed interface Value {
     record Bool(boolean value) implements Value { }
 
     /** smallint, integer, bigint (the column type tells the width). */
-    record Int(long value) implements Value { }
+    record Int(long value) implements Value {
+        // equals and hashCode written out for the reason TableId gives: key values are hash keys.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Int i && value == i.value;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(value);
+        }
+    }
 
     /**
      * numeric / decimal, constrained or not: a plain decimal string with its exact scale, or
@@ -88,6 +99,16 @@ public sealed interface Value {
     record Text(String value) implements Value {
         public Text {
             Objects.requireNonNull(value, "text value");
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Text t && value.equals(t.value);
+        }
+
+        @Override
+        public int hashCode() {
+            return value.hashCode();
         }
     }
 

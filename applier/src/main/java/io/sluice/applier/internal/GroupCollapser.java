@@ -134,30 +134,30 @@ public final class GroupCollapser {
     /** Writes every key's final state through {@code writer}: deletes, updates, then inserts, per table. */
     public void flushTo(RowSink writer) throws SQLException {
         for (Map.Entry<TableId, Map<Object, KeyState>> t : tables.entrySet()) {
-            TableId table = t.getKey();
-            List<String> key = keys.get(table);
-            Map<List<String>, List<ChangeEvent.Update>> updates = new LinkedHashMap<>();
-            List<ChangeEvent.Delete> deletes = new ArrayList<>();
-            Map<List<String>, List<ChangeEvent.Insert>> inserts = new LinkedHashMap<>();
-            for (KeyState s : t.getValue().values()) {
-                boolean once = s.changes == 1;
-                if (s.image == null) {
-                    if (s.existedBefore) {
-                        deletes.add(once ? (ChangeEvent.Delete) s.last
-                                : new ChangeEvent.Delete(s.last.header(), table, key, keyOnly(key, s.keySource)));
-                    }
-                } else if (s.existedBefore) {
-                    // Updates that set the same columns share one multi-row statement.
-                    ChangeEvent.Update u = once && s.last instanceof ChangeEvent.Update only ? only
-                            : new ChangeEvent.Update(s.last.header(), table, key, keyOnly(key, s.keySource), s.image);
-                    updates.computeIfAbsent(setColumns(u.after()), k -> new ArrayList<>()).add(u);
-                } else {
-                    // Inserts with the same columns share one COPY.
-                    ChangeEvent.Insert i = once && s.last instanceof ChangeEvent.Insert only ? only
-                            : new ChangeEvent.Insert(s.last.header(), table, key, s.image);
-                    inserts.computeIfAbsent(List.copyOf(i.after().keySet()), k -> new ArrayList<>()).add(i);
-                }
-            }
+            statements(t.getKey(), keys.get(t.getKey()), t.getValue().values()).writeTo(writer);
+        }
+        clear();
+    }
+
+    /**
+     * One table's final states as the statements that write them. Built and written by methods of
+     * their own: each is compiled on its own rather than inlined into one very large compilation.
+     */
+    private static final class TableStatements {
+        final TableId table;
+        final List<String> key;
+        final List<ChangeEvent.Delete> deletes = new ArrayList<>();
+        /** Updates that set the same columns share one multi-row statement. */
+        final Map<List<String>, List<ChangeEvent.Update>> updates = new LinkedHashMap<>();
+        /** Inserts with the same columns share one COPY. */
+        final Map<List<String>, List<ChangeEvent.Insert>> inserts = new LinkedHashMap<>();
+
+        TableStatements(TableId table, List<String> key) {
+            this.table = table;
+            this.key = key;
+        }
+
+        void writeTo(RowSink writer) throws SQLException {
             if (!deletes.isEmpty()) {
                 writer.deleteMany(table, key, inKeyOrder(key, deletes, ChangeEvent.Delete::before));
             }
@@ -168,7 +168,28 @@ public final class GroupCollapser {
                 writer.insertMany(table, i.getKey(), inKeyOrder(key, i.getValue(), ChangeEvent.Insert::after));
             }
         }
-        clear();
+    }
+
+    private static TableStatements statements(TableId table, List<String> key, Iterable<KeyState> states) {
+        TableStatements out = new TableStatements(table, key);
+        for (KeyState s : states) {
+            boolean once = s.changes == 1;
+            if (s.image == null) {
+                if (s.existedBefore) {
+                    out.deletes.add(once ? (ChangeEvent.Delete) s.last
+                            : new ChangeEvent.Delete(s.last.header(), table, key, keyOnly(key, s.keySource)));
+                }
+            } else if (s.existedBefore) {
+                ChangeEvent.Update u = once && s.last instanceof ChangeEvent.Update only ? only
+                        : new ChangeEvent.Update(s.last.header(), table, key, keyOnly(key, s.keySource), s.image);
+                out.updates.computeIfAbsent(setColumns(u.after()), k -> new ArrayList<>()).add(u);
+            } else {
+                ChangeEvent.Insert i = once && s.last instanceof ChangeEvent.Insert only ? only
+                        : new ChangeEvent.Insert(s.last.header(), table, key, s.image);
+                out.inserts.computeIfAbsent(List.copyOf(i.after().keySet()), k -> new ArrayList<>()).add(i);
+            }
+        }
+        return out;
     }
 
     /**
