@@ -208,14 +208,7 @@ final class DemoCommand implements Callable<Integer> {
         view.done();
         out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
         String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
-        for (DemoFollower f : fs) {
-            try {
-                Await.until(Duration.ofSeconds(60), () -> "follower " + f.name + " to apply every transfer",
-                        () -> java.util.Objects.equals(marker, f.pg.queryScalar("SELECT max(id)::text FROM transfers")));
-            } catch (AssertionError e) {
-                out.println("follower " + f.name + " did not catch up: " + e.getMessage());
-            }
-        }
+        fs.forEach(f -> f.awaitTransfers(marker, out));
         int failures = 0;
         for (DemoFollower f : fs) {
             for (String table : TABLES) {
@@ -349,23 +342,16 @@ final class DemoCommand implements Callable<Integer> {
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }
-                int a = 1 + random.nextInt(100);
-                int b = 1 + random.nextInt(100);
-                java.math.BigDecimal amount = java.math.BigDecimal.valueOf(1 + random.nextInt(5000), 2);
-                debit.setBigDecimal(1, amount);
-                debit.setInt(2, a);
-                debit.executeUpdate();
-                credit.setBigDecimal(1, amount);
-                credit.setInt(2, b);
-                credit.executeUpdate();
+                DemoTransfer t = DemoTransfer.next(random);
+                t.move(debit, credit);
                 log.setLong(1, i);
-                log.setInt(2, a);
-                log.setInt(3, b);
-                log.setBigDecimal(4, amount);
+                log.setInt(2, t.from());
+                log.setInt(3, t.to());
+                log.setBigDecimal(4, t.amount());
                 log.executeUpdate();
                 if (i % 10 == 0) {
                     profile.setInt(1, (int) i);
-                    profile.setInt(2, a);
+                    profile.setInt(2, t.from());
                     profile.executeUpdate();
                 }
                 c.commit();

@@ -43,6 +43,16 @@ final class DemoFollower {
         }
     }
 
+    /** Waits until the follower holds every transfer up to {@code lastId}; says so on {@code out} when it does not in 60 s. */
+    void awaitTransfers(String lastId, java.io.PrintStream out) {
+        try {
+            io.sluice.embedded.Await.until(java.time.Duration.ofSeconds(60), () -> "follower " + name + " to apply every transfer",
+                    () -> java.util.Objects.equals(lastId, pg.queryScalar("SELECT max(id)::text FROM transfers")));
+        } catch (AssertionError e) {
+            out.println("follower " + name + " did not catch up: " + e.getMessage());
+        }
+    }
+
     /** One line per follower: state and staleness from the monitor, commit → applied latency from the applier. */
     static List<DemoView.Row> rows(List<DemoFollower> fs, LagMonitor monitor) {
         Map<String, Status.Follower> lag = new HashMap<>();

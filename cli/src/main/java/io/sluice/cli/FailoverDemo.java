@@ -4,7 +4,6 @@ import io.sluice.capture.CaptureService;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.cli.verify.Verifier;
 import io.sluice.client.JdbcDataSource;
-import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.embedded.PhysicalStandby;
 import io.sluice.monitor.LagMonitor;
@@ -164,12 +163,7 @@ final class FailoverDemo {
         String marker = current.queryScalar("SELECT max(id)::text FROM transfers");
         int failures = 0;
         for (DemoFollower f : fs) {
-            try {
-                Await.until(Duration.ofSeconds(60), () -> "follower " + f.name + " to apply every transfer",
-                        () -> java.util.Objects.equals(marker, f.pg.queryScalar("SELECT max(id)::text FROM transfers")));
-            } catch (AssertionError e) {
-                out.println("follower " + f.name + " did not catch up: " + e.getMessage());
-            }
+            f.awaitTransfers(marker, out);
             Verifier v = new Verifier(new JdbcDataSource(current.jdbcUrl(cfg.primaryDatabase()), Wiring.embeddedConnection()),
                     new JdbcDataSource(f.pg.jdbcUrl(), Wiring.embeddedConnection()), cfg.sourceId(), 1000, 3, Duration.ofSeconds(10));
             Verifier.Report report = v.verify(v.tables());
@@ -223,18 +217,11 @@ final class FailoverDemo {
                     if (wait > 0) {
                         LockSupport.parkNanos(wait);
                     }
-                    int a = 1 + random.nextInt(100);
-                    int b = 1 + random.nextInt(100);
-                    java.math.BigDecimal amount = java.math.BigDecimal.valueOf(1 + random.nextInt(5000), 2);
-                    debit.setBigDecimal(1, amount);
-                    debit.setInt(2, a);
-                    debit.executeUpdate();
-                    credit.setBigDecimal(1, amount);
-                    credit.setInt(2, b);
-                    credit.executeUpdate();
-                    log.setInt(1, a);
-                    log.setInt(2, b);
-                    log.setBigDecimal(3, amount);
+                    DemoTransfer t = DemoTransfer.next(random);
+                    t.move(debit, credit);
+                    log.setInt(1, t.from());
+                    log.setInt(2, t.to());
+                    log.setBigDecimal(3, t.amount());
                     long id;
                     try (ResultSet rs = log.executeQuery()) {
                         rs.next();

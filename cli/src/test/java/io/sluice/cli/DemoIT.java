@@ -15,18 +15,7 @@ class DemoIT {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void shortDemoEndsWithEveryFollowerEqualToThePrimary() {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        int code;
-        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        try {
-            code = Main.commandLine().execute("demo", "--duration", "5s", "--rate", "100", "--no-ui");
-        } finally {
-            System.setOut(old);
-        }
-        String out = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(out);
-        assertThat(code).as("demo exit code; output:%n%s", out).isZero();
+        String out = demo("--duration", "5s", "--rate", "100", "--no-ui");
         String[] lines = out.strip().split("\n");
         assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the primary.");
         assertThat(out).contains("check: follower a EQUALS the primary on public.transfers")
@@ -42,22 +31,31 @@ class DemoIT {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void failoverDemoKillsThePrimaryPromotesItsStandbyAndEndsWithEveryFollowerEqualToIt() {
+        String out = demo("--failover", "--duration", "8s", "--rate", "100", "--followers", "1", "--no-ui");
+        String[] lines = out.strip().split("\n");
+        assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the new primary.");
+        assertThat(out).contains("PRIMARY KILLED (SIGKILL)", "standby PROMOTED", "capture RUNNING again, on the new primary")
+                .containsPattern("FAILOVER DONE: .* [0-9.]+ s after the kill")
+                .contains("check: follower a EQUALS the new primary").doesNotContain("DIFFERS");
+    }
+
+    /** Runs {@code sluice demo} with the arguments as a newcomer would, asserts exit 0, returns what it printed. */
+    private static String demo(String... args) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream old = System.out;
         int code;
         System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
         try {
-            code = Main.commandLine().execute("demo", "--failover", "--duration", "8s", "--rate", "100", "--followers", "1", "--no-ui");
+            String[] all = new String[args.length + 1];
+            all[0] = "demo";
+            System.arraycopy(args, 0, all, 1, args.length);
+            code = Main.commandLine().execute(all);
         } finally {
             System.setOut(old);
         }
         String out = buffer.toString(StandardCharsets.UTF_8);
         System.out.println(out);
         assertThat(code).as("demo exit code; output:%n%s", out).isZero();
-        String[] lines = out.strip().split("\n");
-        assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the new primary.");
-        assertThat(out).contains("PRIMARY KILLED (SIGKILL)", "standby PROMOTED", "capture RUNNING again, on the new primary")
-                .containsPattern("FAILOVER DONE: .* [0-9.]+ s after the kill")
-                .contains("check: follower a EQUALS the new primary").doesNotContain("DIFFERS");
+        return out;
     }
 }

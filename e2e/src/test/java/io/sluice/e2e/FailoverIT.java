@@ -144,6 +144,19 @@ class FailoverIT {
                 MonitorConfig.Http.disabled(), MonitorConfig.Webhooks.none()), Clock.systemUTC()));
     }
 
+    /**
+     * Stops the standby's WAL receiver (it keeps running, receiving nothing) and waits until its slot
+     * on the primary is inactive; returns the {@code primary_conninfo} that brings it back.
+     */
+    private static String stopWalReceiver(LocalPostgres primary, LocalPostgres standby, String name) throws SQLException {
+        String conninfo = standby.queryScalar("SHOW primary_conninfo");
+        standby.execute("ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()");
+        Await.until(Duration.ofSeconds(30), () -> "the standby's WAL receiver to stop",
+                () -> "false".equals(primary.queryScalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '"
+                        + PhysicalStandby.slotName(name) + "'")));
+        return conninfo;
+    }
+
     /** Waits until the standby's copy of the slot is confirmed at least as far as the primary's is now. */
     private static void awaitSlotSynchronised(LocalPostgres primary, LocalPostgres standby, String slot) throws SQLException {
         String confirmed = primary.queryScalar("SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
@@ -222,11 +235,8 @@ class FailoverIT {
         LagMonitor monitor = monitor("held", url);
         assertThat(monitor.evaluate().standbys().state()).isEqualTo(State.OK);
 
-        String conninfo = standby.queryScalar("SHOW primary_conninfo");
-        standby.execute("ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()");
+        String conninfo = stopWalReceiver(primary, standby, "held-standby");
         String slot = PhysicalStandby.slotName("held-standby");
-        Await.until(Duration.ofSeconds(30), () -> "the standby's slot to go inactive",
-                () -> "false".equals(primary.queryScalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")));
         long before = Long.parseLong(primary.queryScalar("SELECT pg_current_wal_lsn() - '0/0'"));
         primary.execute("INSERT INTO seq (n) VALUES (1)");
         Status away = monitor.evaluate();
@@ -272,10 +282,7 @@ class FailoverIT {
         awaitSlotSynchronised(primary, standby, "slot_lost");
         // The standby stops receiving WAL: what the primary commits now it never gets, and decoding
         // waits for it (synchronized_standby_slots), so capture does not get it either.
-        standby.execute("ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()");
-        Await.until(Duration.ofSeconds(30), () -> "the standby's WAL receiver to stop",
-                () -> "false".equals(primary.queryScalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '"
-                        + PhysicalStandby.slotName("lost-standby") + "'")));
+        stopWalReceiver(primary, standby, "lost-standby");
         for (int n = 2; n <= 5; n++) {
             primary.execute("INSERT INTO seq (n) VALUES (" + n + ")");
         }
@@ -355,10 +362,7 @@ class FailoverIT {
         primary.execute("INSERT INTO seq (n) VALUES (1)");
         awaitSlotSynchronised(primary, standby, "slot_behind");
         // The standby stops receiving WAL; nothing makes decoding wait for it.
-        standby.execute("ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()");
-        Await.until(Duration.ofSeconds(30), () -> "the standby's WAL receiver to stop",
-                () -> "false".equals(primary.queryScalar("SELECT active::text FROM pg_replication_slots WHERE slot_name = '"
-                        + PhysicalStandby.slotName("behind-standby") + "'")));
+        stopWalReceiver(primary, standby, "behind-standby");
         long before = Long.parseLong(primary.queryScalar("SELECT pg_current_wal_lsn() - '0/0'"));
         primary.execute("INSERT INTO seq (n) VALUES (2)");
         Await.until(Duration.ofSeconds(30), () -> "capture to stream the second transaction",
