@@ -58,7 +58,9 @@ public final class CaptureService implements AutoCloseable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private CaptureLock lock;
     private StreamWriter writer;
-    private CaptureEngine engine;
+    private volatile CaptureEngine engine;
+    /** What Kafka had acknowledged when the last engine was closed: reported while capture reconnects. */
+    private volatile Lsn committedBefore = Lsn.ZERO;
     private final StreamContinuity continuity;
 
     public CaptureService(CaptureConfig config) {
@@ -242,7 +244,7 @@ public final class CaptureService implements AutoCloseable {
     /** The commit LSN of the last transaction Kafka acknowledged. */
     public Lsn lastCommittedLsn() {
         CaptureEngine e = engine;
-        return e == null ? Lsn.ZERO : e.lastCommittedLsn();
+        return e == null ? committedBefore : e.lastCommittedLsn();
     }
 
     /** The slot's state on the primary (active, confirmed flush, retained WAL). */
@@ -272,6 +274,7 @@ public final class CaptureService implements AutoCloseable {
     private synchronized void closeForReconnect() {
         if (engine != null) {
             engine.close();
+            committedBefore = engine.lastCommittedLsn();
             engine = null;
         }
         if (writer != null) {
