@@ -39,6 +39,10 @@ public final class FailoverProbe implements AutoCloseable {
     private final String slot;
     private final Duration timeout;
     private final Map<String, Connection> connections = new HashMap<>();
+    /** A host that could not be reached is asked again only after this many samples: a dead host may take a connect timeout. */
+    private static final int SKIP_AFTER_FAILURE = 10;
+    private final Map<String, Status.Standby> failed = new HashMap<>();
+    private final Map<String, Integer> skips = new HashMap<>();
 
     public FailoverProbe(MonitorConfig.Endpoint primary, String slot, Duration timeout) {
         this.primary = primary;
@@ -81,6 +85,11 @@ public final class FailoverProbe implements AutoCloseable {
     }
 
     private Status.Standby standby(String host) {
+        int skip = skips.getOrDefault(host, 0);
+        if (skip > 0) {
+            skips.put(host, skip - 1);
+            return failed.get(host);
+        }
         try {
             Connection c = connections.get(host);
             if (c == null) {
@@ -98,7 +107,10 @@ public final class FailoverProbe implements AutoCloseable {
             }
         } catch (SQLException e) {
             PrimaryProbe.closeQuietly(connections.remove(host));
-            return new Status.Standby(host, false, false, false, null, e.getMessage());
+            Status.Standby down = new Status.Standby(host, false, false, false, null, e.getMessage());
+            failed.put(host, down);
+            skips.put(host, SKIP_AFTER_FAILURE);
+            return down;
         }
     }
 
