@@ -65,6 +65,9 @@ public record PrimaryLineage(String systemId, int timeline) {
             String one = PrimaryUrl.withOnlyHost(url, host);
             try (Connection c = DriverManager.getConnection(one, connection)) {
                 int timeline = read(c).timeline();
+                if (timeline == 0) {
+                    continue; // a standby (reachable when targetServerType was not asked for)
+                }
                 primaries.add(host + " (timeline " + timeline + ")");
                 if (timeline > bestTimeline) {
                     best = one;
