@@ -18,7 +18,6 @@ import io.sluice.format.Lsn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -149,7 +148,8 @@ public final class CaptureService implements AutoCloseable {
         }
         primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
         if (!snapshot && config.failover().slot()) {
-            new FailoverSlots(primary::connect, slot -> makeFailover(here, slot)).ensure(config.slotName());
+            new FailoverSlots(primary::connect, slot -> ReplicationConnection.once(here.jdbcUrl(), here.connection(),
+                    config.sourceId(), "making slot " + slot + " a failover slot", c -> c.makeFailover(slot))).ensure(config.slotName());
         }
         streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));
         Lsn from = streamed.orElse(Lsn.ZERO);
@@ -197,14 +197,6 @@ public final class CaptureService implements AutoCloseable {
             log.error("capture stopped: no primary to continue from: {}", e.getMessage());
             fail(e);
             closeResources();
-        }
-    }
-
-    private static void makeFailover(CaptureConfig config, String slot) {
-        try (ReplicationConnection c = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId())) {
-            c.makeFailover(slot);
-        } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "making slot " + slot + " a failover slot: " + e.getMessage(), e);
         }
     }
 

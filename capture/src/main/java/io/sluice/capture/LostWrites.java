@@ -66,14 +66,11 @@ public final class LostWrites {
                     + ", timeline " + before.timeline() + ") is not an earlier timeline of the primary at " + newPrimaryUrl
                     + " (system " + after.systemId() + ", timeline " + after.timeline() + ")");
         }
-        try (ReplicationConnection c = ReplicationConnection.open(newPrimaryUrl, toNew, source)) {
-            String history = c.timelineHistory(after.timeline());
-            return PrimaryLineage.switchPoint(history, before.timeline()).orElseThrow(() -> new CaptureException(
-                    Kind.CONFIGURATION, "the history of timeline " + after.timeline() + " at " + newPrimaryUrl
-                    + " does not pass through timeline " + before.timeline() + " of the old primary " + oldPrimaryUrl));
-        } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "reading the timeline history at " + newPrimaryUrl + ": " + e.getMessage(), e);
-        }
+        String history = ReplicationConnection.once(newPrimaryUrl, toNew, source, "reading the timeline history at "
+                + newPrimaryUrl, c -> c.timelineHistory(after.timeline()));
+        return PrimaryLineage.switchPoint(history, before.timeline()).orElseThrow(() -> new CaptureException(
+                Kind.CONFIGURATION, "the history of timeline " + after.timeline() + " at " + newPrimaryUrl
+                + " does not pass through timeline " + before.timeline() + " of the old primary " + oldPrimaryUrl));
     }
 
     private static PrimaryLineage lineage(String url, Properties connection) {

@@ -57,7 +57,9 @@ public final class StreamContinuity {
         }
         Optional<PrimaryLineage> before = lineage != null ? Optional.of(lineage) : PrimaryLineage.load(config.stateDirectory());
         if (streamed.isPresent() && before.isPresent()) {
-            before.get().checkContinuedBy(now, streamed, host, timeline -> timelineHistory(url, timeline));
+            before.get().checkContinuedBy(now, streamed, host, timeline -> ReplicationConnection.once(url,
+                    config.connection(), config.sourceId(), "reading the history of timeline " + timeline,
+                    c -> c.timelineHistory(timeline)));
             if (before.get().timeline() != now.timeline()) {
                 log.warn("capture continues on {}, timeline {} (was timeline {}): a standby was promoted", host,
                         now.timeline(), before.get().timeline());
@@ -65,14 +67,6 @@ public final class StreamContinuity {
         }
         lineage = now;
         now.save(config.stateDirectory());
-    }
-
-    private String timelineHistory(String url, int timeline) {
-        try (ReplicationConnection c = ReplicationConnection.open(url, config.connection(), config.sourceId())) {
-            return c.timelineHistory(timeline);
-        } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "reading the history of timeline " + timeline + ": " + e.getMessage(), e);
-        }
     }
 
     /**

@@ -81,6 +81,24 @@ public final class ReplicationConnection implements AutoCloseable {
         }
     }
 
+    /** One command on a replication connection: what {@link #once} runs. */
+    @FunctionalInterface
+    public interface Command<T> {
+        T run(ReplicationConnection c) throws SQLException;
+    }
+
+    /**
+     * Opens a replication connection, runs one command on it and closes it; a failure is a FATAL
+     * {@link CaptureException} saying {@code what} was being done.
+     */
+    public static <T> T once(String jdbcUrl, Properties connection, String source, String what, Command<T> command) {
+        try (ReplicationConnection c = open(jdbcUrl, connection, source)) {
+            return command.run(c);
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, what + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A slot just created, with the snapshot it exported (valid until this connection's next command). */
     public record CreatedSlot(Lsn consistentPoint, String snapshotName) { }
 
@@ -103,10 +121,11 @@ public final class ReplicationConnection implements AutoCloseable {
     }
 
     /** Makes an existing, inactive slot a failover slot (PostgreSQL 17; no SQL function can). */
-    public void makeFailover(String slot) throws SQLException {
+    public Void makeFailover(String slot) throws SQLException {
         try (Statement st = connection.createStatement()) {
             st.execute("ALTER_REPLICATION_SLOT " + slot + " (FAILOVER true)");
         }
+        return null;
     }
 
     /**
