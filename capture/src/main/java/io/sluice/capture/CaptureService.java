@@ -146,7 +146,7 @@ public final class CaptureService implements AutoCloseable {
         if (!snapshot) {
             closeTargets();
         }
-        primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot);
+        primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot, config.failover().slot());
         if (!snapshot && config.failover().slot()) {
             new FailoverSlots(primary::connect, slot -> ReplicationConnection.once(here.jdbcUrl(), here.connection(),
                     config.sourceId(), "making slot " + slot + " a failover slot", c -> c.makeFailover(slot))).ensure(config.slotName());

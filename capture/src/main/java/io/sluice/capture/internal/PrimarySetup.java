@@ -60,7 +60,7 @@ public final class PrimarySetup {
      *
      * @throws CaptureException of kind CONFIGURATION naming what to fix
      */
-    public void prepare(String publication, String slot, List<String> tables, boolean createSlot) {
+    public void prepare(String publication, String slot, List<String> tables, boolean createSlot, boolean failoverSlot) {
         try (Connection c = connect()) {
             String walLevel = scalar(c, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
@@ -78,7 +78,7 @@ public final class PrimarySetup {
             ensurePublication(c, publication, tables);
             DdlTrigger.install(c);
             if (createSlot) {
-                ensureSlot(c, slot);
+                ensureSlot(c, slot, failoverSlot);
             } else {
                 checkSlot(c, slot);
             }
@@ -161,14 +161,18 @@ public final class PrimarySetup {
         }
     }
 
-    private void ensureSlot(Connection c, String slot) throws SQLException {
+    /** {@code failover}: created as a failover slot where the server has them (PostgreSQL 17; see {@link FailoverSlots}). */
+    private void ensureSlot(Connection c, String slot, boolean failover) throws SQLException {
         if (checkSlot(c, slot)) {
             return;
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
+        boolean asFailover = failover && c.getMetaData().getDatabaseMajorVersion() >= 17;
+        try (PreparedStatement ps = c.prepareStatement(asFailover
+                ? "SELECT pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
+                : "SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
             ps.execute();
-            log.info("created replication slot {} (pgoutput)", slot);
+            log.info("created replication slot {} (pgoutput{})", slot, asFailover ? ", failover" : "");
         } catch (SQLException e) {
             if ("53400".equals(e.getSQLState())) {
                 throw new CaptureException(Kind.CONFIGURATION, "the primary has no free replication slot ("
