@@ -7,6 +7,7 @@ import io.sluice.cli.bench.CatchupBench;
 import io.sluice.cli.bench.ConsistencyBench;
 import io.sluice.cli.bench.DurabilityBench;
 import io.sluice.cli.bench.Harness;
+import io.sluice.cli.bench.SluiceProcesses;
 import io.sluice.cli.bench.SteadyBench;
 import io.sluice.cli.bench.MonitorBench;
 import java.nio.file.Files;
@@ -125,11 +126,16 @@ final class BenchCommand implements Callable<Integer> {
                 return 2;
             }
             Path base = dir;
+            // The warm-up run is a small backlog (a tiny one for a tiny scale): enough for the JIT to
+            // compile capture's and the applier's paths, without a large run's minutes again.
+            CatchupBench.Scale warmup = sc.compareTo(CatchupBench.Scale.SMALL) < 0 ? sc : CatchupBench.Scale.SMALL;
             // One broker for every run, in a process of its own, as a deployment keeps Kafka running.
-            try (io.sluice.embedded.KafkaProcess broker = io.sluice.embedded.KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"))) {
+            // Capture and the applier as deployed: a process each, kept up across the runs like the broker.
+            try (io.sluice.embedded.KafkaProcess broker = io.sluice.embedded.KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"));
+                 SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
                 Map<String, Object> result = Harness.run("catchup", Map.of("scale", scale, "repeat", repeat), repeat,
-                        noWarmup ? null : i -> new CatchupBench(base.resolve("warmup"), CatchupBench.Scale.TINY, broker).run(),
-                        i -> new CatchupBench(base.resolve("run" + i), sc, broker).run());
+                        noWarmup ? null : i -> new CatchupBench(base.resolve("warmup"), warmup, broker, sluice).run(),
+                        i -> new CatchupBench(base.resolve("run" + i), sc, broker, sluice).run());
                 return report(result);
             }
         }
@@ -138,19 +144,20 @@ final class BenchCommand implements Callable<Integer> {
             Map<String, Object> all = new java.util.LinkedHashMap<>();
             boolean valid = true;
             // One broker for every run, in a process of its own, as a deployment keeps Kafka running.
-            try (io.sluice.embedded.KafkaProcess broker = io.sluice.embedded.KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"))) {
+            try (io.sluice.embedded.KafkaProcess broker = io.sluice.embedded.KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"));
+                 SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
                 if (!noWarmup) {
                     // Until the JIT compilers have settled, in this JVM and the broker's, they are
                     // most of the CPU a steady rate uses; as fast as the clients go gets them there soonest.
                     System.out.printf("warm-up (discarded): %d s as fast as 4 clients write ...%n", warmupSeconds);
-                    new SteadyBench(base.resolve("warmup"), 0, Duration.ofSeconds(warmupSeconds), null, broker).run();
+                    new SteadyBench(base.resolve("warmup"), 0, Duration.ofSeconds(warmupSeconds), null, broker, sluice).run();
                 }
                 for (int r : rates) {
                     Path plot = out == null ? base.resolve("steady-" + r + ".svg")
                             : out.toAbsolutePath().resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + "-" + r + ".svg");
                     Map<String, Object> result = Harness.run("steady", Map.of("rate", r, "seconds", seconds, "repeat", repeat), repeat,
-                            noWarmup ? null : i -> new SteadyBench(base.resolve("warmup-" + r), r, Duration.ofSeconds(20), null, broker).run(),
-                            i -> new SteadyBench(base.resolve("run-" + r + "-" + i), r, Duration.ofSeconds(seconds), plot, broker).run());
+                            noWarmup ? null : i -> new SteadyBench(base.resolve("warmup-" + r), r, Duration.ofSeconds(20), null, broker, sluice).run(),
+                            i -> new SteadyBench(base.resolve("run-" + r + "-" + i), r, Duration.ofSeconds(seconds), plot, broker, sluice).run());
                     System.out.println(Harness.markdown(result));
                     System.out.println("latency over time: " + plot);
                     valid &= Boolean.TRUE.equals(result.get("valid"));

@@ -31,7 +31,8 @@ class BenchHarnessIT {
         JsonNode run = r.path("runs").get(0);
         assertThat(run.path("equal").asBoolean()).as("the followers equalled the primary").isTrue();
         assertThat(run.path("row_events").asLong()).isEqualTo(4L * 2000 + 2L * 500 + 1);
-        for (String k : new String[] {"sluice_apply_seconds", "native_seconds", "sluice_e2e_seconds", "apply_vs_native", "e2e_vs_native"}) {
+        for (String k : new String[] {"sluice_apply_seconds", "native_seconds", "sluice_e2e_seconds", "apply_vs_native", "e2e_vs_native",
+                "e2e_cpu_capture_process_seconds", "e2e_cpu_applier_process_seconds"}) {
             assertThat(run.path(k).asDouble()).as(k).isPositive();
             assertThat(r.path("summary").path(k).path("median").asDouble()).as("summary of " + k).isEqualTo(run.path(k).asDouble());
         }
@@ -39,15 +40,16 @@ class BenchHarnessIT {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void steadyRunsWithTheBrokerInItsOwnProcessAndReportsItsCpuApart(@TempDir Path tmp) throws Exception {
+    void steadyRunsBrokerCaptureAndApplierInProcessesOfTheirOwnAndReportsTheirCpu(@TempDir Path tmp) throws Exception {
         Path json = tmp.resolve("steady.json");
         bench("steady", "--rates", "200", "--seconds", "1", "--no-warmup", "--out", json.toString());
         JsonNode run = new ObjectMapper().readTree(json.toFile()).path("rate_200").path("runs").get(0);
         assertThat(run.path("equal").asBoolean()).as("the followers equalled the primary").isTrue();
         assertThat(run.path("kafka_broker_cpu_cores").asDouble()).as("the broker process worked").isPositive();
+        assertThat(run.path("sluice_cpu_cores").asDouble()).as("capture's and the applier's processes worked").isPositive();
         assertThat(run.path("sluice_latency_p50_ms").asDouble()).isPositive();
-        assertThat(ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").contains("KafkaProcess")))
-                .as("the broker process ended with the scenario").isEmpty();
+        assertThat(ProcessHandle.current().children().filter(p -> p.info().commandLine().orElse("").matches(".*(KafkaProcess|ServiceProcess).*")))
+                .as("the broker's, capture's and the applier's processes ended with the scenario").isEmpty();
     }
 
     /** Runs {@code sluice bench ARGS}, asserts it exited 0 and returns what it printed. */

@@ -68,16 +68,8 @@ public final class ApplyBench {
                 "kafka.bootstrap.servers = " + kafka.bootstrapServers(), "followers." + name + ".url = " + follower.jdbcUrl(),
                 "followers." + name + ".user = postgres", ""));
         Path log = dir.resolve(name + ".log");
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-XX:StartFlightRecording") && !a.startsWith("-XX:ArchiveClassesAtExit"))
-                .forEach(command::add);
-        String extra = System.getenv("SLUICE_BENCH_APPLY_JAVA_OPTS"); // options for this process only (JFR, JIT flags)
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.cli.Main", "apply", "--config",
-                config.toString(), "--follower", name));
+        List<String> command = ChildJvm.command("SLUICE_BENCH_APPLY_JAVA_OPTS", "io.sluice.cli.Main", "apply", "--config",
+                config.toString(), "--follower", name);
         try (Watch watermark = new Watch(follower, "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")) {
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
             AtomicReference<Double> firstCommit = new AtomicReference<>();

@@ -44,13 +44,21 @@ public final class BenchStack {
         engine = chosen;
     }
 
+    static CaptureConfig.Engine engine() {
+        return engine;
+    }
+
     /** Capture of {@code tables} with no snapshot and a 1 ms poll (Debezium), state under {@code dir}. */
     static CaptureConfig capture(String source, LocalPostgres pg, LocalKafka kafka, List<String> tables, Path dir) {
         return capture(source, pg, kafka(kafka), tables, dir);
     }
 
     static CaptureConfig capture(String source, LocalPostgres pg, Map<String, Object> kafka, List<String> tables, Path dir) {
-        return new CaptureConfig(source, pg.jdbcUrl(), superuser(), kafka, "sluice_" + source, "sluice_" + source,
+        return capture(source, pg.jdbcUrl(), kafka, tables, dir);
+    }
+
+    static CaptureConfig capture(String source, String jdbcUrl, Map<String, Object> kafka, List<String> tables, Path dir) {
+        return new CaptureConfig(source, jdbcUrl, superuser(), kafka, "sluice_" + source, "sluice_" + source,
                 tables, Duration.ofSeconds(5), Duration.ofMillis(1), false, dir.resolve("capture-state"), Map.of(), engine);
     }
 }

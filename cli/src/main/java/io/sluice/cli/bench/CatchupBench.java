@@ -1,8 +1,5 @@
 package io.sluice.cli.bench;
 
-import io.sluice.applier.ApplierConfig;
-import io.sluice.applier.StreamApplier;
-import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.KafkaProcess;
 import io.sluice.embedded.LocalPostgres;
@@ -20,6 +17,8 @@ import java.util.Map;
  * Capture alone (the backlog from its own slot onto Kafka, no applier) is timed against the server's
  * own decoding of the same backlog ({@code pg_logical_slot_get_binary_changes} with pgoutput and
  * capture's options, counted in SQL: the ceiling no client of the walsender can pass).
+ * Capture and the applier run as deployed, each in a process of its own kept up across the runs
+ * ({@link SluiceProcesses}).
  */
 public final class CatchupBench {
 
@@ -45,11 +44,21 @@ public final class CatchupBench {
     private final Path dir;
     private final Scale scale;
     private final KafkaProcess broker;
+    private final SluiceProcesses sluice;
 
-    public CatchupBench(Path dir, Scale scale, KafkaProcess broker) {
+    public CatchupBench(Path dir, Scale scale, KafkaProcess broker, SluiceProcesses sluice) {
         this.dir = dir;
         this.scale = scale;
         this.broker = broker;
+        this.sluice = sluice;
+    }
+
+    private ServiceProcess.Remote capture(String role, LocalPostgres primary, List<String> tables, Path state) {
+        return sluice.capture().capture(source(role), primary.jdbcUrl(), broker.bootstrapServers(), tables, state);
+    }
+
+    private ServiceProcess.Remote applier(String role, String follower, LocalPostgres store) {
+        return sluice.applier().applier(source(role), follower, store.jdbcUrl(), broker.bootstrapServers());
     }
 
     private String source(String role) {
@@ -62,7 +71,6 @@ public final class CatchupBench {
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
              LocalPostgres applyFollower = LocalPostgres.start("sluice-apply", dir);
              LocalPostgres e2eFollower = LocalPostgres.start("sluice-e2e", dir)) {
-            Map<String, Object> kafka = BenchStack.kafka(broker.bootstrapServers());
             for (LocalPostgres pg : List.of(primary, nativeFollower, applyFollower, e2eFollower)) {
                 Pgbench.schema(pg, scale.accounts);
             }
@@ -71,23 +79,19 @@ public final class CatchupBench {
             // The end-to-end capture's slot exists before the backlog, and so do capture-alone's and the
             // server's own (read by SQL for its decoding ceiling); those captures themselves are stopped.
             for (String slot : List.of("e2e", "drain")) {
-                try (CaptureService c = new CaptureService(BenchStack.capture(source(slot), primary, kafka, tables, dir.resolve(slot)))) {
-                    c.start();
-                }
+                capture(slot, primary, tables, dir.resolve(slot)).close();
             }
             primary.execute("SELECT pg_create_logical_replication_slot('" + CEILING_SLOT + "', 'pgoutput')");
             long t0 = System.nanoTime();
             double captureSeconds;
             io.sluice.format.Lsn end;
-            try (CaptureService capture = new CaptureService(BenchStack.capture(source("bench"), primary, kafka, tables, dir))) {
-                capture.start();
+            try (ServiceProcess.Remote capture = capture("bench", primary, tables, dir)) {
                 Pgbench.backlog(primary, scale.transactions, scale.accounts, scale.wideRows);
                 double written = (System.nanoTime() - t0) / 1e9;
                 // A transactional message after the backlog: once its frame is on Kafka, all of it is.
                 end = io.sluice.format.Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
                 primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
-                Await.until(Duration.ofMinutes(10), () -> "capture to put the backlog on Kafka (at " + capture.lastCommittedLsn() + ")",
-                        () -> capture.lastCommittedLsn().isAfter(end));
+                ServiceProcess.awaitCaptured(capture, end, "capture");
                 captureSeconds = (System.nanoTime() - t0) / 1e9 - written;
             }
             Map<String, Object> r = new LinkedHashMap<>();
@@ -95,27 +99,32 @@ public final class CatchupBench {
             r.put("row_events", Pgbench.rowEvents(scale.transactions, scale.wideRows));
 
             List<LocalPostgres> servers = List.of(primary, nativeFollower, applyFollower, e2eFollower);
-            QuietMachine.await(servers);
+            QuietMachine.await(servers, sluice.capture().pid(), sluice.applier().pid());
             try (Watch marker = Pgbench.markerWatch(applyFollower);
-                 StreamApplier applier = new StreamApplier(ApplierConfig.of(source("bench"), "apply", applyFollower.jdbcUrl(),
-                    BenchStack.superuser(), kafka))) {
+                 ServiceProcess.Remote applier = applier("bench", "apply", applyFollower)) {
                 long t1 = System.nanoTime();
-                applier.start();
-                Await.until(Duration.ofMinutes(10), () -> "the applier alone to apply the backlog", () -> Pgbench.markerSeen(marker)
-                        || applier.state() == StreamApplier.State.FAILED);
+                SluiceProcesses.Usage cpu = sluice.usage();
+                awaitApplied(marker, applier, "the applier alone");
                 // Timed to the backlog applied, as native is, not to the applier closed.
                 r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
+                SluiceProcesses.Usage used = sluice.usage().since(cpu);
+                r.put("apply_cpu_applier_process_seconds", used.applier());
+                r.put("apply_cpu_of_which_jit_seconds", used.applierJit());
             }
 
-            QuietMachine.await(servers);
-            try (CaptureService drain = new CaptureService(BenchStack.capture(source("drain"), primary, kafka, tables, dir.resolve("drain")))) {
+            QuietMachine.await(servers, sluice.capture().pid(), sluice.applier().pid());
+            {
                 long t = System.nanoTime();
-                drain.start();
-                Await.until(Duration.ofMinutes(10), () -> "capture alone to put the backlog on Kafka (at " + drain.lastCommittedLsn() + ")",
-                        () -> drain.lastCommittedLsn().isAfter(end) || drain.state() == CaptureService.State.FAILED);
-                if (drain.state() == CaptureService.State.FAILED) {
-                    throw new IllegalStateException("capture alone failed", drain.failure().orElse(null));
+                SluiceProcesses.Usage cpu = sluice.usage();
+                Map<String, Long> threads = Cpu.threadTicks(sluice.capture().pid());
+                try (ServiceProcess.Remote drain = capture("drain", primary, tables, dir.resolve("drain"))) {
+                    ServiceProcess.awaitCaptured(drain, end, "capture alone");
                 }
+                System.out.printf("  (capture alone: %.2f s; its process's busiest threads: %s)%n", (System.nanoTime() - t) / 1e9,
+                        Cpu.busiestThreads(sluice.capture().pid(), threads, 6));
+                SluiceProcesses.Usage used = sluice.usage().since(cpu);
+                r.put("capture_alone_cpu_capture_process_seconds", used.capture());
+                r.put("capture_alone_cpu_of_which_jit_seconds", used.captureJit());
                 r.put("capture_alone_seconds", (System.nanoTime() - t) / 1e9);
             }
             long tc = System.nanoTime();
@@ -124,7 +133,7 @@ public final class CatchupBench {
             r.put("server_decoding_seconds", (System.nanoTime() - tc) / 1e9);
             r.put("server_decoding_messages", messages);
 
-            QuietMachine.await(servers);
+            QuietMachine.await(servers, sluice.capture().pid(), sluice.applier().pid());
             try (Watch marker = Pgbench.markerWatch(nativeFollower)) {
                 Cpu.Mark cpu = Cpu.mark();
                 long t2 = System.nanoTime();
@@ -135,27 +144,33 @@ public final class CatchupBench {
             }
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
-            QuietMachine.await(servers);
+            QuietMachine.await(servers, sluice.capture().pid(), sluice.applier().pid());
+            Cpu.Mark e2eCpu = Cpu.mark();
+            SluiceProcesses.Usage e2eUsage = sluice.usage();
+            double brokerCpu = Cpu.processSeconds(broker.pid());
+            Map<String, Long> captureThreads = Cpu.threadTicks(sluice.capture().pid());
+            Map<String, Long> applierThreads = Cpu.threadTicks(sluice.applier().pid());
+            long e2eStart = System.nanoTime();
+            // The applier first, as deployed: it waits on the stream while capture starts.
             try (Watch marker = Pgbench.markerWatch(e2eFollower);
-                 CaptureService e2e = new CaptureService(BenchStack.capture(source("e2e"), primary, kafka, tables, dir.resolve("e2e")));
-                 StreamApplier applier = new StreamApplier(ApplierConfig.of(source("e2e"), "e2e", e2eFollower.jdbcUrl(),
-                         BenchStack.superuser(), kafka))) {
-                Cpu.Mark e2eCpu = Cpu.mark();
-                double brokerCpu = Cpu.processSeconds(broker.pid());
-                long t3 = System.nanoTime();
-                // The applier first, as deployed: it waits on the stream while capture starts.
-                applier.start();
-                e2e.start();
-                Await.until(Duration.ofMinutes(10), () -> "Sluice end to end to apply the backlog", () -> Pgbench.markerSeen(marker)
-                        || applier.state() == StreamApplier.State.FAILED);
+                 ServiceProcess.Remote applier = applier("e2e", "e2e", e2eFollower);
+                 ServiceProcess.Remote e2e = capture("e2e", primary, tables, dir.resolve("e2e"))) {
+                awaitApplied(marker, applier, "Sluice end to end");
                 // Timed to the backlog applied, as native is, not to capture and applier closed.
-                r.put("sluice_e2e_seconds", (System.nanoTime() - t3) / 1e9);
+                r.put("sluice_e2e_seconds", (System.nanoTime() - e2eStart) / 1e9);
                 // Where an end-to-end catch-up's CPU goes, against native's above (core-seconds).
                 Cpu cpu = Cpu.since(e2eCpu);
-                r.put("e2e_cpu_sluice_jvm_seconds", cpu.jvm());
+                SluiceProcesses.Usage used = sluice.usage().since(e2eUsage);
+                r.put("e2e_cpu_capture_process_seconds", used.capture());
+                r.put("e2e_cpu_of_which_capture_jit_seconds", used.captureJit());
+                r.put("e2e_cpu_applier_process_seconds", used.applier());
+                r.put("e2e_cpu_of_which_applier_jit_seconds", used.applierJit());
                 r.put("e2e_cpu_broker_seconds", Cpu.processSeconds(broker.pid()) - brokerCpu);
                 r.put("e2e_cpu_postgres_seconds", cpu.postgres());
-                r.put("e2e_cpu_of_which_jit_seconds", Cpu.compilerSeconds(e2eCpu));
+                r.put("e2e_cpu_bench_jvm_seconds", cpu.jvm());
+                System.out.printf("  (end to end: %.2f s; the capture process's busiest threads: %s; the applier process's: %s)%n",
+                        (System.nanoTime() - e2eStart) / 1e9, Cpu.busiestThreads(sluice.capture().pid(), captureThreads, 5),
+                        Cpu.busiestThreads(sluice.applier().pid(), applierThreads, 5));
             }
             r.put("capture_drain_seconds", captureSeconds); // from the backlog written to all of it on Kafka
             String differs = null;
@@ -178,6 +193,14 @@ public final class CatchupBench {
             r.put("e2e_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_e2e_seconds"));
             r.put("capture_alone_vs_server_decoding", (double) r.get("server_decoding_seconds") / (double) r.get("capture_alone_seconds"));
             return r;
+        }
+    }
+
+    /** Waits until the backlog's marker is on the follower, or fails when the applier has. */
+    private static void awaitApplied(Watch marker, ServiceProcess.Remote applier, String what) {
+        Await.until(Duration.ofMinutes(10), () -> what + " to apply the backlog", () -> Pgbench.markerSeen(marker) || applier.failed());
+        if (applier.failed()) {
+            throw new IllegalStateException(what + " failed; see the applier process's log");
         }
     }
 

@@ -19,6 +19,9 @@ import java.util.stream.Collectors;
  */
 public record Cpu(double jvm, double process, double postgres) {
 
+    /** The JIT compiler threads' name in /proc, digits dropped. */
+    private static final String JIT = "C# CompilerThre";
+
     /**
      * Where a phase starts: this JVM's CPU time, each PostgreSQL server's ticks by its postmaster's
      * pid (so a server stopped or started during the phase does not count its whole life) and each
@@ -57,15 +60,29 @@ public record Cpu(double jvm, double process, double postgres) {
         }
     }
 
+    /** Ticks of the JVM {@code pid}'s threads by name, pools grouped; pass to {@link #busiestThreads(long, Map, int)}. */
+    static Map<String, Long> threadTicks(long pid) {
+        return threadTicks(new File("/proc/" + pid + "/task"));
+    }
+
+    /** The threads of the JVM {@code pid} that used the most CPU since {@code start}, as "name 1.23 s". */
+    static String busiestThreads(long pid, Map<String, Long> start, int top) {
+        return busiest(threadTicks(pid), start, top);
+    }
+
     /** The threads of a process started during the phase that used the most CPU, as "name 1.23 s". */
     static String busiestThreads(long pid, int top) {
         return busiest(threadTicks(new File("/proc/" + pid + "/task")), Map.of(), top);
     }
 
+    /** Core-seconds the JIT compiler threads of the JVM {@code pid} have used in its whole life so far. */
+    static double compilerSeconds(long pid) {
+        return threadTicks(new File("/proc/" + pid + "/task")).getOrDefault(JIT, 0L) / 100.0;
+    }
+
     /** Core-seconds this JVM's JIT compiler threads used since {@code start}. */
     static double compilerSeconds(Mark start) {
-        String jit = "C# CompilerThre";
-        return (jvmThreadTicks().getOrDefault(jit, 0L) - start.threads().getOrDefault(jit, 0L)) / 100.0;
+        return (jvmThreadTicks().getOrDefault(JIT, 0L) - start.threads().getOrDefault(JIT, 0L)) / 100.0;
     }
 
     /** The JVM thread groups that used the most CPU since {@code start}, as "name 1.23 s". */

@@ -6,6 +6,7 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Each timed phase starts on a quiet machine: on two cores, work an earlier phase left behind —
@@ -19,10 +20,13 @@ final class QuietMachine {
     private QuietMachine() {
     }
 
-    /** Waits for both: {@link #servers} and {@link #compiler} (at most 30 s for the compiler). */
-    static void await(List<LocalPostgres> servers) throws Exception {
+    /**
+     * Waits for both: {@link #servers} and {@link #compiler} (at most 30 s for the compilers), this
+     * JVM's and those of the JVMs {@code jvms} (Sluice's processes).
+     */
+    static void await(List<LocalPostgres> servers, long... jvms) throws Exception {
         servers(servers);
-        compiler(Duration.ofSeconds(30));
+        compiler(Duration.ofSeconds(30), jvms);
     }
 
     /** Checkpoints every server, then waits until none runs an autovacuum worker. */
@@ -41,20 +45,26 @@ final class QuietMachine {
     }
 
     /**
-     * Waits, at most {@code max}, until this JVM's JIT has compiled nothing for half a second (its
-     * queue from earlier phases drained); a JIT that never settles only costs the wait.
+     * Waits, at most {@code max}, until no JIT — this JVM's, nor the compiler threads of the JVMs
+     * {@code jvms} — has compiled anything for half a second (their queues from earlier phases
+     * drained); a JIT that never settles only costs the wait.
      */
-    private static void compiler(Duration max) throws InterruptedException {
+    private static void compiler(Duration max, long... jvms) throws InterruptedException {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return;
-        }
+        boolean own = jit != null && jit.isCompilationTimeMonitoringSupported();
+        LongSupplier activity = () -> {
+            double sum = own ? jit.getTotalCompilationTime() : 0;
+            for (long pid : jvms) {
+                sum += Cpu.compilerSeconds(pid) * 1000;
+            }
+            return (long) sum;
+        };
         long deadline = System.nanoTime() + max.toNanos();
-        long last = jit.getTotalCompilationTime();
+        long last = activity.getAsLong();
         long quietSince = System.nanoTime();
         while (System.nanoTime() < deadline) {
             Thread.sleep(50);
-            long now = jit.getTotalCompilationTime();
+            long now = activity.getAsLong();
             if (now != last) {
                 last = now;
                 quietSince = System.nanoTime();

@@ -1,12 +1,8 @@
 package io.sluice.cli.bench;
 
-import io.sluice.applier.ApplierConfig;
-import io.sluice.applier.StreamApplier;
-import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.KafkaProcess;
 import io.sluice.embedded.LocalPostgres;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@code ENABLE ALWAYS} trigger on each follower records {@code clock_timestamp()} when the row is
  * applied (one machine, one clock). The first 3 s are warm-up and discarded. The Kafka broker runs
  * in a process of its own ({@link KafkaProcess}), shared by the runs of a scenario, as a deployment
- * runs it: the JVM's CPU is Sluice's alone, the broker's is reported beside it.
+ * runs it, and so do capture and the applier, each in a process of its own ({@link SluiceProcesses}):
+ * the CPU reported as Sluice's is theirs, the broker's beside it.
  */
 public final class SteadyBench {
 
@@ -43,21 +40,22 @@ public final class SteadyBench {
     private final Duration duration;
     private final Path plot;
     private final KafkaProcess broker;
+    private final SluiceProcesses sluice;
 
     /** {@code rate} 0 means as fast as 4 clients go. {@code plot}: an SVG of latency over time, or null. */
-    public SteadyBench(Path dir, int rate, Duration duration, Path plot, KafkaProcess broker) {
+    public SteadyBench(Path dir, int rate, Duration duration, Path plot, KafkaProcess broker, SluiceProcesses sluice) {
         this.dir = dir;
         this.rate = rate;
         this.duration = duration;
         this.plot = plot;
         this.broker = broker;
+        this.sluice = sluice;
     }
 
     public Map<String, Object> run() throws Exception {
         try (LocalPostgres primary = LocalPostgres.start("primary", dir);
              LocalPostgres nativeFollower = LocalPostgres.start("native", dir);
              LocalPostgres sluiceFollower = LocalPostgres.start("sluice", dir)) {
-            Map<String, Object> kafka = BenchStack.kafka(broker.bootstrapServers());
             String source = BenchStack.source(dir, "steady");
             for (LocalPostgres pg : List.of(primary, nativeFollower, sluiceFollower)) {
                 pg.execute("CREATE TABLE steady (id bigint PRIMARY KEY, created timestamptz NOT NULL, payload text)");
@@ -73,30 +71,28 @@ public final class SteadyBench {
             primary.execute("CREATE PUBLICATION steady_native FOR TABLE steady");
             nativeFollower.execute("CREATE SUBSCRIPTION steady_native CONNECTION 'host=127.0.0.1 port=" + primary.port()
                     + " user=postgres dbname=postgres' PUBLICATION steady_native WITH (copy_data = false)");
-            try (CaptureService capture = new CaptureService(BenchStack.capture(source, primary, kafka, List.of("public.steady"), dir));
-                 StreamApplier applier = new StreamApplier(ApplierConfig.of(source, "sluice", sluiceFollower.jdbcUrl(),
-                         BenchStack.superuser(), kafka))) {
-                capture.start();
-                applier.start();
+            try (ServiceProcess.Remote capture = sluice.capture().capture(source, primary.jdbcUrl(), broker.bootstrapServers(),
+                    List.of("public.steady"), dir);
+                 ServiceProcess.Remote applier = sluice.applier().applier(source, "sluice", sluiceFollower.jdbcUrl(),
+                         broker.bootstrapServers())) {
                 Await.until(Duration.ofSeconds(30), () -> "the native subscription to stream", () -> "1".equals(primary.queryScalar(
                         "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'steady_native'")));
-                var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-                long cpu0 = os.getProcessCpuTime();
+                SluiceProcesses.Usage cpu0 = sluice.usage();
                 double brokerCpu0 = Cpu.processSeconds(broker.pid());
                 long t0 = System.nanoTime();
                 long written = write(primary);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double cpuCores = (os.getProcessCpuTime() - cpu0) / 1e9 / seconds;
+                double cpuCores = sluice.usage().since(cpu0).total() / seconds;
                 double brokerCores = (Cpu.processSeconds(broker.pid()) - brokerCpu0) / seconds;
                 for (LocalPostgres f : List.of(nativeFollower, sluiceFollower)) {
                     Await.until(Duration.ofMinutes(2), () -> "every row on " + f.name() + " (a broken trigger or subscription shows in its log)", () ->
                             Long.parseLong(f.queryScalar("SELECT count(*) FROM steady_seen")) >= written);
                 }
                 // Idle: nothing written for a while, heartbeats only.
-                long idle0 = os.getProcessCpuTime();
+                SluiceProcesses.Usage idle0 = sluice.usage();
                 double brokerIdle0 = Cpu.processSeconds(broker.pid());
                 LockSupport.parkNanos(IDLE_SECONDS * 1_000_000_000L);
-                double idleCores = (os.getProcessCpuTime() - idle0) / 1e9 / IDLE_SECONDS;
+                double idleCores = sluice.usage().since(idle0).total() / IDLE_SECONDS;
                 double brokerIdleCores = (Cpu.processSeconds(broker.pid()) - brokerIdle0) / IDLE_SECONDS;
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("target_rate", rate == 0 ? "max" : rate);
@@ -104,12 +100,12 @@ public final class SteadyBench {
                 r.put("transactions", written);
                 summarise(r, "sluice", latencies(sluiceFollower));
                 summarise(r, "native", latencies(nativeFollower));
-                r.put("sluice_jvm_cpu_cores", cpuCores);
+                r.put("sluice_cpu_cores", cpuCores);
                 r.put("kafka_broker_cpu_cores", brokerCores);
-                r.put("sluice_jvm_idle_cpu_cores", idleCores);
+                r.put("sluice_idle_cpu_cores", idleCores);
                 r.put("kafka_broker_idle_cpu_cores", brokerIdleCores);
-                r.put("sluice_jvm_rss_mib", rssMib("VmRSS"));
-                r.put("sluice_jvm_peak_rss_mib", rssMib("VmHWM"));
+                r.put("sluice_rss_mib", rssMib(sluice, "VmRSS"));
+                r.put("sluice_peak_rss_mib", rssMib(sluice, "VmHWM"));
                 r.put("equal", primary.rowsAsText("steady").equals(sluiceFollower.rowsAsText("steady"))
                         && primary.rowsAsText("steady").equals(nativeFollower.rowsAsText("steady")));
                 if (plot != null) {
@@ -207,9 +203,14 @@ public final class SteadyBench {
         return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1))];
     }
 
-    private static double rssMib(String field) {
+    /** Capture's and the applier's processes together. */
+    private static double rssMib(SluiceProcesses sluice, String field) {
+        return rssMib(sluice.capture().pid(), field) + rssMib(sluice.applier().pid(), field);
+    }
+
+    private static double rssMib(long pid, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith(field + ":")) {
                     return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
                 }
