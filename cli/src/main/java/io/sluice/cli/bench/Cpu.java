@@ -60,7 +60,7 @@ public record Cpu(double jvm, double process, double postgres) {
         }
     }
 
-    /** Ticks of the JVM {@code pid}'s threads by name, pools grouped; pass to {@link #busiestThreads(long, Map, int)}. */
+    /** Ticks of the JVM {@code pid}'s threads, keyed "tid group"; pass to {@link #busiestThreads(long, Map, int)}. */
     static Map<String, Long> threadTicks(long pid) {
         return threadTicks(new File("/proc/" + pid + "/task"));
     }
@@ -77,12 +77,12 @@ public record Cpu(double jvm, double process, double postgres) {
 
     /** Core-seconds the JIT compiler threads of the JVM {@code pid} have used in its whole life so far. */
     static double compilerSeconds(long pid) {
-        return threadTicks(new File("/proc/" + pid + "/task")).getOrDefault(JIT, 0L) / 100.0;
+        return ofGroup(threadTicks(new File("/proc/" + pid + "/task")), JIT) / 100.0;
     }
 
     /** Core-seconds this JVM's JIT compiler threads used since {@code start}. */
     static double compilerSeconds(Mark start) {
-        return (jvmThreadTicks().getOrDefault(JIT, 0L) - start.threads().getOrDefault(JIT, 0L)) / 100.0;
+        return (ofGroup(jvmThreadTicks(), JIT) - ofGroup(start.threads(), JIT)) / 100.0;
     }
 
     /** The JVM thread groups that used the most CPU since {@code start}, as "name 1.23 s". */
@@ -90,9 +90,14 @@ public record Cpu(double jvm, double process, double postgres) {
         return busiest(jvmThreadTicks(), start.threads(), top);
     }
 
+    /**
+     * Each thread's ticks since {@code start}, by thread id (a thread that ended took its ticks with
+     * it, and a new one of the same name starts from 0), summed by group.
+     */
     private static String busiest(Map<String, Long> now, Map<String, Long> start, int top) {
-        return now.entrySet().stream()
-                .map(e -> Map.entry(e.getKey(), e.getValue() - start.getOrDefault(e.getKey(), 0L)))
+        Map<String, Long> byGroup = new TreeMap<>();
+        now.forEach((thread, ticks) -> byGroup.merge(group(thread), ticks - start.getOrDefault(thread, 0L), Long::sum));
+        return byGroup.entrySet().stream()
                 .filter(e -> e.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .limit(top)
@@ -156,11 +161,15 @@ public record Cpu(double jvm, double process, double postgres) {
         return servers;
     }
 
-    /** Ticks of this JVM's threads by name, digits dropped so pools group together ("GC Thread#", "C# CompilerThre"). */
+    /** Ticks of this JVM's threads, keyed "tid group" ({@link #threadTicks(File)}). */
     private static Map<String, Long> jvmThreadTicks() {
         return threadTicks(new File("/proc/self/task"));
     }
 
+    /**
+     * Ticks of a process's threads keyed "tid group": the group is the thread's name with digits
+     * dropped, so pools group together ("GC Thread#", "C# CompilerThre").
+     */
     private static Map<String, Long> threadTicks(File taskDir) {
         Map<String, Long> ticks = new TreeMap<>();
         File[] tasks = taskDir.listFiles();
@@ -170,11 +179,19 @@ public record Cpu(double jvm, double process, double postgres) {
         for (File task : tasks) {
             try {
                 Stat s = Stat.read(task);
-                ticks.merge(s.name().replaceAll("[0-9]+", "#"), s.ticks(11, 12), Long::sum);
+                ticks.put(task.getName() + " " + s.name().replaceAll("[0-9]+", "#"), s.ticks(11, 12));
             } catch (IOException | RuntimeException gone) {
                 // the thread ended while we read it
             }
         }
         return ticks;
+    }
+
+    private static String group(String thread) {
+        return thread.substring(thread.indexOf(' ') + 1);
+    }
+
+    private static long ofGroup(Map<String, Long> threads, String group) {
+        return threads.entrySet().stream().filter(e -> group(e.getKey()).equals(group)).mapToLong(Map.Entry::getValue).sum();
     }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,6 +47,14 @@ public final class PgOutputCapture implements CaptureEngine {
     private static final long CONFIRM_EVERY_NANOS = 1_000_000;
     /** Longest wait for a Kafka acknowledgement before looking at the socket again. */
     private static final long ACK_WAIT_NANOS = 500_000;
+    /**
+     * Catching up, after a read that had to wait for the walsender: how long capture leaves the
+     * socket alone before reading again, so the walsender writes a run of messages into it instead
+     * of waking capture for each one (docs/capture.md, "Catching up").
+     */
+    private static final long PACE_NANOS = 300_000;
+    /** A read that took longer than this waited on the socket. */
+    private static final long WAITED_NANOS = 30_000;
 
     /** Connections that copy the initial snapshot at once. */
     private static final int SNAPSHOT_CONNECTIONS = 4;
@@ -166,8 +175,16 @@ public final class PgOutputCapture implements CaptureEngine {
 
     private void stream(PgOutputDecoder decoder, PgOutputFramer framer, BacklogProbe backlog) throws SQLException {
         long lastConfirm = System.nanoTime();
+        boolean pace = false;
         while (!closing) {
+            if (pace) {
+                LockSupport.parkNanos(PACE_NANOS);
+                pace = false;
+            }
+            long before = System.nanoTime();
             ByteBuffer message = replication.poll();
+            // Only while far behind: a caught-up capture reads each transaction the moment it comes.
+            pace = message != null && System.nanoTime() - before > WAITED_NANOS && backlog.behind(written);
             if (message == null) {
                 if (!writer.allAcked()) {
                     // Kafka has not acknowledged all that was written: wait for it a little at a
