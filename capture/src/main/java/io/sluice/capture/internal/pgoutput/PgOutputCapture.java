@@ -52,7 +52,7 @@ public final class PgOutputCapture implements CaptureEngine {
      * socket alone before reading again, so the walsender writes a run of messages into it instead
      * of waking capture for each one (docs/capture.md, "Catching up").
      */
-    private static final long PACE_NANOS = 300_000;
+    private static final long PACE_NANOS = 1_000_000;
     /** A read that took longer than this waited on the socket. */
     private static final long WAITED_NANOS = 30_000;
 
