@@ -5,6 +5,7 @@ import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
+import io.sluice.embedded.Lifeline;
 import io.sluice.format.Lsn;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -144,17 +145,7 @@ final class ServiceProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            requests.close();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-        } catch (IOException e) {
-            process.destroyForcibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
+        Lifeline.end(process);
     }
 
     /** The child: serves requests until its standard input ends. */
