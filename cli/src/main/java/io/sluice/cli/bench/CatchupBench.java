@@ -91,7 +91,7 @@ public final class CatchupBench {
                 // A transactional message after the backlog: once its frame is on Kafka, all of it is.
                 end = io.sluice.format.Lsn.parse(primary.queryScalar("SELECT pg_current_wal_insert_lsn()::text"));
                 primary.execute("SELECT pg_logical_emit_message(true, 'sluice.bench.end', 'end')");
-                ServiceProcess.awaitCaptured(capture, end, "capture");
+                capture.await("capture to put the backlog on Kafka", () -> capture.lastCommittedLsn().isAfter(end));
                 captureSeconds = (System.nanoTime() - t0) / 1e9 - written;
             }
             Map<String, Object> r = new LinkedHashMap<>();
@@ -104,7 +104,7 @@ public final class CatchupBench {
                  ServiceProcess.Remote applier = applier("bench", "apply", applyFollower)) {
                 long t1 = System.nanoTime();
                 SluiceProcesses.Usage cpu = sluice.usage();
-                awaitApplied(marker, applier, "the applier alone");
+                applier.await("the applier alone to apply the backlog", () -> Pgbench.markerSeen(marker));
                 // Timed to the backlog applied, as native is, not to the applier closed.
                 r.put("sluice_apply_seconds", (System.nanoTime() - t1) / 1e9);
                 SluiceProcesses.Usage used = sluice.usage().since(cpu);
@@ -119,7 +119,7 @@ public final class CatchupBench {
                 Cpu.Mark primaryCpu = Cpu.mark();
                 Map<String, Long> threads = Cpu.threadTicks(sluice.capture().pid());
                 try (ServiceProcess.Remote drain = capture("drain", primary, tables, dir.resolve("drain"))) {
-                    ServiceProcess.awaitCaptured(drain, end, "capture alone");
+                    drain.await("capture alone to put the backlog on Kafka", () -> drain.lastCommittedLsn().isAfter(end));
                     // Timed to the backlog on Kafka, not to capture closed; its threads read before
                     // the close, as an ended thread leaves /proc.
                     r.put("capture_alone_seconds", (System.nanoTime() - t) / 1e9);
@@ -160,7 +160,7 @@ public final class CatchupBench {
             try (Watch marker = Pgbench.markerWatch(e2eFollower);
                  ServiceProcess.Remote applier = applier("e2e", "e2e", e2eFollower);
                  ServiceProcess.Remote e2e = capture("e2e", primary, tables, dir.resolve("e2e"))) {
-                awaitApplied(marker, applier, "Sluice end to end");
+                applier.await("Sluice end to end to apply the backlog", () -> Pgbench.markerSeen(marker));
                 // Timed to the backlog applied, as native is, not to capture and applier closed.
                 r.put("sluice_e2e_seconds", (System.nanoTime() - e2eStart) / 1e9);
                 // Where an end-to-end catch-up's CPU goes, against native's above (core-seconds).
@@ -198,14 +198,6 @@ public final class CatchupBench {
             r.put("e2e_vs_native", (double) r.get("native_seconds") / (double) r.get("sluice_e2e_seconds"));
             r.put("capture_alone_vs_server_decoding", (double) r.get("server_decoding_seconds") / (double) r.get("capture_alone_seconds"));
             return r;
-        }
-    }
-
-    /** Waits until the backlog's marker is on the follower, or fails when the applier has. */
-    private static void awaitApplied(Watch marker, ServiceProcess.Remote applier, String what) {
-        Await.until(Duration.ofMinutes(10), () -> what + " to apply the backlog", () -> Pgbench.markerSeen(marker) || applier.failed());
-        if (applier.failed()) {
-            throw new IllegalStateException(what + " failed; see the applier process's log");
         }
     }
 

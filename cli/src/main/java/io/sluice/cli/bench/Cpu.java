@@ -80,11 +80,6 @@ public record Cpu(double jvm, double process, double postgres) {
         return ofGroup(threadTicks(new File("/proc/" + pid + "/task")), JIT) / 100.0;
     }
 
-    /** Core-seconds this JVM's JIT compiler threads used since {@code start}. */
-    static double compilerSeconds(Mark start) {
-        return (ofGroup(jvmThreadTicks(), JIT) - ofGroup(start.threads(), JIT)) / 100.0;
-    }
-
     /** The JVM thread groups that used the most CPU since {@code start}, as "name 1.23 s". */
     static String busiestThreads(Mark start, int top) {
         return busiest(jvmThreadTicks(), start.threads(), top);

@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -105,6 +106,14 @@ final class ServiceProcess implements AutoCloseable {
         /** Failed, or its process has ended. */
         boolean failed() {
             return !process.isAlive() || state().equals("FAILED");
+        }
+
+        /** Waits up to 10 minutes for {@code what} ({@code done}), failing at once if this service fails. */
+        void await(String what, Callable<Boolean> done) {
+            Await.until(Duration.ofMinutes(10), () -> what, () -> done.call() || failed());
+            if (failed()) {
+                throw new IllegalStateException("the " + role + " failed while waiting for " + what + "; its log: " + log);
+            }
         }
 
         @Override
@@ -201,14 +210,5 @@ final class ServiceProcess implements AutoCloseable {
             }
         }
         System.exit(0);
-    }
-
-    /** Waits until {@code remote} is past {@code end} on Kafka or failed. */
-    static void awaitCaptured(Remote remote, Lsn end, String what) {
-        Await.until(Duration.ofMinutes(10), () -> what + " to put the backlog on Kafka", () -> remote.lastCommittedLsn().isAfter(end)
-                || remote.failed());
-        if (remote.failed()) {
-            throw new IllegalStateException(what + " failed; see the capture process's log");
-        }
     }
 }
