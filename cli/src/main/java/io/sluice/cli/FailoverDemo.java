@@ -131,6 +131,10 @@ final class FailoverDemo {
             if (capture.state() != captureState) {
                 captureState = capture.state();
                 view.event("capture " + captureState + (captureState == CaptureService.State.RUNNING ? " again, on the new primary" : ""));
+                if (captureState == CaptureService.State.FAILED) {
+                    view.event("capture failed: " + capture.failure().map(Throwable::getMessage).orElse("(no cause recorded)"));
+                    break;
+                }
             }
             if (killed != 0 && !applied && firstOnNewPrimary.get() > 0 && appliedEverywhere(fs, firstOnNewPrimary.get())) {
                 applied = true;
@@ -178,9 +182,10 @@ final class FailoverDemo {
         return failures == 0 ? 0 : 1;
     }
 
+    /** A synchronised copy that survives promotion: PostgreSQL drops one still temporary (not yet caught up) when it promotes. */
     private static boolean slotSynced(LocalPostgres standby, String slot) throws SQLException {
-        return "t".equals(standby.queryScalar("SELECT coalesce(bool_and(synced)::text::char, 'f') FROM pg_replication_slots"
-                + " WHERE slot_name = '" + slot + "'"));
+        return "t".equals(standby.queryScalar("SELECT coalesce(bool_and(synced AND NOT temporary)::text::char, 'f')"
+                + " FROM pg_replication_slots WHERE slot_name = '" + slot + "'"));
     }
 
     private static boolean appliedEverywhere(List<DemoFollower> fs, long transfer) {

@@ -32,7 +32,7 @@ public final class FailoverProbe implements AutoCloseable {
               FULL JOIN listed l ON l.name = p.slot_name
              ORDER BY 1""";
     private static final String STANDBY_QUERY = """
-            SELECT pg_is_in_recovery(), s.synced, s.confirmed_flush_lsn::text
+            SELECT pg_is_in_recovery(), s.synced AND NOT s.temporary, s.confirmed_flush_lsn::text
             FROM (SELECT 1) one LEFT JOIN pg_replication_slots s ON s.slot_name = ?""";
 
     private final MonitorConfig.Endpoint primary;
