@@ -1,8 +1,9 @@
 package io.sluice.applier;
 
-import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.DdlSync;
+import io.sluice.applier.internal.EpochGate;
 import io.sluice.applier.internal.FollowerLock;
 import io.sluice.applier.internal.GroupCollapser;
 import io.sluice.applier.internal.RowSink;
@@ -13,9 +14,11 @@ import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.DirectSnapshotMessage;
+import io.sluice.format.EpochMarker;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
+import io.sluice.format.SequenceState;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import java.sql.Connection;
@@ -90,6 +93,12 @@ public final class StreamApplier implements AutoCloseable {
     private final DdlSync ddls = new DdlSync(schemas);
     private GroupCollapser collapser = new GroupCollapser();
     private final FollowerThread follower = new FollowerThread();
+    private final EpochGate gate;
+    /** The epoch this follower was promoted to primary at, once its applier met that marker. */
+    private volatile Long promotedIn;
+    /** The latest sequence state read and not yet kept on the follower, and its offset (stream thread only). */
+    private byte[] pendingSequences;
+    private long pendingSequencesOffset;
     /** Work of the open group not yet handed to the follower thread (stream thread only). */
     private List<Work> pending = new java.util.ArrayList<>();
     /** The last source transaction handed to the follower thread, committed or not (stream thread only). */
@@ -131,6 +140,9 @@ public final class StreamApplier implements AutoCloseable {
     private int groupEvents;
     private Applied groupLast;
     private Lsn groupFirstLsn;
+    /** The promotion marker the open group moves the watermark to, and the previous epoch's last commit. */
+    private EpochMarker groupEntered;
+    private Lsn groupFork;
     private long[] groupXids = new long[64];
     private int groupXidCount;
     /** Once a minute: (when, watermark), to prune applied-group rows older than the retention. */
@@ -173,6 +185,7 @@ public final class StreamApplier implements AutoCloseable {
         this.topic = TopicNames.stream(config.sourceId());
         this.partition = new TopicPartition(topic, 0);
         this.listener = listener;
+        this.gate = new EpochGate(config.followerName(), topic, java.time.Clock.systemUTC());
     }
 
     /**
@@ -296,6 +309,12 @@ public final class StreamApplier implements AutoCloseable {
         connection.commit();
         if (w.isPresent()) {
             Watermark m = w.get();
+            if (config.followerName().equals(m.epochFollower())) {
+                throw new ApplierException("follower " + config.followerName() + " was promoted to primary at epoch " + m.epoch()
+                        + " of source " + config.sourceId() + ": it is a primary now and applies no stream (docs/failover.md;"
+                        + " to make it a follower again, rebuild it from the new primary)", false, null);
+            }
+            gate.reset(m.epoch());
             watermarkSeen = new Bookkeeping.Position(m.commitLsn(), m.streamOffset());
             applied.set(new Applied(m.commitLsn(), m.xid(), m.commitTime(), m.streamOffset(), m.appliedAt()));
             queuedThrough = m.commitLsn();
@@ -305,6 +324,7 @@ public final class StreamApplier implements AutoCloseable {
                 consumer.seek(partition, m.streamOffset() + 1);
             }
         } else {
+            gate.reset(0);
             applied.set(null);
             watermarkSeen = null;
             queuedThrough = null;
@@ -417,6 +437,9 @@ public final class StreamApplier implements AutoCloseable {
                 throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
                         + ex.getMessage() + "; the follower stays at its last good watermark", false, ex);
             }
+            if (gate.refuses(run, r.offset())) {
+                continue; // written by a capture of a replaced primary: not the stream's history
+            }
             // A record holds one event or a run of one frame's events; a frame always starts a
             // record, so a frame is known by its record's offset.
             for (ChangeEvent e : run) {
@@ -495,6 +518,12 @@ public final class StreamApplier implements AutoCloseable {
 
     /** Returns false when it rewound the consumer. */
     private boolean handle(ChangeEvent e, long offset) throws SQLException {
+        if (e.header().epoch() != gate.epoch()) {
+            Optional<EpochMarker> marker = gate.marker(e, offset);
+            if (marker.isPresent()) {
+                return enterEpoch(marker.get(), offset);
+            }
+        }
         Lsn done = queuedThrough;
         if (e instanceof ChangeEvent.Begin b) {
             if (frame != null) {
@@ -517,7 +546,14 @@ public final class StreamApplier implements AutoCloseable {
             return true;
         }
         if (e instanceof ChangeEvent.Heartbeat || e instanceof ChangeEvent.Message m && !m.transactional()) {
-            return frame == null || rewindPast(frame, "a " + e.kind() + " at offset " + offset);
+            if (frame != null) {
+                return rewindPast(frame, "a " + e.kind() + " at offset " + offset);
+            }
+            if (e instanceof ChangeEvent.Message m && SequenceState.is(m)) {
+                pendingSequences = m.content(); // kept with the next group the follower commits
+                pendingSequencesOffset = offset;
+            }
+            return true;
         }
         if (frame == null) {
             if (done != null && e.header().commitLsn().isAtOrBefore(done)) {
@@ -718,6 +754,46 @@ public final class StreamApplier implements AutoCloseable {
         return false;
     }
 
+    /**
+     * A promotion marker: what came before it is committed, then the marker moves the watermark into
+     * the new epoch (its commit LSNs start again), in a follower transaction of its own. On the
+     * follower that was promoted the applier then stops: the stream after the marker is its own.
+     * Returns false when the applier stops or rewound.
+     */
+    private boolean enterEpoch(EpochMarker marker, long offset) throws SQLException {
+        if (frame != null) {
+            return rewindPast(frame, "an epoch marker at offset " + offset);
+        }
+        commitGroup();
+        groupFork = queuedThrough;
+        groupEntered = marker;
+        groupStartOffset = offset;
+        groupFirstLsn = Lsn.ZERO;
+        groupLast = new Applied(Lsn.ZERO, 0, marker.promotedAt(), offset, null);
+        commitGroup();
+        gate.enter(marker, offset);
+        if (!marker.follower().equals(config.followerName())) {
+            return true;
+        }
+        follower.awaitIdle();
+        follower.rethrowFailure();
+        promotedIn = marker.epoch();
+        running = false;
+        log.info("follower {} was promoted to primary at epoch {}: it has applied the stream up to the marker at {}-0@{} and"
+                + " applies no more of it", config.followerName(), marker.epoch(), topic, offset);
+        return false;
+    }
+
+    /** The epoch this follower was promoted to primary at, once its applier stopped at that marker. */
+    public Optional<Long> promotedIn() {
+        return Optional.ofNullable(promotedIn);
+    }
+
+    /** Records of an older epoch this applier refused (a capture of a replaced primary writing). */
+    public long refusedRecords() {
+        return gate.refused();
+    }
+
     /** Hands the open group to the follower thread to be written and committed with its watermark. */
     private void commitGroup() throws SQLException {
         if (groupLast == null) {
@@ -728,7 +804,9 @@ public final class StreamApplier implements AutoCloseable {
         }
         handOffCollapser();
         GroupCommit commit = new GroupCommit(groupLast, groupFrames, groupFirstLsn,
-                java.util.Arrays.copyOf(groupXids, groupXidCount));
+                java.util.Arrays.copyOf(groupXids, groupXidCount), groupEntered, groupFork, pendingSequences,
+                pendingSequencesOffset);
+        pendingSequences = null;
         submitPending(commit, "in the group of source transactions " + groupFirstLsn + " to " + groupLast.commitLsn(),
                 groupLast.streamOffset());
         queuedThrough = groupLast.commitLsn();
@@ -741,6 +819,12 @@ public final class StreamApplier implements AutoCloseable {
         Applied last = g.last();
         Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),
                 last.streamOffset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
+        if (g.entered() != null) {
+            Bookkeeping.enterEpoch(connection, config.sourceId(), g.entered(), g.fork());
+        }
+        if (g.sequences() != null) {
+            Bookkeeping.keepSequences(connection, config.sourceId(), g.sequences(), g.sequencesOffset());
+        }
         pruneAppliedGroups(last.commitLsn());
         connection.commit();
         watermarkSeen = new Bookkeeping.Position(last.commitLsn(), last.streamOffset());
@@ -755,8 +839,9 @@ public final class StreamApplier implements AutoCloseable {
         void run() throws SQLException;
     }
 
-    /** What a group commits with. */
-    private record GroupCommit(Applied last, int frames, Lsn firstLsn, long[] xids) { }
+    /** What a group commits with: its bookkeeping, and a promotion marker or sequence state it carries. */
+    private record GroupCommit(Applied last, int frames, Lsn firstLsn, long[] xids, EpochMarker entered, Lsn fork,
+                               byte[] sequences, long sequencesOffset) { }
 
     /**
      * Work for the follower thread; with a commit it ends a group, without one it is part of a huge
@@ -930,6 +1015,8 @@ public final class StreamApplier implements AutoCloseable {
         groupFrames = 0;
         groupEvents = 0;
         groupLast = null;
+        groupEntered = null;
+        groupFork = null;
         frame = null;
     }
 

@@ -5,6 +5,7 @@ import io.sluice.capture.internal.PrimaryLineage;
 import io.sluice.capture.internal.pgoutput.PgOutputDecoder;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
+import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -12,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,9 +23,11 @@ import java.util.Properties;
 
 /**
  * The writes a failed-over primary committed that its successor never had — what {@code sluice
- * rejoin} lists when the old primary is started again. Its successor (a promoted standby) began a
- * new timeline where its replay of the old one ended (the switch point); every transaction the
- * old primary committed after that point is lost to the new history. They are read from the old
+ * rejoin} lists when the old primary is started again. Its successor began the new history at a
+ * switch point: a promoted standby where its replay of the old timeline ended; a promoted follower
+ * at the last transaction of the old primary before the promotion's marker on the stream (the
+ * epoch's fork LSN). Every transaction the old primary committed after that point is lost to the
+ * new history. They are read from the old
  * primary's capture slot, which still holds the WAL after the position capture had confirmed,
  * through a temporary copy of the slot (peeking a failover slot would wait for standbys that are
  * gone), without consuming anything.
@@ -73,6 +77,11 @@ public final class LostWrites {
                 + " does not pass through timeline " + before.timeline() + " of the old primary " + oldPrimaryUrl));
     }
 
+    /** The system identifier of the cluster at {@code url}. */
+    public static String systemId(String url, Properties connection) {
+        return lineage(url, connection).systemId();
+    }
+
     private static PrimaryLineage lineage(String url, Properties connection) {
         try (Connection c = DriverManager.getConnection(url, connection)) {
             return PrimaryLineage.read(c);
@@ -110,6 +119,26 @@ public final class LostWrites {
             throw new CaptureException(Kind.FATAL, "reading slot " + slot + " on the old primary " + oldPrimaryUrl + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The lost writes of a primary a promoted follower replaced ({@code promotion}, completed): what
+     * its slot holds after the epoch's fork point, and what a capture of it still wrote onto the
+     * stream after the marker (refused by every applier; its slot no longer has those), in commit order.
+     */
+    public static List<Transaction> ofReplacedPrimary(EpochMarker promotion, String oldPrimaryUrl, Properties connection,
+                                                      String slot, String publication, Map<String, Object> kafka,
+                                                      String source) {
+        List<Transaction> all = new ArrayList<>(RefusedFrames.after(promotion, source, kafka, Duration.ofSeconds(60)));
+        java.util.Set<Lsn> streamed = new java.util.HashSet<>();
+        all.forEach(t -> streamed.add(t.commitLsn()));
+        for (Transaction t : after(oldPrimaryUrl, connection, slot, publication, promotion.forkLsn())) {
+            if (!streamed.contains(t.commitLsn())) {
+                all.add(t);
+            }
+        }
+        all.sort(java.util.Comparator.comparing(Transaction::commitLsn));
+        return all;
     }
 
     /** Gathers each decoded transaction's changes and keeps those committed after the switch point. */

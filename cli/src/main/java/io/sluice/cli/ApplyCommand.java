@@ -54,6 +54,11 @@ final class ApplyCommand implements Callable<Integer> {
                 System.err.println("applier stopped: " + applier.failure().map(Throwable::getMessage).orElse("unknown"));
                 return 1;
             }
+            if (applier.promotedIn().isPresent()) {
+                System.out.println("follower " + follower + " was promoted to primary (epoch " + applier.promotedIn().get()
+                        + "): it has applied the stream up to the promotion and applies no more of it");
+                return 0;
+            }
         }
         return 0;
     }

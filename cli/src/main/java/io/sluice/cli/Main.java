@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code sluice} command. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "sluice 0.1.0-SNAPSHOT",
         description = "Change-data-capture from PostgreSQL through Kafka to follower stores.",
-        subcommands = {DemoCommand.class, UpCommand.class, CaptureCommand.class, ApplyCommand.class, MonitorCommand.class, StatusCommand.class, VerifyCommand.class, RejoinCommand.class, BenchCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, UpCommand.class, CaptureCommand.class, ApplyCommand.class, MonitorCommand.class, StatusCommand.class, VerifyCommand.class, RejoinCommand.class, PromoteCommand.class, BenchCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -2,20 +2,24 @@ package io.sluice.cli;
 
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
+import io.sluice.capture.Epochs;
 import io.sluice.capture.LostWrites;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
+import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code sluice rejoin}: an old primary started again after its standby was promoted. Lists the
+ * {@code sluice rejoin}: an old primary started again after its standby (or a follower) was promoted. Lists the
  * transactions it committed that the new primary — and so the stream and every follower — never
  * had, by table and key, and says how it becomes a standby again.
  */
@@ -44,17 +48,35 @@ final class RejoinCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            Lsn switchPoint = LostWrites.switchPoint(cfg.jdbcUrl(), cfg.connection(), oldPrimary, cfg.connection(), cfg.sourceId());
-            List<LostWrites.Transaction> lost = LostWrites.after(oldPrimary, cfg.connection(), cfg.slotName(), cfg.publicationName(),
-                    switchPoint);
-            out.println("the new primary's history left the old primary's timeline at " + switchPoint + "; the old primary"
-                    + " committed " + lost.size() + " transaction(s) after it, which the new primary, the stream and the"
+            Optional<EpochMarker> promotion = Epochs.latest(cfg.sourceId(), cfg.kafka(), Duration.ofSeconds(30));
+            List<LostWrites.Transaction> lost;
+            String history;
+            if (promotion.isPresent() && !promotion.get().primarySystemId().equals(LostWrites.systemId(oldPrimary, cfg.connection()))) {
+                EpochMarker m = promotion.get();
+                if (m.forkLsn() == null) {
+                    System.err.println("rejoin: the promotion of follower " + m.follower() + " (epoch " + m.epoch()
+                            + ") has not finished: run 'sluice promote' again first");
+                    return 2;
+                }
+                history = "follower " + m.follower() + " was promoted to primary at " + m.promotedAt() + " (epoch " + m.epoch()
+                        + "); the stream holds the old primary's transactions up to " + m.forkLsn();
+                lost = LostWrites.ofReplacedPrimary(m, oldPrimary, cfg.connection(), cfg.slotName(), cfg.publicationName(),
+                        cfg.kafka(), cfg.sourceId());
+            } else {
+                Lsn switchPoint = LostWrites.switchPoint(cfg.jdbcUrl(), cfg.connection(), oldPrimary, cfg.connection(), cfg.sourceId());
+                history = "the new primary's history left the old primary's timeline at " + switchPoint;
+                lost = LostWrites.after(oldPrimary, cfg.connection(), cfg.slotName(), cfg.publicationName(), switchPoint);
+            }
+            out.println(history + "; the old primary committed " + lost.size() + " transaction(s) after it, which the new primary, the stream and the"
                     + " followers never had" + (lost.isEmpty() ? "." : ":"));
             for (LostWrites.Transaction t : lost) {
                 out.println("  xid " + t.xid() + " committed " + t.commitTime() + " at " + t.commitLsn() + ":");
                 t.changes().forEach(c -> out.println("    " + c));
             }
-            out.println("To make it a standby of the new primary again, rebuild it from a new base backup of the new primary"
+            out.println(promotion.isPresent() && history.startsWith("follower")
+                    ? "Do not start it as a primary again: capture refuses to read it (docs/failover.md). To follow the new"
+                    + " primary it must be rebuilt from a copy of it; Sluice does not do that for you yet."
+                    : "To make it a standby of the new primary again, rebuild it from a new base backup of the new primary"
                     + " (or pg_rewind); do not start it as a primary: capture refuses to read it (docs/capture.md, \"Failover\").");
             return lost.isEmpty() ? 0 : 1;
         } catch (CaptureException e) {

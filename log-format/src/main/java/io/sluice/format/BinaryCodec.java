@@ -95,7 +95,7 @@ final class BinaryCodec {
         out.write(VERSION);
         out.write(kindCode(event));
         header(out, event.header());
-        body(out, event);
+        body(out, event, event.header().epoch());
         return out.toByteArray();
     }
 
@@ -108,8 +108,11 @@ final class BinaryCodec {
         out.varlong(h.seq());
     }
 
-    /** An event's body by kind, then its optional fields (none written yet). */
-    static void body(Out out, ChangeEvent event) {
+    /** Optional field 1: the event's epoch, written only when not 0 (FORMAT.md, "Epochs"). */
+    static final int EPOCH_FIELD = 1;
+
+    /** An event's body by kind, then its optional fields: the epoch when {@code epoch} is not 0. */
+    static void body(Out out, ChangeEvent event, long epoch) {
         if (event instanceof Insert e) {
             table(out, e.table());
             strings(out, e.key());
@@ -153,7 +156,15 @@ final class BinaryCodec {
             out.bytes(e.textArray());
         }
         // Begin and Heartbeat carry the header only.
-        out.varlong(0);
+        if (epoch == 0) {
+            out.varlong(0);
+        } else {
+            out.varlong(1);
+            out.varlong(EPOCH_FIELD);
+            Out value = new Out(10);
+            value.varlong(epoch);
+            out.bytes(value.toByteArray());
+        }
     }
 
     static int kindCode(ChangeEvent event) {
@@ -429,7 +440,10 @@ final class BinaryCodec {
             int code = kindCode(VERSION);
             EventHeader header = header();
             ChangeEvent event = body(code, header);
-            optionalFields();
+            long epoch = optionalFields();
+            if (epoch != 0) {
+                event = event.withHeader(header.withEpoch(epoch));
+            }
             if (pos != end) {
                 throw new FormatException("trailing data after the " + kind + " event at byte " + (pos - start));
             }
@@ -460,8 +474,13 @@ final class BinaryCodec {
                 if (n > 1 && (e instanceof Heartbeat || e instanceof Message m && !m.transactional())) {
                     throw fail("a " + kind + " outside a frame in a run of " + n + " (it stands alone)");
                 }
+                long epoch = optionalFields();
+                if (i == 0 && epoch != 0) {
+                    // The run's header is shared: the epoch on its first event holds for every event of it.
+                    first = first.withEpoch(epoch);
+                    e = e.withHeader(first);
+                }
                 events.add(e);
-                optionalFields();
             }
             if (pos != end) {
                 throw new FormatException("trailing data after event " + n + " of the run at byte " + (pos - start));
@@ -583,15 +602,26 @@ final class BinaryCodec {
             };
         }
 
-        /** Optional fields a later writer of version 2 may add: (number, length, bytes); unknown ones are skipped. */
-        private void optionalFields() {
+        /** The optional fields (number, length, bytes): the epoch is returned (0 when absent), unknown ones are skipped. */
+        private long optionalFields() {
             field = "the optional fields";
             int n = count(2);
+            long epoch = 0;
             for (int i = 0; i < n; i++) {
-                varlong(); // field number: none is defined yet
+                long number = varlong();
                 int size = count(1);
-                pos += size;
+                int after = pos + size;
+                if (number == EPOCH_FIELD) {
+                    field = "the epoch";
+                    epoch = varlong();
+                    if (pos != after || epoch < 0) {
+                        throw fail("an epoch field of " + size + " bytes that is not one varint of at most 63 bits");
+                    }
+                    field = "the optional fields";
+                }
+                pos = after;
             }
+            return epoch;
         }
 
         private TableId table(String what) {

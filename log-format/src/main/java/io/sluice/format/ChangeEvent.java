@@ -20,11 +20,19 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
     /** The kind name used on the wire and in FORMAT.md. */
     String kind();
 
+    /** The same event under another header (a decoder sets the epoch it read after the body). */
+    ChangeEvent withHeader(EventHeader header);
+
     /** Start of a source transaction. */
     record Begin(EventHeader header) implements ChangeEvent {
         @Override
         public String kind() {
             return "begin";
+        }
+
+        @Override
+        public Begin withHeader(EventHeader h) {
+            return new Begin(h);
         }
 
         public Begin {
@@ -44,6 +52,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         @Override
         public String kind() {
             return "insert";
+        }
+
+        @Override
+        public Insert withHeader(EventHeader h) {
+            return new Insert(h, table, key, after);
         }
 
         public Insert {
@@ -69,6 +82,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         @Override
         public String kind() {
             return "update";
+        }
+
+        @Override
+        public Update withHeader(EventHeader h) {
+            return new Update(h, table, key, before, after);
         }
 
         public Update {
@@ -104,6 +122,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
             return "delete";
         }
 
+        @Override
+        public Delete withHeader(EventHeader h) {
+            return new Delete(h, table, key, before);
+        }
+
         public Delete {
             Objects.requireNonNull(header, "header");
             Objects.requireNonNull(table, "table");
@@ -121,6 +144,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         @Override
         public String kind() {
             return "truncate";
+        }
+
+        @Override
+        public Truncate withHeader(EventHeader h) {
+            return new Truncate(h, tables, cascade, restartIdentity);
         }
 
         public Truncate {
@@ -142,6 +170,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         @Override
         public String kind() {
             return "schema";
+        }
+
+        @Override
+        public SchemaChange withHeader(EventHeader h) {
+            return new SchemaChange(h, table, columns, replicaIdentity);
         }
 
         public SchemaChange {
@@ -174,6 +207,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
             return "commit";
         }
 
+        @Override
+        public Commit withHeader(EventHeader h) {
+            return new Commit(h, eventCount);
+        }
+
         public Commit {
             Objects.requireNonNull(header, "header");
             requireXid(header, "commit");
@@ -190,6 +228,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
             return "heartbeat";
         }
 
+        @Override
+        public Heartbeat withHeader(EventHeader h) {
+            return new Heartbeat(h);
+        }
+
         public Heartbeat {
             Objects.requireNonNull(header, "header");
         }
@@ -204,6 +247,11 @@ public sealed interface ChangeEvent permits ChangeEvent.Begin, ChangeEvent.Inser
         @Override
         public String kind() {
             return "message";
+        }
+
+        @Override
+        public Message withHeader(EventHeader h) {
+            return new Message(h, transactional, prefix, content);
         }
 
         public Message {

@@ -76,6 +76,11 @@ public final class CopyEvent implements ChangeEvent {
         return header;
     }
 
+    @Override
+    public CopyEvent withHeader(EventHeader h) {
+        return new CopyEvent(h, table, key, columns, rows, text);
+    }
+
     public TableId table() {
         return table;
     }

@@ -86,6 +86,9 @@ final class JsonCodec {
         g.writeNumberField("xid", h.xid());
         g.writeNumberField("ts", EventCodec.toMicros(h.commitTime()));
         g.writeNumberField("seq", h.seq());
+        if (h.epoch() != 0) {
+            g.writeNumberField("epoch", h.epoch());
+        }
         if (event instanceof Insert e) {
             writeTable(g, "table", e.table());
             writeKey(g, e.key());
@@ -180,6 +183,7 @@ final class JsonCodec {
         private Long xid;
         private Long ts;
         private Long seq;
+        private Long epoch;
         private String kind;
         private TableId table;
         private List<String> key;
@@ -242,6 +246,7 @@ final class JsonCodec {
                 case "xid" -> xid = integer(field);
                 case "ts" -> ts = integer(field);
                 case "seq" -> seq = integer(field);
+                case "epoch" -> epoch = integer(field);
                 case "table" -> table = tableId(field);
                 case "key" -> key = strings(field);
                 case "before" -> before = row(field);
@@ -281,7 +286,7 @@ final class JsonCodec {
             EventHeader header;
             try {
                 header = new EventHeader(require(source, "src"), require(lsn, "lsn"), require(xid, "xid"),
-                        EventCodec.fromMicros(require(ts, "ts")), require(seq, "seq"));
+                        EventCodec.fromMicros(require(ts, "ts")), require(seq, "seq"), epoch == null ? 0 : epoch);
             } catch (IllegalArgumentException e) {
                 throw new FormatException("invalid " + kind + " event header: " + e.getMessage(), e);
             }

@@ -45,7 +45,8 @@ public final class RunEncoder {
         int mark = events.length();
         try {
             events.write(BinaryCodec.kindCode(event));
-            BinaryCodec.body(events, event);
+            // The run's header is shared: its first event's epoch holds for the whole run.
+            BinaryCodec.body(events, event, count == 0 ? event.header().epoch() : 0);
         } catch (RuntimeException e) {
             events.truncate(mark);
             throw e;

@@ -12,6 +12,15 @@ public final class TopicNames {
     }
 
     /**
+     * The source's epochs (FORMAT.md, "Epochs"): one compacted record per promotion, keyed by the
+     * epoch's number, valued by its {@link EpochMarker}. Capture reads it at every start to learn
+     * whether the primary it is given is still the stream's primary.
+     */
+    public static String epochs(String sourceId) {
+        return "sluice." + SourceId.require(sourceId) + ".epochs";
+    }
+
+    /**
      * The Kafka consumer group of one follower's applier. The applier commits the offset it has
      * applied up to (a hint for monitoring; the follower's watermark is the truth) and the lag
      * monitor reads it as the follower's consumed offset.

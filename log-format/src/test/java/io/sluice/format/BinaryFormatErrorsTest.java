@@ -203,7 +203,7 @@ class BinaryFormatErrorsTest {
         BinaryCodec.Out events = new BinaryCodec.Out(64);
         for (ChangeEvent e : List.of(one.get("insert"), one.get("begin"))) {
             events.write(BinaryCodec.kindCode(e));
-            BinaryCodec.body(events, e);
+            BinaryCodec.body(events, e, 0);
         }
         BinaryCodec.Out out = new BinaryCodec.Out(64);
         out.write(0);

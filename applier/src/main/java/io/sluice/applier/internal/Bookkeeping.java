@@ -1,7 +1,9 @@
 package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierException;
+import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
+import io.sluice.format.SequenceState;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,9 +31,15 @@ public final class Bookkeeping {
     private Bookkeeping() {
     }
 
-    /** The last applied source transaction, as the follower recorded it. */
+    /**
+     * The last applied source transaction, as the follower recorded it.
+     *
+     * @param epoch         the epoch {@code commitLsn} belongs to (FORMAT.md, "Epochs")
+     * @param epochFollower the follower promoted at the start of that epoch; null in epoch 0
+     * @param forkLsn       the last commit of the previous epoch before its marker; null in epoch 0
+     */
     public record Watermark(Lsn commitLsn, long xid, Instant commitTime, long streamOffset, Instant appliedAt,
-                            long transactions) { }
+                            long transactions, long epoch, String epochFollower, Lsn forkLsn) { }
 
     public static void migrate(String url, Properties props) {
         Flyway.configure()
@@ -46,14 +54,55 @@ public final class Bookkeeping {
 
     public static Optional<Watermark> read(Connection c, String source) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT commit_lsn::text, xid, commit_time, stream_offset, applied_at,"
-                + " transactions FROM sluice.watermark WHERE source = ?")) {
+                + " transactions, epoch, epoch_follower, fork_lsn::text FROM sluice.watermark WHERE source = ?")) {
             ps.setString(1, source);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
                 return Optional.of(new Watermark(Lsn.parse(rs.getString(1)), rs.getLong(2), rs.getTimestamp(3).toInstant(),
-                        rs.getLong(4), rs.getTimestamp(5).toInstant(), rs.getLong(6)));
+                        rs.getLong(4), rs.getTimestamp(5).toInstant(), rs.getLong(6), rs.getLong(7), rs.getString(8),
+                        rs.getString(9) == null ? null : Lsn.parse(rs.getString(9))));
+            }
+        }
+    }
+
+    /**
+     * Records, in the transaction that moved the watermark to a promotion marker, the epoch it
+     * starts, the follower promoted and where the previous epoch's history ended.
+     */
+    public static void enterEpoch(Connection c, String source, EpochMarker marker, Lsn fork) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE sluice.watermark SET epoch = ?, epoch_follower = ?,"
+                + " epoch_primary_system_id = ?, fork_lsn = ?::pg_lsn WHERE source = ?")) {
+            ps.setLong(1, marker.epoch());
+            ps.setString(2, marker.follower());
+            ps.setString(3, marker.primarySystemId());
+            ps.setString(4, fork == null ? null : fork.toString());
+            ps.setString(5, source);
+            if (ps.executeUpdate() != 1) {
+                throw new ApplierException("no watermark of source " + source + " to move into epoch " + marker.epoch(), false, null);
+            }
+        }
+    }
+
+    /** Keeps the latest sequence state of the source, in the transaction of the rows it came after. */
+    public static void keepSequences(Connection c, String source, byte[] state, long offset) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO sluice.sequence_state (source, state, stream_offset)"
+                + " VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET state = excluded.state,"
+                + " stream_offset = excluded.stream_offset, kept_at = clock_timestamp()")) {
+            ps.setString(1, source);
+            ps.setBytes(2, state);
+            ps.setLong(3, offset);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The latest sequence state kept for the source, if capture ever sent one. */
+    public static Optional<SequenceState> sequences(Connection c, String source) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM sluice.sequence_state WHERE source = ?")) {
+            ps.setString(1, source);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(SequenceState.parse(rs.getBytes(1))) : Optional.empty();
             }
         }
     }

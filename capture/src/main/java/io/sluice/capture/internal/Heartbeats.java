@@ -17,6 +17,9 @@ import org.slf4j.LoggerFactory;
  * filtered database) — the engine turns the message into a heartbeat event and confirms the slot
  * up to it once Kafka has it. A missed heartbeat (primary briefly away) is logged and retried at
  * the next interval; the engine's own connection reports a primary that is really gone.
+ *
+ * <p>On the same connection, every {@value #SEQUENCES_MILLIS} ms, the primary's sequences when they
+ * changed ({@link SequenceReports}).
  */
 public final class Heartbeats implements AutoCloseable {
 
@@ -25,8 +28,12 @@ public final class Heartbeats implements AutoCloseable {
     public static final String PREFIX = "sluice.heartbeat";
     public static final String SQL = "SELECT pg_logical_emit_message(false, '" + PREFIX + "', now()::text)";
 
+    static final long SEQUENCES_MILLIS = 1000;
+
     private final PrimarySession session;
     private final ScheduledExecutorService timer;
+    private final SequenceReports sequences = new SequenceReports();
+    private boolean sequencesWarned;
 
     /** Starts writing a heartbeat every {@code interval}, the first one {@code interval} from now. */
     public Heartbeats(Supplier<Connection> connections, Duration interval, String source) {
@@ -37,6 +44,21 @@ public final class Heartbeats implements AutoCloseable {
             return t;
         });
         timer.scheduleWithFixedDelay(this::beat, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::reportSequences, 0, SEQUENCES_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void reportSequences() {
+        try {
+            sequences.report(session.get());
+            sequencesWarned = false;
+        } catch (SQLException | RuntimeException e) {
+            if (!sequencesWarned) {
+                log.warn("reading the primary's sequences failed (retried every {} ms; a follower promoted meanwhile"
+                        + " relies on its own rows for them): {}", SEQUENCES_MILLIS, e.getMessage());
+                sequencesWarned = true;
+            }
+            session.reset();
+        }
     }
 
     private void beat() {

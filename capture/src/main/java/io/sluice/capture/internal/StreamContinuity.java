@@ -4,6 +4,7 @@ import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
+import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
 import java.sql.Connection;
@@ -38,13 +39,13 @@ public final class StreamContinuity {
      * @param streamed the end of what the stream holds; empty for a stream without transactions
      * @throws CaptureException CONFIGURATION when the primary does not continue the stream
      */
-    public void check(PrimarySetup primary, String url, Optional<Lsn> streamed) {
-        checkLineage(primary, url, streamed);
+    public void check(PrimarySetup primary, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
+        checkLineage(primary, url, streamed, promotion);
         refuseGap(primary, streamed);
     }
 
     /** The lineage is checked when the stream holds something, and kept after. */
-    private void checkLineage(PrimarySetup primary, String url, Optional<Lsn> streamed) {
+    private void checkLineage(PrimarySetup primary, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
         PrimaryLineage now;
         String host;
         try (Connection c = primary.connect(); Statement st = c.createStatement();
@@ -56,7 +57,12 @@ public final class StreamContinuity {
             throw new CaptureException(Kind.FATAL, "reading the primary's system identifier and timeline: " + e.getMessage(), e);
         }
         Optional<PrimaryLineage> before = lineage != null ? Optional.of(lineage) : PrimaryLineage.load(config.stateDirectory());
-        if (streamed.isPresent() && before.isPresent()) {
+        boolean promoted = before.isPresent() && !before.get().systemId().equals(now.systemId())
+                && promotion.map(m -> m.primarySystemId().equals(now.systemId())).orElse(false);
+        if (promoted) {
+            log.warn("capture continues on {}: follower {} was promoted to primary (epoch {}), it replaces the cluster {}",
+                    host, promotion.get().follower(), promotion.get().epoch(), before.get().systemId());
+        } else if (streamed.isPresent() && before.isPresent()) {
             before.get().checkContinuedBy(now, streamed, host, timeline -> ReplicationConnection.once(url,
                     config.connection(), config.sourceId(), "reading the history of timeline " + timeline,
                     c -> c.timelineHistory(timeline)));

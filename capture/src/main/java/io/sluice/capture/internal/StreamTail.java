@@ -24,6 +24,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * without loss or gap. A frame cut short at the end of the stream (BEGIN and rows, no COMMIT)
  * does not count: it is captured again.
  *
+ * <p>Only events of capture's own epoch count (FORMAT.md, "Epochs"): after a promotion, the old
+ * primary's history and anything a capture of it still wrote have positions of another server.
+ *
  * <p>Reads backwards from the end in growing windows until one holds such an event; a stream
  * with none has no position.
  */
@@ -40,7 +43,7 @@ public final class StreamTail {
      * @throws CaptureException FATAL when the stream cannot be read within {@code timeout}, or
      *                          holds an event capture cannot decode
      */
-    public static Optional<Lsn> read(String topic, Map<String, Object> kafka, Duration timeout) {
+    public static Optional<Lsn> read(String topic, Map<String, Object> kafka, Duration timeout, long epoch) {
         Map<String, Object> p = new HashMap<>(kafka);
         p.put("enable.auto.commit", "false");
         p.remove("group.id");
@@ -55,7 +58,7 @@ public final class StreamTail {
             long window = FIRST_WINDOW;
             while (upper > begin) {
                 long from = Math.max(begin, upper - window);
-                Optional<Lsn> found = scan(c, tp, from, upper, timeout);
+                Optional<Lsn> found = scan(c, tp, from, upper, timeout, epoch);
                 if (found.isPresent()) {
                     return found;
                 }
@@ -70,7 +73,7 @@ public final class StreamTail {
 
     /** The highest position in offsets [from, upper). */
     private static Optional<Lsn> scan(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long upper,
-                                      Duration timeout) {
+                                      Duration timeout, long epoch) {
         c.seek(tp, from);
         Lsn best = null;
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -83,7 +86,7 @@ public final class StreamTail {
                 if (r.offset() >= upper) {
                     break;
                 }
-                Lsn lsn = position(r);
+                Lsn lsn = position(r, epoch);
                 if (lsn != null && (best == null || lsn.compareTo(best) > 0)) {
                     best = lsn;
                 }
@@ -92,7 +95,7 @@ public final class StreamTail {
         return Optional.ofNullable(best);
     }
 
-    private static Lsn position(ConsumerRecord<byte[], byte[]> r) {
+    private static Lsn position(ConsumerRecord<byte[], byte[]> r, long epoch) {
         ChangeEvent e;
         try {
             List<ChangeEvent> run = EventCodec.decodeAll(r.value());
@@ -100,6 +103,9 @@ public final class StreamTail {
         } catch (FormatException ex) {
             throw new CaptureException(Kind.FATAL, "the stream holds an event capture cannot read at " + r.topic() + "-"
                     + r.partition() + "@" + r.offset() + ": " + ex.getMessage(), ex);
+        }
+        if (e.header().epoch() != epoch) {
+            return null;
         }
         if (e instanceof ChangeEvent.Commit || e instanceof ChangeEvent.Heartbeat
                 || e instanceof ChangeEvent.Message m && !m.transactional()) {

@@ -61,6 +61,8 @@ public final class StreamWriter implements AutoCloseable {
     /** The position of the last run produced that ends a frame or stands alone. */
     private volatile long sentPosition;
     private final Object ackSignal = new Object();
+    /** The epoch every run is written in (FORMAT.md, "Epochs"): 0 until a follower was promoted. */
+    private volatile long epoch;
 
     public StreamWriter(String sourceId, Map<String, Object> clientProperties, Consumer<ChangeEvent.Commit> onCommitAcked) {
         this.topic = TopicNames.stream(sourceId);
@@ -87,6 +89,11 @@ public final class StreamWriter implements AutoCloseable {
 
     public String topic() {
         return topic;
+    }
+
+    /** The epoch runs produced from now on carry; capture sets it at every start from the epochs topic. */
+    public void epoch(long e) {
+        epoch = e;
     }
 
     /** Creates the stream topic if absent: one partition (one ordered stream), retention as configured. */
@@ -130,6 +137,10 @@ public final class StreamWriter implements AutoCloseable {
         }
         if (!run.accepts(event)) {
             produceRun((Lsn) null);
+        }
+        long e = epoch;
+        if (e != 0 && run.events() == 0) {
+            event = event.withHeader(event.header().withEpoch(e)); // a run's first event carries it for the run
         }
         run.add(event);
         if (event instanceof ChangeEvent.Commit c) {

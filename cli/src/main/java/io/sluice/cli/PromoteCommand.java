@@ -1,0 +1,68 @@
+package io.sluice.cli;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.capture.CaptureConfig;
+import io.sluice.capture.CaptureException;
+import io.sluice.cli.config.ConfigException;
+import io.sluice.cli.config.ConfigParser;
+import io.sluice.cli.config.SluiceConfig;
+import io.sluice.cli.promote.Promotion;
+import io.sluice.cli.promote.PromotionException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sluice promote}: a follower becomes the source's primary, under a new epoch (docs/failover.md). */
+@Command(name = "promote", mixinStandardHelpOptions = true,
+        description = "Promote a follower to primary after the primary was lost: it applies everything that reached the"
+                + " stream, takes every sequence past what the old primary handed out, and capture continues on it under a"
+                + " new epoch; the other followers go on by themselves. Exit 0 when promoted, 1 when refused or failed.")
+final class PromoteCommand implements Callable<Integer> {
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file")
+    Path config;
+
+    @Option(names = "--follower", required = true, paramLabel = "NAME", description = "the follower to promote")
+    String follower;
+
+    @Option(names = "--force", description = "promote although the old primary still answers as a primary (it must be fenced)"
+            + " or the follower is further behind than --max-lag")
+    boolean force;
+
+    @Option(names = "--max-lag", paramLabel = "SECONDS", defaultValue = "30",
+            description = "refuse a follower further behind the stream's last transaction (default ${DEFAULT-VALUE})")
+    long maxLagSeconds;
+
+    @Option(names = "--sequence-gap", paramLabel = "N", defaultValue = "1000",
+            description = "set each sequence this many increments past the last value known to be handed out (default ${DEFAULT-VALUE})")
+    long sequenceGap;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "the longest wait for the follower to apply the stream up to the promotion (default ${DEFAULT-VALUE})")
+    long timeoutSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+        CaptureConfig capture;
+        ApplierConfig target;
+        try {
+            SluiceConfig cfg = new ConfigParser().parse(config);
+            capture = Wiring.capture(cfg);
+            target = Wiring.applier(cfg, follower);
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        try {
+            new Promotion(capture, target, Clock.systemUTC(), System.out).run(new Promotion.Options(force,
+                    Duration.ofSeconds(maxLagSeconds), sequenceGap, Duration.ofSeconds(timeoutSeconds)));
+            return 0;
+        } catch (PromotionException | CaptureException e) {
+            System.err.println("promote: " + e.getMessage());
+            return 1;
+        }
+    }
+}
