@@ -6,11 +6,15 @@ import io.sluice.capture.CaptureException;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
+import io.sluice.cli.promote.AutoPromotion;
 import io.sluice.cli.promote.Promotion;
 import io.sluice.cli.promote.PromotionException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,8 +29,16 @@ final class PromoteCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, paramLabel = "FILE", description = "configuration file")
     Path config;
 
-    @Option(names = "--follower", required = true, paramLabel = "NAME", description = "the follower to promote")
+    @Option(names = "--follower", paramLabel = "NAME", description = "the follower to promote")
     String follower;
+
+    @Option(names = "--auto", description = "watch the primary; once it has been unreachable for --after seconds, promote the"
+            + " follower furthest along the stream (within --max-lag), then exit")
+    boolean auto;
+
+    @Option(names = "--after", paramLabel = "SECONDS", defaultValue = "30",
+            description = "with --auto: how long the primary must be unreachable (default ${DEFAULT-VALUE})")
+    long afterSeconds;
 
     @Option(names = "--force", description = "promote although the old primary still answers as a primary (it must be fenced)"
             + " or the follower is further behind than --max-lag")
@@ -46,19 +58,31 @@ final class PromoteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (auto == (follower != null)) {
+            System.err.println("promote: give either --follower NAME or --auto");
+            return 2;
+        }
         CaptureConfig capture;
-        ApplierConfig target;
+        List<ApplierConfig> targets = new ArrayList<>();
         try {
             SluiceConfig cfg = new ConfigParser().parse(config);
             capture = Wiring.capture(cfg);
-            target = Wiring.applier(cfg, follower);
+            for (String name : auto ? cfg.followers().keySet() : Set.of(follower)) {
+                targets.add(Wiring.applier(cfg, name));
+            }
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
         }
+        Promotion.Options options = new Promotion.Options(force && !auto, Duration.ofSeconds(maxLagSeconds), sequenceGap,
+                Duration.ofSeconds(timeoutSeconds));
         try {
-            new Promotion(capture, target, Clock.systemUTC(), System.out).run(new Promotion.Options(force,
-                    Duration.ofSeconds(maxLagSeconds), sequenceGap, Duration.ofSeconds(timeoutSeconds)));
+            if (auto) {
+                new AutoPromotion(capture, targets, Clock.systemUTC(), System.out).run(Duration.ofSeconds(afterSeconds), options,
+                        () -> true);
+            } else {
+                new Promotion(capture, targets.get(0), Clock.systemUTC(), System.out).run(options);
+            }
             return 0;
         } catch (PromotionException | CaptureException e) {
             System.err.println("promote: " + e.getMessage());

@@ -10,6 +10,7 @@ import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureService;
 import io.sluice.capture.Epochs;
 import io.sluice.capture.LostWrites;
+import io.sluice.cli.promote.AutoPromotion;
 import io.sluice.cli.promote.Promotion;
 import io.sluice.cli.promote.PromotionException;
 import io.sluice.cli.verify.Verifier;
@@ -119,6 +120,7 @@ class PromoteIT {
         workload.awaitStopped();
 
         ByteArrayOutputStream said = new ByteArrayOutputStream();
+        long promoting = System.nanoTime();
         Promotion.Result promoted = new Promotion(config, applierConfig("pr", "f1", f1), Clock.systemUTC(),
                 new PrintStream(said, true, StandardCharsets.UTF_8)).run(Promotion.Options.defaults());
         System.out.print(said.toString(StandardCharsets.UTF_8));
@@ -131,7 +133,9 @@ class PromoteIT {
         assertThat(inStream).as("every acknowledged transaction (Kafka-durable level)").containsAll(workload.acknowledged);
 
         // Capture continues on the new primary (its state directory still names the old one).
+        long captureFrom = System.nanoTime();
         started(new CaptureService(captureConfig("pr", f1.jdbcUrl()))).start();
+        long captureRunning = System.nanoTime();
         List<Long> newOrders = new ArrayList<>();
         List<Long> newTickets = new ArrayList<>();
         try (Connection c = f1.connect()) {
@@ -142,8 +146,13 @@ class PromoteIT {
         }
         Await.until(Duration.ofSeconds(60), () -> "f2 to apply the new primary's first order " + newOrders.get(0),
                 () -> "1".equals(f2.queryScalar("SELECT count(*) FROM orders WHERE id = " + newOrders.get(0))));
-        System.out.printf("FAILOVER (follower promoted) %.1f s from the kill to the new primary's first transaction on f2;"
-                + " promote took %.1f s%n", (System.nanoTime() - killed) / 1e9, promoted.took().toMillis() / 1000.0);
+        long applied = System.nanoTime();
+        System.out.printf("FAILOVER (follower promoted) %.1f s of failover from the promotion's start to the new primary's first"
+                + " transaction applied on f2: promote %.1f s (of it %.1f s until f1 had applied up to the marker), capture"
+                + " starting on f1 %.1f s, its first transaction to f2 %.1f s; the kill was %.1f s before the promotion's start%n",
+                promoted.took().toMillis() / 1000.0 + (applied - captureFrom) / 1e9, promoted.took().toMillis() / 1000.0,
+                promoted.drained().toMillis() / 1000.0, (captureRunning - captureFrom) / 1e9, (applied - captureRunning) / 1e9,
+                (promoting - killed) / 1e9);
         assertThat(newOrders).as("no order id the old primary handed out is handed out again")
                 .allMatch(id -> id > workload.highestOrder()).doesNotHaveDuplicates();
         assertThat(newTickets).as("nor a ticket id (identity column)").allMatch(id -> id > workload.highestTicket());
@@ -238,6 +247,36 @@ class PromoteIT {
             assertThat(said).contains("public.seq insert n=" + n);
         }
         assertThat(said).contains("public.seq insert n=3001").doesNotContain("n=100\n");
+    }
+
+    @Test
+    void automaticPromotionWaitsOutTheBoundThenPromotesTheFollowerFurthestAlong() throws Exception {
+        LocalPostgres primary = started(LocalPostgres.start("auto-primary", dir));
+        schema(primary);
+        LocalPostgres f1 = started(LocalPostgres.start("auto-f1", dir));
+        LocalPostgres f2 = started(LocalPostgres.start("auto-f2", dir));
+        CaptureConfig config = captureConfig("au", primary.jdbcUrl());
+        started(new CaptureService(config)).start();
+        StreamApplier a1 = applier("au", "f1", f1);
+        applier("au", "f2", f2);
+        primary.execute("INSERT INTO seq (n) SELECT g FROM generate_series(1, 100) g");
+        Await.until(Duration.ofSeconds(60), () -> "both followers to apply the first rows",
+                () -> count(f1, "seq") == 100 && count(f2, "seq") == 100);
+        a1.close(); // f1 falls behind
+        primary.execute("INSERT INTO seq (n) SELECT g FROM generate_series(101, 200) g");
+        Await.until(Duration.ofSeconds(60), () -> "f2 to apply the second rows", () -> count(f2, "seq") == 200);
+        primary.crash();
+
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        AutoPromotion auto = new AutoPromotion(config, List.of(applierConfig("au", "f1", f1), applierConfig("au", "f2", f2)),
+                Clock.systemUTC(), new PrintStream(said, true, StandardCharsets.UTF_8));
+        long t0 = System.nanoTime();
+        Promotion.Result r = auto.run(Duration.ofSeconds(2), Promotion.Options.defaults(), () -> true).orElseThrow();
+        System.out.print(said.toString(StandardCharsets.UTF_8));
+        assertThat(r.follower()).as("the follower furthest along the stream").isEqualTo("f2");
+        assertThat(System.nanoTime() - t0).as("it waited out the bound").isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos());
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains("the primary does not answer", "promoting follower f2");
+        assertThat(count(f2, "seq")).isEqualTo(200);
     }
 
     private static void schema(LocalPostgres primary) throws SQLException {
