@@ -110,6 +110,7 @@ class PromoteIT {
         StreamApplier a1 = applier("pr", "f1", f1);
         applier("pr", "f2", f2);
         Workload workload = started(new Workload(primary.jdbcUrl()));
+        Invariant invariant = started(new Invariant(f2));
         Await.until(Duration.ofSeconds(60), () -> "f1 to apply 300 transfers and the primary's sequences",
                 () -> count(f1, "seq") >= 300 && count(f1, "sluice.sequence_state") == 1);
         Path data = primary.dataDirectory();
@@ -158,6 +159,8 @@ class PromoteIT {
         assertThat(newTickets).as("nor a ticket id (identity column)").allMatch(id -> id > workload.highestTicket());
         Await.until(Duration.ofSeconds(60), () -> "f2 to apply every new order", () -> count(f2, "orders") == count(f1, "orders"));
         assertThat(verify(f1, f2, "pr")).as("f2 equals the new primary").isTrue();
+        assertThat(invariant.stop()).as("f2's reads, all through the failover: the balances' total never changed").isEmpty();
+        assertThat(invariant.reads()).as("reads by the invariant reader").isGreaterThan(10);
 
         // The old primary comes back: capture refuses it, and rejoin lists exactly what it has that the stream has not.
         LocalPostgres old = started(LocalPostgres.builder("promote-old").dataDirectory(data).port(port).keepData(true).start());
@@ -199,8 +202,12 @@ class PromoteIT {
         assertThatThrownBy(() -> new Promotion(config, applierConfig("st", "f1", f1), Clock.systemUTC(), System.out)
                 .run(Promotion.Options.defaults())).isInstanceOf(PromotionException.class)
                 .hasMessageContaining("still answers as a primary");
-        new Promotion(config, applierConfig("st", "f1", f1), Clock.systemUTC(), System.out)
-                .run(new Promotion.Options(true, Duration.ofSeconds(30), 1000, Duration.ofMinutes(2)));
+        Path file = dir.resolve("stale.properties");
+        java.nio.file.Files.writeString(file, "source.id = st\nprimary.url = " + primary.jdbcUrl() + "\nprimary.user = postgres\n"
+                + "kafka.bootstrap.servers = " + kafka.bootstrapServers() + "\ncapture.slot.name = slot_st\n"
+                + "capture.publication.name = pub_st\nfollowers.f1.url = " + f1.jdbcUrl() + "\nfollowers.f1.user = postgres\n");
+        assertThat(cli("promote", "--config", file.toString(), "--follower", "f1", "--force")).as("sluice promote --force")
+                .contains("follower f1 is the primary of source st, epoch 1");
 
         // The old primary takes writes and its capture, still running, streams them after the marker.
         long refusedBefore = a2.refusedRecords();
@@ -226,22 +233,9 @@ class PromoteIT {
 
         // Its refused transaction is a lost write, though its slot no longer has it (that capture confirmed it).
         primary.execute("INSERT INTO seq (n) VALUES (3001)");
-        Path file = dir.resolve("stale.properties");
-        java.nio.file.Files.writeString(file, "source.id = st\nprimary.url = " + f1.jdbcUrl() + "\nprimary.user = postgres\n"
-                + "kafka.bootstrap.servers = " + kafka.bootstrapServers() + "\ncapture.slot.name = slot_st\n"
-                + "capture.publication.name = pub_st\n");
-        ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int code;
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            code = io.sluice.cli.Main.commandLine().execute("rejoin", "--config", file.toString(), "--old-primary", primary.jdbcUrl());
-        } finally {
-            System.setOut(stdout);
-        }
-        String said = printed.toString(StandardCharsets.UTF_8);
-        System.out.print(said);
-        assertThat(code).as("rejoin exits 1 when there are lost writes").isEqualTo(1);
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file).replace(primary.jdbcUrl(), f1.jdbcUrl()));
+        String said = cli("rejoin", "--config", file.toString(), "--old-primary", primary.jdbcUrl());
+        assertThat(lastExit).as("rejoin exits 1 when there are lost writes").isEqualTo(1);
         assertThat(said).contains("follower f1 was promoted to primary", "2 transaction(s)");
         for (int n = 1001; n <= 1010; n++) {
             assertThat(said).contains("public.seq insert n=" + n);
@@ -277,6 +271,23 @@ class PromoteIT {
         assertThat(System.nanoTime() - t0).as("it waited out the bound").isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos());
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("the primary does not answer", "promoting follower f2");
         assertThat(count(f2, "seq")).isEqualTo(200);
+    }
+
+    private int lastExit;
+
+    /** Runs a {@code sluice} command as a user does; returns what it printed, its exit code in {@link #lastExit}. */
+    private String cli(String... args) {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            lastExit = io.sluice.cli.Main.commandLine().execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        String said = printed.toString(StandardCharsets.UTF_8);
+        System.out.print(said);
+        return said;
     }
 
     private static void schema(LocalPostgres primary) throws SQLException {
@@ -376,6 +387,54 @@ class PromoteIT {
             assertThat(marked).as("the promotion marker on the stream").isTrue();
         }
         return whole;
+    }
+
+    /** Reads f2's balances in snapshots all along: a transfer applied in part or twice would change their total. */
+    private static final class Invariant implements AutoCloseable {
+        private final List<String> broken = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        private final Thread thread;
+
+        Invariant(LocalPostgres follower) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try (Connection c = follower.connect(); Statement st = c.createStatement()) {
+                        while (running.get()) {
+                            try (ResultSet rs = st.executeQuery("SELECT coalesce(sum(balance), 20000), count(*) FROM accounts")) {
+                                rs.next();
+                                if (rs.getLong(1) != 20000 && rs.getLong(2) > 0) {
+                                    broken.add("total " + rs.getLong(1));
+                                }
+                            }
+                            reads.incrementAndGet();
+                            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L); // a reader's pace, not synchronisation
+                        }
+                    } catch (SQLException e) {
+                        if (!"42P01".equals(e.getSQLState())) {
+                            broken.add(e.getMessage());
+                        }
+                    }
+                }
+            }, "promote-invariant");
+            thread.start();
+        }
+
+        long reads() {
+            return reads.get();
+        }
+
+        /** Stops reading; returns every broken total seen. */
+        List<String> stop() throws InterruptedException {
+            running.set(false);
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            return broken;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
     }
 
     /**
