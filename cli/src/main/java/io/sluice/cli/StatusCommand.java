@@ -128,6 +128,11 @@ final class StatusCommand implements Callable<Integer> {
             if (!"OK".equals(f.path("state").asText())) {
                 out.printf("             %s%n", f.path("reason").asText());
             }
+            JsonNode w = f.path("watermark");
+            if (w.path("epoch").asLong() > 0) {
+                out.printf("             epoch %d: follower %s was promoted to primary%n", w.path("epoch").asLong(),
+                        w.path("epoch_promoted_follower").asText("?"));
+            }
         }
     }
 

@@ -344,7 +344,7 @@ public final class LagMonitor implements AutoCloseable {
                 stage("transport", w.transport), stage("apply", w.apply), m == null ? null : m.commitLsn(),
                 m == null ? null : m.xid(), m == null ? null : m.commitTime(), consumed, transportRecords,
                 transportStaleness, applyLag, applyStaleness, staleness, captureLag + applyLag,
-                Math.round(rate * staleness), w.latency.summary());
+                Math.round(rate * staleness), w.latency.summary(), m == null ? 0 : m.epoch(), m == null ? null : m.epochFollower());
         return w.status;
     }
 

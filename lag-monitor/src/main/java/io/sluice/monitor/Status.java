@@ -87,7 +87,8 @@ public record Status(String source, Instant at, long evaluation, Stage capture, 
                            Stage apply, Lsn watermarkLsn, Long watermarkXid, Instant watermarkCommitTime,
                            long consumedOffset, long transportLagRecords, double transportStalenessSeconds,
                            long applyLagBytes, double applyStalenessSeconds, double stalenessSeconds,
-                           long atRiskBytes, long atRiskTransactions, LatencySummary latency) { }
+                           long atRiskBytes, long atRiskTransactions, LatencySummary latency, long epoch,
+                           String promotedFollower) { }
 
     /**
      * End-to-end latency (primary commit → follower commit), sampled from the watermark each

@@ -13,12 +13,15 @@ import java.util.Optional;
 /** One query per evaluation against a follower: the applier's watermark for the source. */
 public final class FollowerProbe implements AutoCloseable {
 
-    /** The follower's watermark row: the last source transaction it committed. */
+    /**
+     * The follower's watermark row: the last source transaction it committed, and the epoch of the
+     * stream it is in (docs/failover.md), with the follower promoted at that epoch's start.
+     */
     public record Watermark(Lsn commitLsn, long xid, Instant commitTime, long streamOffset, Instant appliedAt,
-                            long transactions) { }
+                            long transactions, long epoch, String epochFollower) { }
 
-    private static final String QUERY = "SELECT commit_lsn, xid, commit_time, stream_offset, applied_at, transactions"
-            + " FROM sluice.watermark WHERE source = ?";
+    private static final String QUERY = "SELECT commit_lsn, xid, commit_time, stream_offset, applied_at, transactions,"
+            + " epoch, epoch_follower FROM sluice.watermark WHERE source = ?";
 
     private final MonitorConfig.Endpoint endpoint;
     private final String source;
@@ -46,7 +49,8 @@ public final class FollowerProbe implements AutoCloseable {
                         return Optional.empty();
                     }
                     return Optional.of(new Watermark(Lsn.parse(rs.getString(1)), rs.getLong(2),
-                            rs.getTimestamp(3).toInstant(), rs.getLong(4), rs.getTimestamp(5).toInstant(), rs.getLong(6)));
+                            rs.getTimestamp(3).toInstant(), rs.getLong(4), rs.getTimestamp(5).toInstant(), rs.getLong(6),
+                            rs.getLong(7), rs.getString(8)));
                 }
             }
         } catch (SQLException e) {

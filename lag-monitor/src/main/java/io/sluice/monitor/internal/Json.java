@@ -85,6 +85,10 @@ public final class Json {
                     g.writeNullField("xid");
                 }
                 time(g, "commit_time", f.watermarkCommitTime());
+                g.writeNumberField("epoch", f.epoch());
+                if (f.promotedFollower() != null) {
+                    g.writeStringField("epoch_promoted_follower", f.promotedFollower());
+                }
                 g.writeEndObject();
                 g.writeObjectFieldStart("transport");
                 stage(g, f.transport());
