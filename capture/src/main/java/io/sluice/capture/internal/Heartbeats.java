@@ -34,6 +34,8 @@ public final class Heartbeats implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final SequenceReports sequences = new SequenceReports();
     private boolean sequencesWarned;
+    private boolean sequencesOff;
+    private static final String READ_ONLY = "25006";
 
     /** Starts writing a heartbeat every {@code interval}, the first one {@code interval} from now. */
     public Heartbeats(Supplier<Connection> connections, Duration interval, String source) {
@@ -48,17 +50,32 @@ public final class Heartbeats implements AutoCloseable {
     }
 
     private void reportSequences() {
+        if (sequencesOff) {
+            return;
+        }
         try {
             sequences.report(session.get());
             sequencesWarned = false;
-        } catch (SQLException | RuntimeException e) {
-            if (!sequencesWarned) {
-                log.warn("reading the primary's sequences failed (retried every {} ms; a follower promoted meanwhile"
-                        + " relies on its own rows for them): {}", SEQUENCES_MILLIS, e.getMessage());
-                sequencesWarned = true;
+        } catch (SQLException e) {
+            if (READ_ONLY.equals(e.getSQLState())) {
+                // A standby (capture from a standby): nothing can be written there; its primary's capture reports.
+                log.warn("the primary's sequences are not reported: {}", e.getMessage());
+                sequencesOff = true;
+                return;
             }
-            session.reset();
+            warnSequences(e);
+        } catch (RuntimeException e) {
+            warnSequences(e);
         }
+    }
+
+    private void warnSequences(Exception e) {
+        if (!sequencesWarned) {
+            log.warn("reading the primary's sequences failed (retried every {} ms; a follower promoted meanwhile"
+                    + " relies on its own rows for them): {}", SEQUENCES_MILLIS, e.getMessage());
+            sequencesWarned = true;
+        }
+        session.reset();
     }
 
     private void beat() {
