@@ -6,6 +6,7 @@ import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
+import io.sluice.format.EpochMarker;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
@@ -45,9 +46,20 @@ public final class DirectSeed implements AutoCloseable {
     private Lsn consistentPoint;
     private long xid;
     private Instant commitTime;
+    /** The epoch the seed is taken in, past a promotion: its watermark then starts at the marker. */
+    private final EpochMarker epoch;
 
     public DirectSeed(ApplierConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * A seed taken from the primary a promotion made ({@code epoch}, completed): its watermark is
+     * in that epoch at the marker's offset, so its applier reads on from there (docs/failover.md).
+     */
+    public DirectSeed(ApplierConfig config, EpochMarker epoch) {
         this.config = config;
+        this.epoch = epoch;
     }
 
     /** The follower's name. */
@@ -136,8 +148,11 @@ public final class DirectSeed implements AutoCloseable {
         for (ChangeEvent.SchemaChange s : keyedLater) {
             schemas.apply(connection, s, WHERE);
         }
-        Bookkeeping.advance(connection, config.sourceId(), null, consistentPoint, xid, commitTime, -1, 1, consistentPoint,
-                new long[] {xid}, 1);
+        Bookkeeping.advance(connection, config.sourceId(), null, consistentPoint, xid, commitTime,
+                epoch == null ? -1 : epoch.markerOffset(), 1, consistentPoint, new long[] {xid}, 1);
+        if (epoch != null) {
+            Bookkeeping.enterEpoch(connection, config.sourceId(), epoch, epoch.forkLsn());
+        }
         connection.commit();
     }
 

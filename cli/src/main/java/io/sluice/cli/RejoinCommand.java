@@ -7,10 +7,12 @@ import io.sluice.capture.LostWrites;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
+import io.sluice.cli.promote.OldPrimaryRebuild;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +36,11 @@ final class RejoinCommand implements Callable<Integer> {
     @Option(names = "--old-primary", required = true, paramLabel = "JDBC_URL",
             description = "the old primary, started again on its own (same user and password as primary.*)")
     String oldPrimary;
+
+    @Option(names = "--rebuild-as", paramLabel = "NAME",
+            description = "then make the old primary a follower named NAME: its replicated tables are discarded and copied from"
+                    + " the new primary, its watermark set so that 'sluice apply --follower NAME' continues from the stream")
+    String rebuildAs;
 
     private final PrintStream out = System.out;
 
@@ -73,15 +80,20 @@ final class RejoinCommand implements Callable<Integer> {
                 out.println("  xid " + t.xid() + " committed " + t.commitTime() + " at " + t.commitLsn() + ":");
                 t.changes().forEach(c -> out.println("    " + c));
             }
-            out.println(promotion.isPresent() && history.startsWith("follower")
-                    ? "Do not start it as a primary again: capture refuses to read it (docs/failover.md). To follow the new"
-                    + " primary it must be rebuilt from a copy of it; Sluice does not do that for you yet."
-                    : "To make it a standby of the new primary again, rebuild it from a new base backup of the new primary"
-                    + " (or pg_rewind); do not start it as a primary: capture refuses to read it (docs/capture.md, \"Failover\").");
+            if (rebuildAs != null) {
+                new OldPrimaryRebuild(cfg, out).run(rebuildAs, oldPrimary, cfg.connection(), promotion, Clock.systemUTC());
+                return 0;
+            }
+            out.println("Do not start it as a primary again: capture refuses to read it (docs/failover.md). To make it a"
+                    + " follower of the new primary, run this again with --rebuild-as NAME; to make it a standby, rebuild it"
+                    + " from a base backup of the new primary (or pg_rewind).");
             return lost.isEmpty() ? 0 : 1;
         } catch (CaptureException e) {
             System.err.println("rejoin: " + e.getMessage());
             return e.kind() == CaptureException.Kind.CONFIGURATION ? 2 : 1;
+        } catch (java.sql.SQLException | io.sluice.applier.ApplierException e) {
+            System.err.println("rejoin: rebuilding the old primary as follower " + rebuildAs + ": " + e.getMessage());
+            return 1;
         }
     }
 }

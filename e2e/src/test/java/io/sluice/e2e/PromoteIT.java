@@ -11,6 +11,7 @@ import io.sluice.capture.CaptureService;
 import io.sluice.capture.Epochs;
 import io.sluice.capture.LostWrites;
 import io.sluice.cli.promote.AutoPromotion;
+import io.sluice.cli.promote.OldPrimaryRebuild;
 import io.sluice.cli.promote.Promotion;
 import io.sluice.cli.promote.PromotionException;
 import io.sluice.cli.verify.Verifier;
@@ -41,6 +42,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -175,6 +177,17 @@ class PromoteIT {
                 kafkaProps(), "pr");
         assertThat(seqInserts(lost)).as("the lost writes: on the old primary, not in the stream").isEqualTo(lostN);
         assertThat(lostN).as("none of them was acknowledged (Kafka-durable)").doesNotContainAnyElementsOf(workload.acknowledged);
+
+        // Rebuilt as a follower of the new primary, it follows the stream from there.
+        new OldPrimaryRebuild(captureConfig("pr", f1.jdbcUrl()), System.out).run("old", old.jdbcUrl(), Stack.superuser(),
+                Optional.of(epoch), Clock.systemUTC());
+        applier("pr", "old", old);
+        f1.execute("INSERT INTO orders (note) VALUES ('rebuilt')", "UPDATE accounts SET balance = balance + 5 WHERE id = 1",
+                "UPDATE accounts SET balance = balance - 5 WHERE id = 2");
+        Await.until(Duration.ofSeconds(60), () -> "the rebuilt old primary to apply the new primary's next transactions",
+                () -> count(old, "orders") == count(f1, "orders"));
+        assertThat(verify(f1, old, "pr")).as("the old primary, rebuilt, equals the new primary").isTrue();
+        assertThat(ids(old, "SELECT n FROM seq")).as("its lost writes are gone from it").isEqualTo(inStream);
     }
 
     private static Set<Long> seqInserts(List<LostWrites.Transaction> lost) {
@@ -241,6 +254,14 @@ class PromoteIT {
             assertThat(said).contains("public.seq insert n=" + n);
         }
         assertThat(said).contains("public.seq insert n=3001").doesNotContain("n=100\n");
+
+        cli("rejoin", "--config", file.toString(), "--old-primary", primary.jdbcUrl(), "--rebuild-as", "oldp");
+        assertThat(lastExit).as("rejoin --rebuild-as").isZero();
+        applier("st", "oldp", primary);
+        f1.execute("INSERT INTO seq (n) VALUES (4001)");
+        Await.until(Duration.ofSeconds(60), () -> "the rebuilt old primary to apply the new primary's next row",
+                () -> "1".equals(primary.queryScalar("SELECT count(*) FROM seq WHERE n = 4001")));
+        assertThat(verify(f1, primary, "st")).as("the old primary, rebuilt through the CLI, equals the new primary").isTrue();
     }
 
     @Test

@@ -2,8 +2,10 @@ package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.SnapshotTarget;
 import io.sluice.capture.internal.FrameWriter;
+import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.DirectSnapshotMessage;
+import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import java.io.IOException;
@@ -62,13 +64,42 @@ final class DirectSnapshotCopy {
         this.targets = List.copyOf(targets);
     }
 
+    /** How a table's definition events are made: on the stream's snapshot frame, or for the targets alone. */
+    interface Definitions {
+        List<ChangeEvent> define(TableId table, TableShape shape);
+    }
+
     /** Copies everything visible in {@code snapshotName} into the targets, then commits the frame; returns the rows. */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
             throws Exception {
+        FrameWriter.KnownFrame[] frame = new FrameWriter.KnownFrame[1];
+        long rows = copy(snapshotName, consistentPoint, clock, stopping, (xmin, at) -> {
+            frame[0] = frames.openKnown(consistentPoint, xmin, at);
+            return (table, shape) -> SnapshotCopy.define(frame[0], table, shape);
+        });
+        frame[0].send(h -> new DirectSnapshotMessage(names()).toEvent(h));
+        frame[0].commit();
+        return rows;
+    }
+
+    /**
+     * Copies everything visible in {@code snapshotName} into the targets without the stream
+     * ({@code sluice rejoin}: a follower rebuilt from a new primary); the definitions carry
+     * {@code header}'s source and epoch. Returns the rows.
+     */
+    long copyAlone(String snapshotName, Lsn consistentPoint, EventHeader header, Clock clock) throws Exception {
+        return copy(snapshotName, consistentPoint, clock, () -> false, (xmin, at) -> {
+            EventHeader h = new EventHeader(header.source(), consistentPoint, xmin, at, 1, header.epoch());
+            return (table, shape) -> SnapshotCopy.define(build -> build.apply(h), table, shape);
+        });
+    }
+
+    private long copy(String snapshotName, Lsn consistentPoint, Clock clock, BooleanSupplier stopping,
+                      java.util.function.BiFunction<Long, Instant, Definitions> opening) throws Exception {
         long started = System.nanoTime();
         try {
             List<Part> parts = new ArrayList<>();
-            FrameWriter.KnownFrame frame;
+            Definitions definitions;
             int tables;
             try (Connection c = SnapshotSessions.inSnapshot(connections, snapshotName)) {
                 List<TableId> published = SnapshotSessions.tables(c, publication);
@@ -78,10 +109,10 @@ final class DirectSnapshotCopy {
                 for (SnapshotTarget t : targets) {
                     t.begin(consistentPoint, xmin, at);
                 }
-                frame = frames.openKnown(consistentPoint, xmin, at);
+                definitions = opening.apply(xmin, at);
                 for (TableId table : published) {
                     TableShape shape = RelationShapes.read(c, table);
-                    var definition = SnapshotCopy.define(frame, table, shape);
+                    var definition = definitions.define(table, shape);
                     for (SnapshotTarget t : targets) {
                         t.define(definition);
                     }
@@ -96,8 +127,6 @@ final class DirectSnapshotCopy {
             for (SnapshotTarget t : targets) {
                 t.commit();
             }
-            frame.send(h -> new DirectSnapshotMessage(names()).toEvent(h));
-            frame.commit();
             log.info("initial snapshot complete: {} rows of {} tables into {} in {} ms", rows, tables, names(),
                     (System.nanoTime() - started) / 1_000_000);
             return rows;

@@ -120,6 +120,18 @@ public final class ReplicationConnection implements AutoCloseable {
         return new CreatedSlot(Lsn.parse(info.getConsistentPoint().asString()), info.getSnapshotName());
     }
 
+    /**
+     * A temporary slot with an exported snapshot: a consistent point and a snapshot that matches it,
+     * for a copy that must meet the stream exactly; the slot goes when this connection closes.
+     */
+    public CreatedSlot createTemporarySlot(String slot) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + slot
+                + " TEMPORARY LOGICAL pgoutput (SNAPSHOT 'export')")) {
+            rs.next();
+            return new CreatedSlot(Lsn.parse(rs.getString("consistent_point")), rs.getString("snapshot_name"));
+        }
+    }
+
     /** Makes an existing, inactive slot a failover slot (PostgreSQL 17; no SQL function can). */
     public Void makeFailover(String slot) throws SQLException {
         try (Statement st = connection.createStatement()) {

@@ -4,6 +4,7 @@ import io.sluice.capture.internal.FrameWriter;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.CopyEvent;
+import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
@@ -70,13 +72,19 @@ final class SnapshotCopy {
 
     /** Sends a table's definition into the frame — its types, its schema, its generated columns — and returns the events. */
     static List<ChangeEvent> define(FrameWriter.KnownFrame frame, TableId table, TableShape shape) {
+        return define(frame::send, table, shape);
+    }
+
+    /** A table's definition events — its types, schema, generated columns — each made by {@code send} from a header. */
+    static List<ChangeEvent> define(Function<Function<EventHeader, ChangeEvent>, ChangeEvent> send, TableId table,
+                                    TableShape shape) {
         List<ChangeEvent> sent = new ArrayList<>();
         if (!shape.types().isEmpty()) {
-            sent.add(frame.send(shape::typeDefinitions));
+            sent.add(send.apply(shape::typeDefinitions));
         }
-        sent.add(frame.send(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity())));
+        sent.add(send.apply(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity())));
         if (!shape.generated().isEmpty()) {
-            sent.add(frame.send(shape::definition));
+            sent.add(send.apply(shape::definition));
         }
         return sent;
     }

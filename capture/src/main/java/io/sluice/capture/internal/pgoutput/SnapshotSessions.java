@@ -61,8 +61,9 @@ final class SnapshotSessions {
     /** The publication's tables, in name order. */
     static List<TableId> tables(Connection c, String publication) throws SQLException {
         List<TableId> out = new ArrayList<>();
+        // Never Sluice's own schema: on a promoted follower FOR ALL TABLES also lists its bookkeeping.
         try (var ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
-                + " ORDER BY schemaname, tablename")) {
+                + " AND schemaname <> 'sluice' ORDER BY schemaname, tablename")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
