@@ -280,6 +280,18 @@ class PromoteIT {
         a1.close(); // f1 falls behind
         primary.execute("INSERT INTO seq (n) SELECT g FROM generate_series(101, 200) g");
         Await.until(Duration.ofSeconds(60), () -> "f2 to apply the second rows", () -> count(f2, "seq") == 200);
+        List<io.sluice.monitor.Alert> alerts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.sluice.monitor.LagMonitor monitor = started(new io.sluice.monitor.LagMonitor(new io.sluice.monitor.MonitorConfig("au",
+                new io.sluice.monitor.MonitorConfig.Endpoint(primary.jdbcUrl(), Stack.superuser()), "slot_au", kafkaProps(),
+                List.of(new io.sluice.monitor.MonitorConfig.FollowerTarget("f2", new io.sluice.monitor.MonitorConfig.Endpoint(
+                        f2.jdbcUrl(), Stack.superuser()), false, io.sluice.monitor.Rule.stalenessDefaults())),
+                Duration.ofMillis(200), io.sluice.monitor.Rule.stalenessDefaults(), io.sluice.monitor.Rule.slotDefaults(),
+                io.sluice.monitor.MonitorConfig.Http.disabled(), io.sluice.monitor.MonitorConfig.Webhooks.none()), Clock.systemUTC()));
+        monitor.addListener(alerts::add);
+        monitor.start();
+        Await.until(Duration.ofSeconds(30), () -> "the monitor's first look at f2",
+                () -> monitor.status().map(s -> !s.followers().isEmpty() && s.followers().get(0).watermarkLsn() != null)
+                        .orElse(false));
         primary.crash();
 
         ByteArrayOutputStream said = new ByteArrayOutputStream();
@@ -292,6 +304,10 @@ class PromoteIT {
         assertThat(System.nanoTime() - t0).as("it waited out the bound").isGreaterThanOrEqualTo(Duration.ofSeconds(2).toNanos());
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("the primary does not answer", "promoting follower f2");
         assertThat(count(f2, "seq")).isEqualTo(200);
+        Await.until(Duration.ofSeconds(30), () -> "the monitor to alert f2's new epoch and show it in /status",
+                () -> alerts.stream().anyMatch(a -> a.name().equals("epoch:f2") && a.to() == io.sluice.monitor.State.WARN
+                        && a.reason().contains("follower f2 was promoted")) && monitor.status().map(s -> s.followers().get(0).epoch() == 1
+                        && "f2".equals(s.followers().get(0).promotedFollower())).orElse(false));
     }
 
     private int lastExit;

@@ -80,6 +80,9 @@ public final class LagMonitor implements AutoCloseable {
         Instant since;
         FollowerProbe.Watermark lastWatermark;
         Status.Follower status;
+        /** The epoch of the follower's watermark at the last look (-1 before the first), and whether its change was just alerted. */
+        long epoch = -1;
+        boolean epochAlerted;
 
         FollowerWatch(MonitorConfig.FollowerTarget target, FollowerProbe probe, String group) {
             this.target = target;
@@ -292,6 +295,9 @@ public final class LagMonitor implements AutoCloseable {
             error = "follower " + w.target.name() + ": " + e.getMessage();
         }
         FollowerProbe.Watermark m = wm.orElse(null);
+        if (m != null) {
+            epochAlerts(w, m, now, alerts);
+        }
         if (m != null && (w.lastWatermark == null || !m.commitLsn().equals(w.lastWatermark.commitLsn()))) {
             if (w.lastWatermark != null) {
                 w.latency.record(Duration.between(m.commitTime(), m.appliedAt()).toNanos() / 1e9);
@@ -346,6 +352,26 @@ public final class LagMonitor implements AutoCloseable {
                 transportStaleness, applyLag, applyStaleness, staleness, captureLag + applyLag,
                 Math.round(rate * staleness), w.latency.summary(), m == null ? 0 : m.epoch(), m == null ? null : m.epochFollower());
         return w.status;
+    }
+
+    /**
+     * A follower that passed a promotion marker (docs/failover.md): a warning that the stream has a
+     * new primary, cleared at the next look. The first look after the monitor starts only notes the epoch.
+     */
+    private void epochAlerts(FollowerWatch w, FollowerProbe.Watermark m, Instant now, List<Alert> alerts) {
+        String name = w.target.name();
+        if (w.epochAlerted) {
+            alerts.add(new Alert(config.sourceId(), "epoch", name, State.WARN, State.OK, now, "follower " + name
+                    + " is in epoch " + m.epoch(), 0));
+            w.epochAlerted = false;
+        }
+        if (w.epoch >= 0 && m.epoch() > w.epoch) {
+            alerts.add(new Alert(config.sourceId(), "epoch", name, State.OK, State.WARN, now, "follower " + name
+                    + " passed into epoch " + m.epoch() + ": follower " + m.epochFollower() + " was promoted to primary; point"
+                    + " primary.url at it (docs/failover.md)", 0));
+            w.epochAlerted = true;
+        }
+        w.epoch = m.epoch();
     }
 
     private void record(List<Alert> alerts, String target, String follower, Evaluator e, Instant now, Observation o) {
