@@ -1,7 +1,7 @@
 package io.sluice.applier;
 
-import io.sluice.applier.internal.Bookkeeping.Watermark;
 import io.sluice.applier.internal.Bookkeeping;
+import io.sluice.applier.internal.Bookkeeping.Watermark;
 import io.sluice.applier.internal.DdlSync;
 import io.sluice.applier.internal.EpochGate;
 import io.sluice.applier.internal.FollowerLock;

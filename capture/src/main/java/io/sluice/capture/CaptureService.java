@@ -134,7 +134,7 @@ public final class CaptureService implements AutoCloseable {
             writer.ensureTopic(Duration.ofSeconds(30));
         }
         Optional<EpochMarker> promotion = Epochs.latest(config.sourceId(), config.kafka(), Duration.ofSeconds(30));
-        long epoch = epochOf(here.jdbcUrl(), promotion);
+        long epoch = continuity.epoch(primary, here.jdbcUrl(), promotion);
         writer.epoch(epoch);
         Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30), epoch);
         continuity.check(primary, here.jdbcUrl(), streamed, promotion);
@@ -163,39 +163,6 @@ public final class CaptureService implements AutoCloseable {
             case DEBEZIUM -> new DebeziumCapture(here, snapshot, primary::connect, writer, from, this::engineFailed, clock);
         };
         engine.start(Duration.ofSeconds(60));
-    }
-
-    /**
-     * The epoch capture writes in: 0 while no follower was ever promoted, else the newest epoch's,
-     * provided the primary is the cluster that epoch's promotion made the primary.
-     *
-     * @throws CaptureException CONFIGURATION for a primary a promotion replaced, or a promotion not finished
-     */
-    private long epochOf(String url, Optional<EpochMarker> promotion) {
-        if (promotion.isEmpty()) {
-            return 0;
-        }
-        EpochMarker m = promotion.get();
-        String system;
-        try (java.sql.Connection c = primary.connect()) {
-            system = PrimaryLineage.read(c).systemId();
-        } catch (java.sql.SQLException e) {
-            throw new CaptureException(Kind.FATAL, "reading the primary's system identifier: " + e.getMessage(), e);
-        }
-        if (!system.equals(m.primarySystemId())) {
-            throw new CaptureException(Kind.CONFIGURATION, "the primary at " + url + " (system identifier " + system
-                    + ") is no longer the primary of source " + config.sourceId() + ": follower " + m.follower() + " (system"
-                    + " identifier " + m.primarySystemId() + ") was promoted to primary at " + m.promotedAt() + ", epoch "
-                    + m.epoch() + ". Capture refuses to read the replaced primary: what it committed since is not in the"
-                    + " stream's history. List those writes with 'sluice rejoin --old-primary " + url + "' and point"
-                    + " primary.url at the new primary (docs/failover.md)");
-        }
-        if (m.startLsn() == null) {
-            throw new CaptureException(Kind.CONFIGURATION, "the promotion of follower " + m.follower() + " to primary (epoch "
-                    + m.epoch() + ", " + m.promotedAt() + ") has not finished: run 'sluice promote --follower " + m.follower()
-                    + "' again (docs/failover.md)");
-        }
-        return m.epoch();
     }
 
     /**

@@ -48,7 +48,11 @@ final class CaptureCommand implements Callable<Integer> {
                     : "no replication slot " + cfg.slotName() + " to drop");
             return 0;
         }
-        CaptureService capture = new CaptureService(cfg, null, java.time.Clock.systemUTC(), direct);
+        return run(new CaptureService(cfg, null, java.time.Clock.systemUTC(), direct));
+    }
+
+    /** Runs {@code capture} until Ctrl-C (or SIGTERM); the process's exit code. */
+    static int run(CaptureService capture) throws InterruptedException {
         CountDownLatch stopped = BoundedShutdown.install("sluice-capture", capture);
         try {
             capture.start();

@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
+import io.sluice.capture.CaptureService;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
@@ -52,6 +53,10 @@ final class PromoteCommand implements Callable<Integer> {
             description = "set each sequence this many increments past the last value known to be handed out (default ${DEFAULT-VALUE})")
     long sequenceGap;
 
+    @Option(names = "--capture", description = "then run capture on the new primary, as 'sluice capture' would with primary.url"
+            + " pointing at it, until Ctrl-C")
+    boolean thenCapture;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
             description = "the longest wait for the follower to apply the stream up to the promotion (default ${DEFAULT-VALUE})")
     long timeoutSeconds;
@@ -64,8 +69,9 @@ final class PromoteCommand implements Callable<Integer> {
         }
         CaptureConfig capture;
         List<ApplierConfig> targets = new ArrayList<>();
+        SluiceConfig cfg;
         try {
-            SluiceConfig cfg = new ConfigParser().parse(config);
+            cfg = new ConfigParser().parse(config);
             capture = Wiring.capture(cfg);
             for (String name : auto ? cfg.followers().keySet() : Set.of(follower)) {
                 targets.add(Wiring.applier(cfg, name));
@@ -76,17 +82,22 @@ final class PromoteCommand implements Callable<Integer> {
         }
         Promotion.Options options = new Promotion.Options(force && !auto, Duration.ofSeconds(maxLagSeconds), sequenceGap,
                 Duration.ofSeconds(timeoutSeconds));
+        Promotion.Result promoted;
         try {
-            if (auto) {
-                new AutoPromotion(capture, targets, Clock.systemUTC(), System.out).run(Duration.ofSeconds(afterSeconds), options,
-                        () -> true);
-            } else {
-                new Promotion(capture, targets.get(0), Clock.systemUTC(), System.out).run(options);
-            }
-            return 0;
+            promoted = auto
+                    ? new AutoPromotion(capture, targets, Clock.systemUTC(), System.out).run(Duration.ofSeconds(afterSeconds), options,
+                            () -> true).orElseThrow()
+                    : new Promotion(capture, targets.get(0), Clock.systemUTC(), System.out).run(options);
         } catch (PromotionException | CaptureException e) {
             System.err.println("promote: " + e.getMessage());
             return 1;
         }
+        if (!thenCapture) {
+            return 0;
+        }
+        ApplierConfig primary = targets.stream().filter(t -> t.followerName().equals(promoted.follower())).findFirst().orElseThrow();
+        System.out.println("capture on the new primary " + primary.jdbcUrl() + " until Ctrl-C");
+        return CaptureCommand.run(new CaptureService(Wiring.capture(cfg, primary.jdbcUrl(), primary.connection(),
+                cfg.kafka().bootstrapServers(), cfg.embedded().dataDirectory().resolve("capture-" + cfg.sourceId()))));
     }
 }

@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Whether the primary capture is about to read continues the stream, checked at every start and
  * reconnect before anything is read: its slot is there and not confirmed past the stream's end,
- * and it is the cluster and timeline that carry everything the stream holds ({@link PrimaryLineage}).
- * Otherwise changes may be lost, or the followers hold changes the primary never had, and capture
- * refuses, saying what happened and the way out. Used by one thread at a time.
+ * and it is the cluster and timeline that carry everything the stream holds ({@link PrimaryLineage})
+ * — after a follower was promoted, the cluster the newest epoch names. Otherwise changes may be
+ * lost, or the followers hold changes the primary never had, and capture refuses, saying what
+ * happened and the way out. Used by one thread at a time.
  */
 public final class StreamContinuity {
 
@@ -42,6 +43,39 @@ public final class StreamContinuity {
     public void check(PrimarySetup primary, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
         checkLineage(primary, url, streamed, promotion);
         refuseGap(primary, streamed);
+    }
+
+    /**
+     * The epoch capture writes in: 0 while no follower was ever promoted, else the newest epoch's,
+     * provided the primary is the cluster that epoch's promotion made the primary.
+     *
+     * @throws CaptureException CONFIGURATION for a primary a promotion replaced, or a promotion not finished
+     */
+    public long epoch(PrimarySetup primary, String url, Optional<EpochMarker> promotion) {
+        if (promotion.isEmpty()) {
+            return 0;
+        }
+        EpochMarker m = promotion.get();
+        String system;
+        try (Connection c = primary.connect()) {
+            system = PrimaryLineage.read(c).systemId();
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "reading the primary's system identifier: " + e.getMessage(), e);
+        }
+        if (!system.equals(m.primarySystemId())) {
+            throw new CaptureException(Kind.CONFIGURATION, "the primary at " + url + " (system identifier " + system
+                    + ") is no longer the primary of source " + config.sourceId() + ": follower " + m.follower() + " (system"
+                    + " identifier " + m.primarySystemId() + ") was promoted to primary at " + m.promotedAt() + ", epoch "
+                    + m.epoch() + ". Capture refuses to read the replaced primary: what it committed since is not in the"
+                    + " stream's history. List those writes with 'sluice rejoin --old-primary " + url + "' and point"
+                    + " primary.url at the new primary (docs/failover.md)");
+        }
+        if (m.startLsn() == null) {
+            throw new CaptureException(Kind.CONFIGURATION, "the promotion of follower " + m.follower() + " to primary (epoch "
+                    + m.epoch() + ", " + m.promotedAt() + ") has not finished: run 'sluice promote --follower " + m.follower()
+                    + "' again (docs/failover.md)");
+        }
+        return m.epoch();
     }
 
     /** The lineage is checked when the stream holds something, and kept after. */
