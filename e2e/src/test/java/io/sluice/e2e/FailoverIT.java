@@ -332,7 +332,7 @@ class FailoverIT {
         String out = printed.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(code).as("rejoin's exit code; output:%n%s", out).isEqualTo(1);
         assertThat(out).contains("committed 5 transaction(s) after it", "public.seq insert n=5", "public.accounts update id=3",
-                "rebuild it from a new base backup");
+                "rebuild it from a base backup of the new primary", "--rebuild-as NAME");
     }
 
     @Test
