@@ -112,6 +112,10 @@ final class StatusCommand implements Callable<Integer> {
                 out.printf("           %s%n", stage.path("reason").asText());
             }
         }
+        for (JsonNode d : s.path("promotion_decisions")) {
+            out.printf("%-14s %-8s %-21s %s%n", "promote --auto", d.path("level").asText(), time(d.path("at")),
+                    d.path("decision").asText());
+        }
         out.println();
         out.printf("%-12s %-5s %-8s %-21s %-10s %-16s %-10s %-18s %s%n", "FOLLOWER", "MODE", "STATE", "SINCE", "STALENESS",
                 "TRANSPORT", "APPLY", "LATENCY p50/p99", "AT RISK");

@@ -32,7 +32,8 @@ class StatusCommandTest {
                 new Status.Stage("standbys", State.OFFLINE, t, "standby slot(s) standby_b listed in synchronized_standby_slots are inactive"),
                 new Status.Failover(true, List.of(new Status.StandbySlot("standby_b", true, true, false, 4096)),
                         List.of(new Status.Standby("pg-b:5432", true, true, true, new Lsn(190), null),
-                                new Status.Standby("pg-c:5432", false, false, false, null, "Connection refused"))));
+                                new Status.Standby("pg-c:5432", false, false, false, null, "Connection refused"))),
+                List.of(new Status.Decision(t, State.WARN, "the primary does not answer (refused): promoting in 30 s unless it comes back")));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         StatusCommand.print(new ObjectMapper().readTree(Json.status(s)), new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
@@ -45,6 +46,8 @@ class StatusCommandTest {
         assertThat(out).containsPattern("east +sync +OK");
         assertThat(out).containsPattern("west +async +CRIT +\\S+ \\S+ +12 s +3 records");
         assertThat(out).contains("apply staleness 12 s (crit at 10 s)", "600 tx, 4.0 KiB", "15 ms / 40 ms");
+        assertThat(out).as("the automatic promotion's decisions")
+                .containsPattern("promote --auto +WARN +[0-9-]+ [0-9:]+ +the primary does not answer \\(refused\\): promoting in 30 s");
         assertThat(out).as("a follower past a promotion").contains("epoch 2: follower east was promoted to primary")
                 .doesNotContain("epoch 0");
     }

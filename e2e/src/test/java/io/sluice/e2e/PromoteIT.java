@@ -296,7 +296,9 @@ class PromoteIT {
 
         ByteArrayOutputStream said = new ByteArrayOutputStream();
         AutoPromotion auto = new AutoPromotion(config, List.of(applierConfig("au", "f1", f1), applierConfig("au", "f2", f2)),
-                Clock.systemUTC(), new PrintStream(said, true, StandardCharsets.UTF_8));
+                Clock.systemUTC(), new PrintStream(said, true, StandardCharsets.UTF_8))
+                .withDecisions((alarming, what) -> monitor.promotionDecision(alarming ? io.sluice.monitor.State.WARN
+                        : io.sluice.monitor.State.OK, what));
         long t0 = System.nanoTime();
         Promotion.Result r = auto.run(Duration.ofSeconds(2), Promotion.Options.defaults(), () -> true).orElseThrow();
         System.out.print(said.toString(StandardCharsets.UTF_8));
@@ -308,6 +310,11 @@ class PromoteIT {
                 () -> alerts.stream().anyMatch(a -> a.name().equals("epoch:f2") && a.to() == io.sluice.monitor.State.WARN
                         && a.reason().contains("follower f2 was promoted")) && monitor.status().map(s -> s.followers().get(0).epoch() == 1
                         && "f2".equals(s.followers().get(0).promotedFollower())).orElse(false));
+        assertThat(alerts.stream().filter(a -> a.target().equals("failover")).map(io.sluice.monitor.Alert::reason))
+                .as("every decision alerted").anyMatch(why -> why.contains("promoting in 2 s unless it comes back"))
+                .anyMatch(why -> why.contains("promoting follower f2")).anyMatch(why -> why.contains("follower f2 is the primary, epoch 1"));
+        Await.until(Duration.ofSeconds(30), () -> "the decisions in /status", () -> monitor.status()
+                .map(s -> s.promotionDecisions().stream().anyMatch(d -> d.text().contains("follower f2 is the primary"))).orElse(false));
     }
 
     private int lastExit;

@@ -273,7 +273,8 @@ public final class LagMonitor implements AutoCloseable {
 
         long n = evaluations.incrementAndGet();
         Status s = new Status(config.sourceId(), now, n, stage("capture", captureStage), stage("slot", slotStage),
-                stage("stream", streamStage), captureLagStatus, followerStatus, stage("standbys", standbysStage), failover);
+                stage("stream", streamStage), captureLagStatus, followerStatus, stage("standbys", standbysStage), failover,
+                List.copyOf(decisions));
         status = s;
         lastEvaluatedAt = now;
         lastEvaluationSeconds = (System.nanoTime() - t0) / 1e9;
@@ -372,6 +373,26 @@ public final class LagMonitor implements AutoCloseable {
             w.epochAlerted = true;
         }
         w.epoch = m.epoch();
+    }
+
+    /** The last decisions of an automatic promotion running beside the monitor, shown in {@code /status}. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<Status.Decision> decisions = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final int DECISIONS_KEPT = 20;
+    private volatile State promotionLevel = State.OK;
+
+    /**
+     * A decision of the automatic promotion (docs/failover.md): kept for {@code /status} and sent at
+     * once as a {@code failover} alert, every one of them ({@code level} WARN while it is waiting to
+     * promote or promoting, OK when the primary answers again).
+     */
+    public void promotionDecision(State level, String text) {
+        Instant now = clock.instant();
+        decisions.addLast(new Status.Decision(now, level, text));
+        while (decisions.size() > DECISIONS_KEPT) {
+            decisions.pollFirst();
+        }
+        publish(new Alert(config.sourceId(), "failover", null, promotionLevel, level, now, text, 0));
+        promotionLevel = level;
     }
 
     private void record(List<Alert> alerts, String target, String follower, Evaluator e, Instant now, Observation o) {

@@ -9,11 +9,16 @@ import java.util.List;
  * {@code GET /metrics} exposes. Immutable.
  */
 public record Status(String source, Instant at, long evaluation, Stage capture, Stage slot, Stage stream,
-                     CaptureLag captureLag, List<Follower> followers, Stage standbys, Failover failover) {
+                     CaptureLag captureLag, List<Follower> followers, Stage standbys, Failover failover,
+                     List<Decision> promotionDecisions) {
 
     public Status {
         followers = List.copyOf(followers);
+        promotionDecisions = List.copyOf(promotionDecisions);
     }
+
+    /** A decision of the automatic promotion running with the monitor (docs/failover.md), newest last. */
+    public record Decision(Instant at, State level, String text) { }
 
     /**
      * Whether capture could follow a failover to a standby (PostgreSQL 17; null before it, or while

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,12 +37,19 @@ public final class AutoPromotion {
     private final List<ApplierConfig> followers;
     private final Clock clock;
     private final PrintStream out;
+    private volatile BiConsumer<Boolean, String> decisions = (alarming, what) -> { };
 
     public AutoPromotion(CaptureConfig capture, List<ApplierConfig> followers, Clock clock, PrintStream out) {
         this.capture = capture;
         this.followers = List.copyOf(followers);
         this.clock = clock;
         this.out = out;
+    }
+
+    /** Also tells every decision to {@code sink} ({@code true}: it is alarming — waiting to promote, promoting). */
+    public AutoPromotion withDecisions(BiConsumer<Boolean, String> sink) {
+        this.decisions = sink;
+        return this;
     }
 
     /** A follower's position on the stream, or why it cannot be a candidate. */
@@ -64,17 +72,30 @@ public final class AutoPromotion {
             if (down.isEmpty()) {
                 if (downSince != null) {
                     say("the primary answers again after " + Duration.between(downSince, now).toMillis() / 1000.0 + " s: no promotion");
+                    decisions.accept(false, "the primary answers again: no promotion");
                 }
                 downSince = null;
             } else if (downSince == null) {
                 downSince = now;
                 say("the primary does not answer (" + down.get() + "): promoting in " + after.toSeconds() + " s unless it comes back");
+                decisions.accept(true, "the primary does not answer (" + down.get() + "): promoting in " + after.toSeconds()
+                        + " s unless it comes back");
             } else if (!now.isBefore(downSince.plus(after))) {
                 Candidate pick = choose();
                 say("the primary has not answered for " + Duration.between(downSince, now).toSeconds() + " s: promoting follower "
                         + pick.follower().followerName() + ", the furthest along the stream (applied up to "
                         + pick.watermark().commitLsn() + ", committed " + pick.watermark().commitTime() + ")");
-                return Optional.of(new Promotion(capture, pick.follower(), clock, out).run(options));
+                decisions.accept(true, "promoting follower " + pick.follower().followerName() + ", the furthest along the stream"
+                        + " (applied up to " + pick.watermark().commitLsn() + ")");
+                try {
+                    Promotion.Result r = new Promotion(capture, pick.follower(), clock, out).run(options);
+                    decisions.accept(true, "follower " + r.follower() + " is the primary, epoch " + r.epoch() + ": point primary.url"
+                            + " at it");
+                    return Optional.of(r);
+                } catch (RuntimeException e) {
+                    decisions.accept(true, "promoting follower " + pick.follower().followerName() + " failed: " + e.getMessage());
+                    throw e;
+                }
             }
             LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
         }
@@ -92,8 +113,10 @@ public final class AutoPromotion {
                 all.add(new Candidate(f, null, "unreachable: " + e.getMessage()));
             }
         }
-        all.stream().filter(c -> c.unfit() != null).forEach(c -> say("follower " + c.follower().followerName() + " is no candidate: "
-                + c.unfit()));
+        all.stream().filter(c -> c.unfit() != null).forEach(c -> {
+            say("follower " + c.follower().followerName() + " is no candidate: " + c.unfit());
+            decisions.accept(true, "follower " + c.follower().followerName() + " is no candidate: " + c.unfit());
+        });
         return all.stream().filter(c -> c.unfit() == null)
                 .max(Comparator.<Candidate>comparingLong(c -> c.watermark().epoch()).thenComparing(c -> c.watermark().commitLsn())
                         .thenComparing(c -> -followers.indexOf(c.follower())))

@@ -66,6 +66,15 @@ public final class Json {
             stage(g, s.stream());
             g.writeEndObject();
             failover(g, s);
+            g.writeArrayFieldStart("promotion_decisions");
+            for (Status.Decision d : s.promotionDecisions()) {
+                g.writeStartObject();
+                time(g, "at", d.at());
+                g.writeStringField("level", d.level().name());
+                g.writeStringField("decision", d.text());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeArrayFieldStart("followers");
             for (Status.Follower f : s.followers()) {
                 g.writeStartObject();
