@@ -4,7 +4,6 @@ import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,7 +131,7 @@ public final class GroupCollapser {
     }
 
     /** Writes every key's final state through {@code writer}: deletes, updates, then inserts, per table. */
-    public void flushTo(RowSink writer) throws SQLException {
+    public void flushTo(RowSink writer) {
         for (Map.Entry<TableId, Map<Object, KeyState>> t : tables.entrySet()) {
             statements(t.getKey(), keys.get(t.getKey()), t.getValue().values()).writeTo(writer);
         }
@@ -157,7 +156,7 @@ public final class GroupCollapser {
             this.key = key;
         }
 
-        void writeTo(RowSink writer) throws SQLException {
+        void writeTo(RowSink writer) {
             if (!deletes.isEmpty()) {
                 writer.deleteMany(table, key, inKeyOrder(key, deletes, ChangeEvent.Delete::before));
             }

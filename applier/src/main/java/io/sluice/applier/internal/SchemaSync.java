@@ -43,11 +43,11 @@ public final class SchemaSync {
             ChangeEvent.SchemaChange shape = shapes.get(table);
             if (shape != null) {
                 for (Column col : shape.columns()) {
-                    types.put(col.name(), RowWriter.castType(col.type()));
+                    types.put(col.name(), UnnestStatements.castType(col.type()));
                 }
             } else {
                 for (Map.Entry<String, FollowerTable.Existing> col : FollowerTable.columns(c, table).entrySet()) {
-                    types.put(col.getKey(), RowWriter.castType(col.getValue().type()));
+                    types.put(col.getKey(), UnnestStatements.castType(col.getValue().type()));
                 }
             }
             if (types.isEmpty()) {

@@ -1,0 +1,285 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.FollowerPipeline.Work;
+import io.sluice.applier.internal.FrameReader.FrameEnd;
+import io.sluice.applier.internal.OpenGroup.GroupCommit;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.CopyEvent;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.EventHeader;
+import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A PostgreSQL follower: one session (a pgjdbc connection, autocommit off) whose transactions
+ * hold the applied rows and the watermark together ({@link Bookkeeping}), an advisory lock on a
+ * connection of its own ({@link FollowerLock}), tables kept in the stream's shape
+ * ({@link SchemaSync}, {@link DdlSync}) and rows written by {@link RowWriter}.
+ */
+public final class PostgresStore implements FollowerStore {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
+
+    /** How often the stream thread confirms the applier lock is still held. */
+    static final Duration LOCK_CHECK_INTERVAL = Duration.ofSeconds(5);
+    /** How long {@code sluice.applied_group} keeps a group: tokens older than this are judged by LSN alone. */
+    public static final Duration APPLIED_GROUP_RETENTION = Duration.ofHours(1);
+
+    private final ApplierConfig config;
+    private final Clock clock;
+    private final SchemaSync schemas = new SchemaSync();
+    private final DdlSync ddls = new DdlSync(schemas);
+    /** Once a minute: (when, watermark), to prune applied-group rows older than the retention. */
+    private final ArrayDeque<Map.Entry<Instant, Lsn>> retentionMarks = new ArrayDeque<>();
+    private FollowerLock lock;
+    private volatile Connection connection;
+    private RowWriter writer;
+    /**
+     * Where this applier last saw the watermark (read at a seek, then its own commits); a commit
+     * moves it only from there. Written by the stream thread while the follower thread is idle,
+     * and by the follower thread.
+     */
+    private volatile Bookkeeping.Position watermarkSeen;
+
+    public PostgresStore(ApplierConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    @Override
+    public String kind() {
+        return "postgresql";
+    }
+
+    @Override
+    public void start() throws SQLException {
+        Bookkeeping.migrate(config.jdbcUrl(), config.connection());
+        lock = new FollowerLock(config.jdbcUrl(), config.connection(), config.sourceId(), config.followerName(),
+                LOCK_CHECK_INTERVAL);
+        lock.acquire();
+        connect();
+        // The running applier prunes once a minute from marks it keeps in memory; what older runs
+        // left behind goes here.
+        Bookkeeping.pruneOlderThan(connection, config.sourceId(), APPLIED_GROUP_RETENTION);
+        connection.commit();
+    }
+
+    @Override
+    public void connect() throws SQLException {
+        Properties p = config.connection();
+        p.setProperty("reWriteBatchedInserts", "true");
+        p.setProperty("stringtype", "unspecified");
+        p.setProperty("ApplicationName", "sluice-applier-" + config.followerName());
+        Connection c = DriverManager.getConnection(config.jdbcUrl(), p);
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            // Like native logical replication: no user triggers or FK checks fire on applied rows.
+            st.execute("SET session_replication_role = replica");
+        } catch (SQLException e) {
+            c.rollback();
+            log.warn("follower {}: cannot SET session_replication_role = replica ({}); triggers will fire on applied rows",
+                    config.followerName(), e.getMessage());
+        }
+        c.commit();
+        try (Statement st = c.createStatement()) {
+            // The multi-row UPDATE/DELETE join an unnest of keys to the table. Costed with the
+            // default random_page_cost (4, spinning disks), PostgreSQL hashes the whole table
+            // (a sequential scan per statement) rather than probe the key's index for each row;
+            // a follower being applied to is hot in memory, so tell the planner random reads are
+            // cheap. A table without an index still gets its hash join. No JIT for short DML.
+            st.execute("SET random_page_cost = 1.1");
+            st.execute("SET jit = off");
+        }
+        c.commit();
+        connection = c;
+        writer = new RowWriter(c, schemas);
+        schemas.reset();
+    }
+
+    @Override
+    public boolean connected() {
+        return connection != null;
+    }
+
+    @Override
+    public Optional<Watermark> watermark() throws SQLException {
+        Optional<Watermark> w = Bookkeeping.read(connection, config.sourceId());
+        connection.commit();
+        watermarkSeen = w.map(m -> new Bookkeeping.Position(m.commitLsn(), m.streamOffset())).orElse(null);
+        return w;
+    }
+
+    @Override
+    public Optional<Watermark> watermarkNow() throws SQLException {
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.connection())) {
+            return Bookkeeping.read(c, config.sourceId());
+        }
+    }
+
+    @Override
+    public void checkLock() throws SQLException {
+        lock.check();
+    }
+
+    @Override
+    public Work insert(ChangeEvent.Insert e) {
+        return () -> writer.insert(e);
+    }
+
+    @Override
+    public Work update(ChangeEvent.Update e) {
+        return () -> writer.update(e);
+    }
+
+    @Override
+    public Work delete(ChangeEvent.Delete e) {
+        return () -> writer.delete(e);
+    }
+
+    @Override
+    public Work truncate(ChangeEvent.Truncate e) {
+        return () -> writer.truncate(e);
+    }
+
+    @Override
+    public Work copy(CopyEvent e) {
+        return () -> writer.copy(e);
+    }
+
+    @Override
+    public Work schema(ChangeEvent.SchemaChange e, String at) {
+        return () -> {
+            writer.flush();
+            schemas.apply(connection, e, at);
+        };
+    }
+
+    @Override
+    public Work ddl(DdlMessage ddl, EventHeader header, String at) {
+        return () -> {
+            writer.flush();
+            ddls.apply(connection, ddl, header, at);
+        };
+    }
+
+    // Each key's final state is sorted into statements and its values turned into text (COPY text,
+    // text arrays) here, on the stream thread; the follower thread, which with the follower's
+    // backend is the serial path, only runs them.
+
+    @Override
+    public Work insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) {
+        CopyLoader.CopyText text = RowWriter.copyText(columns, rows);
+        return () -> writer.insertMany(table, columns, rows, text);
+    }
+
+    @Override
+    public Work updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
+        UnnestStatements.ColumnTexts texts = RowWriter.updateTexts(key, set, rows);
+        return () -> writer.updateMany(table, key, set, rows, texts);
+    }
+
+    @Override
+    public Work deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) {
+        UnnestStatements.ColumnTexts texts = RowWriter.deleteTexts(key, rows);
+        return () -> writer.deleteMany(table, key, rows, texts);
+    }
+
+    @Override
+    public Work recordSkip(Lsn commitLsn, long xid, String reason) {
+        return () -> Bookkeeping.recordSkip(connection, config.sourceId(), commitLsn, xid, reason);
+    }
+
+    @Override
+    public Instant commit(GroupCommit g) throws SQLException {
+        writer.flush();
+        FrameEnd last = g.last();
+        Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),
+                last.offset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
+        if (g.entered() != null) {
+            Bookkeeping.enterEpoch(connection, config.sourceId(), g.entered(), g.fork());
+        }
+        if (g.sequences() != null) {
+            Bookkeeping.keepSequences(connection, config.sourceId(), g.sequences(), g.sequencesOffset());
+        }
+        Instant now = clock.instant();
+        pruneAppliedGroups(last.commitLsn(), now);
+        connection.commit();
+        watermarkSeen = new Bookkeeping.Position(last.commitLsn(), last.offset());
+        return now;
+    }
+
+    /**
+     * Once a minute, in the apply transaction: remembers the watermark, and deletes
+     * {@code sluice.applied_group} rows below the watermark of {@link #APPLIED_GROUP_RETENTION} ago.
+     */
+    private void pruneAppliedGroups(Lsn watermark, Instant now) throws SQLException {
+        if (retentionMarks.isEmpty() || Duration.between(retentionMarks.peekLast().getKey(), now).toSeconds() >= 60) {
+            retentionMarks.addLast(Map.entry(now, watermark));
+        }
+        Lsn below = null;
+        while (!retentionMarks.isEmpty()
+                && Duration.between(retentionMarks.peekFirst().getKey(), now).compareTo(APPLIED_GROUP_RETENTION) > 0) {
+            below = retentionMarks.pollFirst().getValue();
+        }
+        if (below != null) {
+            Bookkeeping.prune(connection, config.sourceId(), below);
+        }
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        connection.rollback();
+        writer.reset();
+        schemas.reset();
+    }
+
+    @Override
+    public void disconnect() {
+        if (writer != null) {
+            writer.reset();
+        }
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.rollback();
+            } catch (SQLException ignored) {
+                // the connection may be broken; that is why it is closed
+            }
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // as above
+            }
+        }
+    }
+
+    @Override
+    public FailureKind classify(SQLException e) {
+        return FailureKind.of(e);
+    }
+
+    @Override
+    public void close() {
+        disconnect();
+        if (lock != null) {
+            lock.close();
+        }
+    }
+}
