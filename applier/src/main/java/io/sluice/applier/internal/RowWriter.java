@@ -32,7 +32,7 @@ public final class RowWriter {
 
     private final Connection connection;
     private final SchemaSync schemas;
-    private final Map<String, PreparedStatement> statements = new HashMap<>();
+    private final PreparedStatements statements;
     private PreparedStatement pending;
     private String pendingSql;
     private final List<Described> pendingRows = new ArrayList<>();
@@ -55,8 +55,9 @@ public final class RowWriter {
     public RowWriter(Connection connection, SchemaSync schemas) {
         this.connection = connection;
         this.schemas = schemas;
+        this.statements = new PreparedStatements(connection);
         this.copies = new CopyLoader(connection);
-        this.byKey = new UnnestStatements(connection);
+        this.byKey = new UnnestStatements(connection, statements);
     }
 
     public void insert(ChangeEvent.Insert e) throws SQLException {
@@ -226,14 +227,7 @@ public final class RowWriter {
         pending = null;
         pendingSql = null;
         pendingRows.clear();
-        statements.values().forEach(ps -> {
-            try {
-                ps.close();
-            } catch (SQLException ignored) {
-                // the connection may be gone already
-            }
-        });
-        statements.clear();
+        statements.closeAll();
         sqlCache.clear();
         byKey.reset();
     }
@@ -241,12 +235,7 @@ public final class RowWriter {
     private PreparedStatement statement(String sql, boolean checkCount) throws SQLException {
         if (!sql.equals(pendingSql) || pendingRows.size() >= MAX_BATCH) {
             flush();
-            PreparedStatement ps = statements.get(sql);
-            if (ps == null) {
-                ps = connection.prepareStatement(sql);
-                statements.put(sql, ps);
-            }
-            pending = ps;
+            pending = statements.get(sql);
             pendingSql = sql;
             pendingChecksCount = checkCount;
         }

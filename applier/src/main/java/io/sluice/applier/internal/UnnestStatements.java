@@ -27,12 +27,13 @@ final class UnnestStatements {
     private static final int MAX_STATEMENT_CHARS = 16 * 1024 * 1024;
 
     private final Connection connection;
-    /** Statement texts by table and columns, and the statements prepared for them. */
+    private final PreparedStatements statements;
+    /** Statement texts by table and columns. */
     private final Map<List<Object>, String> sqlCache = new HashMap<>();
-    private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    UnnestStatements(Connection connection) {
+    UnnestStatements(Connection connection, PreparedStatements statements) {
         this.connection = connection;
+        this.statements = statements;
     }
 
     /** The columns of a multi-row update: the key, then the set columns that are not key columns. */
@@ -168,10 +169,6 @@ final class UnnestStatements {
     /** Binds one text array per column and executes; returns the rows the statement touched. */
     private int executeArrays(String sql, String[][] columns, List<? extends ChangeEvent> rows, TableId table) throws SQLException {
         PreparedStatement ps = statements.get(sql);
-        if (ps == null) {
-            ps = connection.prepareStatement(sql);
-            statements.put(sql, ps);
-        }
         for (int c = 0; c < columns.length; c++) {
             ps.setArray(c + 1, connection.createArrayOf("text", columns[c]));
         }
@@ -202,16 +199,8 @@ final class UnnestStatements {
         };
     }
 
-    /** Closes the prepared statements (after the connection changed or rolled back). */
+    /** Forgets statement texts (after the connection changed or rolled back; the statements are closed by their owner). */
     void reset() {
-        statements.values().forEach(ps -> {
-            try {
-                ps.close();
-            } catch (SQLException ignored) {
-                // the connection may be gone already
-            }
-        });
-        statements.clear();
         sqlCache.clear();
     }
 }
