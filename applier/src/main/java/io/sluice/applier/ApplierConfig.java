@@ -22,10 +22,25 @@ import java.util.Properties;
  * @param retryBackoffMax the longest wait between retries of a retriable failure
  * @param skipCommitLsn   an explicit operator action: skip the source transaction with this
  *                        commit LSN (logged and recorded in {@code sluice.skipped_transaction})
+ * @param kind            what the follower is: a PostgreSQL database at {@code jdbcUrl}, or keyed
+ *                        change topics on the stream's Kafka ({@code jdbcUrl} unused)
  */
 public record ApplierConfig(String sourceId, String followerName, String jdbcUrl, Properties connection,
                             Map<String, Object> kafka, int maxGroupTransactions, int maxGroupEvents,
-                            Duration retryBackoffMax, Optional<Lsn> skipCommitLsn) {
+                            Duration retryBackoffMax, Optional<Lsn> skipCommitLsn, Kind kind) {
+
+    /** The kinds of follower store (docs/applier.md, "Store kinds"). */
+    public enum Kind {
+        /** A PostgreSQL database: tables kept in the primary's shape, the watermark in {@code sluice.watermark}. */
+        POSTGRESQL,
+        /** One compacted Kafka topic per table, keyed by primary key; the watermark is the committed stream offset. */
+        TOPICS;
+
+        /** The configuration's spelling: {@code postgresql} or {@code topics}. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
 
     public static final int DEFAULT_MAX_GROUP_TRANSACTIONS = 5000;
     public static final int DEFAULT_MAX_GROUP_EVENTS = 50_000;
@@ -43,13 +58,14 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
         }
         Objects.requireNonNull(retryBackoffMax, "retryBackoffMax");
         Objects.requireNonNull(skipCommitLsn, "skipCommitLsn");
+        Objects.requireNonNull(kind, "kind");
     }
 
     /** Defaults for everything but the endpoints. */
     public static ApplierConfig of(String sourceId, String followerName, String jdbcUrl, Properties connection,
                                    Map<String, Object> kafka) {
         return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, DEFAULT_MAX_GROUP_TRANSACTIONS,
-                DEFAULT_MAX_GROUP_EVENTS, Duration.ofSeconds(10), Optional.empty());
+                DEFAULT_MAX_GROUP_EVENTS, Duration.ofSeconds(10), Optional.empty(), Kind.POSTGRESQL);
     }
 
     @Override
@@ -61,17 +77,22 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
 
     public ApplierConfig withSkip(Lsn lsn) {
         return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, maxGroupTransactions, maxGroupEvents,
-                retryBackoffMax, Optional.of(lsn));
+                retryBackoffMax, Optional.of(lsn), kind);
     }
 
     public ApplierConfig withGroupLimits(int transactions, int events) {
         return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, transactions, events,
-                retryBackoffMax, skipCommitLsn);
+                retryBackoffMax, skipCommitLsn, kind);
+    }
+
+    public ApplierConfig withKind(Kind newKind) {
+        return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, maxGroupTransactions, maxGroupEvents,
+                retryBackoffMax, skipCommitLsn, newKind);
     }
 
     @Override
     public String toString() {
-        return "ApplierConfig[source=" + sourceId + ", follower=" + followerName + ", url=" + jdbcUrl
+        return "ApplierConfig[source=" + sourceId + ", follower=" + followerName + ", kind=" + kind.key() + ", url=" + jdbcUrl
                 + ", group<=" + maxGroupTransactions + " tx/" + maxGroupEvents + " events"
                 + skipCommitLsn.map(l -> ", skip=" + l).orElse("") + "]";
     }

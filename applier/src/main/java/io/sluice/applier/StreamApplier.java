@@ -1,6 +1,7 @@
 package io.sluice.applier;
 
 import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.ChangeTopicStore;
 import io.sluice.applier.internal.EpochGate;
 import io.sluice.applier.internal.FailureKind;
 import io.sluice.applier.internal.FollowerPipeline;
@@ -92,7 +93,10 @@ public final class StreamApplier implements AutoCloseable {
         this.topic = TopicNames.stream(config.sourceId());
         this.partition = new TopicPartition(topic, 0);
         this.listener = listener;
-        this.store = new PostgresStore(config, clock);
+        this.store = switch (config.kind()) {
+            case POSTGRESQL -> new PostgresStore(config, clock);
+            case TOPICS -> new ChangeTopicStore(config, clock);
+        };
         this.gate = new EpochGate(config.followerName(), topic, clock);
         this.assembler = new GroupAssembler(config, partition.toString(), store, pipeline, gate);
     }
@@ -255,7 +259,7 @@ public final class StreamApplier implements AutoCloseable {
             throw new ApplierException("no follower connection", true, null);
         }
         Applied done = applied.get();
-        if (done != null) {
+        if (done != null && !store.keepsStreamOffsets()) {
             consumer.hint(done.streamOffset() + 1);
         }
         ConsumerRecords<byte[], ByteBuffer> recs = consumer.poll(Duration.ofMillis(100));
@@ -298,7 +302,7 @@ public final class StreamApplier implements AutoCloseable {
                 }
             }
         }
-        if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count()))) {
+        if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count())) && !store.keepsStreamOffsets()) {
             // Heartbeats start no follower transaction, but the hint still moves past them, so the
             // lag monitor's transport lag is zero on an idle stream.
             consumer.hint(consumer.position());

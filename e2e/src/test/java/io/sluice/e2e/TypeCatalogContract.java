@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 abstract class TypeCatalogContract {
 
-    private static final String SOURCE = "types";
+    static final String SOURCE = "types";
 
     abstract CaptureConfig.Engine engine();
 
@@ -52,9 +52,19 @@ abstract class TypeCatalogContract {
         return new CaptureService(config);
     }
 
-    /** The applier configuration of follower 0. */
-    static io.sluice.applier.ApplierConfig follower() {
+    /** The applier configuration of the follower under test: by default follower 0, a PostgreSQL database. */
+    io.sluice.applier.ApplierConfig follower() {
         return stack.applier(SOURCE, 0);
+    }
+
+    /** Waits until the follower under test holds exactly the primary's rows of {@code table}. */
+    void awaitFollowerEqual(String table, Duration timeout) {
+        stack.awaitEqual(0, table, timeout);
+    }
+
+    /** How many of the type tables ({@code tc_*}) the follower under test holds. */
+    int followerTypeTables() throws Exception {
+        return Integer.parseInt(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'tc\\_%'"));
     }
 
     /** Whether the engine carries this input of the type; by default every value of a type it carries. */
@@ -188,13 +198,12 @@ abstract class TypeCatalogContract {
         assertThat(applier.failure()).as("the applier's failure").isEmpty();
         assertThat(capture.failure()).as("capture's failure").isEmpty();
         for (String table : tables.keySet()) {
-            stack.awaitEqual(0, table, Duration.ofSeconds(30));
+            awaitFollowerEqual(table, Duration.ofSeconds(30));
         }
-        stack.awaitEqual(0, "noise", Duration.ofSeconds(60));
+        awaitFollowerEqual("noise", Duration.ofSeconds(60));
         assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
         assertThat(capture.state()).isEqualTo(CaptureService.State.RUNNING);
-        Await.until(Duration.ofSeconds(5), () -> "the follower's tables", () -> Integer.parseInt(stack.followers.get(0)
-                .queryScalar("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'tc\\_%'")) == tables.size());
+        Await.until(Duration.ofSeconds(5), () -> "the follower's tables", () -> followerTypeTables() == tables.size());
     }
 
     /**

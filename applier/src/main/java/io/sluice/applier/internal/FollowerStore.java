@@ -46,6 +46,15 @@ public interface FollowerStore extends AutoCloseable {
     boolean connected();
 
     /**
+     * Whether the store commits the applier group's offset on the stream itself, with the
+     * watermark (change topics do, in their Kafka transaction); otherwise the applier commits it as
+     * a hint for the lag monitor.
+     */
+    default boolean keepsStreamOffsets() {
+        return false;
+    }
+
+    /**
      * Reads the watermark in the session; the next {@link #commit} moves it from exactly there
      * (compare-and-set), so another writer's move is found, not overwritten.
      */

@@ -80,7 +80,7 @@ public final class Verifier {
     }
 
     private TableResult table(String name) throws SQLException, InterruptedException {
-        List<String> key = primaryKey(name);
+        List<String> key = primaryKey(primary, name);
         String table = qualified(name);
         String order = key.isEmpty() ? "t::text" : String.join(", ", quoted(key));
         List<String> differences = new ArrayList<>();
@@ -291,7 +291,8 @@ public final class Verifier {
         return out;
     }
 
-    private List<String> primaryKey(String table) throws SQLException {
+    /** The primary-key columns of {@code table} (schema.table) in key order; empty when it has none. */
+    static List<String> primaryKey(DataSource primary, String table) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"

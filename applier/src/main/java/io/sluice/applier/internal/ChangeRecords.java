@@ -1,0 +1,174 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.ChangeTopicRecords;
+import io.sluice.format.EventHeader;
+import io.sluice.format.TableId;
+import io.sluice.format.TopicNames;
+import io.sluice.format.Value;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Row changes as the records of keyed change topics ({@link ChangeTopicRecords}; FORMAT.md,
+ * "Change topics"): an insert or update is the row's new state under its key, a delete a
+ * tombstone, an update that changed the key a tombstone of the old key and the row under the new
+ * one, and a TRUNCATE a tombstone for every key the table's topic holds. Built on the applier's
+ * stream thread; thread-safe.
+ */
+final class ChangeRecords {
+
+    private final String source;
+    private final String follower;
+    private final Map<TableId, String> topics = new ConcurrentHashMap<>();
+
+    ChangeRecords(String source, String follower) {
+        this.source = source;
+        this.follower = follower;
+    }
+
+    /** The table's change topic; a table whose name cannot be a topic's is refused, naming it. */
+    String topic(TableId table) {
+        return topics.computeIfAbsent(table, t -> {
+            try {
+                return TopicNames.changes(source, follower, t);
+            } catch (IllegalArgumentException e) {
+                throw new ApplierException(e.getMessage() + "; follower " + follower + " (change topics) stops here", false, e);
+            }
+        });
+    }
+
+    List<ProducerRecord<byte[], byte[]>> insert(ChangeEvent.Insert e) {
+        return List.of(row("insert", e.header(), e.table(), key(e.table(), e.key(), e.after(), e), e.after()));
+    }
+
+    List<ProducerRecord<byte[], byte[]>> inserts(List<ChangeEvent.Insert> rows) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(rows.size());
+        for (ChangeEvent.Insert e : rows) {
+            out.add(row("insert", e.header(), e.table(), key(e.table(), e.key(), e.after(), e), e.after()));
+        }
+        return out;
+    }
+
+    List<ProducerRecord<byte[], byte[]>> update(ChangeEvent.Update e) {
+        byte[] oldKey = key(e.table(), e.key(), e.identity(), e);
+        Map<String, Value> newKeyValues = new HashMap<>();
+        for (String k : e.key()) {
+            Value v = e.after().get(k);
+            newKeyValues.put(k, v == null || v instanceof Value.Unchanged ? e.identity().get(k) : v);
+        }
+        byte[] newKey = key(e.table(), e.key(), newKeyValues, e);
+        ProducerRecord<byte[], byte[]> row = row("update", e.header(), e.table(), newKey, e.after());
+        if (Arrays.equals(oldKey, newKey)) {
+            return List.of(row);
+        }
+        return List.of(tombstone(e.header(), e.table(), oldKey), row);
+    }
+
+    List<ProducerRecord<byte[], byte[]>> updates(List<ChangeEvent.Update> rows) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(rows.size());
+        for (ChangeEvent.Update e : rows) {
+            out.addAll(update(e));
+        }
+        return out;
+    }
+
+    List<ProducerRecord<byte[], byte[]>> delete(ChangeEvent.Delete e) {
+        return List.of(tombstone(e.header(), e.table(), key(e.table(), e.key(), e.before(), e)));
+    }
+
+    List<ProducerRecord<byte[], byte[]>> deletes(List<ChangeEvent.Delete> rows) {
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(rows.size());
+        for (ChangeEvent.Delete e : rows) {
+            out.add(tombstone(e.header(), e.table(), key(e.table(), e.key(), e.before(), e)));
+        }
+        return out;
+    }
+
+    /**
+     * A tombstone for every key the table's topic holds, read back to its end without isolation (so
+     * the open transaction's own records count; a tombstone for a key with no row deletes nothing).
+     */
+    List<ProducerRecord<byte[], byte[]>> tombstones(Map<String, Object> kafka, TableId table, EventHeader header) {
+        String topic;
+        try {
+            topic = topic(table);
+        } catch (ApplierException noName) {
+            return List.of(); // a table with no topic name never had a record
+        }
+        Map<String, Object> p = new HashMap<>(kafka);
+        p.remove("group.id");
+        p.put("enable.auto.commit", "false");
+        p.put("isolation.level", "read_uncommitted");
+        Set<ByteBuffer> keys = new LinkedHashSet<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<PartitionInfo> partitions = c.partitionsFor(topic, Duration.ofSeconds(30));
+            if (partitions == null || partitions.isEmpty()) {
+                return List.of();
+            }
+            List<TopicPartition> tps = partitions.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    keys.add(ByteBuffer.wrap(r.key()));
+                }
+            }
+        }
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(keys.size());
+        for (ByteBuffer k : keys) {
+            out.add(tombstone(header, table, k.array()));
+        }
+        return out;
+    }
+
+    private byte[] key(TableId table, List<String> key, Map<String, Value> values, ChangeEvent e) {
+        try {
+            return ChangeTopicRecords.key(table, key, values);
+        } catch (IllegalArgumentException refused) {
+            throw new ApplierException("a " + e.kind() + " at source LSN " + e.header().commitLsn() + " cannot be written to a"
+                    + " change topic: " + refused.getMessage() + "; follower " + follower + " (change topics) stops here", false,
+                    refused);
+        }
+    }
+
+    private ProducerRecord<byte[], byte[]> row(String op, EventHeader h, TableId table, byte[] key, Map<String, Value> row) {
+        RecordHeaders headers = headers(op, h);
+        byte[] unchanged = ChangeTopicRecords.unchanged(row);
+        if (unchanged != null) {
+            headers.add(ChangeTopicRecords.UNCHANGED, unchanged);
+        }
+        return new ProducerRecord<>(topic(table), null, key, ChangeTopicRecords.value(row), headers);
+    }
+
+    private ProducerRecord<byte[], byte[]> tombstone(EventHeader h, TableId table, byte[] key) {
+        return new ProducerRecord<>(topic(table), null, key, null, headers("delete", h));
+    }
+
+    private static RecordHeaders headers(String op, EventHeader h) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(ChangeTopicRecords.OP, op.getBytes(StandardCharsets.UTF_8));
+        headers.add(ChangeTopicRecords.COMMIT_LSN, h.commitLsn().toString().getBytes(StandardCharsets.UTF_8));
+        headers.add(ChangeTopicRecords.XID, Long.toString(h.xid()).getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+}

@@ -1,0 +1,381 @@
+package io.sluice.applier.internal;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.ApplierException;
+import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.applier.internal.FollowerPipeline.Work;
+import io.sluice.applier.internal.FrameReader.FrameEnd;
+import io.sluice.applier.internal.OpenGroup.GroupCommit;
+import io.sluice.format.AppliedOffset;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.CopyEvent;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.EventHeader;
+import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
+import io.sluice.format.TopicNames;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A follower of kind {@code topics}: one compacted Kafka topic per table, keyed by primary key,
+ * each record the row after a change ({@link ChangeRecords}; FORMAT.md, "Change topics"). A
+ * follower transaction is a Kafka transaction: the records of a group of source transactions and
+ * the applier group's offset on the stream — whose metadata is the watermark
+ * ({@link AppliedOffset}) — commit together, so a {@code read_committed} consumer never sees part
+ * of a source transaction and a restart resumes exactly after the last group committed.
+ *
+ * <p>The writer lock is Kafka's own: the producer's transactional id is the follower's, so a second
+ * applier's producer fences the first, whose next commit fails and stops it.
+ */
+public final class ChangeTopicStore implements FollowerStore {
+
+    private static final Logger log = LoggerFactory.getLogger(ChangeTopicStore.class);
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ApplierConfig config;
+    private final Clock clock;
+    private final TopicPartition stream;
+    private final String group;
+    private final ChangeRecords records;
+    private final Set<String> topics = ConcurrentHashMap.newKeySet();
+    private volatile KafkaProducer<byte[], byte[]> producer;
+    private Admin admin;
+    /** Follower thread, or the stream thread while the follower thread is idle. */
+    private boolean inTransaction;
+    private long transactions;
+    private long epoch;
+    private String epochFollower;
+    private Lsn forkLsn;
+
+    public ChangeTopicStore(ApplierConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.stream = new TopicPartition(TopicNames.stream(config.sourceId()), 0);
+        this.group = TopicNames.applierGroup(config.sourceId(), config.followerName());
+        this.records = new ChangeRecords(config.sourceId(), config.followerName());
+    }
+
+    @Override
+    public String kind() {
+        return "topics";
+    }
+
+    /** The transactional id of the follower's producer: one writer per follower and source. */
+    public static String transactionalId(String source, String follower) {
+        return "sluice-topics-" + source + "-" + follower;
+    }
+
+    @Override
+    public void start() {
+        admin = Admin.create(new HashMap<>(config.kafka()));
+        connect();
+    }
+
+    @Override
+    public void connect() {
+        if (producer != null) {
+            return;
+        }
+        Map<String, Object> p = new HashMap<>(config.kafka());
+        p.put("transactional.id", transactionalId(config.sourceId(), config.followerName()));
+        p.put("enable.idempotence", "true");
+        p.put("acks", "all");
+        p.putIfAbsent("linger.ms", "5");
+        p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
+        p.putIfAbsent("client.id", "sluice-topics-" + config.followerName());
+        KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            created.initTransactions(); // fences an earlier producer of this follower, aborting its open transaction
+        } catch (RuntimeException e) {
+            created.close(Duration.ZERO);
+            throw kafkaFailure("cannot start the follower's producer", e);
+        }
+        producer = created;
+    }
+
+    @Override
+    public boolean connected() {
+        return producer != null;
+    }
+
+    @Override
+    public boolean keepsStreamOffsets() {
+        return true;
+    }
+
+    @Override
+    public Optional<Watermark> watermark() {
+        Optional<Watermark> w = watermarkNow();
+        transactions = w.map(Watermark::transactions).orElse(0L);
+        epoch = w.map(Watermark::epoch).orElse(0L);
+        epochFollower = w.map(Watermark::epochFollower).orElse(null);
+        forkLsn = w.map(Watermark::forkLsn).orElse(null);
+        return w;
+    }
+
+    @Override
+    public Optional<Watermark> watermarkNow() {
+        OffsetAndMetadata om;
+        try {
+            om = admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true))
+                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(stream);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw kafkaFailure("cannot read the watermark (group " + group + "'s offset)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApplierException("interrupted while reading the watermark", true, e);
+        }
+        if (om == null || !AppliedOffset.is(om.metadata())) {
+            return Optional.empty();
+        }
+        AppliedOffset a = AppliedOffset.parse(om.metadata());
+        return Optional.of(new Watermark(a.commitLsn(), a.xid(), a.commitTime(), om.offset() - 1, a.appliedAt(),
+                a.transactions(), a.epoch(), a.epochFollower(), a.forkLsn()));
+    }
+
+    @Override
+    public void checkLock() {
+        // Kafka fences a replaced producer at its next send or commit.
+    }
+
+    @Override
+    public Work insert(ChangeEvent.Insert e) {
+        return send(records.insert(e));
+    }
+
+    @Override
+    public Work update(ChangeEvent.Update e) {
+        return send(records.update(e));
+    }
+
+    @Override
+    public Work delete(ChangeEvent.Delete e) {
+        return send(records.delete(e));
+    }
+
+    @Override
+    public Work truncate(ChangeEvent.Truncate e) {
+        return () -> {
+            begin();
+            producer.flush(); // this transaction's own records are then read back too
+            for (TableId table : e.tables()) {
+                records.tombstones(config.kafka(), table, e.header()).forEach(this::sendNow);
+            }
+        };
+    }
+
+    @Override
+    public Work copy(CopyEvent e) {
+        return send(records.inserts(e.inserts()));
+    }
+
+    @Override
+    public Work schema(ChangeEvent.SchemaChange e, String at) {
+        String topic = records.topic(e.table()); // a table without a topic name stops here, naming it
+        return () -> ensureTopic(topic);
+    }
+
+    @Override
+    public Work ddl(DdlMessage ddl, EventHeader header, String at) {
+        if (ddl.renamedFrom() != null) {
+            throw new ApplierException("the primary renamed table " + ddl.renamedFrom() + " to " + ddl.table() + " at source LSN "
+                    + header.commitLsn() + " (" + at + "): a change topic is named by its table, and the records already in "
+                    + records.topic(ddl.renamedFrom()) + " cannot move. Apply the stream to a follower of a new name (new"
+                    + " topics, from a new snapshot) or leave the table out of the publication", false, null);
+        }
+        if (!ddl.generated().isEmpty()) {
+            DdlMessage.Generated g = ddl.generated().get(0);
+            throw new ApplierException("column " + g.name() + " (" + g.type() + ") of table " + ddl.table() + " is generated"
+                    + " (" + at + "): pgoutput does not send its values and a change topic cannot compute them, so follower "
+                    + config.followerName() + " (change topics) refuses the table; leave it out of the publication or drop the"
+                    + " generation", false, null);
+        }
+        return () -> { }; // records carry each row as it was at its change; DDL rewrites none already written
+    }
+
+    @Override
+    public Work insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) {
+        return send(records.inserts(rows));
+    }
+
+    @Override
+    public Work updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) {
+        return send(records.updates(rows));
+    }
+
+    @Override
+    public Work deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) {
+        return send(records.deletes(rows));
+    }
+
+    @Override
+    public Work recordSkip(Lsn commitLsn, long xid, String reason) {
+        return () -> log.warn("follower {}: source transaction xid {} at {} skipped ({}): none of its changes is in the topics",
+                config.followerName(), xid, commitLsn, reason);
+    }
+
+    private Work send(List<ProducerRecord<byte[], byte[]>> prepared) {
+        return () -> {
+            begin();
+            for (ProducerRecord<byte[], byte[]> r : prepared) {
+                sendNow(r);
+            }
+        };
+    }
+
+    private void sendNow(ProducerRecord<byte[], byte[]> r) {
+        if (!topics.contains(r.topic())) {
+            ensureTopic(r.topic());
+        }
+        try {
+            producer.send(r); // a failed send fails the transaction's commit
+        } catch (KafkaException e) {
+            throw kafkaFailure("cannot send to " + r.topic(), e);
+        }
+    }
+
+    private void begin() {
+        if (!inTransaction) {
+            try {
+                producer.beginTransaction();
+            } catch (KafkaException e) {
+                throw kafkaFailure("cannot begin a Kafka transaction", e);
+            }
+            inTransaction = true;
+        }
+    }
+
+    /** Creates a table's topic, compacted, unless it exists. */
+    private void ensureTopic(String topic) {
+        if (topics.contains(topic)) {
+            return;
+        }
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            log.info("follower {}: created change topic {}", config.followerName(), topic);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw kafkaFailure("cannot create change topic " + topic, e);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw kafkaFailure("cannot create change topic " + topic, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApplierException("interrupted while creating change topic " + topic, true, e);
+        }
+        topics.add(topic);
+    }
+
+    @Override
+    public Instant commit(GroupCommit g) {
+        begin();
+        FrameEnd last = g.last();
+        if (g.entered() != null) {
+            epoch = g.entered().epoch();
+            epochFollower = g.entered().follower();
+            forkLsn = g.fork();
+        }
+        Instant now = clock.instant();
+        AppliedOffset applied = new AppliedOffset(last.commitLsn(), last.xid(), last.commitTime(), now,
+                transactions + g.frames(), epoch, epochFollower, forkLsn);
+        try {
+            producer.sendOffsetsToTransaction(Map.of(stream, new OffsetAndMetadata(last.offset() + 1, applied.metadata())),
+                    new ConsumerGroupMetadata(group));
+            producer.commitTransaction();
+        } catch (KafkaException e) {
+            throw kafkaFailure("cannot commit the Kafka transaction of source transactions up to " + last.commitLsn(), e);
+        }
+        inTransaction = false;
+        transactions += g.frames();
+        return now;
+    }
+
+    @Override
+    public void rollback() {
+        if (inTransaction) {
+            inTransaction = false;
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException e) {
+                closeProducer(); // an unusable producer: the next connect makes a new one, fencing nothing but itself
+                throw kafkaFailure("cannot abort the Kafka transaction", e);
+            }
+        }
+    }
+
+    @Override
+    public void disconnect() {
+        try {
+            rollback();
+        } catch (ApplierException e) {
+            log.debug("follower {}: {}", config.followerName(), e.getMessage());
+        }
+        closeProducer();
+    }
+
+    private void closeProducer() {
+        KafkaProducer<byte[], byte[]> p = producer;
+        producer = null;
+        inTransaction = false;
+        if (p != null) {
+            try {
+                p.close(Duration.ofSeconds(5));
+            } catch (RuntimeException ignored) {
+                // closing after a failure
+            }
+        }
+    }
+
+    @Override
+    public FailureKind classify(SQLException e) {
+        return FailureKind.of(e);
+    }
+
+    @Override
+    public void close() {
+        disconnect();
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** A Kafka failure as the applier's: fenced means another applier took over; a retriable one is retried. */
+    private ApplierException kafkaFailure(String what, Exception e) {
+        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof ProducerFencedException) {
+            return new ApplierException("follower " + config.followerName() + ": another applier of this follower started"
+                    + " (its producer, transactional id " + transactionalId(config.sourceId(), config.followerName())
+                    + ", fenced this one); this applier's open transaction is aborted and it stops", false, cause);
+        }
+        boolean retriable = cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException
+                || cause instanceof org.apache.kafka.common.errors.TimeoutException;
+        return new ApplierException("follower " + config.followerName() + ": " + what + ": " + cause, retriable, cause);
+    }
+}
