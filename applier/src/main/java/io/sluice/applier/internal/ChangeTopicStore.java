@@ -125,6 +125,11 @@ public final class ChangeTopicStore implements FollowerStore {
     }
 
     @Override
+    public boolean collapsesRows() {
+        return false; // a consumer counts every row change
+    }
+
+    @Override
     public boolean keepsStreamOffsets() {
         return true;
     }

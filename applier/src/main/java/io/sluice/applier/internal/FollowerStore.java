@@ -46,6 +46,15 @@ public interface FollowerStore extends AutoCloseable {
     boolean connected();
 
     /**
+     * Whether a group's row changes may be collapsed to each key's final state ({@link GroupCollapser}):
+     * a database shows its readers only committed states, so yes; a change topic's consumers see
+     * every record, so each change is written as it happened.
+     */
+    default boolean collapsesRows() {
+        return true;
+    }
+
+    /**
      * Whether the store commits the applier group's offset on the stream itself, with the
      * watermark (change topics do, in their Kafka transaction); otherwise the applier commits it as
      * a hint for the lag monitor.

@@ -14,7 +14,7 @@ import java.util.List;
 
 /**
  * The open group's changes on their way to the follower thread. Row changes that can be are
- * collapsed to each key's final state ({@link GroupCollapser}); anything else — a change of key,
+ * collapsed to each key's final state ({@link GroupCollapser}), where the store allows it; anything else — a change of key,
  * TRUNCATE, snapshot rows, a schema change or DDL message — first turns what was collapsed so far
  * into work, so the order of effects is kept. What is gathered leaves as a {@link Segment}: with
  * the group's commit at its end, or earlier, without one, when a huge transaction has gathered
@@ -71,7 +71,7 @@ public final class GroupWork {
 
     /** A change of an applied frame, read at {@code offset}. */
     public void add(ChangeEvent e, long offset) {
-        if (GroupCollapser.accepts(e) && !changesKey(e) && offset > orderedThrough) {
+        if (store.collapsesRows() && GroupCollapser.accepts(e) && !changesKey(e) && offset > orderedThrough) {
             collapser.add(e);
             return;
         }
