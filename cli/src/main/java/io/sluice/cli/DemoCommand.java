@@ -295,7 +295,7 @@ final class DemoCommand implements Callable<Integer> {
         Rule demo = new Rule(Rule.Unit.SECONDS, 1, 3, Duration.ofSeconds(1), 0.8, Duration.ofSeconds(1), Duration.ofSeconds(30),
                 Duration.ofSeconds(3));
         MonitorConfig mc = new MonitorConfig(base.sourceId(), base.primary(), base.slotName(), base.kafka(),
-                base.followers().stream().map(f -> new MonitorConfig.FollowerTarget(f.name(), f.endpoint(), f.sync(), demo)).toList(),
+                base.followers().stream().map(f -> new MonitorConfig.FollowerTarget(f.name(), f.endpoint(), f.sync(), demo, f.watermarkInKafka())).toList(),
                 base.interval(), demo, base.slot(), base.http(), base.webhooks());
         LagMonitor monitor = new LagMonitor(mc, Clock.systemUTC());
         try {

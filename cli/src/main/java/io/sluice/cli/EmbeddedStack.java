@@ -45,7 +45,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 stack.kafka = stack.track(LocalKafka.start(root.resolve("kafka")));
             }
             for (SluiceConfig.Follower f : config.followers().values()) {
-                if (f.endpoint().embedded()) {
+                if (f.isDatabase() && f.endpoint().embedded()) {
                     LocalPostgres pg = stack.track(LocalPostgres.start("follower-" + f.name(), root));
                     pg.createDatabase(f.database());
                     stack.followers.put(f.name(), pg);

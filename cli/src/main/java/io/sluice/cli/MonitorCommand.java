@@ -48,8 +48,10 @@ final class MonitorCommand implements Callable<Integer> {
             cfg = Wiring.monitor(parsed);
             if (autoPromote) {
                 List<ApplierConfig> followers = new ArrayList<>();
-                for (String name : parsed.followers().keySet()) {
-                    followers.add(Wiring.applier(parsed, name));
+                for (SluiceConfig.Follower f : parsed.followers().values()) {
+                    if (f.isDatabase()) { // only a database can become the primary
+                        followers.add(Wiring.applier(parsed, f.name()));
+                    }
                 }
                 auto = new AutoPromotion(Wiring.capture(parsed), followers, Clock.systemUTC(), System.out);
             }

@@ -74,6 +74,14 @@ final class PromoteCommand implements Callable<Integer> {
             cfg = new ConfigParser().parse(config);
             capture = Wiring.capture(cfg);
             for (String name : auto ? cfg.followers().keySet() : Set.of(follower)) {
+                SluiceConfig.Follower f = cfg.followers().get(name);
+                if (f != null && !f.isDatabase()) {
+                    if (!auto) {
+                        throw new IllegalArgumentException("--follower " + name + " is of kind " + f.kind().key()
+                                + ": only a PostgreSQL follower can become the primary");
+                    }
+                    continue;
+                }
                 targets.add(Wiring.applier(cfg, name));
             }
         } catch (ConfigException | IllegalArgumentException e) {

@@ -3,6 +3,7 @@ package io.sluice.cli;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
+import io.sluice.cli.verify.ChangeTopicVerifier;
 import io.sluice.cli.verify.Verifier;
 import io.sluice.client.JdbcDataSource;
 import java.io.PrintStream;
@@ -56,7 +57,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<SluiceConfig.Follower> targets = new ArrayList<>();
         for (SluiceConfig.Follower f : cfg.followers().values()) {
             if (follower == null || f.name().equals(follower)) {
-                if (f.endpoint().embedded()) {
+                if (f.isDatabase() && f.endpoint().embedded()) {
                     System.err.println("followers." + f.name() + ".url is 'embedded'; sluice verify compares real servers");
                     return 2;
                 }
@@ -74,14 +75,16 @@ final class VerifyCommand implements Callable<Integer> {
         }
         JdbcDataSource primary = new JdbcDataSource(cfg.primary().jdbcUrl(), cfg.primary().driverProperties());
         boolean equal = true;
+        if (cfg.kafka().embedded() && targets.stream().anyMatch(f -> !f.isDatabase())) {
+            System.err.println("kafka.bootstrap.servers is 'embedded'; sluice verify reads change topics on a real Kafka");
+            return 2;
+        }
         for (SluiceConfig.Follower f : targets) {
-            Verifier v = new Verifier(primary, new JdbcDataSource(f.endpoint().jdbcUrl(), f.endpoint().driverProperties()),
-                    cfg.sourceId(), chunkRows, retries, wait);
             List<String> chosen = tables;
             if (chosen == null || chosen.isEmpty()) {
-                chosen = cfg.capture().tables().isEmpty() ? v.tables() : cfg.capture().tables();
+                chosen = cfg.capture().tables().isEmpty() ? Verifier.tables(primary) : cfg.capture().tables();
             } else {
-                List<String> known = v.tables();
+                List<String> known = Verifier.tables(primary);
                 for (String t : chosen) {
                     if (!known.contains(t)) {
                         System.err.println("--table " + t + ": no such table on the primary; tables: " + known);
@@ -89,7 +92,12 @@ final class VerifyCommand implements Callable<Integer> {
                     }
                 }
             }
-            equal &= print(f.name(), v.verify(chosen), System.out);
+            Verifier.Report report = f.isDatabase()
+                    ? new Verifier(primary, new JdbcDataSource(f.endpoint().jdbcUrl(), f.endpoint().driverProperties()),
+                            cfg.sourceId(), chunkRows, retries, wait).verify(chosen)
+                    : new ChangeTopicVerifier(primary, cfg.kafka().clientProperties(cfg.kafka().bootstrapServers()), cfg.sourceId(),
+                            f.name(), retries, wait).verify(chosen);
+            equal &= print(f.name(), report, System.out);
         }
         System.out.println(equal ? "verify: every follower equals the primary." : "verify: DIFFERENCES found.");
         return equal ? 0 : 1;

@@ -67,6 +67,14 @@ final class Wiring {
             throw new IllegalArgumentException("--follower " + follower + ": no such follower in the configuration; configured: "
                     + cfg.followers().keySet());
         }
+        if (!f.isDatabase()) {
+            if (cfg.kafka().embedded()) {
+                throw new IllegalArgumentException("sluice apply runs against a real Kafka: set kafka.bootstrap.servers to"
+                        + " host:port (embedded servers run inside 'sluice demo' and 'sluice up')");
+            }
+            return ApplierConfig.of(cfg.sourceId(), follower, "change-topics", new Properties(),
+                    cfg.kafka().clientProperties(cfg.kafka().bootstrapServers())).withKind(f.kind());
+        }
         if (f.endpoint().embedded() || cfg.kafka().embedded()) {
             throw new IllegalArgumentException("sluice apply runs against a real follower and Kafka: set followers." + follower
                     + ".url to a JDBC URL and kafka.bootstrap.servers to host:port (embedded servers run inside 'sluice demo' and 'sluice up')");
@@ -83,8 +91,10 @@ final class Wiring {
         SluiceConfig.Monitor m = cfg.monitor();
         List<MonitorConfig.FollowerTarget> targets = new ArrayList<>();
         for (SluiceConfig.Follower f : cfg.followers().values()) {
-            targets.add(new MonitorConfig.FollowerTarget(f.name(), followerEndpoints.get(f.name()),
-                    f.mode() == SluiceConfig.Mode.SYNC, m.followerRules().get(f.name())));
+            targets.add(f.isDatabase()
+                    ? new MonitorConfig.FollowerTarget(f.name(), followerEndpoints.get(f.name()), f.mode() == SluiceConfig.Mode.SYNC,
+                            m.followerRules().get(f.name()))
+                    : MonitorConfig.FollowerTarget.watermarkInKafka(f.name(), m.followerRules().get(f.name())));
         }
         MonitorConfig.Http httpConfig = http
                 ? new MonitorConfig.Http(true, m.httpHost(), m.httpPort(), m.httpToken().map(Secret::reveal), m.maxWaits())
@@ -103,13 +113,14 @@ final class Wiring {
         if (cfg.kafka().embedded()) {
             embedded.add("kafka.bootstrap.servers");
         }
-        cfg.followers().values().stream().filter(f -> f.endpoint().embedded()).forEach(f -> embedded.add("followers." + f.name() + ".url"));
+        cfg.followers().values().stream().filter(f -> f.isDatabase() && f.endpoint().embedded())
+                .forEach(f -> embedded.add("followers." + f.name() + ".url"));
         if (!embedded.isEmpty()) {
             throw new IllegalArgumentException("sluice monitor watches real servers; these are 'embedded': " + embedded
                     + " (embedded servers run inside 'sluice demo', which runs the monitor over them, and 'sluice up')");
         }
         Map<String, MonitorConfig.Endpoint> followers = new LinkedHashMap<>();
-        cfg.followers().values().forEach(f -> followers.put(f.name(),
+        cfg.followers().values().stream().filter(SluiceConfig.Follower::isDatabase).forEach(f -> followers.put(f.name(),
                 new MonitorConfig.Endpoint(f.endpoint().jdbcUrl(), f.endpoint().driverProperties())));
         return monitor(cfg, new MonitorConfig.Endpoint(cfg.primary().jdbcUrl(), cfg.primary().driverProperties()),
                 cfg.kafka().bootstrapServers(), followers, true);

@@ -13,6 +13,11 @@ import io.sluice.format.AppliedOffset;
 import io.sluice.format.ChangeTopicRecords;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
+import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.MonitorConfig;
+import io.sluice.monitor.Rule;
+import io.sluice.monitor.Status;
+import java.time.Clock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -177,6 +182,17 @@ class ChangeTopicsIT {
                 return report.get().equal();
             });
             assertThat(second.state()).isEqualTo(StreamApplier.State.RUNNING);
+
+            // The lag monitor reads the follower's watermark from the group offset the applier committed.
+            try (LagMonitor monitor = new LagMonitor(new MonitorConfig("kf", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
+                    Stack.superuser()), "slot_kf", kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka("feed",
+                    Rule.stalenessDefaults())), Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(),
+                    MonitorConfig.Http.disabled(), MonitorConfig.Webhooks.none()), Clock.systemUTC())) {
+                Lsn applied = second.applied().orElseThrow().commitLsn();
+                Status.Follower seen = monitor.evaluate().followers().get(0);
+                assertThat(seen.watermarkLsn()).as("the monitor's watermark of a change-topics follower").isEqualTo(applied);
+                assertThat(seen.consumedOffset()).isEqualTo(second.applied().orElseThrow().streamOffset() + 1);
+            }
         }
     }
 

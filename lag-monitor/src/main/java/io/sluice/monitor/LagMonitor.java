@@ -3,6 +3,7 @@ package io.sluice.monitor;
 import io.sluice.client.JdbcDataSource;
 import io.sluice.client.SluiceClient;
 import io.sluice.format.Lsn;
+import io.sluice.format.AppliedOffset;
 import io.sluice.format.TopicNames;
 import io.sluice.monitor.internal.FollowerProbe;
 import io.sluice.monitor.internal.HttpApi;
@@ -100,7 +101,8 @@ public final class LagMonitor implements AutoCloseable {
         this.primary = new PrimaryProbe(config.primary(), config.slotName(), timeout);
         this.stream = new StreamProbe(config.sourceId(), config.kafka(), timeout);
         for (MonitorConfig.FollowerTarget f : config.followers()) {
-            followers.put(f.name(), new FollowerWatch(f, new FollowerProbe(f.endpoint(), config.sourceId(), f.name(), timeout),
+            followers.put(f.name(), new FollowerWatch(f, f.watermarkInKafka() ? null
+                    : new FollowerProbe(f.endpoint(), config.sourceId(), f.name(), timeout),
                     TopicNames.applierGroup(config.sourceId(), f.name())));
         }
         this.captureStage = new Evaluator(config.capture());
@@ -123,7 +125,9 @@ public final class LagMonitor implements AutoCloseable {
         if (config.http().enabled()) {
             SluiceClient.Builder b = SluiceClient.builder(config.sourceId());
             for (MonitorConfig.FollowerTarget f : config.followers()) {
-                b.follower(f.name(), new JdbcDataSource(f.endpoint().jdbcUrl(), f.endpoint().properties()), f.sync());
+                if (!f.watermarkInKafka()) { // a token is awaited where a reader reads: a database
+                    b.follower(f.name(), new JdbcDataSource(f.endpoint().jdbcUrl(), f.endpoint().properties()), f.sync());
+                }
             }
             waits = b.build();
             http = HttpApi.start(config.http(), this);
@@ -284,14 +288,28 @@ public final class LagMonitor implements AutoCloseable {
         return s;
     }
 
+    /** A change-topics follower's watermark, from its applier group's offset metadata (FORMAT.md, "Change topics"). */
+    private static FollowerProbe.Watermark watermark(String metadata, long committed) {
+        AppliedOffset a = AppliedOffset.parse(metadata);
+        // The committed offset is the next to read; the watermark's stream offset is the one before it.
+        return new FollowerProbe.Watermark(a.commitLsn(), a.xid(), a.commitTime(), committed - 1, a.appliedAt(), a.transactions(),
+                a.epoch(), a.epochFollower());
+    }
+
     private Status.Follower evaluateFollower(FollowerWatch w, Instant now, Instant primaryNow, StreamProbe.Offsets offsets,
                                              StreamProbe.Tail tail, double captureStaleness, long captureLag, double rate,
                                              List<Alert> alerts) {
         Optional<FollowerProbe.Watermark> wm = Optional.empty();
         String error = null;
         try {
-            followerQueries.incrementAndGet();
-            wm = w.probe.watermark();
+            if (w.probe == null) {
+                StreamProbe.Offsets o = offsets;
+                wm = Optional.ofNullable(o == null ? null : o.metadata().get(w.group)).filter(AppliedOffset::is)
+                        .map(md -> watermark(md, o.committed().get(w.group)));
+            } else {
+                followerQueries.incrementAndGet();
+                wm = w.probe.watermark();
+            }
         } catch (Exception e) {
             error = "follower " + w.target.name() + ": " + e.getMessage();
         }
@@ -462,7 +480,7 @@ public final class LagMonitor implements AutoCloseable {
         }
         webhooks.close();
         primary.close();
-        followers.values().forEach(w -> w.probe.close());
+        followers.values().stream().filter(w -> w.probe != null).forEach(w -> w.probe.close());
         stream.close();
     }
 }

@@ -60,8 +60,22 @@ public record MonitorConfig(String sourceId, Endpoint primary, String slotName, 
         }
     }
 
-    /** One follower and how its staleness is judged. */
-    public record FollowerTarget(String name, Endpoint endpoint, boolean sync, Rule rule) { }
+    /**
+     * One follower and how its staleness is judged. {@code endpoint} is the follower database where
+     * its watermark is; null for a follower that keeps its watermark in Kafka ({@code
+     * watermarkInKafka}: change topics, FORMAT.md), read from its applier group's committed offset.
+     */
+    public record FollowerTarget(String name, Endpoint endpoint, boolean sync, Rule rule, boolean watermarkInKafka) {
+
+        public FollowerTarget(String name, Endpoint endpoint, boolean sync, Rule rule) {
+            this(name, endpoint, sync, rule, false);
+        }
+
+        /** A follower whose watermark is its applier group's committed offset on the stream. */
+        public static FollowerTarget watermarkInKafka(String name, Rule rule) {
+            return new FollowerTarget(name, null, false, rule, true);
+        }
+    }
 
     /**
      * The HTTP API. {@code port} 0 picks a free port. A bearer token, when set, is required on

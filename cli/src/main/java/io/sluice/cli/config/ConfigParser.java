@@ -1,5 +1,6 @@
 package io.sluice.cli.config;
 
+import io.sluice.applier.ApplierConfig;
 import io.sluice.capture.CaptureConfig;
 
 import io.sluice.format.SourceId;
@@ -197,10 +198,22 @@ public final class ConfigParser {
             if (!SQL_NAME.matcher(name).matches()) {
                 keys.problem(prefix + "*", name, "a follower name must be 1-63 lower-case letters, digits or '_'");
             }
+            ApplierConfig.Kind kind = keys.enumValue(prefix + "kind", ApplierConfig.Kind.class, ApplierConfig.Kind.POSTGRESQL);
+            if (kind == ApplierConfig.Kind.TOPICS) {
+                for (String key : List.of("url", "database", "user", "password")) {
+                    if (keys.values.containsKey(prefix + key)) {
+                        keys.problem(prefix + key, key.equals("password") ? "***" : keys.values.get(prefix + key),
+                                "a follower of kind topics writes to the source's Kafka and has no database");
+                    }
+                }
+            }
             PostgresEndpoint endpoint = postgres(keys, prefix);
             String database = keys.string(prefix + "database", DEFAULT_DATABASE, null);
             SluiceConfig.Mode mode = keys.enumValue(prefix + "mode", SluiceConfig.Mode.class, SluiceConfig.Mode.ASYNC);
-            followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode));
+            if (kind == ApplierConfig.Kind.TOPICS && mode == SluiceConfig.Mode.SYNC) {
+                keys.problem(prefix + "mode", "sync", "a synchronous follower is one a client reads from; change topics are not");
+            }
+            followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode, kind));
         }
         return followers;
     }

@@ -35,8 +35,18 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
 
     public enum SnapshotMode { INITIAL, NEVER }
 
-    /** One follower store. */
-    public record Follower(String name, PostgresEndpoint endpoint, String database, Mode mode) { }
+    /**
+     * One follower store: a PostgreSQL database ({@code endpoint}, {@code database}), or keyed change
+     * topics on the source's Kafka (kind {@code topics}: no endpoint of its own).
+     */
+    public record Follower(String name, PostgresEndpoint endpoint, String database, Mode mode,
+                           io.sluice.applier.ApplierConfig.Kind kind) {
+
+        /** Whether the follower is a PostgreSQL database (which the embedded runtime may start). */
+        public boolean isDatabase() {
+            return kind == io.sluice.applier.ApplierConfig.Kind.POSTGRESQL;
+        }
+    }
 
     public enum Mode { SYNC, ASYNC }
 

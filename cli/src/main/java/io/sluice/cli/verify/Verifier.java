@@ -58,6 +58,11 @@ public final class Verifier {
 
     /** The primary's user tables (schema.table), as capture sees them; the sluice schema excluded. */
     public List<String> tables() throws SQLException {
+        return tables(primary);
+    }
+
+    /** {@link #tables()} of any primary. */
+    public static List<String> tables(DataSource primary) throws SQLException {
         List<String> out = new ArrayList<>();
         try (Connection c = primary.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n"

@@ -71,6 +71,23 @@ class ConfigParserTest {
     }
 
     @Test
+    void aFollowerOfKindTopicsHasNoDatabaseAndIsNeverSynchronous() {
+        SluiceConfig c = parse("followers.feed.kind", "topics", "followers.east.url", "jdbc:postgresql://east:5432/shop");
+        assertThat(c.followers().get("feed").kind()).isEqualTo(io.sluice.applier.ApplierConfig.Kind.TOPICS);
+        assertThat(c.followers().get("feed").isDatabase()).isFalse();
+        assertThat(c.followers().get("east").isDatabase()).isTrue();
+        assertThatThrownBy(() -> parse("followers.feed.kind", "topics", "followers.feed.url", "jdbc:postgresql://x/y",
+                "followers.feed.password", "hunter2", "followers.feed.mode", "sync"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("followers.feed.url=jdbc:postgresql://x/y: a follower of kind topics writes to the source's Kafka")
+                .hasMessageContaining("followers.feed.password=***")
+                .hasMessageContaining("followers.feed.mode=sync: a synchronous follower is one a client reads from")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+        assertThatThrownBy(() -> parse("followers.feed.kind", "duckdb")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("followers.feed.kind=duckdb: expected one of [postgresql, topics]");
+    }
+
+    @Test
     void directSnapshotFollowersMustBeConfiguredFollowers() {
         SluiceConfig c = parse("followers.east.mode", "async", "followers.west.mode", "async", "capture.snapshot.direct", "east");
         assertThat(c.capture().directSnapshot()).containsExactly("east");

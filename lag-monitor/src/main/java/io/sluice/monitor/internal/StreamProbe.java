@@ -39,7 +39,16 @@ public final class StreamProbe implements AutoCloseable {
     public record Tail(long offset, Lsn lsn, Instant time, String kind) { }
 
     /** What one evaluation learns from Kafka's admin API. */
-    public record Offsets(long end, Map<String, Long> committed) { }
+    /**
+     * The stream's end offset, each group's committed offset, and its metadata where it has some
+     * (a change-topics follower's watermark, FORMAT.md).
+     */
+    public record Offsets(long end, Map<String, Long> committed, Map<String, String> metadata) {
+
+        public Offsets(long end, Map<String, Long> committed) {
+            this(end, committed, Map.of());
+        }
+    }
 
     private static final int SCAN_LIMIT = 2_000;
 
@@ -98,6 +107,7 @@ public final class StreamProbe implements AutoCloseable {
             }
         }
         Map<String, Long> committed = new HashMap<>();
+        Map<String, String> metadata = new HashMap<>();
         if (!groups.isEmpty()) {
             Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
             for (String g : groups) {
@@ -111,13 +121,16 @@ public final class StreamProbe implements AutoCloseable {
                     OffsetAndMetadata o = offsets.get(partition);
                     if (o != null) {
                         committed.put(g, o.offset());
+                        if (o.metadata() != null && !o.metadata().isEmpty()) {
+                            metadata.put(g, o.metadata());
+                        }
                     }
                 });
             } catch (ExecutionException e) {
                 throw unwrap(e);
             }
         }
-        return new Offsets(end, committed);
+        return new Offsets(end, committed, metadata);
     }
 
     /** The newest event on the stream, read when the end offset moved. */
