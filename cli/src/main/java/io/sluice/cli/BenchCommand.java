@@ -49,6 +49,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100000", description = "apply, snapshot: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
+    @Option(names = "--kind", defaultValue = "postgresql", description = "apply: the followers' kind, postgresql or topics"
+            + " (keyed change topics on the bench's broker; default: ${DEFAULT-VALUE})")
+    String kind;
+
     @Option(names = "--passes", defaultValue = "2", description = "apply: appliers run one after another in one JVM, each onto"
             + " its own follower, after one in a process of its own; the first in the JVM is cold (default: ${DEFAULT-VALUE})")
     int passes;
@@ -192,7 +196,8 @@ final class BenchCommand implements Callable<Integer> {
                     i -> new io.sluice.cli.bench.SnapshotBench(base.resolve("run" + i), accounts).run()));
         }
         if (scenario.equals("apply")) {
-            System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts, passes).run()));
+            System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts, passes,
+                    io.sluice.applier.ApplierConfig.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT))).run()));
             return 0;
         }
         CaptureBench.Result r = new CaptureBench(dir, transactions, rows, rate, Duration.ofSeconds(seconds)).run();

@@ -107,6 +107,9 @@ public final class ChangeTopicStore implements FollowerStore {
         p.put("enable.idempotence", "true");
         p.put("acks", "all");
         p.putIfAbsent("linger.ms", "5");
+        // A group of a huge source transaction may stay open for minutes; the broker's default
+        // upper bound (transaction.max.timeout.ms) is 15 minutes.
+        p.putIfAbsent("transaction.timeout.ms", String.valueOf(15 * 60 * 1000));
         p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
         p.putIfAbsent("client.id", "sluice-topics-" + config.followerName());
         KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -31,9 +32,13 @@ public final class ApplyBench {
     private final int transactions;
     private final int accounts;
     private final int passes;
+    private final ApplierConfig.Kind kind;
 
-    /** @param passes appliers run one after another in this JVM, each onto its own follower (at least 2) */
-    public ApplyBench(Path dir, int transactions, int accounts, int passes) {
+    /**
+     * @param passes appliers run one after another in this JVM, each onto its own follower (at least 2)
+     * @param kind   the followers' kind: PostgreSQL databases, or change topics on the bench's broker
+     */
+    public ApplyBench(Path dir, int transactions, int accounts, int passes, ApplierConfig.Kind kind) {
         if (passes < 2) {
             throw new IllegalArgumentException("--passes must be at least 2 (a cold pass and a warm one), was " + passes);
         }
@@ -41,6 +46,7 @@ public final class ApplyBench {
         this.transactions = transactions;
         this.accounts = accounts;
         this.passes = passes;
+        this.kind = kind;
     }
 
     /** One timed catch-up: seconds and the CPU each side used. */
@@ -50,7 +56,7 @@ public final class ApplyBench {
      * {@code process}: {@code sluice apply} started as a process of its own; {@code passes}: appliers
      * in this JVM, {@code passes.get(0)} cold, the last one the warmest.
      */
-    public record Result(int transactions, long rowEvents, Run process, List<Run> passes, Run reference) { }
+    public record Result(ApplierConfig.Kind kind, int transactions, long rowEvents, Run process, List<Run> passes, Run reference) { }
 
     /**
      * The applier as it runs in production after a restart: {@code sluice apply} in a JVM of its
@@ -58,19 +64,23 @@ public final class ApplyBench {
      * timing), with this JVM's options. Timed from the process start until the follower's watermark
      * row reaches {@code target}, watched on one open connection.
      */
-    private static Run applyAsProcess(LocalPostgres follower, String name, Lsn backlogStart, Lsn target, LocalKafka kafka, Path dir)
+    private Run applyAsProcess(LocalPostgres follower, String name, Lsn backlogStart, Lsn target, LocalKafka kafka, Path dir)
             throws Exception {
         // The WAL position half-way through the backlog (pgbench's transactions are alike, so half
         // its WAL is about half its rows): the second half's rate is the process's once started.
         Lsn half = new Lsn(backlogStart.value() + target.minus(backlogStart) / 2);
         Path config = dir.resolve(name + ".properties");
         java.nio.file.Files.writeString(config, String.join("\n", "# written by sluice bench apply", "source.id = bench",
-                "kafka.bootstrap.servers = " + kafka.bootstrapServers(), "followers." + name + ".url = " + follower.jdbcUrl(),
-                "followers." + name + ".user = postgres", ""));
+                "kafka.bootstrap.servers = " + kafka.bootstrapServers(), kind == ApplierConfig.Kind.TOPICS
+                        ? ChangeTopicsFollower.configLines(name)
+                        : "followers." + name + ".url = " + follower.jdbcUrl() + "\nfollowers." + name + ".user = postgres", ""));
         Path log = dir.resolve(name + ".log");
         List<String> command = ChildJvm.command("SLUICE_BENCH_APPLY_JAVA_OPTS", "io.sluice.cli.Main", "apply", "--config",
                 config.toString(), "--follower", name);
-        try (Watch watermark = new Watch(follower, "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")) {
+        try (Watch watermark = kind == ApplierConfig.Kind.TOPICS ? null
+                : new Watch(follower, "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'");
+             ChangeTopicsFollower topics = kind == ApplierConfig.Kind.TOPICS ? new ChangeTopicsFollower(BenchStack.kafka(kafka), name)
+                : null) {
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
             AtomicReference<Double> firstCommit = new AtomicReference<>();
             AtomicReference<Double> halfWay = new AtomicReference<>();
@@ -83,9 +93,11 @@ public final class ApplyBench {
                             if (!p.isAlive()) {
                                 return true;
                             }
-                            String lsn = watermark.value(); // null until Flyway has created the bookkeeping
-                            if (lsn != null) {
-                                applied.set(Lsn.parse(lsn));
+                            // null until Flyway has created the bookkeeping, or the topics follower committed
+                            Lsn lsn = topics != null ? topics.applied() : Optional.ofNullable(watermark.value()).map(Lsn::parse)
+                                    .orElse(Lsn.ZERO);
+                            if (!lsn.equals(Lsn.ZERO)) {
+                                applied.set(lsn);
                                 firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
                                 if (applied.get().compareTo(half) >= 0) {
                                     halfWay.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
@@ -112,12 +124,14 @@ public final class ApplyBench {
         }
     }
 
-    private static Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
+    private Run applyOnce(LocalPostgres follower, String name, Lsn target, Properties su, Map<String, Object> kafkaProps) {
         AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
         Cpu.Mark start = Cpu.mark();
         long t0 = System.nanoTime();
         AtomicReference<Double> firstCommit = new AtomicReference<>();
-        try (StreamApplier applier = new StreamApplier(ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps),
+        ApplierConfig config = kind == ApplierConfig.Kind.TOPICS ? ChangeTopicsFollower.config(name, kafkaProps)
+                : ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps);
+        try (StreamApplier applier = new StreamApplier(config,
                 a -> {
                     applied.set(a.commitLsn());
                     firstCommit.compareAndSet(null, (System.nanoTime() - t0) / 1e9);
@@ -181,11 +195,11 @@ public final class ApplyBench {
             List<Run> runs = new java.util.ArrayList<>();
             for (int i = 1; i <= passes; i++) {
                 runs.add(applyOnce(followers.get(i), "sluice_" + i, target, su, kafkaProps));
-                requireEqual(primary, followers.get(i));
+                requireEqual(primary, followers.get(i), "sluice_" + i, kafkaProps);
                 followers.get(i).close();
             }
             Run process = applyAsProcess(followers.get(0), "sluice_0", backlogStart, target, kafka, dir);
-            requireEqual(primary, followers.get(0));
+            requireEqual(primary, followers.get(0), "sluice_0", kafkaProps);
             followers.get(0).close();
 
             // Native logical replication, the same backlog.
@@ -205,7 +219,7 @@ public final class ApplyBench {
             }
 
             requireEqual(primary, nativeFollower);
-            return new Result(transactions, rowEvents, process, runs, new Run(nativeSeconds, nativeCpu));
+            return new Result(kind, transactions, rowEvents, process, runs, new Run(nativeSeconds, nativeCpu));
         } finally {
             followers.forEach(LocalPostgres::close);
         }
@@ -235,6 +249,15 @@ public final class ApplyBench {
         }
     }
 
+    private void requireEqual(LocalPostgres primary, LocalPostgres follower, String name, Map<String, Object> kafkaProps)
+            throws Exception {
+        if (kind == ApplierConfig.Kind.TOPICS) {
+            ChangeTopicsFollower.requireEqual(primary, follower, kafkaProps, name, TABLES.stream().map(t -> "public." + t).toList());
+            return;
+        }
+        requireEqual(primary, follower);
+    }
+
     private static void requireEqual(LocalPostgres primary, LocalPostgres follower) throws java.sql.SQLException {
         String differs = Pgbench.firstDifference(primary, follower);
         if (differs != null) {
@@ -243,8 +266,9 @@ public final class ApplyBench {
     }
 
     public static String report(Result r) {
-        StringBuilder out = new StringBuilder(String.format("apply catch-up, %d transactions / %d row events (pgbench TPC-B, 4 clients):%n",
-                r.transactions(), r.rowEvents()));
+        StringBuilder out = new StringBuilder(String.format("apply catch-up onto %s, %d transactions / %d row events (pgbench TPC-B,"
+                + " 4 clients):%n", r.kind() == ApplierConfig.Kind.TOPICS ? "change topics" : "PostgreSQL followers", r.transactions(),
+                r.rowEvents()));
         out.append(String.format("  sluice apply, own process   : %s%n", line(r, r.process())));
         for (int i = 0; i < r.passes().size(); i++) {
             out.append(String.format("  sluice applier, %-12s: %s%n", i == 0 ? "cold JVM" : "pass " + (i + 1), line(r, r.passes().get(i))));

@@ -23,8 +23,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class ChangeTopicState {
 
-    /** The rows by key, each key and row as the records carry them: column → text, null for NULL. */
-    public record Rows(Map<Map<String, String>, Map<String, String>> byKey, long records) { }
+    /**
+     * The rows by key, each key and row as the records carry them (column → text, null for NULL),
+     * and the keys whose last record is a tombstone.
+     */
+    public record Rows(Map<Map<String, String>, Map<String, String>> byKey, java.util.Set<Map<String, String>> deleted,
+                       long records) { }
 
     private ChangeTopicState() {
     }
@@ -36,11 +40,12 @@ public final class ChangeTopicState {
         p.put("enable.auto.commit", "false");
         p.put("isolation.level", "read_committed");
         Map<Map<String, String>, Map<String, String>> rows = new LinkedHashMap<>();
+        java.util.Set<Map<String, String>> deleted = new java.util.HashSet<>();
         long records = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> partitions = c.listTopics(timeout).get(topic);
             if (partitions == null) {
-                return new Rows(rows, 0);
+                return new Rows(rows, deleted, 0);
             }
             List<TopicPartition> tps = partitions.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
             c.assign(tps);
@@ -53,14 +58,15 @@ public final class ChangeTopicState {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     records++;
-                    apply(rows, r);
+                    apply(rows, deleted, r);
                 }
             }
         }
-        return new Rows(rows, records);
+        return new Rows(rows, deleted, records);
     }
 
-    private static void apply(Map<Map<String, String>, Map<String, String>> rows, ConsumerRecord<byte[], byte[]> r) {
+    private static void apply(Map<Map<String, String>, Map<String, String>> rows, java.util.Set<Map<String, String>> deleted,
+                              ConsumerRecord<byte[], byte[]> r) {
         Map<String, String> key;
         try {
             key = ChangeTopicRecords.parse(r.key());
@@ -69,8 +75,10 @@ public final class ChangeTopicState {
         }
         if (r.value() == null) {
             rows.remove(key);
+            deleted.add(key);
             return;
         }
+        deleted.remove(key);
         Map<String, String> row = new LinkedHashMap<>(ChangeTopicRecords.parse(r.value()));
         Header unchanged = r.headers().lastHeader(ChangeTopicRecords.UNCHANGED);
         if (unchanged != null) {
