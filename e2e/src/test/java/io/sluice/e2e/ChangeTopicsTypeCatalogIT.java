@@ -1,7 +1,6 @@
 package io.sluice.e2e;
 
 import io.sluice.applier.ApplierConfig;
-import io.sluice.capture.CaptureConfig;
 import io.sluice.cli.verify.ChangeTopicVerifier;
 import io.sluice.cli.verify.Verifier;
 import io.sluice.client.JdbcDataSource;
@@ -17,17 +16,7 @@ import org.apache.kafka.clients.admin.Admin;
  * table's keyed change topic, read as a {@code read_committed} consumer would, holds exactly the
  * primary's rows, every column as PostgreSQL's own text.
  */
-class ChangeTopicsTypeCatalogIT extends TypeCatalogContract {
-
-    @Override
-    CaptureConfig.Engine engine() {
-        return CaptureConfig.Engine.PGOUTPUT;
-    }
-
-    @Override
-    boolean carries(String type) {
-        return true;
-    }
+class ChangeTopicsTypeCatalogIT extends TypeCatalogIT {
 
     @Override
     ApplierConfig follower() {

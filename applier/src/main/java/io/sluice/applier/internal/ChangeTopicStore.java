@@ -14,7 +14,6 @@ import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -359,11 +358,6 @@ public final class ChangeTopicStore implements FollowerStore {
                 // closing after a failure
             }
         }
-    }
-
-    @Override
-    public FailureKind classify(SQLException e) {
-        return FailureKind.of(e);
     }
 
     @Override

@@ -111,8 +111,10 @@ public interface FollowerStore extends AutoCloseable {
     /** Closes the session, rolling back what it had not committed; quietly. */
     void disconnect();
 
-    /** What to do about a failure the store reported. */
-    FailureKind classify(SQLException e);
+    /** What to do about a failure the store reported as an {@link SQLException}: by its SQLSTATE. */
+    default FailureKind classify(SQLException e) {
+        return FailureKind.of(e);
+    }
 
     /** Disconnects and releases the writer lock. */
     @Override

@@ -271,11 +271,6 @@ public final class PostgresStore implements FollowerStore {
     }
 
     @Override
-    public FailureKind classify(SQLException e) {
-        return FailureKind.of(e);
-    }
-
-    @Override
     public void close() {
         disconnect();
         if (lock != null) {
