@@ -1,12 +1,9 @@
 package io.sluice.format;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,36 +49,26 @@ public final class ChangeTopicRecords {
             throw new IllegalArgumentException("table " + table + " has no primary key (nor replica identity index): a change"
                     + " topic is keyed by it");
         }
-        return write(g -> {
-            g.writeStartObject();
-            for (String column : key) {
-                Value v = row.get(column);
-                if (v == null || v instanceof Value.Null || v instanceof Value.Unchanged) {
-                    throw new IllegalArgumentException("key column " + column + " of " + table + " has no value");
-                }
-                g.writeStringField(column, SqlText.of(v));
+        StringBuilder json = new StringBuilder(16 + 16 * key.size()).append('{');
+        for (String column : key) {
+            Value v = row.get(column);
+            if (v == null || v instanceof Value.Null || v instanceof Value.Unchanged) {
+                throw new IllegalArgumentException("key column " + column + " of " + table + " has no value");
             }
-            g.writeEndObject();
-        });
+            field(json, column, SqlText.of(v));
+        }
+        return utf8(json.append('}'));
     }
 
     /** The value: every column the row carries, but those left unchanged ({@link #unchanged}). */
     public static byte[] value(Map<String, Value> row) {
-        return write(g -> {
-            g.writeStartObject();
-            for (Map.Entry<String, Value> c : row.entrySet()) {
-                if (c.getValue() instanceof Value.Unchanged) {
-                    continue;
-                }
-                String text = SqlText.of(c.getValue());
-                if (text == null) {
-                    g.writeNullField(c.getKey());
-                } else {
-                    g.writeStringField(c.getKey(), text);
-                }
+        StringBuilder json = new StringBuilder(32 * row.size()).append('{');
+        for (Map.Entry<String, Value> c : row.entrySet()) {
+            if (!(c.getValue() instanceof Value.Unchanged)) {
+                field(json, c.getKey(), SqlText.of(c.getValue()));
             }
-            g.writeEndObject();
-        });
+        }
+        return utf8(json.append('}'));
     }
 
     /** The columns the row leaves unchanged, as the {@link #UNCHANGED} header's JSON array; null when there are none. */
@@ -95,13 +82,55 @@ public final class ChangeTopicRecords {
         if (names.isEmpty()) {
             return null;
         }
-        return write(g -> {
-            g.writeStartArray();
-            for (String n : names) {
-                g.writeString(n);
+        StringBuilder json = new StringBuilder().append('[');
+        for (String n : names) {
+            string(json.append(json.length() > 1 ? "," : ""), n);
+        }
+        return utf8(json.append(']'));
+    }
+
+    // Written by hand rather than through a JsonGenerator: a generator per record cost more than the
+    // record's text (docs/benchmarks.md, "Catch-up onto change topics").
+    private static void field(StringBuilder json, String name, String text) {
+        if (json.length() > 1) {
+            json.append(',');
+        }
+        string(json, name).append(':');
+        if (text == null) {
+            json.append("null");
+        } else {
+            string(json, text);
+        }
+    }
+
+    /** A JSON string: quote, backslash and control characters escaped; an unpaired surrogate has no UTF-8 and is refused. */
+    private static StringBuilder string(StringBuilder json, String s) {
+        json.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '"' || ch == '\\') {
+                json.append('\\').append(ch);
+            } else if (ch < 0x20) {
+                switch (ch) {
+                    case '\n' -> json.append("\\n");
+                    case '\t' -> json.append("\\t");
+                    case '\r' -> json.append("\\r");
+                    default -> json.append(String.format("\\u%04x", (int) ch));
+                }
+            } else if (Character.isSurrogate(ch)) {
+                if (!Character.isHighSurrogate(ch) || i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    throw new IllegalArgumentException("text with an unpaired surrogate at character " + i + " has no UTF-8 form");
+                }
+                json.append(ch).append(s.charAt(++i));
+            } else {
+                json.append(ch);
             }
-            g.writeEndArray();
-        });
+        }
+        return json.append('"');
+    }
+
+    private static byte[] utf8(StringBuilder json) {
+        return json.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** A key or value read back: column → text, null for SQL NULL, in the record's order. */
@@ -150,20 +179,5 @@ public final class ChangeTopicRecords {
     /** A header's text. */
     public static String text(byte[] header) {
         return header == null ? null : new String(header, StandardCharsets.UTF_8);
-    }
-
-    @FunctionalInterface
-    private interface Writer {
-        void write(JsonGenerator g) throws IOException;
-    }
-
-    private static byte[] write(Writer w) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            w.write(g);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 }

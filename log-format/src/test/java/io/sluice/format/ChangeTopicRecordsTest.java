@@ -18,7 +18,7 @@ class ChangeTopicRecordsTest {
     private static Map<String, Value> row() {
         Map<String, Value> row = new LinkedHashMap<>();
         row.put("id", new Value.Text("42"));
-        row.put("note", new Value.Text("tab\there \"quoted\" \\ ünï €"));
+        row.put("note", new Value.Text("tab\there \"quoted\" \\ ünï € 😀 \u0001\n\r\u001f end"));
         row.put("gone", Value.Null.INSTANCE);
         row.put("blob", Value.Unchanged.INSTANCE);
         return row;
@@ -30,11 +30,17 @@ class ChangeTopicRecordsTest {
         assertThat(key).containsExactly(Map.entry("id", "42"));
         Map<String, String> value = ChangeTopicRecords.parse(ChangeTopicRecords.value(row()));
         assertThat(value).containsOnlyKeys("id", "note", "gone");
-        assertThat(value.get("note")).isEqualTo("tab\there \"quoted\" \\ ünï €");
+        assertThat(value.get("note")).isEqualTo("tab\there \"quoted\" \\ ünï € 😀 \u0001\n\r\u001f end");
         assertThat(value.get("gone")).isNull();
         assertThat(new String(ChangeTopicRecords.unchanged(row()), StandardCharsets.UTF_8)).isEqualTo("[\"blob\"]");
         assertThat(ChangeTopicRecords.names(ChangeTopicRecords.unchanged(row()))).containsExactly("blob");
         assertThat(ChangeTopicRecords.unchanged(Map.of("id", new Value.Text("1")))).isNull();
+    }
+
+    @Test
+    void textWithAnUnpairedSurrogateHasNoRecordValue() {
+        assertThatThrownBy(() -> ChangeTopicRecords.value(Map.of("t", new Value.Text("a\ud800b"))))
+                .hasMessageContaining("unpaired surrogate at character 1");
     }
 
     @Test

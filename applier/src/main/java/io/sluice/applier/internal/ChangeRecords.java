@@ -39,6 +39,8 @@ final class ChangeRecords {
     private final String source;
     private final String follower;
     private final Map<TableId, String> topics = new ConcurrentHashMap<>();
+    /** The last source transaction's header values (records come a transaction at a time). */
+    private volatile SourceTransaction last;
 
     ChangeRecords(String source, String follower) {
         this.source = source;
@@ -164,11 +166,38 @@ final class ChangeRecords {
         return new ProducerRecord<>(topic(table), null, key, null, headers("delete", h));
     }
 
-    private static RecordHeaders headers(String op, EventHeader h) {
+    private RecordHeaders headers(String op, EventHeader h) {
+        SourceTransaction t = last;
+        if (t == null || t.xid != h.xid() || !t.commitLsn.equals(h.commitLsn())) {
+            t = new SourceTransaction(h.commitLsn(), h.xid());
+            last = t;
+        }
         RecordHeaders headers = new RecordHeaders();
-        headers.add(ChangeTopicRecords.OP, op.getBytes(StandardCharsets.UTF_8));
-        headers.add(ChangeTopicRecords.COMMIT_LSN, h.commitLsn().toString().getBytes(StandardCharsets.UTF_8));
-        headers.add(ChangeTopicRecords.XID, Long.toString(h.xid()).getBytes(StandardCharsets.UTF_8));
+        headers.add(ChangeTopicRecords.OP, OPS.get(op));
+        headers.add(ChangeTopicRecords.COMMIT_LSN, t.lsnText);
+        headers.add(ChangeTopicRecords.XID, t.xidText);
         return headers;
+    }
+
+    private static final Map<String, byte[]> OPS = Map.of("insert", bytes("insert"), "update", bytes("update"),
+            "delete", bytes("delete"));
+
+    /** A source transaction's header values, shared by its records (Kafka copies header bytes as it serialises). */
+    private static final class SourceTransaction {
+        final io.sluice.format.Lsn commitLsn;
+        final long xid;
+        final byte[] lsnText;
+        final byte[] xidText;
+
+        SourceTransaction(io.sluice.format.Lsn commitLsn, long xid) {
+            this.commitLsn = commitLsn;
+            this.xid = xid;
+            this.lsnText = bytes(commitLsn.toString());
+            this.xidText = bytes(Long.toString(xid));
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
