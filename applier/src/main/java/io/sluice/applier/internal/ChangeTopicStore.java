@@ -21,13 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -36,7 +30,6 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,16 +48,14 @@ import org.slf4j.LoggerFactory;
 public final class ChangeTopicStore implements FollowerStore {
 
     private static final Logger log = LoggerFactory.getLogger(ChangeTopicStore.class);
-    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
     private final ApplierConfig config;
     private final Clock clock;
     private final TopicPartition stream;
     private final String group;
     private final ChangeRecords records;
-    private final Set<String> topics = ConcurrentHashMap.newKeySet();
     private volatile KafkaProducer<byte[], byte[]> producer;
-    private Admin admin;
+    private ChangeTopicAdmin admin;
     /** Follower thread, or the stream thread while the follower thread is idle. */
     private boolean inTransaction;
     private long transactions;
@@ -92,7 +83,7 @@ public final class ChangeTopicStore implements FollowerStore {
 
     @Override
     public void start() {
-        admin = Admin.create(new HashMap<>(config.kafka()));
+        admin = new ChangeTopicAdmin(config, stream, group);
         connect();
     }
 
@@ -116,7 +107,7 @@ public final class ChangeTopicStore implements FollowerStore {
             created.initTransactions(); // fences an earlier producer of this follower, aborting its open transaction
         } catch (RuntimeException e) {
             created.close(Duration.ZERO);
-            throw kafkaFailure("cannot start the follower's producer", e);
+            throw kafkaFailure(config, "cannot start the follower's producer", e);
         }
         producer = created;
     }
@@ -148,22 +139,7 @@ public final class ChangeTopicStore implements FollowerStore {
 
     @Override
     public Optional<Watermark> watermarkNow() {
-        OffsetAndMetadata om;
-        try {
-            om = admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true))
-                    .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(stream);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw kafkaFailure("cannot read the watermark (group " + group + "'s offset)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApplierException("interrupted while reading the watermark", true, e);
-        }
-        if (om == null || !AppliedOffset.is(om.metadata())) {
-            return Optional.empty();
-        }
-        AppliedOffset a = AppliedOffset.parse(om.metadata());
-        return Optional.of(new Watermark(a.commitLsn(), a.xid(), a.commitTime(), om.offset() - 1, a.appliedAt(),
-                a.transactions(), a.epoch(), a.epochFollower(), a.forkLsn()));
+        return admin.watermark();
     }
 
     @Override
@@ -205,7 +181,7 @@ public final class ChangeTopicStore implements FollowerStore {
     @Override
     public Work schema(ChangeEvent.SchemaChange e, String at) {
         String topic = records.topic(e.table()); // a table without a topic name stops here, naming it
-        return () -> ensureTopic(topic);
+        return () -> admin.ensureTopic(topic);
     }
 
     @Override
@@ -257,13 +233,11 @@ public final class ChangeTopicStore implements FollowerStore {
     }
 
     private void sendNow(ProducerRecord<byte[], byte[]> r) {
-        if (!topics.contains(r.topic())) {
-            ensureTopic(r.topic());
-        }
+        admin.ensureTopic(r.topic());
         try {
             producer.send(r); // a failed send fails the transaction's commit
         } catch (KafkaException e) {
-            throw kafkaFailure("cannot send to " + r.topic(), e);
+            throw kafkaFailure(config, "cannot send to " + r.topic(), e);
         }
     }
 
@@ -272,32 +246,10 @@ public final class ChangeTopicStore implements FollowerStore {
             try {
                 producer.beginTransaction();
             } catch (KafkaException e) {
-                throw kafkaFailure("cannot begin a Kafka transaction", e);
+                throw kafkaFailure(config, "cannot begin a Kafka transaction", e);
             }
             inTransaction = true;
         }
-    }
-
-    /** Creates a table's topic, compacted, unless it exists. */
-    private void ensureTopic(String topic) {
-        if (topics.contains(topic)) {
-            return;
-        }
-        try {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-                    .configs(Map.of("cleanup.policy", "compact")))).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            log.info("follower {}: created change topic {}", config.followerName(), topic);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw kafkaFailure("cannot create change topic " + topic, e);
-            }
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw kafkaFailure("cannot create change topic " + topic, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApplierException("interrupted while creating change topic " + topic, true, e);
-        }
-        topics.add(topic);
     }
 
     @Override
@@ -317,7 +269,7 @@ public final class ChangeTopicStore implements FollowerStore {
                     new ConsumerGroupMetadata(group));
             producer.commitTransaction();
         } catch (KafkaException e) {
-            throw kafkaFailure("cannot commit the Kafka transaction of source transactions up to " + last.commitLsn(), e);
+            throw kafkaFailure(config, "cannot commit the Kafka transaction of source transactions up to " + last.commitLsn(), e);
         }
         inTransaction = false;
         transactions += g.frames();
@@ -332,7 +284,7 @@ public final class ChangeTopicStore implements FollowerStore {
                 producer.abortTransaction();
             } catch (KafkaException e) {
                 closeProducer(); // an unusable producer: the next connect makes a new one, fencing nothing but itself
-                throw kafkaFailure("cannot abort the Kafka transaction", e);
+                throw kafkaFailure(config, "cannot abort the Kafka transaction", e);
             }
         }
     }
@@ -364,12 +316,12 @@ public final class ChangeTopicStore implements FollowerStore {
     public void close() {
         disconnect();
         if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
+            admin.close();
         }
     }
 
     /** A Kafka failure as the applier's: fenced means another applier took over; a retriable one is retried. */
-    private ApplierException kafkaFailure(String what, Exception e) {
+    static ApplierException kafkaFailure(ApplierConfig config, String what, Exception e) {
         Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof ProducerFencedException) {
             return new ApplierException("follower " + config.followerName() + ": another applier of this follower started"
