@@ -174,11 +174,6 @@ public final class FrameReader {
                 + open.begin.header().commitLsn();
     }
 
-    /** The open frame's BEGIN; null between frames. */
-    public ChangeEvent.Begin begin() {
-        return open == null ? null : open.begin;
-    }
-
     /** The frame the last {@link Step#ENDED} ended. */
     public FrameEnd ended() {
         return ended;

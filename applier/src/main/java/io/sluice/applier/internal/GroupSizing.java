@@ -53,9 +53,4 @@ public final class GroupSizing {
     public int limit() {
         return limit;
     }
-
-    /** The most row events in one group. */
-    public int maxEvents() {
-        return maxEvents;
-    }
 }

@@ -27,8 +27,7 @@ public final class ChangeTopicState {
      * The rows by key, each key and row as the records carry them (column → text, null for NULL),
      * and the keys whose last record is a tombstone.
      */
-    public record Rows(Map<Map<String, String>, Map<String, String>> byKey, java.util.Set<Map<String, String>> deleted,
-                       long records) { }
+    public record Rows(Map<Map<String, String>, Map<String, String>> byKey, java.util.Set<Map<String, String>> deleted) { }
 
     private ChangeTopicState() {
     }
@@ -41,11 +40,10 @@ public final class ChangeTopicState {
         p.put("isolation.level", "read_committed");
         Map<Map<String, String>, Map<String, String>> rows = new LinkedHashMap<>();
         java.util.Set<Map<String, String>> deleted = new java.util.HashSet<>();
-        long records = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> partitions = c.listTopics(timeout).get(topic);
             if (partitions == null) {
-                return new Rows(rows, deleted, 0);
+                return new Rows(rows, deleted);
             }
             List<TopicPartition> tps = partitions.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
             c.assign(tps);
@@ -57,12 +55,11 @@ public final class ChangeTopicState {
                     throw new IllegalStateException("reading " + topic + " to its end took longer than " + timeout);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    records++;
                     apply(rows, deleted, r);
                 }
             }
         }
-        return new Rows(rows, deleted, records);
+        return new Rows(rows, deleted);
     }
 
     private static void apply(Map<Map<String, String>, Map<String, String>> rows, java.util.Set<Map<String, String>> deleted,
