@@ -111,7 +111,8 @@ public final class StreamApplier implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException("applier cannot start: expected state NEW but it is " + state.get());
         }
-        consumer = new StreamConsumer(config, partition); // created alongside the store's start
+        // Created alongside the store's start; a store that commits the group's offset itself gets no hints over it.
+        consumer = new StreamConsumer(config, partition, !store.keepsStreamOffsets());
         try {
             store.start();
             consumer.await();
@@ -259,7 +260,7 @@ public final class StreamApplier implements AutoCloseable {
             throw new ApplierException("no follower connection", true, null);
         }
         Applied done = applied.get();
-        if (done != null && !store.keepsStreamOffsets()) {
+        if (done != null) {
             consumer.hint(done.streamOffset() + 1);
         }
         ConsumerRecords<byte[], ByteBuffer> recs = consumer.poll(Duration.ofMillis(100));
@@ -302,7 +303,7 @@ public final class StreamApplier implements AutoCloseable {
                 }
             }
         }
-        if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count())) && !store.keepsStreamOffsets()) {
+        if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count()))) {
             // Heartbeats start no follower transaction, but the hint still moves past them, so the
             // lag monitor's transport lag is zero on an idle stream.
             consumer.hint(consumer.position());

@@ -32,6 +32,7 @@ public final class StreamConsumer implements AutoCloseable {
     private final TopicPartition partition;
     private final FutureTask<KafkaConsumer<byte[], ByteBuffer>> creating;
     private final int maxPollRecords;
+    private final boolean hints;
     private volatile KafkaConsumer<byte[], ByteBuffer> consumer;
     private long hinted = -1;
     private long hintedAt = System.nanoTime();
@@ -40,8 +41,10 @@ public final class StreamConsumer implements AutoCloseable {
      * Starts creating the consumer on a thread of its own: a process's first Kafka consumer loads
      * and runs much code for the first time, which can overlap the store's start.
      */
-    public StreamConsumer(ApplierConfig config, TopicPartition partition) {
+    /** {@code hints}: whether {@link #hint} commits at all (not where the store commits the group's offset itself). */
+    public StreamConsumer(ApplierConfig config, TopicPartition partition, boolean hints) {
         this.partition = partition;
+        this.hints = hints;
         Map<String, Object> p = properties(config);
         this.maxPollRecords = Integer.parseInt(p.get("max.poll.records").toString());
         this.creating = new FutureTask<>(() -> {
@@ -111,6 +114,9 @@ public final class StreamConsumer implements AutoCloseable {
      * watermark anyway. Only a hint: restarts seek to the watermark.
      */
     public void hint(long next) {
+        if (!hints) {
+            return;
+        }
         long now = System.nanoTime();
         if (next > hinted && now - hintedAt > HINT_INTERVAL_NANOS) {
             consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(next)), (offsets, e) -> {
