@@ -1,6 +1,5 @@
 package io.sluice.cli;
 
-import io.sluice.applier.ApplierConfig;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
@@ -12,8 +11,6 @@ import io.sluice.monitor.State;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -47,13 +44,7 @@ final class MonitorCommand implements Callable<Integer> {
             SluiceConfig parsed = new ConfigParser().parse(config);
             cfg = Wiring.monitor(parsed);
             if (autoPromote) {
-                List<ApplierConfig> followers = new ArrayList<>();
-                for (SluiceConfig.Follower f : parsed.followers().values()) {
-                    if (f.isDatabase()) { // only a database can become the primary
-                        followers.add(Wiring.applier(parsed, f.name()));
-                    }
-                }
-                auto = new AutoPromotion(Wiring.capture(parsed), followers, Clock.systemUTC(), System.out);
+                auto = new AutoPromotion(Wiring.capture(parsed), Wiring.promotionCandidates(parsed), Clock.systemUTC(), System.out);
             }
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println(e.getMessage());

@@ -15,7 +15,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,16 +72,15 @@ final class PromoteCommand implements Callable<Integer> {
         try {
             cfg = new ConfigParser().parse(config);
             capture = Wiring.capture(cfg);
-            for (String name : auto ? cfg.followers().keySet() : Set.of(follower)) {
-                SluiceConfig.Follower f = cfg.followers().get(name);
+            if (auto) {
+                targets.addAll(Wiring.promotionCandidates(cfg));
+            } else {
+                SluiceConfig.Follower f = cfg.followers().get(follower);
                 if (f != null && !f.isDatabase()) {
-                    if (!auto) {
-                        throw new IllegalArgumentException("--follower " + name + " is of kind " + f.kind().key()
-                                + ": only a PostgreSQL follower can become the primary");
-                    }
-                    continue;
+                    throw new IllegalArgumentException("--follower " + follower + " is of kind " + f.kind().key()
+                            + ": only a PostgreSQL follower can become the primary");
                 }
-                targets.add(Wiring.applier(cfg, name));
+                targets.add(Wiring.applier(cfg, follower));
             }
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println(e.getMessage());

@@ -60,6 +60,11 @@ final class Wiring {
         return ApplierConfig.of(cfg.sourceId(), follower, jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap));
     }
 
+    /** The appliers of the followers that may become the primary: the PostgreSQL ones (a change topic cannot). */
+    static List<ApplierConfig> promotionCandidates(SluiceConfig cfg) {
+        return cfg.followers().values().stream().filter(SluiceConfig.Follower::isDatabase).map(f -> applier(cfg, f.name())).toList();
+    }
+
     /** The applier of a follower whose store and Kafka are external. */
     static ApplierConfig applier(SluiceConfig cfg, String follower) {
         SluiceConfig.Follower f = cfg.followers().get(follower);
