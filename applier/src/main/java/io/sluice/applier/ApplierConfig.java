@@ -22,8 +22,9 @@ import java.util.Properties;
  * @param retryBackoffMax the longest wait between retries of a retriable failure
  * @param skipCommitLsn   an explicit operator action: skip the source transaction with this
  *                        commit LSN (logged and recorded in {@code sluice.skipped_transaction})
- * @param kind            what the follower is: a PostgreSQL database at {@code jdbcUrl}, or keyed
- *                        change topics on the stream's Kafka ({@code jdbcUrl} unused)
+ * @param kind            what the follower is: a PostgreSQL database at {@code jdbcUrl}, keyed
+ *                        change topics on the stream's Kafka ({@code jdbcUrl} unused), or a DuckDB
+ *                        file at {@code jdbcUrl}
  */
 public record ApplierConfig(String sourceId, String followerName, String jdbcUrl, Properties connection,
                             Map<String, Object> kafka, int maxGroupTransactions, int maxGroupEvents,
@@ -34,9 +35,11 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
         /** A PostgreSQL database: tables kept in the primary's shape, the watermark in {@code sluice.watermark}. */
         POSTGRESQL,
         /** One compacted Kafka topic per table, keyed by primary key; the watermark is the committed stream offset. */
-        TOPICS;
+        TOPICS,
+        /** An embedded DuckDB database file at {@code jdbcUrl} ({@code jdbc:duckdb:<file>}); the watermark in {@code sluice.watermark} in it. */
+        DUCKDB;
 
-        /** The configuration's spelling: {@code postgresql} or {@code topics}. */
+        /** The configuration's spelling: {@code postgresql}, {@code topics} or {@code duckdb}. */
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }

@@ -2,6 +2,7 @@ package io.sluice.applier;
 
 import io.sluice.applier.internal.Bookkeeping.Watermark;
 import io.sluice.applier.internal.ChangeTopicStore;
+import io.sluice.applier.internal.DuckDbStore;
 import io.sluice.applier.internal.EpochGate;
 import io.sluice.applier.internal.FailureKind;
 import io.sluice.applier.internal.FollowerPipeline;
@@ -96,6 +97,7 @@ public final class StreamApplier implements AutoCloseable {
         this.store = switch (config.kind()) {
             case POSTGRESQL -> new PostgresStore(config, clock);
             case TOPICS -> new ChangeTopicStore(config, clock);
+            case DUCKDB -> new DuckDbStore(config, clock);
         };
         this.gate = new EpochGate(config.followerName(), topic, clock);
         this.assembler = new GroupAssembler(config, partition.toString(), store, pipeline, gate);
@@ -261,7 +263,7 @@ public final class StreamApplier implements AutoCloseable {
         }
         Applied done = applied.get();
         if (done != null) {
-            consumer.hint(done.streamOffset() + 1);
+            consumer.hint(done.streamOffset() + 1, store.streamOffsetMetadata());
         }
         ConsumerRecords<byte[], ByteBuffer> recs = consumer.poll(Duration.ofMillis(100));
         for (ConsumerRecord<byte[], ByteBuffer> r : recs) {
@@ -306,7 +308,7 @@ public final class StreamApplier implements AutoCloseable {
         if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count()))) {
             // Heartbeats start no follower transaction, but the hint still moves past them, so the
             // lag monitor's transport lag is zero on an idle stream.
-            consumer.hint(consumer.position());
+            consumer.hint(consumer.position(), store.streamOffsetMetadata());
         }
     }
 

@@ -4,6 +4,7 @@ import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.cli.verify.ChangeTopicVerifier;
+import io.sluice.cli.verify.DuckDbVerifier;
 import io.sluice.cli.verify.Verifier;
 import io.sluice.client.JdbcDataSource;
 import java.io.PrintStream;
@@ -75,7 +76,7 @@ final class VerifyCommand implements Callable<Integer> {
         }
         JdbcDataSource primary = new JdbcDataSource(cfg.primary().jdbcUrl(), cfg.primary().driverProperties());
         boolean equal = true;
-        if (cfg.kafka().embedded() && targets.stream().anyMatch(f -> !f.isDatabase())) {
+        if (cfg.kafka().embedded() && targets.stream().anyMatch(f -> f.kind() == io.sluice.applier.ApplierConfig.Kind.TOPICS)) {
             System.err.println("kafka.bootstrap.servers is 'embedded'; sluice verify reads change topics on a real Kafka");
             return 2;
         }
@@ -95,6 +96,7 @@ final class VerifyCommand implements Callable<Integer> {
             Verifier.Report report = f.isDatabase()
                     ? new Verifier(primary, new JdbcDataSource(f.endpoint().jdbcUrl(), f.endpoint().driverProperties()),
                             cfg.sourceId(), chunkRows, retries, wait).verify(chosen)
+                    : f.file() != null ? new DuckDbVerifier(primary, f.file(), retries, wait).verify(chosen)
                     : new ChangeTopicVerifier(primary, cfg.kafka().clientProperties(cfg.kafka().bootstrapServers()), cfg.sourceId(),
                             f.name(), retries, wait).verify(chosen);
             equal &= print(f.name(), report, System.out);

@@ -77,7 +77,7 @@ final class Wiring {
                 throw new IllegalArgumentException("sluice apply runs against a real Kafka: set kafka.bootstrap.servers to"
                         + " host:port (embedded servers run inside 'sluice demo' and 'sluice up')");
             }
-            return ApplierConfig.of(cfg.sourceId(), follower, "change-topics", new Properties(),
+            return ApplierConfig.of(cfg.sourceId(), follower, f.file() != null ? "jdbc:duckdb:" + f.file() : "change-topics", new Properties(),
                     cfg.kafka().clientProperties(cfg.kafka().bootstrapServers())).withKind(f.kind());
         }
         if (f.endpoint().embedded() || cfg.kafka().embedded()) {

@@ -64,6 +64,14 @@ public interface FollowerStore extends AutoCloseable {
     }
 
     /**
+     * The watermark as metadata of the applier group's offset hint ({@link io.sluice.format.AppliedOffset}),
+     * for a store the lag monitor cannot read itself (a DuckDB file has one process); null otherwise.
+     */
+    default String streamOffsetMetadata() {
+        return null;
+    }
+
+    /**
      * Reads the watermark in the session; the next {@link #commit} moves it from exactly there
      * (compare-and-set), so another writer's move is found, not overwritten.
      */

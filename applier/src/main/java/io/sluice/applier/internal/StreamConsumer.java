@@ -111,15 +111,16 @@ public final class StreamConsumer implements AutoCloseable {
     /**
      * Commits {@code next} as the consumed-offset hint, at most once a second: each commit is a
      * write to the broker's offsets topic, and the monitor reads the applied position from the
-     * watermark anyway. Only a hint: restarts seek to the watermark.
+     * watermark anyway (or, for a store it cannot read, from {@code metadata}: {@link FollowerStore#streamOffsetMetadata}).
+     * Only a hint: restarts seek to the watermark.
      */
-    public void hint(long next) {
+    public void hint(long next, String metadata) {
         if (!hints) {
             return;
         }
         long now = System.nanoTime();
         if (next > hinted && now - hintedAt > HINT_INTERVAL_NANOS) {
-            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(next)), (offsets, e) -> {
+            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(next, metadata)), (offsets, e) -> {
                 if (e != null) { // the next commit retries
                     log.debug("committing the consumed offset {} failed: {}", offsets, e.toString());
                 }

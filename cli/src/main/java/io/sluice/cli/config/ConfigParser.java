@@ -199,21 +199,30 @@ public final class ConfigParser {
                 keys.problem(prefix + "*", name, "a follower name must be 1-63 lower-case letters, digits or '_'");
             }
             ApplierConfig.Kind kind = keys.enumValue(prefix + "kind", ApplierConfig.Kind.class, ApplierConfig.Kind.POSTGRESQL);
-            if (kind == ApplierConfig.Kind.TOPICS) {
+            if (kind != ApplierConfig.Kind.POSTGRESQL) {
                 for (String key : List.of("url", "database", "user", "password")) {
                     if (keys.values.containsKey(prefix + key)) {
                         keys.problem(prefix + key, key.equals("password") ? "***" : keys.values.get(prefix + key),
-                                "a follower of kind topics writes to the source's Kafka and has no database");
+                                kind == ApplierConfig.Kind.TOPICS ? "a follower of kind topics writes to the source's Kafka and has no database"
+                                        : "a follower of kind duckdb is a file: give followers." + name + ".file");
                     }
                 }
+            }
+            String file = keys.string(prefix + "file", null, null);
+            if (kind == ApplierConfig.Kind.DUCKDB && file == null) {
+                keys.problem(prefix + "file", "", "a follower of kind duckdb needs the path of its database file");
+            } else if (kind != ApplierConfig.Kind.DUCKDB && file != null) {
+                keys.problem(prefix + "file", file, "only a follower of kind duckdb is a file");
             }
             PostgresEndpoint endpoint = postgres(keys, prefix);
             String database = keys.string(prefix + "database", DEFAULT_DATABASE, null);
             SluiceConfig.Mode mode = keys.enumValue(prefix + "mode", SluiceConfig.Mode.class, SluiceConfig.Mode.ASYNC);
-            if (kind == ApplierConfig.Kind.TOPICS && mode == SluiceConfig.Mode.SYNC) {
-                keys.problem(prefix + "mode", "sync", "a synchronous follower is one a client reads from; change topics are not");
+            if (kind != ApplierConfig.Kind.POSTGRESQL && mode == SluiceConfig.Mode.SYNC) {
+                keys.problem(prefix + "mode", "sync", "a synchronous follower is a PostgreSQL database a client reads from; a "
+                        + kind.key() + " follower is not");
             }
-            followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode, kind));
+            followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode, kind,
+                    file == null ? null : java.nio.file.Path.of(file).toAbsolutePath().normalize()));
         }
         return followers;
     }

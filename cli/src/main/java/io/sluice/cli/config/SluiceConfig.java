@@ -36,11 +36,12 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
     public enum SnapshotMode { INITIAL, NEVER }
 
     /**
-     * One follower store: a PostgreSQL database ({@code endpoint}, {@code database}), or keyed change
-     * topics on the source's Kafka (kind {@code topics}: no endpoint of its own).
+     * One follower store: a PostgreSQL database ({@code endpoint}, {@code database}), keyed change
+     * topics on the source's Kafka (kind {@code topics}: no endpoint of its own), or a DuckDB
+     * database file (kind {@code duckdb}: {@code file}, null for other kinds).
      */
     public record Follower(String name, PostgresEndpoint endpoint, String database, Mode mode,
-                           io.sluice.applier.ApplierConfig.Kind kind) {
+                           io.sluice.applier.ApplierConfig.Kind kind, java.nio.file.Path file) {
 
         /** Whether the follower is a PostgreSQL database (which the embedded runtime may start). */
         public boolean isDatabase() {
