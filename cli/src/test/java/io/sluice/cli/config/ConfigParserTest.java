@@ -81,10 +81,24 @@ class ConfigParserTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("followers.feed.url=jdbc:postgresql://x/y: a follower of kind topics writes to the source's Kafka")
                 .hasMessageContaining("followers.feed.password=***")
-                .hasMessageContaining("followers.feed.mode=sync: a synchronous follower is one a client reads from")
+                .hasMessageContaining("followers.feed.mode=sync: a synchronous follower is a PostgreSQL database a client reads from")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
-        assertThatThrownBy(() -> parse("followers.feed.kind", "duckdb")).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("followers.feed.kind=duckdb: expected one of [postgresql, topics]");
+        assertThatThrownBy(() -> parse("followers.feed.kind", "parquet")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("followers.feed.kind=parquet: expected one of [postgresql, topics, duckdb]");
+    }
+
+    @Test
+    void aFollowerOfKindDuckdbIsAFile() {
+        SluiceConfig c = parse("followers.olap.kind", "duckdb", "followers.olap.file", "olap.duckdb");
+        assertThat(c.followers().get("olap").file()).isEqualTo(java.nio.file.Path.of("olap.duckdb").toAbsolutePath());
+        assertThat(c.followers().get("olap").isDatabase()).isFalse();
+        assertThatThrownBy(() -> parse("followers.olap.kind", "duckdb", "followers.olap.url", "jdbc:postgresql://x/y",
+                "followers.olap.mode", "sync", "followers.east.file", "x.duckdb"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("followers.olap.file=: a follower of kind duckdb needs the path of its database file")
+                .hasMessageContaining("followers.olap.url=jdbc:postgresql://x/y: a follower of kind duckdb is a file")
+                .hasMessageContaining("followers.olap.mode=sync: a synchronous follower is a PostgreSQL database")
+                .hasMessageContaining("followers.east.file=x.duckdb: only a follower of kind duckdb is a file");
     }
 
     @Test
