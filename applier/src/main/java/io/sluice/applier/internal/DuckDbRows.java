@@ -5,6 +5,7 @@ import io.sluice.applier.DuckDbType;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -34,6 +35,10 @@ final class DuckDbRows {
 
     private final DuckDbTables tables;
     private final Map<List<Object>, String> stages = new HashMap<>();
+    /** Per staging table, its appender, kept open: creating one costs more than appending a group's rows. */
+    private final Map<String, DuckDBAppender> appenders = new HashMap<>();
+    /** Statements by their text, planned once per session. */
+    private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private DuckDBConnection connection;
     private int stageCount;
 
@@ -47,9 +52,41 @@ final class DuckDbRows {
         reset();
     }
 
-    /** Forgets the staging tables (a rollback undid those it created). */
+    /** Forgets the staging tables (a rollback undid those it created) and closes their appenders and statements. */
     void reset() {
         stages.clear();
+        for (AutoCloseable c : appenders.values()) {
+            closeQuietly(c);
+        }
+        for (AutoCloseable c : prepared.values()) {
+            closeQuietly(c);
+        }
+        appenders.clear();
+        prepared.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // its session is gone or rolled back
+        }
+    }
+
+    /** Runs a statement of this session (planned at its first run); returns the rows it changed. */
+    private long run(String sql) throws SQLException {
+        PreparedStatement ps = prepared.get(sql);
+        if (ps == null) {
+            ps = connection.prepareStatement(sql);
+            prepared.put(sql, ps);
+        }
+        if (ps.execute()) {
+            try (ResultSet rs = ps.getResultSet()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+        return ps.getUpdateCount();
     }
 
     void insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) throws SQLException {
@@ -60,21 +97,17 @@ final class DuckDbRows {
         }
         String stage = stage(table, staged, rows);
         List<String> key = rows.get(0).key();
-        try (Statement st = connection.createStatement()) {
-            if (!key.isEmpty()) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.quoted() + " t JOIN " + stage + " s ON "
-                        + match(staged, key, columns, "t", false))) {
-                    rs.next();
-                    if (rs.getLong(1) > 0) {
-                        throw diverged(table, rows, rs.getLong(1) + " of their keys are already there");
-                    }
-                }
+        if (!key.isEmpty()) {
+            long there = run("SELECT count(*) FROM " + table.quoted() + " t JOIN " + stage + " s ON " + match(staged, key, columns, "t", false));
+            if (there > 0) {
+                run("DELETE FROM " + stage);
+                throw diverged(table, rows, there + " of their keys are already there");
             }
-            st.executeUpdate("INSERT INTO " + table.quoted() + " (" + quoted(columns) + ") SELECT "
-                    + IntStream.range(0, staged.size()).mapToObj(i -> DuckDbValues.fromStaging(staged.get(i).col().type(), "s.c" + i))
-                            .collect(Collectors.joining(", ")) + " FROM " + stage + " s");
-            st.execute("DELETE FROM " + stage);
         }
+        run("INSERT INTO " + table.quoted() + " (" + quoted(columns) + ") SELECT "
+                + IntStream.range(0, staged.size()).mapToObj(i -> DuckDbValues.fromStaging(staged.get(i).col().type(), "s.c" + i))
+                        .collect(Collectors.joining(", ")) + " FROM " + stage + " s");
+        run("DELETE FROM " + stage);
     }
 
     void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) throws SQLException {
@@ -156,12 +189,10 @@ final class DuckDbRows {
     }
 
     private void moveExactly(TableId table, List<? extends ChangeEvent> rows, String sql, String stage) throws SQLException {
-        try (Statement st = connection.createStatement()) {
-            int n = st.executeUpdate(sql);
-            st.execute("DELETE FROM " + stage);
-            if (n != rows.size()) {
-                throw diverged(table, rows, "they matched " + n + " rows");
-            }
+        long n = run(sql);
+        run("DELETE FROM " + stage);
+        if (n != rows.size()) {
+            throw diverged(table, rows, "they matched " + n + " rows");
         }
     }
 
@@ -191,17 +222,21 @@ final class DuckDbRows {
             }
             stages.put(shape, name);
         }
-        try (DuckDBAppender a = connection.createAppender("temp", "main", name.substring("temp.main.".length()))) {
-            for (ChangeEvent e : rows) {
-                a.beginRow();
-                for (Staged s : staged) {
-                    Map<String, Value> row = s.from().apply(e);
-                    DuckDbValues.append(a, s.col().type(), row.getOrDefault(s.col().name(), Value.Null.INSTANCE), table,
-                            s.col().name(), s.col().pgType(), e, row);
-                }
-                a.endRow();
-            }
+        DuckDBAppender a = appenders.get(name);
+        if (a == null) {
+            a = connection.createAppender("temp", "main", name.substring("temp.main.".length()));
+            appenders.put(name, a);
         }
+        for (ChangeEvent e : rows) {
+            a.beginRow();
+            for (Staged s : staged) {
+                Map<String, Value> row = s.from().apply(e);
+                DuckDbValues.append(a, s.col().type(), row.getOrDefault(s.col().name(), Value.Null.INSTANCE), table,
+                        s.col().name(), s.col().pgType(), e, row);
+            }
+            a.endRow();
+        }
+        a.flush();
         return name;
     }
 

@@ -1,0 +1,258 @@
+package io.sluice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.StreamApplier;
+import io.sluice.capture.CaptureService;
+import io.sluice.cli.verify.DuckDbVerifier;
+import io.sluice.cli.verify.Verifier;
+import io.sluice.client.JdbcDataSource;
+import io.sluice.embedded.Await;
+import io.sluice.format.AppliedOffset;
+import io.sluice.format.Lsn;
+import io.sluice.format.TopicNames;
+import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.MonitorConfig;
+import io.sluice.monitor.Rule;
+import io.sluice.monitor.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A follower of kind {@code duckdb} under crashes, a second applier and values DuckDB cannot hold. */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DuckDbIT {
+
+    @TempDir
+    static Path dir;
+    static Stack stack;
+
+    @BeforeAll
+    static void start() {
+        stack = new Stack(dir, 0);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /**
+     * A workload inserts, updates and deletes keyed rows and appends to a table without a key (where
+     * a doubled insert would stay as a second, equal row) while the applier, a process of its own,
+     * is SIGKILLed three times; a second applier process started beside the last one is refused by
+     * the file's lock. Both tables then equal the primary's, and the lag monitor's watermark (read
+     * from the applier group's offset) is the one in the DuckDB file.
+     */
+    @Test
+    void anApplierKilledMidApplyLosesAndDoublesNothing() throws Exception {
+        stack.primary.execute("CREATE TABLE orders (id bigint PRIMARY KEY, updates int NOT NULL DEFAULT 0, note text, placed timestamptz)",
+                "CREATE TABLE ledger (tx bigint, amount numeric(12,2))", "ALTER TABLE ledger REPLICA IDENTITY FULL");
+        Path file = dir.resolve("olap.duckdb");
+        String url = "jdbc:duckdb:" + file;
+        try (CaptureService capture = new CaptureService(stack.capture("dk", List.of("public.orders", "public.ledger"), true))) {
+            capture.start();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicReference<String> broken = new AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try (Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
+                    c.setAutoCommit(false);
+                    // A bounded workload: the applier's backlog stays one that the last applier can finish.
+                    for (long t = 1; running.get() && t <= 2000; t++) {
+                        int rows = t % 40 == 0 ? 300 : 3;
+                        for (int r = 0; r < rows; r++) {
+                            st.execute("INSERT INTO orders (id, note, placed) VALUES (" + (t * 1000 + r) + ", 'order " + t
+                                    + "', now())");
+                        }
+                        st.execute("INSERT INTO ledger VALUES (" + t + ", " + t + ".25)");
+                        st.execute("UPDATE orders SET updates = updates + 1 WHERE id = " + (t * 1000));
+                        if (t > 2) {
+                            st.execute("UPDATE orders SET updates = updates + 1, note = note || '!' WHERE id = " + ((t - 2) * 1000));
+                            st.execute("DELETE FROM orders WHERE id = " + ((t - 2) * 1000 + 1));
+                        }
+                        if (t % 7 == 0) {
+                            st.execute("UPDATE ledger SET amount = amount + 1 WHERE tx = " + (t - 3));
+                        }
+                        c.commit();
+                    }
+                } catch (Exception e) {
+                    broken.compareAndSet(null, "writer: " + e);
+                }
+            }, "orders");
+            writer.start();
+            try {
+                for (int round = 0; round < 3; round++) {
+                    Path log = dir.resolve("duckdb-applier-" + round + ".log");
+                    long before = appliedTransactions();
+                    Process p = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50,
+                            ApplierConfig.Kind.DUCKDB, log);
+                    int n = round;
+                    Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + read(log),
+                            () -> appliedTransactions() > before + 20);
+                    p.destroyForcibly(); // SIGKILL: inside or between DuckDB transactions
+                    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                }
+            } finally {
+                running.set(false);
+                writer.join(30_000);
+            }
+            assertThat(broken.get()).isNull();
+            Lsn end = Lsn.parse(stack.primary.queryScalar("SELECT pg_current_wal_lsn()::text"));
+            stack.primary.execute("INSERT INTO orders (id, note) VALUES (-1, 'last')");
+            Path log = dir.resolve("duckdb-applier-last.log");
+            Process last = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50, ApplierConfig.Kind.DUCKDB, log);
+            try {
+                Await.until(Duration.ofSeconds(120), () -> "the last applier to apply the last transaction; log: " + read(log),
+                        () -> watermark().map(w -> w.commitLsn().isAfter(end)).orElse(false));
+                Path secondLog = dir.resolve("duckdb-applier-second.log");
+                Process second = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50, ApplierConfig.Kind.DUCKDB,
+                        secondLog);
+                assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second applier gives up").isTrue();
+                assertThat(read(secondLog)).contains("cannot open DuckDB file").contains("lock");
+
+                try (LagMonitor monitor = new LagMonitor(new MonitorConfig("dk", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
+                        Stack.superuser()), "slot_dk", kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka("olap",
+                        Rule.stalenessDefaults())), Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(),
+                        MonitorConfig.Http.disabled(), MonitorConfig.Webhooks.none()), Clock.systemUTC())) {
+                    Status.Follower seen = monitor.evaluate().followers().get(0);
+                    assertThat(seen.watermarkLsn()).as("the monitor's watermark of a DuckDB follower")
+                            .isEqualTo(watermark().orElseThrow().commitLsn());
+                }
+            } finally {
+                last.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        Lsn published = watermark().orElseThrow().commitLsn();
+        try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT commit_lsn FROM sluice.watermark WHERE source = 'dk'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(Lsn.parse(rs.getString(1))).as("the watermark in the file is at least the one published").isGreaterThanOrEqualTo(published);
+        }
+        Verifier.Report report = new DuckDbVerifier(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser()), file, 0,
+                Duration.ZERO).verify(List.of("public.orders", "public.ledger"));
+        assertThat(report.equal()).as("the DuckDB tables equal the primary's: %s", report).isTrue();
+        assertThat(report.tables().get(1).primaryRows()).as("ledger rows").isGreaterThan(60);
+    }
+
+    /**
+     * Values the primary accepts that DuckDB's types cannot hold stop the applier, naming table,
+     * column, both types, the value and the change; the follower keeps what it had, and skipping the
+     * transaction (the operator's way past) goes on to the next.
+     */
+    @Test
+    void aValueDuckDbCannotHoldIsRefusedNamingTableColumnAndType() throws Exception {
+        stack.primary.execute("CREATE TABLE edges (id int PRIMARY KEY, ts timestamp, n numeric(10,2), iv interval)",
+                "INSERT INTO edges VALUES (1, '2026-01-01', 1.50, '1 day')");
+        Path file = dir.resolve("edges.duckdb");
+        ApplierConfig config = ApplierConfig.of("de", "edges", "jdbc:duckdb:" + file, new Properties(), kafka())
+                .withKind(ApplierConfig.Kind.DUCKDB).withGroupLimits(1, ApplierConfig.DEFAULT_MAX_GROUP_EVENTS); // a skip commits alone
+        try (CaptureService capture = new CaptureService(stack.capture("de", List.of("public.edges"), true))) {
+            capture.start();
+            String message;
+            try (StreamApplier applier = new StreamApplier(config)) {
+                applier.start();
+                Await.until(Duration.ofSeconds(60), () -> "the snapshot's row on the follower", () -> rows(file) == 1);
+                stack.primary.execute("INSERT INTO edges (id, ts) VALUES (2, '294276-12-31 23:59:59')");
+                stack.primary.execute("INSERT INTO edges (id, n) VALUES (3, 'NaN')");
+                stack.primary.execute("INSERT INTO edges (id, iv) VALUES (4, 'infinity')");
+                stack.primary.execute("INSERT INTO edges VALUES (5, '2026-12-04 10:00:00.000001', -0.01, '-1 mons +00:00:00.000001')");
+                message = refusal(applier);
+            }
+            List<String> expected = List.of(
+                    "column ts of table public.edges (PostgreSQL type timestamp without time zone, DuckDB TIMESTAMP): '294276-12-31 23:59:59'",
+                    "column n of table public.edges (PostgreSQL type numeric(10,2), DuckDB DECIMAL(10,2)): 'NaN'",
+                    "column iv of table public.edges (PostgreSQL type interval, DuckDB INTERVAL): 'infinity'");
+            for (int i = 0; i < expected.size(); i++) {
+                assertThat(message).contains("the DuckDB follower refuses " + expected.get(i)).contains("insert on public.edges key (id=" + (i + 2) + ")");
+                Matcher at = Pattern.compile("at source LSN (\\S+) xid").matcher(message);
+                assertThat(at.find()).as("the change's position in %s", message).isTrue();
+                assertThat(rows(file)).as("the follower keeps what it had").isEqualTo(1);
+                config = config.withSkip(Lsn.parse(at.group(1)));
+                if (i + 1 < expected.size()) {
+                    try (StreamApplier applier = new StreamApplier(config)) {
+                        applier.start();
+                        message = refusal(applier);
+                    }
+                }
+            }
+            try (StreamApplier applier = new StreamApplier(config)) {
+                applier.start();
+                stack.primary.execute("DELETE FROM edges WHERE id BETWEEN 2 AND 4");
+                AtomicReference<Verifier.Report> report = new AtomicReference<>();
+                Await.until(Duration.ofSeconds(60), () -> "the follower to equal the primary: " + report.get(), () -> {
+                    report.set(new DuckDbVerifier(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser()), file, 0,
+                            Duration.ZERO).verify(List.of("public.edges")));
+                    return report.get().equal();
+                });
+                assertThat(rows(file)).isEqualTo(2);
+            }
+        }
+    }
+
+    private static String refusal(StreamApplier applier) {
+        Await.until(Duration.ofSeconds(60), () -> "the applier to refuse (state " + applier.state() + ")",
+                () -> applier.state() == StreamApplier.State.FAILED);
+        return applier.failure().orElseThrow().getMessage();
+    }
+
+    private static int rows(Path file) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM public.edges")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            return 0; // not created yet
+        }
+    }
+
+    private static long appliedTransactions() throws Exception {
+        return watermark().map(AppliedOffset::transactions).orElse(0L);
+    }
+
+    private static Optional<AppliedOffset> watermark() throws Exception {
+        try (Admin admin = Admin.create(kafka())) {
+            OffsetAndMetadata om = admin.listConsumerGroupOffsets(TopicNames.applierGroup("dk", "olap"),
+                    new ListConsumerGroupOffsetsOptions().requireStable(true)).partitionsToOffsetAndMetadata().get()
+                    .get(new TopicPartition(TopicNames.stream("dk"), 0));
+            return om == null || !AppliedOffset.is(om.metadata()) ? Optional.empty() : Optional.of(AppliedOffset.parse(om.metadata()));
+        }
+    }
+
+    private static Map<String, Object> kafka() {
+        return Map.of("bootstrap.servers", stack.kafka.bootstrapServers());
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "(none)";
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+}
