@@ -49,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--accounts", defaultValue = "100000", description = "apply, snapshot: pgbench_accounts rows (default: ${DEFAULT-VALUE})")
     int accounts;
 
-    @Option(names = "--kind", defaultValue = "postgresql", description = "apply: the followers' kind, postgresql or topics"
+    @Option(names = "--kind", defaultValue = "postgresql", description = "apply: the followers' kind, postgresql, topics or duckdb"
             + " (keyed change topics on the bench's broker; default: ${DEFAULT-VALUE})")
     String kind;
 

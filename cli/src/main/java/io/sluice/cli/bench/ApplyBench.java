@@ -36,7 +36,7 @@ public final class ApplyBench {
 
     /**
      * @param passes appliers run one after another in this JVM, each onto its own follower (at least 2)
-     * @param kind   the followers' kind: PostgreSQL databases, or change topics on the bench's broker
+     * @param kind   the followers' kind: PostgreSQL databases, change topics on the bench's broker, or DuckDB files
      */
     public ApplyBench(Path dir, int transactions, int accounts, int passes, ApplierConfig.Kind kind) {
         if (passes < 2) {
@@ -72,15 +72,15 @@ public final class ApplyBench {
         Path config = dir.resolve(name + ".properties");
         java.nio.file.Files.writeString(config, String.join("\n", "# written by sluice bench apply", "source.id = bench",
                 "kafka.bootstrap.servers = " + kafka.bootstrapServers(), kind == ApplierConfig.Kind.TOPICS
-                        ? ChangeTopicsFollower.configLines(name)
+                        ? ChangeTopicsFollower.configLines(name) : kind == ApplierConfig.Kind.DUCKDB ? DuckDbFollower.configLines(dir, name)
                         : "followers." + name + ".url = " + follower.jdbcUrl() + "\nfollowers." + name + ".user = postgres", ""));
         Path log = dir.resolve(name + ".log");
         List<String> command = ChildJvm.command("SLUICE_BENCH_APPLY_JAVA_OPTS", "io.sluice.cli.Main", "apply", "--config",
                 config.toString(), "--follower", name);
-        try (Watch watermark = kind == ApplierConfig.Kind.TOPICS ? null
-                : new Watch(follower, "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'");
-             ChangeTopicsFollower topics = kind == ApplierConfig.Kind.TOPICS ? new ChangeTopicsFollower(BenchStack.kafka(kafka), name)
-                : null) {
+        boolean inStore = kind == ApplierConfig.Kind.POSTGRESQL;
+        try (Watch watermark = inStore ? new Watch(follower, "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'bench'")
+                : null;
+             GroupWatermark topics = inStore ? null : new GroupWatermark(BenchStack.kafka(kafka), name)) {
             AtomicReference<Lsn> applied = new AtomicReference<>(Lsn.ZERO);
             AtomicReference<Double> firstCommit = new AtomicReference<>();
             AtomicReference<Double> halfWay = new AtomicReference<>();
@@ -129,8 +129,11 @@ public final class ApplyBench {
         Cpu.Mark start = Cpu.mark();
         long t0 = System.nanoTime();
         AtomicReference<Double> firstCommit = new AtomicReference<>();
-        ApplierConfig config = kind == ApplierConfig.Kind.TOPICS ? ChangeTopicsFollower.config(name, kafkaProps)
-                : ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps);
+        ApplierConfig config = switch (kind) {
+            case TOPICS -> ChangeTopicsFollower.config(name, kafkaProps);
+            case DUCKDB -> DuckDbFollower.config(dir, name, kafkaProps);
+            case POSTGRESQL -> ApplierConfig.of("bench", name, follower.jdbcUrl(), su, kafkaProps);
+        };
         try (StreamApplier applier = new StreamApplier(config,
                 a -> {
                     applied.set(a.commitLsn());
@@ -162,6 +165,11 @@ public final class ApplyBench {
             Pgbench.schema(nativeFollower, accounts);
             for (LocalPostgres pg : followers) {
                 Pgbench.schema(pg, accounts);
+            }
+            if (kind == ApplierConfig.Kind.DUCKDB) { // each pass's file seeded as its PostgreSQL follower is
+                for (int i = 0; i < followers.size(); i++) {
+                    DuckDbFollower.seed(followers.get(i), dir, "sluice_" + i, TABLES.stream().map(t -> "public." + t).toList());
+                }
             }
             Pgbench.disabledSubscription(primary, nativeFollower);
 
@@ -255,6 +263,10 @@ public final class ApplyBench {
             ChangeTopicsFollower.requireEqual(primary, follower, kafkaProps, name, TABLES.stream().map(t -> "public." + t).toList());
             return;
         }
+        if (kind == ApplierConfig.Kind.DUCKDB) {
+            DuckDbFollower.requireEqual(primary, dir, name, TABLES.stream().map(t -> "public." + t).toList());
+            return;
+        }
         requireEqual(primary, follower);
     }
 
@@ -267,7 +279,11 @@ public final class ApplyBench {
 
     public static String report(Result r) {
         StringBuilder out = new StringBuilder(String.format("apply catch-up onto %s, %d transactions / %d row events (pgbench TPC-B,"
-                + " 4 clients):%n", r.kind() == ApplierConfig.Kind.TOPICS ? "change topics" : "PostgreSQL followers", r.transactions(),
+                + " 4 clients):%n", switch (r.kind()) {
+                    case TOPICS -> "change topics";
+                    case DUCKDB -> "DuckDB files";
+                    case POSTGRESQL -> "PostgreSQL followers";
+                }, r.transactions(),
                 r.rowEvents()));
         out.append(String.format("  sluice apply, own process   : %s%n", line(r, r.process())));
         for (int i = 0; i < r.passes().size(); i++) {

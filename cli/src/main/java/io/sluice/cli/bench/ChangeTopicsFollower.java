@@ -5,31 +5,18 @@ import io.sluice.cli.verify.ChangeTopicVerifier;
 import io.sluice.cli.verify.Verifier;
 import io.sluice.client.JdbcDataSource;
 import io.sluice.embedded.LocalPostgres;
-import io.sluice.format.AppliedOffset;
-import io.sluice.format.Lsn;
-import io.sluice.format.TopicNames;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * {@code bench apply --kind topics}: the applier's follower is keyed change topics on the bench's
- * broker rather than a PostgreSQL database — its configuration, its watermark (the applier group's
- * offset metadata, read on one admin client) and its check against the primary.
+ * broker rather than a PostgreSQL database — its configuration and its check against the primary
+ * (its watermark: {@link GroupWatermark}).
  */
-final class ChangeTopicsFollower implements AutoCloseable {
+final class ChangeTopicsFollower {
 
-    private final Admin admin;
-    private final String group;
-    private final TopicPartition stream = new TopicPartition(TopicNames.stream("bench"), 0);
-
-    ChangeTopicsFollower(Map<String, Object> kafka, String name) {
-        this.admin = Admin.create(kafka);
-        this.group = TopicNames.applierGroup("bench", name);
+    private ChangeTopicsFollower() {
     }
 
     static ApplierConfig config(String name, Map<String, Object> kafka) {
@@ -40,13 +27,6 @@ final class ChangeTopicsFollower implements AutoCloseable {
     /** The configuration-file lines of a change-topics follower. */
     static String configLines(String name) {
         return "followers." + name + ".kind = topics\n";
-    }
-
-    /** The commit LSN the follower has applied up to; {@link Lsn#ZERO} before its first commit. */
-    Lsn applied() throws Exception {
-        OffsetAndMetadata om = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                .get(30, TimeUnit.SECONDS).get(stream);
-        return om == null || !AppliedOffset.is(om.metadata()) ? Lsn.ZERO : AppliedOffset.parse(om.metadata()).commitLsn();
     }
 
     /**
@@ -62,10 +42,5 @@ final class ChangeTopicsFollower implements AutoCloseable {
         if (!report.equal()) {
             throw new IllegalStateException("void run: the change topics of " + name + " differ from the primary: " + report);
         }
-    }
-
-    @Override
-    public void close() {
-        admin.close(Duration.ofSeconds(5));
     }
 }
