@@ -58,6 +58,10 @@ final class DemoCommand implements Callable<Integer> {
             + " promote the standby: capture continues on it, and every follower is checked against it")
     boolean failover;
 
+    @Option(names = "--duckdb", description = "also apply the stream to a DuckDB file in this process, show a live analytical"
+            + " query on it every 5 s, and check it value by value at the end")
+    boolean duckdb;
+
     @Option(names = "--no-ui", description = "plain lines instead of the live view (also when stdout is not a terminal)")
     boolean noUi;
 
@@ -104,15 +108,23 @@ final class DemoCommand implements Callable<Integer> {
                 fs.add(follower);
                 view.header("follower " + follower.name + " (" + (follower.sync ? "sync" : "async") + ") " + f.getValue().jdbcUrl());
             }
+            DemoAnalytics analytics = duckdb ? new DemoAnalytics(cfg, bootstrap, stack.runDirectory()) : null;
+            if (analytics != null) {
+                analytics.start();
+                view.header("follower " + DemoAnalytics.NAME + " (DuckDB) " + analytics.file());
+            }
             LagMonitor monitor = startMonitor(cfg, stack, stack.primary().jdbcUrl(cfg.primaryDatabase()), view);
             SluiceClient client = client(cfg, stack, fs);
             try {
                 snapshot(primary, fs, view);
-                return workload(cfg, stack, primary, fs, monitor, client, view);
+                return workload(cfg, stack, primary, fs, analytics, monitor, client, view);
             } finally {
                 client.close();
                 monitor.close();
                 fs.forEach(DemoFollower::stop);
+                if (analytics != null) {
+                    analytics.close();
+                }
             }
         }
     }
@@ -145,8 +157,8 @@ final class DemoCommand implements Callable<Integer> {
         view.event("snapshot applied: " + total + " existing rows on each of " + fs.size() + " follower(s)");
     }
 
-    private int workload(SluiceConfig cfg, EmbeddedStack stack, LocalPostgres primary, List<DemoFollower> fs, LagMonitor monitor,
-                         SluiceClient client, DemoView view) throws Exception {
+    private int workload(SluiceConfig cfg, EmbeddedStack stack, LocalPostgres primary, List<DemoFollower> fs,
+                         DemoAnalytics analytics, LagMonitor monitor, SluiceClient client, DemoView view) throws Exception {
         AtomicLong written = new AtomicLong();
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = new Thread(() -> workload(primary, writing, written), "demo-workload");
@@ -197,6 +209,9 @@ final class DemoCommand implements Callable<Integer> {
                 long w = written.get();
                 view.report(w - previous, DemoFollower.rows(fs, monitor));
                 previous = w;
+                if (analytics != null && (now - startNanos) / 1_000_000_000L % 5 == 4) {
+                    view.event(analytics.query());
+                }
             }
             LockSupport.parkNanos(20_000_000L); // the director's tick, not synchronisation
         }
@@ -209,6 +224,9 @@ final class DemoCommand implements Callable<Integer> {
         out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
         String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
         fs.forEach(f -> f.awaitTransfers(marker, out));
+        if (analytics != null) {
+            analytics.awaitTransfers(marker, out);
+        }
         int failures = 0;
         for (DemoFollower f : fs) {
             for (String table : TABLES) {
@@ -221,6 +239,10 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("check: follower %s %s the primary on %-18s (%s rows, md5 %s)%n", f.name,
                         equal ? "EQUALS" : "DIFFERS FROM", table, q[0], q[1].substring(0, 12));
             }
+        }
+        if (analytics != null) {
+            out.println(analytics.query());
+            failures += analytics.check(new io.sluice.client.JdbcDataSource(primary.jdbcUrl(), Wiring.embeddedConnection()), TABLES, out);
         }
         out.println(failures == 0 ? "demo: every follower equals the primary." : "demo: " + failures + " table(s) differ.");
         return failures == 0 ? 0 : 1;

@@ -29,6 +29,18 @@ class DemoIT {
     }
 
     @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aDuckDbFollowerAnswersALiveAnalyticalQueryAndEqualsThePrimaryValueByValue() {
+        String out = demo("--duckdb", "--duration", "6s", "--rate", "100", "--followers", "1", "--no-ui");
+        String[] lines = out.strip().split("\n");
+        assertThat(lines[lines.length - 1]).isEqualTo("demo: every follower equals the primary.");
+        assertThat(out).containsPattern("analytics \\(DuckDB, live\\): [1-9][0-9]* transfers, [0-9.]+ moved; busiest sender account")
+                .contains("check: DuckDB follower analytics EQUALS the primary on public.transfers")
+                .contains("check: DuckDB follower analytics EQUALS the primary on public.profiles")
+                .doesNotContain("DIFFERS");
+    }
+
+    @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void failoverDemoKillsThePrimaryPromotesItsStandbyAndEndsWithEveryFollowerEqualToIt() {
         String out = demo("--failover", "--duration", "8s", "--rate", "100", "--followers", "1", "--no-ui");

@@ -139,6 +139,6 @@ final class DuckDbValues {
                                     ChangeEvent e, Map<String, Value> identity) {
         return new ApplierException("the DuckDB follower refuses column " + column + " of table " + table + " (PostgreSQL type "
                 + pgType + ", DuckDB " + type.sql() + "): " + what + ", in " + RowText.describe(e, identity)
-                + ". Skip the transaction (apply --skip) or leave the table out of this follower", false, null);
+                + ". Skip the transaction (sluice apply --skip-transaction) or leave the table out of this follower", false, null);
     }
 }
