@@ -192,6 +192,19 @@ class ChangeTopicsIT {
                 Status.Follower seen = monitor.evaluate().followers().get(0);
                 assertThat(seen.watermarkLsn()).as("the monitor's watermark of a change-topics follower").isEqualTo(applied);
                 assertThat(seen.consumedOffset()).isEqualTo(second.applied().orElseThrow().streamOffset() + 1);
+                // /await on a change-topics follower: the token's transaction found on the stream, then the watermark past it.
+                monitor.start();
+                try (io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.builder("kf")
+                        .primary(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser())).build();
+                     Connection c = stack.primary.connect()) {
+                    c.setAutoCommit(false);
+                    try (Statement st = c.createStatement()) {
+                        st.execute("UPDATE fenced SET v = 3 WHERE id = 1");
+                    }
+                    io.sluice.format.ConsistencyToken token = client.commit(c, client.session());
+                    assertThat(monitor.awaitPosition(token, "feed", Duration.ofSeconds(30))).as("the token's transaction applied").isTrue();
+                    assertThat(second.applied().orElseThrow().commitLsn().isAfter(token.lsnBound())).isTrue();
+                }
             }
         }
     }

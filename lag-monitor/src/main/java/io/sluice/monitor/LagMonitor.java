@@ -58,6 +58,8 @@ public final class LagMonitor implements AutoCloseable {
     private final RateWindow writeRate = new RateWindow(Duration.ofSeconds(60));
     private final List<Consumer<Alert>> listeners = new CopyOnWriteArrayList<>();
     private final WebhookNotifier webhooks;
+    /** Token waits on followers whose watermark is a position in Kafka; null when there are none. */
+    private final io.sluice.monitor.internal.PositionWaits positionWaits;
     private final Map<String, AtomicLong> alertCounts = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong primaryQueries = new AtomicLong();
     private final AtomicLong followerQueries = new AtomicLong();
@@ -114,6 +116,8 @@ public final class LagMonitor implements AutoCloseable {
         // after that duration, since logical decoding waits for it.
         this.standbysStage = new Evaluator(streamStage.rule());
         this.webhooks = new WebhookNotifier(config.webhooks());
+        this.positionWaits = config.followers().stream().anyMatch(MonitorConfig.FollowerTarget::watermarkInKafka)
+                ? new io.sluice.monitor.internal.PositionWaits(config.sourceId(), config.kafka()) : null;
     }
 
     /** Evaluates every {@link MonitorConfig#interval()} on its own thread and starts the HTTP API if enabled. */
@@ -163,6 +167,27 @@ public final class LagMonitor implements AutoCloseable {
 
     public Clock clock() {
         return clock;
+    }
+
+    /**
+     * Whether {@code follower}, one whose watermark is a position in Kafka (change topics, DuckDB),
+     * applies the token's transaction within {@code timeout}: {@code GET /await} for those followers.
+     *
+     * @throws IllegalArgumentException when the monitor watches no such follower
+     */
+    public boolean awaitPosition(io.sluice.format.ConsistencyToken token, String follower, Duration timeout)
+            throws InterruptedException {
+        FollowerWatch w = followers.get(follower);
+        if (w == null || !w.target.watermarkInKafka()) {
+            throw new IllegalArgumentException("no follower '" + follower + "' with its watermark in Kafka");
+        }
+        return positionWaits.await(token, () -> w.status == null ? null : w.status.watermarkLsn(), timeout);
+    }
+
+    /** The followers {@link #awaitPosition} waits on. */
+    public java.util.Set<String> positionFollowers() {
+        return config.followers().stream().filter(MonitorConfig.FollowerTarget::watermarkInKafka)
+                .map(MonitorConfig.FollowerTarget::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
     }
 
     /** Token waits for {@code GET /await}: push-based, one LISTEN connection per follower. Null without HTTP. */
@@ -280,6 +305,9 @@ public final class LagMonitor implements AutoCloseable {
                 stage("stream", streamStage), captureLagStatus, followerStatus, stage("standbys", standbysStage), failover,
                 List.copyOf(decisions));
         status = s;
+        if (positionWaits != null) {
+            positionWaits.evaluated();
+        }
         lastEvaluatedAt = now;
         lastEvaluationSeconds = (System.nanoTime() - t0) / 1e9;
         for (Alert a : alerts) {
@@ -479,6 +507,9 @@ public final class LagMonitor implements AutoCloseable {
             waits.close();
         }
         webhooks.close();
+        if (positionWaits != null) {
+            positionWaits.close();
+        }
         primary.close();
         followers.values().stream().filter(w -> w.probe != null).forEach(w -> w.probe.close());
         stream.close();

@@ -161,12 +161,13 @@ public final class DuckDbVerifier {
             case DATE -> postgres ? "CASE WHEN isfinite(" + c + ") THEN (" + c + " - DATE '1970-01-01')::text ELSE " + infinite + " END"
                     : "CASE WHEN isfinite(" + c + ") THEN CAST(" + c + " - DATE '1970-01-01' AS VARCHAR) ELSE " + infinite + " END";
             case TIMESTAMP, TIMESTAMPTZ -> postgres
-                    ? "CASE WHEN isfinite(" + c + ") THEN (extract(epoch from " + c + ") * 1000000)::bigint::text ELSE " + infinite + " END"
+                    ? "CASE WHEN isfinite(" + c + ") THEN trunc(extract(epoch from " + c + ") * 1000000)::text ELSE " + infinite + " END"
                     : "CASE WHEN isfinite(" + c + ") THEN CAST(epoch_us(" + c + ") AS VARCHAR) ELSE " + infinite + " END";
             case INTERVAL -> postgres
-                    ? "(extract(year from " + c + ") * 12 + extract(month from " + c + "))::bigint::text || ':' || extract(day from "
-                    + c + ")::bigint::text || ':' || (extract(hour from " + c + ") * 3600000000 + extract(minute from " + c
-                    + ") * 60000000 + extract(microseconds from " + c + "))::bigint::text"
+                    ? "CASE WHEN isfinite(" + c + ") THEN (extract(year from " + c + ") * 12 + extract(month from " + c
+                    + "))::bigint::text || ':' || extract(day from " + c + ")::bigint::text || ':' || (extract(hour from " + c
+                    + ") * 3600000000 + extract(minute from " + c + ") * 60000000 + extract(microseconds from " + c
+                    + "))::bigint::text ELSE " + infinite + " END"
                     : "CAST(datepart('year', " + c + ") * 12 + datepart('month', " + c + ") AS VARCHAR) || ':' || CAST(datepart('day', "
                     + c + ") AS VARCHAR) || ':' || CAST(CAST(datepart('hour', " + c + ") AS BIGINT) * 3600000000 + CAST(datepart('minute', "
                     + c + ") AS BIGINT) * 60000000 + datepart('microseconds', " + c + ") AS VARCHAR)";

@@ -150,7 +150,8 @@ public final class HttpApi implements AutoCloseable {
 
     /**
      * {@code GET /await?token=T&follower=F[&timeout_ms=N]}: long-polls until follower F has applied
-     * the token's transaction (woken by the applier's NOTIFY), or N ms pass (default 5,000, at most
+     * the token's transaction (woken by the applier's NOTIFY; for a follower whose watermark is a
+     * position in Kafka, by the monitor's evaluations), or N ms pass (default 5,000, at most
      * 30,000). 200 with {@code satisfied} true or false; 400 for a bad token or timeout, 404 for an
      * unknown follower, 503 beyond {@code monitor.http.max.waits} concurrent waits.
      */
@@ -182,8 +183,11 @@ public final class HttpApi implements AutoCloseable {
             error(ex, 400, "token is for source '" + token.source() + "'; this monitor watches '" + monitor.config().sourceId() + "'");
             return;
         }
-        if (!monitor.waits().followerNames().contains(follower)) {
-            error(ex, 404, "no follower '" + follower + "'; known: " + monitor.waits().followerNames());
+        boolean position = monitor.positionFollowers().contains(follower);
+        if (!position && !monitor.waits().followerNames().contains(follower)) {
+            java.util.Set<String> known = new java.util.TreeSet<>(monitor.waits().followerNames());
+            known.addAll(monitor.positionFollowers());
+            error(ex, 404, "no follower '" + follower + "'; known: " + known);
             return;
         }
         if (!waits.tryAcquire()) {
@@ -192,7 +196,8 @@ public final class HttpApi implements AutoCloseable {
         }
         try {
             long start = System.nanoTime();
-            boolean ok = monitor.waits().await(token, follower, java.time.Duration.ofMillis(timeoutMs));
+            boolean ok = position ? monitor.awaitPosition(token, follower, java.time.Duration.ofMillis(timeoutMs))
+                    : monitor.waits().await(token, follower, java.time.Duration.ofMillis(timeoutMs));
             send(ex, 200, "application/json", Json.await(ok, follower, token.toString(), (System.nanoTime() - start) / 1e6));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
