@@ -18,7 +18,6 @@ import io.sluice.monitor.MonitorConfig;
 import io.sluice.monitor.Rule;
 import io.sluice.monitor.Status;
 import java.time.Clock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -31,11 +30,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
@@ -104,7 +100,7 @@ class ChangeTopicsIT {
                     Process p = ApplierProcess.spawn("kt", "feed", "unused:", stack.kafka.bootstrapServers(), 50,
                             ApplierConfig.Kind.TOPICS, log);
                     int n = round;
-                    Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + read(log),
+                    Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + Stack.log(log),
                             () -> appliedTransactions() > before + 20);
                     p.destroyForcibly(); // SIGKILL: between records, inside or between Kafka transactions
                     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -120,7 +116,7 @@ class ChangeTopicsIT {
             Process last = ApplierProcess.spawn("kt", "feed", "unused:", stack.kafka.bootstrapServers(), 50,
                     ApplierConfig.Kind.TOPICS, log);
             try {
-                Await.until(Duration.ofSeconds(120), () -> "the last applier to apply the last transaction; log: " + read(log),
+                Await.until(Duration.ofSeconds(120), () -> "the last applier to apply the last transaction; log: " + Stack.log(log),
                         () -> watermark().map(w -> w.commitLsn().isAfter(end)).orElse(false));
             } finally {
                 last.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
@@ -214,12 +210,7 @@ class ChangeTopicsIT {
     }
 
     private static Optional<AppliedOffset> watermark() throws Exception {
-        try (Admin admin = Admin.create(kafka())) {
-            OffsetAndMetadata om = admin.listConsumerGroupOffsets(TopicNames.applierGroup("kt", "feed"),
-                    new ListConsumerGroupOffsetsOptions().requireStable(true)).partitionsToOffsetAndMetadata().get()
-                    .get(new TopicPartition(TopicNames.stream("kt"), 0));
-            return om == null || !AppliedOffset.is(om.metadata()) ? Optional.empty() : Optional.of(AppliedOffset.parse(om.metadata()));
-        }
+        return stack.appliedOffset("kt", "feed");
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
@@ -240,13 +231,5 @@ class ChangeTopicsIT {
 
     private static Map<String, Object> kafka() {
         return Map.of("bootstrap.servers", stack.kafka.bootstrapServers());
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "(none)";
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
     }
 }

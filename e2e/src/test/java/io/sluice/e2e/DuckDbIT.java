@@ -13,12 +13,10 @@ import io.sluice.format.ConsistencyToken;
 import io.sluice.embedded.Await;
 import io.sluice.format.AppliedOffset;
 import io.sluice.format.Lsn;
-import io.sluice.format.TopicNames;
 import io.sluice.monitor.LagMonitor;
 import io.sluice.monitor.MonitorConfig;
 import io.sluice.monitor.Rule;
 import io.sluice.monitor.Status;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -35,10 +33,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -115,7 +109,7 @@ class DuckDbIT {
                     Process p = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50,
                             ApplierConfig.Kind.DUCKDB, log);
                     int n = round;
-                    Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + read(log),
+                    Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + Stack.log(log),
                             () -> appliedTransactions() > before + 20);
                     p.destroyForcibly(); // SIGKILL: inside or between DuckDB transactions
                     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -130,13 +124,13 @@ class DuckDbIT {
             Path log = dir.resolve("duckdb-applier-last.log");
             Process last = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50, ApplierConfig.Kind.DUCKDB, log);
             try {
-                Await.until(Duration.ofSeconds(120), () -> "the last applier to apply the last transaction; log: " + read(log),
+                Await.until(Duration.ofSeconds(120), () -> "the last applier to apply the last transaction; log: " + Stack.log(log),
                         () -> watermark().map(w -> w.commitLsn().isAfter(end)).orElse(false));
                 Path secondLog = dir.resolve("duckdb-applier-second.log");
                 Process second = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50, ApplierConfig.Kind.DUCKDB,
                         secondLog);
                 assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("the second applier gives up").isTrue();
-                assertThat(read(secondLog)).contains("cannot open DuckDB file").contains("lock");
+                assertThat(Stack.log(secondLog)).contains("cannot open DuckDB file").contains("lock");
 
                 try (LagMonitor monitor = new LagMonitor(new MonitorConfig("dk", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
                         Stack.superuser()), "slot_dk", kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka("olap",
@@ -260,23 +254,10 @@ class DuckDbIT {
     }
 
     private static Optional<AppliedOffset> watermark() throws Exception {
-        try (Admin admin = Admin.create(kafka())) {
-            OffsetAndMetadata om = admin.listConsumerGroupOffsets(TopicNames.applierGroup("dk", "olap"),
-                    new ListConsumerGroupOffsetsOptions().requireStable(true)).partitionsToOffsetAndMetadata().get()
-                    .get(new TopicPartition(TopicNames.stream("dk"), 0));
-            return om == null || !AppliedOffset.is(om.metadata()) ? Optional.empty() : Optional.of(AppliedOffset.parse(om.metadata()));
-        }
+        return stack.appliedOffset("dk", "olap");
     }
 
     private static Map<String, Object> kafka() {
         return Map.of("bootstrap.servers", stack.kafka.bootstrapServers());
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "(none)";
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
     }
 }

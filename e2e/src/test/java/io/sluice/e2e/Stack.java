@@ -51,6 +51,32 @@ final class Stack implements AutoCloseable {
     }
 
 
+    /**
+     * The watermark an applier published as its group's committed offset metadata (change topics;
+     * a DuckDB follower's offset hint), read as a {@code read_committed} consumer would.
+     */
+    java.util.Optional<io.sluice.format.AppliedOffset> appliedOffset(String source, String follower) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            org.apache.kafka.clients.consumer.OffsetAndMetadata om = admin.listConsumerGroupOffsets(
+                    io.sluice.format.TopicNames.applierGroup(source, follower),
+                    new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true))
+                    .partitionsToOffsetAndMetadata().get()
+                    .get(new org.apache.kafka.common.TopicPartition(io.sluice.format.TopicNames.stream(source), 0));
+            return om == null || !io.sluice.format.AppliedOffset.is(om.metadata()) ? java.util.Optional.empty()
+                    : java.util.Optional.of(io.sluice.format.AppliedOffset.parse(om.metadata()));
+        }
+    }
+
+    /** A spawned process's log, for a failure message. */
+    static String log(Path log) {
+        try {
+            return java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(none)";
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     private static String abbreviate(String row) {
         return row.length() <= 400 ? row : row.substring(0, 400) + "…";
     }

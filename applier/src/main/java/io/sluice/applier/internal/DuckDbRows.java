@@ -89,12 +89,19 @@ final class DuckDbRows {
         return ps.getUpdateCount();
     }
 
-    void insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) throws SQLException {
+    /** The follower columns {@code names} of {@code table}, each staged from the row {@code from} takes of a change. */
+    private List<Staged> staged(TableId table, List<String> names, Function<ChangeEvent, Map<String, Value>> from)
+            throws SQLException {
         Map<String, DuckDbTables.Col> cols = tables.columns(connection, table);
         List<Staged> staged = new ArrayList<>();
-        for (String name : columns) {
-            staged.add(new Staged(column(cols, table, name), e -> ((ChangeEvent.Insert) e).after()));
+        for (String name : names) {
+            staged.add(new Staged(column(cols, table, name), from));
         }
+        return staged;
+    }
+
+    void insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) throws SQLException {
+        List<Staged> staged = staged(table, columns, e -> ((ChangeEvent.Insert) e).after());
         String stage = stage(table, staged, rows);
         List<String> key = rows.get(0).key();
         if (!key.isEmpty()) {
@@ -111,17 +118,10 @@ final class DuckDbRows {
     }
 
     void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows) throws SQLException {
-        Map<String, DuckDbTables.Col> cols = tables.columns(connection, table);
-        List<Staged> staged = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (String k : key) {
-            staged.add(new Staged(column(cols, table, k), e -> ((ChangeEvent.Update) e).identity()));
-            names.add(k);
-        }
-        for (String c : set) {
-            staged.add(new Staged(column(cols, table, c), e -> ((ChangeEvent.Update) e).after()));
-            names.add(c);
-        }
+        List<Staged> staged = staged(table, key, e -> ((ChangeEvent.Update) e).identity());
+        staged.addAll(staged(table, set, e -> ((ChangeEvent.Update) e).after()));
+        List<String> names = new ArrayList<>(key);
+        names.addAll(set);
         String stage = stage(table, staged, rows);
         String assign = IntStream.range(key.size(), staged.size())
                 .mapToObj(i -> TableId.quote(names.get(i)) + " = " + DuckDbValues.fromStaging(staged.get(i).col().type(), "s.c" + i))
@@ -131,11 +131,7 @@ final class DuckDbRows {
     }
 
     void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows) throws SQLException {
-        Map<String, DuckDbTables.Col> cols = tables.columns(connection, table);
-        List<Staged> staged = new ArrayList<>();
-        for (String k : key) {
-            staged.add(new Staged(column(cols, table, k), e -> ((ChangeEvent.Delete) e).before()));
-        }
+        List<Staged> staged = staged(table, key, e -> ((ChangeEvent.Delete) e).before());
         String stage = stage(table, staged, rows);
         moveExactly(table, rows, "DELETE FROM " + table.quoted() + " AS t USING " + stage + " s WHERE "
                 + match(staged, key, key, "t", false), stage);
@@ -143,20 +139,13 @@ final class DuckDbRows {
 
     /** An update of a table without a key: one row equal to the old image in every column takes the new values. */
     void updateOne(ChangeEvent.Update u) throws SQLException {
-        Map<String, DuckDbTables.Col> cols = tables.columns(connection, u.table());
-        List<Staged> staged = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        for (String c : u.identity().keySet()) {
-            staged.add(new Staged(column(cols, u.table(), c), e -> ((ChangeEvent.Update) e).identity()));
-            names.add(c);
-        }
-        int old = staged.size();
-        for (Map.Entry<String, Value> c : u.after().entrySet()) {
-            if (!(c.getValue() instanceof Value.Unchanged)) {
-                staged.add(new Staged(column(cols, u.table(), c.getKey()), e -> ((ChangeEvent.Update) e).after()));
-                names.add(c.getKey());
-            }
-        }
+        List<String> names = new ArrayList<>(u.identity().keySet());
+        int old = names.size();
+        List<String> set = u.after().entrySet().stream().filter(c -> !(c.getValue() instanceof Value.Unchanged))
+                .map(Map.Entry::getKey).toList();
+        names.addAll(set);
+        List<Staged> staged = staged(u.table(), names.subList(0, old), e -> ((ChangeEvent.Update) e).identity());
+        staged.addAll(staged(u.table(), set, e -> ((ChangeEvent.Update) e).after()));
         String stage = stage(u.table(), staged, List.of(u));
         String assign = IntStream.range(old, staged.size())
                 .mapToObj(i -> TableId.quote(names.get(i)) + " = " + DuckDbValues.fromStaging(staged.get(i).col().type(), "s.c" + i))
@@ -167,12 +156,8 @@ final class DuckDbRows {
 
     /** A delete from a table without a key: one row equal to the old image in every column. */
     void deleteOne(ChangeEvent.Delete d) throws SQLException {
-        Map<String, DuckDbTables.Col> cols = tables.columns(connection, d.table());
-        List<Staged> staged = new ArrayList<>();
         List<String> names = new ArrayList<>(d.before().keySet());
-        for (String c : names) {
-            staged.add(new Staged(column(cols, d.table(), c), e -> ((ChangeEvent.Delete) e).before()));
-        }
+        List<Staged> staged = staged(d.table(), names, e -> ((ChangeEvent.Delete) e).before());
         String stage = stage(d.table(), staged, List.of(d));
         moveExactly(d.table(), List.of(d), "DELETE FROM " + d.table().quoted() + " WHERE rowid = (SELECT min(o.rowid) FROM "
                 + d.table().quoted() + " o, " + stage + " s WHERE " + match(staged, names, names, "o", true) + ")", stage);

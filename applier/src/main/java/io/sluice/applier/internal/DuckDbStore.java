@@ -16,10 +16,7 @@ import io.sluice.format.TableId;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -44,14 +41,6 @@ import org.duckdb.DuckDBConnection;
 public final class DuckDbStore implements FollowerStore {
 
     private static final Set<String> HELD = ConcurrentHashMap.newKeySet();
-    private static final String BOOKKEEPING = """
-            CREATE SCHEMA IF NOT EXISTS sluice;
-            CREATE TABLE IF NOT EXISTS sluice.watermark (source VARCHAR PRIMARY KEY, commit_lsn VARCHAR NOT NULL, xid BIGINT NOT NULL,
-              commit_time_us BIGINT NOT NULL, stream_offset BIGINT NOT NULL, applied_at_us BIGINT NOT NULL,
-              transactions BIGINT NOT NULL, epoch BIGINT NOT NULL DEFAULT 0, epoch_follower VARCHAR, fork_lsn VARCHAR);
-            CREATE TABLE IF NOT EXISTS sluice.skipped_transaction (source VARCHAR NOT NULL, commit_lsn VARCHAR NOT NULL,
-              xid BIGINT NOT NULL, reason VARCHAR NOT NULL, skipped_at_us BIGINT NOT NULL)""";
-
     private final ApplierConfig config;
     private final Clock clock;
     private final String held;
@@ -97,9 +86,7 @@ public final class DuckDbStore implements FollowerStore {
         }
         holding = true;
         connect();
-        try (Statement st = connection.createStatement()) {
-            st.execute(BOOKKEEPING);
-        }
+        DuckDbBookkeeping.create(connection);
         connection.commit();
     }
 
@@ -129,7 +116,7 @@ public final class DuckDbStore implements FollowerStore {
 
     @Override
     public Optional<Watermark> watermark() throws SQLException {
-        Optional<Watermark> w = read(connection);
+        Optional<Watermark> w = DuckDbBookkeeping.read(connection, config.sourceId());
         connection.commit();
         seen = w.orElse(null);
         return w;
@@ -140,22 +127,7 @@ public final class DuckDbStore implements FollowerStore {
         DuckDBConnection session = connection;
         // Connections of one process share its database instance: a second one reads what the session committed.
         try (Connection c = session != null ? session.duplicate() : DriverManager.getConnection(config.jdbcUrl(), new Properties())) {
-            return read(c);
-        }
-    }
-
-    private Optional<Watermark> read(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT commit_lsn, xid, commit_time_us, stream_offset,"
-                + " applied_at_us, transactions, epoch, epoch_follower, fork_lsn FROM sluice.watermark WHERE source = ?")) {
-            ps.setString(1, config.sourceId());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Watermark(Lsn.parse(rs.getString(1)), rs.getLong(2), micros(rs.getLong(3)), rs.getLong(4),
-                        micros(rs.getLong(5)), rs.getLong(6), rs.getLong(7), rs.getString(8),
-                        rs.getString(9) == null ? null : Lsn.parse(rs.getString(9))));
-            }
+            return DuckDbBookkeeping.read(c, config.sourceId());
         }
     }
 
@@ -228,16 +200,7 @@ public final class DuckDbStore implements FollowerStore {
 
     @Override
     public Work recordSkip(Lsn commitLsn, long xid, String reason) {
-        return () -> {
-            try (PreparedStatement ps = connection.prepareStatement("INSERT INTO sluice.skipped_transaction VALUES (?, ?, ?, ?, ?)")) {
-                ps.setString(1, config.sourceId());
-                ps.setString(2, commitLsn.toString());
-                ps.setLong(3, xid);
-                ps.setString(4, reason);
-                ps.setLong(5, epochMicros(clock.instant()));
-                ps.executeUpdate();
-            }
-        };
+        return () -> DuckDbBookkeeping.recordSkip(connection, config.sourceId(), commitLsn, xid, reason, clock.instant());
     }
 
     @Override
@@ -248,45 +211,17 @@ public final class DuckDbStore implements FollowerStore {
         String follower = g.entered() != null ? g.entered().follower() : seen == null ? null : seen.epochFollower();
         Lsn fork = g.entered() != null ? g.fork() : seen == null ? null : seen.forkLsn();
         long transactions = (seen == null ? 0 : seen.transactions()) + g.frames();
-        String sql = seen == null
-                ? "INSERT INTO sluice.watermark (commit_lsn, xid, commit_time_us, stream_offset, applied_at_us, transactions, epoch,"
-                + " epoch_follower, fork_lsn, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                : "UPDATE sluice.watermark SET commit_lsn = ?, xid = ?, commit_time_us = ?, stream_offset = ?,"
-                + " applied_at_us = ?, transactions = ?, epoch = ?, epoch_follower = ?, fork_lsn = ?"
-                + " WHERE source = ? AND commit_lsn = ? AND stream_offset = ?";
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, last.commitLsn().toString());
-            ps.setLong(2, last.xid());
-            ps.setLong(3, epochMicros(last.commitTime()));
-            ps.setLong(4, last.offset());
-            ps.setLong(5, epochMicros(now));
-            ps.setLong(6, transactions);
-            ps.setLong(7, epoch);
-            ps.setString(8, follower);
-            ps.setString(9, fork == null ? null : fork.toString());
-            ps.setString(10, config.sourceId());
-            if (seen != null) {
-                ps.setString(11, seen.commitLsn().toString());
-                ps.setLong(12, seen.streamOffset());
-            }
-            if (ps.executeUpdate() != 1) {
-                throw new ApplierException("follower " + config.followerName() + ": the watermark of source " + config.sourceId()
-                        + " is no longer where this applier left it; another writer moved it. Stopping", false, null);
-            }
+        Watermark moved = new Watermark(last.commitLsn(), last.xid(), last.commitTime(), last.offset(), now, transactions, epoch,
+                follower, fork);
+        if (!DuckDbBookkeeping.advance(connection, config.sourceId(), seen, moved)) {
+            throw new ApplierException("follower " + config.followerName() + ": the watermark of source " + config.sourceId()
+                    + " is no longer where this applier left it; another writer moved it. Stopping", false, null);
         }
         connection.commit();
-        seen = new Watermark(last.commitLsn(), last.xid(), last.commitTime(), last.offset(), now, transactions, epoch, follower, fork);
+        seen = moved;
         offsetMetadata = new AppliedOffset(last.commitLsn(), last.xid(), last.commitTime(), now, transactions, epoch, follower, fork)
                 .metadata();
         return now;
-    }
-
-    private static long epochMicros(Instant t) {
-        return t.getEpochSecond() * 1_000_000L + t.getNano() / 1000;
-    }
-
-    private static Instant micros(long epochMicros) {
-        return Instant.EPOCH.plusNanos(Math.multiplyExact(epochMicros, 1000L));
     }
 
     @Override
@@ -304,14 +239,9 @@ public final class DuckDbStore implements FollowerStore {
         tables.reset();
         if (c != null) {
             try {
-                c.rollback();
+                c.close(); // DuckDB rolls back what the session had not committed
             } catch (SQLException ignored) {
                 // closing after a failure
-            }
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // as above
             }
         }
     }
