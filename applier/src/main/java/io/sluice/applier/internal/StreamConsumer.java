@@ -35,6 +35,7 @@ public final class StreamConsumer implements AutoCloseable {
     private final boolean hints;
     private volatile KafkaConsumer<byte[], ByteBuffer> consumer;
     private long hinted = -1;
+    private String hintedMetadata;
     private long hintedAt = System.nanoTime();
 
     /**
@@ -119,13 +120,18 @@ public final class StreamConsumer implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
-        if (next > hinted && now - hintedAt > HINT_INTERVAL_NANOS) {
-            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(next, metadata)), (offsets, e) -> {
+        // A new watermark in the metadata is news even where the offset hinted before was further on
+        // (the consumer reads ahead of what the follower has applied): the offset never goes back.
+        boolean news = next > hinted || metadata != null && !metadata.equals(hintedMetadata);
+        if (news && now - hintedAt > HINT_INTERVAL_NANOS) {
+            long at = Math.max(next, hinted);
+            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(at, metadata)), (offsets, e) -> {
                 if (e != null) { // the next commit retries
                     log.debug("committing the consumed offset {} failed: {}", offsets, e.toString());
                 }
             });
-            hinted = next;
+            hinted = at;
+            hintedMetadata = metadata;
             hintedAt = now;
         }
     }
