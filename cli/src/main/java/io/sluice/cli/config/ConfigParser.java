@@ -108,6 +108,9 @@ public final class ConfigParser {
             if (!followers.containsKey(f)) {
                 keys.problem("capture.snapshot.direct", String.join(",", capture.directSnapshot()),
                         "'" + f + "' is not a configured follower (configured: " + followers.keySet() + ")");
+            } else if (!followers.get(f).isDatabase()) {
+                keys.problem("capture.snapshot.direct", String.join(",", capture.directSnapshot()),
+                        "'" + f + "' is of kind " + followers.get(f).kind().key() + ": a direct snapshot copies into a PostgreSQL follower");
             }
         }
         SluiceConfig.Monitor monitor = monitor(keys, followers.keySet(), capture.heartbeatInterval());

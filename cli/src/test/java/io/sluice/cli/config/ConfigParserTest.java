@@ -99,6 +99,9 @@ class ConfigParserTest {
                 .hasMessageContaining("followers.olap.url=jdbc:postgresql://x/y: a follower of kind duckdb is a file")
                 .hasMessageContaining("followers.olap.mode=sync: a synchronous follower is a PostgreSQL database")
                 .hasMessageContaining("followers.east.file=x.duckdb: only a follower of kind duckdb is a file");
+        assertThatThrownBy(() -> parse("followers.olap.kind", "duckdb", "followers.olap.file", "o.duckdb", "capture.snapshot.direct", "olap"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'olap' is of kind duckdb: a direct snapshot copies into a PostgreSQL follower");
     }
 
     @Test
