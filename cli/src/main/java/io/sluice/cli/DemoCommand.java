@@ -14,6 +14,7 @@ import io.sluice.monitor.LagMonitor;
 import io.sluice.monitor.Rule;
 import io.sluice.monitor.MonitorConfig;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -79,7 +80,10 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("--duration must be positive");
             return 2;
         }
-        try (EmbeddedStack stack = EmbeddedStack.start(cfg)) {
+        Path logFile = cfg.embedded().dataDirectory().resolve("demo.log");
+        java.nio.file.Files.createDirectories(logFile.getParent());
+        out.println("sluice demo: log lines go to " + logFile);
+        try (DemoLog log = DemoLog.toFile(logFile); EmbeddedStack stack = EmbeddedStack.start(cfg)) {
             Thread hook = new Thread(stack::close, "sluice-demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             DemoView view = new DemoView(out, !noUi && System.console() != null);

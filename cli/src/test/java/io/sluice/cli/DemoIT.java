@@ -26,6 +26,10 @@ class DemoIT {
         assertThat(out).as("read-your-writes through a token, from the async follower")
                 .containsPattern("read-your-writes: .* b applied it [0-9.]+ ms after commit; read back from follower b: demo=read-your-writes");
         assertThat(out).as("a synchronous write").containsPattern("sync write: .* QUORUM\\(1\\) and visible on sync follower a");
+        java.util.regex.Matcher log = java.util.regex.Pattern.compile("log lines go to (\\S+)").matcher(out);
+        assertThat(log.find()).as("the demo names its log file").isTrue();
+        assertThat(java.nio.file.Path.of(log.group(1))).as("the demo's log lines, the servers' stops among them, in the file")
+                .content().contains("capture stopped").contains("PostgreSQL 'primary' on port");
     }
 
     @Test
