@@ -231,22 +231,11 @@ final class DemoCommand implements Callable<Integer> {
         if (analytics != null) {
             analytics.awaitTransfers(marker, out);
         }
-        int failures = 0;
-        for (DemoFollower f : fs) {
-            for (String table : TABLES) {
-                String[] p = fingerprint(primary, table);
-                String[] q = fingerprint(f.pg, table);
-                boolean equal = p[0].equals(q[0]) && p[1].equals(q[1]);
-                if (!equal) {
-                    failures++;
-                }
-                out.printf("check: follower %s %s the primary on %-18s (%s rows, md5 %s)%n", f.name,
-                        equal ? "EQUALS" : "DIFFERS FROM", table, q[0], q[1].substring(0, 12));
-            }
-        }
+        JdbcDataSource primarySource = new JdbcDataSource(primary.jdbcUrl(), Wiring.embeddedConnection());
+        int failures = DemoCheck.followers(primarySource, fs, cfg.sourceId(), TABLES, "the primary", out);
         if (analytics != null) {
             out.println(analytics.query());
-            failures += analytics.check(new io.sluice.client.JdbcDataSource(primary.jdbcUrl(), Wiring.embeddedConnection()), TABLES, out);
+            failures += analytics.check(primarySource, TABLES, out);
         }
         out.println(failures == 0 ? "demo: every follower equals the primary." : "demo: " + failures + " table(s) differ.");
         return failures == 0 ? 0 : 1;
@@ -387,17 +376,6 @@ final class DemoCommand implements Callable<Integer> {
             System.err.println("workload stopped: " + e.getMessage());
         }
     }
-
-    /** Row count and md5 of all rows in order: equal fingerprints mean equal contents. */
-    private static String[] fingerprint(LocalPostgres pg, String table) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*), coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '-')"
-                     + " FROM " + table + " t")) {
-            rs.next();
-            return new String[] {rs.getString(1), rs.getString(2) + "            "};
-        }
-    }
-
 
     /** 60s, 2m, 1h or a bare number of seconds. */
     static final class DurationConverter implements ITypeConverter<Duration> {

@@ -165,19 +165,9 @@ final class FailoverDemo {
     private int check(LocalPostgres current, List<DemoFollower> fs) throws Exception {
         out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
         String marker = current.queryScalar("SELECT max(id)::text FROM transfers");
-        int failures = 0;
-        for (DemoFollower f : fs) {
-            f.awaitTransfers(marker, out);
-            Verifier v = new Verifier(new JdbcDataSource(current.jdbcUrl(cfg.primaryDatabase()), Wiring.embeddedConnection()),
-                    new JdbcDataSource(f.pg.jdbcUrl(), Wiring.embeddedConnection()), cfg.sourceId(), 1000, 3, Duration.ofSeconds(10));
-            Verifier.Report report = v.verify(v.tables());
-            out.printf("check: follower %s %s the new primary (%s)%n", f.name, report.equal() ? "EQUALS" : "DIFFERS FROM",
-                    report.tables().stream().map(t -> t.table() + " " + t.followerRows() + " rows" + (t.equal() ? "" : " " + t.differences()))
-                            .collect(java.util.stream.Collectors.joining(", ")));
-            if (!report.equal()) {
-                failures++;
-            }
-        }
+        fs.forEach(f -> f.awaitTransfers(marker, out));
+        JdbcDataSource primary = new JdbcDataSource(current.jdbcUrl(cfg.primaryDatabase()), Wiring.embeddedConnection());
+        int failures = DemoCheck.followers(primary, fs, cfg.sourceId(), Verifier.tables(primary), "the new primary", out);
         out.println(failures == 0 ? "demo: every follower equals the new primary." : "demo: " + failures + " follower(s) differ.");
         return failures == 0 ? 0 : 1;
     }
