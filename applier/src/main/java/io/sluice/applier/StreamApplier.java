@@ -305,10 +305,11 @@ public final class StreamApplier implements AutoCloseable {
                 }
             }
         }
-        if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count()))) {
+        if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count())) && store.streamOffsetMetadata() == null) {
             // Heartbeats start no follower transaction, but the hint still moves past them, so the
-            // lag monitor's transport lag is zero on an idle stream.
-            consumer.hint(consumer.position(), store.streamOffsetMetadata());
+            // lag monitor's transport lag is zero on an idle stream. Not where the hint carries the
+            // watermark: there its offset is the watermark's, which the monitor reads with it.
+            consumer.hint(consumer.position(), null);
         }
     }
 
