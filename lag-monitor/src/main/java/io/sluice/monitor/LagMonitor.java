@@ -43,24 +43,21 @@ import org.slf4j.LoggerFactory;
 public final class LagMonitor implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LagMonitor.class);
-    private static final int LATENCY_WINDOW = 1024;
 
     private final MonitorConfig config;
     private final Clock clock;
     private final PrimaryProbe primary;
     private final StreamProbe stream;
-    private final Map<String, FollowerWatch> followers = new LinkedHashMap<>();
+    private final Map<String, FollowerEvaluation> followers = new LinkedHashMap<>();
     private final Evaluator captureStage;
     private final Evaluator slotStage;
     private final Evaluator streamStage;
     private final Evaluator standbysStage;
     private final WalSamples walSamples = new WalSamples();
     private final RateWindow writeRate = new RateWindow(Duration.ofSeconds(60));
-    private final List<Consumer<Alert>> listeners = new CopyOnWriteArrayList<>();
-    private final WebhookNotifier webhooks;
+    private final io.sluice.monitor.internal.AlertPublisher publisher;
     /** Token waits on followers whose watermark is a position in Kafka; null when there are none. */
     private final io.sluice.monitor.internal.PositionWaits positionWaits;
-    private final Map<String, AtomicLong> alertCounts = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong primaryQueries = new AtomicLong();
     private final AtomicLong followerQueries = new AtomicLong();
     private final AtomicLong evaluations = new AtomicLong();
@@ -72,30 +69,6 @@ public final class LagMonitor implements AutoCloseable {
     private HttpApi http;
     private SluiceClient waits;
 
-    private static final class FollowerWatch {
-        final MonitorConfig.FollowerTarget target;
-        final FollowerProbe probe;
-        final Evaluator transport;
-        final Evaluator apply;
-        final LatencyWindow latency = new LatencyWindow(LATENCY_WINDOW);
-        final String group;
-        State state = State.OK;
-        Instant since;
-        FollowerProbe.Watermark lastWatermark;
-        Status.Follower status;
-        /** The epoch of the follower's watermark at the last look (-1 before the first), and whether its change was just alerted. */
-        long epoch = -1;
-        boolean epochAlerted;
-
-        FollowerWatch(MonitorConfig.FollowerTarget target, FollowerProbe probe, String group) {
-            this.target = target;
-            this.probe = probe;
-            this.transport = new Evaluator(target.rule());
-            this.apply = new Evaluator(target.rule());
-            this.group = group;
-        }
-    }
-
     public LagMonitor(MonitorConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
@@ -103,7 +76,7 @@ public final class LagMonitor implements AutoCloseable {
         this.primary = new PrimaryProbe(config.primary(), config.slotName(), timeout);
         this.stream = new StreamProbe(config.sourceId(), config.kafka(), timeout);
         for (MonitorConfig.FollowerTarget f : config.followers()) {
-            followers.put(f.name(), new FollowerWatch(f, f.watermarkInKafka() ? null
+            followers.put(f.name(), new FollowerEvaluation(config.sourceId(), f, f.watermarkInKafka() ? null
                     : new FollowerProbe(f.endpoint(), config.sourceId(), f.name(), timeout),
                     TopicNames.applierGroup(config.sourceId(), f.name())));
         }
@@ -115,7 +88,7 @@ public final class LagMonitor implements AutoCloseable {
         // A standby slot that synchronized_standby_slots lists and that is inactive: the same, OFFLINE
         // after that duration, since logical decoding waits for it.
         this.standbysStage = new Evaluator(streamStage.rule());
-        this.webhooks = new WebhookNotifier(config.webhooks());
+        this.publisher = new io.sluice.monitor.internal.AlertPublisher(config.sourceId(), config.webhooks());
         this.positionWaits = config.followers().stream().anyMatch(MonitorConfig.FollowerTarget::watermarkInKafka)
                 ? new io.sluice.monitor.internal.PositionWaits(config.sourceId(), config.kafka()) : null;
     }
@@ -125,7 +98,7 @@ public final class LagMonitor implements AutoCloseable {
         if (scheduler != null) {
             throw new IllegalStateException("lag monitor already started");
         }
-        webhooks.start();
+        publisher.start();
         if (config.http().enabled()) {
             SluiceClient.Builder b = SluiceClient.builder(config.sourceId());
             for (MonitorConfig.FollowerTarget f : config.followers()) {
@@ -148,7 +121,7 @@ public final class LagMonitor implements AutoCloseable {
 
     /** Receives every alert, on the evaluation thread: keep it quick. */
     public void addListener(Consumer<Alert> listener) {
-        listeners.add(listener);
+        publisher.addListener(listener);
     }
 
     public MonitorConfig config() {
@@ -177,7 +150,7 @@ public final class LagMonitor implements AutoCloseable {
      */
     public boolean awaitPosition(io.sluice.format.ConsistencyToken token, String follower, Duration timeout)
             throws InterruptedException {
-        FollowerWatch w = followers.get(follower);
+        FollowerEvaluation w = followers.get(follower);
         if (w == null || !w.target.watermarkInKafka()) {
             throw new IllegalArgumentException("no follower '" + follower + "' with its watermark in Kafka");
         }
@@ -206,10 +179,9 @@ public final class LagMonitor implements AutoCloseable {
                             Map<String, Long> alerts) { }
 
     public SelfStats selfStats() {
-        Map<String, Long> alerts = new java.util.TreeMap<>();
-        alertCounts.forEach((k, v) -> alerts.put(k, v.get()));
         return new SelfStats(evaluations.get(), primaryQueries.get(), followerQueries.get(), stream.requests(),
-                lastEvaluationSeconds, webhooks.sent(), webhooks.failed(), webhooks.dropped(), alerts);
+                lastEvaluationSeconds, publisher.webhooks().sent(), publisher.webhooks().failed(), publisher.webhooks().dropped(),
+                publisher.counts());
     }
 
     private void evaluateQuietly() {
@@ -296,14 +268,15 @@ public final class LagMonitor implements AutoCloseable {
 
         // Followers.
         List<Status.Follower> followerStatus = new ArrayList<>();
-        for (FollowerWatch w : followers.values()) {
-            followerStatus.add(evaluateFollower(w, now, primaryNow, offsets, tail, captureStaleness, captureLag, rate, alerts));
+        for (FollowerEvaluation w : followers.values()) {
+            followerStatus.add(w.evaluate(now, primaryNow, offsets, tail, stream, captureStaleness, captureLag, rate, alerts,
+                    followerQueries));
         }
 
         long n = evaluations.incrementAndGet();
         Status s = new Status(config.sourceId(), now, n, stage("capture", captureStage), stage("slot", slotStage),
                 stage("stream", streamStage), captureLagStatus, followerStatus, stage("standbys", standbysStage), failover,
-                List.copyOf(decisions));
+                publisher.decisions());
         status = s;
         if (positionWaits != null) {
             positionWaits.evaluated();
@@ -316,129 +289,12 @@ public final class LagMonitor implements AutoCloseable {
         return s;
     }
 
-    /** A change-topics follower's watermark, from its applier group's offset metadata (FORMAT.md, "Change topics"). */
-    private static FollowerProbe.Watermark watermark(String metadata, long committed) {
-        AppliedOffset a = AppliedOffset.parse(metadata);
-        // The committed offset is the next to read; the watermark's stream offset is the one before it.
-        return new FollowerProbe.Watermark(a.commitLsn(), a.xid(), a.commitTime(), committed - 1, a.appliedAt(), a.transactions(),
-                a.epoch(), a.epochFollower());
-    }
-
-    private Status.Follower evaluateFollower(FollowerWatch w, Instant now, Instant primaryNow, StreamProbe.Offsets offsets,
-                                             StreamProbe.Tail tail, double captureStaleness, long captureLag, double rate,
-                                             List<Alert> alerts) {
-        Optional<FollowerProbe.Watermark> wm = Optional.empty();
-        String error = null;
-        try {
-            if (w.probe == null) {
-                StreamProbe.Offsets o = offsets;
-                wm = Optional.ofNullable(o == null ? null : o.metadata().get(w.group)).filter(AppliedOffset::is)
-                        .map(md -> watermark(md, o.committed().get(w.group)));
-            } else {
-                followerQueries.incrementAndGet();
-                wm = w.probe.watermark();
-            }
-        } catch (Exception e) {
-            error = "follower " + w.target.name() + ": " + e.getMessage();
-        }
-        FollowerProbe.Watermark m = wm.orElse(null);
-        if (m != null) {
-            epochAlerts(w, m, now, alerts);
-        }
-        if (m != null && (w.lastWatermark == null || !m.commitLsn().equals(w.lastWatermark.commitLsn()))) {
-            if (w.lastWatermark != null) {
-                w.latency.record(Duration.between(m.commitTime(), m.appliedAt()).toNanos() / 1e9);
-            }
-            w.lastWatermark = m;
-        }
-        long next = m == null ? 0 : m.streamOffset() + 1;
-        long consumed = next;
-        long transportRecords = 0;
-        double transportStaleness = 0;
-        double applyStaleness = 0;
-        long applyLag = 0;
-        Observation transportObs = null;
-        Observation applyObs = null;
-        if (error != null) {
-            transportObs = Observation.unreachable(error);
-            applyObs = transportObs;
-        } else if (offsets != null) {
-            Long committed = offsets.committed().get(w.group);
-            consumed = committed == null ? next : Math.max(committed, next);
-            transportRecords = Math.max(0, offsets.end() - consumed);
-            Optional<StreamProbe.Tx> unapplied = stream.firstTransaction(next, offsets.end());
-            Optional<StreamProbe.Tx> unconsumed = consumed == next ? unapplied : stream.firstTransaction(consumed, offsets.end());
-            applyStaleness = unapplied.map(tx -> age(tx.commitTime(), primaryNow)).orElse(0.0);
-            transportStaleness = unconsumed.map(tx -> age(tx.commitTime(), primaryNow)).orElse(0.0);
-            if (unapplied.isPresent() && tail != null) {
-                applyLag = Math.max(0, tail.lsn().minus(m == null ? unapplied.get().commitLsn() : m.commitLsn()));
-            }
-            transportObs = Observation.of(transportStaleness, unconsumed.isPresent(), consumed);
-            applyObs = Observation.of(applyStaleness, unapplied.isPresent(), next);
-        }
-        if (transportObs != null) {
-            w.transport.observe(now, transportObs);
-            w.apply.observe(now, applyObs);
-        }
-        State combined = State.worst(w.transport.state(), w.apply.state());
-        Evaluator worst = w.apply.state() == combined ? w.apply : w.transport;
-        String reason = (worst == w.apply ? "apply " : "transport ") + worst.reason();
-        if (w.since == null) {
-            w.since = now;
-        }
-        if (combined != w.state) {
-            alerts.add(new Alert(config.sourceId(), "follower", w.target.name(), w.state, combined, now, reason,
-                    Math.max(captureStaleness, applyStaleness)));
-            w.state = combined;
-            w.since = now;
-        }
-        double staleness = Math.max(captureStaleness, applyStaleness);
-        w.status = new Status.Follower(w.target.name(), w.target.sync(), w.state, w.since, reason,
-                stage("transport", w.transport), stage("apply", w.apply), m == null ? null : m.commitLsn(),
-                m == null ? null : m.xid(), m == null ? null : m.commitTime(), consumed, transportRecords,
-                transportStaleness, applyLag, applyStaleness, staleness, captureLag + applyLag,
-                Math.round(rate * staleness), w.latency.summary(), m == null ? 0 : m.epoch(), m == null ? null : m.epochFollower());
-        return w.status;
-    }
-
-    /**
-     * A follower that passed a promotion marker (docs/failover.md): a warning that the stream has a
-     * new primary, cleared at the next look. The first look after the monitor starts only notes the epoch.
-     */
-    private void epochAlerts(FollowerWatch w, FollowerProbe.Watermark m, Instant now, List<Alert> alerts) {
-        String name = w.target.name();
-        if (w.epochAlerted) {
-            alerts.add(new Alert(config.sourceId(), "epoch", name, State.WARN, State.OK, now, "follower " + name
-                    + " is in epoch " + m.epoch(), 0));
-            w.epochAlerted = false;
-        }
-        if (w.epoch >= 0 && m.epoch() > w.epoch) {
-            alerts.add(new Alert(config.sourceId(), "epoch", name, State.OK, State.WARN, now, "follower " + name
-                    + " passed into epoch " + m.epoch() + ": follower " + m.epochFollower() + " was promoted to primary; point"
-                    + " primary.url at it (docs/failover.md)", 0));
-            w.epochAlerted = true;
-        }
-        w.epoch = m.epoch();
-    }
-
-    /** The last decisions of an automatic promotion running beside the monitor, shown in {@code /status}. */
-    private final java.util.concurrent.ConcurrentLinkedDeque<Status.Decision> decisions = new java.util.concurrent.ConcurrentLinkedDeque<>();
-    private static final int DECISIONS_KEPT = 20;
-    private volatile State promotionLevel = State.OK;
-
     /**
      * A decision of the automatic promotion (docs/failover.md): kept for {@code /status} and sent at
-     * once as a {@code failover} alert, every one of them ({@code level} WARN while it is waiting to
-     * promote or promoting, OK when the primary answers again).
+     * once as a {@code failover} alert.
      */
     public void promotionDecision(State level, String text) {
-        Instant now = clock.instant();
-        decisions.addLast(new Status.Decision(now, level, text));
-        while (decisions.size() > DECISIONS_KEPT) {
-            decisions.pollFirst();
-        }
-        publish(new Alert(config.sourceId(), "failover", null, promotionLevel, level, now, text, 0));
-        promotionLevel = level;
+        publisher.promotionDecision(level, text, clock.instant());
     }
 
     private void record(List<Alert> alerts, String target, String follower, Evaluator e, Instant now, Observation o) {
@@ -450,29 +306,14 @@ public final class LagMonitor implements AutoCloseable {
     }
 
     private void publish(Alert a) {
-        alertCounts.computeIfAbsent(a.name() + "|" + a.to().label(), k -> new AtomicLong()).incrementAndGet();
-        if (a.recovery()) {
-            log.info("RECOVERED {}", a);
-        } else if (a.to() == State.WARN) {
-            log.warn("ALERT {}", a);
-        } else {
-            log.error("ALERT {}", a);
-        }
-        webhooks.send(a);
-        for (Consumer<Alert> l : listeners) {
-            try {
-                l.accept(a);
-            } catch (RuntimeException e) {
-                log.warn("alert listener failed: {}", e.toString());
-            }
-        }
+        publisher.publish(a);
     }
 
-    private static Status.Stage stage(String name, Evaluator e) {
+    static Status.Stage stage(String name, Evaluator e) {
         return new Status.Stage(name, e.state(), e.since(), e.reason());
     }
 
-    private static double age(Instant commitTime, Instant primaryNow) {
+    static double age(Instant commitTime, Instant primaryNow) {
         return Math.max(0, Duration.between(commitTime, primaryNow).toNanos() / 1e9);
     }
 
@@ -506,7 +347,7 @@ public final class LagMonitor implements AutoCloseable {
         if (waits != null) {
             waits.close();
         }
-        webhooks.close();
+        publisher.close();
         if (positionWaits != null) {
             positionWaits.close();
         }
