@@ -14,10 +14,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -49,14 +47,12 @@ public final class ConfigParser {
     public static final Duration DEFAULT_EVALUATION_INTERVAL = Duration.ofSeconds(1);
     public static final Path DEFAULT_DATA_DIR = Path.of(".sluice", "data");
 
-    private static final Pattern REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Pattern FOLLOWER_KEY = Pattern.compile("followers\\.([^.]+)\\.(.+)");
     private static final Pattern MONITOR_FOLLOWER_KEY = Pattern.compile("monitor\\.followers\\.([^.]+)\\..+");
     private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final Set<String> SECURITY_PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     private static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI");
     /** An unknown key that may hold a secret (a misspelt password key) has its value masked. */
-    private static final Pattern SECRET_LOOKING = Pattern.compile("(?i)pas|pw|word|secret|jaas|token|credential|key$");
     private static final Pattern SQL_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final Function<String, String> environment;
@@ -84,7 +80,7 @@ public final class ConfigParser {
 
     /** Parses keys and values already read; {@code origin} names them in errors. */
     public SluiceConfig parse(Map<String, String> values, String origin) {
-        Keys keys = new Keys(values);
+        ConfigKeys keys = new ConfigKeys(values, environment);
         String sourceId = keys.string("source.id", DEFAULT_SOURCE_ID, v -> SourceId.isValid(v) ? null
                 : "use 1-63 lower-case letters, digits or '_', starting with a letter");
         PostgresEndpoint primary = postgres(keys, "primary.");
@@ -124,7 +120,7 @@ public final class ConfigParser {
         return new SluiceConfig(sourceId, primary, primaryDb, kafka, capture, followers, monitor, embedded, debezium);
     }
 
-    private PostgresEndpoint postgres(Keys keys, String prefix) {
+    private PostgresEndpoint postgres(ConfigKeys keys, String prefix) {
         String url = keys.string(prefix + "url", "embedded", v -> v.equals("embedded") || v.startsWith("jdbc:postgresql:")
                 ? null : "expected 'embedded' or a JDBC URL starting with jdbc:postgresql:");
         Optional<String> user = Optional.ofNullable(keys.string(prefix + "user", null, null));
@@ -152,7 +148,7 @@ public final class ConfigParser {
         return new PostgresEndpoint(embedded, embedded ? "" : url, user, password, options, secrets);
     }
 
-    private KafkaEndpoint kafka(Keys keys) {
+    private KafkaEndpoint kafka(ConfigKeys keys) {
         String bootstrap = keys.string("kafka.bootstrap.servers", "embedded", v -> v.equals("embedded")
                 || Arrays.stream(v.split(",")).allMatch(hp -> hp.strip().matches("[A-Za-z0-9.\\-\\[\\]:]+:\\d{1,5}"))
                 ? null : "expected 'embedded' or host:port[,host:port...]");
@@ -187,7 +183,7 @@ public final class ConfigParser {
         return new KafkaEndpoint(embedded, embedded ? "" : bootstrap, options, secrets);
     }
 
-    private Map<String, SluiceConfig.Follower> followers(Keys keys) {
+    private Map<String, SluiceConfig.Follower> followers(ConfigKeys keys) {
         Set<String> names = new TreeSet<>();
         for (String key : keys.values.keySet()) {
             Matcher m = FOLLOWER_KEY.matcher(key);
@@ -230,7 +226,7 @@ public final class ConfigParser {
         return followers;
     }
 
-    private SluiceConfig.Monitor monitor(Keys keys, Set<String> followerNames, Duration heartbeat) {
+    private SluiceConfig.Monitor monitor(ConfigKeys keys, Set<String> followerNames, Duration heartbeat) {
         String host = keys.string("monitor.http.host", DEFAULT_MONITOR_HOST, null);
         int port = keys.integer("monitor.http.port", DEFAULT_MONITOR_PORT, 0, 65535);
         Optional<Secret> token = Optional.ofNullable(keys.secret("monitor.http.token"));
@@ -280,7 +276,7 @@ public final class ConfigParser {
      * {@code clear.ratio}, {@code clear.for.ms}, {@code stall.ms}, {@code offline.ms}; unset keys
      * come from {@code fallback}.
      */
-    private Rule rule(Keys keys, String prefix, Rule fallback, String inherited) {
+    private Rule rule(ConfigKeys keys, String prefix, Rule fallback, String inherited) {
         Duration warn = keys.duration(prefix + "warn.ms", millis(fallback.warn()), Duration.ZERO);
         Duration crit = keys.duration(prefix + "crit.ms", millis(fallback.crit()), Duration.ZERO);
         Duration forDuration = keys.duration(prefix + "for.ms", fallback.forDuration(), Duration.ZERO);
@@ -329,205 +325,4 @@ public final class ConfigParser {
     }
 
     /** The keys of one file, with what has been read and every problem found. */
-    private final class Keys {
-        final Map<String, String> values;
-        final Set<String> used = new HashSet<>();
-        final List<String> problems = new ArrayList<>();
-
-        Keys(Map<String, String> values) {
-            this.values = values;
-        }
-
-        void problem(String key, String value, String reason) {
-            problems.add(key + "=" + value + ": " + reason);
-        }
-
-        /** The value, or {@code fallback} when absent; {@code check} returns a reason or null. */
-        String string(String key, String fallback, Function<String, String> check) {
-            used.add(key);
-            String v = values.get(key);
-            if (v == null) {
-                return fallback;
-            }
-            if (v.isEmpty()) {
-                problem(key, v, "empty value; remove the key to use the default"
-                        + (fallback == null ? "" : " (" + fallback + ")"));
-                return fallback;
-            }
-            if (REFERENCE.matcher(v).find()) {
-                problem(key, v, "${env:…} and ${file:…} references are for secrets (passwords, sasl.jaas.config) only");
-                return fallback;
-            }
-            String reason = check == null ? null : check.apply(v);
-            if (reason != null) {
-                problem(key, v, reason);
-                return fallback;
-            }
-            return v;
-        }
-
-        Secret secret(String key) {
-            used.add(key);
-            String v = values.get(key);
-            if (v == null) {
-                return null;
-            }
-            Matcher m = REFERENCE.matcher(v);
-            if (!m.matches()) {
-                return new Secret("<literal>", v);
-            }
-            String kind = m.group(1);
-            String name = m.group(2);
-            if (kind.equals("env")) {
-                String resolved = environment.apply(name);
-                if (resolved == null) {
-                    problem(key, v, "environment variable " + name + " is not set");
-                    return null;
-                }
-                return new Secret(v, resolved);
-            }
-            try {
-                return new Secret(v, Files.readString(Path.of(name), StandardCharsets.UTF_8).strip());
-            } catch (IOException e) {
-                problem(key, v, "cannot read secret file " + name + " (" + e.getClass().getSimpleName() + ")");
-                return null;
-            }
-        }
-
-        List<String> list(String key, Function<String, String> checkEach) {
-            String v = string(key, "", null);
-            List<String> out = new ArrayList<>();
-            for (String part : v.split(",")) {
-                String item = part.strip();
-                if (item.isEmpty()) {
-                    continue;
-                }
-                String reason = checkEach.apply(item);
-                if (reason != null) {
-                    problem(key, v, reason);
-                } else {
-                    out.add(item);
-                }
-            }
-            return out;
-        }
-
-        int integer(String key, int fallback, int min, int max) {
-            String v = string(key, null, null);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                int n = Integer.parseInt(v);
-                if (n < min || n > max) {
-                    problem(key, v, "must be between " + min + " and " + max);
-                    return fallback;
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                problem(key, v, "not a whole number");
-                return fallback;
-            }
-        }
-
-        boolean bool(String key, boolean fallback) {
-            String v = string(key, null, null);
-            if (v == null) {
-                return fallback;
-            }
-            if (!v.equals("true") && !v.equals("false")) {
-                problem(key, v, "expected true or false");
-                return fallback;
-            }
-            return Boolean.parseBoolean(v);
-        }
-
-        long longValue(String key, long fallback, long min) {
-            String v = string(key, null, null);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                long n = Long.parseLong(v);
-                if (n < min) {
-                    problem(key, v, "must be at least " + min);
-                    return fallback;
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                problem(key, v, "not a whole number");
-                return fallback;
-            }
-        }
-
-        double ratio(String key, double fallback) {
-            String v = string(key, null, null);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                double d = Double.parseDouble(v);
-                if (!(d > 0 && d <= 1)) {
-                    problem(key, v, "must be more than 0 and at most 1");
-                    return fallback;
-                }
-                return d;
-            } catch (NumberFormatException e) {
-                problem(key, v, "not a number");
-                return fallback;
-            }
-        }
-
-        Duration duration(String key, Duration fallback, Duration min) {
-            String v = string(key, null, null);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                long ms = Long.parseLong(v);
-                if (ms < min.toMillis()) {
-                    problem(key, v, ms < 0 ? "a duration cannot be negative" : "must be at least " + min.toMillis() + " ms");
-                    return fallback;
-                }
-                return Duration.ofMillis(ms);
-            } catch (NumberFormatException e) {
-                problem(key, v, "not a whole number of milliseconds");
-                return fallback;
-            }
-        }
-
-        <E extends Enum<E>> E enumValue(String key, Class<E> type, E fallback) {
-            String v = string(key, null, null);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                problem(key, v, "expected one of " + Arrays.stream(type.getEnumConstants())
-                        .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
-                return fallback;
-            }
-        }
-
-        Map<String, String> passThrough(String prefix) {
-            Map<String, String> out = new TreeMap<>();
-            values.forEach((k, v) -> {
-                if (k.startsWith(prefix) && k.length() > prefix.length()) {
-                    used.add(k);
-                    out.put(k.substring(prefix.length()), v);
-                }
-            });
-            return out;
-        }
-
-        void rejectUnknown() {
-            for (Map.Entry<String, String> e : values.entrySet()) {
-                if (!used.contains(e.getKey())) {
-                    String shown = SECRET_LOOKING.matcher(e.getKey()).find() ? "****" : e.getValue();
-                    problem(e.getKey(), shown, "unknown key (see docs/configuration.md for every key)");
-                }
-            }
-        }
-    }
 }
