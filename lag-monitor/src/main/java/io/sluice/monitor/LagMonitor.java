@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Time comes from the injected {@link Clock}.
  */
-public final class LagMonitor implements AutoCloseable {
+public final class LagMonitor implements AutoCloseable, MonitorApi {
 
     private static final Logger log = LoggerFactory.getLogger(LagMonitor.class);
 
@@ -124,20 +124,24 @@ public final class LagMonitor implements AutoCloseable {
         publisher.addListener(listener);
     }
 
+    @Override
     public MonitorConfig config() {
         return config;
     }
 
     /** The latest evaluation, or empty before the first. */
+    @Override
     public Optional<Status> status() {
         return Optional.ofNullable(status);
     }
 
     /** When the last evaluation finished (for /healthz). */
+    @Override
     public Optional<Instant> lastEvaluatedAt() {
         return Optional.ofNullable(lastEvaluatedAt);
     }
 
+    @Override
     public Clock clock() {
         return clock;
     }
@@ -148,6 +152,7 @@ public final class LagMonitor implements AutoCloseable {
      *
      * @throws IllegalArgumentException when the monitor watches no such follower
      */
+    @Override
     public boolean awaitPosition(io.sluice.format.ConsistencyToken token, String follower, Duration timeout)
             throws InterruptedException {
         FollowerEvaluation w = followers.get(follower);
@@ -158,12 +163,14 @@ public final class LagMonitor implements AutoCloseable {
     }
 
     /** The followers {@link #awaitPosition} waits on. */
+    @Override
     public java.util.Set<String> positionFollowers() {
         return config.followers().stream().filter(MonitorConfig.FollowerTarget::watermarkInKafka)
                 .map(MonitorConfig.FollowerTarget::name).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
     }
 
     /** Token waits for {@code GET /await}: push-based, one LISTEN connection per follower. Null without HTTP. */
+    @Override
     public SluiceClient waits() {
         return waits;
     }
@@ -173,11 +180,7 @@ public final class LagMonitor implements AutoCloseable {
         return Optional.ofNullable(http).map(HttpApi::address);
     }
 
-    /** Counters about the monitor itself, for /metrics and the overhead benchmark. */
-    public record SelfStats(long evaluations, long primaryQueries, long followerQueries, long kafkaRequests,
-                            double lastEvaluationSeconds, long webhookSent, long webhookFailed, long webhookDropped,
-                            Map<String, Long> alerts) { }
-
+    @Override
     public SelfStats selfStats() {
         return new SelfStats(evaluations.get(), primaryQueries.get(), followerQueries.get(), stream.requests(),
                 lastEvaluationSeconds, publisher.webhooks().sent(), publisher.webhooks().failed(), publisher.webhooks().dropped(),

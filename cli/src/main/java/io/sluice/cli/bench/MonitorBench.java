@@ -81,7 +81,7 @@ public final class MonitorBench {
                     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
                     long tid = Thread.getAllStackTraces().keySet().stream()
                             .filter(t -> t.getName().equals("sluice-monitor-" + SOURCE)).findFirst().orElseThrow().getId();
-                    LagMonitor.SelfStats before = monitor.selfStats();
+                    io.sluice.monitor.SelfStats before = monitor.selfStats();
                     long cpu0 = threads.getThreadCpuTime(tid);
                     long t0 = System.nanoTime();
                     List<Double> evaluationSeconds = new ArrayList<>();
@@ -90,13 +90,13 @@ public final class MonitorBench {
                     while (System.nanoTime() < end) {
                         long n = lastEvaluation;
                         Await.until(Duration.ofSeconds(10), () -> "the next evaluation", () -> monitor.selfStats().evaluations() > n);
-                        LagMonitor.SelfStats s = monitor.selfStats();
+                        io.sluice.monitor.SelfStats s = monitor.selfStats();
                         lastEvaluation = s.evaluations();
                         evaluationSeconds.add(s.lastEvaluationSeconds());
                     }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     long cpu = threads.getThreadCpuTime(tid) - cpu0;
-                    LagMonitor.SelfStats after = monitor.selfStats();
+                    io.sluice.monitor.SelfStats after = monitor.selfStats();
                     Status status = monitor.status().orElseThrow();
                     writing.set(false);
                     load.join();

@@ -3,7 +3,7 @@ package io.sluice.monitor.internal;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.MonitorApi;
 import io.sluice.monitor.MonitorConfig;
 import io.sluice.monitor.Status;
 import java.io.IOException;
@@ -39,10 +39,10 @@ public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final MonitorConfig.Http config;
-    private final LagMonitor monitor;
+    private final MonitorApi monitor;
     private final java.util.concurrent.Semaphore waits;
 
-    private HttpApi(HttpServer server, ThreadPoolExecutor executor, MonitorConfig.Http config, LagMonitor monitor) {
+    private HttpApi(HttpServer server, ThreadPoolExecutor executor, MonitorConfig.Http config, MonitorApi monitor) {
         this.server = server;
         this.executor = executor;
         this.config = config;
@@ -50,7 +50,7 @@ public final class HttpApi implements AutoCloseable {
         this.waits = new java.util.concurrent.Semaphore(config.maxConcurrentWaits());
     }
 
-    public static HttpApi start(MonitorConfig.Http config, LagMonitor monitor) {
+    public static HttpApi start(MonitorConfig.Http config, MonitorApi monitor) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 64);

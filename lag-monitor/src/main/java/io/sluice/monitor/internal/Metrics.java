@@ -1,6 +1,6 @@
 package io.sluice.monitor.internal;
 
-import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.SelfStats;
 import io.sluice.monitor.State;
 import io.sluice.monitor.Status;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public final class Metrics {
         family(name + "_total", "counter", help).samples.add(new Sample("", labels(labels), value));
     }
 
-    public static String render(Status s, LagMonitor.SelfStats self) {
+    public static String render(Status s, SelfStats self) {
         Metrics m = new Metrics();
         if (s != null) {
             m.status(s);
@@ -121,7 +121,7 @@ public final class Metrics {
         }
     }
 
-    private void self(LagMonitor.SelfStats self, String src) {
+    private void self(SelfStats self, String src) {
         counter("sluice_monitor_evaluations", "Lag evaluations run.", self.evaluations(), "source", src);
         counter("sluice_monitor_queries", "Queries the monitor issued, by target.", self.primaryQueries(), "source", src,
                 "target", "primary");
