@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,12 +69,12 @@ public final class SluiceClient implements AutoCloseable {
     private final List<String> syncNames;
     private final boolean semiSync;
     private final OnTimeout onTimeout;
-    private final StalenessSource staleness;
     private final Duration maxStaleness;
     private final Consumer<Event> listener;
     private final Signal signal = new Signal();
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
-    private final Set<String> outOfRotation = ConcurrentHashMap.newKeySet();
+    /** Null without a staleness source: then no follower ever leaves read rotation. */
+    private final ReadRotation readRotation;
     private volatile List<String> promoted = List.of();
     private final Thread rotation;
     private volatile boolean running = true;
@@ -85,7 +84,6 @@ public final class SluiceClient implements AutoCloseable {
         this.primary = b.primary;
         this.semiSync = b.semiSync;
         this.onTimeout = b.onTimeout;
-        this.staleness = b.staleness;
         this.maxStaleness = b.maxStaleness;
         this.listener = b.listener;
         Map<String, FollowerWatch> watches = new LinkedHashMap<>();
@@ -99,7 +97,8 @@ public final class SluiceClient implements AutoCloseable {
         this.followers = Collections.unmodifiableMap(watches);
         this.syncNames = List.copyOf(sync);
         followers.values().forEach(FollowerWatch::start);
-        if (staleness != null) {
+        readRotation = b.staleness == null ? null : new ReadRotation(List.copyOf(followers.keySet()), b.staleness, maxStaleness);
+        if (readRotation != null) {
             rotation = new Thread(this::rotate, "sluice-client-rotation");
             rotation.setDaemon(true);
             rotation.start();
@@ -311,7 +310,7 @@ public final class SluiceClient implements AutoCloseable {
 
     private boolean healthy(String name) {
         FollowerWatch w = followers.get(name);
-        return w.up() && !outOfRotation.contains(name);
+        return w.up() && !outOfRotation(name);
     }
 
     private int satisfiedCount(ConsistencyToken t, List<String> names) {
@@ -431,7 +430,7 @@ public final class SluiceClient implements AutoCloseable {
 
     private boolean ready(String name, ConsistencyToken token, Lsn minPosition) {
         FollowerWatch w = followers.get(name);
-        return w.up() && !outOfRotation.contains(name) && !minPosition.isAfter(w.applied())
+        return w.up() && !outOfRotation(name) && !minPosition.isAfter(w.applied())
                 && (token == null || w.satisfies(token));
     }
 
@@ -439,7 +438,7 @@ public final class SluiceClient implements AutoCloseable {
         List<String> parts = new ArrayList<>();
         for (String name : order) {
             FollowerWatch w = followers.get(name);
-            if (outOfRotation.contains(name)) {
+            if (outOfRotation(name)) {
                 parts.add(name + " out of rotation (staleness above " + maxStaleness.toSeconds() + " s)");
             } else if (minPosition.isAfter(w.applied())) {
                 parts.add(name + " at " + w.applied() + ", behind the session's " + minPosition);
@@ -502,30 +501,10 @@ public final class SluiceClient implements AutoCloseable {
 
     private void rotate() {
         while (running) {
-            for (String name : followers.keySet()) {
-                OptionalDouble s;
-                try {
-                    s = staleness.stalenessSeconds(name);
-                } catch (RuntimeException e) {
-                    s = OptionalDouble.empty();
-                }
-                if (s.isEmpty()) {
-                    continue;
-                }
-                double max = maxStaleness.toMillis() / 1000.0;
-                if (!outOfRotation.contains(name) && s.getAsDouble() > max) {
-                    outOfRotation.add(name);
-                    count("rotation_out");
-                    event("rotation_out", name, String.format(java.util.Locale.ROOT,
-                            "follower %s out of read rotation: staleness %.1f s > %.0f s", name, s.getAsDouble(), max));
-                    signal.bump();
-                } else if (outOfRotation.contains(name) && s.getAsDouble() < Math.min(1.0, max / 2)) {
-                    outOfRotation.remove(name);
-                    count("rotation_in");
-                    event("rotation_in", name, String.format(java.util.Locale.ROOT,
-                            "follower %s back in read rotation: staleness %.1f s", name, s.getAsDouble()));
-                    signal.bump();
-                }
+            for (ReadRotation.Change c : readRotation.check()) {
+                count(c.kind());
+                event(c.kind(), c.follower(), c.message());
+                signal.bump();
             }
             count("rotation_checks");
             try {
@@ -536,9 +515,13 @@ public final class SluiceClient implements AutoCloseable {
         }
     }
 
+    private boolean outOfRotation(String name) {
+        return readRotation != null && readRotation.isOut(name);
+    }
+
     /** Followers currently out of read rotation. */
     public Set<String> outOfRotation() {
-        return Set.copyOf(outOfRotation);
+        return readRotation == null ? Set.of() : readRotation.outOfRotation();
     }
 
     // ---------------------------------------------------------------- metrics
