@@ -75,6 +75,7 @@ public final class SluiceClient implements AutoCloseable {
     private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
     /** Null without a staleness source: then no follower ever leaves read rotation. */
     private final ReadRotation readRotation;
+    private final ReadRouting routing;
     private volatile List<String> promoted = List.of();
     private final Thread rotation;
     private volatile boolean running = true;
@@ -98,6 +99,7 @@ public final class SluiceClient implements AutoCloseable {
         this.syncNames = List.copyOf(sync);
         followers.values().forEach(FollowerWatch::start);
         readRotation = b.staleness == null ? null : new ReadRotation(List.copyOf(followers.keySet()), b.staleness, maxStaleness);
+        routing = new ReadRouting(followers, readRotation, maxStaleness);
         if (readRotation != null) {
             rotation = new Thread(this::rotate, "sluice-client-rotation");
             rotation.setDaemon(true);
@@ -231,7 +233,7 @@ public final class SluiceClient implements AutoCloseable {
             FollowerWatch w = followers.get(name);
             if (!w.satisfies(t)) {
                 missing.add(name);
-                why.append(why.length() == 0 ? "" : "; ").append(describe(w, t));
+                why.append(why.length() == 0 ? "" : "; ").append(ReadRouting.describe(w, t));
             }
         }
         String message = "commit of xid " + t.xid() + " (token " + t + ") not visible on " + durability + " of sync followers "
@@ -377,16 +379,12 @@ public final class SluiceClient implements AutoCloseable {
 
     private <T> Routed<T> readRouted(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy,
                                      String preferred, SqlFunction<T> work) throws SQLException {
-        List<String> order = preference(session);
-        if (preferred != null) {
-            order.remove(preferred);
-            order.add(0, preferred);
-        }
-        String chosen = firstReady(order, token, minPosition);
+        List<String> order = routing.order(session, preferred);
+        String chosen = routing.firstReady(order, token, minPosition);
         if (chosen == null && !policy.maxWait().isZero()) {
             String[] found = new String[1];
             try {
-                signal.await(() -> (found[0] = firstReady(order, token, minPosition)) != null,
+                signal.await(() -> (found[0] = routing.firstReady(order, token, minPosition)) != null,
                         System.nanoTime() + policy.maxWait().toNanos());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -401,62 +399,13 @@ public final class SluiceClient implements AutoCloseable {
             if (!policy.fallbackToPrimary() || primary == null) {
                 count("reads_unavailable");
                 throw new ReadUnavailableException("no follower of " + source + " satisfies the read within "
-                        + policy.maxWait().toMillis() + " ms: " + whyNot(order, token, minPosition));
+                        + policy.maxWait().toMillis() + " ms: " + routing.whyNot(order, token, minPosition));
             }
             count("reads_primary");
             return execute("primary", primary, true, session, work);
         }
         count("reads_follower_" + chosen);
         return execute(chosen, followers.get(chosen).dataSource, false, session, work);
-    }
-
-    private List<String> preference(Session session) {
-        List<String> names = new ArrayList<>(followers.keySet());
-        if (session != null && !names.isEmpty()) {
-            int sticky = Math.floorMod(session.id().hashCode(), names.size());
-            Collections.rotate(names, -sticky);
-        }
-        return names;
-    }
-
-    private String firstReady(List<String> order, ConsistencyToken token, Lsn minPosition) {
-        for (String name : order) {
-            if (ready(name, token, minPosition)) {
-                return name;
-            }
-        }
-        return null;
-    }
-
-    private boolean ready(String name, ConsistencyToken token, Lsn minPosition) {
-        FollowerWatch w = followers.get(name);
-        return w.up() && !outOfRotation(name) && !minPosition.isAfter(w.applied())
-                && (token == null || w.satisfies(token));
-    }
-
-    private String whyNot(List<String> order, ConsistencyToken token, Lsn minPosition) {
-        List<String> parts = new ArrayList<>();
-        for (String name : order) {
-            FollowerWatch w = followers.get(name);
-            if (outOfRotation(name)) {
-                parts.add(name + " out of rotation (staleness above " + maxStaleness.toSeconds() + " s)");
-            } else if (minPosition.isAfter(w.applied())) {
-                parts.add(name + " at " + w.applied() + ", behind the session's " + minPosition);
-            } else {
-                parts.add(describe(w, token));
-            }
-        }
-        return parts.isEmpty() ? "no followers configured" : String.join("; ", parts);
-    }
-
-    private static String describe(FollowerWatch w, ConsistencyToken t) {
-        if (!w.up()) {
-            return w.name + " down (" + w.downReason() + ")";
-        }
-        long behind = t == null ? 0 : t.lsnBound().minus(w.applied());
-        return w.name + " at watermark " + w.applied() + (behind > 0 ? ", " + behind + " bytes of WAL behind the token"
-                : ", its transaction not applied yet") + (w.appliedCommitTime() == null ? ""
-                : ", last commit applied " + w.appliedCommitTime());
     }
 
     private <T> Routed<T> execute(String target, DataSource ds, boolean isPrimary, Session session, SqlFunction<T> work)
