@@ -35,7 +35,6 @@ public final class StreamConsumer implements AutoCloseable {
     private final boolean hints;
     private volatile KafkaConsumer<byte[], ByteBuffer> consumer;
     private long hinted = -1;
-    private String hintedMetadata;
     private long hintedAt = System.nanoTime();
 
     /**
@@ -112,7 +111,8 @@ public final class StreamConsumer implements AutoCloseable {
     /**
      * Commits {@code next} as the consumed-offset hint, at most once a second: each commit is a
      * write to the broker's offsets topic, and the monitor reads the applied position from the
-     * watermark anyway (or, for a store it cannot read, from {@code metadata}: {@link FollowerStore#streamOffsetMetadata}).
+     * watermark anyway (or, for a store it cannot read, from {@code metadata}: {@link FollowerStore#streamOffsetMetadata},
+     * whose hints are at its watermark, so a new watermark always comes with a further offset).
      * Only a hint: restarts seek to the watermark.
      */
     public void hint(long next, String metadata) {
@@ -120,18 +120,13 @@ public final class StreamConsumer implements AutoCloseable {
             return;
         }
         long now = System.nanoTime();
-        // A new watermark in the metadata is news even where the offset hinted before was further on
-        // (the consumer reads ahead of what the follower has applied): the offset never goes back.
-        boolean news = next > hinted || metadata != null && !metadata.equals(hintedMetadata);
-        if (news && now - hintedAt > HINT_INTERVAL_NANOS) {
-            long at = Math.max(next, hinted);
-            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(at, metadata)), (offsets, e) -> {
+        if (next > hinted && now - hintedAt > HINT_INTERVAL_NANOS) {
+            consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(next, metadata)), (offsets, e) -> {
                 if (e != null) { // the next commit retries
                     log.debug("committing the consumed offset {} failed: {}", offsets, e.toString());
                 }
             });
-            hinted = at;
-            hintedMetadata = metadata;
+            hinted = next;
             hintedAt = now;
         }
     }
