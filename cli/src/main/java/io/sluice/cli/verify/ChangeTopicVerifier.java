@@ -115,8 +115,8 @@ public final class ChangeTopicVerifier {
         for (Map.Entry<String, String> c : primaryRow.entrySet()) {
             boolean carried = topicRow.containsKey(c.getKey());
             if (carried ? !Objects.equals(c.getValue(), topicRow.get(c.getKey())) : c.getValue() != null) {
-                return "column " + c.getKey() + " is " + abbreviate(c.getValue()) + " on the primary, "
-                        + (carried ? abbreviate(topicRow.get(c.getKey())) : "not carried") + " in the topic";
+                return "column " + c.getKey() + " is " + Verifier.abbreviate(c.getValue()) + " on the primary, "
+                        + (carried ? Verifier.abbreviate(topicRow.get(c.getKey())) : "not carried") + " in the topic";
             }
         }
         for (String column : topicRow.keySet()) {
@@ -127,9 +127,6 @@ public final class ChangeTopicVerifier {
         return null;
     }
 
-    private static String abbreviate(String v) {
-        return v == null ? "NULL" : v.length() > 60 ? "'" + v.substring(0, 60) + "…'" : "'" + v + "'";
-    }
 
     /** Every row as column → text (null for NULL), by its key's columns as text. */
     private static Map<Map<String, String>, Map<String, String>> rows(DataSource db, String name, List<String> key)

@@ -204,8 +204,8 @@ public final class DuckDbVerifier {
             if (a != null && b != null && cols.get(i).type().kind() == DuckDbType.Kind.VARCHAR && readsAs(pg, cols.get(i).pgType(), b, a)) {
                 continue;
             }
-            return "column " + cols.get(i).name() + " (" + cols.get(i).pgType() + ") is " + abbreviate(a) + " on the primary, "
-                    + abbreviate(b) + " on the follower";
+            return "column " + cols.get(i).name() + " (" + cols.get(i).pgType() + ") is " + Verifier.abbreviate(a) + " on the primary, "
+                    + Verifier.abbreviate(b) + " on the follower";
         }
         return null;
     }
@@ -224,7 +224,4 @@ public final class DuckDbVerifier {
         }
     }
 
-    private static String abbreviate(String v) {
-        return v == null ? "NULL" : v.length() > 60 ? "'" + v.substring(0, 60) + "…'" : "'" + v + "'";
-    }
 }

@@ -312,6 +312,11 @@ public final class Verifier {
         return out;
     }
 
+    /** A value for a difference's description: quoted, cut at 60 characters, or NULL. */
+    static String abbreviate(String v) {
+        return v == null ? "NULL" : v.length() > 60 ? "'" + v.substring(0, 60) + "…'" : "'" + v + "'";
+    }
+
     /** {@code schema.table} as a quoted identifier pair. */
     static String qualified(String name) {
         int dot = name.indexOf('.');
