@@ -79,8 +79,14 @@ class DuckDbIT {
             Thread writer = new Thread(() -> {
                 try (Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
                     c.setAutoCommit(false);
-                    // A bounded workload: the applier's backlog stays one that the last applier can finish.
-                    for (long t = 1; running.get() && t <= 2000; t++) {
+                    for (long t = 1; running.get(); t++) {
+                        if (t % 50 == 0) {
+                            // Kept within 500 transactions of what is applied: every round finds work to kill
+                            // mid-way, and the last applier a backlog it can finish.
+                            long written = t;
+                            Await.until(Duration.ofSeconds(120), () -> "the appliers to come within 500 transactions of the writer",
+                                    () -> !running.get() || written - appliedTransactions() < 500);
+                        }
                         int rows = t % 40 == 0 ? 300 : 3;
                         for (int r = 0; r < rows; r++) {
                             st.execute("INSERT INTO orders (id, note, placed) VALUES (" + (t * 1000 + r) + ", 'order " + t
@@ -97,7 +103,7 @@ class DuckDbIT {
                         }
                         c.commit();
                     }
-                } catch (Exception e) {
+                } catch (Exception | AssertionError e) {
                     broken.compareAndSet(null, "writer: " + e);
                 }
             }, "orders");
@@ -109,9 +115,12 @@ class DuckDbIT {
                     Process p = ApplierProcess.spawn("dk", "olap", url, stack.kafka.bootstrapServers(), 50,
                             ApplierConfig.Kind.DUCKDB, log);
                     int n = round;
-                    Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + Stack.log(log),
-                            () -> appliedTransactions() > before + 20);
-                    p.destroyForcibly(); // SIGKILL: inside or between DuckDB transactions
+                    try {
+                        Await.until(Duration.ofSeconds(90), () -> "applier round " + n + " to commit something; log: " + Stack.log(log),
+                                () -> appliedTransactions() > before + 20);
+                    } finally {
+                        p.destroyForcibly(); // SIGKILL: inside or between DuckDB transactions (and never left holding the file)
+                    }
                     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 }
             } finally {
