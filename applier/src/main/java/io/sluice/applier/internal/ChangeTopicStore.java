@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -323,7 +324,9 @@ public final class ChangeTopicStore implements FollowerStore {
     /** A Kafka failure as the applier's: fenced means another applier took over; a retriable one is retried. */
     static ApplierException kafkaFailure(ApplierConfig config, String what, Exception e) {
         Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof ProducerFencedException) {
+        // A newer producer of the same transactional id shows as fenced, or — when the broker has
+        // already bumped the epoch under an open transaction — as a produce with an old epoch.
+        if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
             return new ApplierException("follower " + config.followerName() + ": another applier of this follower started"
                     + " (its producer, transactional id " + transactionalId(config.sourceId(), config.followerName())
                     + ", fenced this one); this applier's open transaction is aborted and it stops", false, cause);
