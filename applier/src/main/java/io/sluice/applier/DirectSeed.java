@@ -1,5 +1,6 @@
 package io.sluice.applier;
 
+import io.sluice.format.follower.Watermark;
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.DdlSync;
 import io.sluice.applier.internal.SchemaSync;
@@ -10,6 +11,7 @@ import io.sluice.format.EpochMarker;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
+import io.sluice.format.follower.SnapshotTarget;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -33,7 +35,7 @@ import org.postgresql.copy.CopyIn;
  * <p>The watermark it writes has no stream offset (-1): the snapshot frame is not on Kafka yet when
  * the follower commits; its applier then reads the stream from the beginning and skips by commit LSN.
  */
-public final class DirectSeed implements AutoCloseable {
+public final class DirectSeed implements SnapshotTarget {
 
     private static final String WHERE = "direct snapshot";
     private static final String KEY_BUILD_MEMORY = "512MB";
@@ -63,18 +65,20 @@ public final class DirectSeed implements AutoCloseable {
     }
 
     /** The follower's name. */
+    @Override
     public String name() {
         return config.followerName();
     }
 
     /** Opens the follower; refuses one that holds a watermark of this source already. */
+    @Override
     public void begin(Lsn consistentPoint, long xid, Instant commitTime) throws SQLException {
         this.consistentPoint = consistentPoint;
         this.xid = xid;
         this.commitTime = commitTime;
         Bookkeeping.migrate(config.jdbcUrl(), config.connection());
         connection = open();
-        Optional<Bookkeeping.Watermark> w = Bookkeeping.read(connection, config.sourceId());
+        Optional<Watermark> w = Bookkeeping.read(connection, config.sourceId());
         connection.commit();
         if (w.isPresent()) {
             throw new ApplierException("follower " + name() + " already holds a watermark of source " + config.sourceId()
@@ -84,6 +88,7 @@ public final class DirectSeed implements AutoCloseable {
     }
 
     /** Creates or evolves a table from its definition events; refuses a table that holds rows. */
+    @Override
     public void define(List<ChangeEvent> definition) throws SQLException {
         for (ChangeEvent e : definition) {
             if (e instanceof ChangeEvent.SchemaChange s) {
@@ -120,6 +125,7 @@ public final class DirectSeed implements AutoCloseable {
     }
 
     /** One part of a table's rows: a COPY on a connection and in a transaction of its own. */
+    @Override
     public Part load(TableId table, List<String> columns) throws SQLException {
         Connection c = open();
         try {
@@ -138,6 +144,7 @@ public final class DirectSeed implements AutoCloseable {
     }
 
     /** Keys the tables loaded without one, and sets the watermark at the snapshot's consistent point. */
+    @Override
     public void commit() throws SQLException {
         if (!keyedLater.isEmpty()) {
             try (Statement st = connection.createStatement()) {
@@ -182,7 +189,7 @@ public final class DirectSeed implements AutoCloseable {
     }
 
     /** A table part being loaded. */
-    public final class Part implements AutoCloseable {
+    public final class Part implements SnapshotTarget.Part {
         private final Connection c;
         private final TableId table;
         private final CopyIn copy;
@@ -195,6 +202,7 @@ public final class DirectSeed implements AutoCloseable {
         }
 
         /** COPY text, whole lines or not. */
+        @Override
         public void write(byte[] text, int offset, int length) throws SQLException {
             try {
                 copy.writeToCopy(text, offset, length);
@@ -204,6 +212,7 @@ public final class DirectSeed implements AutoCloseable {
         }
 
         /** Ends the COPY and commits; returns the rows loaded. */
+        @Override
         public long finish() throws SQLException {
             long rows;
             try {

@@ -1,6 +1,6 @@
 package io.sluice.applier;
 
-import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.format.follower.Watermark;
 import io.sluice.applier.internal.ChangeTopicStore;
 import io.sluice.applier.internal.DuckDbStore;
 import io.sluice.applier.internal.EpochGate;

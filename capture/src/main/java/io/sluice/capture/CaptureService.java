@@ -1,5 +1,6 @@
 package io.sluice.capture;
 
+import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.CaptureLock;

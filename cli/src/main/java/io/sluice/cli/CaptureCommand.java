@@ -3,7 +3,7 @@ package io.sluice.cli;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureService;
-import io.sluice.capture.SnapshotTarget;
+import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;

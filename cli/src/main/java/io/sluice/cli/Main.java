@@ -1,5 +1,7 @@
 package io.sluice.cli;
 
+import io.sluice.bench.BenchCommand;
+import io.sluice.cli.demo.DemoCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = "Start the embedded primary, Kafka and followers, print their URLs, and run until Ctrl-C.")
-final class UpCommand implements Callable<Integer> {
+public final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "configuration file; without one: a primary, Kafka and followers a and b")
     Path config;
@@ -51,7 +51,7 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    static SluiceConfig defaultConfig(int followers) {
+    public static SluiceConfig defaultConfig(int followers) {
         Map<String, String> keys = new TreeMap<>();
         for (int i = 0; i < followers; i++) {
             keys.put("followers." + (char) ('a' + i) + ".mode", i == 0 ? "sync" : "async");

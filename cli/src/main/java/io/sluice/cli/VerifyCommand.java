@@ -3,10 +3,10 @@ package io.sluice.cli;
 import io.sluice.cli.config.ConfigException;
 import io.sluice.cli.config.ConfigParser;
 import io.sluice.cli.config.SluiceConfig;
-import io.sluice.cli.verify.ChangeTopicVerifier;
-import io.sluice.cli.verify.DuckDbVerifier;
-import io.sluice.cli.verify.Verifier;
-import io.sluice.client.JdbcDataSource;
+import io.sluice.verify.ChangeTopicVerifier;
+import io.sluice.verify.DuckDbVerifier;
+import io.sluice.verify.Verifier;
+import io.sluice.format.follower.JdbcDataSource;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +38,7 @@ final class VerifyCommand implements Callable<Integer> {
             + " snapshots, before reporting it (default: ${DEFAULT-VALUE})")
     int retries;
 
-    @Option(names = "--wait", defaultValue = "10s", converter = DemoCommand.DurationConverter.class,
+    @Option(names = "--wait", defaultValue = "10s", converter = DurationConverter.class,
             description = "how long a re-compare waits for the follower to pass the primary's snapshot (default: ${DEFAULT-VALUE})")
     Duration wait;
 

@@ -3,7 +3,7 @@ package io.sluice.cli;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.DirectSeed;
 import io.sluice.capture.CaptureConfig;
-import io.sluice.capture.SnapshotTarget;
+import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.cli.config.Secret;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.monitor.MonitorConfig;
@@ -16,13 +16,13 @@ import java.util.Properties;
 import java.util.function.Function;
 
 /** Builds each module's configuration record from the parsed file and the resolved endpoints. */
-final class Wiring {
+public final class Wiring {
 
     private Wiring() {
     }
 
     /** Capture's configuration against a primary at {@code jdbcUrl} and Kafka at {@code bootstrap}. */
-    static CaptureConfig capture(SluiceConfig cfg, String jdbcUrl, Properties connection, String bootstrap, Path state) {
+    public static CaptureConfig capture(SluiceConfig cfg, String jdbcUrl, Properties connection, String bootstrap, Path state) {
         SluiceConfig.Capture c = cfg.capture();
         Map<String, String> debezium = new LinkedHashMap<>();
         if (c.synchronousStandby()) {
@@ -37,7 +37,7 @@ final class Wiring {
     }
 
     /** Capture's configuration for a configuration whose primary and Kafka are external. */
-    static CaptureConfig capture(SluiceConfig cfg) {
+    public static CaptureConfig capture(SluiceConfig cfg) {
         if (cfg.primary().embedded() || cfg.kafka().embedded()) {
             throw new IllegalArgumentException("sluice capture runs against a real primary and Kafka: set primary.url to a"
                     + " JDBC URL and kafka.bootstrap.servers to host:port (embedded servers run inside 'sluice demo' and 'sluice up')");
@@ -50,23 +50,23 @@ final class Wiring {
      * The followers capture's initial snapshot goes into by the direct path ({@code capture.snapshot.direct}),
      * each reached through its applier's configuration.
      */
-    static List<SnapshotTarget> directSnapshot(SluiceConfig cfg, Function<String, ApplierConfig> follower) {
+    public static List<SnapshotTarget> directSnapshot(SluiceConfig cfg, Function<String, ApplierConfig> follower) {
         return cfg.capture().directSnapshot().stream()
-                .<SnapshotTarget>map(f -> new SeedTarget(new DirectSeed(follower.apply(f)))).toList();
+                .<SnapshotTarget>map(f -> new DirectSeed(follower.apply(f))).toList();
     }
 
     /** One follower's applier against a follower at {@code jdbcUrl} and Kafka at {@code bootstrap}. */
-    static ApplierConfig applier(SluiceConfig cfg, String follower, String jdbcUrl, Properties connection, String bootstrap) {
+    public static ApplierConfig applier(SluiceConfig cfg, String follower, String jdbcUrl, Properties connection, String bootstrap) {
         return ApplierConfig.of(cfg.sourceId(), follower, jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap));
     }
 
     /** The appliers of the followers that may become the primary: the PostgreSQL ones (a change topic cannot). */
-    static List<ApplierConfig> promotionCandidates(SluiceConfig cfg) {
+    public static List<ApplierConfig> promotionCandidates(SluiceConfig cfg) {
         return cfg.followers().values().stream().filter(SluiceConfig.Follower::isDatabase).map(f -> applier(cfg, f.name())).toList();
     }
 
     /** The applier of a follower whose store and Kafka are external. */
-    static ApplierConfig applier(SluiceConfig cfg, String follower) {
+    public static ApplierConfig applier(SluiceConfig cfg, String follower) {
         SluiceConfig.Follower f = cfg.followers().get(follower);
         if (f == null) {
             throw new IllegalArgumentException("--follower " + follower + ": no such follower in the configuration; configured: "
@@ -91,7 +91,7 @@ final class Wiring {
      * The lag monitor's configuration. {@code followerEndpoints} maps each follower to its resolved
      * JDBC URL and properties (embedded followers included).
      */
-    static MonitorConfig monitor(SluiceConfig cfg, MonitorConfig.Endpoint primary, String bootstrap,
+    public static MonitorConfig monitor(SluiceConfig cfg, MonitorConfig.Endpoint primary, String bootstrap,
                                  Map<String, MonitorConfig.Endpoint> followerEndpoints, boolean http) {
         SluiceConfig.Monitor m = cfg.monitor();
         List<MonitorConfig.FollowerTarget> targets = new ArrayList<>();
@@ -110,7 +110,7 @@ final class Wiring {
     }
 
     /** The lag monitor of a configuration whose primary, Kafka and followers are all external. */
-    static MonitorConfig monitor(SluiceConfig cfg) {
+    public static MonitorConfig monitor(SluiceConfig cfg) {
         List<String> embedded = new ArrayList<>();
         if (cfg.primary().embedded()) {
             embedded.add("primary.url");
@@ -132,7 +132,7 @@ final class Wiring {
     }
 
     /** Connection properties for an embedded PostgreSQL. */
-    static Properties embeddedConnection() {
+    public static Properties embeddedConnection() {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         return p;

@@ -1,7 +1,11 @@
 package io.sluice.client;
 
 import io.sluice.format.ConsistencyToken;
+import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
+import io.sluice.format.follower.AppliedGroups;
+import io.sluice.format.follower.AppliedNotice;
+import io.sluice.format.follower.Watermark;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One follower, watched by push: a dedicated connection LISTENs on the applier's channel
- * ({@code sluice_applied}), whose payload names the last commit LSN and every xid each follower
+ * ({@link AppliedNotice}), whose payload names the last commit LSN and every xid each follower
  * transaction applied. Waiters are woken the moment the applier commits — no polling interval
  * and no heartbeat in the path. The watermark row and {@code sluice.applied_group} are the truth,
  * read at (re)connect and whenever a payload was too long to list its xids.
@@ -26,7 +30,6 @@ import org.slf4j.LoggerFactory;
 final class FollowerWatch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FollowerWatch.class);
-    static final String CHANNEL = "sluice_applied";
     private static final int RECENT = 200_000;
 
     final String name;
@@ -129,7 +132,7 @@ final class FollowerWatch implements AutoCloseable {
         listen = dataSource.getConnection();
         listen.setAutoCommit(true);
         try (Statement st = listen.createStatement()) {
-            st.execute("LISTEN " + CHANNEL);
+            st.execute("LISTEN " + AppliedNotice.CHANNEL);
         }
         query = dataSource.getConnection();
         query.setAutoCommit(true);
@@ -145,19 +148,7 @@ final class FollowerWatch implements AutoCloseable {
 
     /** Reads the watermark (the truth) and wakes waiters to re-check. */
     private void refresh() throws SQLException {
-        try (PreparedStatement ps = query.prepareStatement(
-                "SELECT commit_lsn, commit_time FROM sluice.watermark WHERE source = ?")) {
-            ps.setString(1, source);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    advance(Lsn.parse(rs.getString(1)), rs.getTimestamp(2).toInstant());
-                }
-            }
-        } catch (SQLException e) {
-            if (!"42P01".equals(e.getSQLState()) && !"3F000".equals(e.getSQLState())) {
-                throw e; // no bookkeeping yet means nothing applied yet
-            }
-        }
+        Watermark.read(query, source).ifPresent(w -> advance(w.commitLsn(), w.commitTime()));
         signal.bump();
     }
 
@@ -221,34 +212,37 @@ final class FollowerWatch implements AutoCloseable {
 
     /** Returns true when the payload could not list its xids and the tables must be read. */
     private boolean onPayload(String payload) {
-        String[] f = payload.split(",", 5);
-        if (f.length < 3 || !f[0].equals(source)) {
+        AppliedNotice notice;
+        try {
+            notice = AppliedNotice.parse(payload);
+        } catch (FormatException e) {
+            log.warn("follower {}: ignoring a notification on {} that is not an applied notice: {}", name, AppliedNotice.CHANNEL,
+                    e.getMessage());
             return false;
         }
-        Lsn lsn = Lsn.parse(f[1]);
-        boolean complete = false;
+        if (!notice.source().equals(source)) {
+            return false;
+        }
+        Lsn lsn = notice.lastCommitLsn();
         synchronized (lock) {
             if (lsn.isAfter(applied)) {
                 applied = lsn;
             }
-            if (f.length == 5) {
-                for (String x : f[4].split(" ")) {
-                    long xid = Long.parseLong(x) & 0xFFFF_FFFFL;
+            if (notice.xids() != null) {
+                for (long x : notice.xids()) {
+                    long xid = x & 0xFFFF_FFFFL;
                     recent.put(xid, lsn);
                     if (!waiters.isEmpty()) {
                         wake(xid, lsn);
                     }
                 }
-                complete = true;
-            } else if (f.length == 3) {
-                recent.put(Long.parseLong(f[2]) & 0xFFFF_FFFFL, lsn); // an applier that names only the last xid
-                exactFrom = max(exactFrom, lsn);
             } else {
-                exactFrom = max(exactFrom, lsn); // the xids did not fit: ask the tables below here
+                recent.put(notice.lastXid() & 0xFFFF_FFFFL, lsn);
+                exactFrom = max(exactFrom, lsn); // the other xids were not listed: ask the tables below here
             }
         }
         signal.bump();
-        return !complete && f.length != 3;
+        return notice.xids() == null;
     }
 
     private static Lsn max(Lsn a, Lsn b) {
@@ -291,28 +285,14 @@ final class FollowerWatch implements AutoCloseable {
      * is past it — applied long ago.
      */
     private boolean satisfiedInTables(ConsistencyToken t, long xid) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("""
-                     SELECT EXISTS (SELECT 1 FROM sluice.applied_group
-                                    WHERE source = ? AND last_commit_lsn > ?::pg_lsn AND ? = ANY (xids))
-                         OR (NOT EXISTS (SELECT 1 FROM sluice.applied_group WHERE source = ? AND last_commit_lsn <= ?::pg_lsn)
-                             AND EXISTS (SELECT 1 FROM sluice.applied_group WHERE source = ?))""")) {
-            ps.setString(1, source);
-            ps.setString(2, t.lsnBound().toString());
-            ps.setLong(3, xid);
-            ps.setString(4, source);
-            ps.setString(5, t.lsnBound().toString());
-            ps.setString(6, source);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getBoolean(1)) {
-                    synchronized (lock) {
-                        recent.put(xid, applied);
-                    }
-                    return true;
+        try (Connection c = dataSource.getConnection()) {
+            if (AppliedGroups.includes(c, source, t)) {
+                synchronized (lock) {
+                    recent.put(xid, applied);
                 }
-                return false;
+                return true;
             }
+            return false;
         } catch (SQLException e) {
             return false;
         }

@@ -2,6 +2,7 @@ package io.sluice.client;
 
 import io.sluice.format.ConsistencyToken;
 import io.sluice.format.Lsn;
+import io.sluice.format.follower.Watermark;
 import io.sluice.format.SourceId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -434,15 +435,12 @@ public final class SluiceClient implements AutoCloseable {
      * follower's watermark (committed with the rows), or the primary's WAL position.
      */
     private Lsn position(Connection c, boolean isPrimary) throws SQLException {
-        String sql = isPrimary ? "SELECT pg_current_wal_lsn()::text"
-                : "SELECT commit_lsn::text FROM sluice.watermark WHERE source = ?";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (!isPrimary) {
-                ps.setString(1, source);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Lsn.parse(rs.getString(1)) : Lsn.ZERO;
-            }
+        if (!isPrimary) {
+            return Watermark.read(c, source).map(Watermark::commitLsn).orElse(Lsn.ZERO);
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
         }
     }
 

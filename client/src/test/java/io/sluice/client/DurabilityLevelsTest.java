@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Properties;
+import io.sluice.format.follower.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 
 class DurabilityLevelsTest {

@@ -1,9 +1,9 @@
 package io.sluice.e2e;
 
 import io.sluice.applier.ApplierConfig;
-import io.sluice.cli.verify.ChangeTopicVerifier;
-import io.sluice.cli.verify.Verifier;
-import io.sluice.client.JdbcDataSource;
+import io.sluice.verify.ChangeTopicVerifier;
+import io.sluice.verify.Verifier;
+import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.embedded.Await;
 import java.time.Duration;
 import java.util.List;

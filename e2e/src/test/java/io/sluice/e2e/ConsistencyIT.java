@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
 import io.sluice.client.Durability;
-import io.sluice.client.JdbcDataSource;
+import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.client.ReadPolicy;
 import io.sluice.client.Session;
 import io.sluice.client.SluiceClient;

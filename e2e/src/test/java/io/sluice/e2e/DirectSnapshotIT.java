@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.applier.DirectSeed;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
-import io.sluice.cli.SeedTarget;
 import io.sluice.embedded.Await;
 import io.sluice.format.Lsn;
 import java.nio.file.Path;
@@ -49,7 +48,7 @@ class DirectSnapshotIT {
 
     private static CaptureService directCapture(String source, String table, int follower) {
         return new CaptureService(stack.capture(source, List.of("public." + table), true), null, Clock.systemUTC(),
-                List.of(new SeedTarget(new DirectSeed(stack.applier(source, follower)))));
+                List.of(new DirectSeed(stack.applier(source, follower))));
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.sluice.e2e;
 import io.sluice.applier.DirectSeed;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureService;
-import io.sluice.cli.SeedTarget;
 import java.time.Clock;
 import java.util.List;
 
@@ -16,6 +15,6 @@ import java.util.List;
 class DirectSnapshotTypeCatalogIT extends TypeCatalogIT {
     @Override
     CaptureService capture(CaptureConfig config) {
-        return new CaptureService(config, null, Clock.systemUTC(), List.of(new SeedTarget(new DirectSeed(follower()))));
+        return new CaptureService(config, null, Clock.systemUTC(), List.of(new DirectSeed(follower())));
     }
 }

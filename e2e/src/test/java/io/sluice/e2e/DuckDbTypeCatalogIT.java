@@ -1,9 +1,9 @@
 package io.sluice.e2e;
 
 import io.sluice.applier.ApplierConfig;
-import io.sluice.cli.verify.DuckDbVerifier;
-import io.sluice.cli.verify.Verifier;
-import io.sluice.client.JdbcDataSource;
+import io.sluice.verify.DuckDbVerifier;
+import io.sluice.verify.Verifier;
+import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.embedded.Await;
 import java.nio.file.Path;
 import java.sql.Connection;

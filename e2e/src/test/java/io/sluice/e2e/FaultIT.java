@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureService;
-import io.sluice.cli.verify.Verifier;
-import io.sluice.client.JdbcDataSource;
+import io.sluice.verify.Verifier;
+import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;

@@ -1,6 +1,7 @@
 package io.sluice.monitor;
 
 import io.sluice.format.AppliedOffset;
+import io.sluice.format.follower.Watermark;
 import io.sluice.monitor.internal.FollowerProbe;
 import io.sluice.monitor.internal.LatencyWindow;
 import io.sluice.monitor.internal.StreamProbe;
@@ -28,7 +29,7 @@ final class FollowerEvaluation {
     final String group;
     State state = State.OK;
     Instant since;
-    FollowerProbe.Watermark lastWatermark;
+    Watermark lastWatermark;
     Status.Follower status;
     /** The epoch of the follower's watermark at the last look (-1 before the first), and whether its change was just alerted. */
     long epoch = -1;
@@ -43,14 +44,6 @@ final class FollowerEvaluation {
         this.group = group;
     }
 
-    /** A change-topics follower's watermark, from its applier group's offset metadata (FORMAT.md, "Change topics"). */
-    private static FollowerProbe.Watermark watermark(String metadata, long committed) {
-        AppliedOffset a = AppliedOffset.parse(metadata);
-        // The committed offset is the next to read; the watermark's stream offset is the one before it.
-        return new FollowerProbe.Watermark(a.commitLsn(), a.xid(), a.commitTime(), committed - 1, a.appliedAt(), a.transactions(),
-                a.epoch(), a.epochFollower());
-    }
-
     /**
      * One evaluation of the follower: its watermark read (or taken from the offset metadata of
      * {@code offsets}), transport and apply judged, an alert added on a change of state.
@@ -59,13 +52,13 @@ final class FollowerEvaluation {
                              StreamProbe stream, double captureStaleness, long captureLag, double rate, List<Alert> alerts,
                              AtomicLong followerQueries) {
         FollowerEvaluation w = this;
-        Optional<FollowerProbe.Watermark> wm = Optional.empty();
+        Optional<Watermark> wm = Optional.empty();
         String error = null;
         try {
             if (w.probe == null) {
                 StreamProbe.Offsets o = offsets;
                 wm = Optional.ofNullable(o == null ? null : o.metadata().get(w.group)).filter(AppliedOffset::is)
-                        .map(md -> watermark(md, o.committed().get(w.group)));
+                        .map(md -> Watermark.fromOffset(AppliedOffset.parse(md), o.committed().get(w.group)));
             } else {
                 followerQueries.incrementAndGet();
                 wm = w.probe.watermark();
@@ -73,7 +66,7 @@ final class FollowerEvaluation {
         } catch (Exception e) {
             error = "follower " + w.target.name() + ": " + e.getMessage();
         }
-        FollowerProbe.Watermark m = wm.orElse(null);
+        Watermark m = wm.orElse(null);
         if (m != null) {
             epochAlerts(w, m, now, alerts);
         }
@@ -137,7 +130,7 @@ final class FollowerEvaluation {
      * A follower that passed a promotion marker (docs/failover.md): a warning that the stream has a
      * new primary, cleared at the next look. The first look after the monitor starts only notes the epoch.
      */
-    private void epochAlerts(FollowerEvaluation w, FollowerProbe.Watermark m, Instant now, List<Alert> alerts) {
+    private void epochAlerts(FollowerEvaluation w, Watermark m, Instant now, List<Alert> alerts) {
         String name = w.target.name();
         if (w.epochAlerted) {
             alerts.add(new Alert(sourceId, "epoch", name, State.WARN, State.OK, now, "follower " + name

@@ -1,6 +1,6 @@
 package io.sluice.monitor;
 
-import io.sluice.client.JdbcDataSource;
+import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.client.SluiceClient;
 import io.sluice.format.Lsn;
 import io.sluice.format.AppliedOffset;

@@ -4,19 +4,17 @@ import io.sluice.applier.ApplierException;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.SequenceState;
-import java.io.PrintWriter;
+import io.sluice.format.follower.AppliedNotice;
+import io.sluice.format.follower.JdbcDataSource;
+import io.sluice.format.follower.Watermark;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -25,25 +23,14 @@ import org.flywaydb.core.Flyway;
  */
 public final class Bookkeeping {
 
-    public static final String SCHEMA = "sluice";
-    public static final String CHANNEL = "sluice_applied";
+    public static final String SCHEMA = Watermark.SCHEMA;
 
     private Bookkeeping() {
     }
 
-    /**
-     * The last applied source transaction, as the follower recorded it.
-     *
-     * @param epoch         the epoch {@code commitLsn} belongs to (FORMAT.md, "Epochs")
-     * @param epochFollower the follower promoted at the start of that epoch; null in epoch 0
-     * @param forkLsn       the last commit of the previous epoch before its marker; null in epoch 0
-     */
-    public record Watermark(Lsn commitLsn, long xid, Instant commitTime, long streamOffset, Instant appliedAt,
-                            long transactions, long epoch, String epochFollower, Lsn forkLsn) { }
-
     public static void migrate(String url, Properties props) {
         Flyway.configure()
-                .dataSource(new PropertiesDataSource(url, props))
+                .dataSource(new JdbcDataSource(url, props))
                 .schemas(SCHEMA)
                 .createSchemas(true)
                 .locations("classpath:db/migration/sluice")
@@ -53,18 +40,7 @@ public final class Bookkeeping {
     }
 
     public static Optional<Watermark> read(Connection c, String source) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT commit_lsn::text, xid, commit_time, stream_offset, applied_at,"
-                + " transactions, epoch, epoch_follower, fork_lsn::text FROM sluice.watermark WHERE source = ?")) {
-            ps.setString(1, source);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new Watermark(Lsn.parse(rs.getString(1)), rs.getLong(2), rs.getTimestamp(3).toInstant(),
-                        rs.getLong(4), rs.getTimestamp(5).toInstant(), rs.getLong(6), rs.getLong(7), rs.getString(8),
-                        rs.getString(9) == null ? null : Lsn.parse(rs.getString(9))));
-            }
-        }
+        return Watermark.read(c, source);
     }
 
     /**
@@ -124,10 +100,7 @@ public final class Bookkeeping {
      * its lock unnoticed cannot commit over another's work. Otherwise it throws, not retriable,
      * naming both positions; the caller rolls back.
      *
-     * <p>The notification payload on channel {@value #CHANNEL} is
-     * {@code <source>,<last commit LSN>,<last xid>,<n>[,<xid> <xid> ...]}: the group's {@code n}
-     * applied xids follow when they fit in PostgreSQL's 8000-byte payload; otherwise only the
-     * count does, and a waiter reads {@code sluice.applied_group}.
+     * <p>The notification is an {@link AppliedNotice}, the group's row one of {@link io.sluice.format.follower.AppliedGroups}.
      */
     public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
                                long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
@@ -142,7 +115,7 @@ public final class Bookkeeping {
                 WHERE source = ? AND commit_lsn = ?::pg_lsn AND stream_offset = ? RETURNING source""";
         String sql = "WITH moved AS (" + move + "), grouped AS (INSERT INTO sluice.applied_group (source, last_commit_lsn,"
                 + " first_commit_lsn, xids) SELECT source, ?::pg_lsn, ?::pg_lsn, ? FROM moved ON CONFLICT DO NOTHING)"
-                + " SELECT n, CASE WHEN n = 1 THEN pg_notify('" + CHANNEL + "', ?) END FROM (SELECT count(*) AS n FROM moved) m";
+                + " SELECT n, CASE WHEN n = 1 THEN pg_notify('" + AppliedNotice.CHANNEL + "', ?) END FROM (SELECT count(*) AS n FROM moved) m";
         Long[] boxed = new Long[xidCount];
         for (int i = 0; i < xidCount; i++) {
             boxed[i] = xids[i];
@@ -166,7 +139,7 @@ public final class Bookkeeping {
             ps.setString(i++, lsn.toString());
             ps.setString(i++, firstLsn.toString());
             ps.setArray(i++, c.createArrayOf("bigint", boxed));
-            ps.setString(i, payload(source, lsn, xid, xids, xidCount));
+            ps.setString(i, AppliedNotice.encode(source, lsn, xid, xids, xidCount));
             try (java.sql.ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 moved = rs.getLong(1);
@@ -180,24 +153,6 @@ public final class Bookkeeping {
                     + ". Another applier is applying this source to this follower; this applier's follower transaction"
                     + " (source transactions up to " + lsn + ") is rolled back and it stops", false, null);
         }
-    }
-
-    static String payload(String source, Lsn lsn, long xid, long[] xids, int count) {
-        StringBuilder b = new StringBuilder(64 + count * 11).append(source).append(',').append(lsn).append(',').append(xid)
-                .append(',').append(count);
-        int mark = b.length();
-        b.append(',');
-        for (int i = 0; i < count; i++) {
-            if (i > 0) {
-                b.append(' ');
-            }
-            b.append(xids[i]);
-            if (b.length() > 7900) {
-                b.setLength(mark); // does not fit: the count alone says "read sluice.applied_group"
-                break;
-            }
-        }
-        return b.toString();
     }
 
     /** Drops applied-group rows of the source applied longer ago than {@code retention} (once, at start). */
@@ -228,66 +183,6 @@ public final class Bookkeeping {
             ps.setLong(3, xid);
             ps.setString(4, reason);
             ps.executeUpdate();
-        }
-    }
-
-    /** A DataSource over DriverManager with connection properties (SSL and secrets pass through). */
-    static final class PropertiesDataSource implements DataSource {
-        private final String url;
-        private final Properties props;
-
-        PropertiesDataSource(String url, Properties props) {
-            this.url = url;
-            this.props = props;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            return DriverManager.getConnection(url, props);
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            Properties p = new Properties();
-            p.putAll(props);
-            p.setProperty("user", user);
-            p.setProperty("password", password);
-            return DriverManager.getConnection(url, p);
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {
-            // not used
-        }
-
-        @Override
-        public void setLoginTimeout(int seconds) {
-            // not used
-        }
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 }

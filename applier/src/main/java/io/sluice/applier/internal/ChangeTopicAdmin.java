@@ -2,7 +2,7 @@ package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.ApplierException;
-import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.format.follower.Watermark;
 import io.sluice.format.AppliedOffset;
 import java.time.Duration;
 import java.util.HashMap;
@@ -60,9 +60,7 @@ final class ChangeTopicAdmin implements AutoCloseable {
         if (om == null || !AppliedOffset.is(om.metadata())) {
             return Optional.empty();
         }
-        AppliedOffset a = AppliedOffset.parse(om.metadata());
-        return Optional.of(new Watermark(a.commitLsn(), a.xid(), a.commitTime(), om.offset() - 1, a.appliedAt(),
-                a.transactions(), a.epoch(), a.epochFollower(), a.forkLsn()));
+        return Optional.of(Watermark.fromOffset(AppliedOffset.parse(om.metadata()), om.offset()));
     }
 
     /** Creates a table's topic, compacted, unless it exists. */

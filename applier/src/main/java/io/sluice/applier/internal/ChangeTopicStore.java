@@ -2,7 +2,7 @@ package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.ApplierException;
-import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.format.follower.Watermark;
 import io.sluice.applier.internal.FollowerPipeline.Work;
 import io.sluice.applier.internal.FrameReader.FrameEnd;
 import io.sluice.applier.internal.OpenGroup.GroupCommit;

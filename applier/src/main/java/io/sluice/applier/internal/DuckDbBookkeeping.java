@@ -1,6 +1,6 @@
 package io.sluice.applier.internal;
 
-import io.sluice.applier.internal.Bookkeeping.Watermark;
+import io.sluice.format.follower.Watermark;
 import io.sluice.format.Lsn;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,5 +1,6 @@
 package io.sluice.cli.promote;
 
+import io.sluice.format.follower.Watermark;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.capture.CaptureConfig;
@@ -53,7 +54,7 @@ public final class AutoPromotion {
     }
 
     /** A follower's position on the stream, or why it cannot be a candidate. */
-    record Candidate(ApplierConfig follower, Bookkeeping.Watermark watermark, String unfit) { }
+    record Candidate(ApplierConfig follower, Watermark watermark, String unfit) { }
 
     /**
      * Watches until the primary has been unreachable for {@code after}, then promotes; returns the
@@ -107,7 +108,7 @@ public final class AutoPromotion {
         List<Candidate> all = new ArrayList<>();
         for (ApplierConfig f : followers) {
             try (Connection c = DriverManager.getConnection(f.jdbcUrl(), withTimeouts(f.connection()))) {
-                Optional<Bookkeeping.Watermark> w = Bookkeeping.read(c, f.sourceId());
+                Optional<Watermark> w = Bookkeeping.read(c, f.sourceId());
                 all.add(new Candidate(f, w.orElse(null), w.isEmpty() ? "has applied nothing" : null));
             } catch (SQLException e) {
                 all.add(new Candidate(f, null, "unreachable: " + e.getMessage()));

@@ -5,7 +5,6 @@ import io.sluice.applier.DirectSeed;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
 import io.sluice.capture.internal.pgoutput.SnapshotAlone;
-import io.sluice.cli.SeedTarget;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
@@ -75,7 +74,7 @@ public final class OldPrimaryRebuild {
         ApplierConfig follower = ApplierConfig.of(newPrimary.sourceId(), name, oldUrl, oldConnection, newPrimary.kafka());
         Lsn at = SnapshotAlone.copy(newPrimary.jdbcUrl(), newPrimary.connection(), newPrimary.sourceId(),
                 promotion.map(EpochMarker::epoch).orElse(0L), newPrimary.publicationName(),
-                new SeedTarget(new DirectSeed(follower, promotion.orElse(null))), clock);
+                new DirectSeed(follower, promotion.orElse(null)), clock);
         out.println("old primary rebuilt as follower " + name + " from the new primary at " + at + "; start its applier"
                 + " ('sluice apply --follower " + name + "' with followers." + name + ".url = " + oldUrl + ")");
         return at;

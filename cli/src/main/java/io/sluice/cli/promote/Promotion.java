@@ -1,5 +1,6 @@
 package io.sluice.cli.promote;
 
+import io.sluice.format.follower.Watermark;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.ApplierException;
 import io.sluice.applier.StreamApplier;
@@ -79,7 +80,7 @@ public final class Promotion {
         String source = capture.sourceId();
         String name = follower.followerName();
         refuseLivePrimary(options.force());
-        Bookkeeping.Watermark before;
+        Watermark before;
         String system;
         try (Connection c = followerConnection()) {
             before = Bookkeeping.read(c, source).orElseThrow(() -> new PromotionException("follower " + name
@@ -109,7 +110,7 @@ public final class Promotion {
             out.printf("epoch %d: marker written at %s@%d; follower %s applies everything before it%n", marker.epoch(),
                     io.sluice.format.TopicNames.stream(source), offset, name);
         }
-        Bookkeeping.Watermark atMarker = drain(marker.epoch(), options.timeout());
+        Watermark atMarker = drain(marker.epoch(), options.timeout());
         Duration drained = Duration.ofNanos(System.nanoTime() - t0);
         out.printf("follower %s applied the stream up to the marker in %.1f s (the old primary's last transaction in the"
                 + " stream: %s)%n", name, drained.toMillis() / 1000.0, atMarker.forkLsn());
@@ -157,7 +158,7 @@ public final class Promotion {
         }
     }
 
-    private void refuseLag(Bookkeeping.Watermark w, Options options) {
+    private void refuseLag(Watermark w, Options options) {
         Optional<Instant> last = StreamEnd.lastCommitTime(capture.sourceId(), capture.kafka(), w.epoch(), Duration.ofSeconds(30));
         Duration lag = last.map(t -> Duration.between(w.commitTime(), t)).filter(d -> !d.isNegative()).orElse(Duration.ZERO);
         out.printf("follower %s has applied up to %s (committed %s), %.1f s behind the stream's last transaction%n",
@@ -173,8 +174,8 @@ public final class Promotion {
      * Waits until the follower's watermark is in the new epoch: its own applier if one runs (it
      * holds the follower's lock), else one started here. Returns the watermark at the marker.
      */
-    private Bookkeeping.Watermark drain(long epoch, Duration timeout) throws SQLException {
-        Optional<Bookkeeping.Watermark> now = watermark();
+    private Watermark drain(long epoch, Duration timeout) throws SQLException {
+        Optional<Watermark> now = watermark();
         if (now.isPresent() && now.get().epoch() >= epoch) {
             return now.get(); // its applier was quicker
         }
@@ -190,7 +191,7 @@ public final class Promotion {
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (true) {
-                Optional<Bookkeeping.Watermark> w = watermark();
+                Optional<Watermark> w = watermark();
                 if (w.isPresent() && w.get().epoch() >= epoch) {
                     return w.get();
                 }
@@ -212,7 +213,7 @@ public final class Promotion {
         }
     }
 
-    private Optional<Bookkeeping.Watermark> watermark() throws SQLException {
+    private Optional<Watermark> watermark() throws SQLException {
         try (Connection c = followerConnection()) {
             return Bookkeeping.read(c, capture.sourceId());
         }

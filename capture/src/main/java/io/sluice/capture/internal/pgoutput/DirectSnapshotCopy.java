@@ -1,6 +1,6 @@
 package io.sluice.capture.internal.pgoutput;
 
-import io.sluice.capture.SnapshotTarget;
+import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;

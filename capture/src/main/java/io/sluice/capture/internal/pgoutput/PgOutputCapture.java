@@ -3,7 +3,7 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
-import io.sluice.capture.SnapshotTarget;
+import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.Heartbeats;

@@ -2,7 +2,7 @@ package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
-import io.sluice.capture.SnapshotTarget;
+import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import java.sql.Connection;
