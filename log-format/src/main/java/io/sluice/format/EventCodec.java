@@ -110,8 +110,8 @@ public final class EventCodec {
         }
         int version = payload[offset + 1] & 0xFF;
         return switch (version) {
-            case BinaryCodec.VERSION -> List.of(BinaryCodec.decode(payload, offset, length));
-            case BinaryCodec.RUN_VERSION -> BinaryCodec.decodeRun(payload, offset, length);
+            case BinaryCodec.VERSION -> List.of(BinaryDecoder.decode(payload, offset, length));
+            case BinaryCodec.RUN_VERSION -> BinaryDecoder.decodeRun(payload, offset, length);
             default -> throw unsupported(version);
         };
     }

@@ -10,7 +10,7 @@ import java.util.Objects;
  */
 public final class RunEncoder {
 
-    private final BinaryCodec.Out events = new BinaryCodec.Out(4096);
+    private final BinaryOut events = new BinaryOut(4096);
     private EventHeader first;
     private int count;
     private boolean closed;
@@ -76,7 +76,7 @@ public final class RunEncoder {
         if (count == 0) {
             throw new IllegalStateException("an empty run has no payload");
         }
-        BinaryCodec.Out out = new BinaryCodec.Out(events.length() + 48);
+        BinaryOut out = new BinaryOut(events.length() + 48);
         out.write(BinaryCodec.MAGIC);
         out.write(BinaryCodec.RUN_VERSION);
         BinaryCodec.header(out, first);

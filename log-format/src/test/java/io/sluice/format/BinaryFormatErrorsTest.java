@@ -200,12 +200,12 @@ class BinaryFormatErrorsTest {
     void aRunOfEventsOutOfFrameOrderIsRefusedNamingWhy() {
         Map<String, ChangeEvent> one = GoldenEvents.v1();
         // Encoded by hand past the encoder's own check: a run whose second event is a BEGIN.
-        BinaryCodec.Out events = new BinaryCodec.Out(64);
+        BinaryOut events = new BinaryOut(64);
         for (ChangeEvent e : List.of(one.get("insert"), one.get("begin"))) {
             events.write(BinaryCodec.kindCode(e));
             BinaryCodec.body(events, e, 0);
         }
-        BinaryCodec.Out out = new BinaryCodec.Out(64);
+        BinaryOut out = new BinaryOut(64);
         out.write(0);
         out.write(3);
         BinaryCodec.header(out, one.get("insert").header());

@@ -1,0 +1,131 @@
+package io.sluice.format;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A cursor over one binary payload: the primitive reads, each bounded by the bytes left, and the
+ * event, field and column being read, so that every error names what and at which byte.
+ */
+class BinaryIn {
+
+    final byte[] buf;
+    final int start;
+    final int end;
+    int pos;
+    String field = "the header";
+    String column;
+    String kind;
+
+    BinaryIn(byte[] buf, int offset, int length) {
+        this.buf = buf;
+        this.start = offset;
+        this.end = offset + length;
+        this.pos = offset;
+    }
+
+    int flags(String what, int max) {
+        int b = need(1, what) & 0xFF;
+        pos++;
+        if (b > max) {
+            throw fail("\"" + what + "\" byte " + b + " is out of range 0.." + max);
+        }
+        return b;
+    }
+
+    /** A count of items of at least {@code minBytes} each: never more than the bytes left could hold. */
+    int count(int minBytes) {
+        long n = varlong();
+        if (n < 0 || n > (end - pos) / minBytes) {
+            throw fail("a count of " + n + " items is more than the " + (end - pos) + " bytes left can hold (truncated?)");
+        }
+        return (int) n;
+    }
+
+    long varlong() {
+        long result = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            need(1, "a number");
+            byte b = buf[pos++];
+            result |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                if (shift == 63 && (b & 0x7E) != 0) {
+                    break;
+                }
+                return result;
+            }
+        }
+        throw fail("a number longer than 64 bits");
+    }
+
+    long fixed64() {
+        need(8, "an 8-byte number");
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (buf[pos++] & 0xFF);
+        }
+        return v;
+    }
+
+    byte[] bytes() {
+        int n = count(1);
+        byte[] b = Arrays.copyOfRange(buf, pos, pos + n);
+        pos += n;
+        return b;
+    }
+
+    /** A string that names something (source, schema, table, column): shared through the cache. */
+    String name() {
+        int n = count(1);
+        String s = NameCache.SHARED.get(buf, pos, n);
+        if (s == null) {
+            s = utf8(n);
+            NameCache.SHARED.put(buf, pos, n, s);
+        }
+        pos += n;
+        return s;
+    }
+
+    String string() {
+        int n = count(1);
+        String s = utf8(n);
+        pos += n;
+        return s;
+    }
+
+    String utf8(int n) {
+        for (int i = pos; i < pos + n; i++) {
+            if (buf[i] < 0) {
+                try {
+                    return StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(buf, pos, n)).toString();
+                } catch (CharacterCodingException e) {
+                    throw fail("text is not valid UTF-8");
+                }
+            }
+        }
+        return new String(buf, pos, n, StandardCharsets.ISO_8859_1); // ASCII
+    }
+
+    byte need(int n, String what) {
+        if (end - pos < n) {
+            throw new FormatException("truncated payload: it ends at byte " + (end - start) + " inside " + what
+                    + " of " + where());
+        }
+        return buf[pos];
+    }
+
+    String where() {
+        return (kind == null ? "the event" : "the " + kind + " event") + ", field \"" + field + "\""
+                + (column == null ? "" : ", column \"" + column + "\"");
+    }
+
+    FormatException fail(String reason) {
+        return new FormatException(reason + " (" + where() + ", at byte " + (pos - start) + ")");
+    }
+}
