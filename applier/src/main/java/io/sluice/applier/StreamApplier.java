@@ -17,6 +17,7 @@ import io.sluice.applier.internal.StreamConsumer;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
+import io.sluice.format.Lifecycle;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
 import java.nio.ByteBuffer;
@@ -65,7 +66,7 @@ public final class StreamApplier implements AutoCloseable {
     private final ApplierConfig config;
     private final String topic;
     private final TopicPartition partition;
-    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final Lifecycle<State> state;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicReference<Applied> applied = new AtomicReference<>();
     private final Consumer<Applied> listener;
@@ -94,6 +95,8 @@ public final class StreamApplier implements AutoCloseable {
         this.topic = TopicNames.stream(config.sourceId());
         this.partition = new TopicPartition(topic, 0);
         this.listener = listener;
+        this.state = new Lifecycle<>("applier for follower " + config.followerName(), State.NEW,
+                change -> log.debug("applier for follower {}: {}", config.followerName(), change));
         this.store = switch (config.kind()) {
             case POSTGRESQL -> new PostgresStore(config, clock);
             case TOPICS -> new ChangeTopicStore(config, clock);
@@ -110,9 +113,7 @@ public final class StreamApplier implements AutoCloseable {
      * @throws ApplierException when the follower cannot be reached or migrated
      */
     public void start() {
-        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
-            throw new IllegalStateException("applier cannot start: expected state NEW but it is " + state.get());
-        }
+        state.transition(State.NEW, State.RUNNING);
         // Created alongside the store's start; a store that commits the group's offset itself gets no hints over it.
         consumer = new StreamConsumer(config, partition, !store.keepsStreamOffsets());
         try {
@@ -121,7 +122,7 @@ public final class StreamApplier implements AutoCloseable {
             seekToWatermark();
         } catch (SQLException | RuntimeException e) {
             failure.set(e);
-            state.set(State.FAILED);
+            state.transition(State.RUNNING, State.FAILED);
             closeQuietly();
             throw e instanceof ApplierException ae ? ae
                     : new ApplierException("applier for follower " + config.followerName() + " cannot start: " + e.getMessage(),
@@ -176,13 +177,13 @@ public final class StreamApplier implements AutoCloseable {
                 }
             }
             pipeline.stop(); // nothing commits after the state says STOPPED
-            state.compareAndSet(State.RUNNING, State.STOPPED);
+            state.tryTransition(State.RUNNING, State.STOPPED);
         } catch (RuntimeException | Error e) {
             pipeline.stop(); // nor after it says FAILED
             // Never die silently: an Error (e.g. pgjdbc < 42.7.13's AssertionError on a connection
             // killed mid-batch under -ea) also leaves the applier FAILED, for a supervisor to see.
             failure.set(e);
-            state.set(State.FAILED);
+            state.moveUnless(State.FAILED);
             log.error("applier for follower {} stopped at watermark {}: {}", config.followerName(),
                     Optional.ofNullable(applied.get()).map(Applied::commitLsn).orElse(Lsn.ZERO), e.toString());
             if (e instanceof VirtualMachineError vm) {
@@ -352,7 +353,7 @@ public final class StreamApplier implements AutoCloseable {
     /** Stops applying; an open group is rolled back (it is applied again on restart). Idempotent. */
     @Override
     public void close() {
-        if (state.compareAndSet(State.NEW, State.STOPPED)) {
+        if (state.tryTransition(State.NEW, State.STOPPED)) {
             return;
         }
         running = false;

@@ -16,6 +16,7 @@ import io.sluice.capture.internal.pgoutput.PgOutputCapture;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EpochMarker;
+import io.sluice.format.Lifecycle;
 import io.sluice.format.Lsn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -49,7 +50,7 @@ public final class CaptureService implements AutoCloseable {
     public enum State { NEW, STARTING, RUNNING, RECONNECTING, STOPPING, STOPPED, FAILED }
 
     private final CaptureConfig config;
-    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final Lifecycle<State> state = new Lifecycle<>("capture", State.NEW, change -> log.debug("capture {}", change));
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     /** The primary of the last start or reconnect: among several hosts, the one on the newest timeline. */
     private volatile PrimarySetup primary;
@@ -174,7 +175,7 @@ public final class CaptureService implements AutoCloseable {
     private void engineFailed(Throwable e) {
         if (Reconnector.isConnectionLoss(e) && !config.failover().reconnectTimeout().isZero()
                 && engine != null && engine.lastCommittedLsn().compareTo(Lsn.ZERO) > 0
-                && state.compareAndSet(State.RUNNING, State.RECONNECTING)) {
+                && state.tryTransition(State.RUNNING, State.RECONNECTING)) {
             Thread t = new Thread(() -> reconnect(e), "sluice-capture-reconnect-" + config.sourceId());
             t.setDaemon(true);
             t.start();
@@ -192,7 +193,7 @@ public final class CaptureService implements AutoCloseable {
         try {
             closeForReconnect();
             if (reconnector.reconnect(this::open, this::closeForReconnect)
-                    && state.compareAndSet(State.RECONNECTING, State.RUNNING)) {
+                    && state.tryTransition(State.RECONNECTING, State.RUNNING)) {
                 log.info("capture reconnected {} ms after losing the primary: {} -> {}", (System.nanoTime() - t0) / 1_000_000,
                         config.jdbcUrl(), writer.topic());
             }
@@ -215,18 +216,11 @@ public final class CaptureService implements AutoCloseable {
 
     private void fail(Throwable e) {
         failure.compareAndSet(null, e);
-        State s = state.get();
-        if (s != State.STOPPING && s != State.STOPPED) {
-            state.set(State.FAILED);
-        }
+        state.moveUnless(State.FAILED, State.STOPPING, State.STOPPED);
     }
 
     private void transition(State expected, State next) {
-        if (!state.compareAndSet(expected, next)) {
-            throw new IllegalStateException("capture cannot go to " + next + ": expected state " + expected
-                    + " but it is " + state.get());
-        }
-        log.debug("capture {} -> {}", expected, next);
+        state.transition(expected, next);
     }
 
     public State state() {
@@ -252,15 +246,16 @@ public final class CaptureService implements AutoCloseable {
     /** Stops the engine (committing acknowledged offsets) and the producer. Idempotent. */
     @Override
     public void close() {
-        State s = state.get();
-        if (s == State.STOPPED || s == State.NEW) {
-            state.set(State.STOPPED);
+        if (state.tryTransition(State.NEW, State.STOPPED)) {
             return;
         }
-        state.set(State.STOPPING);
+        State was = state.moveUnless(State.STOPPING, State.STOPPING, State.STOPPED);
+        if (was == State.STOPPING || was == State.STOPPED) {
+            return; // another close is stopping it, or did
+        }
         stopping.countDown();
         closeResources();
-        state.set(failure.get() == null ? State.STOPPED : State.FAILED);
+        state.transition(State.STOPPING, failure.get() == null ? State.STOPPED : State.FAILED);
         log.info("capture stopped");
     }
 

@@ -5,7 +5,6 @@ import io.sluice.format.Lsn;
 import io.sluice.format.follower.Watermark;
 import io.sluice.format.SourceId;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -13,18 +12,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What an application uses to read its own writes from followers, keep reads monotonic, and
@@ -45,7 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SluiceClient implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(SluiceClient.class);
+    /** How often read rotation re-checks each follower's staleness. */
+    private static final Duration ROTATION_PERIOD = Duration.ofSeconds(1);
 
     /** Work done on a connection. */
     @FunctionalInterface
@@ -67,44 +64,41 @@ public final class SluiceClient implements AutoCloseable {
     private final String source;
     private final DataSource primary;
     private final Map<String, FollowerWatch> followers;
-    private final List<String> syncNames;
-    private final boolean semiSync;
-    private final OnTimeout onTimeout;
     private final Duration maxStaleness;
-    private final Consumer<Event> listener;
     private final Signal signal = new Signal();
-    private final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    private final ClientEvents events;
+    private final SyncCommit sync;
     /** Null without a staleness source: then no follower ever leaves read rotation. */
     private final ReadRotation readRotation;
     private final ReadRouting routing;
-    private volatile List<String> promoted = List.of();
-    private final Thread rotation;
-    private volatile boolean running = true;
+    /** Null without a staleness source. */
+    private final ScheduledExecutorService rotation;
 
     private SluiceClient(Builder b) {
         this.source = SourceId.require(b.source);
         this.primary = b.primary;
-        this.semiSync = b.semiSync;
-        this.onTimeout = b.onTimeout;
         this.maxStaleness = b.maxStaleness;
-        this.listener = b.listener;
+        this.events = new ClientEvents(b.listener);
         Map<String, FollowerWatch> watches = new LinkedHashMap<>();
-        List<String> sync = new ArrayList<>();
+        List<String> syncNames = new ArrayList<>();
         b.followers.forEach((name, f) -> {
             watches.put(name, new FollowerWatch(source, name, f.dataSource, f.sync, signal));
             if (f.sync) {
-                sync.add(name);
+                syncNames.add(name);
             }
         });
         this.followers = Collections.unmodifiableMap(watches);
-        this.syncNames = List.copyOf(sync);
         followers.values().forEach(FollowerWatch::start);
         readRotation = b.staleness == null ? null : new ReadRotation(List.copyOf(followers.keySet()), b.staleness, maxStaleness);
         routing = new ReadRouting(followers, readRotation, maxStaleness);
+        this.sync = new SyncCommit(followers, syncNames, b.semiSync, b.onTimeout, name -> !outOfRotation(name), signal, events);
         if (readRotation != null) {
-            rotation = new Thread(this::rotate, "sluice-client-rotation");
-            rotation.setDaemon(true);
-            rotation.start();
+            rotation = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "sluice-client-rotation");
+                t.setDaemon(true);
+                return t;
+            });
+            rotation.scheduleWithFixedDelay(this::checkRotation, 0, ROTATION_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
         } else {
             rotation = null;
         }
@@ -192,7 +186,7 @@ public final class SluiceClient implements AutoCloseable {
             lsn = Lsn.parse(rs.getString(2));
         }
         c.commit();
-        count("commits");
+        events.count("commits");
         return new ConsistencyToken(source, xid, lsn);
     }
 
@@ -210,120 +204,12 @@ public final class SluiceClient implements AutoCloseable {
      *         it and their lag, unless the client degrades to async ({@link OnTimeout#DEGRADE})
      */
     public ConsistencyToken commit(Connection c, Durability durability, Duration timeout) throws SQLException {
-        int needed = needed(durability); // a level the configuration cannot meet fails before committing
+        int needed = sync.needed(durability); // a level the configuration cannot meet fails before committing
         ConsistencyToken t = commit(c);
-        if (durability.kind() == Durability.Kind.ASYNC) {
-            return t;
+        if (durability.kind() != Durability.Kind.ASYNC) {
+            sync.await(t, durability, needed, timeout);
         }
-        long start = System.nanoTime();
-        boolean ok;
-        try {
-            ok = signal.await(() -> satisfiedCount(t, syncSet()) >= needed, start + timeout.toNanos());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted waiting for " + durability + " of " + t, "57014", e);
-        }
-        if (ok) {
-            count("sync_ok");
-            return t;
-        }
-        List<String> set = syncSet();
-        List<String> missing = new ArrayList<>();
-        StringBuilder why = new StringBuilder();
-        for (String name : set) {
-            FollowerWatch w = followers.get(name);
-            if (!w.satisfies(t)) {
-                missing.add(name);
-                why.append(why.length() == 0 ? "" : "; ").append(ReadRouting.describe(w, t));
-            }
-        }
-        String message = "commit of xid " + t.xid() + " (token " + t + ") not visible on " + durability + " of sync followers "
-                + set + " within " + timeout.toMillis() + " ms (" + (set.size() - missing.size()) + " applied, " + needed
-                + " needed): " + why + ". The transaction is committed on the primary.";
-        if (onTimeout == OnTimeout.DEGRADE) {
-            count("sync_degraded");
-            event("sync_degraded", String.join(",", missing), "degraded to async: " + message);
-            return t;
-        }
-        count("sync_timeout");
-        throw new SyncTimeoutException(message, t, missing);
-    }
-
-    private int needed(Durability d) {
-        int syncCount = syncNames.size();
-        return switch (d.kind()) {
-            case ASYNC -> 0;
-            case ALL -> {
-                if (syncCount == 0) {
-                    throw new IllegalArgumentException("ALL needs sync followers; none is configured (followers: "
-                            + followers.keySet() + ")");
-                }
-                yield syncCount;
-            }
-            case QUORUM -> {
-                if (d.count() > syncCount) {
-                    throw new IllegalArgumentException(d + " needs " + d.count() + " sync followers; configured sync: "
-                            + syncNames);
-                }
-                yield d.count();
-            }
-        };
-    }
-
-    /**
-     * The followers a synchronous commit waits on: the sync followers; with semi-sync, each one
-     * that is down or out of rotation replaced by the first healthy async follower (PostgreSQL's
-     * {@code FIRST k (…)} with a standby list).
-     */
-    List<String> syncSet() {
-        if (!semiSync) {
-            return syncNames;
-        }
-        List<String> set = new ArrayList<>();
-        List<String> standIns = new ArrayList<>();
-        Set<String> used = new LinkedHashSet<>();
-        for (String name : syncNames) {
-            if (healthy(name)) {
-                set.add(name);
-                used.add(name);
-            }
-        }
-        for (String name : syncNames) {
-            if (!healthy(name)) {
-                followers.keySet().stream().filter(n -> !syncNames.contains(n) && !used.contains(n) && healthy(n))
-                        .findFirst().ifPresentOrElse(n -> {
-                            set.add(n);
-                            used.add(n);
-                            standIns.add(n + " for " + name);
-                        }, () -> set.add(name));
-            }
-        }
-        if (!standIns.equals(promoted)) {
-            List<String> before = promoted;
-            promoted = List.copyOf(standIns);
-            if (!standIns.isEmpty()) {
-                count("promotions");
-                event("promoted", String.join(",", standIns), "semi-sync: promoted " + standIns + " (was " + before + ")");
-            } else {
-                event("promotion_ended", "", "semi-sync: every sync follower is back; promotions " + before + " ended");
-            }
-        }
-        return set;
-    }
-
-    private boolean healthy(String name) {
-        FollowerWatch w = followers.get(name);
-        return w.up() && !outOfRotation(name);
-    }
-
-    private int satisfiedCount(ConsistencyToken t, List<String> names) {
-        int n = 0;
-        for (String name : names) {
-            if (followers.get(name).satisfies(t)) {
-                n++;
-            }
-        }
-        return n;
+        return t;
     }
 
     // ---------------------------------------------------------------- waits
@@ -333,7 +219,7 @@ public final class SluiceClient implements AutoCloseable {
         FollowerWatch w = watch(follower);
         checkSource(token);
         boolean ok = w.awaitToken(token, System.nanoTime() + timeout.toNanos());
-        count(ok ? "awaits_satisfied" : "awaits_timeout");
+        events.count(ok ? "awaits_satisfied" : "awaits_timeout");
         return ok;
     }
 
@@ -393,19 +279,19 @@ public final class SluiceClient implements AutoCloseable {
             }
             chosen = found[0];
             if (chosen != null) {
-                count("reads_waited");
+                events.count("reads_waited");
             }
         }
         if (chosen == null) {
             if (!policy.fallbackToPrimary() || primary == null) {
-                count("reads_unavailable");
+                events.count("reads_unavailable");
                 throw new ReadUnavailableException("no follower of " + source + " satisfies the read within "
                         + policy.maxWait().toMillis() + " ms: " + routing.whyNot(order, token, minPosition));
             }
-            count("reads_primary");
+            events.count("reads_primary");
             return execute("primary", primary, true, session, work);
         }
-        count("reads_follower_" + chosen);
+        events.count("reads_follower_" + chosen);
         return execute(chosen, followers.get(chosen).dataSource, false, session, work);
     }
 
@@ -446,20 +332,14 @@ public final class SluiceClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- rotation
 
-    private void rotate() {
-        while (running) {
-            for (ReadRotation.Change c : readRotation.check()) {
-                count(c.kind());
-                event(c.kind(), c.follower(), c.message());
-                signal.bump();
-            }
-            count("rotation_checks");
-            try {
-                Thread.sleep(1000); // the rotation check's period
-            } catch (InterruptedException e) {
-                return;
-            }
+    /** One rotation check: each follower's staleness against the bound, changes counted and told. */
+    private void checkRotation() {
+        for (ReadRotation.Change c : readRotation.check()) {
+            events.count(c.kind());
+            events.event(c.kind(), c.follower(), c.message());
+            signal.bump();
         }
+        events.count("rotation_checks");
     }
 
     private boolean outOfRotation(String name) {
@@ -480,26 +360,7 @@ public final class SluiceClient implements AutoCloseable {
      * {@code rotation_out}, {@code rotation_in}, {@code rotation_checks}.
      */
     public Map<String, Long> metrics() {
-        Map<String, Long> m = new TreeMap<>();
-        counters.forEach((k, v) -> m.put(k, v.sum()));
-        return m;
-    }
-
-    private void count(String name) {
-        counters.computeIfAbsent(name, k -> new LongAdder()).increment();
-    }
-
-    private void event(String kind, String follower, String message) {
-        if (kind.equals("rotation_in") || kind.equals("promotion_ended")) {
-            log.info("{}", message);
-        } else {
-            log.warn("{}", message);
-        }
-        try {
-            listener.accept(new Event(kind, follower, message));
-        } catch (RuntimeException e) {
-            log.warn("client event listener failed: {}", e.toString());
-        }
+        return events.counts();
     }
 
     private FollowerWatch watch(String name) {
@@ -528,9 +389,8 @@ public final class SluiceClient implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
         if (rotation != null) {
-            rotation.interrupt();
+            rotation.shutdownNow();
         }
         followers.values().forEach(FollowerWatch::close);
     }
