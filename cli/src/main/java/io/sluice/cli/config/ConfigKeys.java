@@ -33,6 +33,8 @@ final class ConfigKeys {
 
     final Map<String, String> values;
     final Set<String> used = new HashSet<>();
+    /** Every key read, with its default as docs/configuration.md writes it ("" for none); a pass-through as {@code prefix*}. */
+    final Map<String, String> defaults = new TreeMap<>();
     final List<String> problems = new ArrayList<>();
 
     ConfigKeys(Map<String, String> values, Function<String, String> environment) {
@@ -47,6 +49,7 @@ final class ConfigKeys {
     /** The value, or {@code fallback} when absent; {@code check} returns a reason or null. */
     String string(String key, String fallback, Function<String, String> check) {
         used.add(key);
+        defaults.putIfAbsent(key, fallback == null ? "" : fallback);
         String v = values.get(key);
         if (v == null) {
             return fallback;
@@ -70,6 +73,7 @@ final class ConfigKeys {
 
     Secret secret(String key) {
         used.add(key);
+        defaults.putIfAbsent(key, "");
         String v = values.get(key);
         if (v == null) {
             return null;
@@ -115,6 +119,7 @@ final class ConfigKeys {
     }
 
     int integer(String key, int fallback, int min, int max) {
+        defaults.put(key, String.valueOf(fallback));
         String v = string(key, null, null);
         if (v == null) {
             return fallback;
@@ -133,6 +138,7 @@ final class ConfigKeys {
     }
 
     boolean bool(String key, boolean fallback) {
+        defaults.put(key, String.valueOf(fallback));
         String v = string(key, null, null);
         if (v == null) {
             return fallback;
@@ -145,6 +151,7 @@ final class ConfigKeys {
     }
 
     long longValue(String key, long fallback, long min) {
+        defaults.put(key, String.valueOf(fallback));
         String v = string(key, null, null);
         if (v == null) {
             return fallback;
@@ -163,6 +170,7 @@ final class ConfigKeys {
     }
 
     double ratio(String key, double fallback) {
+        defaults.put(key, String.valueOf(fallback));
         String v = string(key, null, null);
         if (v == null) {
             return fallback;
@@ -181,6 +189,7 @@ final class ConfigKeys {
     }
 
     Duration duration(String key, Duration fallback, Duration min) {
+        defaults.put(key, String.valueOf(fallback.toMillis()));
         String v = string(key, null, null);
         if (v == null) {
             return fallback;
@@ -199,6 +208,7 @@ final class ConfigKeys {
     }
 
     <E extends Enum<E>> E enumValue(String key, Class<E> type, E fallback) {
+        defaults.put(key, fallback.name().toLowerCase(Locale.ROOT));
         String v = string(key, null, null);
         if (v == null) {
             return fallback;
@@ -213,6 +223,7 @@ final class ConfigKeys {
     }
 
     Map<String, String> passThrough(String prefix) {
+        defaults.put(prefix + "*", "");
         Map<String, String> out = new TreeMap<>();
         values.forEach((k, v) -> {
             if (k.startsWith(prefix) && k.length() > prefix.length()) {

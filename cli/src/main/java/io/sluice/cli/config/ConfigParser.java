@@ -80,7 +80,17 @@ public final class ConfigParser {
 
     /** Parses keys and values already read; {@code origin} names them in errors. */
     public SluiceConfig parse(Map<String, String> values, String origin) {
+        return read(new ConfigKeys(values, environment), origin);
+    }
+
+    /** A seam for the documentation check: every key a parse of {@code values} reads, with its default. */
+    Map<String, String> keysRead(Map<String, String> values) {
         ConfigKeys keys = new ConfigKeys(values, environment);
+        read(keys, "the documentation check");
+        return keys.defaults;
+    }
+
+    private SluiceConfig read(ConfigKeys keys, String origin) {
         String sourceId = keys.string("source.id", DEFAULT_SOURCE_ID, v -> SourceId.isValid(v) ? null
                 : "use 1-63 lower-case letters, digits or '_', starting with a letter");
         PostgresEndpoint primary = postgres(keys, "primary.");
