@@ -31,10 +31,19 @@ import java.util.Properties;
 public record CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
                             String slotName, String publicationName, List<String> tables,
                             Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
-                            Path stateDirectory, Map<String, String> debezium, Engine engine, Failover failover) {
+                            Path stateDirectory, Map<String, String> debezium, Engine engine, Failover failover,
+                            Origins origins) {
 
     /** The capture engine ({@code capture.engine}); docs/capture.md compares them. */
     public enum Engine { PGOUTPUT, DEBEZIUM }
+
+    /**
+     * Whose changes capture sends ({@code capture.origin}): every committed change ({@code ANY}), or
+     * only those made on this primary itself ({@code LOCAL}) — not those an applier wrote here under
+     * a replication origin, so that in a multi-leader topology nothing returns to where it came from
+     * (docs/multi-leader.md). LOCAL needs the pgoutput engine and PostgreSQL 16 or later.
+     */
+    public enum Origins { ANY, LOCAL }
 
     /**
      * Following the primary through a failover (docs/capture.md, "Failover").
@@ -52,6 +61,15 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
                 throw new IllegalArgumentException("reconnectTimeout must not be negative: " + reconnectTimeout);
             }
         }
+    }
+
+    /** A configuration sending changes of every origin. */
+    public CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
+                         String slotName, String publicationName, List<String> tables,
+                         Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
+                         Path stateDirectory, Map<String, String> debezium, Engine engine, Failover failover) {
+        this(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval, pollInterval,
+                snapshot, stateDirectory, debezium, engine, failover, Origins.ANY);
     }
 
     /** A configuration with the default failover settings. */
@@ -75,19 +93,25 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
     /** The same configuration with another engine. */
     public CaptureConfig withEngine(Engine other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, other, failover);
+                pollInterval, snapshot, stateDirectory, debezium, other, failover, origins);
     }
 
     /** The same configuration reading the primary at another URL (one of {@code jdbcUrl}'s hosts). */
     public CaptureConfig withJdbcUrl(String other) {
         return new CaptureConfig(sourceId, other, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, engine, failover);
+                pollInterval, snapshot, stateDirectory, debezium, engine, failover, origins);
     }
 
     /** The same configuration with other failover settings. */
     public CaptureConfig withFailover(Failover other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, engine, other);
+                pollInterval, snapshot, stateDirectory, debezium, engine, other, origins);
+    }
+
+    /** The same configuration sending changes of other origins. */
+    public CaptureConfig withOrigins(Origins other) {
+        return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
+                pollInterval, snapshot, stateDirectory, debezium, engine, failover, other);
     }
 
     public CaptureConfig {
@@ -105,6 +129,11 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
         debezium = Map.copyOf(debezium);
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(failover, "failover");
+        Objects.requireNonNull(origins, "origins");
+        if (origins == Origins.LOCAL && engine == Engine.DEBEZIUM) {
+            throw new IllegalArgumentException("capture.origin = local needs the pgoutput engine: Debezium's connector sends"
+                    + " changes of every origin");
+        }
     }
 
     /** The connection properties (a copy); they hold the password. */

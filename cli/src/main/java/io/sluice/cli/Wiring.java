@@ -33,7 +33,8 @@ public final class Wiring {
         debezium.putAll(cfg.debezium());
         return new CaptureConfig(cfg.sourceId(), jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap),
                 c.slotName(), c.publicationName(), c.tables(), c.heartbeatInterval(), c.pollInterval(),
-                c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, debezium, c.engine(), c.failover());
+                c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, debezium, c.engine(), c.failover())
+                .withOrigins(c.origins());
     }
 
     /** Capture's configuration for a configuration whose primary and Kafka are external. */
@@ -57,7 +58,9 @@ public final class Wiring {
 
     /** One follower's applier against a follower at {@code jdbcUrl} and Kafka at {@code bootstrap}. */
     public static ApplierConfig applier(SluiceConfig cfg, String follower, String jdbcUrl, Properties connection, String bootstrap) {
-        return ApplierConfig.of(cfg.sourceId(), follower, jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap));
+        SluiceConfig.Follower f = cfg.followers().get(follower);
+        return ApplierConfig.of(cfg.sourceId(), follower, jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap))
+                .withConflicts(f == null ? ApplierConfig.Conflicts.NONE : f.conflicts());
     }
 
     /** The appliers of the followers that may become the primary: the PostgreSQL ones (a change topic cannot). */

@@ -33,6 +33,10 @@ public final class Bookkeeping {
                 .dataSource(new JdbcDataSource(url, props))
                 .schemas(SCHEMA)
                 .createSchemas(true)
+                // A follower that is a primary too (a leader, a promoted follower) may already hold
+                // capture's DDL-capture objects in schema sluice: start the history below V1.
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
                 .locations("classpath:db/migration/sluice")
                 .table("flyway_schema_history")
                 .load()

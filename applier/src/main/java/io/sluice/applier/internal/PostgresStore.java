@@ -50,6 +50,9 @@ public final class PostgresStore implements FollowerStore {
     private FollowerLock lock;
     private volatile Connection connection;
     private RowWriter writer;
+    /** Null unless the follower is a leader itself ({@code config.conflicts()}). */
+    private final LeaderSession leader;
+    private ConflictingRows conflicting;
     /**
      * Where this applier last saw the watermark (read at a seek, then its own commits); a commit
      * moves it only from there. Written by the stream thread while the follower thread is idle,
@@ -60,6 +63,7 @@ public final class PostgresStore implements FollowerStore {
     public PostgresStore(ApplierConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
+        this.leader = config.conflicts() == ApplierConfig.Conflicts.NONE ? null : new LeaderSession(config);
     }
 
     @Override
@@ -110,6 +114,16 @@ public final class PostgresStore implements FollowerStore {
         connection = c;
         writer = new RowWriter(c, schemas);
         schemas.reset();
+        if (leader != null) {
+            leader.open(c);
+            conflicting = new ConflictingRows(config, c, writer, leader);
+        }
+    }
+
+    /** A leader's rows are applied change by change, each checked against the row it meets. */
+    @Override
+    public boolean collapsesRows() {
+        return leader == null;
     }
 
     @Override
@@ -139,17 +153,17 @@ public final class PostgresStore implements FollowerStore {
 
     @Override
     public Work insert(ChangeEvent.Insert e) {
-        return () -> writer.insert(e);
+        return leader == null ? () -> writer.insert(e) : () -> conflicting.insert(e);
     }
 
     @Override
     public Work update(ChangeEvent.Update e) {
-        return () -> writer.update(e);
+        return leader == null ? () -> writer.update(e) : () -> conflicting.update(e);
     }
 
     @Override
     public Work delete(ChangeEvent.Delete e) {
-        return () -> writer.delete(e);
+        return leader == null ? () -> writer.delete(e) : () -> conflicting.delete(e);
     }
 
     @Override
@@ -209,6 +223,9 @@ public final class PostgresStore implements FollowerStore {
     public Instant commit(GroupCommit g) throws SQLException {
         writer.flush();
         FrameEnd last = g.last();
+        if (leader != null) {
+            leader.stamp(last.commitLsn(), last.commitTime()); // one source transaction per group
+        }
         Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),
                 last.offset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
         if (g.entered() != null) {

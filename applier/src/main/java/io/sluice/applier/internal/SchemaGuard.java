@@ -3,6 +3,7 @@ package io.sluice.applier.internal;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
+import io.sluice.format.follower.Watermark;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -83,6 +84,10 @@ public final class SchemaGuard {
 
     /** Why the event's types cannot be written into SQL, or null when they can. */
     public static String refusal(ChangeEvent.SchemaChange e) {
+        if (Watermark.SCHEMA.equals(e.table().schema())) {
+            return "schema event for table " + e.table() + ": schema " + Watermark.SCHEMA + " holds the follower's own"
+                    + " bookkeeping, which no stream writes";
+        }
         for (Column c : e.columns()) {
             String type = c.type();
             boolean ok = c.enumLabels().isEmpty() ? TYPE.matcher(type).matches() : ENUM_TYPE.matcher(type).matches();

@@ -108,7 +108,11 @@ public final class ConfigParser {
                 keys.list("capture.snapshot.direct", v -> null),
                 new CaptureConfig.Failover(keys.bool("capture.slot.failover", CaptureConfig.Failover.DEFAULT.slot()),
                         keys.duration("capture.reconnect.timeout.ms", CaptureConfig.Failover.DEFAULT.reconnectTimeout(),
-                                Duration.ZERO)));
+                                Duration.ZERO)),
+                keys.enumValue("capture.origin", CaptureConfig.Origins.class, CaptureConfig.Origins.ANY));
+        if (capture.origins() == CaptureConfig.Origins.LOCAL && capture.engine() == CaptureConfig.Engine.DEBEZIUM) {
+            keys.problem("capture.origin", "local", "needs capture.engine = pgoutput: Debezium's connector sends changes of every origin");
+        }
         Map<String, SluiceConfig.Follower> followers = followers(keys);
         for (String f : capture.directSnapshot()) {
             if (!followers.containsKey(f)) {
@@ -230,8 +234,16 @@ public final class ConfigParser {
                 keys.problem(prefix + "mode", "sync", "a synchronous follower is a PostgreSQL database a client reads from; a "
                         + kind.key() + " follower is not");
             }
+            ApplierConfig.Conflicts conflicts = keys.enumValue(prefix + "conflicts", ApplierConfig.Conflicts.class,
+                    ApplierConfig.Conflicts.NONE);
+            if (conflicts != ApplierConfig.Conflicts.NONE && kind != ApplierConfig.Kind.POSTGRESQL) {
+                keys.problem(prefix + "conflicts", conflicts.key(), "only a PostgreSQL follower can be a leader with writers of its own");
+            }
+            if (conflicts != ApplierConfig.Conflicts.NONE && mode == SluiceConfig.Mode.SYNC) {
+                keys.problem(prefix + "mode", "sync", "a leader with writers of its own is not a synchronous follower of this primary");
+            }
             followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode, kind,
-                    file == null ? null : java.nio.file.Path.of(file).toAbsolutePath().normalize()));
+                    file == null ? null : java.nio.file.Path.of(file).toAbsolutePath().normalize(), conflicts));
         }
         return followers;
     }

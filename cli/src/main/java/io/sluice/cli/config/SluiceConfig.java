@@ -26,7 +26,7 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
     public record Capture(String slotName, String publicationName, List<String> tables, Duration heartbeatInterval,
                           Duration pollInterval, SnapshotMode snapshotMode, boolean synchronousStandby,
                           io.sluice.capture.CaptureConfig.Engine engine, List<String> directSnapshot,
-                          io.sluice.capture.CaptureConfig.Failover failover) {
+                          io.sluice.capture.CaptureConfig.Failover failover, io.sluice.capture.CaptureConfig.Origins origins) {
         public Capture {
             tables = List.copyOf(tables);
             directSnapshot = List.copyOf(directSnapshot);
@@ -41,7 +41,8 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
      * database file (kind {@code duckdb}: {@code file}, null for other kinds).
      */
     public record Follower(String name, PostgresEndpoint endpoint, String database, Mode mode,
-                           io.sluice.applier.ApplierConfig.Kind kind, java.nio.file.Path file) {
+                           io.sluice.applier.ApplierConfig.Kind kind, java.nio.file.Path file,
+                           io.sluice.applier.ApplierConfig.Conflicts conflicts) {
 
         /** Whether the follower is a PostgreSQL database (which the embedded runtime may start). */
         public boolean isDatabase() {

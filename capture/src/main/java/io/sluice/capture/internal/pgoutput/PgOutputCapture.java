@@ -144,7 +144,8 @@ public final class PgOutputCapture implements CaptureEngine {
                 from = created.consistentPoint();
                 written = from;
             }
-            int protocol = replication.start(config.slotName(), config.publicationName(), from, Duration.ofSeconds(10));
+            int protocol = replication.start(config.slotName(), config.publicationName(), from, Duration.ofSeconds(10),
+                    config.origins() == CaptureConfig.Origins.LOCAL);
             replication.confirm(from);
             heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
             log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), from, protocol,

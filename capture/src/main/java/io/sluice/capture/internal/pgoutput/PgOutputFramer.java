@@ -56,6 +56,8 @@ final class PgOutputFramer {
             // Announced with the table's first change, not here: publishing via a partitioned table's
             // root, pgoutput describes the root and the partition, and only the root carries rows.
             shapes.define(r);
+        } else if (bookkeeping(message)) {
+            return null; // Sluice's own tables (a promoted follower's or a leader's applier bookkeeping) never go out
         } else if (message instanceof PgOutputMessage.Insert i) {
             TableShape s = changed(i.relationOid());
             frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), row(s, i.row(), false)));
@@ -70,7 +72,10 @@ final class PgOutputFramer {
             frames.add(new ChangeEvent.Delete(frames.next(), s.table(), s.key(), before));
         } else if (message instanceof PgOutputMessage.Truncate t) {
             List<TableId> tables = new ArrayList<>(t.relationOids().size());
-            t.relationOids().forEach(oid -> tables.add(changed(oid).table()));
+            t.relationOids().stream().filter(oid -> !bookkeeping(oid)).forEach(oid -> tables.add(changed(oid).table()));
+            if (tables.isEmpty()) {
+                return null;
+            }
             frames.add(new ChangeEvent.Truncate(frames.next(), tables, t.cascade(), t.restartIdentity()));
         } else if (message instanceof PgOutputMessage.LogicalMessage m) {
             return message(m);
@@ -100,6 +105,19 @@ final class PgOutputFramer {
      * The relation's shape, announced first with a schema event in the open frame when the
      * table's shape is new to this capture or differs from the last one announced.
      */
+    private boolean bookkeeping(PgOutputMessage m) {
+        int oid = m instanceof PgOutputMessage.Insert i ? i.relationOid() : m instanceof PgOutputMessage.Update u ? u.relationOid()
+                : m instanceof PgOutputMessage.Delete d ? d.relationOid() : -1;
+        return oid != -1 && bookkeeping(oid);
+    }
+
+    /** Whether the relation is in schema {@code sluice}: FOR ALL TABLES publishes an applier's bookkeeping too. */
+    private boolean bookkeeping(int relationOid) {
+        return BOOKKEEPING_SCHEMA.equals(shapes.of(relationOid).table().schema());
+    }
+
+    private static final String BOOKKEEPING_SCHEMA = "sluice";
+
     private TableShape changed(int relationOid) {
         TableShape shape = shapes.of(relationOid);
         if (!shape.equals(announced.get(shape.table()))) {
@@ -154,6 +172,9 @@ final class PgOutputFramer {
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
                 DdlMessage ddl = parsed(m.content());
+                if (ddl != null && BOOKKEEPING_SCHEMA.equals(ddl.table().schema())) {
+                    return null; // an applier's Flyway migration of its bookkeeping on this primary
+                }
                 if (ddl != null && !announceUnseen(ddl)) {
                     typesBefore(ddl);
                 }

@@ -162,10 +162,19 @@ public final class ReplicationConnection implements AutoCloseable {
      * {@code logical_decoding_work_mem} arrives in blocks while it runs instead of being spilled by
      * the server and sent at its commit ({@link StreamedTransactions}); before 14, protocol 1.
      *
+     * With {@code localOnly}, pgoutput's {@code origin none} (PostgreSQL 16 and later): changes an
+     * applier wrote under a replication origin are not sent.
+     *
      * @return the protocol version asked for
      */
-    public int start(String slot, String publication, Lsn from, Duration statusInterval) throws SQLException {
-        boolean streaming = majorVersion() >= 14;
+    public int start(String slot, String publication, Lsn from, Duration statusInterval, boolean localOnly) throws SQLException {
+        int major = majorVersion();
+        boolean streaming = major >= 14;
+        if (localOnly && major < 16) {
+            throw new CaptureException(CaptureException.Kind.CONFIGURATION, "capture.origin = local needs PostgreSQL 16 or later"
+                    + " (pgoutput's origin option); this primary is " + major + ". Without it, changes an applier wrote here"
+                    + " would be sent back where they came from", null);
+        }
         var builder = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                 .withSlotName(slot)
                 .withStartPosition(LogSequenceNumber.valueOf(from.value()))
@@ -174,6 +183,9 @@ public final class ReplicationConnection implements AutoCloseable {
                 .withSlotOption("messages", "true");
         if (streaming) {
             builder = builder.withSlotOption("streaming", "on");
+        }
+        if (localOnly) {
+            builder = builder.withSlotOption("origin", "none");
         }
         stream = builder.withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
                 .withAutomaticFlush(false)

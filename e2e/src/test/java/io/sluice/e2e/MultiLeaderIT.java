@@ -1,0 +1,299 @@
+package io.sluice.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.StreamApplier;
+import io.sluice.capture.CaptureConfig;
+import io.sluice.capture.CaptureService;
+import io.sluice.embedded.Await;
+import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.LocalPostgres;
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.EventCodec;
+import io.sluice.format.TopicNames;
+import io.sluice.format.follower.JdbcDataSource;
+import io.sluice.verify.Verifier;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two leaders, {@code a} and {@code b}, each captured with {@code capture.origin = local} into a
+ * stream of its own and each applying the other's stream under last writer wins: writers on both
+ * over the same keys, the link between them cut and healed, and afterwards both equal, nothing
+ * looped, and every conflict logged with a remote version its writer really wrote.
+ */
+class MultiLeaderIT {
+
+    @TempDir
+    static Path dir;
+    static LocalPostgres a;
+    static LocalPostgres b;
+    static LocalKafka kafka;
+
+    private static final int KEYS = 40;
+
+    @BeforeAll
+    static void start() throws Exception {
+        a = LocalPostgres.builder("a").dataDirectory(dir.resolve("a")).setting("track_commit_timestamp", "on").start();
+        b = LocalPostgres.builder("b").dataDirectory(dir.resolve("b")).setting("track_commit_timestamp", "on").start();
+        kafka = LocalKafka.start(dir.resolve("kafka"));
+        for (LocalPostgres leader : List.of(a, b)) {
+            leader.execute("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL)");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+        a.close();
+        b.close();
+    }
+
+    private static CaptureService capture(String source, LocalPostgres leader) {
+        CaptureConfig c = new CaptureConfig(source, leader.jdbcUrl(), Stack.superuser(),
+                Map.of("bootstrap.servers", kafka.bootstrapServers()), "slot_" + source, "pub_" + source, List.of(),
+                Duration.ofMillis(500), Duration.ofMillis(5), false, dir.resolve("capture-" + source), Map.of())
+                .withOrigins(CaptureConfig.Origins.LOCAL);
+        CaptureService s = new CaptureService(c);
+        s.start();
+        return s;
+    }
+
+    /** The applier of {@code source}'s stream onto the other leader, named by that leader's own source id. */
+    private static StreamApplier applier(String source, String leaderName, LocalPostgres leader) {
+        StreamApplier s = new StreamApplier(ApplierConfig.of(source, leaderName, leader.jdbcUrl(), Stack.superuser(),
+                Map.of("bootstrap.servers", kafka.bootstrapServers())).withConflicts(ApplierConfig.Conflicts.LAST_WRITER_WINS));
+        s.start();
+        return s;
+    }
+
+    /** One application writing on one leader: each statement its own transaction, every committed value recorded. */
+    private static final class Writer implements Runnable {
+        final String name;
+        final LocalPostgres leader;
+        final AtomicBoolean running = new AtomicBoolean(true);
+        /** Every value this writer committed for each key ({@code v} column), and its committed row changes. */
+        final Map<Integer, Set<String>> wrote = new ConcurrentHashMap<>();
+        volatile int changes;
+        volatile Exception failed;
+        private final Thread thread;
+
+        Writer(String name, LocalPostgres leader) {
+            this.name = name;
+            this.leader = leader;
+            this.thread = new Thread(this, "writer-" + name);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+
+        @Override
+        public void run() {
+            Random random = new Random(name.hashCode());
+            int seq = 0;
+            try (Connection c = leader.connect()) {
+                c.setAutoCommit(true);
+                while (running.get()) {
+                    int key = 1 + random.nextInt(KEYS);
+                    String v = name + "-" + (++seq);
+                    int op = random.nextInt(10);
+                    String sql = op < 4 ? "INSERT INTO items (id, v, n) VALUES (?, ?, 0) ON CONFLICT (id) DO NOTHING"
+                            : op < 8 ? "UPDATE items SET v = ?, n = n + 1 WHERE id = ?" : "DELETE FROM items WHERE id = ?";
+                    try (PreparedStatement ps = c.prepareStatement(sql)) {
+                        if (op < 4) {
+                            ps.setInt(1, key);
+                            ps.setString(2, v);
+                        } else if (op < 8) {
+                            ps.setString(1, v);
+                            ps.setInt(2, key);
+                        } else {
+                            ps.setInt(1, key);
+                        }
+                        if (ps.executeUpdate() == 1) {
+                            changes++;
+                            if (op < 8) {
+                                wrote.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(v);
+                            }
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                failed = e;
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void writersOnBothLeadersConvergeThroughACutLinkWithEveryConflictLogged() throws Exception {
+        Writer onA = new Writer("a", a);
+        Writer onB = new Writer("b", b);
+        try (CaptureService captureA = capture("a", a); CaptureService captureB = capture("b", b)) {
+            StreamApplier aToB = applier("a", "b", b);
+            StreamApplier bToA = applier("b", "a", a);
+            onA.start();
+            onB.start();
+            awaitChanges(onA, onB, 300);
+            // The link is cut: neither leader hears of the other while both keep writing.
+            aToB.close();
+            bToA.close();
+            awaitChanges(onA, onB, onA.changes + onB.changes + 300);
+            // Healed: each applier resumes after its watermark.
+            aToB = applier("a", "b", b);
+            bToA = applier("b", "a", a);
+            awaitChanges(onA, onB, onA.changes + onB.changes + 300);
+            onA.stop();
+            onB.stop();
+            assertThat(onA.failed).as("writer on a").isNull();
+            assertThat(onB.failed).as("writer on b").isNull();
+            // A marker written last on each leader: once each has the other's, everything before it arrived.
+            a.execute("INSERT INTO items (id, v, n) VALUES (1000001, 'marker a', 0)");
+            b.execute("INSERT INTO items (id, v, n) VALUES (1000002, 'marker b', 0)");
+            Await.until(Duration.ofSeconds(60), () -> "each leader to have the other's marker",
+                    () -> count(b, 1000001) == 1 && count(a, 1000002) == 1);
+            aToB.close();
+            bToA.close();
+
+            List<String> rowsA = a.rowsAsText("items");
+            List<String> rowsB = b.rowsAsText("items");
+            assertThat(rowsA).as("the two leaders converged; only on a: " + without(rowsA, rowsB) + "; only on b: "
+                    + without(rowsB, rowsA) + "; conflicts on the first at b: " + conflicts(b, differing(rowsA, rowsB))
+                    + "; at a: " + conflicts(a, differing(rowsA, rowsB))).isEqualTo(rowsB).hasSizeGreaterThan(2);
+            for (String[] pair : new String[][] {{"a", "b"}, {"b", "a"}}) {
+                LocalPostgres primary = pair[0].equals("a") ? a : b;
+                LocalPostgres follower = pair[0].equals("a") ? b : a;
+                Verifier.Report report = new Verifier(new JdbcDataSource(primary.jdbcUrl(), Stack.superuser()),
+                        new JdbcDataSource(follower.jdbcUrl(), Stack.superuser()), pair[0], 1000, 2, Duration.ofSeconds(2))
+                        .verify(List.of("public.items"));
+                assertThat(report.equal()).as("sluice verify " + pair[0] + " -> " + pair[1] + ": " + report).isTrue();
+            }
+
+            // No change looped: each stream holds its own leader's writes and nothing else.
+            assertThat(rowChanges("a")).as("row changes on a's stream").isEqualTo(onA.changes + 1);
+            assertThat(rowChanges("b")).as("row changes on b's stream").isEqualTo(onB.changes + 1);
+
+            // Every conflict logged, with a version its remote writer really committed for that key.
+            Map<String, Integer> kinds = new HashMap<>();
+            for (String[] side : new String[][] {{"b", "a"}, {"a", "b"}}) {
+                LocalPostgres leader = side[0].equals("a") ? a : b;
+                Writer remote = side[1].equals("a") ? onA : onB;
+                try (Connection c = leader.connect(); Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT kind, key[1]::int, remote_row ->> 'v', outcome, remote_origin, resolution"
+                             + " FROM sluice.conflict ORDER BY id")) {
+                    while (rs.next()) {
+                        kinds.merge(rs.getString(1), 1, Integer::sum);
+                        assertThat(rs.getString(5)).isEqualTo(side[1]);
+                        assertThat(rs.getString(6)).isEqualTo("last_writer_wins");
+                        assertThat(rs.getString(4)).isIn("applied_remote", "kept_local");
+                        String v = rs.getString(3);
+                        if (v != null && !rs.getString(1).startsWith("delete")) {
+                            assertThat(remote.wrote.getOrDefault(rs.getInt(2), Set.of()))
+                                    .as("conflict on key " + rs.getInt(2) + " at " + side[0] + " names a value " + side[1] + " wrote")
+                                    .contains(v);
+                        }
+                    }
+                }
+            }
+            assertThat(kinds).as("conflicts met by both leaders, by kind").isNotEmpty();
+            assertThat(kinds.keySet()).isSubsetOf(Set.of("insert_exists", "insert_deleted", "update_origin_differs", "update_missing",
+                    "delete_origin_differs", "delete_missing"));
+        } finally {
+            onA.running.set(false);
+            onB.running.set(false);
+        }
+    }
+
+    private static void awaitChanges(Writer x, Writer y, int atLeast) {
+        Await.until(Duration.ofSeconds(60), () -> "the writers to commit " + atLeast + " changes (at " + (x.changes + y.changes)
+                + "; failures " + x.failed + ", " + y.failed + ")", () -> x.changes + y.changes >= atLeast || x.failed != null
+                || y.failed != null);
+    }
+
+    private static List<String> differing(List<String> x, List<String> y) {
+        List<String> d = new java.util.ArrayList<>(without(x, y));
+        d.addAll(without(y, x));
+        return d.isEmpty() ? d : List.of(d.get(0));
+    }
+
+    private static List<String> without(List<String> x, List<String> y) {
+        return x.stream().filter(r -> !y.contains(r)).toList();
+    }
+
+    /** The conflict log's rows for the keys of {@code rows}, for a failure message. */
+    private static List<String> conflicts(LocalPostgres leader, List<String> rows) throws SQLException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String r : rows) {
+            String id = r.replaceAll("^\\(?([0-9]+).*", "$1");
+            try (Connection c = leader.connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT kind, local_row ->> 'v', local_origin, local_commit_time, remote_row ->> 'v',"
+                         + " remote_commit_time, outcome FROM sluice.conflict WHERE key = ARRAY['" + id + "']::text[] ORDER BY id")) {
+                while (rs.next()) {
+                    out.add(id + ": " + rs.getString(1) + " local " + rs.getString(2) + " by " + rs.getString(3) + " at "
+                            + rs.getString(4) + " remote " + rs.getString(5) + " at " + rs.getString(6) + " -> " + rs.getString(7));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int count(LocalPostgres leader, int id) throws SQLException {
+        return Integer.parseInt(leader.queryScalar("SELECT count(*) FROM items WHERE id = " + id));
+    }
+
+    private static long rowChanges(String source) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("enable.auto.commit", "false");
+        TopicPartition tp = new TopicPartition(TopicNames.stream(source), 0);
+        long n = 0;
+        Set<Long> offsets = new HashSet<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (!offsets.add(r.offset())) {
+                        continue;
+                    }
+                    for (ChangeEvent e : EventCodec.decodeAll(r.value())) {
+                        if (e instanceof ChangeEvent.Insert || e instanceof ChangeEvent.Update || e instanceof ChangeEvent.Delete) {
+                            n++;
+                        }
+                    }
+                }
+            }
+        }
+        return n;
+    }
+}
