@@ -25,26 +25,14 @@ import java.util.Properties;
  * @param kind            what the follower is: a PostgreSQL database at {@code jdbcUrl}, keyed
  *                        change topics on the stream's Kafka ({@code jdbcUrl} unused), or a DuckDB
  *                        file at {@code jdbcUrl}
- * @param conflicts       {@code NONE} for a follower only the applier writes; otherwise the follower
- *                        is another leader that takes writes of its own, and each change is checked
- *                        against its row and resolved by this rule (docs/multi-leader.md)
+ * @param conflicts       null for a follower only the applier writes; otherwise the follower is
+ *                        another leader that takes writes of its own, and each change is checked
+ *                        against its row and resolved by this resolver (docs/multi-leader.md)
  */
 public record ApplierConfig(String sourceId, String followerName, String jdbcUrl, Properties connection,
                             Map<String, Object> kafka, int maxGroupTransactions, int maxGroupEvents,
-                            Duration retryBackoffMax, Optional<Lsn> skipCommitLsn, Kind kind, Conflicts conflicts) {
+                            Duration retryBackoffMax, Optional<Lsn> skipCommitLsn, Kind kind, ConflictResolver conflicts) {
 
-    /** How a change meeting a row another writer changed is resolved ({@code followers.<name>.conflicts}). */
-    public enum Conflicts {
-        /** The follower has no writers of its own: a conflict is a divergence and stops the applier. */
-        NONE,
-        /** The later commit wins (commit time, then the origin's name); every conflict is logged with both versions. */
-        LAST_WRITER_WINS;
-
-        /** The configuration's spelling: {@code none}, {@code last_writer_wins}. */
-        public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
 
     /** The kinds of follower store (docs/applier.md, "Store kinds"). */
     public enum Kind {
@@ -78,11 +66,10 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
         Objects.requireNonNull(retryBackoffMax, "retryBackoffMax");
         Objects.requireNonNull(skipCommitLsn, "skipCommitLsn");
         Objects.requireNonNull(kind, "kind");
-        Objects.requireNonNull(conflicts, "conflicts");
-        if (conflicts != Conflicts.NONE) {
+        if (conflicts != null) {
             maxGroupTransactions = 1; // each applied change keeps its own source commit time and origin
         }
-        if (conflicts != Conflicts.NONE && kind != Kind.POSTGRESQL) {
+        if (conflicts != null && kind != Kind.POSTGRESQL) {
             throw new IllegalArgumentException("follower " + followerName + ": conflict resolution is for a PostgreSQL"
                     + " follower that is a leader itself, not a " + kind.key() + " follower");
         }
@@ -92,7 +79,7 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
     public static ApplierConfig of(String sourceId, String followerName, String jdbcUrl, Properties connection,
                                    Map<String, Object> kafka) {
         return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka, DEFAULT_MAX_GROUP_TRANSACTIONS,
-                DEFAULT_MAX_GROUP_EVENTS, Duration.ofSeconds(10), Optional.empty(), Kind.POSTGRESQL, Conflicts.NONE);
+                DEFAULT_MAX_GROUP_EVENTS, Duration.ofSeconds(10), Optional.empty(), Kind.POSTGRESQL, null);
     }
 
     @Override
@@ -121,7 +108,7 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
      * The same follower as a leader whose own writes meet the stream's: one source transaction per
      * follower transaction (each applied change keeps its own commit time and origin), resolved by {@code rule}.
      */
-    public ApplierConfig withConflicts(Conflicts rule) {
+    public ApplierConfig withConflicts(ConflictResolver rule) {
         return new ApplierConfig(sourceId, followerName, jdbcUrl, connection, kafka,
                 maxGroupTransactions, maxGroupEvents, retryBackoffMax, skipCommitLsn, kind, rule);
     }
@@ -130,7 +117,7 @@ public record ApplierConfig(String sourceId, String followerName, String jdbcUrl
     public String toString() {
         return "ApplierConfig[source=" + sourceId + ", follower=" + followerName + ", kind=" + kind.key() + ", url=" + jdbcUrl
                 + ", group<=" + maxGroupTransactions + " tx/" + maxGroupEvents + " events"
-                + (conflicts == Conflicts.NONE ? "" : ", conflicts=" + conflicts.key())
+                + (conflicts == null ? "" : ", conflicts=" + conflicts.name())
                 + skipCommitLsn.map(l -> ", skip=" + l).orElse("") + "]";
     }
 }

@@ -17,7 +17,9 @@ CREATE TABLE conflict (
     remote_commit_time timestamptz NOT NULL,
     remote_commit_lsn  pg_lsn      NOT NULL,
     resolution         text        NOT NULL,
-    outcome            text        NOT NULL
+    outcome            text        NOT NULL,
+    -- false while the application still has to settle it (keep_both); NULL when there is nothing to settle
+    settled            boolean
 );
 CREATE INDEX conflict_source ON conflict (source, id);
 

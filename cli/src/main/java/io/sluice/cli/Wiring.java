@@ -60,7 +60,7 @@ public final class Wiring {
     public static ApplierConfig applier(SluiceConfig cfg, String follower, String jdbcUrl, Properties connection, String bootstrap) {
         SluiceConfig.Follower f = cfg.followers().get(follower);
         return ApplierConfig.of(cfg.sourceId(), follower, jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap))
-                .withConflicts(f == null ? ApplierConfig.Conflicts.NONE : f.conflicts());
+                .withConflicts(f == null ? null : f.conflicts());
     }
 
     /** The appliers of the followers that may become the primary: the PostgreSQL ones (a change topic cannot). */

@@ -3,6 +3,7 @@ package io.sluice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.ConflictResolver;
 import io.sluice.applier.StreamApplier;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureService;
@@ -86,7 +87,7 @@ class MultiLeaderIT {
     /** The applier of {@code source}'s stream onto the other leader, named by that leader's own source id. */
     private static StreamApplier applier(String source, String leaderName, LocalPostgres leader) {
         StreamApplier s = new StreamApplier(ApplierConfig.of(source, leaderName, leader.jdbcUrl(), Stack.superuser(),
-                Map.of("bootstrap.servers", kafka.bootstrapServers())).withConflicts(ApplierConfig.Conflicts.LAST_WRITER_WINS));
+                Map.of("bootstrap.servers", kafka.bootstrapServers())).withConflicts(ConflictResolver.LAST_WRITER_WINS));
         s.start();
         return s;
     }

@@ -57,7 +57,7 @@ final class LeaderSession {
             rs.next();
             if (!"on".equals(rs.getString(1))) {
                 throw new ApplierException("follower " + config.followerName() + " is a leader (conflicts = "
-                        + config.conflicts().key() + ") but has track_commit_timestamp = " + rs.getString(1)
+                        + config.conflicts().name() + ") but has track_commit_timestamp = " + rs.getString(1)
                         + ": last writer wins compares commit times; set track_commit_timestamp = on and restart it", false, null);
             }
         }

@@ -63,7 +63,7 @@ public final class PostgresStore implements FollowerStore {
     public PostgresStore(ApplierConfig config, Clock clock) {
         this.config = config;
         this.clock = clock;
-        this.leader = config.conflicts() == ApplierConfig.Conflicts.NONE ? null : new LeaderSession(config);
+        this.leader = config.conflicts() == null ? null : new LeaderSession(config);
     }
 
     @Override
@@ -181,6 +181,9 @@ public final class PostgresStore implements FollowerStore {
         return () -> {
             writer.flush();
             schemas.apply(connection, e, at);
+            if (conflicting != null) {
+                conflicting.schemaChanged();
+            }
         };
     }
 
@@ -189,6 +192,9 @@ public final class PostgresStore implements FollowerStore {
         return () -> {
             writer.flush();
             ddls.apply(connection, ddl, header, at);
+            if (conflicting != null) {
+                conflicting.schemaChanged();
+            }
         };
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.cli.config;
 
 import io.sluice.applier.ApplierConfig;
+import io.sluice.applier.ConflictResolver;
 import io.sluice.capture.CaptureConfig;
 
 import io.sluice.format.SourceId;
@@ -234,12 +235,17 @@ public final class ConfigParser {
                 keys.problem(prefix + "mode", "sync", "a synchronous follower is a PostgreSQL database a client reads from; a "
                         + kind.key() + " follower is not");
             }
-            ApplierConfig.Conflicts conflicts = keys.enumValue(prefix + "conflicts", ApplierConfig.Conflicts.class,
-                    ApplierConfig.Conflicts.NONE);
-            if (conflicts != ApplierConfig.Conflicts.NONE && kind != ApplierConfig.Kind.POSTGRESQL) {
-                keys.problem(prefix + "conflicts", conflicts.key(), "only a PostgreSQL follower can be a leader with writers of its own");
+            String conflictsName = keys.string(prefix + "conflicts", "none", null);
+            ConflictResolver conflicts = null;
+            try {
+                conflicts = ConflictResolver.named(conflictsName);
+            } catch (IllegalArgumentException e) {
+                keys.problem(prefix + "conflicts", conflictsName, e.getMessage());
             }
-            if (conflicts != ApplierConfig.Conflicts.NONE && mode == SluiceConfig.Mode.SYNC) {
+            if (conflicts != null && kind != ApplierConfig.Kind.POSTGRESQL) {
+                keys.problem(prefix + "conflicts", conflictsName, "only a PostgreSQL follower can be a leader with writers of its own");
+            }
+            if (conflicts != null && mode == SluiceConfig.Mode.SYNC) {
                 keys.problem(prefix + "mode", "sync", "a leader with writers of its own is not a synchronous follower of this primary");
             }
             followers.put(name, new SluiceConfig.Follower(name, endpoint, database, mode, kind,

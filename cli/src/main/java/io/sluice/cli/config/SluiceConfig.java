@@ -42,7 +42,7 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
      */
     public record Follower(String name, PostgresEndpoint endpoint, String database, Mode mode,
                            io.sluice.applier.ApplierConfig.Kind kind, java.nio.file.Path file,
-                           io.sluice.applier.ApplierConfig.Conflicts conflicts) {
+                           io.sluice.applier.ConflictResolver conflicts) {
 
         /** Whether the follower is a PostgreSQL database (which the embedded runtime may start). */
         public boolean isDatabase() {
