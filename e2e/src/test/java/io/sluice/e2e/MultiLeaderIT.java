@@ -12,6 +12,7 @@ import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
+import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.verify.Verifier;
@@ -56,6 +57,7 @@ class MultiLeaderIT {
     static LocalKafka kafka;
 
     private static final int KEYS = 40;
+    private static final TableId ITEMS = new TableId("public", "items");
 
     @BeforeAll
     static void start() throws Exception {
@@ -80,14 +82,6 @@ class MultiLeaderIT {
                 Duration.ofMillis(500), Duration.ofMillis(5), false, dir.resolve("capture-" + source), Map.of())
                 .withOrigins(CaptureConfig.Origins.LOCAL);
         CaptureService s = new CaptureService(c);
-        s.start();
-        return s;
-    }
-
-    /** The applier of {@code source}'s stream onto the other leader, named by that leader's own source id. */
-    private static StreamApplier applier(String source, String leaderName, LocalPostgres leader) {
-        StreamApplier s = new StreamApplier(ApplierConfig.of(source, leaderName, leader.jdbcUrl(), Stack.superuser(),
-                Map.of("bootstrap.servers", kafka.bootstrapServers())).withConflicts(ConflictResolver.LAST_WRITER_WINS));
         s.start();
         return s;
     }
@@ -159,19 +153,15 @@ class MultiLeaderIT {
     void writersOnBothLeadersConvergeThroughACutLinkWithEveryConflictLogged() throws Exception {
         Writer onA = new Writer("a", a);
         Writer onB = new Writer("b", b);
-        try (CaptureService captureA = capture("a", a); CaptureService captureB = capture("b", b)) {
-            StreamApplier aToB = applier("a", "b", b);
-            StreamApplier bToA = applier("b", "a", a);
+        try (Link link = new Link(ConflictResolver.LAST_WRITER_WINS)) {
             onA.start();
             onB.start();
             awaitChanges(onA, onB, 300);
             // The link is cut: neither leader hears of the other while both keep writing.
-            aToB.close();
-            bToA.close();
+            link.cut();
             awaitChanges(onA, onB, onA.changes + onB.changes + 300);
             // Healed: each applier resumes after its watermark.
-            aToB = applier("a", "b", b);
-            bToA = applier("b", "a", a);
+            link.heal();
             awaitChanges(onA, onB, onA.changes + onB.changes + 300);
             onA.stop();
             onB.stop();
@@ -182,8 +172,6 @@ class MultiLeaderIT {
             b.execute("INSERT INTO items (id, v, n) VALUES (1000002, 'marker b', 0)");
             Await.until(Duration.ofSeconds(60), () -> "each leader to have the other's marker",
                     () -> count(b, 1000001) == 1 && count(a, 1000002) == 1);
-            aToB.close();
-            bToA.close();
 
             List<String> rowsA = a.rowsAsText("items");
             List<String> rowsB = b.rowsAsText("items");
@@ -210,7 +198,7 @@ class MultiLeaderIT {
                 Writer remote = side[1].equals("a") ? onA : onB;
                 try (Connection c = leader.connect(); Statement st = c.createStatement();
                      ResultSet rs = st.executeQuery("SELECT kind, key[1]::int, remote_row ->> 'v', outcome, remote_origin, resolution"
-                             + " FROM sluice.conflict ORDER BY id")) {
+                             + " FROM sluice.conflict WHERE table_name = 'items' ORDER BY id")) {
                     while (rs.next()) {
                         kinds.merge(rs.getString(1), 1, Integer::sum);
                         assertThat(rs.getString(5)).isEqualTo(side[1]);
@@ -231,6 +219,132 @@ class MultiLeaderIT {
         } finally {
             onA.running.set(false);
             onB.running.set(false);
+        }
+    }
+
+    /** Both leaders' captures, and an applier each way with {@code resolver}: the link, cut and healed at will. */
+    private static final class Link implements AutoCloseable {
+        final CaptureService captureA = capture("a", a);
+        final CaptureService captureB = capture("b", b);
+        final ConflictResolver resolver;
+        StreamApplier aToB;
+        StreamApplier bToA;
+
+        Link(ConflictResolver resolver) {
+            this.resolver = resolver;
+            heal();
+        }
+
+        void cut() {
+            aToB.close();
+            bToA.close();
+        }
+
+        void heal() {
+            aToB = start("a", "b", b);
+            bToA = start("b", "a", a);
+        }
+
+        private StreamApplier start(String source, String leaderName, LocalPostgres leader) {
+            StreamApplier s = new StreamApplier(ApplierConfig.of(source, leaderName, leader.jdbcUrl(), Stack.superuser(),
+                    Map.of("bootstrap.servers", kafka.bootstrapServers())).withConflicts(resolver));
+            s.start();
+            return s;
+        }
+
+        @Override
+        public void close() {
+            cut();
+            captureA.close();
+            captureB.close();
+        }
+    }
+
+    private static void awaitRow(String what, String sql, String expected) {
+        Await.until(Duration.ofSeconds(60), () -> what, () -> expected.equals(a.queryScalar(sql)) && expected.equals(b.queryScalar(sql)));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void mergeColumnsKeepsEachLeadersChangeToADifferentColumn() throws Exception {
+        for (LocalPostgres leader : List.of(a, b)) {
+            leader.execute("CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL, balance int NOT NULL)",
+                    "ALTER TABLE accounts REPLICA IDENTITY FULL");
+        }
+        try (Link link = new Link(ConflictResolver.MERGE_COLUMNS)) {
+            a.execute("INSERT INTO accounts VALUES (1, 'old@example.com', 100)");
+            awaitRow("the account on both leaders", "SELECT email || ' ' || balance FROM accounts WHERE id = 1", "old@example.com 100");
+            link.cut();
+            a.execute("UPDATE accounts SET email = 'new@example.com' WHERE id = 1");
+            b.execute("UPDATE accounts SET balance = 250 WHERE id = 1");
+            link.heal();
+            awaitRow("both changes on both leaders (last writer wins would keep one)",
+                    "SELECT email || ' ' || balance FROM accounts WHERE id = 1", "new@example.com 250");
+            assertThat(b.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'accounts' AND outcome = 'merged'"
+                    + " AND resolution = 'merge_columns'")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void keepBothLeavesTheConflictWithBothVersionsForTheApplication() throws Exception {
+        for (LocalPostgres leader : List.of(a, b)) {
+            leader.execute("CREATE TABLE seats (id int PRIMARY KEY, holder text NOT NULL)");
+        }
+        try (Link link = new Link(ConflictResolver.KEEP_BOTH)) {
+            link.cut();
+            a.execute("INSERT INTO seats VALUES (7, 'alice')");
+            b.execute("INSERT INTO seats VALUES (7, 'bob')"); // later: last writer wins gives bob the seat
+            link.heal();
+            awaitRow("the seat decided alike on both leaders", "SELECT holder FROM seats WHERE id = 7", "bob");
+            for (LocalPostgres leader : List.of(a, b)) {
+                Await.until(Duration.ofSeconds(30), () -> "the conflict logged on " + leader.name(), () -> !"0".equals(
+                        leader.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'seats'")));
+            }
+            assertThat(a.queryScalar("SELECT local_row ->> 'holder' || ' / ' || (remote_row ->> 'holder') || ' ' || settled"
+                    + " FROM sluice.conflict WHERE table_name = 'seats'")).as("on a: its own version, the remote one, unsettled")
+                    .isEqualTo("alice / bob false");
+            assertThat(b.queryScalar("SELECT local_row ->> 'holder' || ' / ' || (remote_row ->> 'holder') || ' ' || settled"
+                    + " FROM sluice.conflict WHERE table_name = 'seats'")).isEqualTo("bob / alice false");
+        }
+    }
+
+    /** A rule of one's own: the greater count wins, whichever leader wrote it last. */
+    public static final class HighestCountWins implements ConflictResolver {
+        @Override
+        public String name() {
+            return "highest_count_wins";
+        }
+
+        @Override
+        public Decision resolve(Conflict c) {
+            if (!c.rowHere() || c.remote().get("n") == null || c.local().get("n") == null) {
+                return LAST_WRITER_WINS.resolve(c);
+            }
+            long local = Long.parseLong(c.local().get("n"));
+            long remote = Long.parseLong(c.remote().get("n"));
+            return remote == local ? LAST_WRITER_WINS.resolve(c) : remote > local ? Decision.applyRemote() : Decision.keepLocal();
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aResolverOfOnesOwnDecidesOnBothLeaders() throws Exception {
+        for (LocalPostgres leader : List.of(a, b)) {
+            leader.execute("CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL)");
+        }
+        try (Link link = new Link(ConflictResolver.named("class:" + HighestCountWins.class.getName()))) {
+            a.execute("INSERT INTO counters VALUES (1, 0)");
+            awaitRow("the counter on both leaders", "SELECT n FROM counters WHERE id = 1", "0");
+            link.cut();
+            a.execute("UPDATE counters SET n = 5 WHERE id = 1");
+            b.execute("UPDATE counters SET n = 3 WHERE id = 1"); // later: last writer wins would give 3
+            link.heal();
+            awaitRow("the greater count on both leaders", "SELECT n FROM counters WHERE id = 1", "5");
+            Await.until(Duration.ofSeconds(30), () -> "b's change to reach a", () -> !"0".equals(
+                    a.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'counters'")));
+            assertThat(a.queryScalar("SELECT resolution || ' ' || outcome FROM sluice.conflict WHERE table_name = 'counters'"))
+                    .isEqualTo("highest_count_wins kept_local");
         }
     }
 
@@ -288,7 +402,9 @@ class MultiLeaderIT {
                         continue;
                     }
                     for (ChangeEvent e : EventCodec.decodeAll(r.value())) {
-                        if (e instanceof ChangeEvent.Insert || e instanceof ChangeEvent.Update || e instanceof ChangeEvent.Delete) {
+                        TableId t = e instanceof ChangeEvent.Insert i ? i.table() : e instanceof ChangeEvent.Update u ? u.table()
+                                : e instanceof ChangeEvent.Delete d ? d.table() : null;
+                        if (ITEMS.equals(t)) {
                             n++;
                         }
                     }
