@@ -132,6 +132,12 @@ final class StatusCommand implements Callable<Integer> {
             if (!"OK".equals(f.path("state").asText())) {
                 out.printf("             %s%n", f.path("reason").asText());
             }
+            if (f.path("conflicts").size() > 0) {
+                StringBuilder kinds = new StringBuilder();
+                f.path("conflicts").fields().forEachRemaining(k -> kinds.append(kinds.length() == 0 ? "" : ", ")
+                        .append(k.getKey()).append(' ').append(k.getValue().asLong()));
+                out.printf("             conflicts: %s%n", kinds);
+            }
             JsonNode w = f.path("watermark");
             if (w.path("epoch").asLong() > 0) {
                 out.printf("             epoch %d: follower %s was promoted to primary%n", w.path("epoch").asLong(),

@@ -23,10 +23,10 @@ class StatusCommandTest {
                 new long[] {10});
         Status.Stage ok = new Status.Stage("x", State.OK, t, "staleness 0.000 s");
         Status.Follower a = new Status.Follower("east", true, State.OK, t, "apply staleness 0.000 s", ok, ok, new Lsn(100), 7L,
-                t, 12, 0, 0, 0, 0, 0, 0, 0, latency, 0, null);
+                t, 12, 0, 0, 0, 0, 0, 0, 0, latency, 0, null, java.util.Map.of());
         Status.Stage crit = new Status.Stage("apply", State.CRIT, t, "staleness 12 s (crit at 10 s)");
         Status.Follower b = new Status.Follower("west", false, State.CRIT, t, "apply staleness 12 s (crit at 10 s)", ok, crit,
-                new Lsn(50), 5L, t, 9, 3, 12.0, 2048, 12.0, 12.0, 4096, 600, latency, 2, "east");
+                new Lsn(50), 5L, t, 9, 3, 12.0, 2048, 12.0, 12.0, 4096, 600, latency, 2, "east", java.util.Map.of("insert_exists", 3L));
         Status s = new Status("shop", t, 42, ok, ok, ok, new Status.CaptureLag(new Lsn(200), new Lsn(200), new Lsn(190), 10,
                 0, 10, 0, 50, true, 1 << 20, "reserved", 12), List.of(a, b),
                 new Status.Stage("standbys", State.OFFLINE, t, "standby slot(s) standby_b listed in synchronized_standby_slots are inactive"),
@@ -45,7 +45,7 @@ class StatusCommandTest {
                 + " slot standby_b (waited for) INACTIVE", "standby slot(s) standby_b listed in synchronized_standby_slots are inactive");
         assertThat(out).containsPattern("east +sync +OK");
         assertThat(out).containsPattern("west +async +CRIT +\\S+ \\S+ +12 s +3 records");
-        assertThat(out).contains("apply staleness 12 s (crit at 10 s)", "600 tx, 4.0 KiB", "15 ms / 40 ms");
+        assertThat(out).contains("apply staleness 12 s (crit at 10 s)", "600 tx, 4.0 KiB", "15 ms / 40 ms", "conflicts: insert_exists 3");
         assertThat(out).as("the automatic promotion's decisions")
                 .containsPattern("promote --auto +WARN +[0-9-]+ [0-9:]+ +the primary does not answer \\(refused\\): promoting in 30 s");
         assertThat(out).as("a follower past a promotion").contains("epoch 2: follower east was promoted to primary")

@@ -15,6 +15,9 @@ import io.sluice.format.EventCodec;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import io.sluice.format.follower.JdbcDataSource;
+import io.sluice.monitor.LagMonitor;
+import io.sluice.monitor.MonitorConfig;
+import io.sluice.monitor.Rule;
 import io.sluice.verify.Verifier;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -306,6 +309,25 @@ class MultiLeaderIT {
                     .isEqualTo("alice / bob false");
             assertThat(b.queryScalar("SELECT local_row ->> 'holder' || ' / ' || (remote_row ->> 'holder') || ' ' || settled"
                     + " FROM sluice.conflict WHERE table_name = 'seats'")).isEqualTo("bob / alice false");
+
+            // The lag monitor of leader a's stream counts what its follower, leader b, logged, by kind.
+            Map<String, Long> logged = new HashMap<>();
+            try (Connection c = b.connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT kind, count(*) FROM sluice.conflict WHERE source = 'a' GROUP BY kind")) {
+                while (rs.next()) {
+                    logged.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            MonitorConfig config = new MonitorConfig("a", new MonitorConfig.Endpoint(a.jdbcUrl(), Stack.superuser()), "slot_a",
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()), List.of(new MonitorConfig.FollowerTarget("b",
+                    new MonitorConfig.Endpoint(b.jdbcUrl(), Stack.superuser()), false, Rule.stalenessDefaults())),
+                    Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(),
+                    new MonitorConfig.Http(false, "127.0.0.1", 0, java.util.Optional.empty(), 8), MonitorConfig.Webhooks.none());
+            try (LagMonitor monitor = new LagMonitor(config, java.time.Clock.systemUTC())) {
+                monitor.start();
+                Await.until(Duration.ofSeconds(30), () -> "the monitor's conflict counts " + monitor.status() + " to be " + logged,
+                        () -> monitor.status().map(s -> s.followers().get(0).conflicts().equals(logged)).orElse(false));
+            }
         }
     }
 

@@ -30,6 +30,8 @@ final class FollowerEvaluation {
     State state = State.OK;
     Instant since;
     Watermark lastWatermark;
+    /** A leader's conflicts so far, by kind, as of the last evaluation that read them. */
+    java.util.Map<String, Long> conflicts = java.util.Map.of();
     Status.Follower status;
     /** The epoch of the follower's watermark at the last look (-1 before the first), and whether its change was just alerted. */
     long epoch = -1;
@@ -60,8 +62,9 @@ final class FollowerEvaluation {
                 wm = Optional.ofNullable(o == null ? null : o.metadata().get(w.group)).filter(AppliedOffset::is)
                         .map(md -> Watermark.fromOffset(AppliedOffset.parse(md), o.committed().get(w.group)));
             } else {
-                followerQueries.incrementAndGet();
+                followerQueries.addAndGet(2);
                 wm = w.probe.watermark();
+                w.conflicts = w.probe.conflicts();
             }
         } catch (Exception e) {
             error = "follower " + w.target.name() + ": " + e.getMessage();
@@ -122,7 +125,8 @@ final class FollowerEvaluation {
                 LagMonitor.stage("transport", w.transport), LagMonitor.stage("apply", w.apply), m == null ? null : m.commitLsn(),
                 m == null ? null : m.xid(), m == null ? null : m.commitTime(), consumed, transportRecords,
                 transportStaleness, applyLag, applyStaleness, staleness, captureLag + applyLag,
-                Math.round(rate * staleness), w.latency.summary(), m == null ? 0 : m.epoch(), m == null ? null : m.epochFollower());
+                Math.round(rate * staleness), w.latency.summary(), m == null ? 0 : m.epoch(), m == null ? null : m.epochFollower(),
+                w.conflicts);
         return w.status;
     }
 

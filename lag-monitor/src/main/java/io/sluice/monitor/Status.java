@@ -3,6 +3,7 @@ package io.sluice.monitor;
 import io.sluice.format.Lsn;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One evaluation's result: every stage's state and lag. What {@code GET /status} serves and
@@ -87,13 +88,18 @@ public record Status(String source, Instant at, long evaluation, Stage capture, 
      * @param stalenessSeconds          end to end: age of the oldest commit on the primary the follower does not show
      * @param atRiskBytes               WAL committed on the primary and not applied here
      * @param atRiskTransactions        write rate × end-to-end staleness
+     * @param conflicts                 a leader's conflicts so far, by kind (docs/multi-leader.md); empty otherwise
      */
     public record Follower(String name, boolean sync, State state, Instant since, String reason, Stage transport,
                            Stage apply, Lsn watermarkLsn, Long watermarkXid, Instant watermarkCommitTime,
                            long consumedOffset, long transportLagRecords, double transportStalenessSeconds,
                            long applyLagBytes, double applyStalenessSeconds, double stalenessSeconds,
                            long atRiskBytes, long atRiskTransactions, LatencySummary latency, long epoch,
-                           String promotedFollower) { }
+                           String promotedFollower, Map<String, Long> conflicts) {
+        public Follower {
+            conflicts = Map.copyOf(conflicts);
+        }
+    }
 
     /**
      * End-to-end latency (primary commit → follower commit), sampled from the watermark each

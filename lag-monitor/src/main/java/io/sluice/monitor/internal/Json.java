@@ -99,6 +99,11 @@ public final class Json {
                     g.writeStringField("epoch_promoted_follower", f.promotedFollower());
                 }
                 g.writeEndObject();
+                g.writeObjectFieldStart("conflicts");
+                for (java.util.Map.Entry<String, Long> kind : f.conflicts().entrySet()) {
+                    g.writeNumberField(kind.getKey(), kind.getValue());
+                }
+                g.writeEndObject();
                 g.writeObjectFieldStart("transport");
                 stage(g, f.transport());
                 g.writeNumberField("consumed_offset", f.consumedOffset());

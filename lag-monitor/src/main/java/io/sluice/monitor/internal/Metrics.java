@@ -107,6 +107,10 @@ public final class Metrics {
             h.samples.add(new Sample("_bucket", "{" + base + ",le=\"+Inf\"}", l.count()));
             h.samples.add(new Sample("_sum", "{" + base + "}", l.sumSeconds()));
             h.samples.add(new Sample("_count", "{" + base + "}", l.count()));
+            for (java.util.Map.Entry<String, Long> kind : f.conflicts().entrySet()) {
+                counter("sluice_follower_conflicts", "Conflicts a leader's applier met and resolved, by kind (PostgreSQL 18's"
+                        + " names; docs/multi-leader.md).", kind.getValue(), "source", src, "follower", n, "kind", kind.getKey());
+            }
             state(src, "transport", n, f.transport().state());
             state(src, "apply", n, f.apply().state());
             state(src, "follower", n, f.state());
