@@ -27,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Run a benchmark scenario on embedded servers against native logical replication.",
         subcommands = {BenchCommand.Catchup.class, BenchCommand.Steady.class, BenchCommand.Snapshot.class,
                 BenchCommand.Apply.class, BenchCommand.Capture.class, BenchCommand.BigTxn.class,
-                BenchCommand.Consistency.class, BenchCommand.Durability.class, BenchCommand.Monitor.class})
+                BenchCommand.Consistency.class, BenchCommand.Durability.class, BenchCommand.Monitor.class,
+                BenchCommand.MultiLeader.class})
 public final class BenchCommand {
 
     /** What every scenario shares: the capture engine, a scratch directory, the machine line. */
@@ -326,6 +327,28 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new MonitorBench(dir, followers, rate, Duration.ofSeconds(seconds)).run());
+            return 0;
+        }
+    }
+
+    @Command(name = "multileader", mixinStandardHelpOptions = true,
+            description = "Two leaders: the apply rate with conflict detection against a plain follower, and after both updated"
+                    + " the same keys with the link cut, the time to converge and the conflicts resolved per second.")
+    static final class MultiLeader implements Callable<Integer> {
+        @Mixin Common common;
+
+        @Option(names = "--rows", defaultValue = "2000", description = "rows on each leader, each updated on both while the link"
+                + " is cut (default: ${DEFAULT-VALUE})")
+        int rows;
+
+        @Option(names = "--transactions", defaultValue = "20000", description = "the backlog applied with and without conflict"
+                + " detection (default: ${DEFAULT-VALUE})")
+        int transactions;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = common.start();
+            System.out.println(new MultiLeaderBench(dir, rows, transactions).run());
             return 0;
         }
     }

@@ -22,7 +22,8 @@ class BenchCommandTest {
             "bigtxn", List.of("--engine", "--rows"),
             "consistency", List.of("--engine", "--writes", "--seconds", "--no-warmup", "--warmup-seconds"),
             "durability", List.of("--engine", "--writes"),
-            "monitor", List.of("--engine", "--followers", "--rate", "--seconds"));
+            "monitor", List.of("--engine", "--followers", "--rate", "--seconds"),
+            "multileader", List.of("--engine", "--rows", "--transactions"));
 
     private static final List<String> EVERY = OPTIONS.values().stream().flatMap(List::stream).distinct().toList();
 

@@ -370,6 +370,28 @@ class MultiLeaderIT {
         }
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aLeaderWhoseKeysCountByOneIsRefusedNamingTheSequence() throws Exception {
+        b.execute("CREATE TABLE tickets (id serial PRIMARY KEY, note text)");
+        try {
+            ApplierConfig config = ApplierConfig.of("a", "b", b.jdbcUrl(), Stack.superuser(),
+                    Map.of("bootstrap.servers", kafka.bootstrapServers())).withConflicts(ConflictResolver.LAST_WRITER_WINS);
+            try (StreamApplier refused = new StreamApplier(config)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(refused::start)
+                        .hasMessageContaining("public.tickets.id").hasMessageContaining("tickets_id_seq")
+                        .hasMessageContaining("INCREMENT BY");
+            }
+            b.execute("ALTER SEQUENCE tickets_id_seq INCREMENT BY 2 RESTART WITH 2");
+            try (StreamApplier accepted = new StreamApplier(config)) {
+                accepted.start();
+                assertThat(accepted.state()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+        } finally {
+            b.execute("DROP TABLE tickets");
+        }
+    }
+
     private static void awaitChanges(Writer x, Writer y, int atLeast) {
         Await.until(Duration.ofSeconds(60), () -> "the writers to commit " + atLeast + " changes (at " + (x.changes + y.changes)
                 + "; failures " + x.failed + ", " + y.failed + ")", () -> x.changes + y.changes >= atLeast || x.failed != null

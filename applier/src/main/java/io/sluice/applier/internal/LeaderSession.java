@@ -73,8 +73,40 @@ final class LeaderSession {
             ps.execute();
         }
         c.commit();
+        refuseCollidingKeys();
         guardAll();
         c.commit();
+    }
+
+    /**
+     * Two leaders that hand out keys from sequences counting by one hand out the same keys: each new
+     * row would meet the other leader's (docs/multi-leader.md, "Keys and sequences"). A sequence
+     * behind a primary key must count in steps, each leader from its own start.
+     */
+    private void refuseCollidingKeys() throws SQLException {
+        List<String> colliding = new java.util.ArrayList<>();
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("""
+                SELECT format('%I.%I.%I', n.nspname, c.relname, a.attname), d.objid::regclass::text
+                FROM pg_index i
+                JOIN pg_class c ON c.oid = i.indrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+                JOIN pg_depend d ON d.refobjid = c.oid AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass
+                  AND d.deptype IN ('a', 'i')
+                JOIN pg_sequence s ON s.seqrelid = d.objid
+                WHERE i.indisprimary AND abs(s.seqincrement) = 1
+                  AND n.nspname NOT IN ('sluice', 'pg_catalog', 'information_schema')
+                ORDER BY 1""")) {
+            while (rs.next()) {
+                colliding.add(rs.getString(1) + " (sequence " + rs.getString(2) + ")");
+            }
+        }
+        if (!colliding.isEmpty()) {
+            throw new ApplierException("follower " + config.followerName() + " is a leader, and its primary keys " + colliding
+                    + " come from sequences counting by 1: the other leader hands out the same keys. Give each leader its own:"
+                    + " ALTER SEQUENCE … INCREMENT BY <leaders> RESTART WITH <a different start on each>, or UUID keys"
+                    + " (docs/multi-leader.md, \"Keys and sequences\")", false, null);
+        }
     }
 
     /** Stamps the open follower transaction with the source transaction it replays. */
