@@ -35,7 +35,8 @@ import javax.sql.DataSource;
  *       satisfies the session (sticky first), waits up to the policy's bound, else reads the
  *       primary — each outcome counted in {@link #metrics()};</li>
  *   <li>{@link #commit(Connection, Durability, Duration)} returns only once the write is visible
- *       on QUORUM(k) or ALL of the sync followers, with semi-sync promotion when configured.</li>
+ *       on QUORUM(k) or ALL of the sync followers, with semi-sync promotion when configured;</li>
+ *   <li>{@link #readQuorum} reads from R followers and answers with the freshest.</li>
  * </ul>
  * Thread-safe. One per source; close it to stop its watch threads.
  */
@@ -68,6 +69,7 @@ public final class SluiceClient implements AutoCloseable {
     private final Signal signal = new Signal();
     private final ClientEvents events;
     private final SyncCommit sync;
+    private final QuorumReads quorum;
     /** Null without a staleness source: then no follower ever leaves read rotation. */
     private final ReadRotation readRotation;
     private final ReadRouting routing;
@@ -92,6 +94,7 @@ public final class SluiceClient implements AutoCloseable {
         readRotation = b.staleness == null ? null : new ReadRotation(List.copyOf(followers.keySet()), b.staleness, maxStaleness);
         routing = new ReadRouting(followers, readRotation, maxStaleness);
         this.sync = new SyncCommit(followers, syncNames, b.semiSync, b.onTimeout, name -> !outOfRotation(name), signal, events);
+        this.quorum = new QuorumReads(followers, name -> !outOfRotation(name), signal, events);
         if (readRotation != null) {
             rotation = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "sluice-client-rotation");
@@ -264,6 +267,21 @@ public final class SluiceClient implements AutoCloseable {
         return readRouted(session, session.lastWrite().orElse(null), session.position(), policy, preferred, work);
     }
 
+    /**
+     * A quorum read (docs/consistency.md, "Quorum reads"): {@code work} on {@code r} followers that are
+     * up and in rotation, the answer of the one furthest along. With a token, first waits up to
+     * {@code maxWait} until {@code r} followers have applied it, and asks those.
+     *
+     * @param token null to read without waiting for a write
+     * @throws ReadUnavailableException when fewer than {@code r} followers answer or applied the token in time
+     */
+    public <T> Routed<T> readQuorum(int r, ConsistencyToken token, Duration maxWait, SqlFunction<T> work) throws SQLException {
+        if (token != null) {
+            checkSource(token);
+        }
+        return quorum.read(r, token, maxWait, name -> execute(name, followers.get(name).dataSource, false, null, work));
+    }
+
     private <T> Routed<T> readRouted(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy,
                                      String preferred, SqlFunction<T> work) throws SQLException {
         List<String> order = routing.order(session, preferred);
@@ -356,7 +374,7 @@ public final class SluiceClient implements AutoCloseable {
     /**
      * Counters: {@code commits}, {@code sync_ok}, {@code sync_timeout}, {@code sync_degraded},
      * {@code awaits_satisfied}, {@code awaits_timeout}, {@code reads_follower_<name>},
-     * {@code reads_waited}, {@code reads_primary}, {@code reads_unavailable}, {@code promotions},
+     * {@code reads_waited}, {@code reads_primary}, {@code reads_quorum}, {@code reads_unavailable}, {@code promotions},
      * {@code rotation_out}, {@code rotation_in}, {@code rotation_checks}.
      */
     public Map<String, Long> metrics() {

@@ -9,7 +9,9 @@ import io.sluice.client.Durability;
 import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.client.ReadPolicy;
 import io.sluice.client.Session;
+import io.sluice.client.ReadUnavailableException;
 import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceClient.SqlFunction;
 import io.sluice.client.SyncTimeoutException;
 import io.sluice.embedded.Await;
 import io.sluice.format.ConsistencyToken;
@@ -357,6 +359,40 @@ class ConsistencyIT {
                 assertThat(e.message()).contains("f0 for f2");
             });
             assertThat(semi.metrics()).containsEntry("promotions", 1L).containsEntry("sync_ok", 1L);
+        }
+    }
+
+    @Test
+    void aQuorumReadAnswersWithTheFreshestFollowerAndWaitsForAToken() throws Exception {
+        StreamApplier f1 = appliers.get(1);
+        try (SluiceClient client = client().build(); Connection w = stack.primary.connect()) {
+            w.setAutoCommit(false);
+            w.createStatement().executeUpdate("INSERT INTO ryw (id, v) VALUES (900000, 'both')");
+            ConsistencyToken both = client.commit(w);
+            Await.until(Duration.ofSeconds(30), () -> "both followers to apply the first write",
+                    () -> client.satisfies("f0", both) && client.satisfies("f1", both));
+            f1.close(); // f1 stops applying: a quorum of two includes one follower without the next write
+            w.createStatement().executeUpdate("INSERT INTO ryw (id, v) VALUES (900001, 'quorum')");
+            ConsistencyToken t = client.commit(w);
+            Await.until(Duration.ofSeconds(30), () -> "f0 to apply the write", () -> client.satisfies("f0", t));
+            SqlFunction<Boolean> sees = c -> exists(c, 900001);
+            for (int i = 0; i < 5; i++) {
+                SluiceClient.Routed<Boolean> r = client.readQuorum(2, null, Duration.ZERO, sees);
+                assertThat(r.target()).as("the freshest of the two").isEqualTo("f0");
+                assertThat(r.value()).isTrue();
+            }
+            try (Connection f1Alone = stack.followers.get(1).connect()) {
+                assertThat(exists(f1Alone, 900001)).as("f1 alone would not see it").isFalse();
+            }
+            assertThat(client.readQuorum(1, t, Duration.ofSeconds(5), sees).value()).isTrue();
+            assertThatThrownBy(() -> client.readQuorum(2, t, Duration.ofMillis(300), sees))
+                    .isInstanceOf(ReadUnavailableException.class)
+                    .hasMessageContaining("fewer than 2 followers of 2 applied").hasMessageContaining("f1");
+            assertThat(client.metrics()).containsEntry("reads_quorum", 6L).containsEntry("reads_unavailable", 1L);
+        } finally {
+            f1 = new StreamApplier(stack.applier(SOURCE, 1));
+            f1.start();
+            appliers.set(1, f1);
         }
     }
 }
