@@ -58,6 +58,20 @@ public final class EmbeddedStack implements AutoCloseable {
         }
     }
 
+    /** Only Kafka, for a demo that starts primaries of its own ({@link #start(LocalPostgres.Builder)}). */
+    public static EmbeddedStack kafkaOnly(Path dataDirectory) {
+        Path root = dataDirectory.resolve("run");
+        deleteTree(root);
+        EmbeddedStack stack = new EmbeddedStack(root);
+        stack.kafka = stack.track(LocalKafka.start(root.resolve("kafka")));
+        return stack;
+    }
+
+    /** A server of the caller's, its data under this run's directory, stopped with the stack. */
+    public LocalPostgres start(LocalPostgres.Builder server, String name) {
+        return track(server.dataDirectory(runDirectory.resolve(name)).start());
+    }
+
     private <T extends AutoCloseable> T track(T server) {
         started.add(server);
         return server;

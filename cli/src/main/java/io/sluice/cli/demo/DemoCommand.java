@@ -66,6 +66,10 @@ public final class DemoCommand implements Callable<Integer> {
             + " query on it every 5 s, and check it value by value at the end")
     boolean duckdb;
 
+    @Option(names = "--multi-leader", description = "two primaries that both take writes, each applying the other's stream;"
+            + " the link between them cut and healed, conflicts resolved by last writer wins, both compared at the end")
+    boolean multiLeader;
+
     @Option(names = "--no-ui", description = "plain lines instead of the live view (also when stdout is not a terminal)")
     boolean noUi;
 
@@ -77,8 +81,13 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("--followers must be 1-5 and --rate at least 1");
             return 2;
         }
+        if (multiLeader && (failover || duckdb)) {
+            System.err.println("--multi-leader runs on its own: not with --failover or --duckdb");
+            return 2;
+        }
         SluiceConfig cfg = UpCommand.defaultConfig(followers);
-        out.println("sluice demo: starting embedded PostgreSQL primary, Kafka and " + followers + " follower(s) ...");
+        out.println(multiLeader ? "sluice demo: starting two embedded PostgreSQL leaders and Kafka ..."
+                : "sluice demo: starting embedded PostgreSQL primary, Kafka and " + followers + " follower(s) ...");
         if (duration.isNegative() || duration.isZero()) {
             System.err.println("--duration must be positive");
             return 2;
@@ -86,6 +95,15 @@ public final class DemoCommand implements Callable<Integer> {
         Path logFile = cfg.embedded().dataDirectory().resolve("demo.log");
         java.nio.file.Files.createDirectories(logFile.getParent());
         out.println("sluice demo: log lines go to " + logFile);
+        if (multiLeader) {
+            try (DemoLog log = DemoLog.toFile(logFile); EmbeddedStack stack = EmbeddedStack.kafkaOnly(cfg.embedded().dataDirectory())) {
+                Thread hook = new Thread(stack::close, "sluice-demo-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                int result = new MultiLeaderDemo(stack, new DemoView(out, !noUi && System.console() != null), out, duration, rate).run();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                return result;
+            }
+        }
         try (DemoLog log = DemoLog.toFile(logFile); EmbeddedStack stack = EmbeddedStack.start(cfg)) {
             Thread hook = new Thread(stack::close, "sluice-demo-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);

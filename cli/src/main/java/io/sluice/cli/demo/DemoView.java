@@ -90,6 +90,16 @@ final class DemoView {
         }
     }
 
+    /** A status block of the demo's own (the multi-leader demo's): redrawn in place live, a plain line otherwise. */
+    synchronized void status(String text) {
+        if (live) {
+            status = text;
+            redraw();
+        } else {
+            out.printf("[%s] %s%n", LocalTime.now().format(TIME), text.strip().replace("\n", " | "));
+        }
+    }
+
     private static String latency(Row r) {
         return r.p50Ms() < 0 ? "-" : String.format(Locale.ROOT, "%.1f/%.1f ms", r.p50Ms(), r.p99Ms());
     }

@@ -56,6 +56,18 @@ class DemoIT {
                 .contains("check: follower a EQUALS the new primary").doesNotContain("DIFFERS");
     }
 
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void multiLeaderDemoCutsAndHealsTheLinkAndEndsWithBothLeadersEqual() {
+        String out = demo("--multi-leader", "--duration", "6s", "--rate", "100", "--no-ui");
+        String[] lines = out.strip().split("\n");
+        assertThat(lines[lines.length - 1]).isEqualTo("demo: both leaders equal, every conflict resolved alike on both.");
+        assertThat(out).contains("LINK CUT", "LINK HEALED", "check: leader b EQUALS leader a on public.stock",
+                "check: leader a EQUALS leader b on public.stock").containsPattern("conflicts at a: update_origin_differs")
+                .containsPattern("rows on a: 50 shared skus, [1-9][0-9]* added by a, [1-9][0-9]* added by b")
+                .doesNotContain("DIFFERS");
+    }
+
     /** Runs {@code sluice demo} with the arguments as a newcomer would, asserts exit 0, returns what it printed. */
     private static String demo(String... args) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
