@@ -108,8 +108,10 @@ class FencingIT {
             first.start();
             startWriting("hist_stolen");
             awaitFollowerRows("hist_stolen", 200);
-            assertThat(stack.followers.get(0).queryScalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    + " WHERE application_name = 'sluice-applier-lock stolen/f0'")).isEqualTo("1");
+            // With a timeout, pg_terminate_backend returns once the backend is gone (and its lock with it),
+            // not when the signal is sent: the second applier must find the lock free.
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000))"
+                    + " FROM pg_stat_activity WHERE application_name = 'sluice-applier-lock stolen/f0'")).isEqualTo("1");
             second.start();
             Await.until(Duration.ofSeconds(60), () -> "one of the two appliers to stop (first " + first.state() + ", second "
                     + second.state() + ")", () -> first.state() == StreamApplier.State.FAILED
