@@ -78,6 +78,7 @@ public final class MultiLeaderBench {
                         + " resolved (%,.0f/s); outcomes on a: %s; on b: %s%n", converged, resolved, resolved / converged,
                         outcomes(a), outcomes(b)));
             }
+            out.append(clocks(a, b));
             boolean equal = digest(a).equals(digest(b));
             out.append("  leaders equal at the end: ").append(equal).append('\n');
             if (!equal) {
@@ -85,6 +86,43 @@ public final class MultiLeaderBench {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * How far apart the leaders' clocks are, the way NTP estimates an offset: each leader's
+     * {@code clock_timestamp()} against the midpoint of the bench's own clock around the query;
+     * the round trip bounds the error. Last writer wins compares commit times from both clocks.
+     */
+    private static String clocks(LocalPostgres a, LocalPostgres b) throws Exception {
+        double best = Double.MAX_VALUE;
+        double offset = 0;
+        try (Connection ca = a.connect(); Connection cb = b.connect()) {
+            for (int i = 0; i < 50; i++) {
+                double[] x = offset(ca);
+                double[] y = offset(cb);
+                double error = (x[1] + y[1]) / 2;
+                if (error < best) {
+                    best = error;
+                    offset = y[0] - x[0];
+                }
+            }
+        }
+        return String.format(Locale.ROOT, "  clocks: b - a = %.3f ms (± %.3f ms, half the round trips)%n", offset, best);
+    }
+
+    /** {server clock - local midpoint, half the round trip}, in milliseconds. */
+    private static double[] offset(Connection c) throws Exception {
+        try (java.sql.Statement st = c.createStatement()) {
+            java.time.Instant before = java.time.Instant.now();
+            long t0 = System.nanoTime();
+            java.sql.ResultSet rs = st.executeQuery("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint");
+            long t1 = System.nanoTime();
+            rs.next();
+            long server = rs.getLong(1);
+            double rtt = (t1 - t0) / 1e6;
+            double midpoint = before.getEpochSecond() * 1e3 + before.getNano() / 1e6 + rtt / 2;
+            return new double[] {server / 1000.0 - midpoint, rtt / 2};
+        }
     }
 
     /** The commit LSN of the last transaction on {@code pg}, once capture has it on Kafka. */
