@@ -28,7 +28,8 @@ public interface ConflictResolver {
      * is none (the local side of a missing row, a delete's remote side beyond its key).
      *
      * @param kind             PostgreSQL 18's name: {@code insert_exists}, {@code update_origin_differs},
-     *                         {@code update_missing}, {@code delete_origin_differs}, {@code delete_missing};
+     *                         {@code update_exists}, {@code update_missing}, {@code delete_origin_differs},
+     *                         {@code delete_missing};
      *                         or {@code insert_deleted} (the key was deleted here by a commit later than the insert)
      * @param local            the row here, or empty when the row is missing
      * @param localCommitTime  when the row (or, missing, its key's last delete) was committed; null when unknown

@@ -217,7 +217,8 @@ class MultiLeaderIT {
                 }
             }
             assertThat(kinds).as("conflicts met by both leaders, by kind").isNotEmpty();
-            assertThat(kinds.keySet()).isSubsetOf(Set.of("insert_exists", "insert_deleted", "update_origin_differs", "update_missing",
+            assertThat(kinds.keySet()).isSubsetOf(Set.of("insert_exists", "insert_deleted", "update_origin_differs", "update_exists",
+                    "update_missing",
                     "delete_origin_differs", "delete_missing"));
         } finally {
             onA.running.set(false);
@@ -367,6 +368,29 @@ class MultiLeaderIT {
                     a.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'counters'")));
             assertThat(a.queryScalar("SELECT resolution || ' ' || outcome FROM sluice.conflict WHERE table_name = 'counters'"))
                     .isEqualTo("highest_count_wins kept_local");
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void twoRowsMeetingUnderAUniqueIndexOtherThanTheKeyAreDecidedAlikeOnBoth() throws Exception {
+        for (LocalPostgres leader : List.of(a, b)) {
+            leader.execute("CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL UNIQUE)");
+        }
+        try (Link link = new Link(ConflictResolver.LAST_WRITER_WINS)) {
+            link.cut();
+            a.execute("INSERT INTO users VALUES (1, 'x@example.com')");
+            b.execute("INSERT INTO users VALUES (2, 'x@example.com')"); // later: b's row wins the address
+            link.heal();
+            for (LocalPostgres leader : List.of(a, b)) {
+                Await.until(Duration.ofSeconds(30), () -> "the conflict decided on " + leader.name(), () -> !"0".equals(
+                        leader.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'users'")));
+            }
+            awaitRow("the later row on both leaders", "SELECT string_agg(id || ' ' || email, ',') FROM users", "2 x@example.com");
+            assertThat(a.queryScalar("SELECT kind || ' ' || key[1] || ' ' || outcome FROM sluice.conflict WHERE table_name = 'users'"))
+                    .isEqualTo("insert_exists 1 applied_remote");
+            assertThat(b.queryScalar("SELECT kind || ' ' || key[1] || ' ' || outcome FROM sluice.conflict WHERE table_name = 'users'"))
+                    .isEqualTo("insert_exists 2 kept_local");
         }
     }
 

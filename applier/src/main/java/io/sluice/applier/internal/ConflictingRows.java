@@ -28,6 +28,8 @@ final class ConflictingRows {
     /** Sluice's own (PostgreSQL has no name for it): the key was deleted here by a commit later than the insert. */
     static final String INSERT_DELETED = "insert_deleted";
     static final String UPDATE_ORIGIN_DIFFERS = "update_origin_differs";
+    /** An update whose new values meet another row's under a unique index (PostgreSQL 18's name). */
+    static final String UPDATE_EXISTS = "update_exists";
     static final String UPDATE_MISSING = "update_missing";
     static final String DELETE_ORIGIN_DIFFERS = "delete_origin_differs";
     static final String DELETE_MISSING = "delete_missing";
@@ -59,9 +61,9 @@ final class ConflictingRows {
             if (local.exists()) {
                 Decision d = decide(e, INSERT_EXISTS, e.table(), key, local, Map.of(), after);
                 if (d.outcome() == Outcome.APPLY_REMOTE) {
-                    rows.set(e.table(), e.key(), key, after);
+                    unique(e, INSERT_EXISTS, e.table(), e.key(), after, () -> rows.set(e.table(), e.key(), key, after));
                 } else if (d.outcome() == Outcome.MERGE) {
-                    rows.set(e.table(), e.key(), key, d.row());
+                    unique(e, INSERT_EXISTS, e.table(), e.key(), d.row(), () -> rows.set(e.table(), e.key(), key, d.row()));
                 }
                 return;
             }
@@ -72,7 +74,9 @@ final class ConflictingRows {
                     return;
                 }
             }
-            if (rows.insertIfAbsent(e.table(), e.key(), after)) {
+            boolean[] inserted = new boolean[1];
+            if (!unique(e, INSERT_EXISTS, e.table(), e.key(), after,
+                    () -> inserted[0] = rows.insertIfAbsent(e.table(), e.key(), after)) || inserted[0]) {
                 return;
             }
             // A writer on this leader inserted the key meanwhile: decide against its row.
@@ -82,20 +86,18 @@ final class ConflictingRows {
     void update(ChangeEvent.Update e) throws SQLException {
         List<String> key = prepare(e, e.table(), e.key(), e.identity());
         Met local = rows.row(e.table(), e.key(), key);
+        Map<String, String> after = LeaderRows.text(e, e.after());
         if (local.exists() && config.sourceId().equals(local.origin())) {
-            writer.update(e);
-            writer.flush();
+            unique(e, UPDATE_EXISTS, e.table(), e.key(), after, () -> applyUpdate(e));
             return;
         }
-        Map<String, String> after = LeaderRows.text(e, e.after());
         Map<String, String> before = LeaderRows.text(e, e.before());
         if (local.exists()) {
             Decision d = decide(e, UPDATE_ORIGIN_DIFFERS, e.table(), key, local, before, after);
             if (d.outcome() == Outcome.APPLY_REMOTE) {
-                writer.update(e);
-                writer.flush();
+                unique(e, UPDATE_EXISTS, e.table(), e.key(), after, () -> applyUpdate(e));
             } else if (d.outcome() == Outcome.MERGE) {
-                rows.set(e.table(), e.key(), key, d.row());
+                unique(e, UPDATE_EXISTS, e.table(), e.key(), d.row(), () -> rows.set(e.table(), e.key(), key, d.row()));
             }
             return;
         }
@@ -130,6 +132,73 @@ final class ConflictingRows {
             }
             keepTombstone(e, key);
         }
+    }
+
+    /** A write of a change. */
+    private interface Write {
+        void run() throws SQLException;
+    }
+
+    private void applyUpdate(ChangeEvent.Update e) throws SQLException {
+        try {
+            writer.update(e);
+            writer.flush();
+        } catch (SQLException ex) {
+            writer.reset(); // its batch is spent; the unique handling may write again
+            throw ex;
+        }
+    }
+
+    /**
+     * Runs {@code write}; when it meets another row under a unique index other than the primary
+     * key ({@code insert_exists} / {@code update_exists}, PostgreSQL 18's names), that row is read
+     * and the resolver decides: the remote change wins — the other row goes, tombstoned, and the
+     * write runs again — or it is dropped. Whether the write ran.
+     */
+    private boolean unique(ChangeEvent e, String kind, TableId table, List<String> keyColumns, Map<String, String> remote,
+                           Write write) throws SQLException {
+        for (int attempt = 0; ; attempt++) {
+            java.sql.Savepoint sp = rows.savepoint();
+            try {
+                write.run();
+                rows.release(sp);
+                return true;
+            } catch (SQLException ex) {
+                String index = uniqueIndex(ex);
+                if (index == null || attempt > 3) {
+                    throw ex;
+                }
+                rows.rollback(sp);
+                List<String> columns = rows.uniqueColumns(table, index);
+                if (columns.isEmpty() || !remote.keySet().containsAll(columns)) {
+                    throw ex;
+                }
+                List<String> values = columns.stream().map(remote::get).toList();
+                Met other = rows.row(table, columns, values);
+                if (!other.exists()) {
+                    continue; // gone meanwhile: write again
+                }
+                List<String> otherKey = keyColumns.stream().map(other.row()::get).toList();
+                Decision d = decide(e, kind, table, otherKey, other, Map.of(), remote);
+                if (d.outcome() != Outcome.APPLY_REMOTE) {
+                    return false;
+                }
+                rows.delete(table, keyColumns, otherKey);
+                rows.keepTombstone(table, otherKey);
+            }
+        }
+    }
+
+    /** The unique index (not the primary key's) a failed write violated, or null. */
+    private static String uniqueIndex(SQLException ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof org.postgresql.util.PSQLException p && "23505".equals(p.getSQLState())
+                    && p.getServerErrorMessage() != null) {
+                return p.getServerErrorMessage().getConstraint(); // a primary key's has no columns in uniqueColumns
+
+            }
+        }
+        return null;
     }
 
     private List<String> prepare(ChangeEvent e, TableId table, List<String> keyColumns, Map<String, io.sluice.format.Value> values)

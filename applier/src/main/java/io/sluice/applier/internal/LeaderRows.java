@@ -145,6 +145,39 @@ final class LeaderRows {
         }
     }
 
+    /** The columns of a unique index of {@code table}, by the index's (or its constraint's) name, in index order. */
+    List<String> uniqueColumns(TableId table, String index) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT a.attname FROM pg_index i
+                JOIN pg_class ic ON ic.oid = i.indexrelid
+                CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = ?::regclass AND ic.relname = ? AND i.indisunique AND NOT i.indisprimary
+                ORDER BY k.ord""")) {
+            ps.setString(1, table.quoted());
+            ps.setString(2, index);
+            List<String> cols = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    cols.add(rs.getString(1));
+                }
+            }
+            return cols;
+        }
+    }
+
+    java.sql.Savepoint savepoint() throws SQLException {
+        return connection.setSavepoint();
+    }
+
+    void release(java.sql.Savepoint sp) throws SQLException {
+        connection.releaseSavepoint(sp);
+    }
+
+    void rollback(java.sql.Savepoint sp) throws SQLException {
+        connection.rollback(sp);
+    }
+
     Array texts(List<String> values) throws SQLException {
         return connection.createArrayOf("text", values.toArray());
     }
