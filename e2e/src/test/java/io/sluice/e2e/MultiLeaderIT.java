@@ -89,6 +89,34 @@ class MultiLeaderIT {
         return s;
     }
 
+    /** A committed row change: its key, the value written (null for a delete), and its transaction's xid. */
+    record Write(int key, String value, String xid) { }
+
+    /** A write with its commit timestamp and origin, ordered as last writer wins orders them. */
+    record Stamped(Write write, java.time.Instant committed, String origin) implements Comparable<Stamped> {
+        @Override
+        public int compareTo(Stamped o) {
+            int byTime = committed.compareTo(o.committed);
+            return byTime != 0 ? byTime : origin.compareTo(o.origin);
+        }
+    }
+
+    /** The writer's writes with the commit timestamps its leader recorded. */
+    private static List<Stamped> stamped(Writer w) throws SQLException {
+        List<Write> writes = List.copyOf(w.writes);
+        Map<String, java.time.Instant> times = new HashMap<>();
+        try (Connection c = w.leader.connect(); PreparedStatement ps = c.prepareStatement(
+                "SELECT x, pg_xact_commit_timestamp(x::xid) FROM unnest(?::text[]) x")) {
+            ps.setArray(1, c.createArrayOf("text", writes.stream().map(Write::xid).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    times.put(rs.getString(1), rs.getTimestamp(2).toInstant());
+                }
+            }
+        }
+        return writes.stream().map(x -> new Stamped(x, times.get(x.xid()), w.name)).toList();
+    }
+
     /** One application writing on one leader: each statement its own transaction, every committed value recorded. */
     private static final class Writer implements Runnable {
         final String name;
@@ -96,6 +124,8 @@ class MultiLeaderIT {
         final AtomicBoolean running = new AtomicBoolean(true);
         /** Every value this writer committed for each key ({@code v} column), and its committed row changes. */
         final Map<Integer, Set<String>> wrote = new ConcurrentHashMap<>();
+        /** Every committed row change in commit order: key, the value written ({@code null} for a delete), its xid. */
+        final List<Write> writes = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         volatile int changes;
         volatile Exception failed;
         private final Thread thread;
@@ -125,8 +155,10 @@ class MultiLeaderIT {
                     int key = 1 + random.nextInt(KEYS);
                     String v = name + "-" + (++seq);
                     int op = random.nextInt(10);
-                    String sql = op < 4 ? "INSERT INTO items (id, v, n) VALUES (?, ?, 0) ON CONFLICT (id) DO NOTHING"
+                    String change = op < 4 ? "INSERT INTO items (id, v, n) VALUES (?, ?, 0) ON CONFLICT (id) DO NOTHING"
                             : op < 8 ? "UPDATE items SET v = ?, n = n + 1 WHERE id = ?" : "DELETE FROM items WHERE id = ?";
+                    // The change and its transaction's xid, to read its commit timestamp afterwards.
+                    String sql = "WITH c AS (" + change + " RETURNING 1) SELECT count(*), pg_current_xact_id()::text FROM c";
                     try (PreparedStatement ps = c.prepareStatement(sql)) {
                         if (op < 4) {
                             ps.setInt(1, key);
@@ -137,7 +169,10 @@ class MultiLeaderIT {
                         } else {
                             ps.setInt(1, key);
                         }
-                        if (ps.executeUpdate() == 1) {
+                        java.sql.ResultSet rs = ps.executeQuery();
+                        rs.next();
+                        if (rs.getInt(1) == 1) {
+                            writes.add(new Write(key, op < 8 ? v : null, rs.getString(2)));
                             changes++;
                             if (op < 8) {
                                 wrote.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(v);
@@ -189,6 +224,29 @@ class MultiLeaderIT {
                         .verify(List.of("public.items"));
                 assertThat(report.equal()).as("sluice verify " + pair[0] + " -> " + pair[1] + ": " + report).isTrue();
             }
+
+            // Last writer wins, replayed from the writers' own record: each key ends as the write with the
+            // latest commit (time, then origin) left it — the value it wrote, or no row after a delete.
+            Map<Integer, Stamped> last = new HashMap<>();
+            for (Writer w : List.of(onA, onB)) {
+                for (Stamped x : stamped(w)) {
+                    last.merge(x.write().key(), x, (p, q) -> p.compareTo(q) >= 0 ? p : q);
+                }
+            }
+            Map<Integer, String> ended = new HashMap<>();
+            try (Connection c = a.connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT id, v FROM items WHERE id <= " + KEYS)) {
+                while (rs.next()) {
+                    ended.put(rs.getInt(1), rs.getString(2));
+                }
+            }
+            Map<Integer, String> expected = new HashMap<>();
+            last.forEach((key, x) -> {
+                if (x.write().value() != null) {
+                    expected.put(key, x.write().value());
+                }
+            });
+            assertThat(ended).as("each key as its latest write left it (" + last.size() + " keys written)").isEqualTo(expected);
 
             // No change looped: each stream holds its own leader's writes and nothing else.
             assertThat(rowChanges("a")).as("row changes on a's stream").isEqualTo(onA.changes + 1);
