@@ -68,7 +68,22 @@ class MultiLeaderIT {
         b = LocalPostgres.builder("b").dataDirectory(dir.resolve("b")).setting("track_commit_timestamp", "on").start();
         kafka = LocalKafka.start(dir.resolve("kafka"));
         for (LocalPostgres leader : List.of(a, b)) {
-            leader.execute("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL)");
+            leader.execute("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL)",
+                    // An observer of every version change of items on this leader, the applier's too (ENABLE
+                    // ALWAYS: its session runs as a replica). Unlogged, so no capture ever sends it.
+                    "CREATE UNLOGGED TABLE audit (id bigserial, key int, old_v text, new_v text, by_applier boolean)",
+                    """
+                    CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        INSERT INTO audit (key, old_v, new_v, by_applier) VALUES (
+                            CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END,
+                            CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.v END,
+                            CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.v END,
+                            current_setting('session_replication_role') = 'replica');
+                        RETURN NULL;
+                    END $$""",
+                    "CREATE TRIGGER items_audit AFTER INSERT OR UPDATE OR DELETE ON items FOR EACH ROW EXECUTE FUNCTION audit()",
+                    "ALTER TABLE items ENABLE ALWAYS TRIGGER items_audit");
         }
     }
 
@@ -247,6 +262,29 @@ class MultiLeaderIT {
                 }
             });
             assertThat(ended).as("each key as its latest write left it (" + last.size() + " keys written)").isEqualTo(expected);
+
+            // The conflict log accounts for every value a conflict cost, as an independent observer (the
+            // audit trigger) saw each leader's rows change: a value of this leader's writer that the applier
+            // replaced is logged here as the overwritten local version; a value the other writer committed
+            // either reached this leader's rows or is logged here as the remote version it discarded.
+            for (Writer local : List.of(onA, onB)) {
+                Writer remote = local == onA ? onB : onA;
+                LocalPostgres leader = local.leader;
+                Set<String> overwrittenLogged = values(leader, "SELECT local_row ->> 'v' FROM sluice.conflict"
+                        + " WHERE table_name = 'items' AND outcome = 'applied_remote' AND local_row IS NOT NULL");
+                Set<String> remoteLogged = values(leader, "SELECT remote_row ->> 'v' FROM sluice.conflict"
+                        + " WHERE table_name = 'items' AND remote_row ->> 'v' IS NOT NULL");
+                Set<String> overwritten = values(leader, "SELECT old_v FROM audit WHERE by_applier AND old_v LIKE '"
+                        + local.name + "-%'");
+                Set<String> applied = values(leader, "SELECT new_v FROM audit WHERE by_applier AND new_v IS NOT NULL");
+                assertThat(overwrittenLogged).as("values of " + local.name + "'s writer the applier on " + local.name
+                        + " overwrote, each in its conflict log").containsAll(overwritten);
+                List<String> lost = remote.writes.stream().map(Write::value).filter(v -> v != null && !applied.contains(v)
+                        && !remoteLogged.contains(v)).toList();
+                assertThat(lost).as(remote.name + "'s values that never reached " + local.name + "'s rows and are not in its"
+                        + " conflict log").isEmpty();
+                assertThat(overwritten).as("conflicts cost " + local.name + " some of its values").isNotEmpty();
+            }
 
             // No change looped: each stream holds its own leader's writes and nothing else.
             assertThat(rowChanges("a")).as("row changes on a's stream").isEqualTo(onA.changes + 1);
@@ -478,6 +516,16 @@ class MultiLeaderIT {
         Await.until(Duration.ofSeconds(60), () -> "the writers to commit " + atLeast + " changes (at " + (x.changes + y.changes)
                 + "; failures " + x.failed + ", " + y.failed + ")", () -> x.changes + y.changes >= atLeast || x.failed != null
                 || y.failed != null);
+    }
+
+    private static Set<String> values(LocalPostgres leader, String sql) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (Connection c = leader.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
     }
 
     private static List<String> differing(List<String> x, List<String> y) {
