@@ -115,27 +115,22 @@ class ConflictResolverTest {
     void aConfigurationNamesAResolver() {
         assertThat(ConflictResolver.named("none")).isNull();
         assertThat(ConflictResolver.named("last_writer_wins")).isSameAs(ConflictResolver.LAST_WRITER_WINS);
-        assertThat(ConflictResolver.named("class:" + HighestCountWins.class.getName())).isInstanceOf(HighestCountWins.class);
+        assertThat(ConflictResolver.named("class:" + KeepLocal.class.getName())).isInstanceOf(KeepLocal.class);
         assertThatThrownBy(() -> ConflictResolver.named("newest")).hasMessageContaining("last_writer_wins");
         assertThatThrownBy(() -> ConflictResolver.named("class:java.lang.String")).hasMessageContaining("is not a");
         assertThatThrownBy(() -> ConflictResolver.named("class:no.such.Resolver")).hasMessageContaining("no.such.Resolver");
     }
 
-    /** A resolver of one's own: the version with the greater {@code n} wins, whichever leader wrote it last. */
-    public static final class HighestCountWins implements ConflictResolver {
+    /** A resolver of one's own, as a configuration names it: the local version always stays. */
+    public static final class KeepLocal implements ConflictResolver {
         @Override
         public String name() {
-            return "highest_count_wins";
+            return "keep_local";
         }
 
         @Override
         public Decision resolve(Conflict c) {
-            if (!c.rowHere() || c.remote().get("n") == null) {
-                return LAST_WRITER_WINS.resolve(c);
-            }
-            long local = Long.parseLong(c.local().get("n"));
-            long remote = Long.parseLong(c.remote().get("n"));
-            return remote != local ? (remote > local ? Decision.applyRemote() : Decision.keepLocal()) : LAST_WRITER_WINS.resolve(c);
+            return Decision.keepLocal();
         }
     }
 }
