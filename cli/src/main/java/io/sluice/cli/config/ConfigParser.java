@@ -345,7 +345,11 @@ public final class ConfigParser {
     }
 
     private static String tableName(String v) {
-        return v.matches("[^.\\s]+\\.[^.\\s]+") ? null : "'" + v + "' is not schema.table";
+        if (!v.matches("[^.\\s]+\\.[^.\\s]+")) {
+            return "'" + v + "' is not schema.table";
+        }
+        return v.startsWith("sluice.") ? "schema sluice is Sluice's own (appliers' and capture's bookkeeping) and never captured"
+                : null;
     }
 
     private static String readableFile(String v) {

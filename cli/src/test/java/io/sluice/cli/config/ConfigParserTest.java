@@ -115,6 +115,25 @@ class ConfigParserTest {
     }
 
     @Test
+    void aLeaderFollowerNamesItsResolverAndCaptureSendsOnlyLocalChanges() {
+        SluiceConfig c = parse("capture.origin", "local", "followers.b.url", "jdbc:postgresql://pg-b/app",
+                "followers.b.conflicts", "merge_columns");
+        assertThat(c.capture().origins()).isEqualTo(io.sluice.capture.CaptureConfig.Origins.LOCAL);
+        assertThat(c.followers().get("b").conflicts()).isSameAs(io.sluice.applier.ConflictResolver.MERGE_COLUMNS);
+        assertThat(parse("followers.b.url", "jdbc:postgresql://pg-b/app").followers().get("b").conflicts()).isNull();
+        assertThatThrownBy(() -> parse("capture.origin", "local", "capture.engine", "debezium", "followers.b.conflicts", "newest",
+                "followers.c.kind", "topics", "followers.c.conflicts", "last_writer_wins", "followers.d.mode", "sync",
+                "followers.d.conflicts", "keep_both", "capture.tables", "sluice.watermark"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).contains(
+                        "capture.origin=local: needs capture.engine = pgoutput: Debezium's connector sends changes of every origin",
+                        "followers.b.conflicts=newest: expected none, last_writer_wins, keep_both, merge_columns or class:<name>",
+                        "followers.c.conflicts=last_writer_wins: only a PostgreSQL follower can be a leader with writers of its own",
+                        "followers.d.mode=sync: a leader with writers of its own is not a synchronous follower of this primary",
+                        "capture.tables=sluice.watermark: schema sluice is Sluice's own (appliers' and capture's bookkeeping) and never captured"));
+    }
+
+    @Test
     void shouldNameEveryMistakeWithKeyValueAndReason() {
         assertThatThrownBy(() -> parse(
                 "source.id", "Shop-1",
