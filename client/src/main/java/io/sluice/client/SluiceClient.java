@@ -2,7 +2,6 @@ package io.sluice.client;
 
 import io.sluice.format.ConsistencyToken;
 import io.sluice.format.Lsn;
-import io.sluice.format.follower.Watermark;
 import io.sluice.format.SourceId;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -315,37 +314,7 @@ public final class SluiceClient implements AutoCloseable {
 
     private <T> Routed<T> execute(String target, DataSource ds, boolean isPrimary, Session session, SqlFunction<T> work)
             throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(false);
-            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            c.setReadOnly(true);
-            try {
-                Lsn position = position(c, isPrimary);
-                T value = work.apply(c);
-                c.commit();
-                if (session != null) {
-                    session.observed(position);
-                }
-                return new Routed<>(target, value, position);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-    }
-
-    /**
-     * The position the read's snapshot shows, read first so the snapshot is taken by it: a
-     * follower's watermark (committed with the rows), or the primary's WAL position.
-     */
-    private Lsn position(Connection c, boolean isPrimary) throws SQLException {
-        if (!isPrimary) {
-            return Watermark.read(c, source).map(Watermark::commitLsn).orElse(Lsn.ZERO);
-        }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return Lsn.parse(rs.getString(1));
-        }
+        return ReadTransaction.run(source, target, ds, isPrimary, session, work);
     }
 
     // ---------------------------------------------------------------- rotation
