@@ -38,7 +38,9 @@ public record Watermark(Lsn commitLsn, long xid, Instant commitTime, long stream
 
     /**
      * The watermark of {@code source} on a PostgreSQL follower, or empty when the follower has
-     * applied nothing of it yet (no row, or no bookkeeping schema yet).
+     * applied nothing of it yet (no row; or, on a connection in autocommit, no bookkeeping schema
+     * yet — inside a transaction the missing table is an error, which PostgreSQL's aborted
+     * transaction would otherwise hide behind the caller's next statement).
      */
     public static Optional<Watermark> read(Connection c, String source) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(QUERY)) {
@@ -52,7 +54,7 @@ public record Watermark(Lsn commitLsn, long xid, Instant commitTime, long stream
                         rs.getString(9) == null ? null : Lsn.parse(rs.getString(9))));
             }
         } catch (SQLException e) {
-            if (nothingYet(e)) {
+            if (nothingYet(e) && c.getAutoCommit()) {
                 return Optional.empty();
             }
             throw e;
