@@ -5,6 +5,7 @@ import io.sluice.applier.ConflictResolver;
 import io.sluice.capture.CaptureConfig;
 
 import io.sluice.format.SourceId;
+import io.sluice.format.follower.Watermark;
 import io.sluice.monitor.Rule;
 import java.io.IOException;
 import java.io.Reader;
@@ -348,7 +349,7 @@ public final class ConfigParser {
         if (!v.matches("[^.\\s]+\\.[^.\\s]+")) {
             return "'" + v + "' is not schema.table";
         }
-        return v.startsWith("sluice.") ? "schema sluice is Sluice's own (appliers' and capture's bookkeeping) and never captured"
+        return v.startsWith(Watermark.SCHEMA + ".") ? "schema sluice is Sluice's own (appliers' and capture's bookkeeping) and never captured"
                 : null;
     }
 

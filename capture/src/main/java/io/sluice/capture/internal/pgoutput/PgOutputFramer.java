@@ -9,6 +9,7 @@ import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
+import io.sluice.format.follower.Watermark;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -113,10 +114,8 @@ final class PgOutputFramer {
 
     /** Whether the relation is in schema {@code sluice}: FOR ALL TABLES publishes an applier's bookkeeping too. */
     private boolean bookkeeping(int relationOid) {
-        return BOOKKEEPING_SCHEMA.equals(shapes.of(relationOid).table().schema());
+        return Watermark.SCHEMA.equals(shapes.of(relationOid).table().schema());
     }
-
-    private static final String BOOKKEEPING_SCHEMA = "sluice";
 
     private TableShape changed(int relationOid) {
         TableShape shape = shapes.of(relationOid);
@@ -172,7 +171,7 @@ final class PgOutputFramer {
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
                 DdlMessage ddl = parsed(m.content());
-                if (ddl != null && BOOKKEEPING_SCHEMA.equals(ddl.table().schema())) {
+                if (ddl != null && Watermark.SCHEMA.equals(ddl.table().schema())) {
                     return null; // an applier's Flyway migration of its bookkeeping on this primary
                 }
                 if (ddl != null && !announceUnseen(ddl)) {
