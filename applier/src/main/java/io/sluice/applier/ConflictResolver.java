@@ -47,17 +47,26 @@ public interface ConflictResolver {
          * tracked) are older than any change.
          */
         public boolean remoteIsLater() {
-            if (localCommitTime == null) {
-                return true;
-            }
-            int byTime = remoteCommitTime.compareTo(localCommitTime);
-            return byTime != 0 ? byTime > 0 : remoteOrigin.compareTo(Objects.requireNonNullElse(localOrigin, "")) > 0;
+            return isLater(remoteCommitTime, remoteOrigin, localCommitTime, localOrigin);
         }
 
         /** Whether there is a row here to merge into. */
         public boolean rowHere() {
             return !local.isEmpty();
         }
+    }
+
+    /**
+     * Last writer wins' order, the one every leader applies: a commit is later than another by its
+     * commit time, then by its origin's name; an unknown time ({@code otherTime} null: a row from
+     * before commit timestamps were tracked) is older than any.
+     */
+    static boolean isLater(Instant time, String origin, Instant otherTime, String otherOrigin) {
+        if (otherTime == null) {
+            return true;
+        }
+        int byTime = time.compareTo(otherTime);
+        return byTime != 0 ? byTime > 0 : origin.compareTo(Objects.requireNonNullElse(otherOrigin, "")) > 0;
     }
 
     /** What the row becomes. */

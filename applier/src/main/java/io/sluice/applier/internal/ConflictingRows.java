@@ -234,9 +234,7 @@ final class ConflictingRows {
     /** The applier's deletes leave tombstones too (its session runs no triggers), never over a later delete's. */
     private void keepTombstone(ChangeEvent.Delete e, List<String> key) throws SQLException {
         Met last = rows.tombstone(e.table(), key);
-        Conflict c = new Conflict(DELETE_MISSING, e.table(), key, Map.of(), last.commitTime(), last.origin(), Map.of(), Map.of(),
-                e.header().commitTime(), config.sourceId());
-        if (last.commitTime() == null || c.remoteIsLater()) {
+        if (ConflictResolver.isLater(e.header().commitTime(), config.sourceId(), last.commitTime(), last.origin())) {
             rows.keepTombstone(e.table(), key);
         }
     }
