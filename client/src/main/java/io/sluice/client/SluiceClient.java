@@ -278,7 +278,7 @@ public final class SluiceClient implements AutoCloseable {
         if (token != null) {
             checkSource(token);
         }
-        return quorum.read(r, token, maxWait, name -> execute(name, followers.get(name).dataSource, false, null, work));
+        return quorum.read(r, token, maxWait, name -> ReadTransaction.run(source, name, followers.get(name).dataSource, false, null, work));
     }
 
     private <T> Routed<T> readRouted(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy,
@@ -306,15 +306,10 @@ public final class SluiceClient implements AutoCloseable {
                         + policy.maxWait().toMillis() + " ms: " + routing.whyNot(order, token, minPosition));
             }
             events.count("reads_primary");
-            return execute("primary", primary, true, session, work);
+            return ReadTransaction.run(source, "primary", primary, true, session, work);
         }
         events.count("reads_follower_" + chosen);
-        return execute(chosen, followers.get(chosen).dataSource, false, session, work);
-    }
-
-    private <T> Routed<T> execute(String target, DataSource ds, boolean isPrimary, Session session, SqlFunction<T> work)
-            throws SQLException {
-        return ReadTransaction.run(source, target, ds, isPrimary, session, work);
+        return ReadTransaction.run(source, chosen, followers.get(chosen).dataSource, false, session, work);
     }
 
     // ---------------------------------------------------------------- rotation
