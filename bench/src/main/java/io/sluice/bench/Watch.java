@@ -19,20 +19,17 @@ final class Watch implements AutoCloseable {
     }
 
     private final Connection connection;
-    private final PreparedStatement query;
     private final Read read;
 
+    /** The first column of the first row {@code sql} returns; null when there is none or its table does not exist yet. */
     Watch(LocalPostgres server, String sql) throws SQLException {
-        connection = server.connect();
-        connection.setAutoCommit(true);
-        query = connection.prepareStatement(sql);
-        read = null;
+        connection = open(server);
+        PreparedStatement query = connection.prepareStatement(sql);
+        read = c -> first(query);
     }
 
     private Watch(LocalPostgres server, Read read) throws SQLException {
-        connection = server.connect();
-        connection.setAutoCommit(true);
-        query = null;
+        connection = open(server);
         this.read = read;
     }
 
@@ -41,16 +38,22 @@ final class Watch implements AutoCloseable {
         return new Watch(follower, c -> Watermark.read(c, source).map(w -> w.commitLsn().toString()).orElse(null));
     }
 
-    /** The first column of the first row; null when there is no row or its table does not exist yet (SQLSTATE 42P01). */
     String value() throws SQLException {
-        if (read != null) {
-            return read.value(connection);
-        }
+        return read.value(connection);
+    }
+
+    private static Connection open(LocalPostgres server) throws SQLException {
+        Connection c = server.connect();
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    private static String first(PreparedStatement query) throws SQLException {
         try (ResultSet rs = query.executeQuery()) {
             return rs.next() ? rs.getString(1) : null;
         } catch (SQLException e) {
             if ("42P01".equals(e.getSQLState())) {
-                return null;
+                return null; // SQLSTATE 42P01: the table does not exist yet
             }
             throw e;
         }
