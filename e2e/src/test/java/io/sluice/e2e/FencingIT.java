@@ -10,14 +10,11 @@ import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureService;
 import io.sluice.embedded.Await;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
-import io.sluice.format.TopicNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -27,10 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -248,22 +241,7 @@ class FencingIT {
     }
 
     private static List<ChangeEvent> streamEvents(String source) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("bootstrap.servers", stack.kafka.bootstrapServers());
-        p.put("enable.auto.commit", "false");
-        TopicPartition tp = new TopicPartition(TopicNames.stream(source), 0);
-        List<ChangeEvent> events = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    events.addAll(EventCodec.decodeAll(r.value()));
-                }
-            }
-        }
-        return events;
+        return Stack.streamEvents(stack.kafka.bootstrapServers(), source);
     }
 
     private static CaptureConfig withStateDirectory(CaptureConfig c, Path state) {

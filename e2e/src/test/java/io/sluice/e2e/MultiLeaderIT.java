@@ -11,9 +11,7 @@ import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
 import io.sluice.format.TableId;
-import io.sluice.format.TopicNames;
 import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.monitor.LagMonitor;
 import io.sluice.monitor.MonitorConfig;
@@ -35,10 +33,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -360,6 +354,14 @@ class MultiLeaderIT {
         }
     }
 
+    /** Until each leader has logged a conflict on {@code table}. */
+    private static void awaitConflictOnBoth(String table) {
+        for (LocalPostgres leader : List.of(a, b)) {
+            Await.until(Duration.ofSeconds(30), () -> "a conflict on " + table + " logged on " + leader.name(), () -> !"0".equals(
+                    leader.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = '" + table + "'")));
+        }
+    }
+
     private static void awaitRow(String what, String sql, String expected) {
         Await.until(Duration.ofSeconds(60), () -> what, () -> expected.equals(a.queryScalar(sql)) && expected.equals(b.queryScalar(sql)));
     }
@@ -397,10 +399,7 @@ class MultiLeaderIT {
             b.execute("INSERT INTO seats VALUES (7, 'bob')"); // later: last writer wins gives bob the seat
             link.heal();
             awaitRow("the seat decided alike on both leaders", "SELECT holder FROM seats WHERE id = 7", "bob");
-            for (LocalPostgres leader : List.of(a, b)) {
-                Await.until(Duration.ofSeconds(30), () -> "the conflict logged on " + leader.name(), () -> !"0".equals(
-                        leader.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'seats'")));
-            }
+            awaitConflictOnBoth("seats");
             assertThat(a.queryScalar("SELECT local_row ->> 'holder' || ' / ' || (remote_row ->> 'holder') || ' ' || settled"
                     + " FROM sluice.conflict WHERE table_name = 'seats'")).as("on a: its own version, the remote one, unsettled")
                     .isEqualTo("alice / bob false");
@@ -478,10 +477,7 @@ class MultiLeaderIT {
             a.execute("INSERT INTO users VALUES (1, 'x@example.com')");
             b.execute("INSERT INTO users VALUES (2, 'x@example.com')"); // later: b's row wins the address
             link.heal();
-            for (LocalPostgres leader : List.of(a, b)) {
-                Await.until(Duration.ofSeconds(30), () -> "the conflict decided on " + leader.name(), () -> !"0".equals(
-                        leader.queryScalar("SELECT count(*) FROM sluice.conflict WHERE table_name = 'users'")));
-            }
+            awaitConflictOnBoth("users");
             awaitRow("the later row on both leaders", "SELECT string_agg(id || ' ' || email, ',') FROM users", "2 x@example.com");
             assertThat(a.queryScalar("SELECT kind || ' ' || key[1] || ' ' || outcome FROM sluice.conflict WHERE table_name = 'users'"))
                     .isEqualTo("insert_exists 1 applied_remote");
@@ -559,32 +555,11 @@ class MultiLeaderIT {
         return Integer.parseInt(leader.queryScalar("SELECT count(*) FROM items WHERE id = " + id));
     }
 
+    /** Row changes of {@code items} on the source's stream. */
     private static long rowChanges(String source) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("enable.auto.commit", "false");
-        TopicPartition tp = new TopicPartition(TopicNames.stream(source), 0);
-        long n = 0;
-        Set<Long> offsets = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            while (c.position(tp) < end) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (!offsets.add(r.offset())) {
-                        continue;
-                    }
-                    for (ChangeEvent e : EventCodec.decodeAll(r.value())) {
-                        TableId t = e instanceof ChangeEvent.Insert i ? i.table() : e instanceof ChangeEvent.Update u ? u.table()
-                                : e instanceof ChangeEvent.Delete d ? d.table() : null;
-                        if (ITEMS.equals(t)) {
-                            n++;
-                        }
-                    }
-                }
-            }
-        }
-        return n;
+        return Stack.streamEvents(kafka.bootstrapServers(), source).stream()
+                .map(e -> e instanceof ChangeEvent.Insert i ? i.table() : e instanceof ChangeEvent.Update u ? u.table()
+                        : e instanceof ChangeEvent.Delete d ? d.table() : null)
+                .filter(ITEMS::equals).count();
     }
 }

@@ -68,6 +68,28 @@ final class Stack implements AutoCloseable {
         }
     }
 
+    /** Every event on a source's stream, from its beginning to its end now, as a consumer decodes them. */
+    static List<io.sluice.format.ChangeEvent> streamEvents(String bootstrapServers, String source) {
+        Map<String, Object> p = new java.util.HashMap<>();
+        p.put("bootstrap.servers", bootstrapServers);
+        p.put("enable.auto.commit", "false");
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(io.sluice.format.TopicNames.stream(source), 0);
+        List<io.sluice.format.ChangeEvent> events = new ArrayList<>();
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                for (org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    events.addAll(io.sluice.format.EventCodec.decodeAll(r.value()));
+                }
+            }
+        }
+        return events;
+    }
+
     /** A spawned process's log, for a failure message. */
     static String log(Path log) {
         try {
