@@ -27,12 +27,14 @@ import java.util.Properties;
  * @param debezium          pass-through Debezium properties (without the {@code debezium.} prefix)
  * @param engine            what reads the slot: Sluice's own pgoutput reader (the default) or Debezium
  * @param failover          how capture follows the primary to a promoted standby
+ * @param origins           whose changes capture sends
+ * @param catchUp           how the pgoutput engine reads a backlog far behind the WAL's end
  */
 public record CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
                             String slotName, String publicationName, List<String> tables,
                             Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
                             Path stateDirectory, Map<String, String> debezium, Engine engine, Failover failover,
-                            Origins origins) {
+                            Origins origins, CatchUp catchUp) {
 
     /** The capture engine ({@code capture.engine}); docs/capture.md compares them. */
     public enum Engine { PGOUTPUT, DEBEZIUM }
@@ -44,6 +46,15 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
      * (docs/multi-leader.md). LOCAL needs the pgoutput engine and PostgreSQL 16 or later.
      */
     public enum Origins { ANY, LOCAL }
+
+    /**
+     * How the pgoutput engine reads a backlog that lies far behind the end of the primary's WAL
+     * ({@code capture.catchup}; docs/capture.md, "Catching up"): through SQL
+     * ({@code pg_logical_slot_peek_binary_changes} in chunks, the slot advanced after Kafka's
+     * acknowledgement — a fraction of the primary's CPU), or through the walsender like the rest
+     * of the stream. The stream itself always goes through the walsender.
+     */
+    public enum CatchUp { SQL, WALSENDER }
 
     /**
      * Following the primary through a failover (docs/capture.md, "Failover").
@@ -63,13 +74,13 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
         }
     }
 
-    /** A configuration sending changes of every origin. */
+    /** A configuration sending changes of every origin, catching up through SQL. */
     public CaptureConfig(String sourceId, String jdbcUrl, Properties connection, Map<String, Object> kafka,
                          String slotName, String publicationName, List<String> tables,
                          Duration heartbeatInterval, Duration pollInterval, boolean snapshot,
                          Path stateDirectory, Map<String, String> debezium, Engine engine, Failover failover) {
         this(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval, pollInterval,
-                snapshot, stateDirectory, debezium, engine, failover, Origins.ANY);
+                snapshot, stateDirectory, debezium, engine, failover, Origins.ANY, CatchUp.SQL);
     }
 
     /** A configuration with the default failover settings. */
@@ -93,25 +104,31 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
     /** The same configuration with another engine. */
     public CaptureConfig withEngine(Engine other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, other, failover, origins);
+                pollInterval, snapshot, stateDirectory, debezium, other, failover, origins, catchUp);
     }
 
     /** The same configuration reading the primary at another URL (one of {@code jdbcUrl}'s hosts). */
     public CaptureConfig withJdbcUrl(String other) {
         return new CaptureConfig(sourceId, other, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, engine, failover, origins);
+                pollInterval, snapshot, stateDirectory, debezium, engine, failover, origins, catchUp);
     }
 
     /** The same configuration with other failover settings. */
     public CaptureConfig withFailover(Failover other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, engine, other, origins);
+                pollInterval, snapshot, stateDirectory, debezium, engine, other, origins, catchUp);
     }
 
     /** The same configuration sending changes of other origins. */
     public CaptureConfig withOrigins(Origins other) {
         return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
-                pollInterval, snapshot, stateDirectory, debezium, engine, failover, other);
+                pollInterval, snapshot, stateDirectory, debezium, engine, failover, other, catchUp);
+    }
+
+    /** The same configuration reading a backlog another way. */
+    public CaptureConfig withCatchUp(CatchUp other) {
+        return new CaptureConfig(sourceId, jdbcUrl, connection, kafka, slotName, publicationName, tables, heartbeatInterval,
+                pollInterval, snapshot, stateDirectory, debezium, engine, failover, origins, other);
     }
 
     public CaptureConfig {
@@ -130,6 +147,7 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
         Objects.requireNonNull(engine, "engine");
         Objects.requireNonNull(failover, "failover");
         Objects.requireNonNull(origins, "origins");
+        Objects.requireNonNull(catchUp, "catchUp");
         if (origins == Origins.LOCAL && engine == Engine.DEBEZIUM) {
             throw new IllegalArgumentException("capture.origin = local needs the pgoutput engine: Debezium's connector sends"
                     + " changes of every origin");
@@ -149,6 +167,7 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
         return "CaptureConfig[source=" + sourceId + ", primary=" + jdbcUrl + ", slot=" + slotName + ", publication="
                 + publicationName + ", tables=" + (tables.isEmpty() ? "all" : tables) + ", heartbeat=" + heartbeatInterval
                 + ", snapshot=" + snapshot + ", state=" + stateDirectory + ", engine=" + engine.name().toLowerCase()
-                + ", failover slot=" + failover.slot() + ", reconnect=" + failover.reconnectTimeout() + "]";
+                + ", failover slot=" + failover.slot() + ", reconnect=" + failover.reconnectTimeout()
+                + ", catchup=" + catchUp.name().toLowerCase() + "]";
     }
 }

@@ -374,25 +374,32 @@ abstract class CaptureContract {
 
     @Test
     void aBacklogFarBehindTheWalEndArrivesWholeAndInCommitOrder() throws Exception {
+        backlogArrivesWholeAndInCommitOrder("backlog", cfg -> cfg);
+    }
+
+    /** Several MB of WAL written while capture is down, then read by a capture configured by {@code how}. */
+    void backlogArrivesWholeAndInCommitOrder(String source, java.util.function.UnaryOperator<CaptureConfig> how) throws Exception {
+        String table = "t_" + source;
+        CaptureConfig cfg = how.apply(config(pg, source, List.of("public." + table)));
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE t_backlog (id int PRIMARY KEY, v text)");
-            st.execute("ALTER TABLE t_backlog ALTER COLUMN v SET STORAGE EXTERNAL"); // uncompressed: every byte in the WAL
+            st.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, v text)");
+            st.execute("ALTER TABLE " + table + " ALTER COLUMN v SET STORAGE EXTERNAL"); // uncompressed: every byte in the WAL
         }
-        CaptureConfig cfg = config(pg, "backlog", List.of("public.t_backlog"));
         try (CaptureService capture = new CaptureService(cfg)) {
             capture.start();
         }
         // Several MB of WAL while capture is down: it starts far behind the WAL's end (the pgoutput
-        // engine then lets records gather into large produce requests) and catches up.
+        // engine then reads it through SQL, or through the walsender in runs, and lets records
+        // gather into large produce requests) and catches up.
         int transactions = 300;
         List<Long> xids = new ArrayList<>();
         try (Connection c = pg.connect()) {
             for (int i = 0; i < transactions; i++) {
-                xids.add(run(c, "INSERT INTO t_backlog SELECT " + (i * 3) + " + g, repeat(md5(g::text), 200) FROM generate_series(0, 2) g").xid());
+                xids.add(run(c, "INSERT INTO " + table + " SELECT " + (i * 3) + " + g, repeat(md5(g::text), 200) FROM generate_series(0, 2) g").xid());
             }
         }
         try (CaptureService capture = new CaptureService(cfg);
-             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "backlog")) {
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), source)) {
             capture.start();
             List<List<ChangeEvent>> backlog = StreamReader.frames(reader.until(Duration.ofSeconds(120), "the backlog's transactions",
                     ev -> StreamReader.insertedRows(ev) >= 3L * transactions && StreamReader.committedFrames(ev) >= transactions)).stream()

@@ -182,6 +182,53 @@ class CaptureCrashIT {
     }
 
     @Test
+    void killedWhileCatchingUpThroughSqlTheStreamEndsWithEveryTransactionOnce() throws Exception {
+        String url = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres";
+        Path state = dir.resolve("state-behind");
+        pg.execute("CREATE TABLE behind (id bigint PRIMARY KEY, payload text)");
+        try (StreamReader reader = new StreamReader(kafka.bootstrapServers(), "behind")) {
+            Process first = CaptureProcess.spawn(url, kafka.bootstrapServers(), "behind", state, "public.behind",
+                    dir.resolve("behind-1.log"));
+            awaitReady(first, dir.resolve("behind-1.log")); // the slot exists
+            first.destroyForcibly();
+            assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            // 30,000 transactions while capture is down: tens of MB of WAL, read back through SQL in chunks.
+            int transactions = 30_000;
+            pg.execute("DO $$ BEGIN FOR i IN 0.." + (transactions - 1) + " LOOP"
+                    + " INSERT INTO behind SELECT i * 5 + g, repeat('x', 100) FROM generate_series(0, 4) g; COMMIT;"
+                    + " END LOOP; END $$");
+            Lsn end = Lsn.parse(pg.queryScalar("SELECT pg_current_wal_flush_lsn()::text"));
+
+            Process second = CaptureProcess.spawn(url, kafka.bootstrapServers(), "behind", state, "public.behind",
+                    dir.resolve("behind-2.log"));
+            try {
+                reader.until(Duration.ofSeconds(90), "the backlog under way", ev -> StreamReader.committedFrames(ev) >= 1_000);
+            } finally {
+                second.destroyForcibly(); // SIGKILL while catching up
+                assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            assertThat(Lsn.parse(pg.queryScalar("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+                    + " WHERE slot_name = 'slot_behind'"))).as("killed before the slot reached the backlog's end").isLessThan(end);
+            assertThat(read(dir.resolve("behind-2.log"))).as("it was not reading through the walsender yet")
+                    .doesNotContain("streaming slot");
+            System.out.printf("catch-up crash test: %d of %d transactions on the stream at the kill%n",
+                    StreamReader.committedFrames(reader.events), transactions);
+
+            Process third = CaptureProcess.spawn(url, kafka.bootstrapServers(), "behind", state, "public.behind",
+                    dir.resolve("behind-3.log"));
+            try {
+                awaitReady(third, dir.resolve("behind-3.log"));
+                reader.until(Duration.ofSeconds(120), "every row", ev -> ids(ev).size() >= 5 * transactions);
+                assertThat(ids(reader.events)).as("each row once, in whole frames skipped by commit LSN as a consumer does")
+                        .hasSize(5 * transactions).doesNotHaveDuplicates();
+                assertThat(read(dir.resolve("behind-3.log"))).contains("caught up through SQL");
+            } finally {
+                third.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void killedWhileALargeTransactionIsStreamedInProgressTheStreamEndsWithItOnceWithoutItsRolledBackPart() throws Exception {
         String url = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres";
         Path state = dir.resolve("state-inflight");

@@ -6,4 +6,10 @@ class PgOutputCaptureIT extends CaptureContract {
     CaptureConfig.Engine engine() {
         return CaptureConfig.Engine.PGOUTPUT;
     }
+
+    /** The contract's backlog (read through SQL by default) read through the walsender instead. */
+    @org.junit.jupiter.api.Test
+    void aBacklogReadThroughTheWalsenderArrivesWholeAndInCommitOrder() throws Exception {
+        backlogArrivesWholeAndInCommitOrder("backlogws", cfg -> cfg.withCatchUp(CaptureConfig.CatchUp.WALSENDER));
+    }
 }

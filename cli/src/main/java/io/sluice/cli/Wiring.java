@@ -34,7 +34,7 @@ public final class Wiring {
         return new CaptureConfig(cfg.sourceId(), jdbcUrl, connection, cfg.kafka().clientProperties(bootstrap),
                 c.slotName(), c.publicationName(), c.tables(), c.heartbeatInterval(), c.pollInterval(),
                 c.snapshotMode() == SluiceConfig.SnapshotMode.INITIAL, state, debezium, c.engine(), c.failover())
-                .withOrigins(c.origins());
+                .withOrigins(c.origins()).withCatchUp(c.catchUp());
     }
 
     /** Capture's configuration for a configuration whose primary and Kafka are external. */

@@ -111,7 +111,8 @@ public final class ConfigParser {
                 new CaptureConfig.Failover(keys.bool("capture.slot.failover", CaptureConfig.Failover.DEFAULT.slot()),
                         keys.duration("capture.reconnect.timeout.ms", CaptureConfig.Failover.DEFAULT.reconnectTimeout(),
                                 Duration.ZERO)),
-                keys.enumValue("capture.origin", CaptureConfig.Origins.class, CaptureConfig.Origins.ANY));
+                keys.enumValue("capture.origin", CaptureConfig.Origins.class, CaptureConfig.Origins.ANY),
+                keys.enumValue("capture.catchup", CaptureConfig.CatchUp.class, CaptureConfig.CatchUp.SQL));
         if (capture.origins() == CaptureConfig.Origins.LOCAL && capture.engine() == CaptureConfig.Engine.DEBEZIUM) {
             keys.problem("capture.origin", "local", "needs capture.engine = pgoutput: Debezium's connector sends changes of every origin");
         }

@@ -26,7 +26,8 @@ public record SluiceConfig(String sourceId, PostgresEndpoint primary, String pri
     public record Capture(String slotName, String publicationName, List<String> tables, Duration heartbeatInterval,
                           Duration pollInterval, SnapshotMode snapshotMode, boolean synchronousStandby,
                           io.sluice.capture.CaptureConfig.Engine engine, List<String> directSnapshot,
-                          io.sluice.capture.CaptureConfig.Failover failover, io.sluice.capture.CaptureConfig.Origins origins) {
+                          io.sluice.capture.CaptureConfig.Failover failover, io.sluice.capture.CaptureConfig.Origins origins,
+                          io.sluice.capture.CaptureConfig.CatchUp catchUp) {
         public Capture {
             tables = List.copyOf(tables);
             directSnapshot = List.copyOf(directSnapshot);

@@ -134,6 +134,17 @@ class ConfigParserTest {
     }
 
     @Test
+    void aBacklogIsReadThroughSqlUnlessTheWalsenderIsAskedFor() {
+        assertThat(parse().capture().catchUp()).isEqualTo(io.sluice.capture.CaptureConfig.CatchUp.SQL);
+        assertThat(parse("capture.catchup", "walsender").capture().catchUp())
+                .isEqualTo(io.sluice.capture.CaptureConfig.CatchUp.WALSENDER);
+        assertThatThrownBy(() -> parse("capture.catchup", "copy"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).singleElement().asString()
+                        .startsWith("capture.catchup=copy: ").contains("sql").contains("walsender"));
+    }
+
+    @Test
     void shouldNameEveryMistakeWithKeyValueAndReason() {
         assertThatThrownBy(() -> parse(
                 "source.id", "Shop-1",

@@ -51,6 +51,13 @@ final class BacklogProbe implements AutoCloseable {
         return walEnd.minus(read) > BEHIND_BYTES;
     }
 
+    /** The end of the primary's WAL read now (zero when it cannot be read). */
+    Lsn walEnd() {
+        probedAt = clock.millis();
+        walEnd = probe();
+        return walEnd;
+    }
+
     private Lsn probe() {
         try (Statement st = session.get().createStatement(); ResultSet rs = st.executeQuery(WAL_END)) {
             rs.next();

@@ -74,7 +74,10 @@ public final class PgOutputCapture implements CaptureEngine {
     private volatile Lsn written;
     private ReplicationConnection replication;
     private Heartbeats heartbeats;
+    private final SlotCatchUp catchUp;
     private StreamedTransactions inProgress;
+    private PgOutputDecoder decoder;
+    private PgOutputFramer framer;
     private Thread thread;
 
     /** {@code direct}: the followers that take the snapshot by the direct path; empty: it goes onto the stream. */
@@ -92,6 +95,8 @@ public final class PgOutputCapture implements CaptureEngine {
         this.frames = new FrameWriter(config.sourceId(),
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
         this.shapes = new RelationShapes(primary);
+        this.catchUp = new SlotCatchUp(this::outputSession, config.slotName(), config.publicationName(),
+                config.origins() == CaptureConfig.Origins.LOCAL, ReplicationConnection.applicationName(config.sourceId()));
     }
 
     @Override
@@ -144,13 +149,7 @@ public final class PgOutputCapture implements CaptureEngine {
                 from = created.consistentPoint();
                 written = from;
             }
-            int protocol = replication.start(config.slotName(), config.publicationName(), from, Duration.ofSeconds(10),
-                    config.origins() == CaptureConfig.Origins.LOCAL);
-            replication.confirm(from);
-            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
-            log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), from, protocol,
-                    protocol >= 2 ? ", large transactions streamed in progress" : "");
-            stream();
+            stream(from);
         } catch (Exception e) {
             if (!closing) {
                 if (Reconnector.isConnectionLoss(e)) {
@@ -165,16 +164,70 @@ public final class PgOutputCapture implements CaptureEngine {
         }
     }
 
-    private void stream() throws SQLException {
-        PgOutputDecoder decoder = new PgOutputDecoder();
-        PgOutputFramer framer = new PgOutputFramer(frames, shapes, config.publicationName(), clock);
+    /** Catches up through SQL while far behind ({@link SlotCatchUp}), then streams from where that left the slot. */
+    private void stream(Lsn from) throws SQLException {
+        decoder = new PgOutputDecoder();
+        framer = new PgOutputFramer(frames, shapes, config.publicationName(), clock);
         inProgress = new StreamedTransactions(config.stateDirectory().resolve("spill"));
         try (BacklogProbe backlog = new BacklogProbe(primary, clock)) {
-            stream(decoder, framer, backlog);
+            boolean localOnly = config.origins() == CaptureConfig.Origins.LOCAL;
+            Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUpThroughSql(from, backlog) : from;
+            if (closing) {
+                return;
+            }
+            if (start.compareTo(from) > 0) {
+                written = start;
+            }
+            int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
+                    localOnly);
+            replication.confirm(start);
+            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
+            log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), start, protocol,
+                    protocol >= 2 ? ", large transactions streamed in progress" : "");
+            stream(backlog);
         }
     }
 
-    private void stream(PgOutputDecoder decoder, PgOutputFramer framer, BacklogProbe backlog) throws SQLException {
+    /**
+     * The backlog through SQL; where the server refuses that way (a setting such as
+     * {@code temp_file_limit}, a permission), the walsender takes over from what Kafka holds.
+     * A lost connection is handled like the stream's.
+     */
+    private Lsn catchUpThroughSql(Lsn from, BacklogProbe backlog) throws SQLException {
+        try {
+            return catchUp.run(from, backlog, this::handle, writer, () -> closing);
+        } catch (SQLException e) {
+            if (closing || Reconnector.isConnectionLoss(e)) {
+                throw e;
+            }
+            log.warn("catching up through SQL failed ({}); reading the backlog through the walsender instead", e.getMessage());
+            frames.discardOpen(", read again through the walsender");
+            writer.flush();
+            Lsn onKafka = writer.ackedCommitLsn(from);
+            return onKafka.compareTo(from) > 0 ? onKafka : from;
+        }
+    }
+
+    /**
+     * One pgoutput message, from the walsender or from {@link SlotCatchUp}: held when it belongs to
+     * a transaction streamed in progress, else framed.
+     *
+     * @return the position the stream reaches with it once its frame is closed, else null
+     */
+    private Lsn handle(ByteBuffer message) {
+        PgOutputMessage m = decoder.decode(message);
+        Lsn reached;
+        if (m instanceof PgOutputMessage.StreamCommit commit) {
+            reached = framer.commitStreamed(commit, inProgress);
+        } else if (inProgress.take(m, message)) {
+            return null;
+        } else {
+            reached = framer.handle(m);
+        }
+        return reached != null && !frames.isOpen() ? reached : null;
+    }
+
+    private void stream(BacklogProbe backlog) throws SQLException {
         long lastConfirm = System.nanoTime();
         boolean pace = false;
         while (!closing) {
@@ -205,16 +258,8 @@ public final class PgOutputCapture implements CaptureEngine {
                     return;
                 }
             }
-            PgOutputMessage m = decoder.decode(message);
-            Lsn reached;
-            if (m instanceof PgOutputMessage.StreamCommit commit) {
-                reached = framer.commitStreamed(commit, inProgress);
-            } else if (inProgress.take(m, message)) {
-                continue;
-            } else {
-                reached = framer.handle(m);
-            }
-            if (reached != null && !frames.isOpen()) {
+            Lsn reached = handle(message);
+            if (reached != null) {
                 written = reached;
                 writer.gatherWhile(backlog.behind(reached));
                 long now = System.nanoTime();
@@ -245,6 +290,7 @@ public final class PgOutputCapture implements CaptureEngine {
     @Override
     public void close() {
         closing = true;
+        catchUp.abort();
         if (replication != null) {
             replication.abort();
         }

@@ -1,0 +1,212 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.capture.internal.StreamWriter;
+import io.sluice.format.Lsn;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.postgresql.PGStatement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drains a backlog from the slot through SQL instead of the walsender, while capture starts far
+ * behind the end of the primary's WAL (docs/capture.md, "Catching up"). A walsender writes every
+ * pgoutput message to its socket on its own and wakes its reader for each; the SQL functions decode
+ * the same messages into a result the server sends in full network buffers, which costs the primary
+ * a fraction of the CPU — what bounds a catch-up on a busy machine.
+ *
+ * <p>Chunks of whole transactions: {@code pg_logical_slot_peek_binary_changes} up to the WAL's end
+ * read at the chunk's start, at most a number of changes that doubles from chunk to chunk (each
+ * call decodes from the slot's restart point again, so few large calls cost the least; the first is
+ * small so the pipeline starts at once). The messages go through the same decoder and framer as the
+ * stream's. A chunk is confirmed — {@code pg_replication_slot_advance} — only once Kafka has
+ * acknowledged every frame of it, so a capture stopped mid-chunk reads it again, and the frames the
+ * stream already holds are skipped as after any restart. Large transactions are not streamed in
+ * progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
+ * standby setting names capture (its commits would wait for a walsender that is not there yet) or
+ * on a server older than 11.
+ */
+final class SlotCatchUp {
+
+    private static final Logger log = LoggerFactory.getLogger(SlotCatchUp.class);
+    /** Behind the WAL's end by more than this, capture catches up through SQL. */
+    static final long BEHIND_BYTES = 4L << 20;
+    static final int FIRST_CHANGES = 50_000;
+    static final int MOST_CHANGES = 1_600_000;
+    private static final int FETCH_ROWS = 10_000;
+
+    /** One pgoutput message, handled as the stream handles it: the position reached when it closed a frame, else null. */
+    @FunctionalInterface
+    interface Handler {
+        Lsn handle(ByteBuffer message);
+    }
+
+    private final Supplier<Connection> sessions;
+    private final String slot;
+    private final String publication;
+    private final boolean localOnly;
+    private final String applicationName;
+    private final int firstChanges;
+    private volatile Connection connection;
+
+    /** {@code sessions}: plain connections with the walsender's output settings; {@code applicationName}: the walsender's. */
+    SlotCatchUp(Supplier<Connection> sessions, String slot, String publication, boolean localOnly, String applicationName) {
+        this(sessions, slot, publication, localOnly, applicationName, FIRST_CHANGES);
+    }
+
+    /** {@code firstChanges}: the first chunk's size (a test makes it small to read a small backlog in several). */
+    SlotCatchUp(Supplier<Connection> sessions, String slot, String publication, boolean localOnly, String applicationName,
+                int firstChanges) {
+        this.firstChanges = firstChanges;
+        this.sessions = sessions;
+        this.slot = slot;
+        this.publication = publication;
+        this.localOnly = localOnly;
+        this.applicationName = applicationName;
+    }
+
+    /**
+     * Catches up from {@code from} (what the stream holds) while more than {@value #BEHIND_BYTES}
+     * bytes behind the WAL's end, then returns where the stream should start: the last position
+     * Kafka acknowledged and the slot confirmed, or {@code from} when nothing was read this way.
+     */
+    Lsn run(Lsn from, BacklogProbe backlog, Handler handler, StreamWriter writer, BooleanSupplier closing) throws SQLException {
+        Lsn end = backlog.walEnd();
+        if (end.minus(from) <= BEHIND_BYTES) {
+            return from;
+        }
+        long started = System.nanoTime();
+        long messages = 0;
+        Lsn at = from;
+        try (Connection c = sessions.get()) {
+            connection = c;
+            if (!usable(c)) {
+                return from;
+            }
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                // A chunk is one long statement and one transaction held while capture reads it.
+                st.execute("SET statement_timeout = 0");
+                st.execute("SET idle_in_transaction_session_timeout = 0");
+            }
+            at = start(c, from);
+            int changes = firstChanges;
+            writer.gatherWhile(true); // far behind: records fill their batches
+            while (!closing.getAsBoolean() && end.minus(at) > BEHIND_BYTES) {
+                Lsn reached = at;
+                long read = 0;
+                try (PreparedStatement ps = c.prepareStatement(peek())) {
+                    ps.unwrap(PGStatement.class).setPrepareThreshold(-1); // binary bytea: no hex to encode and parse
+                    ps.setString(1, slot);
+                    ps.setString(2, end.toString());
+                    ps.setInt(3, changes);
+                    ps.setFetchSize(FETCH_ROWS);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next() && !closing.getAsBoolean()) {
+                            read++;
+                            Lsn r = handler.handle(ByteBuffer.wrap(rs.getBytes(1)));
+                            if (r != null) {
+                                reached = r;
+                            }
+                        }
+                    }
+                }
+                c.commit();
+                if (read == 0 || closing.getAsBoolean()) {
+                    break; // nothing published in what is left (the stream moves past it), or stopping
+                }
+                messages += read;
+                writer.flush(); // everything read is on Kafka before the slot moves past it
+                advance(c, reached);
+                at = reached;
+                changes = Math.min(MOST_CHANGES, changes * 2);
+                end = backlog.walEnd();
+            }
+        } finally {
+            connection = null;
+            writer.gatherWhile(false);
+        }
+        if (messages > 0) {
+            log.info("caught up through SQL from {} to {}: {} messages in {} ms; streaming from there", from, at, messages,
+                    (System.nanoTime() - started) / 1_000_000);
+        }
+        return at;
+    }
+
+    /** Ends a read in progress from any thread (capture is stopping). */
+    void abort() {
+        Connection c = connection;
+        if (c != null) {
+            try {
+                c.abort(Runnable::run);
+            } catch (SQLException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    private String peek() {
+        return "SELECT data FROM pg_logical_slot_peek_binary_changes(?, ?::pg_lsn, ?, 'proto_version', '1',"
+                + " 'publication_names', " + quotedLiteral('"' + publication.replace("\"", "\"\"") + '"')
+                + ", 'messages', 'true'" + (localOnly ? ", 'origin', 'none'" : "") + ")";
+    }
+
+    private static String quotedLiteral(String s) {
+        return "'" + s.replace("'", "''") + "'";
+    }
+
+    /** Whether this server can: slot advance (11+), and no synchronous standby setting waits on capture's walsender. */
+    private boolean usable(Connection c) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 11) {
+            return false;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('synchronous_standby_names')");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            String names = rs.getString(1).toLowerCase(java.util.Locale.ROOT);
+            if (names.contains(applicationName.toLowerCase(java.util.Locale.ROOT)) || names.contains("*")) {
+                log.info("catching up through the walsender: synchronous_standby_names ('{}') may wait for it", names);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Where reading starts: the slot's confirmed position, moved first to {@code from} when the
+     * stream already holds more (a capture stopped after Kafka's acknowledgement, before confirming).
+     */
+    private Lsn start(Connection c, Lsn from) throws SQLException {
+        Lsn confirmed;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || rs.getString(1) == null) {
+                    throw new SQLException("replication slot " + slot + " does not exist or is not a logical slot", "42704");
+                }
+                confirmed = Lsn.parse(rs.getString(1));
+            }
+        }
+        if (from.compareTo(confirmed) > 0) {
+            advance(c, from);
+            return from;
+        }
+        c.commit();
+        return confirmed;
+    }
+
+    private void advance(Connection c, Lsn to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_replication_slot_advance(?, ?::pg_lsn)")) {
+            ps.setString(1, slot);
+            ps.setString(2, to.toString());
+            ps.execute();
+        }
+        c.commit();
+    }
+}

@@ -1,0 +1,220 @@
+package io.sluice.capture.internal.pgoutput;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.capture.internal.StreamWriter;
+import io.sluice.embedded.LocalKafka;
+import io.sluice.embedded.LocalPostgres;
+import io.sluice.format.Lsn;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reading a backlog through SQL against a real primary: every transaction once, whole and in
+ * commit order; the slot moved exactly to what was read; not used where a synchronous standby
+ * setting waits for capture's walsender.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class SlotCatchUpIT {
+
+    private static final String PUBLICATION = "pub_catchup";
+    private static final String APPLICATION = "sluice_capture_catchup";
+
+    @TempDir
+    static Path dir;
+    static LocalPostgres pg;
+    static LocalKafka kafka;
+    static StreamWriter writer;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = LocalPostgres.start("slot-catchup", dir);
+        kafka = LocalKafka.start(dir.resolve("kafka"));
+        writer = new StreamWriter("catchup", Map.of("bootstrap.servers", kafka.bootstrapServers()), null);
+        pg.execute("CREATE TABLE t (id int PRIMARY KEY, v text)", "ALTER TABLE t ALTER COLUMN v SET STORAGE EXTERNAL",
+                "CREATE PUBLICATION " + PUBLICATION + " FOR TABLE t");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (writer != null) {
+            writer.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    /** What a handler saw: each message's type, each transaction's xid at its Begin. */
+    static final class Seen implements SlotCatchUp.Handler {
+        final PgOutputDecoder decoder = new PgOutputDecoder();
+        final StringBuilder types = new StringBuilder();
+        final List<Long> xids = new ArrayList<>();
+
+        @Override
+        public Lsn handle(ByteBuffer message) {
+            PgOutputMessage m = decoder.decode(message);
+            types.append((char) message.get(0));
+            if (m instanceof PgOutputMessage.Begin b) {
+                xids.add(b.xid());
+            }
+            return m instanceof PgOutputMessage.Commit c ? c.endLsn() : null;
+        }
+    }
+
+    static Supplier<Connection> sessions() {
+        return () -> {
+            try {
+                Connection c = pg.connect();
+                ReplicationConnection.useOutputSettings(c);
+                return c;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    static Lsn query(String sql) throws SQLException {
+        return Lsn.parse(pg.queryScalar(sql));
+    }
+
+    static Lsn confirmed(String slot) throws SQLException {
+        return query("SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+    }
+
+    /** {@code n} transactions of 3 rows, about 20 KiB of WAL each; their xids in commit order. */
+    static List<Long> backlog(int first, int n) throws SQLException {
+        try (Connection c = pg.connect()) {
+            return backlog(c, first, n);
+        }
+    }
+
+    static List<Long> backlog(Connection c, int first, int n) throws SQLException {
+        List<Long> xids = new ArrayList<>();
+        try (Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (int i = first; i < first + n; i++) {
+                st.execute("INSERT INTO t SELECT " + (i * 3) + " + g, repeat(md5(g::text), 200) FROM generate_series(0, 2) g");
+                try (ResultSet rs = st.executeQuery("SELECT pg_current_xact_id()::text")) {
+                    rs.next();
+                    xids.add(Long.parseLong(rs.getString(1)) & 0xFFFFFFFFL);
+                }
+                c.commit();
+            }
+        }
+        return xids;
+    }
+
+    @Test
+    void aBacklogFarBehindIsReadOnceWholeAndInOrderAndTheSlotMovesExactlyToWhatWasRead() throws Exception {
+        pg.execute("SELECT pg_create_logical_replication_slot('catchup_a', 'pgoutput')");
+        Lsn start = confirmed("catchup_a");
+        List<Long> xids = backlog(0, 400);
+        Lsn end = query("SELECT pg_current_wal_flush_lsn()::text");
+        assertThat(end.minus(start)).as("the backlog is beyond the bound").isGreaterThan(SlotCatchUp.BEHIND_BYTES);
+
+        Seen seen = new Seen();
+        Lsn reached;
+        try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
+            // A first chunk of 500 messages: the backlog is read in chunks, the slot moved after each.
+            reached = new SlotCatchUp(sessions(), "catchup_a", PUBLICATION, false, APPLICATION, 500)
+                    .run(Lsn.ZERO, probe, seen, writer, () -> false);
+        }
+        assertThat(reached).as("what was read, and no further than the WAL's end").isGreaterThan(start).isLessThanOrEqualTo(end);
+        assertThat(confirmed("catchup_a")).as("the slot moved to exactly what was read").isEqualTo(reached);
+        assertThat(end.minus(reached)).as("what is left is for the walsender").isLessThanOrEqualTo(SlotCatchUp.BEHIND_BYTES);
+        assertThat(seen.xids).as("transactions once, in commit order, from the first").isEqualTo(xids.subList(0, seen.xids.size()));
+        assertThat(seen.types.toString().replace("R", "")).as("whole transactions: Begin, three inserts, Commit")
+                .matches("(BIIIC)+");
+        assertThat(seen.types.chars().filter(ch -> ch == 'R')).as("a relation message per chunk: more than one chunk").hasSizeGreaterThan(1);
+
+        Seen again = new Seen();
+        try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
+            assertThat(new SlotCatchUp(sessions(), "catchup_a", PUBLICATION, false, APPLICATION)
+                    .run(reached, probe, again, writer, () -> false)).as("within the bound: nothing to do").isEqualTo(reached);
+        }
+        assertThat(again.types).isEmpty();
+        pg.execute("SELECT pg_drop_replication_slot('catchup_a')");
+    }
+
+    @Test
+    void whatTheStreamAlreadyHoldsIsSkippedByMovingTheSlotFirst() throws Exception {
+        pg.execute("SELECT pg_create_logical_replication_slot('catchup_b', 'pgoutput')");
+        List<Long> held = backlog(10_000, 100);
+        Lsn onKafka = query("SELECT pg_current_wal_flush_lsn()::text"); // as if the stream held these 100
+        List<Long> rest = backlog(20_000, 300);
+
+        Seen seen = new Seen();
+        try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
+            new SlotCatchUp(sessions(), "catchup_b", PUBLICATION, false, APPLICATION).run(onKafka, probe, seen, writer, () -> false);
+        }
+        assertThat(seen.xids).as("none of what the stream holds").doesNotContainAnyElementsOf(held)
+                .isEqualTo(rest.subList(0, seen.xids.size()));
+        assertThat(seen.xids).isNotEmpty();
+        pg.execute("SELECT pg_drop_replication_slot('catchup_b')");
+    }
+
+    @Test
+    void readingOnlyLocalChangesLeavesOutWhatWasWrittenUnderAReplicationOrigin() throws Exception {
+        pg.execute("SELECT pg_create_logical_replication_slot('catchup_d', 'pgoutput')",
+                "SELECT pg_replication_origin_create('elsewhere')");
+        List<Long> applied;
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_replication_origin_session_setup('elsewhere')"); // as an applier writes
+            applied = backlog(c, 40_000, 150);
+            st.execute("SELECT pg_replication_origin_session_reset()");
+            c.commit();
+        }
+        List<Long> local = backlog(50_000, 250);
+
+        Seen seen = new Seen();
+        try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
+            new SlotCatchUp(sessions(), "catchup_d", PUBLICATION, true, APPLICATION).run(Lsn.ZERO, probe, seen, writer, () -> false);
+        }
+        assertThat(seen.xids).as("the local transactions, none written under the origin").isNotEmpty()
+                .doesNotContainAnyElementsOf(applied).isEqualTo(local.subList(0, seen.xids.size()));
+        pg.execute("SELECT pg_drop_replication_slot('catchup_d')", "SELECT pg_replication_origin_drop('elsewhere')");
+    }
+
+    @Test
+    void notUsedWhereASynchronousStandbySettingWaitsForCapturesWalsender() throws Exception {
+        pg.execute("SELECT pg_create_logical_replication_slot('catchup_c', 'pgoutput')");
+        Lsn start = confirmed("catchup_c");
+        backlog(30_000, 300);
+        // Named but with no such walsender connected, commits would wait: set it only after the backlog.
+        pg.execute("ALTER SYSTEM SET synchronous_standby_names = '\"" + APPLICATION + "\"'", "SELECT pg_reload_conf()");
+        try {
+            io.sluice.embedded.Await.until(java.time.Duration.ofSeconds(10), () -> "the setting to be in force",
+                    () -> pg.queryScalar("SHOW synchronous_standby_names").contains(APPLICATION));
+            Seen seen = new Seen();
+            Lsn reached;
+            try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
+                reached = new SlotCatchUp(sessions(), "catchup_c", PUBLICATION, false, APPLICATION)
+                        .run(Lsn.ZERO, probe, seen, writer, () -> false);
+            }
+            assertThat(reached).isEqualTo(Lsn.ZERO);
+            assertThat(seen.types).as("nothing read through SQL").isEmpty();
+            assertThat(confirmed("catchup_c")).as("the slot did not move").isEqualTo(start);
+        } finally {
+            pg.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
+            pg.execute("SELECT pg_drop_replication_slot('catchup_c')");
+        }
+    }
+}
