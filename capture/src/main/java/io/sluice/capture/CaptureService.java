@@ -95,7 +95,7 @@ public final class CaptureService implements AutoCloseable {
     /** The application_name of the engine's walsender, as {@code synchronous_standby_names} must list it. */
     public static String walSenderName(CaptureConfig config) {
         return config.engine() == CaptureConfig.Engine.DEBEZIUM ? "Debezium Streaming"
-                : ReplicationConnection.applicationName(config.sourceId());
+                : io.sluice.format.CaptureSessions.walsender(config.sourceId());
     }
 
     /**

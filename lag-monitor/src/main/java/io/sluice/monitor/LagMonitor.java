@@ -73,7 +73,7 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
         this.config = config;
         this.clock = clock;
         Duration timeout = config.interval().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2) : config.interval();
-        this.primary = new PrimaryProbe(config.primary(), config.slotName(), timeout);
+        this.primary = new PrimaryProbe(config.primary(), config.sourceId(), config.slotName(), timeout);
         this.stream = new StreamProbe(config.sourceId(), config.kafka(), timeout);
         for (MonitorConfig.FollowerTarget f : config.followers()) {
             followers.put(f.name(), new FollowerEvaluation(config.sourceId(), f, f.watermarkInKafka() ? null

@@ -49,7 +49,7 @@ public final class OldPrimaryRebuild {
             // Capture of it as a synchronous standby is gone for good: nothing must wait for it any more.
             st.execute("SET synchronous_commit = local");
             String waitsFor = scalar(st, "SELECT current_setting('synchronous_standby_names')");
-            if (waitsFor.contains(ReplicationConnection.applicationName(newPrimary.sourceId()))) {
+            if (waitsFor.contains(io.sluice.format.CaptureSessions.walsender(newPrimary.sourceId()))) {
                 st.execute("ALTER SYSTEM RESET synchronous_standby_names");
                 st.execute("SELECT pg_reload_conf()");
                 out.println("old primary: synchronous_standby_names named capture (" + waitsFor + "); reset");

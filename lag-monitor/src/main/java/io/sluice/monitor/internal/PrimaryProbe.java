@@ -1,5 +1,6 @@
 package io.sluice.monitor.internal;
 
+import io.sluice.format.CaptureSessions;
 import io.sluice.format.Lsn;
 import io.sluice.format.PrimaryUrl;
 import io.sluice.monitor.MonitorConfig;
@@ -25,7 +26,8 @@ public final class PrimaryProbe implements AutoCloseable {
      * @param walLsn       {@code pg_current_wal_lsn()}
      * @param nextXid      the next transaction id to be assigned (write transactions only consume ids)
      * @param slotFound    whether the slot exists
-     * @param slotActive   whether a walsender (capture) is attached to it
+     * @param slotActive   whether capture reads it: its walsender is attached to it, or capture's
+     *                     SQL catch-up session is there (it holds the slot only while decoding a chunk)
      * @param restartLsn   the oldest WAL the slot retains
      * @param confirmedLsn what capture confirmed as durable on Kafka
      * @param retainedBytes WAL retained by the slot
@@ -38,7 +40,10 @@ public final class PrimaryProbe implements AutoCloseable {
 
     private static final String QUERY = """
             SELECT now(), pg_current_wal_lsn(), pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
-                   s.slot_name IS NOT NULL, coalesce(s.active, false), s.restart_lsn, s.confirmed_flush_lsn,
+                   s.slot_name IS NOT NULL,
+                   coalesce(s.active, false) OR EXISTS (SELECT 1 FROM pg_stat_activity a
+                       WHERE a.application_name = ? AND a.backend_type = 'client backend'),
+                   s.restart_lsn, s.confirmed_flush_lsn,
                    coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint, r.sent_lsn, s.wal_status
             FROM (SELECT 1) one
             LEFT JOIN pg_replication_slots s ON s.slot_name = ?
@@ -46,14 +51,16 @@ public final class PrimaryProbe implements AutoCloseable {
 
     private final MonitorConfig.Endpoint endpoint;
     private final String slot;
+    private final String catchUpSession;
     private final Duration timeout;
     private final FailoverProbe failover;
     private Connection connection;
 
-    public PrimaryProbe(MonitorConfig.Endpoint endpoint, String slot, Duration timeout) {
+    public PrimaryProbe(MonitorConfig.Endpoint endpoint, String sourceId, String slot, Duration timeout) {
         this.endpoint = new MonitorConfig.Endpoint(endpoint.jdbcUrl(), PrimaryUrl.primaryOnly(endpoint.jdbcUrl(),
                 endpoint.properties()));
         this.slot = slot;
+        this.catchUpSession = CaptureSessions.catchUp(sourceId);
         this.timeout = timeout;
         this.failover = new FailoverProbe(endpoint, slot, timeout);
     }
@@ -64,7 +71,8 @@ public final class PrimaryProbe implements AutoCloseable {
                 connection = connect(endpoint, timeout, "sluice-monitor");
             }
             try (PreparedStatement ps = connection.prepareStatement(QUERY)) {
-                ps.setString(1, slot);
+                ps.setString(1, catchUpSession);
+                ps.setString(2, slot);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return new Sample(rs.getTimestamp(1).toInstant(), Lsn.parse(rs.getString(2)), rs.getLong(3),

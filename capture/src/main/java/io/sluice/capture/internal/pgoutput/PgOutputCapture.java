@@ -96,7 +96,7 @@ public final class PgOutputCapture implements CaptureEngine {
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
         this.shapes = new RelationShapes(primary);
         this.catchUp = new SlotCatchUp(this::outputSession, config.slotName(), config.publicationName(),
-                config.origins() == CaptureConfig.Origins.LOCAL, ReplicationConnection.applicationName(config.sourceId()));
+                config.origins() == CaptureConfig.Origins.LOCAL, config.sourceId());
     }
 
     @Override

@@ -55,18 +55,13 @@ public final class ReplicationConnection implements AutoCloseable {
         this.connection = connection;
     }
 
-    /** The application_name of capture's walsender: what {@code synchronous_standby_names} lists. */
-    public static String applicationName(String source) {
-        return "sluice_capture_" + source;
-    }
-
     public static ReplicationConnection open(String jdbcUrl, Properties connection, String source) {
         Properties p = new Properties();
         p.putAll(connection);
         PGProperty.REPLICATION.set(p, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-        PGProperty.APPLICATION_NAME.set(p, applicationName(source));
+        PGProperty.APPLICATION_NAME.set(p, io.sluice.format.CaptureSessions.walsender(source));
         PGProperty.OPTIONS.set(p, OUTPUT_SETTINGS);
         try {
             return new ReplicationConnection(DriverManager.getConnection(jdbcUrl, p));

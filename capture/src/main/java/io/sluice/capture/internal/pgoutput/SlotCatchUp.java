@@ -1,6 +1,7 @@
 package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.internal.StreamWriter;
+import io.sluice.format.CaptureSessions;
 import io.sluice.format.Lsn;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -50,24 +51,24 @@ final class SlotCatchUp {
     private final String slot;
     private final String publication;
     private final boolean localOnly;
-    private final String applicationName;
+    private final String source;
     private final int firstChanges;
     private volatile Connection connection;
 
-    /** {@code sessions}: plain connections with the walsender's output settings; {@code applicationName}: the walsender's. */
-    SlotCatchUp(Supplier<Connection> sessions, String slot, String publication, boolean localOnly, String applicationName) {
-        this(sessions, slot, publication, localOnly, applicationName, FIRST_CHANGES);
+    /** {@code sessions}: plain connections with the walsender's output settings. */
+    SlotCatchUp(Supplier<Connection> sessions, String slot, String publication, boolean localOnly, String source) {
+        this(sessions, slot, publication, localOnly, source, FIRST_CHANGES);
     }
 
     /** {@code firstChanges}: the first chunk's size (a test makes it small to read a small backlog in several). */
-    SlotCatchUp(Supplier<Connection> sessions, String slot, String publication, boolean localOnly, String applicationName,
+    SlotCatchUp(Supplier<Connection> sessions, String slot, String publication, boolean localOnly, String source,
                 int firstChanges) {
         this.firstChanges = firstChanges;
         this.sessions = sessions;
         this.slot = slot;
         this.publication = publication;
         this.localOnly = localOnly;
-        this.applicationName = applicationName;
+        this.source = source;
     }
 
     /**
@@ -93,6 +94,7 @@ final class SlotCatchUp {
                 // A chunk is one long statement and one transaction held while capture reads it.
                 st.execute("SET statement_timeout = 0");
                 st.execute("SET idle_in_transaction_session_timeout = 0");
+                st.execute("SET application_name = '" + CaptureSessions.catchUp(source) + "'"); // the lag monitor looks for it
             }
             at = start(c, from);
             int changes = firstChanges;
@@ -169,7 +171,7 @@ final class SlotCatchUp {
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             String names = rs.getString(1).toLowerCase(java.util.Locale.ROOT);
-            if (names.contains(applicationName.toLowerCase(java.util.Locale.ROOT)) || names.contains("*")) {
+            if (names.contains(CaptureSessions.walsender(source)) || names.contains("*")) {
                 log.info("catching up through the walsender: synchronous_standby_names ('{}') may wait for it", names);
                 return false;
             }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SlotCatchUpIT {
 
     private static final String PUBLICATION = "pub_catchup";
-    private static final String APPLICATION = "sluice_capture_catchup";
+    private static final String SOURCE = "catchup";
 
     @TempDir
     static Path dir;
@@ -68,8 +68,19 @@ class SlotCatchUpIT {
         final StringBuilder types = new StringBuilder();
         final List<Long> xids = new ArrayList<>();
 
+        /** Capture's catch-up sessions on the primary as the first message was handled. */
+        String sessions;
+
         @Override
         public Lsn handle(ByteBuffer message) {
+            if (sessions == null) {
+                try {
+                    sessions = pg.queryScalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
+                            + io.sluice.format.CaptureSessions.catchUp(SOURCE) + "'");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
             PgOutputMessage m = decoder.decode(message);
             types.append((char) message.get(0));
             if (m instanceof PgOutputMessage.Begin b) {
@@ -134,7 +145,7 @@ class SlotCatchUpIT {
         Lsn reached;
         try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
             // A first chunk of 500 messages: the backlog is read in chunks, the slot moved after each.
-            reached = new SlotCatchUp(sessions(), "catchup_a", PUBLICATION, false, APPLICATION, 500)
+            reached = new SlotCatchUp(sessions(), "catchup_a", PUBLICATION, false, SOURCE, 500)
                     .run(Lsn.ZERO, probe, seen, writer, () -> false);
         }
         assertThat(reached).as("what was read, and no further than the WAL's end").isGreaterThan(start).isLessThanOrEqualTo(end);
@@ -144,10 +155,11 @@ class SlotCatchUpIT {
         assertThat(seen.types.toString().replace("R", "")).as("whole transactions: Begin, three inserts, Commit")
                 .matches("(BIIIC)+");
         assertThat(seen.types.chars().filter(ch -> ch == 'R')).as("a relation message per chunk: more than one chunk").hasSizeGreaterThan(1);
+        assertThat(seen.sessions).as("the session reading is named as capture's catch-up, as the lag monitor looks for").isEqualTo("1");
 
         Seen again = new Seen();
         try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
-            assertThat(new SlotCatchUp(sessions(), "catchup_a", PUBLICATION, false, APPLICATION)
+            assertThat(new SlotCatchUp(sessions(), "catchup_a", PUBLICATION, false, SOURCE)
                     .run(reached, probe, again, writer, () -> false)).as("within the bound: nothing to do").isEqualTo(reached);
         }
         assertThat(again.types).isEmpty();
@@ -163,7 +175,7 @@ class SlotCatchUpIT {
 
         Seen seen = new Seen();
         try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
-            new SlotCatchUp(sessions(), "catchup_b", PUBLICATION, false, APPLICATION).run(onKafka, probe, seen, writer, () -> false);
+            new SlotCatchUp(sessions(), "catchup_b", PUBLICATION, false, SOURCE).run(onKafka, probe, seen, writer, () -> false);
         }
         assertThat(seen.xids).as("none of what the stream holds").doesNotContainAnyElementsOf(held)
                 .isEqualTo(rest.subList(0, seen.xids.size()));
@@ -186,7 +198,7 @@ class SlotCatchUpIT {
 
         Seen seen = new Seen();
         try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
-            new SlotCatchUp(sessions(), "catchup_d", PUBLICATION, true, APPLICATION).run(Lsn.ZERO, probe, seen, writer, () -> false);
+            new SlotCatchUp(sessions(), "catchup_d", PUBLICATION, true, SOURCE).run(Lsn.ZERO, probe, seen, writer, () -> false);
         }
         assertThat(seen.xids).as("the local transactions, none written under the origin").isNotEmpty()
                 .doesNotContainAnyElementsOf(applied).isEqualTo(local.subList(0, seen.xids.size()));
@@ -199,14 +211,15 @@ class SlotCatchUpIT {
         Lsn start = confirmed("catchup_c");
         backlog(30_000, 300);
         // Named but with no such walsender connected, commits would wait: set it only after the backlog.
-        pg.execute("ALTER SYSTEM SET synchronous_standby_names = '\"" + APPLICATION + "\"'", "SELECT pg_reload_conf()");
+        String walsender = io.sluice.format.CaptureSessions.walsender(SOURCE);
+        pg.execute("ALTER SYSTEM SET synchronous_standby_names = '\"" + walsender + "\"'", "SELECT pg_reload_conf()");
         try {
             io.sluice.embedded.Await.until(java.time.Duration.ofSeconds(10), () -> "the setting to be in force",
-                    () -> pg.queryScalar("SHOW synchronous_standby_names").contains(APPLICATION));
+                    () -> pg.queryScalar("SHOW synchronous_standby_names").contains(walsender));
             Seen seen = new Seen();
             Lsn reached;
             try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
-                reached = new SlotCatchUp(sessions(), "catchup_c", PUBLICATION, false, APPLICATION)
+                reached = new SlotCatchUp(sessions(), "catchup_c", PUBLICATION, false, SOURCE)
                         .run(Lsn.ZERO, probe, seen, writer, () -> false);
             }
             assertThat(reached).isEqualTo(Lsn.ZERO);
