@@ -28,20 +28,19 @@ import java.util.UUID;
  */
 final class BinaryDecoder extends BinaryIn {
 
+    /**
+     * Decodes one version 2 payload; {@code offset} is the payload's first byte (the magic byte).
+     *
+     * @throws FormatException naming what is wrong and at which byte
+     */
+    static ChangeEvent decode(byte[] payload, int offset, int length) {
+        return new BinaryDecoder(payload, offset, length).event();
+    }
 
-/**
- * Decodes one version 2 payload; {@code offset} is the payload's first byte (the magic byte).
- *
- * @throws FormatException naming what is wrong and at which byte
- */
-static ChangeEvent decode(byte[] payload, int offset, int length) {
-    return new BinaryDecoder(payload, offset, length).event();
-}
-
-/** Decodes one version 3 payload (a run); {@code offset} is its magic byte. */
-static List<ChangeEvent> decodeRun(byte[] payload, int offset, int length) {
-    return new BinaryDecoder(payload, offset, length).run();
-}
+    /** Decodes one version 3 payload (a run); {@code offset} is its magic byte. */
+    static List<ChangeEvent> decodeRun(byte[] payload, int offset, int length) {
+        return new BinaryDecoder(payload, offset, length).run();
+    }
 
     private BinaryDecoder(byte[] buf, int offset, int length) {
         super(buf, offset, length);

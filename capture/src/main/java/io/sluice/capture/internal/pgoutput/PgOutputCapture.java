@@ -27,11 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Sluice's own capture engine ({@code capture.engine = pgoutput}): one thread reads the slot
- * through a walsender connection, decodes pgoutput ({@link PgOutputDecoder}) and writes frames
- * ({@link PgOutputFramer}, {@link FrameWriter}); when the stream is empty and a snapshot is asked
- * for, it first creates the slot and copies its exported snapshot ({@link SnapshotCopy}). A
- * transaction the primary streams before it commits is held by {@link StreamedTransactions} and
- * framed at its commit.
+ * through a walsender connection and hands each message to {@link PgOutputMessages} (decoded,
+ * framed, written by {@link FrameWriter}); when the stream is empty and a snapshot is asked for, it
+ * first creates the slot and copies its exported snapshot ({@link SnapshotCopy}). Far behind the
+ * WAL's end — at start, or while streaming when the primary writes faster than its walsender sends —
+ * it reads the backlog through SQL instead ({@link SlotCatchUp}) and then streams from there.
  *
  * <p>The slot is confirmed only up to what Kafka has acknowledged: whenever the primary has
  * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote — in steps
@@ -72,12 +72,10 @@ public final class PgOutputCapture implements CaptureEngine {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean closing;
     private volatile Lsn written;
-    private ReplicationConnection replication;
+    private volatile ReplicationConnection replication;
     private Heartbeats heartbeats;
     private final SlotCatchUp catchUp;
-    private StreamedTransactions inProgress;
-    private PgOutputDecoder decoder;
-    private PgOutputFramer framer;
+    private PgOutputMessages messages;
     private Thread thread;
 
     /** {@code direct}: the followers that take the snapshot by the direct path; empty: it goes onto the stream. */
@@ -166,65 +164,48 @@ public final class PgOutputCapture implements CaptureEngine {
 
     /** Catches up through SQL while far behind ({@link SlotCatchUp}), then streams from where that left the slot. */
     private void stream(Lsn from) throws SQLException {
-        decoder = new PgOutputDecoder();
-        framer = new PgOutputFramer(frames, shapes, config.publicationName(), clock);
-        inProgress = new StreamedTransactions(config.stateDirectory().resolve("spill"));
+        messages = new PgOutputMessages(frames, shapes, config.publicationName(), clock, config.stateDirectory().resolve("spill"));
         try (BacklogProbe backlog = new BacklogProbe(primary, clock)) {
-            boolean localOnly = config.origins() == CaptureConfig.Origins.LOCAL;
-            Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUpThroughSql(from, backlog) : from;
-            if (closing) {
-                return;
+            if (startStream(catchUp(from, backlog))) {
+                heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
+                stream(backlog);
             }
-            if (start.compareTo(from) > 0) {
-                written = start;
-            }
-            int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
-                    localOnly);
-            replication.confirm(start);
-            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
-            log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), start, protocol,
-                    protocol >= 2 ? ", large transactions streamed in progress" : "");
-            stream(backlog);
         }
     }
 
-    /**
-     * The backlog through SQL; where the server refuses that way (a setting such as
-     * {@code temp_file_limit}, a permission), the walsender takes over from what Kafka holds.
-     * A lost connection is handled like the stream's.
-     */
-    private Lsn catchUpThroughSql(Lsn from, BacklogProbe backlog) throws SQLException {
-        try {
-            return catchUp.run(from, backlog, this::handle, writer, () -> closing);
-        } catch (SQLException e) {
-            if (closing || Reconnector.isConnectionLoss(e)) {
-                throw e;
-            }
-            log.warn("catching up through SQL failed ({}); reading the backlog through the walsender instead", e.getMessage());
-            frames.discardOpen(", read again through the walsender");
-            writer.flush();
-            Lsn onKafka = writer.ackedCommitLsn(from);
-            return onKafka.compareTo(from) > 0 ? onKafka : from;
+    private Lsn catchUp(Lsn from, BacklogProbe backlog) throws SQLException {
+        Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUp.run(from, backlog, messages, writer, () -> closing)
+                : from;
+        if (start.compareTo(written) > 0) {
+            written = start;
         }
+        return start;
+    }
+
+    /** Starts the walsender's stream at {@code start}; false when capture is stopping. */
+    private boolean startStream(Lsn start) throws SQLException {
+        if (closing) {
+            return false;
+        }
+        int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
+                config.origins() == CaptureConfig.Origins.LOCAL);
+        replication.confirm(start);
+        log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), start, protocol,
+                protocol >= 2 ? ", large transactions streamed in progress" : "");
+        return true;
     }
 
     /**
-     * One pgoutput message, from the walsender or from {@link SlotCatchUp}: held when it belongs to
-     * a transaction streamed in progress, else framed.
-     *
-     * @return the position the stream reaches with it once its frame is closed, else null
+     * Far behind while streaming — the primary writing faster than its walsender sends — capture
+     * ends the walsender, reads the backlog through SQL and streams again from where that left the
+     * slot; only between transactions, with none held streamed in progress, so nothing is read twice.
      */
-    private Lsn handle(ByteBuffer message) {
-        PgOutputMessage m = decoder.decode(message);
-        Lsn reached;
-        if (m instanceof PgOutputMessage.StreamCommit commit) {
-            reached = framer.commitStreamed(commit, inProgress);
-        } else if (inProgress.take(m, message)) {
-            return null;
-        } else {
-            reached = framer.handle(m);
-        }
-        return reached != null && !frames.isOpen() ? reached : null;
+    private boolean restartThroughSql(BacklogProbe backlog) throws SQLException {
+        writer.flush(); // the slot may move only to what Kafka holds
+        replication.close();
+        Lsn start = catchUp(written, backlog);
+        replication = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId());
+        return startStream(start);
     }
 
     private void stream(BacklogProbe backlog) throws SQLException {
@@ -258,10 +239,17 @@ public final class PgOutputCapture implements CaptureEngine {
                     return;
                 }
             }
-            Lsn reached = handle(message);
+            Lsn reached = messages.handle(message);
             if (reached != null) {
                 written = reached;
                 writer.gatherWhile(backlog.behind(reached));
+                if (config.catchUp() == CaptureConfig.CatchUp.SQL && messages.betweenTransactions()
+                        && backlog.behindBy(reached) > SlotCatchUp.RESTART_BYTES) {
+                    if (!restartThroughSql(backlog)) {
+                        return;
+                    }
+                    continue;
+                }
                 long now = System.nanoTime();
                 if (now - lastConfirm >= CONFIRM_EVERY_NANOS) {
                     Lsn acked = writer.ackedCommitLsn(streamedThrough);
@@ -308,8 +296,8 @@ public final class PgOutputCapture implements CaptureEngine {
         }
         frames.discardOpen("");
         frames.close();
-        if (inProgress != null) {
-            inProgress.close();
+        if (messages != null) {
+            messages.close();
         }
         shapes.close();
         if (replication != null) {

@@ -1,5 +1,6 @@
 package io.sluice.capture.internal.pgoutput;
 
+import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.format.CaptureSessions;
 import io.sluice.format.Lsn;
@@ -8,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGStatement;
@@ -37,14 +39,20 @@ final class SlotCatchUp {
     private static final Logger log = LoggerFactory.getLogger(SlotCatchUp.class);
     /** Behind the WAL's end by more than this, capture catches up through SQL. */
     static final long BEHIND_BYTES = 4L << 20;
+    /** Behind by more than this while streaming, capture turns to SQL until within {@link #BEHIND_BYTES} again. */
+    static final long RESTART_BYTES = 16L << 20;
     static final int FIRST_CHANGES = 50_000;
     static final int MOST_CHANGES = 1_600_000;
     private static final int FETCH_ROWS = 10_000;
+    private static final long RELEASE_WAIT_NANOS = 10_000_000_000L;
 
-    /** One pgoutput message, handled as the stream handles it: the position reached when it closed a frame, else null. */
-    @FunctionalInterface
+    /** Where the messages read go: the stream's decoder and framer. */
     interface Handler {
+        /** One pgoutput message, handled as the stream handles it: the position reached when it closed a frame, else null. */
         Lsn handle(ByteBuffer message);
+
+        /** Drops the transaction a failed read left half framed: it is read again, through the walsender. */
+        void discardOpen();
     }
 
     private final Supplier<Connection> sessions;
@@ -72,11 +80,29 @@ final class SlotCatchUp {
     }
 
     /**
-     * Catches up from {@code from} (what the stream holds) while more than {@value #BEHIND_BYTES}
-     * bytes behind the WAL's end, then returns where the stream should start: the last position
-     * Kafka acknowledged and the slot confirmed, or {@code from} when nothing was read this way.
+     * Catches up from {@code from} (what Kafka holds) while more than {@value #BEHIND_BYTES} bytes
+     * behind the WAL's end, then returns where the walsender should start: the last position Kafka
+     * acknowledged and the slot confirmed, or {@code from} when nothing was read this way. Where the
+     * server refuses the SQL way (a setting such as {@code temp_file_limit}, a permission), it says
+     * why and returns what Kafka holds, for the walsender to read the rest; a lost connection is
+     * thrown, as the stream's is.
      */
     Lsn run(Lsn from, BacklogProbe backlog, Handler handler, StreamWriter writer, BooleanSupplier closing) throws SQLException {
+        try {
+            return read(from, backlog, handler, writer, closing);
+        } catch (SQLException e) {
+            if (closing.getAsBoolean() || Reconnector.isConnectionLoss(e)) {
+                throw e;
+            }
+            log.warn("catching up through SQL failed ({}); reading the backlog through the walsender instead", e.getMessage());
+            handler.discardOpen();
+            writer.flush();
+            return writer.ackedCommitLsn(from);
+        }
+    }
+
+    private Lsn read(Lsn from, BacklogProbe backlog, Handler handler, StreamWriter writer, BooleanSupplier closing)
+            throws SQLException {
         Lsn end = backlog.walEnd();
         if (end.minus(from) <= BEHIND_BYTES) {
             return from;
@@ -96,6 +122,7 @@ final class SlotCatchUp {
                 st.execute("SET idle_in_transaction_session_timeout = 0");
                 st.execute("SET application_name = '" + CaptureSessions.catchUp(source) + "'"); // the lag monitor looks for it
             }
+            awaitReleased(c);
             at = start(c, from);
             int changes = firstChanges;
             writer.gatherWhile(true); // far behind: records fill their batches
@@ -201,6 +228,28 @@ final class SlotCatchUp {
         }
         c.commit();
         return confirmed;
+    }
+
+    /**
+     * A walsender that just ended — capture's own, when it turns to SQL while streaming — releases
+     * the slot as its process exits, a moment after its connection closed.
+     */
+    private void awaitReleased(Connection c) throws SQLException {
+        long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
+        try (PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            ps.setString(1, slot);
+            while (true) {
+                boolean active;
+                try (ResultSet rs = ps.executeQuery()) {
+                    active = rs.next() && rs.getBoolean(1);
+                }
+                c.commit();
+                if (!active || System.nanoTime() > deadline) {
+                    return; // still held past the deadline: the peek says by whom, and the walsender reads instead
+                }
+                LockSupport.parkNanos(10_000_000);
+            }
+        }
     }
 
     private void advance(Connection c, Lsn to) throws SQLException {
