@@ -51,8 +51,8 @@ public record CaptureConfig(String sourceId, String jdbcUrl, Properties connecti
      * How the pgoutput engine reads a backlog that lies far behind the end of the primary's WAL
      * ({@code capture.catchup}; docs/capture.md, "Catching up"): through SQL
      * ({@code pg_logical_slot_peek_binary_changes} in chunks, the slot advanced after Kafka's
-     * acknowledgement — a fraction of the primary's CPU), at start and whenever the stream falls far
-     * behind, or always through the walsender. Within reach of the WAL's end, the walsender streams.
+     * acknowledgement — a fraction of the primary's CPU), or through the walsender. After the
+     * backlog a capture starts with, the walsender streams.
      */
     public enum CatchUp { SQL, WALSENDER }
 

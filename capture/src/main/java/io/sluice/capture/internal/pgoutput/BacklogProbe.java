@@ -43,17 +43,12 @@ final class BacklogProbe implements AutoCloseable {
 
     /** Whether the WAL's end, as last read, lies more than {@value #BEHIND_BYTES} bytes past {@code read}. */
     boolean behind(Lsn read) {
-        return behindBy(read) > BEHIND_BYTES;
-    }
-
-    /** How far the WAL's end, as last read, lies past {@code read} (read again when the reading is older than the interval). */
-    long behindBy(Lsn read) {
         long now = clock.millis();
         if (now - probedAt >= PROBE_MILLIS) {
             probedAt = now;
             walEnd = probe();
         }
-        return Math.max(0, walEnd.minus(read));
+        return walEnd.minus(read) > BEHIND_BYTES;
     }
 
     /** The end of the primary's WAL read now (zero when it cannot be read). */

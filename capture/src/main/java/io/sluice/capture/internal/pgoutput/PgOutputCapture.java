@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * Sluice's own capture engine ({@code capture.engine = pgoutput}): one thread reads the slot
  * through a walsender connection and hands each message to {@link PgOutputMessages} (decoded,
  * framed, written by {@link FrameWriter}); when the stream is empty and a snapshot is asked for, it
- * first creates the slot and copies its exported snapshot ({@link SnapshotCopy}). Far behind the
- * WAL's end — at start, or while streaming when the primary writes faster than its walsender sends —
- * it reads the backlog through SQL instead ({@link SlotCatchUp}) and then streams from there.
+ * first creates the slot and copies its exported snapshot ({@link SnapshotCopy}). Starting far
+ * behind the WAL's end, it reads that backlog through SQL instead ({@link SlotCatchUp}) and then
+ * streams from there.
  *
  * <p>The slot is confirmed only up to what Kafka has acknowledged: whenever the primary has
  * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote — in steps
@@ -72,7 +72,7 @@ public final class PgOutputCapture implements CaptureEngine {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean closing;
     private volatile Lsn written;
-    private volatile ReplicationConnection replication;
+    private ReplicationConnection replication;
     private Heartbeats heartbeats;
     private final SlotCatchUp catchUp;
     private PgOutputMessages messages;
@@ -195,18 +195,6 @@ public final class PgOutputCapture implements CaptureEngine {
         return true;
     }
 
-    /**
-     * Far behind while streaming — the primary writing faster than its walsender sends — capture
-     * ends the walsender, reads the backlog through SQL and streams again from where that left the
-     * slot; only between transactions, with none held streamed in progress, so nothing is read twice.
-     */
-    private boolean restartThroughSql(BacklogProbe backlog) throws SQLException {
-        writer.flush(); // the slot may move only to what Kafka holds
-        replication.close();
-        Lsn start = catchUp(written, backlog);
-        replication = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId());
-        return startStream(start);
-    }
 
     private void stream(BacklogProbe backlog) throws SQLException {
         long lastConfirm = System.nanoTime();
@@ -243,13 +231,6 @@ public final class PgOutputCapture implements CaptureEngine {
             if (reached != null) {
                 written = reached;
                 writer.gatherWhile(backlog.behind(reached));
-                if (config.catchUp() == CaptureConfig.CatchUp.SQL && messages.betweenTransactions()
-                        && backlog.behindBy(reached) > SlotCatchUp.RESTART_BYTES) {
-                    if (!restartThroughSql(backlog)) {
-                        return;
-                    }
-                    continue;
-                }
                 long now = System.nanoTime();
                 if (now - lastConfirm >= CONFIRM_EVERY_NANOS) {
                     Lsn acked = writer.ackedCommitLsn(streamedThrough);

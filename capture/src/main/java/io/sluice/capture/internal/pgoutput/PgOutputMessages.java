@@ -46,11 +46,6 @@ final class PgOutputMessages implements SlotCatchUp.Handler, AutoCloseable {
         frames.discardOpen(", read again through the walsender");
     }
 
-    /** Whether the walsender is between transactions with none held streamed in progress: it may stop here. */
-    boolean betweenTransactions() {
-        return !frames.isOpen() && inProgress.inProgress() == 0;
-    }
-
     @Override
     public void close() {
         inProgress.close();

@@ -23,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * the same messages into a result the server sends in full network buffers, which costs the primary
  * a fraction of the CPU — what bounds a catch-up on a busy machine.
  *
- * <p>Chunks of whole transactions: {@code pg_logical_slot_peek_binary_changes} up to the WAL's end
- * read at the chunk's start, at most a number of changes that doubles from chunk to chunk (each
- * call decodes from the slot's restart point again, so few large calls cost the least; the first is
- * small so the pipeline starts at once). The messages go through the same decoder and framer as the
+ * <p>The backlog as it stands at start — up to the WAL's end read then, not what the primary
+ * writes meanwhile, which the walsender streams after — in chunks of whole transactions:
+ * {@code pg_logical_slot_peek_binary_changes}, at most a number of changes that doubles from chunk
+ * to chunk (each call decodes from the slot's restart point again, which moves only past a
+ * {@code running_xacts} record, so few large calls cost the least; the first is small so the
+ * pipeline starts at once). Chasing a moving end would pay that again and again under a busy
+ * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the same decoder and framer as the
  * stream's. A chunk is confirmed — {@code pg_replication_slot_advance} — only once Kafka has
  * acknowledged every frame of it, so a capture stopped mid-chunk reads it again, and the frames the
  * stream already holds are skipped as after any restart. Large transactions are not streamed in
@@ -39,8 +42,6 @@ final class SlotCatchUp {
     private static final Logger log = LoggerFactory.getLogger(SlotCatchUp.class);
     /** Behind the WAL's end by more than this, capture catches up through SQL. */
     static final long BEHIND_BYTES = 4L << 20;
-    /** Behind by more than this while streaming, capture turns to SQL until within {@link #BEHIND_BYTES} again. */
-    static final long RESTART_BYTES = 16L << 20;
     static final int FIRST_CHANGES = 50_000;
     static final int MOST_CHANGES = 1_600_000;
     private static final int FETCH_ROWS = 10_000;
@@ -80,8 +81,8 @@ final class SlotCatchUp {
     }
 
     /**
-     * Catches up from {@code from} (what Kafka holds) while more than {@value #BEHIND_BYTES} bytes
-     * behind the WAL's end, then returns where the walsender should start: the last position Kafka
+     * Catches up from {@code from} (what Kafka holds) to the WAL's end as it is now, when that is more
+     * than {@value #BEHIND_BYTES} bytes ahead, then returns where the walsender should start: the last position Kafka
      * acknowledged and the slot confirmed, or {@code from} when nothing was read this way. Where the
      * server refuses the SQL way (a setting such as {@code temp_file_limit}, a permission), it says
      * why and returns what Kafka holds, for the walsender to read the rest; a lost connection is
@@ -154,7 +155,6 @@ final class SlotCatchUp {
                 advance(c, reached);
                 at = reached;
                 changes = Math.min(MOST_CHANGES, changes * 2);
-                end = backlog.walEnd();
             }
         } finally {
             connection = null;

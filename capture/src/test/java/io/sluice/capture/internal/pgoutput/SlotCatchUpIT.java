@@ -63,7 +63,7 @@ class SlotCatchUpIT {
     }
 
     /** What a handler saw: each message's type, each transaction's xid at its Begin. */
-    static final class Seen implements SlotCatchUp.Handler {
+    static class Seen implements SlotCatchUp.Handler {
         final PgOutputDecoder decoder = new PgOutputDecoder();
         final StringBuilder types = new StringBuilder();
         final List<Long> xids = new ArrayList<>();
@@ -169,6 +169,38 @@ class SlotCatchUpIT {
         }
         assertThat(again.types).isEmpty();
         pg.execute("SELECT pg_drop_replication_slot('catchup_a')");
+    }
+
+    @Test
+    void whatThePrimaryWritesDuringTheCatchUpIsLeftToTheWalsender() throws Exception {
+        pg.execute("SELECT pg_create_logical_replication_slot('catchup_e', 'pgoutput')");
+        List<Long> before = backlog(60_000, 300);
+        Lsn end = query("SELECT pg_current_wal_flush_lsn()::text");
+        List<Long> during = new ArrayList<>();
+        Seen seen = new Seen() {
+            @Override
+            public Lsn handle(ByteBuffer message) {
+                if (during.isEmpty()) {
+                    try {
+                        during.addAll(backlog(70_000, 300)); // more than the bound, written while the first chunk is read
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return super.handle(message);
+            }
+        };
+        Lsn reached;
+        try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
+            reached = new SlotCatchUp(sessions(), "catchup_e", PUBLICATION, false, SOURCE, 500)
+                    .run(Lsn.ZERO, probe, seen, writer, () -> false);
+        }
+        assertThat(query("SELECT pg_current_wal_flush_lsn()::text").minus(end)).as("written during the catch-up")
+                .isGreaterThan(SlotCatchUp.BEHIND_BYTES);
+        assertThat(reached).as("no further than the WAL's end at start").isLessThanOrEqualTo(end);
+        assertThat(seen.xids).as("the backlog as it stood, none of what came after")
+                .isEqualTo(before.subList(0, seen.xids.size())).doesNotContainAnyElementsOf(during);
+        pg.execute("SELECT pg_drop_replication_slot('catchup_e')");
     }
 
     @Test
