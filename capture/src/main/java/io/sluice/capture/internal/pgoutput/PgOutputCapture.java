@@ -162,39 +162,27 @@ public final class PgOutputCapture implements CaptureEngine {
         }
     }
 
-    /** Catches up through SQL while far behind ({@link SlotCatchUp}), then streams from where that left the slot. */
+    /** Catches up through SQL when far behind ({@link SlotCatchUp}), then streams from where that left the slot. */
     private void stream(Lsn from) throws SQLException {
         messages = new PgOutputMessages(frames, shapes, config.publicationName(), clock, config.stateDirectory().resolve("spill"));
         try (BacklogProbe backlog = new BacklogProbe(primary, clock)) {
-            if (startStream(catchUp(from, backlog))) {
-                heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
-                stream(backlog);
+            Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUp.run(from, backlog, messages, writer, () -> closing)
+                    : from;
+            if (closing) {
+                return;
             }
+            if (start.compareTo(written) > 0) {
+                written = start;
+            }
+            int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
+                    config.origins() == CaptureConfig.Origins.LOCAL);
+            replication.confirm(start);
+            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
+            log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), start, protocol,
+                    protocol >= 2 ? ", large transactions streamed in progress" : "");
+            stream(backlog);
         }
     }
-
-    private Lsn catchUp(Lsn from, BacklogProbe backlog) throws SQLException {
-        Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUp.run(from, backlog, messages, writer, () -> closing)
-                : from;
-        if (start.compareTo(written) > 0) {
-            written = start;
-        }
-        return start;
-    }
-
-    /** Starts the walsender's stream at {@code start}; false when capture is stopping. */
-    private boolean startStream(Lsn start) throws SQLException {
-        if (closing) {
-            return false;
-        }
-        int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
-                config.origins() == CaptureConfig.Origins.LOCAL);
-        replication.confirm(start);
-        log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), start, protocol,
-                protocol >= 2 ? ", large transactions streamed in progress" : "");
-        return true;
-    }
-
 
     private void stream(BacklogProbe backlog) throws SQLException {
         long lastConfirm = System.nanoTime();

@@ -117,11 +117,12 @@ final class SlotCatchUp {
                 return from;
             }
             c.setAutoCommit(false);
-            try (var st = c.createStatement()) {
-                // A chunk is one long statement and one transaction held while capture reads it.
-                st.execute("SET statement_timeout = 0");
-                st.execute("SET idle_in_transaction_session_timeout = 0");
-                st.execute("SET application_name = '" + CaptureSessions.catchUp(source) + "'"); // the lag monitor looks for it
+            // A chunk is one long statement and one transaction held while capture reads it; the lag
+            // monitor knows the session by its name.
+            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('statement_timeout', '0', false),"
+                    + " set_config('idle_in_transaction_session_timeout', '0', false), set_config('application_name', ?, false)")) {
+                ps.setString(1, CaptureSessions.catchUp(source));
+                ps.execute();
             }
             awaitReleased(c);
             at = start(c, from);
@@ -135,6 +136,7 @@ final class SlotCatchUp {
                     ps.setString(1, slot);
                     ps.setString(2, end.toString());
                     ps.setInt(3, changes);
+                    ps.setString(4, '"' + publication.replace("\"", "\"\"") + '"');
                     ps.setFetchSize(FETCH_ROWS);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next() && !closing.getAsBoolean()) {
@@ -179,14 +181,10 @@ final class SlotCatchUp {
         }
     }
 
+    /** The walsender's options, but protocol 1: no transaction streamed in progress here. */
     private String peek() {
         return "SELECT data FROM pg_logical_slot_peek_binary_changes(?, ?::pg_lsn, ?, 'proto_version', '1',"
-                + " 'publication_names', " + quotedLiteral('"' + publication.replace("\"", "\"\"") + '"')
-                + ", 'messages', 'true'" + (localOnly ? ", 'origin', 'none'" : "") + ")";
-    }
-
-    private static String quotedLiteral(String s) {
-        return "'" + s.replace("'", "''") + "'";
+                + " 'publication_names', ?, 'messages', 'true'" + (localOnly ? ", 'origin', 'none'" : "") + ")";
     }
 
     /** Whether this server can: slot advance (11+), and no synchronous standby setting waits on capture's walsender. */
