@@ -77,8 +77,9 @@ class FaultIT {
         primary = LocalPostgres.start("primary", dir);
         followers[0] = LocalPostgres.start("follower0", dir);
         followers[1] = LocalPostgres.start("follower1", dir);
-        kafkaBroker = io.sluice.embedded.FreePorts.pick();
-        kafkaController = io.sluice.embedded.FreePorts.pick();
+        int[] ports = io.sluice.embedded.FreePorts.pick(2);
+        kafkaBroker = ports[0];
+        kafkaController = ports[1];
         kafkaProxy = new TcpProxy("127.0.0.1", kafkaBroker);
         kafka = startKafka();
         primaryProxy = new TcpProxy("127.0.0.1", primary.port());

@@ -85,8 +85,9 @@ public final class LocalKafka implements AutoCloseable {
 
         public LocalKafka start() {
             Objects.requireNonNull(logDirectory, "logDirectory is required");
-            int broker = brokerPort == 0 ? FreePorts.pick() : brokerPort;
-            int controller = controllerPort == 0 ? FreePorts.pick() : controllerPort;
+            int[] free = FreePorts.pick(2);
+            int broker = brokerPort == 0 ? free[0] : brokerPort;
+            int controller = controllerPort == 0 ? free[1] : controllerPort;
             try {
                 Files.createDirectories(logDirectory);
                 Map<String, String> props = properties(broker, controller, logDirectory.resolve("data"));
