@@ -42,7 +42,7 @@ public final class PrimaryProbe implements AutoCloseable {
             SELECT now(), pg_current_wal_lsn(), pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
                    s.slot_name IS NOT NULL,
                    coalesce(s.active, false) OR EXISTS (SELECT 1 FROM pg_stat_activity a
-                       WHERE a.application_name = ? AND a.backend_type = 'client backend'),
+                       WHERE a.application_name = left(?, 63) AND a.backend_type = 'client backend'), -- names keep 63 bytes
                    s.restart_lsn, s.confirmed_flush_lsn,
                    coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn), 0)::bigint, r.sent_lsn, s.wal_status
             FROM (SELECT 1) one

@@ -229,8 +229,8 @@ final class SlotCatchUp {
     }
 
     /**
-     * A walsender that just ended — capture's own, when it turns to SQL while streaming — releases
-     * the slot as its process exits, a moment after its connection closed.
+     * A walsender that just ended — a capture's stopped or killed a moment ago — releases the slot
+     * as its process exits, a moment after its connection closed.
      */
     private void awaitReleased(Connection c) throws SQLException {
         long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
