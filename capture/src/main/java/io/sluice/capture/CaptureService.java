@@ -129,7 +129,7 @@ public final class CaptureService implements AutoCloseable {
         }
         CaptureConfig here = config.withJdbcUrl(PrimaryLineage.newestPrimary(config.jdbcUrl(), config.connection()));
         primary = new PrimarySetup(here.jdbcUrl(), here.connection());
-        lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName());
+        lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName(), clock);
         lock.acquire();
         if (writer == null) {
             writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);

@@ -8,7 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +33,7 @@ public final class CaptureLock implements AutoCloseable {
     private final Supplier<Connection> connect;
     private final String slot;
     private final String source;
+    private final Clock clock;
     /**
      * How long a lock or slot still held is waited for before refusing: the primary ends the
      * backends of a capture killed a moment ago (its supervisor restarting it) once it notices.
@@ -40,8 +41,9 @@ public final class CaptureLock implements AutoCloseable {
     static final java.time.Duration HOLDER_GRACE = java.time.Duration.ofSeconds(5);
     private Connection connection;
 
-    public CaptureLock(Supplier<Connection> connect, String source, String slot) {
+    public CaptureLock(Supplier<Connection> connect, String source, String slot, Clock clock) {
         this.connect = connect;
+        this.clock = clock;
         this.source = source;
         this.slot = slot;
     }
@@ -55,7 +57,7 @@ public final class CaptureLock implements AutoCloseable {
         connection = connect.get();
         try {
             String me = "sluice-capture " + source + " host=" + hostName() + " pid=" + ProcessHandle.current().pid()
-                    + " since=" + Instant.now();
+                    + " since=" + clock.instant();
             try (PreparedStatement ps = connection.prepareStatement("SELECT set_config('application_name', ?, false)")) {
                 ps.setString(1, me.length() > 63 ? me.substring(0, 63) : me);
                 ps.execute();
