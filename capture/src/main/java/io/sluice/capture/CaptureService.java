@@ -14,6 +14,7 @@ import io.sluice.capture.internal.StreamTail;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputCapture;
 import io.sluice.capture.internal.pgoutput.ReplicationConnection;
+import io.sluice.format.CaptureSessions;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lifecycle;
@@ -95,7 +96,7 @@ public final class CaptureService implements AutoCloseable {
     /** The application_name of the engine's walsender, as {@code synchronous_standby_names} must list it. */
     public static String walSenderName(CaptureConfig config) {
         return config.engine() == CaptureConfig.Engine.DEBEZIUM ? "Debezium Streaming"
-                : io.sluice.format.CaptureSessions.walsender(config.sourceId());
+                : CaptureSessions.walsender(config.sourceId());
     }
 
     /**

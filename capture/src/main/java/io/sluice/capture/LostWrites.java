@@ -106,7 +106,7 @@ public final class LostWrites {
             try (PreparedStatement ps = c.prepareStatement("SELECT data FROM pg_logical_slot_peek_binary_changes(?, NULL, NULL,"
                     + " 'proto_version', '1', 'publication_names', ?)")) {
                 ps.setString(1, copy);
-                ps.setString(2, '"' + publication.replace("\"", "\"\"") + '"');
+                ps.setString(2, ReplicationConnection.publicationNames(publication));
                 try (ResultSet rs = ps.executeQuery()) {
                     Reader reader = new Reader(switchPoint);
                     while (rs.next()) {

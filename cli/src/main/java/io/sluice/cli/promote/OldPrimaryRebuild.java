@@ -3,8 +3,8 @@ package io.sluice.cli.promote;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.DirectSeed;
 import io.sluice.capture.CaptureConfig;
-import io.sluice.capture.internal.pgoutput.ReplicationConnection;
 import io.sluice.capture.internal.pgoutput.SnapshotAlone;
+import io.sluice.format.CaptureSessions;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
@@ -49,7 +49,7 @@ public final class OldPrimaryRebuild {
             // Capture of it as a synchronous standby is gone for good: nothing must wait for it any more.
             st.execute("SET synchronous_commit = local");
             String waitsFor = scalar(st, "SELECT current_setting('synchronous_standby_names')");
-            if (waitsFor.contains(io.sluice.format.CaptureSessions.walsender(newPrimary.sourceId()))) {
+            if (waitsFor.contains(CaptureSessions.walsender(newPrimary.sourceId()))) {
                 st.execute("ALTER SYSTEM RESET synchronous_standby_names");
                 st.execute("SELECT pg_reload_conf()");
                 out.println("old primary: synchronous_standby_names named capture (" + waitsFor + "); reset");

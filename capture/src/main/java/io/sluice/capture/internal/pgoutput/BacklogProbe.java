@@ -43,10 +43,8 @@ final class BacklogProbe implements AutoCloseable {
 
     /** Whether the WAL's end, as last read, lies more than {@value #BEHIND_BYTES} bytes past {@code read}. */
     boolean behind(Lsn read) {
-        long now = clock.millis();
-        if (now - probedAt >= PROBE_MILLIS) {
-            probedAt = now;
-            walEnd = probe();
+        if (clock.millis() - probedAt >= PROBE_MILLIS) {
+            walEnd();
         }
         return walEnd.minus(read) > BEHIND_BYTES;
     }

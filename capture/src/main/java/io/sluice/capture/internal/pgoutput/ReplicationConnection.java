@@ -2,6 +2,7 @@ package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
+import io.sluice.format.CaptureSessions;
 import io.sluice.format.Lsn;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -61,7 +62,7 @@ public final class ReplicationConnection implements AutoCloseable {
         PGProperty.REPLICATION.set(p, "database");
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
-        PGProperty.APPLICATION_NAME.set(p, io.sluice.format.CaptureSessions.walsender(source));
+        PGProperty.APPLICATION_NAME.set(p, CaptureSessions.walsender(source));
         PGProperty.OPTIONS.set(p, OUTPUT_SETTINGS);
         try {
             return new ReplicationConnection(DriverManager.getConnection(jdbcUrl, p));
@@ -74,6 +75,14 @@ public final class ReplicationConnection implements AutoCloseable {
             }
             throw new CaptureException(Kind.FATAL, "cannot open a replication connection to " + jdbcUrl + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * pgoutput's {@code publication_names} option for one publication: its name as a quoted
+     * identifier, as the walsender, the SQL catch-up and a lost-writes read all pass it.
+     */
+    public static String publicationNames(String publication) {
+        return '"' + publication.replace("\"", "\"\"") + '"';
     }
 
     /** One command on a replication connection: what {@link #once} runs. */
@@ -174,7 +183,7 @@ public final class ReplicationConnection implements AutoCloseable {
                 .withSlotName(slot)
                 .withStartPosition(LogSequenceNumber.valueOf(from.value()))
                 .withSlotOption("proto_version", streaming ? "2" : "1")
-                .withSlotOption("publication_names", '"' + publication.replace("\"", "\"\"") + '"')
+                .withSlotOption("publication_names", publicationNames(publication))
                 .withSlotOption("messages", "true");
         if (streaming) {
             builder = builder.withSlotOption("streaming", "on");

@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGStatement;
@@ -29,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * to chunk (each call decodes from the slot's restart point again, which moves only past a
  * {@code running_xacts} record, so few large calls cost the least; the first is small so the
  * pipeline starts at once). Chasing a moving end would pay that again and again under a busy
- * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the same decoder and framer as the
- * stream's. A chunk is confirmed — {@code pg_replication_slot_advance} — only once Kafka has
+ * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the
+ * same decoder and framer as the stream's. No other client holds the slot: capture's lock waited for
+ * one still holding it before capture started ({@code CaptureLock}). A chunk is confirmed — {@code pg_replication_slot_advance} — only once Kafka has
  * acknowledged every frame of it, so a capture stopped mid-chunk reads it again, and the frames the
  * stream already holds are skipped as after any restart. Large transactions are not streamed in
  * progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
@@ -45,7 +45,6 @@ final class SlotCatchUp {
     static final int FIRST_CHANGES = 50_000;
     static final int MOST_CHANGES = 1_600_000;
     private static final int FETCH_ROWS = 10_000;
-    private static final long RELEASE_WAIT_NANOS = 10_000_000_000L;
 
     /** Where the messages read go: the stream's decoder and framer. */
     interface Handler {
@@ -81,9 +80,9 @@ final class SlotCatchUp {
     }
 
     /**
-     * Catches up from {@code from} (what Kafka holds) to the WAL's end as it is now, when that is more
-     * than {@value #BEHIND_BYTES} bytes ahead, then returns where the walsender should start: the last position Kafka
-     * acknowledged and the slot confirmed, or {@code from} when nothing was read this way. Where the
+     * Catches up from {@code from} (what Kafka holds) to the WAL's end as it is now, when that is
+     * more than {@value #BEHIND_BYTES} bytes ahead, then returns where the walsender should start:
+     * the last position Kafka acknowledged and the slot confirmed, or {@code from} when nothing was read this way. Where the
      * server refuses the SQL way (a setting such as {@code temp_file_limit}, a permission), it says
      * why and returns what Kafka holds, for the walsender to read the rest; a lost connection is
      * thrown, as the stream's is.
@@ -124,7 +123,6 @@ final class SlotCatchUp {
                 ps.setString(1, CaptureSessions.catchUp(source));
                 ps.execute();
             }
-            awaitReleased(c);
             at = start(c, from);
             int changes = firstChanges;
             writer.gatherWhile(true); // far behind: records fill their batches
@@ -136,7 +134,7 @@ final class SlotCatchUp {
                     ps.setString(1, slot);
                     ps.setString(2, end.toString());
                     ps.setInt(3, changes);
-                    ps.setString(4, '"' + publication.replace("\"", "\"\"") + '"');
+                    ps.setString(4, ReplicationConnection.publicationNames(publication));
                     ps.setFetchSize(FETCH_ROWS);
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next() && !closing.getAsBoolean()) {
@@ -226,28 +224,6 @@ final class SlotCatchUp {
         }
         c.commit();
         return confirmed;
-    }
-
-    /**
-     * A walsender that just ended — a capture's stopped or killed a moment ago — releases the slot
-     * as its process exits, a moment after its connection closed.
-     */
-    private void awaitReleased(Connection c) throws SQLException {
-        long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
-        try (PreparedStatement ps = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, slot);
-            while (true) {
-                boolean active;
-                try (ResultSet rs = ps.executeQuery()) {
-                    active = rs.next() && rs.getBoolean(1);
-                }
-                c.commit();
-                if (!active || System.nanoTime() > deadline) {
-                    return; // still held past the deadline: the peek says by whom, and the walsender reads instead
-                }
-                LockSupport.parkNanos(10_000_000);
-            }
-        }
     }
 
     private void advance(Connection c, Lsn to) throws SQLException {
