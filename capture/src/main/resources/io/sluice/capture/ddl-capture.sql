@@ -49,6 +49,56 @@ BEGIN
   PERFORM set_config('sluice.rewrite_' || pg_event_trigger_table_rewrite_oid(),
                      pg_event_trigger_table_rewrite_reason()::text, true);
 END $f$;
+-- The types of its own a table's columns use, as a DDL message's "types" (FORMAT.md): domains,
+-- free-standing composite types, range types, and enums reached through those — through arrays,
+-- domain bases, composite attributes, range subtypes and multiranges — each after what it depends
+-- on. The trigger's message carries them from inside the DDL's own transaction; capture runs the
+-- same query (the function's body) for a table it announces.
+CREATE OR REPLACE FUNCTION sluice.table_types(rel oid) RETURNS json LANGUAGE sql STABLE AS $types$
+WITH RECURSIVE deps(oid, depth, inside) AS (
+    SELECT a.atttypid, 0, false FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+    SELECT x.dep, deps.depth + 1, deps.inside OR t.typtype IN ('d', 'c', 'r', 'm')
+      FROM deps JOIN pg_type t ON t.oid = deps.oid
+      CROSS JOIN LATERAL (SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
+                          UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
+                          UNION ALL SELECT a.atttypid FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
+                           WHERE t.typtype = 'c' AND k.oid = t.typrelid AND k.relkind = 'c' AND a.attnum > 0 AND NOT a.attisdropped
+                          UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
+                          UNION ALL SELECT r.rngtypid FROM pg_range r WHERE t.typtype = 'm'
+                           AND (to_jsonb(r) ->> 'rngmultitypid')::oid = t.oid) x(dep)
+     WHERE deps.depth < 16)
+SELECT coalesce(json_agg(json_build_object(
+         'schema', n.nspname, 'name', t.typname,
+         'kind', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' ELSE 'composite' END,
+         'base', CASE t.typtype WHEN 'r' THEN format_type(rg.rngsubtype, NULL) WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
+         'not_null', t.typnotnull,
+         'checks', ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
+                          WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+         'attributes', (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))
+                                                 ORDER BY a.attnum), '[]')
+                          FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
+         'labels', CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
+                                                         ORDER BY e.enumsortorder) END,
+         'collation', CASE WHEN co.oid IS NOT NULL THEN json_build_array(cn.nspname, co.collname) END,
+         'opclass', CASE WHEN oc.oid IS NOT NULL THEN json_build_array(ocn.nspname, oc.opcname) END,
+         'multirange', CASE WHEN mt.oid IS NOT NULL THEN json_build_array(mtn.nspname, mt.typname) END)
+         ORDER BY d.depth DESC, n.nspname, t.typname), '[]')
+  FROM (SELECT oid, max(depth) AS depth, bool_or(inside) AS inside FROM deps GROUP BY oid) d
+  JOIN pg_type t ON t.oid = d.oid
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_class k ON k.oid = t.typrelid
+  LEFT JOIN pg_range rg ON rg.rngtypid = t.oid
+  LEFT JOIN pg_type st ON st.oid = rg.rngsubtype
+  LEFT JOIN pg_collation co ON co.oid = rg.rngcollation AND rg.rngcollation <> st.typcollation
+  LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+  LEFT JOIN pg_opclass oc ON oc.oid = rg.rngsubopc AND NOT oc.opcdefault
+  LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+  LEFT JOIN pg_type mt ON mt.oid = (to_jsonb(rg) ->> 'rngmultitypid')::oid
+  LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace
+ WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e' AND d.inside)
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+$types$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
@@ -66,6 +116,7 @@ BEGIN
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'created', r.created,
+      'types', sluice.table_types(c.oid),
       'renamed_from', sluice.remember_name(c.oid),
       'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2

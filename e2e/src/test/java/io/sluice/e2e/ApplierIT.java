@@ -276,6 +276,38 @@ class ApplierIT {
     }
 
     /**
+     * A type made and first used by one ALTER's transaction is defined on the follower from the
+     * trigger's message, read inside that transaction: capture decodes a transaction once its
+     * commit record is in the WAL, before the primary's other sessions see it — and, while that
+     * commit waits for capture as the synchronous standby (the case made here), not at all.
+     */
+    @Test
+    void aTypeAnAlterCreatesIsDefinedFromTheAltersOwnTransaction() throws Exception {
+        stack.primary.execute("CREATE TABLE sync_typed (id int PRIMARY KEY, v text)", "INSERT INTO sync_typed VALUES (1, 'a')");
+        io.sluice.capture.CaptureConfig cfg = stack.capture("synctyped", List.of("public.sync_typed"), true);
+        String walsender = CaptureService.walSenderName(cfg);
+        try (CaptureService capture = new CaptureService(cfg);
+             StreamApplier applier = new StreamApplier(stack.applier("synctyped", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "sync_typed", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER SYSTEM SET synchronous_standby_names = '\"" + walsender + "\"'", "SELECT pg_reload_conf()");
+            Await.until(Duration.ofSeconds(30), () -> "capture's walsender to be the synchronous standby",
+                    () -> "sync".equals(stack.primary.queryScalar("SELECT sync_state FROM pg_stat_replication"
+                            + " WHERE application_name = '" + walsender + "'")));
+            stack.primary.execute("BEGIN; CREATE DOMAIN grade AS numeric(4,1) CHECK (VALUE >= 0);"
+                    + " ALTER TABLE sync_typed ADD COLUMN g grade; COMMIT;");
+            stack.primary.execute("INSERT INTO sync_typed VALUES (2, 'b', 12.5)");
+            stack.awaitEqual(0, "sync_typed", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            assertThat(stack.followers.get(0).queryScalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                    + " WHERE attrelid = 'sync_typed'::regclass AND attname = 'g'")).isEqualTo("grade");
+        } finally {
+            stack.primary.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
+        }
+    }
+
+    /**
      * A table created on the primary (all tables captured) is on the follower at once, keyed and
      * empty, not only with its first row — unless it was changed again before capture read its
      * creation, when it comes with its first row as before. A temporary table never.

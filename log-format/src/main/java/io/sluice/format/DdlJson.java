@@ -63,14 +63,7 @@ final class DdlJson {
                             columns.add(column(p));
                         }
                     }
-                    case "types" -> {
-                        if (t != JsonToken.VALUE_NULL) {
-                            expect(t, JsonToken.START_ARRAY, "types");
-                            while (p.nextToken() == JsonToken.START_OBJECT) {
-                                types.add(type(p));
-                            }
-                        }
-                    }
+                    case "types" -> types(p, t, types);
                     case "generated" -> {
                         if (t != JsonToken.VALUE_NULL) {
                             expect(t, JsonToken.START_ARRAY, "generated");
@@ -89,6 +82,27 @@ final class DdlJson {
                     created);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** A {@code types} array on its own, as {@code sluice.table_types} returns it. */
+    static List<DdlMessage.TypeDefinition> types(byte[] content) {
+        try (JsonParser p = JSON.createParser(content)) {
+            List<DdlMessage.TypeDefinition> types = new ArrayList<>();
+            types(p, p.nextToken(), types);
+            return types;
+        } catch (IOException e) {
+            throw new FormatException("a DDL message's types are not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /** Reads a {@code types} array (or null) whose first token is {@code t} into {@code out}. */
+    private static void types(JsonParser p, JsonToken t, List<DdlMessage.TypeDefinition> out) throws IOException {
+        if (t != JsonToken.VALUE_NULL) {
+            expect(t, JsonToken.START_ARRAY, "types");
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                out.add(type(p));
+            }
         }
     }
 

@@ -138,6 +138,14 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         return DdlJson.parse(content);
     }
 
+    /**
+     * A {@code types} array on its own (the JSON of a message's {@code types} field): what capture
+     * reads from the primary's catalog for a table it announces.
+     */
+    public static List<TypeDefinition> parseTypes(byte[] json) {
+        return DdlJson.types(json);
+    }
+
     /** The message's content, as {@link #parse} reads it (capture writes it for a table it announces). */
     public byte[] toJson() {
         return DdlJson.write(this);

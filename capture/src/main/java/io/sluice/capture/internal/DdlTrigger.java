@@ -24,6 +24,15 @@ public final class DdlTrigger {
     /** The statements, also shipped for a superuser to run by hand ({@code io/sluice/capture/ddl-capture.sql}). */
     static final String INSTALL = load();
 
+    private static final String TYPES_MARK = "$types$";
+
+    /**
+     * The body of the script's {@code sluice.table_types(oid)}, its argument a bind parameter: the
+     * types of its own a table uses, as a DDL message's {@code types} JSON. One query for the
+     * trigger's messages and for capture's own catalog reads, installed or not.
+     */
+    public static final String TABLE_TYPES = tableTypes(INSTALL);
+
     private DdlTrigger() {
     }
 
@@ -37,6 +46,15 @@ public final class DdlTrigger {
         } catch (java.io.IOException | NullPointerException e) {
             throw new IllegalStateException("capture's ddl-capture.sql is missing from the class path", e);
         }
+    }
+
+    private static String tableTypes(String script) {
+        int from = script.indexOf(TYPES_MARK, script.indexOf("FUNCTION sluice.table_types("));
+        int to = script.indexOf(TYPES_MARK, from + TYPES_MARK.length());
+        if (from < 0 || to < 0) {
+            throw new IllegalStateException("ddl-capture.sql has no sluice.table_types body between " + TYPES_MARK + " quotes");
+        }
+        return script.substring(from + TYPES_MARK.length(), to).replace("$1", "?");
     }
 
     /** Installs (or refreshes) the triggers when the role may; returns whether DDL is captured. */

@@ -174,7 +174,7 @@ final class PgOutputFramer {
                 if (ddl != null && Watermark.SCHEMA.equals(ddl.table().schema())) {
                     return null; // an applier's Flyway migration of its bookkeeping on this primary
                 }
-                if (ddl != null && !announceUnseen(ddl)) {
+                if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty()) {
                     typesBefore(ddl);
                 }
             }
@@ -195,8 +195,13 @@ final class PgOutputFramer {
     }
 
     /**
-     * An ALTER TABLE's message (the event trigger's) may give a column a domain or composite type
-     * the follower has never seen: their definitions go first, in a message of their own.
+     * An ALTER TABLE's message may give a column a domain or composite type the follower has never
+     * seen. The trigger's message carries their definitions, read inside the ALTER's own
+     * transaction; a message without any (from a trigger installed by an older ddl-capture.sql, or
+     * a table of built-in types only) gets them from the catalog now, in a message of their own
+     * before it. Only the trigger's own are exact: the ALTER is decoded once its commit record is
+     * flushed, and capture's session may not see the commit yet (nor ever, while the ALTER's commit
+     * waits for capture as a synchronous standby).
      */
     private void typesBefore(DdlMessage ddl) {
         List<DdlMessage.TypeDefinition> types = shapes.userTypes(ddl.table());

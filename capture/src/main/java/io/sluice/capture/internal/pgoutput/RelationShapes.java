@@ -40,7 +40,7 @@ final class RelationShapes implements AutoCloseable {
              WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped""";
 
     private static final String TABLE = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident,
+            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident, c.oid::int4,
                    coalesce(a.attnum = ANY(pk.indkey), false), coalesce(a.attnum = ANY(ri.indkey), false),
                    (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
                      WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
@@ -53,15 +53,13 @@ final class RelationShapes implements AutoCloseable {
              WHERE n.nspname = ? AND c.relname = ?
              ORDER BY a.attnum""";
 
-    /** Generated columns of a table (relation oid or, when it is 0, schema and name). */
+    /** Generated columns of a table. */
     private static final String GENERATED = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
                    a.attgenerated = 's'
               FROM pg_attribute a
               JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-             WHERE a.attrelid = coalesce(nullif(?, 0)::oid, (SELECT c.oid FROM pg_class c JOIN pg_namespace n
-                     ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?))
-               AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
+             WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
              ORDER BY a.attnum""";
 
     /** A column type's name as the schema event gives it, with its labels when it is an enum. */
@@ -96,8 +94,8 @@ final class RelationShapes implements AutoCloseable {
                     key.add(c.name());
                 }
             }
-            TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid(), table),
-                    UserTypes.read(session.get(), r.oid(), table));
+            TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid()),
+                    UserTypes.read(session.get(), r.oid()));
             byOid.put(r.oid(), shape);
             return shape;
         } catch (SQLException e) {
@@ -115,18 +113,20 @@ final class RelationShapes implements AutoCloseable {
         List<Column> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
         ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
+        int oid = 0;
         try (PreparedStatement ps = c.prepareStatement(TABLE)) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     identity = TableShape.identity(rs.getString(4).charAt(0));
+                    oid = rs.getInt(5);
                     boolean isKey = switch (identity) {
-                        case INDEX -> rs.getBoolean(6);
+                        case INDEX -> rs.getBoolean(7);
                         case NOTHING -> false;
-                        default -> rs.getBoolean(5);
+                        default -> rs.getBoolean(6);
                     };
-                    Array labels = rs.getArray(7);
+                    Array labels = rs.getArray(8);
                     columns.add(new Column(rs.getString(1), rs.getString(2), rs.getBoolean(3), isKey,
                             labels == null ? List.of() : List.of((String[]) labels.getArray())));
                     if (isKey) {
@@ -138,15 +138,13 @@ final class RelationShapes implements AutoCloseable {
         if (columns.isEmpty()) {
             throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
         }
-        return new TableShape(table, columns, key, identity, generated(c, 0, table), UserTypes.read(c, 0, table));
+        return new TableShape(table, columns, key, identity, generated(c, oid), UserTypes.read(c, oid));
     }
 
-    private static List<DdlMessage.Generated> generated(Connection c, int relationOid, TableId table) throws SQLException {
+    private static List<DdlMessage.Generated> generated(Connection c, int relationOid) throws SQLException {
         List<DdlMessage.Generated> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(GENERATED)) {
             ps.setInt(1, relationOid);
-            ps.setString(2, table.schema());
-            ps.setString(3, table.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new DdlMessage.Generated(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getString(4),
@@ -159,8 +157,12 @@ final class RelationShapes implements AutoCloseable {
 
     /** The domains and composite types the table's columns use now (the catalog's current state). */
     List<DdlMessage.TypeDefinition> userTypes(TableId table) {
-        try {
-            return UserTypes.read(session.get(), 0, table);
+        try (PreparedStatement ps = session.get().prepareStatement("SELECT to_regclass(?)::oid")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getObject(1) == null ? List.of() : UserTypes.read(session.get(), rs.getInt(1));
+            }
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
