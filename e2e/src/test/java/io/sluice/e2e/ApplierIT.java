@@ -308,6 +308,59 @@ class ApplierIT {
     }
 
     /**
+     * A table and an enum created in the transaction that writes the table's first rows (as a
+     * migration tool does) are described once that transaction is visible to capture's catalog
+     * session: held here in the window between its commit record's flush and its visibility by a
+     * synchronous standby that is not there, capture has it and waits (its catalog session asks
+     * whether the transaction is visible) rather than failing or guessing; released, the follower
+     * equals the primary.
+     */
+    @Test
+    void aTableAndTypeMadeByTheTransactionThatFillsThemWaitForItToBeVisible() throws Exception {
+        io.sluice.capture.CaptureConfig cfg = stack.capture("madeinside", List.of(), false);
+        String walsender = CaptureService.walSenderName(cfg);
+        try (CaptureService capture = new CaptureService(cfg);
+             StreamApplier applier = new StreamApplier(stack.applier("madeinside", 0));
+             Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'", "SELECT pg_reload_conf()");
+            Thread writer = new Thread(() -> {
+                try {
+                    st.execute("BEGIN; CREATE TYPE inside_mood AS ENUM ('calm', 'keen');"
+                            + " CREATE TABLE made_inside (id int PRIMARY KEY, m inside_mood NOT NULL, note text);"
+                            + " INSERT INTO made_inside SELECT g, (ARRAY['calm', 'keen'])[1 + g % 2]::inside_mood, 'n' || g"
+                            + " FROM generate_series(1, 20) g; COMMIT;");
+                } catch (java.sql.SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "made-inside-writer");
+            writer.start();
+            Await.until(Duration.ofSeconds(30), () -> "the commit to wait for the absent synchronous standby",
+                    () -> "1".equals(stack.primary.queryScalar("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")));
+            String flushed = stack.primary.queryScalar("SELECT pg_current_wal_flush_lsn()");
+            Await.until(Duration.ofSeconds(30), () -> "the walsender to have sent the WAL through " + flushed,
+                    () -> "t".equals(stack.primary.queryScalar("SELECT sent_lsn >= '" + flushed + "' FROM pg_stat_replication"
+                            + " WHERE application_name = '" + walsender + "'")));
+            Await.until(Duration.ofSeconds(30), () -> "capture to wait for the transaction, or to stop",
+                    () -> capture.state() != CaptureService.State.RUNNING || !"0".equals(stack.primary.queryScalar(
+                            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+                                    + " AND query LIKE '%txid_visible_in_snapshot%'")));
+            assertThat(capture.state()).as("capture, reading a transaction not visible yet").isEqualTo(CaptureService.State.RUNNING);
+            assertThat(stack.primary.queryScalar("SELECT count(*) FROM pg_class WHERE relname = 'made_inside'"))
+                    .as("the transaction is not visible yet").isEqualTo("0");
+            stack.primary.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
+            writer.join(30_000);
+            stack.awaitEqual(0, "made_inside", Duration.ofSeconds(60));
+            assertThat(capture.state()).as("capture").isEqualTo(CaptureService.State.RUNNING);
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)"
+                    + " FROM pg_enum WHERE enumtypid = 'inside_mood'::regtype")).isEqualTo("calm,keen");
+        } finally {
+            stack.primary.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
+        }
+    }
+
+    /**
      * A table created on the primary (all tables captured) is on the follower at once, keyed and
      * empty, not only with its first row — unless it was changed again before capture read its
      * creation, when it comes with its first row as before. A temporary table never.

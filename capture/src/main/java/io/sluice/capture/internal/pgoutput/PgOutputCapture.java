@@ -92,7 +92,7 @@ public final class PgOutputCapture implements CaptureEngine {
         this.written = streamedThrough;
         this.frames = new FrameWriter(config.sourceId(),
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
-        this.shapes = new RelationShapes(primary);
+        this.shapes = new RelationShapes(primary, config.sourceId(), clock);
         this.catchUp = new SlotCatchUp(this::outputSession, config.slotName(), config.publicationName(),
                 config.origins() == CaptureConfig.Origins.LOCAL, config.sourceId());
     }

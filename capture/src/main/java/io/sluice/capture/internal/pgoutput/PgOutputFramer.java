@@ -49,6 +49,7 @@ final class PgOutputFramer {
      */
     Lsn handle(PgOutputMessage message) {
         if (message instanceof PgOutputMessage.Begin b) {
+            shapes.decoding(b.xid());
             frames.open(b.xid(), b.commitTime());
         } else if (message instanceof PgOutputMessage.Commit c) {
             frames.close(c.endLsn());
@@ -96,6 +97,7 @@ final class PgOutputFramer {
      * @return the position the stream reaches with it
      */
     Lsn commitStreamed(PgOutputMessage.StreamCommit commit, StreamedTransactions streamed) {
+        shapes.decoding(commit.xid());
         frames.openCommitted(commit.xid(), commit.commitTime(), commit.endLsn());
         streamed.replay(commit, this::handle);
         frames.close(commit.endLsn());

@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -67,20 +69,43 @@ final class RelationShapes implements AutoCloseable {
 
     private record TypeKey(int oid, int modifier) { }
 
+    /** How long a Relation message's catalog read waits for its transaction to become visible. */
+    private static final Duration DEFINE_PATIENCE = Duration.ofSeconds(30);
+    /** How long a created table's announcement waits for it before leaving it to its first row. */
+    private static final Duration ANNOUNCE_PATIENCE = Duration.ofSeconds(5);
+
     private final PrimarySession session;
     private final Map<TypeKey, TypeName> types = new HashMap<>();
     private final Map<Integer, TableShape> byOid = new HashMap<>();
+    private final CommitVisibility commits;
 
-    RelationShapes(Supplier<Connection> connections) {
+    RelationShapes(Supplier<Connection> connections, String source, Clock clock) {
         this.session = new PrimarySession(connections);
+        this.commits = new CommitVisibility(source, clock);
     }
 
-    /** Records the shape a Relation message gives and returns it. */
+    /** The transaction whose messages come next (its Relation messages are read against its catalog). */
+    void decoding(long xid) {
+        commits.decoding(xid);
+    }
+
+    /**
+     * Records the shape a Relation message gives and returns it. A relation or type missing from
+     * the catalog may be the decoded transaction's own, not visible yet ({@link CommitVisibility}):
+     * the catalog is read again once the transaction is visible.
+     */
     TableShape define(Relation r) {
         TableId table = new TableId(r.namespace(), r.name());
         ReplicaIdentity identity = TableShape.identity(r.replicaIdentity());
         try {
-            Map<String, boolean[]> catalog = columns(r.oid());
+            Map<String, boolean[]> read = columns(r.oid());
+            if (!describes(read, r)) {
+                if (!commits.visible(session.get(), DEFINE_PATIENCE)) {
+                    throw new IllegalStateException(commits.notVisible(DEFINE_PATIENCE));
+                }
+                read = columns(r.oid());
+            }
+            Map<String, boolean[]> catalog = read;
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
             for (RelationColumn c : r.columns()) {
@@ -172,26 +197,32 @@ final class RelationShapes implements AutoCloseable {
     /**
      * The table's shape as the catalog has it now, if {@code publication} publishes the table (a
      * partition published through its root is not published itself); empty otherwise, as for a
-     * table dropped since.
+     * table dropped since — or created by the decoded transaction, which is not visible within
+     * a few seconds (or may be waiting for capture as its synchronous standby).
      */
     Optional<TableShape> published(String publication, TableId table) {
         try {
-            Connection c = session.get();
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication_tables"
-                    + " WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
-                ps.setString(1, publication);
-                ps.setString(2, table.schema());
-                ps.setString(3, table.table());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                }
+            boolean known = commits.known();
+            if (!publishes(publication, table)
+                    && (known || !commits.visible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
+                return Optional.empty(); // not published, or (the transaction not visible in time) left to its first row
             }
-            return Optional.of(read(c, table));
+            return Optional.of(read(session.get(), table));
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean publishes(String publication, TableId table) throws SQLException {
+        try (PreparedStatement ps = session.get().prepareStatement("SELECT 1 FROM pg_publication_tables"
+                + " WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
+            ps.setString(1, publication);
+            ps.setString(2, table.schema());
+            ps.setString(3, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 
@@ -215,19 +246,42 @@ final class RelationShapes implements AutoCloseable {
         if (known != null) {
             return known;
         }
+        TypeName t = readType(oid, modifier);
+        if (t == null) {
+            if (!commits.visible(session.get(), DEFINE_PATIENCE)) {
+                throw new IllegalStateException(commits.notVisible(DEFINE_PATIENCE));
+            }
+            t = readType(oid, modifier);
+        }
+        if (t == null) {
+            throw new SQLException("type oid " + oid + " is not in pg_type (dropped since the change was written?)");
+        }
+        types.put(k, t);
+        return t;
+    }
+
+    private TypeName readType(int oid, int modifier) throws SQLException {
         try (PreparedStatement ps = session.get().prepareStatement(TYPE)) {
             ps.setInt(1, modifier);
             ps.setInt(2, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
-                    throw new SQLException("type oid " + oid + " is not in pg_type (dropped since the change was written?)");
+                    return null;
                 }
                 Array labels = rs.getArray(2);
-                TypeName t = new TypeName(rs.getString(1), labels == null ? List.of() : List.of((String[]) labels.getArray()));
-                types.put(k, t);
-                return t;
+                return new TypeName(rs.getString(1), labels == null ? List.of() : List.of((String[]) labels.getArray()));
             }
         }
+    }
+
+    /** Whether the catalog's columns include every column the Relation message gives. */
+    private static boolean describes(Map<String, boolean[]> catalog, Relation r) {
+        for (RelationColumn c : r.columns()) {
+            if (!catalog.containsKey(c.name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Per column: {nullable, in the primary key}. */

@@ -190,14 +190,9 @@ final class SlotCatchUp {
         if (c.getMetaData().getDatabaseMajorVersion() < 11) {
             return false;
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('synchronous_standby_names')");
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            String names = rs.getString(1).toLowerCase(java.util.Locale.ROOT);
-            if (names.contains(CaptureSessions.walsender(source)) || names.contains("*")) {
-                log.info("catching up through the walsender: synchronous_standby_names ('{}') may wait for it", names);
-                return false;
-            }
+        if (CommitVisibility.mayWaitForCapture(c, source)) {
+            log.info("catching up through the walsender: synchronous_standby_names may wait for it");
+            return false;
         }
         return true;
     }
