@@ -21,14 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class CommitVisibility {
 
-    /**
-     * Whether the 32-bit {@code xid} is visible to a new snapshot: its 64-bit form is the one
-     * nearest the snapshot's xmax (a transaction being decoded is never 2^31 transactions away).
-     */
-    private static final String VISIBLE = """
-            SELECT txid_visible_in_snapshot(txid_snapshot_xmax(s)
-                     + ((? - txid_snapshot_xmax(s)) % 4294967296 + 6442450944) % 4294967296 - 2147483648, s)
-              FROM txid_current_snapshot() s""";
+    private static final String XMAX = "SELECT txid_snapshot_xmax(txid_current_snapshot())";
+    private static final String VISIBLE = "SELECT txid_visible_in_snapshot(?, txid_current_snapshot())";
     private static final long FIRST_PAUSE_NANOS = 200_000;
     private static final long LONGEST_PAUSE_NANOS = 20_000_000;
 
@@ -77,8 +71,13 @@ final class CommitVisibility {
     }
 
     private boolean await(Connection c, Duration patience) throws SQLException {
+        long full;
+        try (PreparedStatement ps = c.prepareStatement(XMAX); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            full = fullXid(xid, rs.getLong(1));
+        }
         try (PreparedStatement ps = c.prepareStatement(VISIBLE)) {
-            ps.setLong(1, xid);
+            ps.setLong(1, full);
             if (visible(ps)) {
                 return true;
             }
@@ -94,6 +93,17 @@ final class CommitVisibility {
             }
             return false;
         }
+    }
+
+    /**
+     * The 64-bit transaction id (epoch and xid, as {@code txid_current} gives it) of the 32-bit
+     * {@code xid} pgoutput sends, given a snapshot's {@code xmax}: the one of that xid nearest xmax,
+     * a transaction being decoded never being 2^31 transactions away from it — before it when it
+     * completed already, at or after it while it has not.
+     */
+    static long fullXid(long xid, long xmax) {
+        long delta = (xid - xmax) & 0xFFFF_FFFFL;
+        return delta < 0x8000_0000L ? xmax + delta : xmax + delta - 0x1_0000_0000L;
     }
 
     /** Whether {@code synchronous_standby_names} names capture of {@code source}, or any standby ({@code *}). */
