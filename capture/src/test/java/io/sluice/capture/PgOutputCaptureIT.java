@@ -1,5 +1,13 @@
 package io.sluice.capture;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.format.ChangeEvent;
+import io.sluice.format.Column;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 /** The capture contract on Sluice's own pgoutput reader, the default engine. */
 class PgOutputCaptureIT extends CaptureContract {
     @Override
@@ -8,8 +16,40 @@ class PgOutputCaptureIT extends CaptureContract {
     }
 
     /** The contract's backlog (read through SQL by default) read through the walsender instead. */
-    @org.junit.jupiter.api.Test
+    @Test
     void aBacklogReadThroughTheWalsenderArrivesWholeAndInCommitOrder() throws Exception {
         backlogArrivesWholeAndInCommitOrder("backlogws", cfg -> cfg.withCatchUp(CaptureConfig.CatchUp.WALSENDER));
+    }
+
+    /**
+     * A backlog holding rows of a table and a type both dropped before capture read them: the
+     * catalog no longer has the type, so it is named as pgoutput's Type message names it, and
+     * capture goes on instead of stopping at every start on the same valid change.
+     */
+    @Test
+    void rowsOfATypeDroppedSinceTheyWereWrittenAreCapturedWithTheTypesName() throws Exception {
+        CaptureConfig cfg = config(pg, "droppedtype", List.of());
+        try (CaptureService first = new CaptureService(cfg)) {
+            first.start(); // the slot, from here on
+        }
+        pg.execute("CREATE TYPE gone_mood AS ENUM ('low', 'high')",
+                "CREATE TABLE gone_t (id int PRIMARY KEY, m gone_mood, ms gone_mood[])",
+                "INSERT INTO gone_t VALUES (1, 'high', '{low,high}')",
+                "DROP TABLE gone_t", "DROP TYPE gone_mood",
+                "CREATE TABLE after_gone (id int PRIMARY KEY)", "INSERT INTO after_gone VALUES (7)");
+        try (CaptureService capture = new CaptureService(cfg);
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "droppedtype")) {
+            capture.start();
+            List<ChangeEvent> events = reader.until(Duration.ofSeconds(60), "the row written after the drop",
+                    ev -> StreamReader.inserts(ev).stream().anyMatch(i -> i.table().table().equals("after_gone")));
+            ChangeEvent.SchemaChange gone = events.stream().filter(e -> e instanceof ChangeEvent.SchemaChange s
+                    && s.table().table().equals("gone_t")).map(e -> (ChangeEvent.SchemaChange) e).findFirst().orElseThrow();
+            assertThat(gone.columns()).extracting(Column::name, Column::type).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("id", "integer"),
+                    org.assertj.core.groups.Tuple.tuple("m", "\"public\".\"gone_mood\""),
+                    org.assertj.core.groups.Tuple.tuple("ms", "\"public\".\"_gone_mood\""));
+            assertThat(StreamReader.inserts(events)).filteredOn(i -> i.table().table().equals("gone_t")).hasSize(1);
+            assertThat(capture.state()).isEqualTo(CaptureService.State.RUNNING);
+        }
     }
 }

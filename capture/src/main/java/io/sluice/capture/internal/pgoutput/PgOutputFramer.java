@@ -58,6 +58,8 @@ final class PgOutputFramer {
             // Announced with the table's first change, not here: publishing via a partitioned table's
             // root, pgoutput describes the root and the partition, and only the root carries rows.
             shapes.define(r);
+        } else if (message instanceof PgOutputMessage.Type t) {
+            shapes.named(t); // a type of its own, named as of the change: used only when the catalog lacks it
         } else if (bookkeeping(message)) {
             return null; // Sluice's own tables (a promoted follower's or a leader's applier bookkeeping) never go out
         } else if (message instanceof PgOutputMessage.Insert i) {
@@ -86,7 +88,7 @@ final class PgOutputFramer {
             throw new IllegalStateException("a streamed transaction's " + message.getClass().getSimpleName()
                     + " reached the framer; StreamedTransactions holds those");
         }
-        // Type: capture names types by format_type from the catalog. Origin: one origin per source for now.
+        // Origin: one origin per source for now.
         return null;
     }
 

@@ -24,17 +24,12 @@ import java.util.function.Supplier;
 /**
  * Turns what pgoutput says of a table (a Relation message: column names, type oids and modifiers,
  * key flags, replica identity) into its {@link TableShape}, with each type named exactly as
- * {@code format_type} names it and enum labels, read from the primary's catalog once per type.
+ * {@code format_type} names it and enum labels ({@link TypeNames}).
  * What the message does not carry — nullability and, under REPLICA IDENTITY FULL, the primary
  * key — is read from the catalog's current state. Not thread-safe: the engine's thread.
  */
 final class RelationShapes implements AutoCloseable {
 
-    private static final String TYPE = """
-            SELECT format_type(t.oid, ?),
-                   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
-                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
-              FROM pg_type t WHERE t.oid = ?""";
     private static final String COLUMNS = """
             SELECT a.attname, NOT a.attnotnull, coalesce(a.attnum = ANY(pk.indkey), false)
               FROM pg_attribute a
@@ -64,24 +59,20 @@ final class RelationShapes implements AutoCloseable {
              WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
              ORDER BY a.attnum""";
 
-    /** A column type's name as the schema event gives it, with its labels when it is an enum. */
-    private record TypeName(String name, List<String> enumLabels) { }
-
-    private record TypeKey(int oid, int modifier) { }
-
     /** How long a Relation message's catalog read waits for its transaction to become visible. */
     private static final Duration DEFINE_PATIENCE = Duration.ofSeconds(30);
     /** How long a created table's announcement waits for it before leaving it to its first row. */
     private static final Duration ANNOUNCE_PATIENCE = Duration.ofSeconds(5);
 
     private final PrimarySession session;
-    private final Map<TypeKey, TypeName> types = new HashMap<>();
     private final Map<Integer, TableShape> byOid = new HashMap<>();
     private final CommitVisibility commits;
+    private final TypeNames typeNames;
 
     RelationShapes(Supplier<Connection> connections, String source, Clock clock) {
         this.session = new PrimarySession(connections);
         this.commits = new CommitVisibility(source, clock);
+        this.typeNames = new TypeNames(session, commits, DEFINE_PATIENCE);
     }
 
     /** The transaction whose messages come next (its Relation messages are read against its catalog). */
@@ -109,7 +100,7 @@ final class RelationShapes implements AutoCloseable {
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
             for (RelationColumn c : r.columns()) {
-                TypeName type = type(c.typeOid(), c.typeModifier());
+                TypeNames.TypeName type = typeNames.of(c.typeOid(), c.typeModifier());
                 boolean[] facts = catalog.get(c.name());
                 boolean nullable = facts == null || facts[0];
                 // Under FULL every column is flagged; the key is then the primary key, if any.
@@ -235,43 +226,14 @@ final class RelationShapes implements AutoCloseable {
         return shape;
     }
 
+    /** Records the name pgoutput gives a type of its own before a Relation message that uses it. */
+    void named(PgOutputMessage.Type t) {
+        typeNames.named(t);
+    }
+
     /** Every relation this session has seen dropped: after a reconnect pgoutput sends them again. */
     void forgetRelations() {
         byOid.clear();
-    }
-
-    private TypeName type(int oid, int modifier) throws SQLException {
-        TypeKey k = new TypeKey(oid, modifier);
-        TypeName known = types.get(k);
-        if (known != null) {
-            return known;
-        }
-        TypeName t = readType(oid, modifier);
-        if (t == null) {
-            if (!commits.visible(session.get(), DEFINE_PATIENCE)) {
-                throw new IllegalStateException(commits.notVisible(DEFINE_PATIENCE));
-            }
-            t = readType(oid, modifier);
-        }
-        if (t == null) {
-            throw new SQLException("type oid " + oid + " is not in pg_type (dropped since the change was written?)");
-        }
-        types.put(k, t);
-        return t;
-    }
-
-    private TypeName readType(int oid, int modifier) throws SQLException {
-        try (PreparedStatement ps = session.get().prepareStatement(TYPE)) {
-            ps.setInt(1, modifier);
-            ps.setInt(2, oid);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                Array labels = rs.getArray(2);
-                return new TypeName(rs.getString(1), labels == null ? List.of() : List.of((String[]) labels.getArray()));
-            }
-        }
     }
 
     /** Whether the catalog's columns include every column the Relation message gives. */
