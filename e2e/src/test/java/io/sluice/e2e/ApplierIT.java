@@ -295,13 +295,20 @@ class ApplierIT {
             Await.until(Duration.ofSeconds(30), () -> "capture's walsender to be the synchronous standby",
                     () -> "sync".equals(stack.primary.queryScalar("SELECT sync_state FROM pg_stat_replication"
                             + " WHERE application_name = '" + walsender + "'")));
-            stack.primary.execute("BEGIN; CREATE DOMAIN grade AS numeric(4,1) CHECK (VALUE >= 0);"
+            // A commit waits for capture's confirmation; a statement_timeout ends the wait if capture stops.
+            stack.primary.execute("SET statement_timeout = '90s'; BEGIN; CREATE DOMAIN grade AS numeric(4,1) CHECK (VALUE >= 0);"
                     + " ALTER TABLE sync_typed ADD COLUMN g grade; COMMIT;");
             stack.primary.execute("INSERT INTO sync_typed VALUES (2, 'b', 12.5)");
             stack.awaitEqual(0, "sync_typed", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
             assertThat(stack.followers.get(0).queryScalar("SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
                     + " WHERE attrelid = 'sync_typed'::regclass AND attname = 'g'")).isEqualTo("grade");
+            // A column added and written by one transaction: its Relation message names a column the
+            // catalog cannot show capture before the commit, which waits for capture.
+            stack.primary.execute("SET statement_timeout = '90s'; BEGIN; ALTER TABLE sync_typed ADD COLUMN n int NOT NULL DEFAULT 0;"
+                    + " UPDATE sync_typed SET n = 5 WHERE id = 1; COMMIT;");
+            stack.awaitEqual(0, "sync_typed", Duration.ofSeconds(60));
+            assertThat(capture.state()).as("capture").isEqualTo(CaptureService.State.RUNNING);
         } finally {
             stack.primary.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
         }

@@ -83,19 +83,18 @@ final class RelationShapes implements AutoCloseable {
     /**
      * Records the shape a Relation message gives and returns it. A relation or type missing from
      * the catalog may be the decoded transaction's own, not visible yet ({@link CommitVisibility}):
-     * the catalog is read again once the transaction is visible.
+     * the catalog is read again once the transaction is visible, or the shape is built without it.
      */
     TableShape define(Relation r) {
         TableId table = new TableId(r.namespace(), r.name());
         ReplicaIdentity identity = TableShape.identity(r.replicaIdentity());
         try {
             Map<String, boolean[]> read = columns(r.oid());
-            if (!describes(read, r)) {
-                if (!commits.visible(session.get(), DEFINE_PATIENCE)) {
-                    throw new IllegalStateException(commits.notVisible(DEFINE_PATIENCE));
-                }
+            if (!describes(read, r) && commits.visible(session.get(), DEFINE_PATIENCE)) {
                 read = columns(r.oid());
             }
+            // Still missing (dropped since, or the transaction not visible while its commit waits for
+            // capture as the synchronous standby): such a column is taken as nullable.
             Map<String, boolean[]> catalog = read;
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
