@@ -8,11 +8,7 @@ import io.sluice.format.CaptureSessions;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,24 +36,12 @@ class CommitVisibilityIT {
         }
     }
 
-    /** A clock that moves a second each time it is read: a wait's deadline passes after a few looks. */
-    static final class Ticking extends Clock {
-        private Instant now = Instant.parse("2026-12-04T00:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public synchronized Instant instant() {
-            now = now.plusSeconds(1);
-            return now;
+    /** The id of the transaction {@code st}'s connection has open, as pgoutput would send it (32 bits). */
+    static long openXid(Statement st) throws Exception {
+        st.getConnection().setAutoCommit(false);
+        try (var rs = st.executeQuery("SELECT txid_current()")) {
+            rs.next();
+            return rs.getLong(1) & 0xFFFF_FFFFL;
         }
     }
 
@@ -71,13 +55,9 @@ class CommitVisibilityIT {
             assertThat(v.visible(catalog, Duration.ofSeconds(5))).as("a committed transaction").isTrue();
             assertThat(v.known()).as("remembered for the transaction").isTrue();
 
-            writer.setAutoCommit(false);
-            long open;
-            try (var rs = st.executeQuery("SELECT txid_current()")) {
-                rs.next();
-                open = rs.getLong(1) & 0xFFFF_FFFFL;
-            }
-            CommitVisibility w = new CommitVisibility("vis", new Ticking());
+            long open = openXid(st);
+            // A clock that moves a second each time it is read: the wait's deadline passes after a few looks.
+            CommitVisibility w = new CommitVisibility("vis", new HandClock(Duration.ofSeconds(1)));
             w.decoding(open);
             assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("in progress, past the patience").isFalse();
             writer.commit();
@@ -92,12 +72,7 @@ class CommitVisibilityIT {
                     "SELECT pg_reload_conf()");
             io.sluice.embedded.Await.until(Duration.ofSeconds(30), () -> "the catalog session to read the new setting",
                     () -> CommitVisibility.mayWaitForCapture(catalog, "vis"));
-            writer.setAutoCommit(false);
-            long open;
-            try (var rs = st.executeQuery("SELECT txid_current()")) {
-                rs.next();
-                open = rs.getLong(1) & 0xFFFF_FFFFL;
-            }
+            long open = openXid(st);
             // A clock that never moves: only the synchronous setting can end the wait.
             CommitVisibility v = new CommitVisibility("vis", new HandClock());
             v.decoding(open);
