@@ -28,9 +28,10 @@ final class CommitVisibility {
 
     private final String source;
     private final Clock clock;
-    /** The transaction being decoded (0: none), and whether it is known to be visible. */
+    /** The transaction being decoded (0: none), whether it is known to be visible, and whether a wait for it ran out. */
     private long xid;
     private boolean visible;
+    private boolean waitedOut;
 
     /** {@code source}: whose capture may be named a synchronous standby. */
     CommitVisibility(String source, Clock clock) {
@@ -42,6 +43,7 @@ final class CommitVisibility {
     void decoding(long xid) {
         this.xid = xid;
         this.visible = false;
+        this.waitedOut = false;
     }
 
     /** Whether the decoded transaction is known to be visible, without asking. */
@@ -52,7 +54,9 @@ final class CommitVisibility {
     /**
      * Whether the decoded transaction is visible on {@code c}, waiting up to {@code patience} for
      * it — but not at all when capture may be a synchronous standby: the commit may then be waiting
-     * for capture, and never become visible while capture waits for it.
+     * for capture, and never become visible while capture waits for it. Once a wait ran out, later
+     * questions about the same transaction look once and do not wait again: a commit held that long
+     * (a synchronous standby that is down, say) would otherwise stall capture once per table it touched.
      */
     boolean visible(Connection c, Duration patience) throws SQLException {
         if (!known()) {
@@ -81,7 +85,7 @@ final class CommitVisibility {
             if (visible(ps)) {
                 return true;
             }
-            if (mayWaitForCapture(c, source)) {
+            if (waitedOut || mayWaitForCapture(c, source)) {
                 return false;
             }
             Instant deadline = clock.instant().plus(patience);
@@ -91,6 +95,7 @@ final class CommitVisibility {
                     return true;
                 }
             }
+            waitedOut = true;
             return false;
         }
     }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,9 +58,14 @@ class CommitVisibilityIT {
 
             long open = openXid(st);
             // A clock that moves a second each time it is read: the wait's deadline passes after a few looks.
-            CommitVisibility w = new CommitVisibility("vis", new HandClock(Duration.ofSeconds(1)));
+            HandClock ticking = new HandClock(Duration.ofSeconds(1));
+            CommitVisibility w = new CommitVisibility("vis", ticking);
             w.decoding(open);
             assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("in progress, past the patience").isFalse();
+            Instant before = ticking.instant();
+            assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("still in progress").isFalse();
+            assertThat(Duration.between(before, ticking.instant())).as("the clock read only by this test: no second wait")
+                    .isEqualTo(Duration.ofSeconds(1));
             writer.commit();
             assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("committed since").isTrue();
         }
