@@ -79,17 +79,24 @@ public final class BenchCommand {
         @Option(names = "--scale", defaultValue = "small", description = "tiny | small | medium | large (1,000,001 row events) (default: ${DEFAULT-VALUE})")
         String scale;
 
-        @Option(names = "--repeat", defaultValue = "1", description = "measured runs, after one discarded warm-up (default: ${DEFAULT-VALUE})")
+        @Option(names = "--repeat", defaultValue = "1", description = "measured runs, after the discarded warm-up runs (default: ${DEFAULT-VALUE})")
         int repeat;
 
         @Option(names = "--no-warmup", description = "skip the discarded warm-up run")
         boolean noWarmup;
+
+        @Option(names = "--warmup-runs", defaultValue = "1", description = "discarded warm-up runs before the measured ones"
+                + " (default: ${DEFAULT-VALUE})")
+        int warmupRuns;
 
         @Option(names = "--out", paramLabel = "FILE", description = "write the results as JSON here")
         Path out;
 
         @Override
         public Integer call() throws Exception {
+            if (warmupRuns < 0) {
+                throw new ParameterException(common.spec.commandLine(), "--warmup-runs " + warmupRuns + ": expected 0 or more");
+            }
             CatchupBench.Scale sc;
             try {
                 sc = CatchupBench.Scale.valueOf(scale.toUpperCase(Locale.ROOT));
@@ -104,8 +111,9 @@ public final class BenchCommand {
             // One broker, capture and applier for every run, each a process of its own, kept up as deployed.
             try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"));
                  SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
-                return Common.report(Harness.run("catchup", Map.of("scale", scale, "repeat", runs), runs,
-                        noWarmup ? null : i -> new CatchupBench(base.resolve("warmup"), warmup, broker, sluice).run(),
+                int warmups = noWarmup ? 0 : warmupRuns;
+                return Common.report(Harness.run("catchup", Map.of("scale", scale, "repeat", runs, "warmup_runs", warmups), runs,
+                        warmups, i -> new CatchupBench(base.resolve("warmup" + (i == -1 ? "" : -i)), warmup, broker, sluice).run(),
                         i -> new CatchupBench(base.resolve("run" + i), sc, broker, sluice).run()), out);
             }
         }

@@ -30,9 +30,15 @@ public final class Harness {
 
     public static Map<String, Object> run(String name, Map<String, Object> parameters, int repeat, Scenario warmup,
                                           Scenario scenario) throws Exception {
-        if (warmup != null) {
-            System.out.println("warm-up run (discarded) ...");
-            warmup.run(-1);
+        return run(name, parameters, repeat, warmup == null ? 0 : 1, warmup, scenario);
+    }
+
+    /** {@code warmups} discarded runs of {@code warmup} first (indexes -1, -2, …). */
+    public static Map<String, Object> run(String name, Map<String, Object> parameters, int repeat, int warmups, Scenario warmup,
+                                          Scenario scenario) throws Exception {
+        for (int i = 1; warmup != null && i <= warmups; i++) {
+            System.out.printf("warm-up run %d of %d (discarded) ...%n", i, warmups);
+            warmup.run(-i);
         }
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int i = 0; i < repeat; i++) {
