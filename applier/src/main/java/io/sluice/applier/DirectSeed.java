@@ -78,7 +78,7 @@ public final class DirectSeed implements SnapshotTarget {
         this.commitTime = commitTime;
         Bookkeeping.migrate(config.jdbcUrl(), config.connection());
         connection = open();
-        Optional<Watermark> w = Bookkeeping.read(connection, config.sourceId());
+        Optional<Watermark> w = Watermark.read(connection, config.sourceId());
         connection.commit();
         if (w.isPresent()) {
             throw new ApplierException("follower " + name() + " already holds a watermark of source " + config.sourceId()

@@ -1,7 +1,7 @@
 package io.sluice.bench;
 
 import io.sluice.applier.ApplierConfig;
-import io.sluice.applier.internal.DuckDbSeed;
+import io.sluice.applier.DuckDbSeed;
 import io.sluice.verify.DuckDbVerifier;
 import io.sluice.verify.Verifier;
 import io.sluice.format.follower.JdbcDataSource;

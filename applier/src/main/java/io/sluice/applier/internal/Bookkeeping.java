@@ -3,7 +3,6 @@ package io.sluice.applier.internal;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
-import io.sluice.format.SequenceState;
 import io.sluice.format.follower.AppliedNotice;
 import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.format.follower.Watermark;
@@ -43,10 +42,6 @@ public final class Bookkeeping {
                 .migrate();
     }
 
-    public static Optional<Watermark> read(Connection c, String source) throws SQLException {
-        return Watermark.read(c, source);
-    }
-
     /**
      * Records, in the transaction that moved the watermark to a promotion marker, the epoch it
      * starts, the follower promoted and where the previous epoch's history ended.
@@ -74,16 +69,6 @@ public final class Bookkeeping {
             ps.setBytes(2, state);
             ps.setLong(3, offset);
             ps.executeUpdate();
-        }
-    }
-
-    /** The latest sequence state kept for the source, if capture ever sent one. */
-    public static Optional<SequenceState> sequences(Connection c, String source) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT state FROM sluice.sequence_state WHERE source = ?")) {
-            ps.setString(1, source);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(SequenceState.parse(rs.getBytes(1))) : Optional.empty();
-            }
         }
     }
 
@@ -150,7 +135,7 @@ public final class Bookkeeping {
             }
         }
         if (moved != 1) {
-            Optional<Watermark> now = read(c, source);
+            Optional<Watermark> now = Watermark.read(c, source);
             throw new ApplierException("the watermark of source " + source + " is no longer where this applier last saw it ("
                     + (expected == null ? "none" : expected) + "): it is now at "
                     + now.map(w -> new Position(w.commitLsn(), w.streamOffset()) + ", applied at " + w.appliedAt()).orElse("none")

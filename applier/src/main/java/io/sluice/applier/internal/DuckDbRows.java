@@ -28,7 +28,7 @@ import org.duckdb.DuckDBConnection;
  * without a key (REPLICA IDENTITY FULL) has each update and delete find one row equal in every
  * column. Runs in the apply transaction. Not thread-safe.
  */
-final class DuckDbRows {
+public final class DuckDbRows {
 
     /** One staged column: the follower column it feeds, and where its values come from in a row change. */
     private record Staged(DuckDbTables.Col col, Function<ChangeEvent, Map<String, Value>> from) { }
@@ -42,18 +42,18 @@ final class DuckDbRows {
     private DuckDBConnection connection;
     private int stageCount;
 
-    DuckDbRows(DuckDbTables tables) {
+    public DuckDbRows(DuckDbTables tables) {
         this.tables = tables;
     }
 
     /** The session to write in; the staging tables of an earlier one are gone with it. */
-    void use(DuckDBConnection c) {
+    public void use(DuckDBConnection c) {
         connection = c;
         reset();
     }
 
     /** Forgets the staging tables (a rollback undid those it created) and closes their appenders and statements. */
-    void reset() {
+    public void reset() {
         stages.clear();
         for (AutoCloseable c : appenders.values()) {
             closeQuietly(c);
@@ -100,7 +100,7 @@ final class DuckDbRows {
         return staged;
     }
 
-    void insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) throws SQLException {
+    public void insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows) throws SQLException {
         List<Staged> staged = staged(table, columns, e -> ((ChangeEvent.Insert) e).after());
         String stage = stage(table, staged, rows);
         List<String> key = rows.get(0).key();

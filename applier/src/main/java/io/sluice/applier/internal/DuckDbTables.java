@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * insert of a key the follower has is refused as divergence), and DuckDB checks a key eagerly
  * inside a transaction that deletes and re-inserts it. Runs in the apply transaction. Not thread-safe.
  */
-final class DuckDbTables {
+public final class DuckDbTables {
 
     private static final Logger log = LoggerFactory.getLogger(DuckDbTables.class);
 
@@ -43,7 +43,7 @@ final class DuckDbTables {
     private final String follower;
     private final Map<TableId, Map<String, Col>> known = new HashMap<>();
 
-    DuckDbTables(String follower) {
+    public DuckDbTables(String follower) {
         this.follower = follower;
     }
 
@@ -83,7 +83,7 @@ final class DuckDbTables {
     }
 
     /** Makes the follower's table take the event's shape. */
-    void apply(Connection c, ChangeEvent.SchemaChange e) throws SQLException {
+    public void apply(Connection c, ChangeEvent.SchemaChange e) throws SQLException {
         Map<String, Col> existing = columns(c, e.table());
         try (Statement st = c.createStatement()) {
             if (existing.isEmpty()) {

@@ -133,7 +133,7 @@ public final class PostgresStore implements FollowerStore {
 
     @Override
     public Optional<Watermark> watermark() throws SQLException {
-        Optional<Watermark> w = Bookkeeping.read(connection, config.sourceId());
+        Optional<Watermark> w = Watermark.read(connection, config.sourceId());
         connection.commit();
         watermarkSeen = w.map(m -> new Bookkeeping.Position(m.commitLsn(), m.streamOffset())).orElse(null);
         return w;
@@ -142,7 +142,7 @@ public final class PostgresStore implements FollowerStore {
     @Override
     public Optional<Watermark> watermarkNow() throws SQLException {
         try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.connection())) {
-            return Bookkeeping.read(c, config.sourceId());
+            return Watermark.read(c, config.sourceId());
         }
     }
 

@@ -2,7 +2,6 @@ package io.sluice.cli.promote;
 
 import io.sluice.format.follower.Watermark;
 import io.sluice.applier.ApplierConfig;
-import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.capture.CaptureConfig;
 import java.io.PrintStream;
 import java.sql.Connection;
@@ -108,7 +107,7 @@ public final class AutoPromotion {
         List<Candidate> all = new ArrayList<>();
         for (ApplierConfig f : followers) {
             try (Connection c = DriverManager.getConnection(f.jdbcUrl(), withTimeouts(f.connection()))) {
-                Optional<Watermark> w = Bookkeeping.read(c, f.sourceId());
+                Optional<Watermark> w = Watermark.read(c, f.sourceId());
                 all.add(new Candidate(f, w.orElse(null), w.isEmpty() ? "has applied nothing" : null));
             } catch (SQLException e) {
                 all.add(new Candidate(f, null, "unreachable: " + e.getMessage()));

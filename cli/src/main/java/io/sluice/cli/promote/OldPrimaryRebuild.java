@@ -3,7 +3,7 @@ package io.sluice.cli.promote;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.DirectSeed;
 import io.sluice.capture.CaptureConfig;
-import io.sluice.capture.internal.pgoutput.SnapshotAlone;
+import io.sluice.capture.PrimaryHandover;
 import io.sluice.format.CaptureSessions;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
@@ -72,7 +72,7 @@ public final class OldPrimaryRebuild {
         out.println("old primary: capture's slot, publication and DDL trigger dropped, " + tables.size()
                 + " replicated table(s) discarded");
         ApplierConfig follower = ApplierConfig.of(newPrimary.sourceId(), name, oldUrl, oldConnection, newPrimary.kafka());
-        Lsn at = SnapshotAlone.copy(newPrimary.jdbcUrl(), newPrimary.connection(), newPrimary.sourceId(),
+        Lsn at = PrimaryHandover.copyOffStream(newPrimary.jdbcUrl(), newPrimary.connection(), newPrimary.sourceId(),
                 promotion.map(EpochMarker::epoch).orElse(0L), newPrimary.publicationName(),
                 new DirectSeed(follower, promotion.orElse(null)), clock);
         out.println("old primary rebuilt as follower " + name + " from the new primary at " + at + "; start its applier"

@@ -1,13 +1,13 @@
 package io.sluice.cli.promote;
 
+import io.sluice.format.follower.KeptSequences;
 import io.sluice.format.follower.Watermark;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.ApplierException;
 import io.sluice.applier.StreamApplier;
-import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.Epochs;
-import io.sluice.capture.internal.PrimarySetup;
+import io.sluice.capture.PrimaryHandover;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.SequenceState;
@@ -83,7 +83,7 @@ public final class Promotion {
         Watermark before;
         String system;
         try (Connection c = followerConnection()) {
-            before = Bookkeeping.read(c, source).orElseThrow(() -> new PromotionException("follower " + name
+            before = Watermark.read(c, source).orElseThrow(() -> new PromotionException("follower " + name
                     + " has applied nothing of source " + source + ": it holds none of the primary's data"));
             system = scalar(c, "SELECT system_identifier::text FROM pg_control_system()");
             if ("true".equals(scalar(c, "SELECT pg_is_in_recovery()::text"))) {
@@ -117,15 +117,13 @@ public final class Promotion {
         int sequences;
         try (Connection c = followerConnection()) {
             c.setAutoCommit(false);
-            Optional<SequenceState> state = Bookkeeping.sequences(c, source);
+            Optional<SequenceState> state = KeptSequences.read(c, source);
             sequences = state.isEmpty() ? 0 : new PromotedSequences(c, options.sequenceGap()).apply(state.get());
             c.commit();
             out.println(state.isEmpty() ? "no sequence state on the stream (capture's Debezium engine sends none): sequences untouched"
                     : sequences + " sequence(s) set past every value the old primary handed out (gap " + options.sequenceGap() + ")");
         }
-        PrimarySetup setup = new PrimarySetup(follower.jdbcUrl(), follower.connection());
-        setup.prepare(capture.publicationName(), capture.slotName(), capture.tables(), true, capture.failover().slot());
-        Lsn start = setup.slot(capture.slotName()).map(PrimarySetup.SlotInfo::confirmedFlushLsn).map(Lsn::parse)
+        Lsn start = PrimaryHandover.prepare(capture, follower.jdbcUrl(), follower.connection())
                 .orElseThrow(() -> new PromotionException("slot " + capture.slotName() + " was not created on " + name));
         Epochs.heartbeat(source, capture.kafka(), marker.epoch(), start, clock.instant(), Duration.ofSeconds(30));
         EpochMarker done = marker.completed(offset, atMarker.forkLsn(), start);
@@ -215,7 +213,7 @@ public final class Promotion {
 
     private Optional<Watermark> watermark() throws SQLException {
         try (Connection c = followerConnection()) {
-            return Bookkeeping.read(c, capture.sourceId());
+            return Watermark.read(c, capture.sourceId());
         }
     }
 

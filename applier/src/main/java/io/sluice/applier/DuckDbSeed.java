@@ -1,5 +1,7 @@
-package io.sluice.applier.internal;
+package io.sluice.applier;
 
+import io.sluice.applier.internal.DuckDbRows;
+import io.sluice.applier.internal.DuckDbTables;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.EventHeader;
