@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads and writes a {@link DdlMessage}'s content, the UTF-8 JSON FORMAT.md describes. Stateless. */
+/** Reads a {@link DdlMessage}'s content, the UTF-8 JSON FORMAT.md describes ({@link DdlJsonWriter} writes it). Stateless. */
 final class DdlJson {
 
     private static final JsonFactory JSON = new JsonFactory();
@@ -228,89 +228,6 @@ final class DdlJson {
             throw new FormatException("a DDL message's " + name + " should be an array, found " + v);
         }
         return v == null ? List.of() : (List<?>) v;
-    }
-
-    private static void writeStrings(com.fasterxml.jackson.core.JsonGenerator g, String field, List<String> values)
-            throws IOException {
-        g.writeArrayFieldStart(field);
-        for (String v : values) {
-            g.writeString(v);
-        }
-        g.writeEndArray();
-    }
-
-    static byte[] write(DdlMessage m) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (com.fasterxml.jackson.core.JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            writeStrings(g, "table", List.of(m.table().schema(), m.table().table()));
-            if (m.renamedFrom() != null) {
-                writeStrings(g, "renamed_from", List.of(m.renamedFrom().schema(), m.renamedFrom().table()));
-            }
-            if (m.created()) {
-                g.writeBooleanField("created", true);
-            }
-            g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
-            g.writeBooleanField("using_expression", m.usingExpression());
-            writeStrings(g, "renamed_columns", m.renamedColumns());
-            g.writeArrayFieldStart("columns");
-            for (DdlMessage.DdlColumn c : m.columns()) {
-                g.writeStartObject();
-                g.writeStringField("name", c.name());
-                g.writeStringField("type", c.type());
-                g.writeBooleanField("nullable", c.nullable());
-                g.writeStringField("missing", c.missing());
-                g.writeBooleanField("has_default", c.hasDefault());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("types");
-            for (DdlMessage.TypeDefinition d : m.types()) {
-                g.writeStartObject();
-                g.writeStringField("schema", d.schema());
-                g.writeStringField("name", d.name());
-                g.writeStringField("kind", d.kind());
-                g.writeStringField("base", d.base());
-                g.writeBooleanField("not_null", d.notNull());
-                writeStrings(g, "checks", d.checks());
-                g.writeArrayFieldStart("attributes");
-                for (DdlMessage.Attribute a : d.attributes()) {
-                    g.writeStartObject();
-                    g.writeStringField("name", a.name());
-                    g.writeStringField("type", a.type());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-                if (!d.labels().isEmpty()) {
-                    writeStrings(g, "labels", d.labels());
-                }
-                if (d.range() != null) {
-                    for (Map.Entry<String, List<String>> part : List.of(Map.entry("collation", d.range().collation()),
-                            Map.entry("opclass", d.range().opclass()), Map.entry("multirange", d.range().multirange()))) {
-                        if (!part.getValue().isEmpty()) {
-                            writeStrings(g, part.getKey(), part.getValue());
-                        }
-                    }
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeArrayFieldStart("generated");
-            for (DdlMessage.Generated c : m.generated()) {
-                g.writeStartObject();
-                g.writeStringField("name", c.name());
-                g.writeStringField("type", c.type());
-                g.writeBooleanField("nullable", c.nullable());
-                g.writeStringField("expression", c.expression());
-                g.writeBooleanField("stored", c.stored());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     private static String nextText(JsonParser p, String what) throws IOException {

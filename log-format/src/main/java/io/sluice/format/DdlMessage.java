@@ -148,6 +148,6 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
 
     /** The message's content, as {@link #parse} reads it (capture writes it for a table it announces). */
     public byte[] toJson() {
-        return DdlJson.write(this);
+        return DdlJsonWriter.write(this);
     }
 }
