@@ -1,5 +1,6 @@
 package io.sluice.capture;
 
+import io.sluice.format.BoundedReads;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EpochMarker;
@@ -49,11 +50,8 @@ public final class Epochs {
      */
     public static Optional<EpochMarker> latest(String source, Map<String, Object> kafka, Duration timeout) {
         String topic = TopicNames.epochs(source);
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put("enable.auto.commit", "false");
-        p.remove("group.id");
+        Map<String, Object> p = BoundedReads.consumer(kafka, "sluice-epochs-" + source);
         p.put("allow.auto.create.topics", "false"); // asking must not create it, uncompacted
-        p.putIfAbsent("client.id", "sluice-epochs-" + source);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> partitions = c.partitionsFor(topic, timeout);
             if (partitions == null || partitions.isEmpty()) {

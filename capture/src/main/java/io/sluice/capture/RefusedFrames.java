@@ -1,5 +1,6 @@
 package io.sluice.capture;
 
+import io.sluice.format.BoundedReads;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
@@ -12,7 +13,6 @@ import io.sluice.format.TopicNames;
 import io.sluice.format.Value;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,10 +38,7 @@ public final class RefusedFrames {
         if (marker.markerOffset() < 0) {
             return List.of();
         }
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put("enable.auto.commit", "false");
-        p.remove("group.id");
-        p.putIfAbsent("client.id", "sluice-rejoin-" + source);
+        Map<String, Object> p = BoundedReads.consumer(kafka, "sluice-rejoin-" + source);
         TopicPartition tp = new TopicPartition(TopicNames.stream(source), 0);
         List<LostWrites.Transaction> refused = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

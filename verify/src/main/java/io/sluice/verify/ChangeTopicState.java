@@ -1,10 +1,10 @@
 package io.sluice.verify;
 
+import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeTopicRecords;
 import io.sluice.format.FormatException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +34,7 @@ public final class ChangeTopicState {
 
     /** Reads {@code topic} to its end; a topic that does not exist holds no rows. */
     public static Rows read(Map<String, Object> kafka, String topic, Duration timeout) {
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.remove("group.id");
-        p.put("enable.auto.commit", "false");
+        Map<String, Object> p = BoundedReads.consumer(kafka, "sluice-verify-change-topic");
         p.put("isolation.level", "read_committed");
         Map<Map<String, String>, Map<String, String>> rows = new LinkedHashMap<>();
         java.util.Set<Map<String, String>> deleted = new java.util.HashSet<>();

@@ -1,5 +1,6 @@
 package io.sluice.applier.internal;
 
+import io.sluice.format.BoundedReads;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.ChangeTopicRecords;
@@ -115,9 +116,7 @@ final class ChangeRecords {
         } catch (ApplierException noName) {
             return List.of(); // a table with no topic name never had a record
         }
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.remove("group.id");
-        p.put("enable.auto.commit", "false");
+        Map<String, Object> p = BoundedReads.consumer(kafka, "sluice-applier-change-records");
         p.put("isolation.level", "read_uncommitted");
         Set<ByteBuffer> keys = new LinkedHashSet<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -1,5 +1,6 @@
 package io.sluice.capture.internal;
 
+import io.sluice.format.BoundedReads;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.ChangeEvent;
@@ -7,7 +8,6 @@ import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,11 +44,8 @@ public final class StreamTail {
      *                          holds an event capture cannot decode
      */
     public static Optional<Lsn> read(String topic, Map<String, Object> kafka, Duration timeout, long epoch) {
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put("enable.auto.commit", "false");
-        p.remove("group.id");
+        Map<String, Object> p = BoundedReads.consumer(kafka, "sluice-capture-tail");
         p.put("max.poll.records", "2000");
-        p.putIfAbsent("client.id", "sluice-capture-tail");
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.assign(List.of(tp));

@@ -1,12 +1,12 @@
 package io.sluice.cli.promote;
 
+import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.TopicNames;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,10 +26,7 @@ final class StreamEnd {
 
     /** The newest commit time among the last records' COMMITs of {@code epoch}, if any. */
     static Optional<Instant> lastCommitTime(String source, Map<String, Object> kafka, long epoch, Duration timeout) {
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.put("enable.auto.commit", "false");
-        p.remove("group.id");
-        p.putIfAbsent("client.id", "sluice-promote-tail");
+        Map<String, Object> p = BoundedReads.consumer(kafka, "sluice-promote-tail");
         TopicPartition tp = new TopicPartition(TopicNames.stream(source), 0);
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.assign(List.of(tp));
