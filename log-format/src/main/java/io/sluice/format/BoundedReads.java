@@ -15,9 +15,9 @@ public final class BoundedReads {
 
     /**
      * {@code kafka} without a consumer group or offset commits, named {@code clientId} unless it
-     * names a client itself; fetches held at most 10 ms: the consumer fetches ahead after each poll
-     * and closing waits for that fetch, which the broker holds {@code fetch.max.wait.ms} (500 ms by
-     * default) at the topic's end — half a second on every capture start that read its stream's tail.
+     * names a client itself; fetches held at most 10 ms: closing such a consumer waits for a last
+     * fetch that the broker, with nothing left to send, holds {@code fetch.max.wait.ms} (500 ms by
+     * default) — on every start of a capture whose stream held anything (docs/benchmarks.md, session 20).
      */
     public static Map<String, Object> consumer(Map<String, Object> kafka, String clientId) {
         Map<String, Object> p = new HashMap<>(kafka);
