@@ -7,6 +7,13 @@ package io.sluice.format;
  */
 public final class SourceId {
 
+    /**
+     * The last id found valid. Every event header checks its source, and the headers of one stream
+     * carry the same String instance, so the check is by identity first; a racing thread reads an
+     * older id at worst (Strings are immutable) and checks in full.
+     */
+    private static String lastValid;
+
     private SourceId() {
     }
 
@@ -30,10 +37,14 @@ public final class SourceId {
 
     /** Returns {@code id} or throws naming what a source id may contain. */
     public static String require(String id) {
+        if (id == lastValid) {
+            return id;
+        }
         if (!isValid(id)) {
             throw new IllegalArgumentException("invalid source id '" + id
                     + "': use 1-63 lower-case letters, digits or '_', starting with a letter");
         }
+        lastValid = id;
         return id;
     }
 }
