@@ -22,6 +22,38 @@ class PgOutputCaptureIT extends CaptureContract {
     }
 
     /**
+     * A backlog read through SQL leaves its last chunk to the walsender to confirm (moving the slot
+     * there would decode the backlog once more): once running, the walsender confirms it, so the
+     * slot ends at the backlog's last commit without a new write.
+     */
+    @Test
+    void theSqlCatchUpsLastChunkIsConfirmedByTheWalsender() throws Exception {
+        CaptureConfig cfg = config(pg, "sqlconfirm", List.of("public.t_sqlconfirm"));
+        pg.execute("CREATE TABLE t_sqlconfirm (id int PRIMARY KEY, v text)",
+                "ALTER TABLE t_sqlconfirm ALTER COLUMN v SET STORAGE EXTERNAL");
+        try (CaptureService first = new CaptureService(cfg)) {
+            first.start(); // the slot, from here on
+        }
+        int transactions = 300; // ~6 MB of WAL: more than capture reads through the walsender
+        try (java.sql.Connection c = pg.connect()) {
+            for (int i = 0; i < transactions; i++) {
+                run(c, "INSERT INTO t_sqlconfirm SELECT " + (i * 3) + " + g, repeat(md5(g::text), 200) FROM generate_series(0, 2) g");
+            }
+        }
+        try (CaptureService capture = new CaptureService(cfg);
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "sqlconfirm")) {
+            capture.start();
+            List<ChangeEvent> events = reader.until(Duration.ofSeconds(120), "the backlog's transactions",
+                    ev -> StreamReader.insertedRows(ev) >= 3L * transactions);
+            io.sluice.format.Lsn last = events.stream().filter(e -> e instanceof ChangeEvent.Commit)
+                    .map(e -> e.header().commitLsn()).reduce((a, b) -> b).orElseThrow();
+            io.sluice.embedded.Await.until(Duration.ofSeconds(60), () -> "slot " + cfg.slotName() + " confirmed up to " + last,
+                    () -> io.sluice.format.Lsn.parse(pg.queryScalar("SELECT confirmed_flush_lsn::text FROM pg_replication_slots"
+                            + " WHERE slot_name = '" + cfg.slotName() + "'")).compareTo(last) >= 0);
+        }
+    }
+
+    /**
      * A backlog holding rows of a table and a type both dropped before capture read them: the
      * catalog no longer has the type, so it is named as pgoutput's Type message names it, and
      * capture goes on instead of stopping at every start on the same valid change.

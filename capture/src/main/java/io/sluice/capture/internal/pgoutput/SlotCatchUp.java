@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the
  * same decoder and framer as the stream's. No other client holds the slot: capture's lock waited for
  * one still holding it before capture started ({@code CaptureLock}). A chunk is confirmed — {@code pg_replication_slot_advance} — only once Kafka has
- * acknowledged every frame of it, so a capture stopped mid-chunk reads it again, and the frames the
- * stream already holds are skipped as after any restart. Large transactions are not streamed in
+ * acknowledged every frame of it (the last by the walsender, which starts past it), so a capture
+ * stopped mid-chunk reads it again, and the frames the stream already holds are skipped as after any restart. Large transactions are not streamed in
  * progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
  * standby setting names capture (its commits would wait for a walsender that is not there yet) or
  * on a server older than 11.
@@ -82,7 +82,8 @@ final class SlotCatchUp {
     /**
      * Catches up from {@code from} (what Kafka holds) to the WAL's end as it is now, when that is
      * more than {@value #BEHIND_BYTES} bytes ahead, then returns where the walsender should start:
-     * the last position Kafka acknowledged and the slot confirmed, or {@code from} when nothing was read this way. Where the
+     * the last position Kafka acknowledged — the slot confirmed up to the chunk before it, the
+     * walsender confirms the rest — or {@code from} when nothing was read this way. Where the
      * server refuses the SQL way (a setting such as {@code temp_file_limit}, a permission), it says
      * why and returns what Kafka holds, for the walsender to read the rest; a lost connection is
      * thrown, as the stream's is.
@@ -152,8 +153,14 @@ final class SlotCatchUp {
                 }
                 messages += read;
                 writer.flush(); // everything read is on Kafka before the slot moves past it
-                advance(c, reached);
                 at = reached;
+                if (end.minus(at) <= BEHIND_BYTES) {
+                    // The last chunk: the walsender starts past it (a start beyond the slot's confirmed
+                    // position is honoured) and confirms it once running; moving the slot here would
+                    // decode the backlog once more, on the catch-up's critical path.
+                    break;
+                }
+                advance(c, at);
                 changes = Math.min(MOST_CHANGES, changes * 2);
             }
         } finally {

@@ -154,7 +154,8 @@ class SlotCatchUpIT {
                     .run(Lsn.ZERO, probe, seen, writer, () -> false);
         }
         assertThat(reached).as("what was read, and no further than the WAL's end").isGreaterThan(start).isLessThanOrEqualTo(end);
-        assertThat(confirmed("catchup_a")).as("the slot moved to exactly what was read").isEqualTo(reached);
+        assertThat(confirmed("catchup_a")).as("the slot moved past every chunk but the last, which the walsender confirms")
+                .isGreaterThan(start).isLessThan(reached);
         assertThat(end.minus(reached)).as("what is left is for the walsender").isLessThanOrEqualTo(SlotCatchUp.BEHIND_BYTES);
         assertThat(seen.xids).as("transactions once, in commit order, from the first").isEqualTo(xids.subList(0, seen.xids.size()));
         assertThat(seen.types.toString().replace("R", "")).as("whole transactions: Begin, three inserts, Commit")
