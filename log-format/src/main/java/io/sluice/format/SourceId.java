@@ -37,7 +37,7 @@ public final class SourceId {
 
     /** Returns {@code id} or throws naming what a source id may contain. */
     public static String require(String id) {
-        if (id == lastValid) {
+        if (id != null && id == lastValid) {
             return id;
         }
         if (!isValid(id)) {

@@ -8,6 +8,13 @@ import org.junit.jupiter.api.Test;
 class SourceIdTest {
 
     @Test
+    void nullIsNoIdBeforeOrAfterAValidOne() {
+        assertThatThrownBy(() -> SourceId.require(null)).isInstanceOf(IllegalArgumentException.class);
+        SourceId.require("shop");
+        assertThatThrownBy(() -> SourceId.require(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void anIdIsCheckedEveryTimeWhateverWasCheckedBefore() {
         String shop = new String("shop_1");
         assertThat(SourceId.require(shop)).isSameAs(shop);

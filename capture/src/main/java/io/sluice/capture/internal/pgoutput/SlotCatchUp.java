@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * pipeline starts at once). Chasing a moving end would pay that again and again under a busy
  * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the
  * same decoder and framer as the stream's. No other client holds the slot: capture's lock waited for
- * one still holding it before capture started ({@code CaptureLock}). A chunk is confirmed — {@code pg_replication_slot_advance} — only once Kafka has
- * acknowledged every frame of it (the last by the walsender, which starts past it), so a capture
- * stopped mid-chunk reads it again, and the frames the stream already holds are skipped as after any restart. Large transactions are not streamed in
- * progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
+ * one still holding it before capture started ({@code CaptureLock}). A chunk is confirmed
+ * ({@code pg_replication_slot_advance}; the last one by the walsender, which starts past it) only
+ * once Kafka has acknowledged every frame of it, so a capture stopped mid-chunk reads it again, and
+ * the frames the stream already holds are skipped as after any restart. Large transactions are not
+ * streamed in progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
  * standby setting names capture (its commits would wait for a walsender that is not there yet) or
  * on a server older than 11.
  */
