@@ -52,17 +52,21 @@ final class CommitVisibility {
     }
 
     /**
-     * Whether the decoded transaction is visible on {@code c}, waiting up to {@code patience} for
-     * it — but not at all when capture may be a synchronous standby: the commit may then be waiting
-     * for capture, and never become visible while capture waits for it. Once a wait ran out, later
-     * questions about the same transaction look once and do not wait again: a commit held that long
-     * (a synchronous standby that is down, say) would otherwise stall capture once per table it touched.
+     * Whether the decoded transaction, not known to be visible so far, is visible on {@code c} now,
+     * waiting up to {@code patience} for it — but not at all when capture may be a synchronous
+     * standby: the commit may then be waiting for capture, and never become visible while capture
+     * waits for it. False when it was known to be visible already: a caller that found the catalog
+     * lacking reads it again only when this is true, as nothing it could see changed otherwise.
+     * Once a wait ran out, later questions about the same transaction look once and do not wait
+     * again: a commit held that long (a synchronous standby that is down, say) would otherwise
+     * stall capture once per table it touched.
      */
-    boolean visible(Connection c, Duration patience) throws SQLException {
-        if (!known()) {
-            visible = await(c, patience);
+    boolean becameVisible(Connection c, Duration patience) throws SQLException {
+        if (known()) {
+            return false;
         }
-        return known();
+        visible = await(c, patience);
+        return visible;
     }
 
     /** Why the decoded transaction's own tables and types cannot be described: it is not visible. */

@@ -90,7 +90,7 @@ final class RelationShapes implements AutoCloseable {
         ReplicaIdentity identity = TableShape.identity(r.replicaIdentity());
         try {
             Map<String, boolean[]> read = columns(r.oid());
-            if (!describes(read, r) && commits.visible(session.get(), DEFINE_PATIENCE)) {
+            if (!describes(read, r) && commits.becameVisible(session.get(), DEFINE_PATIENCE)) {
                 read = columns(r.oid());
             }
             // Still missing (dropped since, or the transaction not visible while its commit waits for
@@ -192,9 +192,8 @@ final class RelationShapes implements AutoCloseable {
      */
     Optional<TableShape> published(String publication, TableId table) {
         try {
-            boolean known = commits.known();
             if (!publishes(publication, table)
-                    && (known || !commits.visible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
+                    && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
                 return Optional.empty(); // not published, or (the transaction not visible in time) left to its first row
             }
             return Optional.of(read(session.get(), table));

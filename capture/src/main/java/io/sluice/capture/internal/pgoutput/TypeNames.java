@@ -56,21 +56,21 @@ final class TypeNames {
             return known;
         }
         TypeName t = readType(oid, modifier);
+        if (t == null && commits.becameVisible(session.get(), patience)) {
+            t = readType(oid, modifier);
+        }
         if (t == null) {
             PgOutputMessage.Type named = typeMessages.get(oid);
-            if (!commits.visible(session.get(), patience)) {
+            if (!commits.known()) {
                 if (named == null) {
                     throw new IllegalStateException(commits.notVisible(patience));
                 }
                 return byTypeMessage(named, "its transaction is not visible to capture yet");
             }
-            t = readType(oid, modifier);
-            if (t == null) {
-                if (named == null) {
-                    throw new SQLException("type oid " + oid + " is not in pg_type, and pgoutput did not name it");
-                }
-                return byTypeMessage(named, "it was dropped since the change was written");
+            if (named == null) {
+                throw new SQLException("type oid " + oid + " is not in pg_type, and pgoutput did not name it");
             }
+            return byTypeMessage(named, "it was dropped since the change was written");
         }
         types.put(k, t);
         return t;

@@ -53,7 +53,7 @@ class CommitVisibilityIT {
             CommitVisibility v = new CommitVisibility("vis", new HandClock());
             v.decoding(old);
             assertThat(v.known()).isFalse();
-            assertThat(v.visible(catalog, Duration.ofSeconds(5))).as("a committed transaction").isTrue();
+            assertThat(v.becameVisible(catalog, Duration.ofSeconds(5))).as("a committed transaction").isTrue();
             assertThat(v.known()).as("remembered for the transaction").isTrue();
 
             long open = openXid(st);
@@ -61,13 +61,13 @@ class CommitVisibilityIT {
             HandClock ticking = new HandClock(Duration.ofSeconds(1));
             CommitVisibility w = new CommitVisibility("vis", ticking);
             w.decoding(open);
-            assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("in progress, past the patience").isFalse();
+            assertThat(w.becameVisible(catalog, Duration.ofSeconds(3))).as("in progress, past the patience").isFalse();
             Instant before = ticking.instant();
-            assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("still in progress").isFalse();
+            assertThat(w.becameVisible(catalog, Duration.ofSeconds(3))).as("still in progress").isFalse();
             assertThat(Duration.between(before, ticking.instant())).as("the clock read only by this test: no second wait")
                     .isEqualTo(Duration.ofSeconds(1));
             writer.commit();
-            assertThat(w.visible(catalog, Duration.ofSeconds(3))).as("committed since").isTrue();
+            assertThat(w.becameVisible(catalog, Duration.ofSeconds(3))).as("committed since").isTrue();
         }
     }
 
@@ -82,7 +82,7 @@ class CommitVisibilityIT {
             // A clock that never moves: only the synchronous setting can end the wait.
             CommitVisibility v = new CommitVisibility("vis", new HandClock());
             v.decoding(open);
-            assertThat(v.visible(catalog, Duration.ofSeconds(30))).isFalse();
+            assertThat(v.becameVisible(catalog, Duration.ofSeconds(30))).isFalse();
             assertThat(CommitVisibility.mayWaitForCapture(catalog, "other")).as("another capture's name").isFalse();
             writer.rollback();
         } finally {
