@@ -1,7 +1,7 @@
 package io.sluice.capture;
 
-import io.sluice.format.BoundedReads;
 import io.sluice.capture.CaptureException.Kind;
+import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.EventHeader;

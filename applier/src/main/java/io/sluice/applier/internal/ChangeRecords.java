@@ -1,7 +1,7 @@
 package io.sluice.applier.internal;
 
-import io.sluice.format.BoundedReads;
 import io.sluice.applier.ApplierException;
+import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.ChangeTopicRecords;
 import io.sluice.format.EventHeader;

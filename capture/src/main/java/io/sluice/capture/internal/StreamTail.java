@@ -1,8 +1,8 @@
 package io.sluice.capture.internal;
 
-import io.sluice.format.BoundedReads;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
+import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
