@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
@@ -24,10 +25,31 @@ public final class Bookkeeping {
 
     public static final String SCHEMA = Watermark.SCHEMA;
 
+    /** The highest migration under {@code db/migration/sluice}; {@code BookkeepingTest} holds it to the files. */
+    static final int LATEST_MIGRATION = 5;
+
     private Bookkeeping() {
     }
 
+    /**
+     * Brings the follower's bookkeeping to this applier's version. A follower that already holds
+     * every migration, each applied, is left alone after a look at Flyway's history: Flyway, which scans the class
+     * path and parses every script, would do nothing there, on the path of every restart to its
+     * first poll (docs/benchmarks.md). Otherwise Flyway migrates, and reports what is wrong (a
+     * failed migration, say).
+     */
     public static void migrate(String url, Properties props) {
+        try (Connection c = new JdbcDataSource(url, props).getConnection()) {
+            if (current(c)) {
+                return;
+            }
+        } catch (SQLException e) {
+            // Flyway connects again below and reports what is wrong with the follower.
+        }
+        flyway(url, props);
+    }
+
+    private static void flyway(String url, Properties props) {
         Flyway.configure()
                 .dataSource(new JdbcDataSource(url, props))
                 .schemas(SCHEMA)
@@ -40,6 +62,21 @@ public final class Bookkeeping {
                 .table("flyway_schema_history")
                 .load()
                 .migrate();
+    }
+
+    /** Whether Flyway's history on the follower reaches {@link #LATEST_MIGRATION}, with no migration that failed. */
+    static boolean current(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('" + SCHEMA + ".flyway_schema_history') IS NOT NULL")) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return false;
+                }
+            }
+            try (ResultSet rs = st.executeQuery("SELECT coalesce(bool_and(success), false), max(version::int) FROM "
+                    + SCHEMA + ".flyway_schema_history WHERE version ~ '^[0-9]+$'")) {
+                return rs.next() && rs.getBoolean(1) && rs.getInt(2) >= LATEST_MIGRATION; // a newer applier's are Flyway's "future" migrations: ignored
+            }
+        }
     }
 
     /**

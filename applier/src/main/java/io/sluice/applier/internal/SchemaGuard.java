@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -105,10 +106,25 @@ public final class SchemaGuard {
      * @throws ApplierException not retriable, naming the column, the type and {@code where}
      */
     public static void checkOnFollower(Connection c, ChangeEvent.SchemaChange e, String where) throws SQLException {
+        checkOnFollower(c, e, where, Map.of());
+    }
+
+    /**
+     * As {@link #checkOnFollower(Connection, ChangeEvent.SchemaChange, String)}, except for columns
+     * the follower's table already has with exactly the event's type: that text is the follower's
+     * own name of a type it has ({@code format_type}), and nothing is built from it. A restarted
+     * applier meets every table again, each column as it is.
+     */
+    static void checkOnFollower(Connection c, ChangeEvent.SchemaChange e, String where, Map<String, FollowerTable.Existing> existing)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
             for (Column col : e.columns()) {
                 if (!col.enumLabels().isEmpty()) {
                     continue; // created by name from the event, once the grammar has passed it
+                }
+                FollowerTable.Existing has = existing.get(col.name());
+                if (has != null && has.type().equals(col.type())) {
+                    continue;
                 }
                 ps.setString(1, col.type());
                 try (ResultSet rs = ps.executeQuery()) {

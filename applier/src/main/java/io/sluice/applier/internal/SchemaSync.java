@@ -84,8 +84,8 @@ public final class SchemaSync {
         if (known != null && known.columns().equals(event.columns())) {
             return;
         }
-        SchemaGuard.checkOnFollower(c, event, where);
         Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, event.table());
+        SchemaGuard.checkOnFollower(c, event, where, existing);
         try (Statement st = c.createStatement()) {
             ensureEnums(c, st, event);
             if (existing.isEmpty()) {
