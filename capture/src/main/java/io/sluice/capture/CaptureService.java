@@ -26,6 +26,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -128,15 +130,27 @@ public final class CaptureService implements AutoCloseable {
         if (stopping.getCount() == 0) {
             throw new CaptureException(Kind.FATAL, "capture is stopping");
         }
-        CaptureConfig here = config.withJdbcUrl(PrimaryLineage.newestPrimary(config.jdbcUrl(), config.connection()));
-        primary = new PrimarySetup(here.jdbcUrl(), here.connection());
-        lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName(), clock);
-        lock.acquire();
-        if (writer == null) {
-            writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
-            writer.ensureTopic(Duration.ofSeconds(30));
+        // Kafka's side is made ready while the primary's lock is taken: neither writes to the stream.
+        CompletableFuture<Optional<EpochMarker>> kafkaReady = CompletableFuture.supplyAsync(this::prepareKafka, r -> {
+            Thread t = new Thread(r, "sluice-capture-start-" + config.sourceId());
+            t.setDaemon(true);
+            t.start();
+        });
+        CaptureConfig here;
+        try {
+            here = config.withJdbcUrl(PrimaryLineage.newestPrimary(config.jdbcUrl(), config.connection()));
+            primary = new PrimarySetup(here.jdbcUrl(), here.connection());
+            lock = new CaptureLock(primary::connect, config.sourceId(), config.slotName(), clock);
+            lock.acquire();
+        } catch (RuntimeException e) {
+            try {
+                joined(kafkaReady); // the producer it made, if any, is closed with the rest
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
         }
-        Optional<EpochMarker> promotion = Epochs.latest(config.sourceId(), config.kafka(), Duration.ofSeconds(30));
+        Optional<EpochMarker> promotion = joined(kafkaReady);
         long epoch = continuity.epoch(primary, here.jdbcUrl(), promotion);
         writer.epoch(epoch);
         Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30), epoch);
@@ -166,6 +180,29 @@ public final class CaptureService implements AutoCloseable {
             case DEBEZIUM -> new DebeziumCapture(here, snapshot, primary::connect, writer, from, this::engineFailed, clock);
         };
         engine.start(Duration.ofSeconds(60));
+    }
+
+    /** The producer and its topic (once), and the newest promotion on the epochs topic. */
+    private Optional<EpochMarker> prepareKafka() {
+        if (writer == null) {
+            writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
+            writer.ensureTopic(Duration.ofSeconds(30));
+        }
+        return Epochs.latest(config.sourceId(), config.kafka(), Duration.ofSeconds(30));
+    }
+
+    private static <T> T joined(CompletableFuture<T> task) {
+        try {
+            return task.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /**
