@@ -28,15 +28,25 @@ public final class Bookkeeping {
     /** The highest migration under {@code db/migration/sluice}; {@code BookkeepingTest} holds it to the files. */
     static final int LATEST_MIGRATION = 5;
 
+    // One statement, so a group's bookkeeping costs the follower one round trip: the move, the
+    // group's row only if the watermark moved, and the notification only then.
+    private static final String FIRST_MOVE = moveThen("""
+            INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
+            VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?) ON CONFLICT (source) DO NOTHING RETURNING source""");
+    private static final String MOVE = moveThen("""
+            UPDATE sluice.watermark SET commit_lsn = ?::pg_lsn, xid = ?, commit_time = ?, stream_offset = ?,
+              applied_at = clock_timestamp(), transactions = transactions + ?
+            WHERE source = ? AND commit_lsn = ?::pg_lsn AND stream_offset = ? RETURNING source""");
+
     private Bookkeeping() {
     }
 
     /**
      * Brings the follower's bookkeeping to this applier's version. A follower that already holds
-     * every migration, each applied, is left alone after a look at Flyway's history: Flyway, which scans the class
-     * path and parses every script, would do nothing there, on the path of every restart to its
-     * first poll (docs/benchmarks.md). Otherwise Flyway migrates, and reports what is wrong (a
-     * failed migration, say).
+     * every migration, each applied, is left alone after a look at Flyway's history: Flyway, which
+     * scans the class path and parses every script, would do nothing there, on the path of every
+     * restart to its first poll (docs/benchmarks.md). Otherwise Flyway migrates, and reports what
+     * is wrong (a failed migration, say).
      */
     public static void migrate(String url, Properties props) {
         try (Connection c = new JdbcDataSource(url, props).getConnection()) {
@@ -117,6 +127,12 @@ public final class Bookkeeping {
         }
     }
 
+    private static String moveThen(String move) {
+        return "WITH moved AS (" + move + "), grouped AS (INSERT INTO sluice.applied_group (source, last_commit_lsn,"
+                + " first_commit_lsn, xids) SELECT source, ?::pg_lsn, ?::pg_lsn, ? FROM moved ON CONFLICT DO NOTHING)"
+                + " SELECT n, CASE WHEN n = 1 THEN pg_notify('" + AppliedNotice.CHANNEL + "', ?) END FROM (SELECT count(*) AS n FROM moved) m";
+    }
+
     /**
      * Moves the watermark inside the current transaction, records which source transactions the
      * group applied ({@code sluice.applied_group}), and notifies listeners at its commit.
@@ -130,18 +146,7 @@ public final class Bookkeeping {
      */
     public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
                                long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
-        // One statement, so a group's bookkeeping costs the follower one round trip: the move, the
-        // group's row only if the watermark moved, and the notification only then.
-        String move = expected == null ? """
-                INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
-                VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?) ON CONFLICT (source) DO NOTHING RETURNING source"""
-                : """
-                UPDATE sluice.watermark SET commit_lsn = ?::pg_lsn, xid = ?, commit_time = ?, stream_offset = ?,
-                  applied_at = clock_timestamp(), transactions = transactions + ?
-                WHERE source = ? AND commit_lsn = ?::pg_lsn AND stream_offset = ? RETURNING source""";
-        String sql = "WITH moved AS (" + move + "), grouped AS (INSERT INTO sluice.applied_group (source, last_commit_lsn,"
-                + " first_commit_lsn, xids) SELECT source, ?::pg_lsn, ?::pg_lsn, ? FROM moved ON CONFLICT DO NOTHING)"
-                + " SELECT n, CASE WHEN n = 1 THEN pg_notify('" + AppliedNotice.CHANNEL + "', ?) END FROM (SELECT count(*) AS n FROM moved) m";
+        String sql = expected == null ? FIRST_MOVE : MOVE;
         Long[] boxed = new Long[xidCount];
         for (int i = 0; i < xidCount; i++) {
             boxed[i] = xids[i];
