@@ -1,10 +1,19 @@
 package io.sluice.capture.internal;
 
 import io.sluice.format.DdlMessage;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +34,11 @@ public final class DdlTrigger {
     static final String INSTALL = load();
 
     private static final String TYPES_MARK = "$types$";
+
+    /** The functions and event triggers the script creates, and the mark it leaves on {@code sluice.emit_ddl()}. */
+    static final List<String> FUNCTIONS = created(INSTALL, "CREATE OR REPLACE FUNCTION sluice\\.(\\w+)\\(");
+    static final List<String> TRIGGERS = created(INSTALL, "CREATE EVENT TRIGGER (\\w+)");
+    static final String MARK = mark(INSTALL);
 
     /**
      * The body of the script's {@code sluice.table_types(oid)}, its argument a bind parameter: the
@@ -57,21 +71,48 @@ public final class DdlTrigger {
         return script.substring(from + TYPES_MARK.length(), to).replace("$1", "?");
     }
 
-    /** Installs (or refreshes) the triggers when the role may; returns whether DDL is captured. */
+    /**
+     * Installs (or refreshes) the triggers when the role may; returns whether DDL is captured. A
+     * primary that already has this script's objects — every function and event trigger of it,
+     * enabled, and the mark of this very script on {@code sluice.emit_ddl()} — is left as it is: a
+     * capture restart does not rewrite the primary's catalog (nor wait for the locks that takes).
+     */
     public static boolean install(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")) {
-            if (!rs.next() || !rs.getBoolean(1)) {
-                log.warn("DDL is not captured as it happens: event triggers need a superuser. As one, run"
-                        + " capture/src/main/resources/io/sluice/capture/ddl-capture.sql once in the captured database;"
-                        + " until then ADD COLUMN ... DEFAULT and DROP COLUMN reach followers only with the table's next write");
-                return false;
+        boolean superuser;
+        boolean current;
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT r.rolsuper,
+                       obj_description(to_regprocedure('sluice.emit_ddl()'), 'pg_proc') IS NOT DISTINCT FROM ?
+                       AND to_regclass('sluice.table_name') IS NOT NULL
+                       AND (SELECT count(DISTINCT proname) FROM pg_proc
+                             WHERE pronamespace = to_regnamespace('sluice') AND proname = ANY (?)) = ?
+                       AND (SELECT count(*) FROM pg_event_trigger WHERE evtname = ANY (?) AND evtenabled <> 'D') = ?
+                  FROM pg_roles r WHERE r.rolname = current_user""")) {
+            ps.setString(1, MARK);
+            ps.setArray(2, c.createArrayOf("text", FUNCTIONS.toArray()));
+            ps.setInt(3, FUNCTIONS.size());
+            ps.setArray(4, c.createArrayOf("text", TRIGGERS.toArray()));
+            ps.setInt(5, TRIGGERS.size());
+            try (ResultSet rs = ps.executeQuery()) {
+                superuser = rs.next() && rs.getBoolean(1);
+                current = superuser && rs.getBoolean(2);
             }
+        }
+        if (!superuser) {
+            log.warn("DDL is not captured as it happens: event triggers need a superuser. As one, run"
+                    + " capture/src/main/resources/io/sluice/capture/ddl-capture.sql once in the captured database;"
+                    + " until then ADD COLUMN ... DEFAULT and DROP COLUMN reach followers only with the table's next write");
+            return false;
+        }
+        if (current) {
+            log.info("DDL capture on the primary is current: event triggers {}", String.join(", ", TRIGGERS));
+            return true;
         }
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute(INSTALL);
+            st.execute("COMMENT ON FUNCTION sluice.emit_ddl() IS '" + MARK + "'");
             c.commit();
         } catch (SQLException e) {
             c.rollback();
@@ -79,7 +120,30 @@ public final class DdlTrigger {
         } finally {
             c.setAutoCommit(auto);
         }
-        log.info("DDL capture installed on the primary: event triggers sluice_ddl, sluice_rewrite, sluice_names and sluice_drops");
+        log.info("DDL capture installed on the primary: event triggers {}", String.join(", ", TRIGGERS));
         return true;
+    }
+
+    /** What the script creates under {@code pattern}'s first group, in order. */
+    private static List<String> created(String script, String pattern) {
+        List<String> names = new ArrayList<>();
+        Matcher m = Pattern.compile(pattern).matcher(script);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        if (names.isEmpty()) {
+            throw new IllegalStateException("ddl-capture.sql creates nothing matching " + pattern);
+        }
+        return List.copyOf(names);
+    }
+
+    /** The script's own mark: a digest of its text, so a changed script is installed again. */
+    private static String mark(String script) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(script.getBytes(StandardCharsets.UTF_8));
+            return "sluice ddl-capture " + HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 }

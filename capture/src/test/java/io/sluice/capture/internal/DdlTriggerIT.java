@@ -1,0 +1,99 @@
+package io.sluice.capture.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.embedded.LocalPostgres;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DDL triggers' installation on a real primary: done once per script, again when anything of it is missing. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DdlTriggerIT {
+
+    @TempDir
+    static Path dir;
+    static LocalPostgres pg;
+
+    @BeforeAll
+    static void start() {
+        pg = LocalPostgres.start("ddl-trigger", dir);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    /** Each event trigger's oid: a trigger dropped and created again has a new one. */
+    private static String triggers(String database) throws Exception {
+        try (Connection c = pg.connect(database); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT string_agg(evtname || '=' || oid || '/' || evtenabled::text, ',' ORDER BY evtname)"
+                     + " FROM pg_event_trigger WHERE evtname LIKE 'sluice%'")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static boolean install(String database) throws Exception {
+        try (Connection c = pg.connect(database)) {
+            return DdlTrigger.install(c);
+        }
+    }
+
+    @Test
+    void aSecondInstallLeavesTheCurrentTriggersAsTheyAre() throws Exception {
+        pg.createDatabase("twice");
+        assertThat(install("twice")).isTrue();
+        String first = triggers("twice");
+        assertThat(first).contains("sluice_ddl=").doesNotContain("/D");
+        assertThat(first.split(",")).hasSize(DdlTrigger.TRIGGERS.size());
+        assertThat(install("twice")).isTrue();
+        assertThat(triggers("twice")).as("not dropped and created again").isEqualTo(first);
+    }
+
+    @Test
+    void aDisabledTriggerOrAMissingFunctionIsInstalledAgain() throws Exception {
+        pg.createDatabase("broken");
+        install("broken");
+        try (Connection c = pg.connect("broken"); var st = c.createStatement()) {
+            st.execute("ALTER EVENT TRIGGER sluice_ddl DISABLE");
+        }
+        install("broken");
+        assertThat(triggers("broken")).as("enabled again").doesNotContain("/D");
+        String before = triggers("broken");
+        try (Connection c = pg.connect("broken"); var st = c.createStatement()) {
+            st.execute("DROP FUNCTION sluice.forget_name(oid)");
+        }
+        install("broken");
+        assertThat(triggers("broken")).as("the script ran again").isNotEqualTo(before);
+        try (Connection c = pg.connect("broken"); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT to_regprocedure('sluice.forget_name(oid)') IS NOT NULL")) {
+            assertThat(rs.next() && rs.getBoolean(1)).isTrue();
+        }
+    }
+
+    @Test
+    void anotherScriptsMarkIsInstalledAgain() throws Exception {
+        pg.createDatabase("older");
+        install("older");
+        String before = triggers("older");
+        try (Connection c = pg.connect("older"); var st = c.createStatement()) {
+            st.execute("COMMENT ON FUNCTION sluice.emit_ddl() IS 'sluice ddl-capture of an older script'");
+        }
+        install("older");
+        assertThat(triggers("older")).isNotEqualTo(before);
+        try (Connection c = pg.connect("older"); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT obj_description('sluice.emit_ddl()'::regprocedure, 'pg_proc')")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(DdlTrigger.MARK);
+        }
+    }
+}
