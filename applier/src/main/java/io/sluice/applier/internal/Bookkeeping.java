@@ -84,7 +84,8 @@ public final class Bookkeeping {
             }
             try (ResultSet rs = st.executeQuery("SELECT coalesce(bool_and(success), false), max(version::int) FROM "
                     + SCHEMA + ".flyway_schema_history WHERE version ~ '^[0-9]+$'")) {
-                return rs.next() && rs.getBoolean(1) && rs.getInt(2) >= LATEST_MIGRATION; // a newer applier's are Flyway's "future" migrations: ignored
+                // Past the latest: a newer applier's migrations, which Flyway would ignore as "future" ones.
+                return rs.next() && rs.getBoolean(1) && rs.getInt(2) >= LATEST_MIGRATION;
             }
         }
     }

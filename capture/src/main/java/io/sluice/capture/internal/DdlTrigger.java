@@ -9,9 +9,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -124,9 +125,9 @@ public final class DdlTrigger {
         return true;
     }
 
-    /** What the script creates under {@code pattern}'s first group, in order. */
+    /** What the script creates under {@code pattern}'s first group, each name once, in order. */
     private static List<String> created(String script, String pattern) {
-        List<String> names = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
         Matcher m = Pattern.compile(pattern).matcher(script);
         while (m.find()) {
             names.add(m.group(1));
