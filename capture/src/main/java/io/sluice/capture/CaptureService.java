@@ -10,6 +10,7 @@ import io.sluice.capture.internal.PrimaryLineage;
 import io.sluice.capture.internal.PrimarySetup;
 import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamContinuity;
+import io.sluice.capture.internal.StreamSetup;
 import io.sluice.capture.internal.StreamTail;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputCapture;
@@ -26,8 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -130,13 +129,9 @@ public final class CaptureService implements AutoCloseable {
         if (stopping.getCount() == 0) {
             throw new CaptureException(Kind.FATAL, "capture is stopping");
         }
-        // Kafka's side is made ready while the primary's lock is taken: neither writes to the stream.
-        CompletableFuture<Optional<EpochMarker>> kafkaReady = CompletableFuture.supplyAsync(this::prepareKafka, r -> {
-            Thread t = new Thread(r, "sluice-capture-start-" + config.sourceId());
-            t.setDaemon(true);
-            t.start();
-        });
+        StreamSetup kafka = StreamSetup.begin(config, writer, onCommitAcked); // while the lock is taken
         CaptureConfig here;
+        Optional<EpochMarker> promotion;
         try {
             here = config.withJdbcUrl(PrimaryLineage.newestPrimary(config.jdbcUrl(), config.connection()));
             primary = new PrimarySetup(here.jdbcUrl(), here.connection());
@@ -144,13 +139,18 @@ public final class CaptureService implements AutoCloseable {
             lock.acquire();
         } catch (RuntimeException e) {
             try {
-                joined(kafkaReady); // the producer it made, if any, is closed with the rest
+                kafka.promotion();
             } catch (RuntimeException alsoFailed) {
                 e.addSuppressed(alsoFailed);
             }
+            writer = kafka.writer(); // waited for, so the producer it made is closed with the rest
             throw e;
         }
-        Optional<EpochMarker> promotion = joined(kafkaReady);
+        try {
+            promotion = kafka.promotion();
+        } finally {
+            writer = kafka.writer();
+        }
         long epoch = continuity.epoch(primary, here.jdbcUrl(), promotion);
         writer.epoch(epoch);
         Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30), epoch);
@@ -180,29 +180,6 @@ public final class CaptureService implements AutoCloseable {
             case DEBEZIUM -> new DebeziumCapture(here, snapshot, primary::connect, writer, from, this::engineFailed, clock);
         };
         engine.start(Duration.ofSeconds(60));
-    }
-
-    /** The producer and its topic (once), and the newest promotion on the epochs topic. */
-    private Optional<EpochMarker> prepareKafka() {
-        if (writer == null) {
-            writer = new StreamWriter(config.sourceId(), config.kafka(), onCommitAcked);
-            writer.ensureTopic(Duration.ofSeconds(30));
-        }
-        return Epochs.latest(config.sourceId(), config.kafka(), Duration.ofSeconds(30));
-    }
-
-    private static <T> T joined(CompletableFuture<T> task) {
-        try {
-            return task.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
     }
 
     /**
