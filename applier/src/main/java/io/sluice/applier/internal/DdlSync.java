@@ -85,7 +85,7 @@ public final class DdlSync {
             throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
                     + " watermark", false, null);
         }
-        SchemaGuard.checkOnFollower(c, shape, where);
+        SchemaGuard.checkOnFollower(c, shape, where, existing);
         List<String> missing = ddl.renamedColumns().stream().filter(n -> !existing.containsKey(n)).toList();
         if (!missing.isEmpty()) {
             // A rename would otherwise read as a dropped column and a new one: the values would be lost.
