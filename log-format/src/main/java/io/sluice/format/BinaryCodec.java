@@ -181,7 +181,7 @@ final class BinaryCodec {
             out.fixed64(Double.doubleToRawLongBits(v.value()));
         } else if (value instanceof Value.Text v) {
             out.write(T_TEXT);
-            out.string(v.value());
+            v.writeTo(out);
         } else if (value instanceof Value.Json v) {
             out.write(T_JSON);
             out.string(v.value());

@@ -310,7 +310,7 @@ final class BinaryDecoder extends BinaryIn {
                 case T_INT -> new Value.Int(unzigzag(varlong()));
                 case T_NUMERIC -> new Value.Numeric(string());
                 case T_FLOAT -> new Value.Float64(Double.longBitsToDouble(fixed64()));
-                case T_TEXT -> new Value.Text(string());
+                case T_TEXT -> text();
                 case T_JSON -> new Value.Json(string());
                 case T_BYTES -> new Value.Bytes(bytes());
                 case T_UUID -> new Value.Uuid(new UUID(fixed64(), fixed64()));

@@ -96,6 +96,22 @@ class BinaryIn {
         return s;
     }
 
+    /**
+     * A text value: kept as its bytes in the payload, not copied (a payload is never written to
+     * once read, and its events live no longer than the reader needs them).
+     */
+    Value.Text text() {
+        int n = count(1);
+        Value.Text t;
+        try {
+            t = Value.Text.ofUtf8(buf, pos, n);
+        } catch (IllegalArgumentException e) {
+            throw fail("text is not valid UTF-8");
+        }
+        pos += n;
+        return t;
+    }
+
     String utf8(int n) {
         for (int i = pos; i < pos + n; i++) {
             if (buf[i] < 0) {

@@ -95,20 +95,140 @@ public sealed interface Value {
     /**
      * Values held as their exact PostgreSQL text: text, varchar(n), char(n), enum labels, inet,
      * cidr, macaddr, and other types the column type names.
+     *
+     * <p>A text that arrives as UTF-8 bytes (from pgoutput, from the binary format) is kept as
+     * those bytes and becomes a {@code String} only when something reads it as one: a value that
+     * passes through capture or into a COPY is never decoded and encoded again. Either way it is
+     * valid Unicode: bytes that are not valid UTF-8 are refused when the value is made.
      */
-    record Text(String value) implements Value {
-        public Text {
-            Objects.requireNonNull(value, "text value");
+    final class Text implements Value {
+        private final byte[] utf8;
+        private final int offset;
+        private final int length;
+        /** The text as a String: given, or decoded on first use (a racy but idempotent cache). */
+        private String string;
+
+        public Text(String value) {
+            this.string = Objects.requireNonNull(value, "text value");
+            this.utf8 = null;
+            this.offset = 0;
+            this.length = 0;
+        }
+
+        private Text(byte[] utf8, int offset, int length, String string) {
+            this.utf8 = utf8;
+            this.offset = offset;
+            this.length = length;
+            this.string = string;
+        }
+
+        /**
+         * The text whose UTF-8 encoding is {@code length} bytes of {@code bytes} from {@code offset}.
+         * The bytes are kept, not copied: the caller must not change them afterwards.
+         *
+         * @throws IllegalArgumentException if they are not valid UTF-8
+         */
+        public static Text ofUtf8(byte[] bytes, int offset, int length) {
+            java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+            for (int i = offset; i < offset + length; i++) {
+                if (bytes[i] < 0) {
+                    // Not ASCII: checked (and decoded, the String kept) now, once.
+                    return new Text(bytes, offset, length, decodeStrictly(bytes, offset, length));
+                }
+            }
+            return new Text(bytes, offset, length, null);
+        }
+
+        /** {@link #ofUtf8(byte[], int, int)} of the whole array. */
+        public static Text ofUtf8(byte[] bytes) {
+            return ofUtf8(bytes, 0, bytes.length);
+        }
+
+        private static String decodeStrictly(byte[] bytes, int offset, int length) {
+            try {
+                return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(java.nio.ByteBuffer.wrap(bytes, offset, length)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IllegalArgumentException("text is not valid UTF-8", e);
+            }
+        }
+
+        /** The text. */
+        public String value() {
+            String s = string;
+            if (s == null) {
+                // Only ASCII bytes are left undecoded (ofUtf8): one char per byte.
+                s = new String(utf8, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+                string = s;
+            }
+            return s;
+        }
+
+        /** Whether the text is held as UTF-8 bytes ({@link #utf8()} is then a view, not an encoding). */
+        public boolean heldAsUtf8() {
+            return utf8 != null;
+        }
+
+        /**
+         * The text's UTF-8 bytes, read-only; encoded from the String when the text was made from one.
+         *
+         * @throws IllegalArgumentException if the String is not valid Unicode (an unpaired surrogate)
+         */
+        public java.nio.ByteBuffer utf8() {
+            if (utf8 != null) {
+                return java.nio.ByteBuffer.wrap(utf8, offset, length).asReadOnlyBuffer();
+            }
+            try {
+                return java.nio.charset.StandardCharsets.UTF_8.newEncoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .encode(java.nio.CharBuffer.wrap(string)).asReadOnlyBuffer();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IllegalArgumentException("text is not valid Unicode (an unpaired surrogate), so it has no UTF-8 form: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        /** Writes the text as the binary format does: its UTF-8 length, then the bytes. */
+        void writeTo(BinaryOut out) {
+            if (utf8 != null) {
+                out.varlong(length);
+                out.raw(utf8, offset, length);
+            } else {
+                out.string(string);
+            }
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Text t && value.equals(t.value);
+            if (!(o instanceof Text t)) {
+                return false;
+            }
+            if (utf8 != null && t.utf8 != null) {
+                return Arrays.equals(utf8, offset, offset + length, t.utf8, t.offset, t.offset + t.length);
+            }
+            return value().equals(t.value());
+        }
+
+        /** The String's hash code, computed from ASCII bytes without decoding them. */
+        @Override
+        public int hashCode() {
+            String s = string;
+            if (s != null) {
+                return s.hashCode();
+            }
+            int h = 0;
+            for (int i = offset; i < offset + length; i++) {
+                h = 31 * h + utf8[i];
+            }
+            return h;
         }
 
         @Override
-        public int hashCode() {
-            return value.hashCode();
+        public String toString() {
+            return "Text[value=" + value() + "]";
         }
     }
 

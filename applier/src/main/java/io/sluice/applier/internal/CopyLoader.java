@@ -5,10 +5,13 @@ import io.sluice.applier.internal.RowWriter.RowException;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.TableId;
+import io.sluice.format.Value;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,8 +27,8 @@ import org.postgresql.util.PSQLException;
  */
 final class CopyLoader {
 
-    /** COPY data is sent in pieces of about this many characters. */
-    private static final int COPY_CHUNK_CHARS = 1024 * 1024;
+    /** COPY data is sent in pieces of about this many bytes. */
+    private static final int COPY_CHUNK_BYTES = 1024 * 1024;
 
     private final Connection connection;
 
@@ -37,10 +40,63 @@ final class CopyLoader {
      * The COPY text of many rows, built without the connection or the table's shape, so a thread
      * other than the follower's can build it ahead (the applier's stream thread does); a value that
      * has no text (an unchanged TOAST marker) is kept as the failure the COPY raises when it runs.
+     * Held as UTF-8 bytes, in pieces of about {@link #COPY_CHUNK_BYTES}.
      */
     public static final class CopyText {
         private final List<byte[]> chunks = new ArrayList<>();
+        private final List<Integer> lengths = new ArrayList<>();
+        private byte[] buf;
+        private int len;
         private RuntimeException failure;
+
+        private CopyText(int capacity) {
+            buf = new byte[capacity];
+        }
+
+        private void put(byte b) {
+            if (len == buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            buf[len++] = b;
+        }
+
+        /** UTF-8 text with COPY's escapes applied (no escaped byte is part of a multi-byte character). */
+        private void putEscaped(ByteBuffer utf8) {
+            int n = utf8.remaining();
+            if (len + 2L * n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + 2 * n));
+            }
+            int from = utf8.position();
+            for (int i = from; i < from + n; i++) {
+                byte b = utf8.get(i);
+                switch (b) {
+                    case '\\' -> escape((byte) '\\');
+                    case '\t' -> escape((byte) 't');
+                    case '\n' -> escape((byte) 'n');
+                    case '\r' -> escape((byte) 'r');
+                    default -> buf[len++] = b;
+                }
+            }
+        }
+
+        private void escape(byte letter) {
+            buf[len++] = '\\';
+            buf[len++] = letter;
+        }
+
+        private void endRow() {
+            put((byte) '\n');
+            if (len >= COPY_CHUNK_BYTES) {
+                cut();
+                buf = new byte[COPY_CHUNK_BYTES + COPY_CHUNK_BYTES / 4];
+            }
+        }
+
+        private void cut() {
+            chunks.add(buf);
+            lengths.add(len);
+            len = 0;
+        }
     }
 
     /** The COPY text of {@code rows}; null for a single row, which is inserted on its own. */
@@ -48,31 +104,33 @@ final class CopyLoader {
         if (rows.size() == 1) {
             return null;
         }
-        CopyText out = new CopyText();
+        CopyText out = new CopyText((int) Math.min(COPY_CHUNK_BYTES, 64L * rows.size() * cols.size()) + 4096);
         try {
-            StringBuilder text = new StringBuilder((int) Math.min(COPY_CHUNK_CHARS, 64L * rows.size() * cols.size()) + 4096);
             for (ChangeEvent.Insert row : rows) {
                 for (int c = 0; c < cols.size(); c++) {
                     if (c > 0) {
-                        text.append('\t');
+                        out.put((byte) '\t');
                     }
-                    String value = RowText.of(row.after().get(cols.get(c)), row, cols.get(c));
-                    if (value == null) {
-                        text.append("\\N");
+                    Value v = row.after().get(cols.get(c));
+                    String value = v instanceof Value.Text ? null : RowText.of(v, row, cols.get(c));
+                    if (v instanceof Value.Text t) {
+                        out.putEscaped(t.utf8()); // the bytes it came as, never decoded
+                    } else if (value == null) {
+                        out.put((byte) '\\');
+                        out.put((byte) 'N');
                     } else {
-                        copyEscape(text, value);
+                        out.putEscaped(ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
                     }
                 }
-                text.append('\n');
-                if (text.length() >= COPY_CHUNK_CHARS) {
-                    out.chunks.add(text.toString().getBytes(StandardCharsets.UTF_8));
-                    text.setLength(0);
-                }
+                out.endRow();
             }
-            out.chunks.add(text.toString().getBytes(StandardCharsets.UTF_8));
+            if (out.len > 0 || out.chunks.isEmpty()) {
+                out.cut();
+            }
         } catch (RuntimeException e) {
             out.failure = e;
         }
+        out.buf = null;
         return out;
     }
 
@@ -90,8 +148,8 @@ final class CopyLoader {
         CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         long written;
         try {
-            for (byte[] chunk : text.chunks) {
-                copy.writeToCopy(chunk, 0, chunk.length);
+            for (int i = 0; i < text.chunks.size(); i++) {
+                copy.writeToCopy(text.chunks.get(i), 0, text.lengths.get(i));
             }
             written = copy.endCopy();
         } catch (SQLException | RuntimeException e) {
@@ -174,19 +232,5 @@ final class CopyLoader {
         }
         return "one of " + rows.size() + " inserts on " + rows.get(0).table() + " at source LSN up to "
                 + rows.get(rows.size() - 1).header().commitLsn();
-    }
-
-    /** COPY text format: backslash, tab, newline and carriage return escaped. */
-    private static void copyEscape(StringBuilder out, String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char ch = value.charAt(i);
-            switch (ch) {
-                case '\\' -> out.append("\\\\");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                default -> out.append(ch);
-            }
-        }
     }
 }

@@ -56,7 +56,7 @@ public final class PrimarySetup {
     }
 
     /**
-     * Checks wal_level and replication rights, creates the publication and slot if absent.
+     * Checks wal_level, the database's encoding and replication rights, creates the publication and slot if absent.
      *
      * @throws CaptureException of kind CONFIGURATION naming what to fix
      */
@@ -67,6 +67,13 @@ public final class PrimarySetup {
                 throw new CaptureException(Kind.CONFIGURATION, "the primary runs with wal_level=" + walLevel
                         + "; logical decoding needs wal_level=logical: set it in postgresql.conf"
                         + " (ALTER SYSTEM SET wal_level = logical) and restart the primary");
+            }
+            // pgoutput sends values in the database's encoding; the stream's text is UTF-8 (FORMAT.md).
+            String encoding = scalar(c, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()");
+            if (!"UTF8".equals(encoding)) {
+                throw new CaptureException(Kind.CONFIGURATION, "database " + scalar(c, "SELECT current_database()")
+                        + " has encoding " + encoding + "; capture reads databases whose encoding is UTF8 only"
+                        + " (its values reach the stream as the server sends them)");
             }
             boolean replication = "t".equals(scalar(c,
                     "SELECT (rolreplication OR rolsuper)::text::char FROM pg_roles WHERE rolname = current_user"));

@@ -10,7 +10,6 @@ import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
 import io.sluice.format.follower.Watermark;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -231,11 +230,21 @@ final class PgOutputFramer {
             row.add(c.name(), switch (tuple.kinds()[i]) {
                 case Tuple.NULL -> Value.Null.INSTANCE;
                 case Tuple.UNCHANGED -> Value.Unchanged.INSTANCE;
-                case Tuple.TEXT -> new Value.Text(new String(tuple.values()[i], StandardCharsets.UTF_8));
+                case Tuple.TEXT -> text(shape, c, tuple.values()[i]);
                 default -> throw new IllegalStateException("column " + c.name() + " of " + shape.table()
                         + " arrived in binary form, which capture does not request");
             });
         }
         return row.build();
+    }
+
+    /** A value's text as the server sent it (its UTF-8 bytes, kept as they came). */
+    private static Value text(TableShape shape, Column c, byte[] bytes) {
+        try {
+            return Value.Text.ofUtf8(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("column " + c.name() + " (" + c.type() + ") of " + shape.table()
+                    + " arrived as text that is not UTF-8: capture reads databases whose encoding is UTF8 only", e);
+        }
     }
 }
