@@ -131,23 +131,6 @@ class GroupCollapserTest {
     }
 
     @Test
-    void keysOrderByEveryColumnAndOnlyIntegersAndTextsAreSorted() {
-        List<String> key = List.of("a", "b");
-        List<ChangeEvent.Insert> rows = new ArrayList<>(List.of(
-                new ChangeEvent.Insert(header(), T, key, row("a", "y", "b", 2)),
-                new ChangeEvent.Insert(header(), T, key, row("a", "x", "b", 5)),
-                new ChangeEvent.Insert(header(), T, key, row("a", "y", "b", 1))));
-        assertThat(GroupCollapser.inKeyOrder(key, rows, ChangeEvent.Insert::after))
-                .extracting(i -> i.after().get("a") + "/" + i.after().get("b"))
-                .containsExactly("Text[value=x]/Int[value=5]", "Text[value=y]/Int[value=1]", "Text[value=y]/Int[value=2]");
-        List<ChangeEvent.Insert> uuids = new ArrayList<>(List.of(
-                new ChangeEvent.Insert(header(), T, KEY, row("id", new Value.Uuid(new java.util.UUID(0, 2)))),
-                new ChangeEvent.Insert(header(), T, KEY, row("id", new Value.Uuid(new java.util.UUID(0, 1))))));
-        assertThat(GroupCollapser.inKeyOrder(KEY, uuids, ChangeEvent.Insert::after)).as("other keys keep arrival order")
-                .extracting(i -> ((Value.Uuid) i.after().get("id")).value().getLeastSignificantBits()).containsExactly(2L, 1L);
-    }
-
-    @Test
     void aCompositeKeyTellsRowsApartByEveryKeyColumn() throws Exception {
         List<String> key = List.of("a", "b");
         collapser.add(new ChangeEvent.Insert(header(), T, key, row("a", 1, "b", 1, "v", "x")));
