@@ -97,14 +97,14 @@ class BinaryIn {
     }
 
     /**
-     * A text value: kept as its bytes in the payload, not copied (a payload is never written to
-     * once read, and its events live no longer than the reader needs them).
+     * A text value, kept as its UTF-8 bytes: copied out of the payload, which may be a whole fetch
+     * response that a value outliving its event must not keep alive.
      */
     Value.Text text() {
         int n = count(1);
         Value.Text t;
         try {
-            t = Value.Text.ofUtf8(buf, pos, n);
+            t = Value.Text.ofUtf8(Arrays.copyOfRange(buf, pos, pos + n));
         } catch (IllegalArgumentException e) {
             throw fail("text is not valid UTF-8");
         }
