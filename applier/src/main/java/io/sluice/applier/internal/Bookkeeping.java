@@ -148,10 +148,7 @@ public final class Bookkeeping {
     public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
                                long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
         String sql = expected == null ? FIRST_MOVE : MOVE;
-        Long[] boxed = new Long[xidCount];
-        for (int i = 0; i < xidCount; i++) {
-            boxed[i] = xids[i];
-        }
+        Long[] boxed = boxed(xids, xidCount);
         long moved;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
@@ -185,6 +182,19 @@ public final class Bookkeeping {
                     + ". Another applier is applying this source to this follower; this applier's follower transaction"
                     + " (source transactions up to " + lsn + ") is rolled back and it stops", false, null);
         }
+    }
+
+    /**
+     * The group's xids as pgjdbc's array binding takes them. A loop of its own: in {@link #advance}
+     * its thousands of iterations per group would have the JIT compile that whole method — with
+     * the driver calls it inlines, a very large compilation — instead of this small one.
+     */
+    private static Long[] boxed(long[] xids, int count) {
+        Long[] boxed = new Long[count];
+        for (int i = 0; i < count; i++) {
+            boxed[i] = xids[i];
+        }
+        return boxed;
     }
 
     /** Drops applied-group rows of the source applied longer ago than {@code retention} (once, at start). */

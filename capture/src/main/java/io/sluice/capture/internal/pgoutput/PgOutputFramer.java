@@ -122,7 +122,8 @@ final class PgOutputFramer {
 
     private TableShape changed(int relationOid) {
         TableShape shape = shapes.of(relationOid);
-        if (!shape.equals(announced.get(shape.table()))) {
+        TableShape last = announced.get(shape.table());
+        if (last != shape && !shape.equals(last)) { // the same shape object row after row: no field-by-field look
             announce(shape);
         }
         return shape;
