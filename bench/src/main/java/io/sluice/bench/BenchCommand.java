@@ -109,7 +109,7 @@ public final class BenchCommand {
             // compile capture's and the applier's paths, without a large run's minutes again.
             CatchupBench.Scale warmup = sc.compareTo(CatchupBench.Scale.SMALL) < 0 ? sc : CatchupBench.Scale.SMALL;
             // One broker, capture and applier for every run, each a process of its own, kept up as deployed.
-            try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"));
+            try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), brokerOptions());
                  SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
                 int warmups = noWarmup ? 0 : warmupRuns;
                 return Common.report(Harness.run("catchup", Map.of("scale", scale, "repeat", runs, "warmup_runs", warmups), runs,
@@ -117,6 +117,16 @@ public final class BenchCommand {
                         i -> new CatchupBench(base.resolve("run" + i), sc, broker, sluice).run()), out);
             }
         }
+    }
+
+    /** The broker JVM's options: a 1 GiB heap, and whatever {@code SLUICE_BENCH_BROKER_JAVA_OPTS} adds (a flight recording, say). */
+    private static List<String> brokerOptions() {
+        List<String> options = new java.util.ArrayList<>(List.of("-Xmx1g"));
+        String extra = System.getenv("SLUICE_BENCH_BROKER_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return options;
     }
 
     @Command(name = "steady", mixinStandardHelpOptions = true,
@@ -149,7 +159,7 @@ public final class BenchCommand {
             Path base = common.start();
             Map<String, Object> all = new LinkedHashMap<>();
             boolean valid = true;
-            try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), List.of("-Xmx1g"));
+            try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), brokerOptions());
                  SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
                 if (!noWarmup) {
                     // Until the JIT compilers have settled, in this JVM and the broker's, they are
