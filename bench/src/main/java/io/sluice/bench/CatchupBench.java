@@ -150,6 +150,7 @@ public final class CatchupBench {
                 Await.until(Duration.ofMinutes(10), () -> "native logical replication to apply the backlog", () -> Pgbench.markerSeen(marker));
                 r.put("native_seconds", (System.nanoTime() - t2) / 1e9);
                 r.put("native_cpu_postgres_seconds", Cpu.since(cpu).postgres());
+                r.put("native_cpu_of_which_primary_seconds", Cpu.postgresSeconds(cpu, primary.postmasterPid()));
             }
             nativeFollower.execute("ALTER SUBSCRIPTION bench_native DISABLE");
 
@@ -177,6 +178,7 @@ public final class CatchupBench {
                     r.put("e2e_cpu_of_which_applier_jit_seconds", used.applierJit());
                     r.put("e2e_cpu_broker_seconds", Cpu.processSeconds(broker.pid()) - brokerCpu);
                     r.put("e2e_cpu_postgres_seconds", cpu.postgres());
+                    r.put("e2e_cpu_of_which_primary_seconds", Cpu.postgresSeconds(e2eCpu, primary.postmasterPid()));
                     r.put("e2e_cpu_bench_jvm_seconds", cpu.jvm());
                     System.out.printf("  (end to end: %.2f s; the capture process's busiest threads: %s; the applier process's: %s)%n",
                             (System.nanoTime() - e2eStart) / 1e9, Cpu.busiestThreads(sluice.capture().pid(), captureThreads, 5),

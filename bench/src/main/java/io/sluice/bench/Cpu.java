@@ -42,6 +42,12 @@ public record Cpu(double jvm, double process, double postgres) {
         return new Cpu(jvmSeconds() - start.jvm(), 0, ticks / 100.0);
     }
 
+    /** Core-seconds the PostgreSQL server whose postmaster is {@code pid} used since {@code start}; 0 where /proc is missing. */
+    static double postgresSeconds(Mark start, long pid) {
+        Long now = postgresTicksByServer().get((int) pid);
+        return now == null ? 0 : (now - start.servers().getOrDefault((int) pid, 0L)) / 100.0;
+    }
+
     /** The same with the whole life so far of a process started during the phase (read while it runs). */
     Cpu withProcess(long pid) {
         try {

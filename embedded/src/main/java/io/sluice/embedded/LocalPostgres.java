@@ -195,6 +195,11 @@ public final class LocalPostgres implements AutoCloseable {
         log.info("PostgreSQL '{}' on port {} promoted", name, port());
     }
 
+    /** The server's postmaster process id, from its {@code postmaster.pid}. */
+    public long postmasterPid() throws IOException {
+        return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
+    }
+
     /**
      * Kills the server like a power cut: SIGKILL to the postmaster, then to every backend it had.
      * Nothing is flushed or shut down; restart it with {@code builder(name).dataDirectory(...)
@@ -205,7 +210,7 @@ public final class LocalPostgres implements AutoCloseable {
             return;
         }
         try {
-            long pid = Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
+            long pid = postmasterPid();
             ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
                     "PostgreSQL '" + name + "': no process " + pid + " from postmaster.pid"));
             java.util.List<ProcessHandle> backends = postmaster.descendants().toList();
