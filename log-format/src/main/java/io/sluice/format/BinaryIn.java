@@ -1,8 +1,5 @@
 package io.sluice.format;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -116,11 +113,8 @@ class BinaryIn {
         for (int i = pos; i < pos + n; i++) {
             if (buf[i] < 0) {
                 try {
-                    return StandardCharsets.UTF_8.newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(buf, pos, n)).toString();
-                } catch (CharacterCodingException e) {
+                    return StrictUtf8.decode(buf, pos, n);
+                } catch (IllegalArgumentException e) {
                     throw fail("text is not valid UTF-8");
                 }
             }

@@ -1,10 +1,6 @@
 package io.sluice.format;
 
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A growable byte buffer the binary encoder writes into; several payloads can be appended into one. */
@@ -71,16 +67,7 @@ final class BinaryOut {
             len += n;
             return;
         }
-        ByteBuffer utf8;
-        try {
-            utf8 = StandardCharsets.UTF_8.newEncoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .encode(CharBuffer.wrap(s));
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("text is not valid Unicode (an unpaired surrogate), so it has no UTF-8 form: "
-                    + e.getMessage(), e);
-        }
+        ByteBuffer utf8 = StrictUtf8.encode(s);
         varlong(utf8.remaining());
         ensure(utf8.remaining());
         int size = utf8.remaining();

@@ -1,6 +1,8 @@
 package io.sluice.format;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -129,11 +131,11 @@ public sealed interface Value {
          * @throws IllegalArgumentException if they are not valid UTF-8
          */
         public static Text ofUtf8(byte[] bytes, int offset, int length) {
-            java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+            Objects.checkFromIndexSize(offset, length, bytes.length);
             for (int i = offset; i < offset + length; i++) {
                 if (bytes[i] < 0) {
                     // Not ASCII: checked (and decoded, the String kept) now, once.
-                    return new Text(bytes, offset, length, decodeStrictly(bytes, offset, length));
+                    return new Text(bytes, offset, length, StrictUtf8.decode(bytes, offset, length));
                 }
             }
             return new Text(bytes, offset, length, null);
@@ -144,23 +146,12 @@ public sealed interface Value {
             return ofUtf8(bytes, 0, bytes.length);
         }
 
-        private static String decodeStrictly(byte[] bytes, int offset, int length) {
-            try {
-                return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                        .decode(java.nio.ByteBuffer.wrap(bytes, offset, length)).toString();
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new IllegalArgumentException("text is not valid UTF-8", e);
-            }
-        }
-
         /** The text. */
         public String value() {
             String s = string;
             if (s == null) {
                 // Only ASCII bytes are left undecoded (ofUtf8): one char per byte.
-                s = new String(utf8, offset, length, java.nio.charset.StandardCharsets.ISO_8859_1);
+                s = new String(utf8, offset, length, StandardCharsets.ISO_8859_1);
                 string = s;
             }
             return s;
@@ -176,19 +167,11 @@ public sealed interface Value {
          *
          * @throws IllegalArgumentException if the String is not valid Unicode (an unpaired surrogate)
          */
-        public java.nio.ByteBuffer utf8() {
+        public ByteBuffer utf8() {
             if (utf8 != null) {
-                return java.nio.ByteBuffer.wrap(utf8, offset, length).asReadOnlyBuffer();
+                return ByteBuffer.wrap(utf8, offset, length).asReadOnlyBuffer();
             }
-            try {
-                return java.nio.charset.StandardCharsets.UTF_8.newEncoder()
-                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                        .encode(java.nio.CharBuffer.wrap(string)).asReadOnlyBuffer();
-            } catch (java.nio.charset.CharacterCodingException e) {
-                throw new IllegalArgumentException("text is not valid Unicode (an unpaired surrogate), so it has no UTF-8 form: "
-                        + e.getMessage(), e);
-            }
+            return StrictUtf8.encode(string).asReadOnlyBuffer();
         }
 
         /** Writes the text as the binary format does: its UTF-8 length, then the bytes. */

@@ -63,8 +63,9 @@ final class CopyLoader {
         /** UTF-8 text with COPY's escapes applied (no escaped byte is part of a multi-byte character). */
         private void putEscaped(ByteBuffer utf8) {
             int n = utf8.remaining();
-            if (len + 2L * n > buf.length) {
-                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + 2 * n));
+            long need = len + 2L * n; // every byte escaped, at most
+            if (need > buf.length) {
+                buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * buf.length, need)));
             }
             int from = utf8.position();
             for (int i = from; i < from + n; i++) {
@@ -112,10 +113,12 @@ final class CopyLoader {
                         out.put((byte) '\t');
                     }
                     Value v = row.after().get(cols.get(c));
-                    String value = v instanceof Value.Text ? null : RowText.of(v, row, cols.get(c));
                     if (v instanceof Value.Text t) {
                         out.putEscaped(t.utf8()); // the bytes it came as, never decoded
-                    } else if (value == null) {
+                        continue;
+                    }
+                    String value = RowText.of(v, row, cols.get(c));
+                    if (value == null) {
                         out.put((byte) '\\');
                         out.put((byte) 'N');
                     } else {

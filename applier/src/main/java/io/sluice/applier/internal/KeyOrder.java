@@ -10,10 +10,11 @@ import java.util.function.Function;
 
 /**
  * Puts the rows of one multi-row statement in their key's order, so the follower walks the key's
- * index — and mostly the heap — in order instead of at random (docs/applier.md). A key's final states are independent of each other, so any order writes the same rows;
- * only keys whose every value is an integer or a text are sorted, others keep arrival order. A
- * text that is an integer's canonical form — how pgoutput sends an integer column — sorts as that
- * integer, which is the order of the column's index; other texts follow the integers. Stateless.
+ * index — and mostly the heap — in order instead of at random (docs/applier.md). A key's final
+ * states are independent of each other, so any order writes the same rows; only keys whose every
+ * value is an integer or a text are sorted, others keep arrival order. A text that is an integer's
+ * canonical form — how pgoutput sends an integer column — sorts as that integer, which is the order
+ * of the column's index; other texts follow the integers. Stateless.
  */
 final class KeyOrder {
 

@@ -1,0 +1,42 @@
+package io.sluice.format;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * UTF-8 that refuses what it cannot carry exactly — malformed bytes, an unpaired surrogate —
+ * where the JDK's String conversions would put a replacement character in silently. Stateless.
+ */
+final class StrictUtf8 {
+
+    private StrictUtf8() {
+    }
+
+    /** The text {@code length} bytes from {@code offset} encode; throws {@link IllegalArgumentException} if they are not UTF-8. */
+    static String decode(byte[] bytes, int offset, int length) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes, offset, length)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("text is not valid UTF-8", e);
+        }
+    }
+
+    /** The text's UTF-8 bytes; throws {@link IllegalArgumentException} for an unpaired surrogate. */
+    static ByteBuffer encode(String s) {
+        try {
+            return StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(s));
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("text is not valid Unicode (an unpaired surrogate), so it has no UTF-8 form: "
+                    + e.getMessage(), e);
+        }
+    }
+}
