@@ -570,6 +570,22 @@ abstract class CaptureContract {
     }
 
     @Test
+    void aDatabaseNotInUtf8IsRefusedNamingItsEncoding() throws Exception {
+        pg.execute("CREATE DATABASE latin1_db TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'");
+        CaptureConfig base = config(pg, "latin1", List.of());
+        CaptureConfig cfg = new CaptureConfig(base.sourceId(), pg.jdbcUrl("latin1_db"), base.connection(), base.kafka(),
+                base.slotName(), base.publicationName(), base.tables(), base.heartbeatInterval(), base.pollInterval(),
+                base.snapshot(), base.stateDirectory(), base.debezium(), base.engine());
+        try (CaptureService capture = new CaptureService(cfg)) {
+            assertThatThrownBy(capture::start).isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("database latin1_db has encoding LATIN1")
+                    .hasMessageContaining("UTF8 only")
+                    .satisfies(e -> assertThat(((CaptureException) e).kind()).isEqualTo(CaptureException.Kind.CONFIGURATION));
+            assertThat(capture.state()).isEqualTo(CaptureService.State.FAILED);
+        }
+    }
+
+    @Test
     void walLevelNotLogicalFailsNamingTheSetting() throws Exception {
         try (LocalPostgres replica = LocalPostgres.builder("wal-replica").dataDirectory(dir.resolve("wal-replica"))
                 .setting("wal_level", "replica").start()) {
