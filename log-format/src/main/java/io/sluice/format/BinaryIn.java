@@ -1,6 +1,5 @@
 package io.sluice.format;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -110,16 +109,11 @@ class BinaryIn {
     }
 
     String utf8(int n) {
-        for (int i = pos; i < pos + n; i++) {
-            if (buf[i] < 0) {
-                try {
-                    return StrictUtf8.decode(buf, pos, n);
-                } catch (IllegalArgumentException e) {
-                    throw fail("text is not valid UTF-8");
-                }
-            }
+        try {
+            return StrictUtf8.decode(buf, pos, n);
+        } catch (IllegalArgumentException e) {
+            throw fail("text is not valid UTF-8");
         }
-        return new String(buf, pos, n, StandardCharsets.ISO_8859_1); // ASCII
     }
 
     byte need(int n, String what) {

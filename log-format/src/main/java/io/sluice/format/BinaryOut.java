@@ -41,14 +41,9 @@ final class BinaryOut {
 
     void bytes(byte[] b) {
         varlong(b.length);
-        raw(b, 0, b.length);
-    }
-
-    /** Bytes as they are, without a length. */
-    void raw(byte[] b, int offset, int length) {
-        ensure(length);
-        System.arraycopy(b, offset, buf, len, length);
-        len += length;
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, len, b.length);
+        len += b.length;
     }
 
     void string(String s) {

@@ -15,8 +15,21 @@ final class StrictUtf8 {
     private StrictUtf8() {
     }
 
+    /** Whether the bytes are all ASCII: their UTF-8 text is then one char per byte. */
+    static boolean ascii(byte[] bytes, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The text {@code length} bytes from {@code offset} encode; throws {@link IllegalArgumentException} if they are not UTF-8. */
     static String decode(byte[] bytes, int offset, int length) {
+        if (ascii(bytes, offset, length)) {
+            return new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)

@@ -104,46 +104,30 @@ public sealed interface Value {
      * valid Unicode: bytes that are not valid UTF-8 are refused when the value is made.
      */
     final class Text implements Value {
+        /** The UTF-8 bytes, or null when the text was made from a String. */
         private final byte[] utf8;
-        private final int offset;
-        private final int length;
         /** The text as a String: given, or decoded on first use (a racy but idempotent cache). */
         private String string;
 
         public Text(String value) {
             this.string = Objects.requireNonNull(value, "text value");
             this.utf8 = null;
-            this.offset = 0;
-            this.length = 0;
         }
 
-        private Text(byte[] utf8, int offset, int length, String string) {
+        private Text(byte[] utf8, String string) {
             this.utf8 = utf8;
-            this.offset = offset;
-            this.length = length;
             this.string = string;
         }
 
         /**
-         * The text whose UTF-8 encoding is {@code length} bytes of {@code bytes} from {@code offset}.
-         * The bytes are kept, not copied: the caller must not change them afterwards.
+         * The text whose UTF-8 encoding is {@code bytes}. They are kept, not copied: the caller
+         * must not change them afterwards.
          *
          * @throws IllegalArgumentException if they are not valid UTF-8
          */
-        public static Text ofUtf8(byte[] bytes, int offset, int length) {
-            Objects.checkFromIndexSize(offset, length, bytes.length);
-            for (int i = offset; i < offset + length; i++) {
-                if (bytes[i] < 0) {
-                    // Not ASCII: checked (and decoded, the String kept) now, once.
-                    return new Text(bytes, offset, length, StrictUtf8.decode(bytes, offset, length));
-                }
-            }
-            return new Text(bytes, offset, length, null);
-        }
-
-        /** {@link #ofUtf8(byte[], int, int)} of the whole array. */
         public static Text ofUtf8(byte[] bytes) {
-            return ofUtf8(bytes, 0, bytes.length);
+            // ASCII stays undecoded; anything else is checked — and decoded, the String kept — now, once.
+            return new Text(bytes, StrictUtf8.ascii(bytes, 0, bytes.length) ? null : StrictUtf8.decode(bytes, 0, bytes.length));
         }
 
         /** The text. */
@@ -151,7 +135,7 @@ public sealed interface Value {
             String s = string;
             if (s == null) {
                 // Only ASCII bytes are left undecoded (ofUtf8): one char per byte.
-                s = new String(utf8, offset, length, StandardCharsets.ISO_8859_1);
+                s = new String(utf8, StandardCharsets.ISO_8859_1);
                 string = s;
             }
             return s;
@@ -169,7 +153,7 @@ public sealed interface Value {
          */
         public ByteBuffer utf8() {
             if (utf8 != null) {
-                return ByteBuffer.wrap(utf8, offset, length).asReadOnlyBuffer();
+                return ByteBuffer.wrap(utf8).asReadOnlyBuffer();
             }
             return StrictUtf8.encode(string).asReadOnlyBuffer();
         }
@@ -177,8 +161,7 @@ public sealed interface Value {
         /** Writes the text as the binary format does: its UTF-8 length, then the bytes. */
         void writeTo(BinaryOut out) {
             if (utf8 != null) {
-                out.varlong(length);
-                out.raw(utf8, offset, length);
+                out.bytes(utf8);
             } else {
                 out.string(string);
             }
@@ -190,7 +173,7 @@ public sealed interface Value {
                 return false;
             }
             if (utf8 != null && t.utf8 != null) {
-                return Arrays.equals(utf8, offset, offset + length, t.utf8, t.offset, t.offset + t.length);
+                return Arrays.equals(utf8, t.utf8);
             }
             return value().equals(t.value());
         }
@@ -203,8 +186,8 @@ public sealed interface Value {
                 return s.hashCode();
             }
             int h = 0;
-            for (int i = offset; i < offset + length; i++) {
-                h = 31 * h + utf8[i];
+            for (byte b : utf8) {
+                h = 31 * h + b;
             }
             return h;
         }

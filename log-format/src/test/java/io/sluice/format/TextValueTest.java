@@ -37,15 +37,6 @@ class TextValueTest {
     }
 
     @Test
-    void aSliceOfAnArrayIsThatTextOnly() {
-        byte[] b = "xxhello!".getBytes(StandardCharsets.UTF_8);
-        Value.Text t = Value.Text.ofUtf8(b, 2, 5);
-        assertThat(t.value()).isEqualTo("hello");
-        assertThat(t).isEqualTo(new Value.Text("hello"));
-        assertThat(utf8(t)).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Test
     void bytesThatAreNotUtf8AreRefused() {
         for (byte[] bad : List.of(new byte[] {(byte) 0xC3}, new byte[] {(byte) 0xFF, 'a'}, new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80})) {
             assertThatThrownBy(() -> Value.Text.ofUtf8(bad)).isInstanceOf(IllegalArgumentException.class)

@@ -62,24 +62,37 @@ public final class PrimarySetup {
      */
     public void prepare(String publication, String slot, List<String> tables, boolean createSlot, boolean failoverSlot) {
         try (Connection c = connect()) {
-            String walLevel = scalar(c, "SHOW wal_level");
+            // One round trip for the three checks; pgoutput sends values in the database's encoding,
+            // and the stream's text is UTF-8 (FORMAT.md).
+            String walLevel;
+            String encoding;
+            String database;
+            String user;
+            boolean replication;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT current_setting('wal_level'), pg_encoding_to_char(d.encoding), d.datname, r.rolname,"
+                            + " r.rolreplication OR r.rolsuper FROM pg_database d, pg_roles r"
+                            + " WHERE d.datname = current_database() AND r.rolname = current_user")) {
+                rs.next();
+                walLevel = rs.getString(1);
+                encoding = rs.getString(2);
+                database = rs.getString(3);
+                user = rs.getString(4);
+                replication = rs.getBoolean(5);
+            }
             if (!"logical".equals(walLevel)) {
                 throw new CaptureException(Kind.CONFIGURATION, "the primary runs with wal_level=" + walLevel
                         + "; logical decoding needs wal_level=logical: set it in postgresql.conf"
                         + " (ALTER SYSTEM SET wal_level = logical) and restart the primary");
             }
-            // pgoutput sends values in the database's encoding; the stream's text is UTF-8 (FORMAT.md).
-            String encoding = scalar(c, "SELECT pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()");
             if (!"UTF8".equals(encoding)) {
-                throw new CaptureException(Kind.CONFIGURATION, "database " + scalar(c, "SELECT current_database()")
-                        + " has encoding " + encoding + "; capture reads databases whose encoding is UTF8 only"
-                        + " (its values reach the stream as the server sends them)");
+                throw new CaptureException(Kind.CONFIGURATION, "database " + database + " has encoding " + encoding
+                        + "; capture reads databases whose encoding is UTF8 only (its values reach the stream as the"
+                        + " server sends them)");
             }
-            boolean replication = "t".equals(scalar(c,
-                    "SELECT (rolreplication OR rolsuper)::text::char FROM pg_roles WHERE rolname = current_user"));
             if (!replication) {
-                throw new CaptureException(Kind.CONFIGURATION, "role " + scalar(c, "SELECT current_user")
-                        + " has no REPLICATION attribute: run ALTER ROLE " + scalar(c, "SELECT current_user")
+                throw new CaptureException(Kind.CONFIGURATION, "role " + user
+                        + " has no REPLICATION attribute: run ALTER ROLE " + user
                         + " REPLICATION (or use a role that has it) for primary.user");
             }
             ensurePublication(c, publication, tables);
