@@ -122,10 +122,7 @@ public final class BenchCommand {
     /** The broker JVM's options: a 1 GiB heap, and whatever {@code SLUICE_BENCH_BROKER_JAVA_OPTS} adds (a flight recording, say). */
     private static List<String> brokerOptions() {
         List<String> options = new java.util.ArrayList<>(List.of("-Xmx1g"));
-        String extra = System.getenv("SLUICE_BENCH_BROKER_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            options.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        options.addAll(ChildJvm.options("SLUICE_BENCH_BROKER_JAVA_OPTS"));
         return options;
     }
 

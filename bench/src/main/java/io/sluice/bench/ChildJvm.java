@@ -18,8 +18,7 @@ final class ChildJvm {
 
     static List<String> command(String optionsVariable, String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        String extra = System.getenv(optionsVariable);
-        List<String> own = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+        List<String> own = options(optionsVariable);
         // JDK 17 crashes loading a class from a mapped class-data archive while a flight recording runs.
         boolean recording = own.stream().anyMatch(o -> o.startsWith("-XX:StartFlightRecording"));
         ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -30,5 +29,11 @@ final class ChildJvm {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** The JVM options an environment variable holds, split at whitespace; none when it is unset or blank. */
+    static List<String> options(String variable) {
+        String extra = System.getenv(variable);
+        return extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
     }
 }
