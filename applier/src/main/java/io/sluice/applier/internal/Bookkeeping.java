@@ -26,10 +26,14 @@ public final class Bookkeeping {
     public static final String SCHEMA = Watermark.SCHEMA;
 
     /** The highest migration under {@code db/migration/sluice}; {@code BookkeepingTest} holds it to the files. */
-    static final int LATEST_MIGRATION = 5;
+    static final int LATEST_MIGRATION = 6;
+
+    /** The SQLSTATE the move raises when the watermark is not where this applier last saw it (migration V6). */
+    static final String MOVED_ELSEWHERE = "SLW01";
 
     // One statement, so a group's bookkeeping costs the follower one round trip: the move, the
-    // group's row only if the watermark moved, and the notification only then.
+    // group's row only if the watermark moved, and the notification only then — or, when it did not
+    // move, an error, so that a COMMIT sent with it never runs.
     private static final String FIRST_MOVE = moveThen("""
             INSERT INTO sluice.watermark (source, commit_lsn, xid, commit_time, stream_offset, applied_at, transactions)
             VALUES (?, ?::pg_lsn, ?, ?, ?, clock_timestamp(), ?) ON CONFLICT (source) DO NOTHING RETURNING source""");
@@ -131,7 +135,8 @@ public final class Bookkeeping {
     private static String moveThen(String move) {
         return "WITH moved AS (" + move + "), grouped AS (INSERT INTO sluice.applied_group (source, last_commit_lsn,"
                 + " first_commit_lsn, xids) SELECT source, ?::pg_lsn, ?::pg_lsn, ? FROM moved ON CONFLICT DO NOTHING)"
-                + " SELECT n, CASE WHEN n = 1 THEN pg_notify('" + AppliedNotice.CHANNEL + "', ?) END FROM (SELECT count(*) AS n FROM moved) m";
+                + " SELECT CASE WHEN n = 1 THEN pg_notify('" + AppliedNotice.CHANNEL + "', ?)"
+                + " ELSE sluice.watermark_moved_elsewhere() END FROM (SELECT count(*) AS n FROM moved) m";
     }
 
     /**
@@ -147,10 +152,23 @@ public final class Bookkeeping {
      */
     public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
                                long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
+        move(c, false, source, expected, lsn, xid, commitTime, offset, transactions, firstLsn, xids, xidCount);
+    }
+
+    /**
+     * {@link #advance}, and the follower transaction's COMMIT sent with it: one round trip where
+     * the two would take two. The connection is outside a transaction afterwards.
+     */
+    public static void advanceAndCommit(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
+                                        long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
+        move(c, true, source, expected, lsn, xid, commitTime, offset, transactions, firstLsn, xids, xidCount);
+    }
+
+    private static void move(Connection c, boolean commit, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
+                             long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
         String sql = expected == null ? FIRST_MOVE : MOVE;
         Long[] boxed = boxed(xids, xidCount);
-        long moved;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement(commit ? sql + "; COMMIT" : sql)) {
             int i = 1;
             if (expected == null) {
                 ps.setString(i++, source);
@@ -169,18 +187,19 @@ public final class Bookkeeping {
             ps.setString(i++, firstLsn.toString());
             ps.setArray(i++, c.createArrayOf("bigint", boxed));
             ps.setString(i, AppliedNotice.encode(source, lsn, xid, xids, xidCount));
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                moved = rs.getLong(1);
+            ps.execute();
+        } catch (SQLException e) {
+            if (!MOVED_ELSEWHERE.equals(e.getSQLState())) {
+                throw e;
             }
-        }
-        if (moved != 1) {
+            c.rollback();
             Optional<Watermark> now = Watermark.read(c, source);
+            c.rollback();
             throw new ApplierException("the watermark of source " + source + " is no longer where this applier last saw it ("
                     + (expected == null ? "none" : expected) + "): it is now at "
                     + now.map(w -> new Position(w.commitLsn(), w.streamOffset()) + ", applied at " + w.appliedAt()).orElse("none")
                     + ". Another applier is applying this source to this follower; this applier's follower transaction"
-                    + " (source transactions up to " + lsn + ") is rolled back and it stops", false, null);
+                    + " (source transactions up to " + lsn + ") is rolled back and it stops", false, e);
         }
     }
 

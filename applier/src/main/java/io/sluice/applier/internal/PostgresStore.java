@@ -232,26 +232,36 @@ public final class PostgresStore implements FollowerStore {
         if (leader != null) {
             leader.stamp(last.commitLsn(), last.commitTime()); // one source transaction per group
         }
-        Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),
-                last.offset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
-        if (g.entered() != null) {
-            Bookkeeping.enterEpoch(connection, config.sourceId(), g.entered(), g.fork());
-        }
-        if (g.sequences() != null) {
-            Bookkeeping.keepSequences(connection, config.sourceId(), g.sequences(), g.sequencesOffset());
-        }
         Instant now = clock.instant();
-        pruneAppliedGroups(last.commitLsn(), now);
-        connection.commit();
+        Lsn pruneBelow = pruneBelow(last.commitLsn(), now);
+        if (g.entered() == null && g.sequences() == null && pruneBelow == null) {
+            // The common group: the watermark's move and the COMMIT in one round trip.
+            Bookkeeping.advanceAndCommit(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(),
+                    last.commitTime(), last.offset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
+        } else {
+            Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),
+                    last.offset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
+            if (g.entered() != null) {
+                Bookkeeping.enterEpoch(connection, config.sourceId(), g.entered(), g.fork());
+            }
+            if (g.sequences() != null) {
+                Bookkeeping.keepSequences(connection, config.sourceId(), g.sequences(), g.sequencesOffset());
+            }
+            if (pruneBelow != null) {
+                Bookkeeping.prune(connection, config.sourceId(), pruneBelow);
+            }
+            connection.commit();
+        }
         watermarkSeen = new Bookkeeping.Position(last.commitLsn(), last.offset());
         return now;
     }
 
     /**
-     * Once a minute, in the apply transaction: remembers the watermark, and deletes
-     * {@code sluice.applied_group} rows below the watermark of {@link #APPLIED_GROUP_RETENTION} ago.
+     * Once a minute remembers the watermark; returns the watermark of {@link #APPLIED_GROUP_RETENTION}
+     * ago, below which {@code sluice.applied_group} rows are deleted in this apply transaction, or
+     * null when none is due.
      */
-    private void pruneAppliedGroups(Lsn watermark, Instant now) throws SQLException {
+    private Lsn pruneBelow(Lsn watermark, Instant now) {
         if (retentionMarks.isEmpty() || Duration.between(retentionMarks.peekLast().getKey(), now).toSeconds() >= 60) {
             retentionMarks.addLast(Map.entry(now, watermark));
         }
@@ -260,9 +270,7 @@ public final class PostgresStore implements FollowerStore {
                 && Duration.between(retentionMarks.peekFirst().getKey(), now).compareTo(APPLIED_GROUP_RETENTION) > 0) {
             below = retentionMarks.pollFirst().getValue();
         }
-        if (below != null) {
-            Bookkeeping.prune(connection, config.sourceId(), below);
-        }
+        return below;
     }
 
     @Override
