@@ -140,12 +140,16 @@ public final class BenchCommand {
         @Option(names = "--repeat", defaultValue = "1", description = "measured runs per rate (default: ${DEFAULT-VALUE})")
         int repeat;
 
-        @Option(names = "--no-warmup", description = "skip the warm-up phases")
+        @Option(names = "--no-warmup", description = "skip the warm-up as fast as the clients go")
         boolean noWarmup;
 
         @Option(names = "--warmup-seconds", defaultValue = "120", description = "seconds as fast as 4 clients write before the first"
-                + " rate; then 20 s discarded at each rate (default: ${DEFAULT-VALUE})")
+                + " rate (default: ${DEFAULT-VALUE})")
         int warmupSeconds;
+
+        @Option(names = "--settle-seconds", defaultValue = "30", description = "seconds each run writes at its rate before it is"
+                + " measured, in the pipeline it then measures (default: ${DEFAULT-VALUE})")
+        int settleSeconds;
 
         @Option(names = "--out", paramLabel = "FILE", description = "write the results as JSON here (plots next to it)")
         Path out;
@@ -159,17 +163,19 @@ public final class BenchCommand {
             try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), brokerOptions());
                  SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
                 if (!noWarmup) {
-                    // Until the JIT compilers have settled, in this JVM and the broker's, they are
-                    // most of the CPU a steady rate uses; as fast as the clients go gets them there soonest.
+                    // Until the JIT compilers have settled, in the services' JVMs and the broker's, they are
+                    // most of the CPU a steady rate uses; as fast as the clients go compiles most of the code
+                    // soonest. Each run then settles at its own rate before it is measured.
                     System.out.printf("warm-up (discarded): %d s as fast as 4 clients write ...%n", warmupSeconds);
-                    new SteadyBench(base.resolve("warmup"), 0, Duration.ofSeconds(warmupSeconds), null, broker, sluice).run();
+                    new SteadyBench(base.resolve("warmup"), 0, Duration.ZERO, Duration.ofSeconds(warmupSeconds), null, broker, sluice).run();
                 }
                 for (int r : rates) {
                     Path plot = out == null ? base.resolve("steady-" + r + ".svg")
                             : out.toAbsolutePath().resolveSibling(out.getFileName().toString().replaceAll("\\.json$", "") + "-" + r + ".svg");
-                    Map<String, Object> result = Harness.run("steady", Map.of("rate", r, "seconds", seconds, "repeat", runs), runs,
-                            noWarmup ? null : i -> new SteadyBench(base.resolve("warmup-" + r), r, Duration.ofSeconds(20), null, broker, sluice).run(),
-                            i -> new SteadyBench(base.resolve("run-" + r + "-" + i), r, Duration.ofSeconds(seconds), plot, broker, sluice).run());
+                    Map<String, Object> result = Harness.run("steady", Map.of("rate", r, "seconds", seconds, "settle_seconds", settleSeconds,
+                                    "repeat", runs), runs, null,
+                            i -> new SteadyBench(base.resolve("run-" + r + "-" + i), r, Duration.ofSeconds(settleSeconds),
+                                    Duration.ofSeconds(seconds), plot, broker, sluice).run());
                     System.out.println(Harness.markdown(result));
                     System.out.println("latency over time: " + plot);
                     valid &= Boolean.TRUE.equals(result.get("valid"));

@@ -24,28 +24,36 @@ import java.util.concurrent.locks.LockSupport;
  * native logical replication at the same time from the same primary. Latency is measured the same
  * way for both: each row carries the primary's {@code clock_timestamp()} at insert, and an
  * {@code ENABLE ALWAYS} trigger on each follower records {@code clock_timestamp()} when the row is
- * applied (one machine, one clock). The first 3 s are warm-up and discarded. The Kafka broker runs
+ * applied (one machine, one clock). The first {@code settle} seconds at the rate are discarded,
+ * in the same pipeline that is then measured: a new capture or applier (a restart) compiles its
+ * hot code again for the profile of a steady rate, which takes tens of seconds at 1,000 tx/s
+ * (docs/benchmarks.md). The Kafka broker runs
  * in a process of its own ({@link KafkaProcess}), shared by the runs of a scenario, as a deployment
  * runs it, and so do capture and the applier, each in a process of its own ({@link SluiceProcesses}):
  * the CPU reported as Sluice's is theirs, the broker's beside it.
  */
 public final class SteadyBench {
 
-    private static final int WARMUP_SECONDS = 3;
     /** After the writes: how long the CPU of an idle pipeline is measured. */
     private static final int IDLE_SECONDS = 3;
 
     private final Path dir;
     private final int rate;
     private final Duration duration;
+    private final Duration settle;
     private final Path plot;
     private final KafkaProcess broker;
     private final SluiceProcesses sluice;
 
-    /** {@code rate} 0 means as fast as 4 clients go. {@code plot}: an SVG of latency over time, or null. */
-    public SteadyBench(Path dir, int rate, Duration duration, Path plot, KafkaProcess broker, SluiceProcesses sluice) {
+    /**
+     * {@code rate} 0 means as fast as 4 clients go; {@code settle}: how long it is written at first
+     * and not measured; {@code duration}: how long it is measured then. {@code plot}: an SVG of
+     * latency over time, or null.
+     */
+    public SteadyBench(Path dir, int rate, Duration settle, Duration duration, Path plot, KafkaProcess broker, SluiceProcesses sluice) {
         this.dir = dir;
         this.rate = rate;
+        this.settle = settle;
         this.duration = duration;
         this.plot = plot;
         this.broker = broker;
@@ -77,13 +85,8 @@ public final class SteadyBench {
                          broker.bootstrapServers())) {
                 Await.until(Duration.ofSeconds(30), () -> "the native subscription to stream", () -> "1".equals(primary.queryScalar(
                         "SELECT count(*) FROM pg_stat_replication WHERE application_name = 'steady_native'")));
-                SluiceProcesses.Usage cpu0 = sluice.usage();
-                double brokerCpu0 = Cpu.processSeconds(broker.pid());
-                long t0 = System.nanoTime();
-                long written = write(primary);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double cpuCores = sluice.usage().since(cpu0).total() / seconds;
-                double brokerCores = (Cpu.processSeconds(broker.pid()) - brokerCpu0) / seconds;
+                Written w = write(primary, sluice, broker);
+                long written = w.total();
                 for (LocalPostgres f : List.of(nativeFollower, sluiceFollower)) {
                     Await.until(Duration.ofMinutes(2), () -> "every row on " + f.name() + " (a broken trigger or subscription shows in its log)", () ->
                             Long.parseLong(f.queryScalar("SELECT count(*) FROM steady_seen")) >= written);
@@ -96,12 +99,12 @@ public final class SteadyBench {
                 double brokerIdleCores = (Cpu.processSeconds(broker.pid()) - brokerIdle0) / IDLE_SECONDS;
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("target_rate", rate == 0 ? "max" : rate);
-                r.put("achieved_rate", (written - firstMeasured(written)) / (seconds - WARMUP_SECONDS));
-                r.put("transactions", written);
-                summarise(r, "sluice", latencies(sluiceFollower));
-                summarise(r, "native", latencies(nativeFollower));
-                r.put("sluice_cpu_cores", cpuCores);
-                r.put("kafka_broker_cpu_cores", brokerCores);
+                r.put("achieved_rate", w.measured() / w.seconds());
+                r.put("transactions", w.measured());
+                summarise(r, "sluice", latencies(sluiceFollower, w));
+                summarise(r, "native", latencies(nativeFollower, w));
+                r.put("sluice_cpu_cores", w.cpuCores());
+                r.put("kafka_broker_cpu_cores", w.brokerCores());
                 r.put("sluice_idle_cpu_cores", idleCores);
                 r.put("kafka_broker_idle_cpu_cores", brokerIdleCores);
                 r.put("sluice_rss_mib", rssMib(sluice, "VmRSS"));
@@ -118,16 +121,21 @@ public final class SteadyBench {
         }
     }
 
-    private long firstMeasured(long written) {
-        return rate == 0 ? 0 : Math.min(written, (long) rate * WARMUP_SECONDS);
+    /**
+     * What was written: {@code total} rows in all, ids {@code firstMeasured} (exclusive) to
+     * {@code lastMeasured} in the measured window of {@code seconds}, with the pipeline's CPU over that window.
+     */
+    private record Written(long total, long firstMeasured, long lastMeasured, double seconds, double cpuCores, double brokerCores) {
+        long measured() {
+            return lastMeasured - firstMeasured;
+        }
     }
 
-    private long write(LocalPostgres primary) throws Exception {
+    private Written write(LocalPostgres primary, SluiceProcesses sluice, KafkaProcess broker) throws Exception {
         AtomicLong next = new AtomicLong();
         AtomicBoolean on = new AtomicBoolean(true);
         int clients = rate == 0 || rate > 1000 ? 4 : 1;
         List<Thread> threads = new ArrayList<>();
-        long total = duration.toSeconds() + WARMUP_SECONDS;
         for (int c = 0; c < clients; c++) {
             Thread t = new Thread(() -> {
                 try (Connection conn = primary.connect(); PreparedStatement ps = conn.prepareStatement(
@@ -151,22 +159,34 @@ public final class SteadyBench {
             t.start();
             threads.add(t);
         }
-        long end = System.nanoTime() + total * 1_000_000_000L;
-        Await.until(Duration.ofSeconds(total + 30), () -> "the steady phase", () -> System.nanoTime() >= end);
+        waitFor(settle, "the settling phase");
+        long first = next.get();
+        SluiceProcesses.Usage cpu0 = sluice.usage();
+        double brokerCpu0 = Cpu.processSeconds(broker.pid());
+        long t0 = System.nanoTime();
+        waitFor(duration, "the measured phase");
+        long last = next.get();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpuCores = sluice.usage().since(cpu0).total() / seconds;
+        double brokerCores = (Cpu.processSeconds(broker.pid()) - brokerCpu0) / seconds;
         on.set(false);
         for (Thread t : threads) {
             t.join();
         }
-        return next.get();
+        return new Written(next.get(), first, last, seconds, cpuCores, brokerCores);
     }
 
-    /** Latencies in ms of the rows after the warm-up, sorted. */
-    private static double[] latencies(LocalPostgres f) throws Exception {
+    private static void waitFor(Duration d, String what) {
+        long end = System.nanoTime() + d.toNanos();
+        Await.until(d.plusSeconds(30), () -> what, () -> System.nanoTime() >= end);
+    }
+
+    /** Latencies in ms of the rows of the measured window, sorted. */
+    private static double[] latencies(LocalPostgres f, Written w) throws Exception {
         List<Double> all = new ArrayList<>();
         try (Connection c = f.connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT extract(epoch FROM v.applied_at - s.created) * 1000 FROM steady s"
-                     + " JOIN steady_seen v USING (id) WHERE s.created >= (SELECT min(created) FROM steady) + interval '"
-                     + WARMUP_SECONDS + " seconds'")) {
+                     + " JOIN steady_seen v USING (id) WHERE s.id > " + w.firstMeasured() + " AND s.id <= " + w.lastMeasured())) {
             while (rs.next()) {
                 all.add(rs.getDouble(1));
             }

@@ -15,7 +15,7 @@ class BenchCommandTest {
     /** Every option a scenario has (besides --help and --version); nothing else may appear in its help. */
     private static final Map<String, List<String>> OPTIONS = Map.of(
             "catchup", List.of("--engine", "--scale", "--repeat", "--no-warmup", "--out"),
-            "steady", List.of("--engine", "--rates", "--seconds", "--repeat", "--no-warmup", "--warmup-seconds", "--out"),
+            "steady", List.of("--engine", "--rates", "--seconds", "--repeat", "--no-warmup", "--warmup-seconds", "--settle-seconds", "--out"),
             "snapshot", List.of("--engine", "--accounts", "--repeat", "--out"),
             "apply", List.of("--engine", "--transactions", "--accounts", "--kind", "--passes"),
             "capture", List.of("--engine", "--transactions", "--rows", "--rate", "--seconds"),
