@@ -19,16 +19,15 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produces events to the source's stream topic with an idempotent producer (acks=all, ordered,
- * no duplicates within a producer session), as runs of a frame's consecutive events, one Kafka
+ * Produces events to the source's stream topic with idempotent producers (acks=all, ordered,
+ * no duplicates within a producer session; one that sends at once and one that lingers while
+ * capture is far behind, {@link PacedProducer}), as runs of a frame's consecutive events, one Kafka
  * record each (format version 3): a run is produced when it ends its frame (COMMIT), when it
  * stands alone (heartbeat, non-transactional message), or when it reaches {@value #RUN_EVENTS}
  * events or {@value #RUN_BYTES} bytes (a large frame then spans several records; the next
@@ -49,15 +48,12 @@ public final class StreamWriter implements AutoCloseable {
     private final String topic;
     private final byte[] key;
     private final Map<String, Object> clientProperties;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final PacedProducer producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong ackedPosition = new java.util.concurrent.atomic.AtomicLong();
     private final RunEncoder run = new RunEncoder();
-    private final ProducerFlusher flusher;
-    /** Whether the source is far behind: records then linger to fill a batch. */
-    private boolean gathering;
     /** The position of the last run produced that ends a frame or stands alone. */
     private volatile long sentPosition;
     private final Object ackSignal = new Object();
@@ -74,7 +70,7 @@ public final class StreamWriter implements AutoCloseable {
         p.put("acks", "all");
         p.put("max.in.flight.requests.per.connection", "5");
         // Records linger only while the source is far behind (gatherWhile); otherwise each is
-        // sent at once through the flusher.
+        // sent at once (PacedProducer).
         p.putIfAbsent("linger.ms", String.valueOf(GATHER_MILLIS));
         p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
         // Not compressed unless configured: a compressed batch costs the broker a decompression
@@ -82,9 +78,8 @@ public final class StreamWriter implements AutoCloseable {
         p.putIfAbsent("compression.type", "none");
         p.putIfAbsent("max.request.size", String.valueOf(MAX_MESSAGE_BYTES));
         p.putIfAbsent("delivery.timeout.ms", "120000");
-        p.putIfAbsent("client.id", "sluice-capture-" + sourceId);
-        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-        this.flusher = new ProducerFlusher(producer, "sluice-capture-send-" + sourceId);
+        String clientId = String.valueOf(p.getOrDefault("client.id", "sluice-capture-" + sourceId));
+        this.producer = new PacedProducer(p, clientId);
     }
 
     public String topic() {
@@ -147,7 +142,6 @@ public final class StreamWriter implements AutoCloseable {
             produceRun(c);
         } else if (event instanceof ChangeEvent.Heartbeat || event instanceof ChangeEvent.Message m && !m.transactional()) {
             produceRun(event.header().commitLsn());
-            flusher.request();
         } else if (run.events() >= RUN_EVENTS || run.bytes() >= RUN_BYTES) {
             produceRun((Lsn) null);
         }
@@ -191,22 +185,17 @@ public final class StreamWriter implements AutoCloseable {
             }
         };
         producer.send(record, acked);
-        if (!gathering) {
-            flusher.request();
-        }
     }
 
     /**
      * While {@code behind}, records linger up to {@value #GATHER_MILLIS} ms for their batch to fill
      * (one produce request instead of one per transaction: on a busy machine the broker's work per
-     * request is what a catch-up would otherwise pay for); otherwise, and as soon as it turns false,
-     * everything produced is sent at once. The pgoutput engine says it from its backlog probe.
+     * request is what a catch-up would otherwise pay for); otherwise each is sent at once. A change
+     * waits until what was produced the other way is acknowledged ({@link PacedProducer}). The
+     * pgoutput engine says it from its backlog probe.
      */
     public synchronized void gatherWhile(boolean behind) {
-        if (gathering && !behind) {
-            flusher.request();
-        }
-        gathering = behind;
+        producer.gatherWhile(behind);
     }
 
     /** Whether Kafka acknowledged every frame and standalone event produced so far. */
@@ -260,6 +249,5 @@ public final class StreamWriter implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(30));
-        flusher.close();
     }
 }
