@@ -27,6 +27,8 @@ public final class Heartbeats implements AutoCloseable {
     /** Prefix of the messages; consumers never see them as messages, only as heartbeat events. */
     public static final String PREFIX = "sluice.heartbeat";
     public static final String SQL = "SELECT pg_logical_emit_message(false, '" + PREFIX + "', now()::text)";
+    /** A heartbeat whose WAL is flushed at once (PostgreSQL 17+), so a read up to the flushed end includes it. */
+    public static final String FLUSHED_SQL = "SELECT pg_logical_emit_message(false, '" + PREFIX + "', now()::text, true)";
 
     static final long SEQUENCES_MILLIS = 1000;
 

@@ -1,5 +1,6 @@
 package io.sluice.capture.internal.pgoutput;
 
+import io.sluice.capture.internal.Heartbeats;
 import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.format.CaptureSessions;
@@ -9,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGStatement;
@@ -31,9 +33,14 @@ import org.slf4j.LoggerFactory;
  * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the
  * same decoder and framer as the stream's. No other client holds the slot: capture's lock waited for
  * one still holding it before capture started ({@code CaptureLock}). A chunk is confirmed
- * ({@code pg_replication_slot_advance}; the last one by the walsender, which starts past it) only
- * once Kafka has acknowledged every frame of it, so a capture stopped mid-chunk reads it again, and
- * the frames the stream already holds are skipped as after any restart. Large transactions are not
+ * ({@code pg_replication_slot_advance}) only once Kafka has acknowledged every frame of it, so a
+ * capture stopped mid-chunk reads it again, and the frames the stream already holds are skipped as
+ * after any restart. Chunks are read until one ends short of its limit, at the backlog's end, and
+ * that one is confirmed here too, past a {@code running_xacts} record written at the start where the
+ * server allows it ({@link #markEnd}), so the slot's restart point moves to the backlog's end: a
+ * walsender reads its slot from the restart point, looking at its socket once per WAL record, which
+ * over the small benchmark backlog cost the primary a third of a core-second (docs/benchmarks.md,
+ * session 24). Large transactions are not
  * streamed in progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
  * standby setting names capture (its commits would wait for a walsender that is not there yet) or
  * on a server older than 11.
@@ -83,8 +90,8 @@ final class SlotCatchUp {
     /**
      * Catches up from {@code from} (what Kafka holds) to the WAL's end as it is now, when that is
      * more than {@value #BEHIND_BYTES} bytes ahead, then returns where the walsender should start:
-     * the last position Kafka acknowledged — the slot confirmed up to the chunk before it, the
-     * walsender confirms the rest — or {@code from} when nothing was read this way. Where the
+     * the last position Kafka acknowledged, to which the slot is confirmed — or {@code from} when
+     * nothing was read this way. Where the
      * server refuses the SQL way (a setting such as {@code temp_file_limit}, a permission), it says
      * why and returns what Kafka holds, for the walsender to read the rest; a lost connection is
      * thrown, as the stream's is.
@@ -126,9 +133,14 @@ final class SlotCatchUp {
                 ps.execute();
             }
             at = start(c, from);
+            if (end.minus(at) <= BEHIND_BYTES) {
+                return at; // the slot itself is within the bound: a new one, say, with a stream still empty
+            }
+            markEnd(c);
+            end = backlog.walEnd();
             int changes = firstChanges;
             writer.gatherWhile(true); // far behind: records fill their batches
-            while (!closing.getAsBoolean() && end.minus(at) > BEHIND_BYTES) {
+            while (!closing.getAsBoolean()) {
                 Lsn reached = at;
                 long read = 0;
                 try (PreparedStatement ps = c.prepareStatement(peek())) {
@@ -149,20 +161,22 @@ final class SlotCatchUp {
                     }
                 }
                 c.commit();
-                if (read == 0 || closing.getAsBoolean()) {
-                    break; // nothing published in what is left (the stream moves past it), or stopping
+                if (closing.getAsBoolean()) {
+                    break;
                 }
                 messages += read;
                 writer.flush(); // everything read is on Kafka before the slot moves past it
                 at = reached;
-                if (end.minus(at) <= BEHIND_BYTES) {
-                    // The last chunk: the walsender starts past it (a start beyond the slot's confirmed
-                    // position is honoured) and confirms it once running; moving the slot here would
-                    // decode the backlog once more, on the catch-up's critical path.
-                    break;
+                if (read < changes) {
+                    break; // fewer than asked for: the server stopped at the backlog's end, not at the limit
                 }
                 advance(c, at);
                 changes = Math.min(MOST_CHANGES, changes * 2);
+            }
+            if (!closing.getAsBoolean() && at.compareTo(confirmed(c)) > 0) {
+                // Confirmed here, not by the walsender: a walsender reads its slot from the restart
+                // point with a look at its socket for every WAL record, the backlog's length again.
+                advance(c, at);
             }
         } finally {
             connection = null;
@@ -210,7 +224,15 @@ final class SlotCatchUp {
      * stream already holds more (a capture stopped after Kafka's acknowledgement, before confirming).
      */
     private Lsn start(Connection c, Lsn from) throws SQLException {
-        Lsn confirmed;
+        Lsn confirmed = confirmed(c);
+        if (from.compareTo(confirmed) > 0) {
+            advance(c, from);
+            return from;
+        }
+        return confirmed;
+    }
+
+    private Lsn confirmed(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
@@ -218,15 +240,37 @@ final class SlotCatchUp {
                 if (!rs.next() || rs.getString(1) == null) {
                     throw new SQLException("replication slot " + slot + " does not exist or is not a logical slot", "42704");
                 }
-                confirmed = Lsn.parse(rs.getString(1));
+                return Lsn.parse(rs.getString(1));
             }
+        } finally {
+            c.commit();
         }
-        if (from.compareTo(confirmed) > 0) {
-            advance(c, from);
-            return from;
+    }
+
+    /**
+     * Gives the slot a restart point at the backlog's end, where this server and role allow it
+     * (PostgreSQL 17+, {@code pg_log_standby_snapshot} granted, not a standby): a running_xacts
+     * record, which the server writes on its own only every 15 s of activity (a backlog written
+     * within seconds has none), then a heartbeat after it, flushed, so the read ends on a frame
+     * past the record — the slot is never confirmed past the stream's end ({@code StreamContinuity}).
+     */
+    private void markEnd(Connection c) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 17) {
+            return;
         }
-        c.commit();
-        return confirmed;
+        try (Statement st = c.createStatement()) {
+            boolean may;
+            try (ResultSet rs = st.executeQuery(
+                    "SELECT NOT pg_is_in_recovery() AND has_function_privilege('pg_log_standby_snapshot()', 'EXECUTE')")) {
+                may = rs.next() && rs.getBoolean(1);
+            }
+            if (may) {
+                st.execute("SELECT pg_log_standby_snapshot()");
+                st.execute(Heartbeats.FLUSHED_SQL);
+            }
+        } finally {
+            c.commit();
+        }
     }
 
     private void advance(Connection c, Lsn to) throws SQLException {
