@@ -1,6 +1,9 @@
 package io.sluice.format;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -17,13 +20,24 @@ final class StrictUtf8 {
 
     /** Whether the bytes are all ASCII: their UTF-8 text is then one char per byte. */
     static boolean ascii(byte[] bytes, int offset, int length) {
-        for (int i = offset; i < offset + length; i++) {
+        int end = offset + length;
+        int i = offset;
+        // Eight bytes at a time: every text value the applier decodes passes here.
+        for (; i <= end - Long.BYTES; i += Long.BYTES) {
+            if (((long) LONGS.get(bytes, i) & HIGH_BITS) != 0) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
             if (bytes[i] < 0) {
                 return false;
             }
         }
         return true;
     }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
 
     /** The text {@code length} bytes from {@code offset} encode; throws {@link IllegalArgumentException} if they are not UTF-8. */
     static String decode(byte[] bytes, int offset, int length) {
