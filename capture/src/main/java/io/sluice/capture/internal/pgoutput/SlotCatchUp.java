@@ -268,8 +268,15 @@ final class SlotCatchUp {
                 st.execute("SELECT pg_log_standby_snapshot()");
                 st.execute(Heartbeats.FLUSHED_SQL);
             }
-        } finally {
             c.commit();
+        } catch (SQLException e) {
+            if (Reconnector.isConnectionLoss(e)) {
+                throw e;
+            }
+            // Only a cost: the walsender reads the backlog again after the catch-up.
+            c.rollback();
+            log.info("no restart point written at the backlog's end ({}); the walsender reads the slot from its old one",
+                    e.getMessage());
         }
     }
 

@@ -109,6 +109,19 @@ class SlotCatchUpIT {
         };
     }
 
+    /** Sessions as {@code role} instead of the superuser. */
+    static Supplier<Connection> sessions(String role) {
+        return () -> {
+            try {
+                Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl().replace("user=postgres", "user=" + role));
+                ReplicationConnection.useOutputSettings(c);
+                return c;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
     static Lsn query(String sql) throws SQLException {
         return Lsn.parse(pg.queryScalar(sql));
     }
@@ -177,6 +190,28 @@ class SlotCatchUpIT {
         }
         assertThat(again.types).isEmpty();
         pg.execute("SELECT pg_drop_replication_slot('catchup_a')");
+    }
+
+    /**
+     * A replication role that may not write the restart point ({@code pg_log_standby_snapshot} is
+     * not granted to it) still reads the backlog whole and confirms the slot through its last commit.
+     */
+    @Test
+    void aRoleThatMayNotWriteARestartPointStillReadsTheBacklogWholeAndConfirmsIt() throws Exception {
+        pg.execute("CREATE ROLE catchup_plain LOGIN REPLICATION", "SELECT pg_create_logical_replication_slot('catchup_f', 'pgoutput')");
+        assertThat(pg.queryScalar("SELECT has_function_privilege('catchup_plain', 'pg_log_standby_snapshot()', 'EXECUTE')"))
+                .as("the function is not the role's to run").isEqualTo("f");
+        List<Long> xids = backlog(80_000, 300);
+        Seen seen = new Seen();
+        Lsn reached;
+        try (BacklogProbe probe = new BacklogProbe(sessions("catchup_plain"), java.time.Clock.systemUTC())) {
+            reached = new SlotCatchUp(sessions("catchup_plain"), "catchup_f", PUBLICATION, false, SOURCE, 500)
+                    .run(Lsn.ZERO, probe, seen, writer, () -> false);
+        }
+        assertThat(seen.xids).as("every transaction once, in commit order").isEqualTo(xids);
+        assertThat(seen.types.toString()).as("no heartbeat written").doesNotContain("M");
+        assertThat(confirmed("catchup_f")).as("the slot confirmed through the last commit read").isEqualTo(reached);
+        pg.execute("SELECT pg_drop_replication_slot('catchup_f')");
     }
 
     @Test
