@@ -40,10 +40,9 @@ import org.slf4j.LoggerFactory;
  * server allows it ({@link #markEnd}), so the slot's restart point moves to the backlog's end: a
  * walsender reads its slot from the restart point, looking at its socket once per WAL record, which
  * over the small benchmark backlog cost the primary a third of a core-second (docs/benchmarks.md,
- * session 24). Large transactions are not
- * streamed in progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
- * standby setting names capture (its commits would wait for a walsender that is not there yet) or
- * on a server older than 11.
+ * session 24). Large transactions are not streamed in progress here (protocol 1): the server holds
+ * each to its commit. Not used when a synchronous standby setting names capture (its commits would
+ * wait for a walsender that is not there yet) or on a server older than 11.
  */
 final class SlotCatchUp {
 
@@ -91,10 +90,9 @@ final class SlotCatchUp {
      * Catches up from {@code from} (what Kafka holds) to the WAL's end as it is now, when that is
      * more than {@value #BEHIND_BYTES} bytes ahead, then returns where the walsender should start:
      * the last position Kafka acknowledged, to which the slot is confirmed — or {@code from} when
-     * nothing was read this way. Where the
-     * server refuses the SQL way (a setting such as {@code temp_file_limit}, a permission), it says
-     * why and returns what Kafka holds, for the walsender to read the rest; a lost connection is
-     * thrown, as the stream's is.
+     * nothing was read this way. Where the server refuses the SQL way (a setting such as
+     * {@code temp_file_limit}, a permission), it says why and returns what Kafka holds, for the
+     * walsender to read the rest; a lost connection is thrown, as the stream's is.
      */
     Lsn run(Lsn from, BacklogProbe backlog, Handler handler, StreamWriter writer, BooleanSupplier closing) throws SQLException {
         try {
@@ -133,6 +131,7 @@ final class SlotCatchUp {
                 ps.execute();
             }
             at = start(c, from);
+            Lsn confirmed = at;
             if (end.minus(at) <= BEHIND_BYTES) {
                 return at; // the slot itself is within the bound: a new one, say, with a stream still empty
             }
@@ -171,9 +170,10 @@ final class SlotCatchUp {
                     break; // fewer than asked for: the server stopped at the backlog's end, not at the limit
                 }
                 advance(c, at);
+                confirmed = at;
                 changes = Math.min(MOST_CHANGES, changes * 2);
             }
-            if (!closing.getAsBoolean() && at.compareTo(confirmed(c)) > 0) {
+            if (!closing.getAsBoolean() && at.compareTo(confirmed) > 0) {
                 // Confirmed here, not by the walsender: a walsender reads its slot from the restart
                 // point with a look at its socket for every WAL record, the backlog's length again.
                 advance(c, at);
@@ -224,15 +224,7 @@ final class SlotCatchUp {
      * stream already holds more (a capture stopped after Kafka's acknowledgement, before confirming).
      */
     private Lsn start(Connection c, Lsn from) throws SQLException {
-        Lsn confirmed = confirmed(c);
-        if (from.compareTo(confirmed) > 0) {
-            advance(c, from);
-            return from;
-        }
-        return confirmed;
-    }
-
-    private Lsn confirmed(Connection c) throws SQLException {
+        Lsn confirmed;
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
@@ -240,11 +232,15 @@ final class SlotCatchUp {
                 if (!rs.next() || rs.getString(1) == null) {
                     throw new SQLException("replication slot " + slot + " does not exist or is not a logical slot", "42704");
                 }
-                return Lsn.parse(rs.getString(1));
+                confirmed = Lsn.parse(rs.getString(1));
             }
-        } finally {
-            c.commit();
         }
+        if (from.compareTo(confirmed) > 0) {
+            advance(c, from);
+            return from;
+        }
+        c.commit();
+        return confirmed;
     }
 
     /**

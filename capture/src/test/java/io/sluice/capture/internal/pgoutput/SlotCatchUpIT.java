@@ -98,18 +98,10 @@ class SlotCatchUpIT {
     }
 
     static Supplier<Connection> sessions() {
-        return () -> {
-            try {
-                Connection c = pg.connect();
-                ReplicationConnection.useOutputSettings(c);
-                return c;
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+        return sessions("postgres");
     }
 
-    /** Sessions as {@code role} instead of the superuser. */
+    /** Plain sessions as {@code role}, with the walsender's output settings, as capture's are. */
     static Supplier<Connection> sessions(String role) {
         return () -> {
             try {
