@@ -31,10 +31,18 @@ import java.util.function.Supplier;
 final class RelationShapes implements AutoCloseable {
 
     private static final String COLUMNS = """
-            SELECT a.attname, NOT a.attnotnull, coalesce(a.attnum = ANY(pk.indkey), false)
+            SELECT a.attname, NOT a.attnotnull, coalesce(a.attnum = ANY(pk.indkey), false), a.atttypid >= ?::oid,
+                   a.attgenerated <> ''
               FROM pg_attribute a
               LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
              WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped""";
+
+    /**
+     * PostgreSQL's {@code FirstNormalObjectId}: every type below it is built in (pg_catalog,
+     * information_schema), and so is everything it depends on — {@link UserTypes} has nothing to
+     * say of a table whose columns are all of such types.
+     */
+    private static final int FIRST_NORMAL_OID = 16384;
 
     private static final String TABLE = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident, c.oid::int4,
@@ -109,8 +117,13 @@ final class RelationShapes implements AutoCloseable {
                     key.add(c.name());
                 }
             }
-            TableShape shape = new TableShape(table, columns, key, identity, generated(session.get(), r.oid()),
-                    UserTypes.read(session.get(), r.oid()));
+            // Most tables have no generated column and no type of their own: two catalog reads spared
+            // for every Relation message, which each SQL chunk of a catch-up sends again.
+            boolean anyGenerated = catalog.values().stream().anyMatch(f -> f[3]);
+            boolean anyUserType = catalog.values().stream().anyMatch(f -> f[2]);
+            TableShape shape = new TableShape(table, columns, key, identity,
+                    anyGenerated ? generated(session.get(), r.oid()) : List.of(),
+                    anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of());
             byOid.put(r.oid(), shape);
             return shape;
         } catch (SQLException e) {
@@ -244,14 +257,15 @@ final class RelationShapes implements AutoCloseable {
         return true;
     }
 
-    /** Per column: {nullable, in the primary key}. */
+    /** Per column, generated ones too: {nullable, in the primary key, of a type not built in, generated}. */
     private Map<String, boolean[]> columns(int relationOid) throws SQLException {
         Map<String, boolean[]> out = new HashMap<>();
         try (PreparedStatement ps = session.get().prepareStatement(COLUMNS)) {
-            ps.setInt(1, relationOid);
+            ps.setInt(1, FIRST_NORMAL_OID);
+            ps.setInt(2, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getString(1), new boolean[] {rs.getBoolean(2), rs.getBoolean(3)});
+                    out.put(rs.getString(1), new boolean[] {rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)});
                 }
             }
         }
