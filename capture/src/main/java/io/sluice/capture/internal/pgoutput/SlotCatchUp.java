@@ -25,34 +25,33 @@ import org.slf4j.LoggerFactory;
  * a fraction of the CPU — what bounds a catch-up on a busy machine.
  *
  * <p>The backlog as it stands at start — up to the WAL's end read then, not what the primary
- * writes meanwhile, which the walsender streams after — in chunks of whole transactions, read from a
- * temporary copy of the slot ({@link SlotCopyReader}, on a thread of its own, so the server decodes
- * the next chunk while this thread frames and produces the one before), at most a number of changes
- * that doubles from chunk to chunk (each call decodes from the restart point again, which moves only
- * past a {@code running_xacts} record; the first is small so the pipeline starts at once). Chasing a
- * moving end would pay that again and again under a busy primary, slower than the walsender
- * (docs/benchmarks.md, session 18). The messages go through the same decoder and framer as the
- * stream's. No other client holds the slot: capture's lock waited for one still holding it before
- * capture started ({@code CaptureLock}). The slot itself ({@code pg_replication_slot_advance}) is
- * moved between chunks only to what Kafka has acknowledged, so a capture stopped mid-backlog reads
- * the rest again, and the frames the stream already holds are skipped as after any restart. At the
- * backlog's end it is confirmed here too, once Kafka has everything, past a {@code running_xacts}
- * record written at the start where the server allows it ({@link #markEnd}), so the slot's restart
- * point moves to the backlog's end: a walsender reads its slot from the restart point, looking at
- * its socket once per WAL record, which over the small benchmark backlog cost the primary a third
- * of a core-second (docs/benchmarks.md, session 24). Large transactions are not streamed in
- * progress here (protocol 1): the server holds each to its commit. Not used when a synchronous
- * standby setting names capture (its commits would wait for a walsender that is not there yet) or
- * on a server older than 12 ({@code pg_copy_logical_replication_slot}); where the copy cannot be
- * made (no free replication slot, say) the walsender reads the backlog.
+ * writes meanwhile, which the walsender streams after — in chunks of whole transactions:
+ * {@code pg_logical_slot_peek_binary_changes}, at most a number of changes that doubles from chunk
+ * to chunk (each call decodes from the slot's restart point again, which moves only past a
+ * {@code running_xacts} record, so few large calls cost the least; the first is small so the
+ * pipeline starts at once). Chasing a moving end would pay that again and again under a busy
+ * primary, slower than the walsender (docs/benchmarks.md, session 18). The messages go through the
+ * same decoder and framer as the stream's. No other client holds the slot: capture's lock waited for
+ * one still holding it before capture started ({@code CaptureLock}). A chunk is confirmed
+ * ({@code pg_replication_slot_advance}) only once Kafka has acknowledged every frame of it, so a
+ * capture stopped mid-chunk reads it again, and the frames the stream already holds are skipped as
+ * after any restart. Chunks are read until one ends short of its limit, at the backlog's end, and
+ * that one is confirmed here too, past a {@code running_xacts} record written at the start where the
+ * server allows it ({@link #markEnd}), so the slot's restart point moves to the backlog's end: a
+ * walsender reads its slot from the restart point, looking at its socket once per WAL record, which
+ * over the small benchmark backlog cost the primary a third of a core-second (docs/benchmarks.md,
+ * session 24). Large transactions are not streamed in progress here (protocol 1): the server holds
+ * each to its commit. Not used when a synchronous standby setting names capture (its commits would
+ * wait for a walsender that is not there yet) or on a server older than 11.
  */
 final class SlotCatchUp {
 
     private static final Logger log = LoggerFactory.getLogger(SlotCatchUp.class);
     /** Behind the WAL's end by more than this, capture catches up through SQL. */
     static final long BEHIND_BYTES = 4L << 20;
-    static final int FIRST_CHANGES = 10_000;
+    static final int FIRST_CHANGES = 50_000;
     static final int MOST_CHANGES = 1_600_000;
+    private static final int FETCH_ROWS = 10_000;
 
     /** Where the messages read go: the stream's decoder and framer. */
     interface Handler {
@@ -138,25 +137,46 @@ final class SlotCatchUp {
             }
             markEnd(c);
             end = backlog.walEnd();
+            int changes = firstChanges;
             writer.gatherWhile(true); // far behind: records fill their batches
-            Lsn floor = at;
-            try (SlotCopyReader reader = new SlotCopyReader(c, slot, copy(c), getChanges(),
-                    ReplicationConnection.publicationNames(publication), end, at, firstChanges, MOST_CHANGES,
-                    () -> writer.ackedCommitLsn(floor), "sluice-catchup-" + source)) {
-                reader.start();
-                Lsn reached = handleAll(reader, handler, c, closing);
-                messages = reader.read();
-                confirmed = reader.confirmed();
-                if (reached == null) {
-                    return confirmed; // capture is stopping
+            while (!closing.getAsBoolean()) {
+                Lsn reached = at;
+                long read = 0;
+                try (PreparedStatement ps = c.prepareStatement(peek())) {
+                    ps.unwrap(PGStatement.class).setPrepareThreshold(-1); // binary bytea: no hex to encode and parse
+                    ps.setString(1, slot);
+                    ps.setString(2, end.toString());
+                    ps.setInt(3, changes);
+                    ps.setString(4, ReplicationConnection.publicationNames(publication));
+                    ps.setFetchSize(FETCH_ROWS);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next() && !closing.getAsBoolean()) {
+                            read++;
+                            Lsn r = handler.handle(ByteBuffer.wrap(rs.getBytes(1)));
+                            if (r != null) {
+                                reached = r;
+                            }
+                        }
+                    }
                 }
+                c.commit();
+                if (closing.getAsBoolean()) {
+                    break;
+                }
+                messages += read;
+                writer.flush(); // everything read is on Kafka before the slot moves past it
                 at = reached;
+                if (read < changes) {
+                    break; // fewer than asked for: the server stopped at the backlog's end, not at the limit
+                }
+                advance(c, at);
+                confirmed = at;
+                changes = Math.min(MOST_CHANGES, changes * 2);
             }
-            writer.flush(); // everything read is on Kafka before the slot moves past it
-            if (at.compareTo(confirmed) > 0) {
+            if (!closing.getAsBoolean() && at.compareTo(confirmed) > 0) {
                 // Confirmed here, not by the walsender: a walsender reads its slot from the restart
                 // point with a look at its socket for every WAL record, the backlog's length again.
-                advance(c, slot, at);
+                advance(c, at);
             }
         } finally {
             connection = null;
@@ -169,90 +189,27 @@ final class SlotCatchUp {
         return at;
     }
 
-    /**
-     * Hands every message the reader reads to {@code handler}, in order, until the reader reaches
-     * the backlog's end: returns the last position a closed frame reached then, or null when capture
-     * is stopping. A failure of the reader is thrown; so is one of the handler, after the session is
-     * aborted so that a call under way ends (its temporary copy of the slot goes with the session).
-     */
-    private static Lsn handleAll(SlotCopyReader reader, Handler handler, Connection c, BooleanSupplier closing)
-            throws SQLException {
-        Lsn reached = reader.confirmed();
-        boolean ended = false;
-        try {
-            while (!closing.getAsBoolean()) {
-                SlotCopyReader.Item item = reader.poll(100);
-                if (item instanceof SlotCopyReader.Batch b) {
-                    for (int i = 0; i < b.count(); i++) {
-                        Lsn r = handler.handle(ByteBuffer.wrap(b.rows()[i]));
-                        if (r != null) {
-                            reached = r;
-                        }
-                    }
-                } else if (item instanceof SlotCopyReader.End) {
-                    ended = true;
-                    return reached;
-                } else if (item instanceof SlotCopyReader.Failed f) {
-                    ended = true;
-                    if (f.error() instanceof SQLException e) {
-                        throw e;
-                    }
-                    throw (RuntimeException) f.error();
-                }
-            }
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        } finally {
-            if (!ended) {
-                abort(c);
-            }
-        }
-    }
-
     /** Ends a read in progress from any thread (capture is stopping). */
     void abort() {
         Connection c = connection;
         if (c != null) {
-            abort(c);
-        }
-    }
-
-    private static void abort(Connection c) {
-        try {
-            c.abort(Runnable::run);
-        } catch (SQLException ignored) {
-            // already closed
-        }
-    }
-
-    /**
-     * A temporary copy of the slot at its confirmed position, which the reader moves on chunk by
-     * chunk; named for the session's backend (one per session), it ends with the session.
-     */
-    private String copy(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name FROM pg_copy_logical_replication_slot(?,"
-                + " 'sluice_catchup_' || pg_backend_pid(), true)")) {
-            ps.setString(1, slot);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                String copy = rs.getString(1);
-                c.commit();
-                return copy;
+            try {
+                c.abort(Runnable::run);
+            } catch (SQLException ignored) {
+                // already closed
             }
         }
     }
 
     /** The walsender's options, but protocol 1: no transaction streamed in progress here. */
-    private String getChanges() {
-        return "SELECT data FROM pg_logical_slot_get_binary_changes(?, ?::pg_lsn, ?, 'proto_version', '1',"
+    private String peek() {
+        return "SELECT data FROM pg_logical_slot_peek_binary_changes(?, ?::pg_lsn, ?, 'proto_version', '1',"
                 + " 'publication_names', ?, 'messages', 'true'" + (localOnly ? ", 'origin', 'none'" : "") + ")";
     }
 
-    /** Whether this server can: slot copies (12+), and no synchronous standby setting waits on capture's walsender. */
+    /** Whether this server can: slot advance (11+), and no synchronous standby setting waits on capture's walsender. */
     private boolean usable(Connection c) throws SQLException {
-        if (c.getMetaData().getDatabaseMajorVersion() < 12) {
+        if (c.getMetaData().getDatabaseMajorVersion() < 11) {
             return false;
         }
         if (CommitVisibility.mayWaitForCapture(c, source)) {
@@ -279,7 +236,7 @@ final class SlotCatchUp {
             }
         }
         if (from.compareTo(confirmed) > 0) {
-            advance(c, slot, from);
+            advance(c, from);
             return from;
         }
         c.commit();
@@ -319,7 +276,7 @@ final class SlotCatchUp {
         }
     }
 
-    static void advance(Connection c, String slot, Lsn to) throws SQLException {
+    private void advance(Connection c, Lsn to) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_replication_slot_advance(?, ?::pg_lsn)")) {
             ps.setString(1, slot);
             ps.setString(2, to.toString());

@@ -70,8 +70,6 @@ class SlotCatchUpIT {
 
         /** Capture's catch-up sessions on the primary as the first message was handled. */
         String sessions;
-        /** The slots on the primary then: name, whether temporary, whether held. */
-        String slots;
 
         @Override
         public Lsn handle(ByteBuffer message) {
@@ -79,8 +77,6 @@ class SlotCatchUpIT {
                 try {
                     sessions = pg.queryScalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = '"
                             + io.sluice.format.CaptureSessions.catchUp(SOURCE) + "'");
-                    slots = pg.queryScalar("SELECT string_agg(regexp_replace(slot_name, '[0-9]+$', 'N') || ' '"
-                            + " || temporary || ' ' || active, ', ' ORDER BY slot_name) FROM pg_replication_slots");
                 } catch (SQLException e) {
                     throw new IllegalStateException(e);
                 }
@@ -178,10 +174,6 @@ class SlotCatchUpIT {
                 .matches("(BIIIC)+M");
         assertThat(seen.types.chars().filter(ch -> ch == 'R')).as("a relation message per chunk: more than one chunk").hasSizeGreaterThan(1);
         assertThat(seen.sessions).as("the session reading is named as capture's catch-up, as the lag monitor looks for").isEqualTo("1");
-        assertThat(seen.slots).as("read from a temporary copy of the slot; the slot itself not held")
-                .isEqualTo("catchup_a false false, sluice_catchup_N true true");
-        assertThat(pg.queryScalar("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'sluice_catchup_%'"))
-                .as("the copy gone with the session").isEqualTo("0");
 
         Seen again = new Seen();
         try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
@@ -212,40 +204,6 @@ class SlotCatchUpIT {
         assertThat(seen.types.toString()).as("no heartbeat written").doesNotContain("M");
         assertThat(confirmed("catchup_f")).as("the slot confirmed through the last commit read").isEqualTo(reached);
         pg.execute("SELECT pg_drop_replication_slot('catchup_f')");
-    }
-
-    /**
-     * The copy needs a free replication slot: without one the catch-up says so and leaves the
-     * backlog to the walsender, the slot where it was.
-     */
-    @Test
-    void withoutAFreeReplicationSlotForTheCopyTheBacklogIsLeftToTheWalsender() throws Exception {
-        pg.execute("SELECT pg_create_logical_replication_slot('catchup_g', 'pgoutput')");
-        Lsn start = confirmed("catchup_g");
-        backlog(90_000, 300);
-        pg.execute("SELECT pg_create_physical_replication_slot('filler_' || g) FROM generate_series(1,"
-                + " current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)::int) g");
-        try {
-            List<String> discarded = new ArrayList<>();
-            Seen seen = new Seen() {
-                @Override
-                public void discardOpen() {
-                    discarded.add("open frame");
-                }
-            };
-            Lsn reached;
-            try (BacklogProbe probe = new BacklogProbe(sessions(), java.time.Clock.systemUTC())) {
-                reached = new SlotCatchUp(sessions(), "catchup_g", PUBLICATION, false, SOURCE)
-                        .run(start, probe, seen, writer, () -> false);
-            }
-            assertThat(reached).as("where the walsender is to start: what was there").isEqualTo(start);
-            assertThat(seen.types).as("nothing read through SQL").isEmpty();
-            assertThat(discarded).as("a half-read frame would be dropped, to be read again").hasSize(1);
-            assertThat(confirmed("catchup_g")).as("the slot did not move").isEqualTo(start);
-        } finally {
-            pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'filler_%'",
-                    "SELECT pg_drop_replication_slot('catchup_g')");
-        }
     }
 
     @Test
