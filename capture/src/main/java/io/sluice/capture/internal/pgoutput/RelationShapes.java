@@ -97,21 +97,21 @@ final class RelationShapes implements AutoCloseable {
         TableId table = new TableId(r.namespace(), r.name());
         ReplicaIdentity identity = TableShape.identity(r.replicaIdentity());
         try {
-            Map<String, boolean[]> read = columns(r.oid());
+            Map<String, ColumnFacts> read = columns(r.oid());
             if (!describes(read, r) && commits.becameVisible(session.get(), DEFINE_PATIENCE)) {
                 read = columns(r.oid());
             }
             // Still missing (dropped since, or the transaction not visible while its commit waits for
             // capture as the synchronous standby): such a column is taken as nullable.
-            Map<String, boolean[]> catalog = read;
+            Map<String, ColumnFacts> catalog = read;
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
             for (RelationColumn c : r.columns()) {
                 TypeNames.TypeName type = typeNames.of(c.typeOid(), c.typeModifier());
-                boolean[] facts = catalog.get(c.name());
-                boolean nullable = facts == null || facts[0];
+                ColumnFacts facts = catalog.get(c.name());
+                boolean nullable = facts == null || facts.nullable();
                 // Under FULL every column is flagged; the key is then the primary key, if any.
-                boolean isKey = identity == ReplicaIdentity.FULL ? facts != null && facts[1] : c.key();
+                boolean isKey = identity == ReplicaIdentity.FULL ? facts != null && facts.primaryKey() : c.key();
                 columns.add(new Column(c.name(), type.name(), nullable, isKey, type.enumLabels()));
                 if (isKey) {
                     key.add(c.name());
@@ -119,8 +119,8 @@ final class RelationShapes implements AutoCloseable {
             }
             // Most tables have no generated column and no type of their own: two catalog reads spared
             // for every Relation message, which each SQL chunk of a catch-up sends again.
-            boolean anyGenerated = catalog.values().stream().anyMatch(f -> f[3]);
-            boolean anyUserType = catalog.values().stream().anyMatch(f -> f[2]);
+            boolean anyGenerated = catalog.values().stream().anyMatch(ColumnFacts::generated);
+            boolean anyUserType = catalog.values().stream().anyMatch(ColumnFacts::ownType);
             TableShape shape = new TableShape(table, columns, key, identity,
                     anyGenerated ? generated(session.get(), r.oid()) : List.of(),
                     anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of());
@@ -248,7 +248,7 @@ final class RelationShapes implements AutoCloseable {
     }
 
     /** Whether the catalog's columns include every column the Relation message gives. */
-    private static boolean describes(Map<String, boolean[]> catalog, Relation r) {
+    private static boolean describes(Map<String, ColumnFacts> catalog, Relation r) {
         for (RelationColumn c : r.columns()) {
             if (!catalog.containsKey(c.name())) {
                 return false;
@@ -257,15 +257,18 @@ final class RelationShapes implements AutoCloseable {
         return true;
     }
 
-    /** Per column, generated ones too: {nullable, in the primary key, of a type not built in, generated}. */
-    private Map<String, boolean[]> columns(int relationOid) throws SQLException {
-        Map<String, boolean[]> out = new HashMap<>();
+    /** What the catalog says of a column: {@code ownType}, of a type not built in. */
+    private record ColumnFacts(boolean nullable, boolean primaryKey, boolean ownType, boolean generated) { }
+
+    /** Per column, generated ones too. */
+    private Map<String, ColumnFacts> columns(int relationOid) throws SQLException {
+        Map<String, ColumnFacts> out = new HashMap<>();
         try (PreparedStatement ps = session.get().prepareStatement(COLUMNS)) {
             ps.setInt(1, FIRST_NORMAL_OID);
             ps.setInt(2, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getString(1), new boolean[] {rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)});
+                    out.put(rs.getString(1), new ColumnFacts(rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
                 }
             }
         }
