@@ -511,15 +511,17 @@ class MultiLeaderIT {
     }
 
     private static void awaitChanges(Writer x, Writer y, int atLeast) {
-        Await.until(Duration.ofSeconds(60), () -> "the writers to commit " + atLeast + " changes (at " + (x.changes + y.changes)
-                + "; failures " + x.failed + ", " + y.failed + ")", () -> x.changes + y.changes >= atLeast || x.failed != null
-                || y.failed != null);
+        awaitWriters(x, y, atLeast + " changes", () -> x.changes + y.changes >= atLeast);
     }
 
     private static void awaitEach(Writer x, Writer y, int xAtLeast, int yAtLeast) {
-        Await.until(Duration.ofSeconds(60), () -> "the writers to commit " + xAtLeast + " and " + yAtLeast + " changes (at "
-                + x.changes + ", " + y.changes + "; failures " + x.failed + ", " + y.failed + ")",
-                () -> x.changes >= xAtLeast && y.changes >= yAtLeast || x.failed != null || y.failed != null);
+        awaitWriters(x, y, xAtLeast + " and " + yAtLeast + " changes", () -> x.changes >= xAtLeast && y.changes >= yAtLeast);
+    }
+
+    /** Until {@code reached}, or until either writer failed (the caller's assertions then say why). */
+    private static void awaitWriters(Writer x, Writer y, String goal, java.util.function.BooleanSupplier reached) {
+        Await.until(Duration.ofSeconds(60), () -> "the writers to commit " + goal + " (at " + x.changes + ", " + y.changes
+                + "; failures " + x.failed + ", " + y.failed + ")", () -> reached.getAsBoolean() || x.failed != null || y.failed != null);
     }
 
     private static Set<String> values(LocalPostgres leader, String sql) throws SQLException {
