@@ -151,10 +151,10 @@ public final class CaptureService implements AutoCloseable {
         } finally {
             writer = kafka.writer();
         }
-        long epoch = continuity.epoch(primary, here.jdbcUrl(), promotion);
+        long epoch = continuity.epoch(lock.session(), here.jdbcUrl(), promotion);
         writer.epoch(epoch);
         Optional<Lsn> streamed = StreamTail.read(writer.topic(), config.kafka(), Duration.ofSeconds(30), epoch);
-        continuity.check(primary, here.jdbcUrl(), streamed, promotion);
+        continuity.check(lock.session(), here.jdbcUrl(), streamed, promotion);
         // A stream that holds transactions already had its snapshot. Without one, the engine
         // creates the slot itself and reads the rows in the snapshot the slot exports: snapshot
         // and stream then meet exactly, no gap and no overlap.
@@ -167,9 +167,10 @@ public final class CaptureService implements AutoCloseable {
         if (!snapshot) {
             closeTargets();
         }
-        primary.prepare(config.publicationName(), config.slotName(), config.tables(), !snapshot, config.failover().slot());
+        primary.prepare(lock.session(), config.publicationName(), config.slotName(), config.tables(), !snapshot,
+                config.failover().slot());
         if (!snapshot && config.failover().slot()) {
-            new FailoverSlots(primary::connect, slot -> ReplicationConnection.once(here.jdbcUrl(), here.connection(),
+            new FailoverSlots(lock.session(), slot -> ReplicationConnection.once(here.jdbcUrl(), here.connection(),
                     config.sourceId(), "making slot " + slot + " a failover slot", c -> c.makeFailover(slot))).ensure(config.slotName());
         }
         streamed.ifPresent(lsn -> log.info("resuming from the stream: it holds everything up to {}", lsn));

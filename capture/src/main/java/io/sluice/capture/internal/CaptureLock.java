@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * (the slot's {@code active_pid}). Either is waited for up to {@link #HOLDER_GRACE} first. The lock goes with its connection: a capture killed with
  * SIGKILL leaves nothing to clean up.
  *
- * <p>Not thread-safe: capture's start and close use it.
+ * <p>Not thread-safe: capture's start and close use it, and its start's checks use its {@link #session}.
  */
 public final class CaptureLock implements AutoCloseable {
 
@@ -149,6 +149,18 @@ public final class CaptureLock implements AutoCloseable {
             String env = System.getenv("HOSTNAME");
             return env != null ? env : "unknown";
         }
+    }
+
+    /**
+     * The connection that holds the lock, once taken: capture's start runs its checks of the
+     * primary on it rather than on connections of their own (each new backend costs the primary a
+     * fork and a cold catalog cache, and the start a round trip or three). Closed only by {@link #close}.
+     */
+    public Connection session() {
+        if (connection == null) {
+            throw new IllegalStateException("the capture lock for slot " + slot + " is not held");
+        }
+        return connection;
     }
 
     /** Gives the lock up (closing its connection releases it). Idempotent. */

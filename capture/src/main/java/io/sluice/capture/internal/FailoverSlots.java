@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,11 +24,12 @@ public final class FailoverSlots {
 
     private static final Logger log = LoggerFactory.getLogger(FailoverSlots.class);
 
-    private final Supplier<Connection> primary;
+    /** A connection to the primary, left open. */
+    private final Connection primary;
     /** Makes the named slot a failover slot (a replication command: no SQL function can). */
     private final Consumer<String> makeFailover;
 
-    public FailoverSlots(Supplier<Connection> primary, Consumer<String> makeFailover) {
+    public FailoverSlots(Connection primary, Consumer<String> makeFailover) {
         this.primary = primary;
         this.makeFailover = makeFailover;
     }
@@ -62,7 +62,8 @@ public final class FailoverSlots {
     }
 
     public Standing read(String slot) {
-        try (Connection c = primary.get()) {
+        try {
+            Connection c = primary;
             if (c.getMetaData().getDatabaseMajorVersion() < 17) {
                 return new Standing(false, false, List.of(), List.of());
             }

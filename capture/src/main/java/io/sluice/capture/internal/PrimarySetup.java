@@ -62,6 +62,16 @@ public final class PrimarySetup {
      */
     public void prepare(String publication, String slot, List<String> tables, boolean createSlot, boolean failoverSlot) {
         try (Connection c = connect()) {
+            prepare(c, publication, slot, tables, createSlot, failoverSlot);
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "preparing the primary " + jdbcUrl + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #prepare(String, String, List, boolean, boolean)} on the session {@code c}, which stays open. */
+    public void prepare(Connection c, String publication, String slot, List<String> tables, boolean createSlot,
+                        boolean failoverSlot) {
+        try {
             // One round trip for the three checks; pgoutput sends values in the database's encoding,
             // and the stream's text is UTF-8 (FORMAT.md).
             String walLevel;
@@ -228,9 +238,17 @@ public final class PrimarySetup {
 
     /** The slot's state, or empty if it does not exist. */
     public Optional<SlotInfo> slot(String slot) {
-        try (Connection c = connect();
-             PreparedStatement ps = c.prepareStatement("SELECT active, confirmed_flush_lsn::text,"
-                     + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
+        try (Connection c = connect()) {
+            return slot(c, slot);
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "reading slot " + slot + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #slot(String)} read on the session {@code c}, which stays open. */
+    public static Optional<SlotInfo> slot(Connection c, String slot) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT active, confirmed_flush_lsn::text,"
+                + " pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint FROM pg_replication_slots WHERE slot_name = ?")) {
             ps.setString(1, slot);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new SlotInfo(slot, rs.getBoolean(1), rs.getString(2), rs.getLong(3)))

@@ -36,13 +36,13 @@ public final class StreamContinuity {
     }
 
     /**
-     * @param primary  the primary about to be read, at {@code url}
+     * @param session  a connection to the primary about to be read, at {@code url}; it stays open
      * @param streamed the end of what the stream holds; empty for a stream without transactions
      * @throws CaptureException CONFIGURATION when the primary does not continue the stream
      */
-    public void check(PrimarySetup primary, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
-        checkLineage(primary, url, streamed, promotion);
-        refuseGap(primary, streamed);
+    public void check(Connection session, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
+        checkLineage(session, url, streamed, promotion);
+        refuseGap(session, streamed);
     }
 
     /**
@@ -51,14 +51,14 @@ public final class StreamContinuity {
      *
      * @throws CaptureException CONFIGURATION for a primary a promotion replaced, or a promotion not finished
      */
-    public long epoch(PrimarySetup primary, String url, Optional<EpochMarker> promotion) {
+    public long epoch(Connection session, String url, Optional<EpochMarker> promotion) {
         if (promotion.isEmpty()) {
             return 0;
         }
         EpochMarker m = promotion.get();
         String system;
-        try (Connection c = primary.connect()) {
-            system = PrimaryLineage.read(c).systemId();
+        try {
+            system = PrimaryLineage.read(session).systemId();
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "reading the primary's system identifier: " + e.getMessage(), e);
         }
@@ -79,14 +79,14 @@ public final class StreamContinuity {
     }
 
     /** The lineage is checked when the stream holds something, and kept after. */
-    private void checkLineage(PrimarySetup primary, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
+    private void checkLineage(Connection session, String url, Optional<Lsn> streamed, Optional<EpochMarker> promotion) {
         PrimaryLineage now;
         String host;
-        try (Connection c = primary.connect(); Statement st = c.createStatement();
+        try (Statement st = session.createStatement();
              ResultSet rs = st.executeQuery("SELECT coalesce(host(inet_server_addr()) || ':' || inet_server_port(), '')")) {
             rs.next();
             host = rs.getString(1).isEmpty() ? "the primary " + url : "the primary at " + rs.getString(1);
-            now = PrimaryLineage.read(c);
+            now = PrimaryLineage.read(session);
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "reading the primary's system identifier and timeline: " + e.getMessage(), e);
         }
@@ -115,11 +115,11 @@ public final class StreamContinuity {
      * or not kept by a promoted standby), or its confirmed position is past the end of the stream
      * (another client consumed from it). Either way changes may be lost and would be skipped silently.
      */
-    private void refuseGap(PrimarySetup primary, Optional<Lsn> streamed) {
+    private void refuseGap(Connection session, Optional<Lsn> streamed) {
         if (streamed.isEmpty()) {
             return;
         }
-        Optional<PrimarySetup.SlotInfo> slot = primary.slot(config.slotName());
+        Optional<PrimarySetup.SlotInfo> slot = PrimarySetup.slot(session, config.slotName());
         String startOver = " Nothing was started. To start over: delete the stream topic (or choose a new source id),"
                 + " run 'sluice capture --drop-slot', re-create the followers, and start capture again (it snapshots)";
         if (slot.isEmpty()) {

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * framed, written by {@link FrameWriter}); when the stream is empty and a snapshot is asked for, it
  * first creates the slot and copies its exported snapshot ({@link SnapshotCopy}). Starting far
  * behind the WAL's end, it reads that backlog through SQL instead ({@link SlotCatchUp}) and then
- * streams from there.
+ * streams from there; the catch-up starts while the walsender connection is still being opened,
+ * which it needs only after.
  *
  * <p>The slot is confirmed only up to what Kafka has acknowledged: whenever the primary has
  * nothing more to send, the thread waits for Kafka's acknowledgement of what it wrote — in steps
@@ -72,7 +74,9 @@ public final class PgOutputCapture implements CaptureEngine {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean closing;
     private volatile Lsn written;
-    private ReplicationConnection replication;
+    private volatile ReplicationConnection replication;
+    /** Done once {@link #start} has opened the walsender connection (or failed to). */
+    private final CompletableFuture<ReplicationConnection> walsender = new CompletableFuture<>();
     private Heartbeats heartbeats;
     private final SlotCatchUp catchUp;
     private PgOutputMessages messages;
@@ -99,21 +103,35 @@ public final class PgOutputCapture implements CaptureEngine {
 
     @Override
     public void start(Duration timeout) {
-        replication = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId());
-        ReplicationConnection.CreatedSlot created = null;
+        if (!snapshot) {
+            startThread(null);
+        }
         try {
-            if (snapshot) {
-                dropStaleSlot();
-                created = replication.createSlot(config.slotName(), config.failover().slot());
-                log.info("created replication slot {} (pgoutput) at {}, exporting snapshot {}", config.slotName(),
-                        created.consistentPoint(), created.snapshotName());
-            }
+            replication = ReplicationConnection.open(config.jdbcUrl(), config.connection(), config.sourceId());
+        } catch (RuntimeException e) {
+            closing = true; // the thread, if started, ends without reporting: this start fails instead
+            walsender.completeExceptionally(e);
+            throw e;
+        }
+        walsender.complete(replication);
+        if (!snapshot) {
+            return;
+        }
+        ReplicationConnection.CreatedSlot created;
+        try {
+            dropStaleSlot();
+            created = replication.createSlot(config.slotName(), config.failover().slot());
+            log.info("created replication slot {} (pgoutput) at {}, exporting snapshot {}", config.slotName(),
+                    created.consistentPoint(), created.snapshotName());
         } catch (SQLException e) {
             replication.close();
             throw new CaptureException(Kind.FATAL, "creating replication slot " + config.slotName() + ": " + e.getMessage(), e);
         }
-        ReplicationConnection.CreatedSlot slot = created;
-        thread = new Thread(() -> run(slot), "sluice-capture-" + config.sourceId());
+        startThread(created);
+    }
+
+    private void startThread(ReplicationConnection.CreatedSlot created) {
+        thread = new Thread(() -> run(created), "sluice-capture-" + config.sourceId());
         thread.start();
     }
 
@@ -174,6 +192,7 @@ public final class PgOutputCapture implements CaptureEngine {
             if (start.compareTo(written) > 0) {
                 written = start;
             }
+            walsender.join();
             int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
                     config.origins() == CaptureConfig.Origins.LOCAL);
             replication.confirm(start);

@@ -11,6 +11,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGStatement;
@@ -110,14 +112,22 @@ final class SlotCatchUp {
 
     private Lsn read(Lsn from, BacklogProbe backlog, Handler handler, StreamWriter writer, BooleanSupplier closing)
             throws SQLException {
+        // Opened while the WAL's end is read, for the backlog there usually is at a start; closed
+        // unused when there is none.
+        CompletableFuture<Connection> session = CompletableFuture.supplyAsync(sessions, r -> {
+            Thread t = new Thread(r, "sluice-capture-catchup-" + source);
+            t.setDaemon(true);
+            t.start();
+        });
         Lsn end = backlog.walEnd();
         if (end.minus(from) <= BEHIND_BYTES) {
+            session.thenAccept(SlotCatchUp::closeQuietly);
             return from;
         }
         long started = System.nanoTime();
         long messages = 0;
         Lsn at = from;
-        try (Connection c = sessions.get()) {
+        try (Connection c = opened(session)) {
             connection = c;
             if (!usable(c)) {
                 return from;
@@ -187,6 +197,25 @@ final class SlotCatchUp {
                     (System.nanoTime() - started) / 1_000_000);
         }
         return at;
+    }
+
+    private static Connection opened(CompletableFuture<Connection> session) throws SQLException {
+        try {
+            return session.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof SQLException s) {
+                throw s;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // never used
+        }
     }
 
     /** Ends a read in progress from any thread (capture is stopping). */
