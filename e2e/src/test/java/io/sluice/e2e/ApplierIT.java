@@ -166,6 +166,37 @@ class ApplierIT {
         }
     }
 
+    /**
+     * A transaction of one insert goes to the follower in one round trip with the watermark's move
+     * and the COMMIT: the follower's refusal of it still names the row, and neither the row nor the
+     * move commits.
+     */
+    @Test
+    void aSingleInsertRefusedWithTheCommitIsNamedByItsKeyAndNothingCommits() throws Exception {
+        stack.primary.execute("CREATE TABLE checked_one (id int PRIMARY KEY, v text)");
+        stack.followers.get(0).execute("CREATE TABLE checked_one (id int PRIMARY KEY, v text CHECK (v <> 'bad'))");
+        try (CaptureService capture = new CaptureService(stack.capture("checked_one", List.of("public.checked_one"), false));
+             StreamApplier applier = new StreamApplier(stack.applier("checked_one", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO checked_one VALUES (1, 'ok')");
+            Await.until(Duration.ofSeconds(60), () -> "the first row on the follower",
+                    () -> "1".equals(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked_one")));
+            String watermark = stack.followers.get(0).queryScalar(
+                    "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'checked_one'");
+            stack.primary.execute("INSERT INTO checked_one VALUES (2, 'bad')");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
+                    () -> applier.state() == StreamApplier.State.FAILED);
+            assertThat(applier.failure().orElseThrow().getMessage())
+                    .contains("checked_one_v_check", "insert on public.checked_one key (id=2)", "23514");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked_one")).as("the refused row").isEqualTo("1");
+            assertThat(stack.followers.get(0).queryScalar(
+                    "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'checked_one'"))
+                    .as("the watermark stays at the first row's transaction").isEqualTo(watermark);
+        }
+        CaptureService.dropSlot(stack.capture("checked_one", List.of("public.checked_one"), false)); // the class shares 20 slots
+    }
+
     /** The same refusal inside the initial snapshot, whose rows come as COPY text (copy events). */
     @Test
     void aRowRefusedInsideASnapshotCopyIsNamedByItsKey() throws Exception {

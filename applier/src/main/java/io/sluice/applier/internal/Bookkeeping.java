@@ -15,6 +15,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Supplier;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -152,24 +153,40 @@ public final class Bookkeeping {
      */
     public static void advance(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
                                long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
-        move(c, false, source, expected, lsn, xid, commitTime, offset, transactions, firstLsn, xids, xidCount);
+        move(c, null, false, source, expected, lsn, xid, commitTime, offset, transactions, firstLsn, xids, xidCount);
     }
 
     /**
-     * {@link #advance}, and the follower transaction's COMMIT sent with it: one round trip where
-     * the two would take two. The connection is outside a transaction afterwards.
+     * A group's last row statement, sent ahead of the watermark's move and the COMMIT in their
+     * round trip ({@link RowWriter#takeSingleInsert}): {@code bind} binds its parameters from 1 on
+     * and returns the next; {@code row} describes the row should the follower refuse it.
      */
-    public static void advanceAndCommit(Connection c, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
-                                        long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
-        move(c, true, source, expected, lsn, xid, commitTime, offset, transactions, firstLsn, xids, xidCount);
+    public record Leading(String sql, Binder bind, Supplier<String> row) {
+        /** Binds a statement's parameters. */
+        public interface Binder {
+            int bind(PreparedStatement ps) throws SQLException;
+        }
     }
 
-    private static void move(Connection c, boolean commit, String source, Position expected, Lsn lsn, long xid, Instant commitTime,
-                             long offset, long transactions, Lsn firstLsn, long[] xids, int xidCount) throws SQLException {
-        String sql = expected == null ? FIRST_MOVE : MOVE;
+    /**
+     * {@link #advance}, and the follower transaction's COMMIT sent with it — after {@code leading},
+     * the group's last row statement, if not null: one round trip where they would take two or
+     * three. The connection is outside a transaction afterwards, unless a statement failed.
+     */
+    public static void advanceAndCommit(Connection c, Leading leading, String source, Position expected, Lsn lsn, long xid,
+                                        Instant commitTime, long offset, long transactions, Lsn firstLsn, long[] xids,
+                                        int xidCount) throws SQLException {
+        move(c, leading, true, source, expected, lsn, xid, commitTime, offset, transactions, firstLsn, xids, xidCount);
+    }
+
+    private static void move(Connection c, Leading leading, boolean commit, String source, Position expected, Lsn lsn,
+                             long xid, Instant commitTime, long offset, long transactions, Lsn firstLsn, long[] xids,
+                             int xidCount) throws SQLException {
+        String sql = (leading == null ? "" : leading.sql() + "; ") + (expected == null ? FIRST_MOVE : MOVE)
+                + (commit ? "; COMMIT" : "");
         Long[] boxed = boxed(xids, xidCount);
-        try (PreparedStatement ps = c.prepareStatement(commit ? sql + "; COMMIT" : sql)) {
-            int i = 1;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = leading == null ? 1 : leading.bind().bind(ps);
             if (expected == null) {
                 ps.setString(i++, source);
             }
@@ -190,7 +207,7 @@ public final class Bookkeeping {
             ps.execute();
         } catch (SQLException e) {
             if (!MOVED_ELSEWHERE.equals(e.getSQLState())) {
-                throw e;
+                throw leading == null ? e : new RowWriter.RowException(leading.row().get(), e);
             }
             c.rollback();
             Optional<Watermark> now = Watermark.read(c, source);

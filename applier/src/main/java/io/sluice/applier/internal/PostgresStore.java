@@ -227,16 +227,18 @@ public final class PostgresStore implements FollowerStore {
 
     @Override
     public Instant commit(GroupCommit g) throws SQLException {
-        writer.flush();
         FrameEnd last = g.last();
+        Instant now = clock.instant();
+        Lsn pruneBelow = pruneBelow(last.commitLsn(), now);
+        boolean common = g.entered() == null && g.sequences() == null && pruneBelow == null;
+        Bookkeeping.Leading leading = common ? writer.takeSingleInsert() : null;
+        writer.flush();
         if (leader != null) {
             leader.stamp(last.commitLsn(), last.commitTime()); // one source transaction per group
         }
-        Instant now = clock.instant();
-        Lsn pruneBelow = pruneBelow(last.commitLsn(), now);
-        if (g.entered() == null && g.sequences() == null && pruneBelow == null) {
-            // The common group: the watermark's move and the COMMIT in one round trip.
-            Bookkeeping.advanceAndCommit(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(),
+        if (common) {
+            // The common group: its last single insert, the watermark's move and the COMMIT in one round trip.
+            Bookkeeping.advanceAndCommit(connection, leading, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(),
                     last.commitTime(), last.offset(), g.frames(), g.firstLsn(), g.xids(), g.xids().length);
         } else {
             Bookkeeping.advance(connection, config.sourceId(), watermarkSeen, last.commitLsn(), last.xid(), last.commitTime(),

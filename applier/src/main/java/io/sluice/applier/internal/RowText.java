@@ -5,6 +5,9 @@ import io.sluice.format.ChangeEvent;
 import io.sluice.format.SqlText;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -26,6 +29,16 @@ final class RowText {
                     + " at source LSN " + e.header().commitLsn() + " has no value to write", false, null);
         }
         return SqlText.of(v);
+    }
+
+    /** Binds the value's SQL text ({@link #of}) as parameter {@code index}. */
+    static void bind(PreparedStatement ps, int index, Value v, ChangeEvent e, String column) throws SQLException {
+        String text = of(v, e, column);
+        if (text == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, text);
+        }
     }
 
     /** A row for an error message: kind, table, key (or identity) values, source LSN and xid. */

@@ -9,7 +9,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -66,11 +65,35 @@ public final class RowWriter {
                 "INSERT INTO " + e.table().quoted() + " (" + RowText.columns(cols, ", ") + ") VALUES ("
                 + cols.stream().map(c -> "?").collect(Collectors.joining(", ")) + ")");
         PreparedStatement ps = statement(sql, false);
-        int i = 1;
-        for (String c : cols) {
-            bind(ps, i++, e.after().get(c), e, c);
-        }
+        bindInsert(ps, e);
         add(ps, e, e.after());
+    }
+
+    /** Binds an insert's values from parameter 1 on, in the event's column order; returns the next parameter. */
+    private static int bindInsert(PreparedStatement ps, ChangeEvent.Insert e) throws SQLException {
+        int i = 1;
+        for (Map.Entry<String, Value> c : e.after().entrySet()) {
+            RowText.bind(ps, i++, c.getValue(), e, c.getKey());
+        }
+        return i;
+    }
+
+    /**
+     * What is batched, taken out unexecuted when it is a single INSERT: the group's commit sends it
+     * in the same round trip as the watermark's move and the COMMIT ({@link Bookkeeping#advanceAndCommit}).
+     * Null otherwise; what is batched is then {@link #flush}ed as usual.
+     */
+    public Bookkeeping.Leading takeSingleInsert() throws SQLException {
+        if (pending == null || pendingRows.size() != 1 || !(pendingRows.get(0).event() instanceof ChangeEvent.Insert e)) {
+            return null;
+        }
+        Described row = pendingRows.get(0);
+        String sql = pendingSql;
+        pending.clearBatch();
+        pending = null;
+        pendingSql = null;
+        pendingRows.clear();
+        return new Bookkeeping.Leading(sql, ps -> bindInsert(ps, e), row::toString);
     }
 
     public void update(ChangeEvent.Update e) throws SQLException {
@@ -83,21 +106,21 @@ public final class RowWriter {
         if (set.isEmpty()) {
             return; // only unchanged TOAST columns: nothing to write
         }
-        Where where = where(e, e.key(), e.identity());
+        RowMatch where = RowMatch.of(e, e.key(), e.identity(), schemas, connection);
         String sql = sqlCache.computeIfAbsent(new Shape("update", e.table(), set, where.columns(), where.byKey()), k ->
                 "UPDATE " + e.table().quoted() + " SET " + set.stream().map(c -> TableId.quote(c) + " = ?")
                 .collect(Collectors.joining(", ")) + " WHERE " + where.sql(e.table()));
         PreparedStatement ps = statement(sql, true);
         int i = 1;
         for (String c : set) {
-            bind(ps, i++, e.after().get(c), e, c);
+            RowText.bind(ps, i++, e.after().get(c), e, c);
         }
         where.bind(ps, i, e);
         add(ps, e, e.identity());
     }
 
     public void delete(ChangeEvent.Delete e) throws SQLException {
-        Where where = where(e, e.key(), e.before());
+        RowMatch where = RowMatch.of(e, e.key(), e.before(), schemas, connection);
         String sql = sqlCache.computeIfAbsent(new Shape("delete", e.table(), List.of(), where.columns(), where.byKey()), k ->
                 "DELETE FROM " + e.table().quoted() + " WHERE " + where.sql(e.table()));
         PreparedStatement ps = statement(sql, true);
@@ -245,54 +268,6 @@ public final class RowWriter {
     private void add(PreparedStatement ps, ChangeEvent e, Map<String, Value> identity) throws SQLException {
         ps.addBatch();
         pendingRows.add(new Described(e, identity));
-    }
-
-    private static void bind(PreparedStatement ps, int index, Value v, ChangeEvent e, String column) throws SQLException {
-        String text = RowText.of(v, e, column);
-        if (text == null) {
-            ps.setNull(index, Types.VARCHAR);
-        } else {
-            ps.setString(index, text);
-        }
-    }
-
-    /** How a row is found: by its key columns, or (no key, REPLICA IDENTITY FULL) by its whole old image. */
-    private record Where(List<String> columns, Map<String, Value> values, boolean byKey, Map<String, String> types) {
-        String sql(TableId table) {
-            if (byKey) {
-                return columns.stream().map(c -> TableId.quote(c) + " = ?").collect(Collectors.joining(" AND "));
-            }
-            String match = columns.stream().map(c -> (isJson(types.get(c)) ? TableId.quote(c) + "::text" : TableId.quote(c))
-                    + " IS NOT DISTINCT FROM ?").collect(Collectors.joining(" AND "));
-            return "ctid = (SELECT ctid FROM " + table.quoted() + " WHERE " + match + " LIMIT 1)";
-        }
-
-        void bind(PreparedStatement ps, int from, ChangeEvent e) throws SQLException {
-            int i = from;
-            for (String c : columns) {
-                RowWriter.bind(ps, i++, values.get(c), e, c);
-            }
-        }
-
-        private static boolean isJson(String type) {
-            return "json".equals(type);
-        }
-    }
-
-    private Where where(ChangeEvent e, List<String> key, Map<String, Value> identity) throws SQLException {
-        TableId table = e instanceof ChangeEvent.Update u ? u.table() : ((ChangeEvent.Delete) e).table();
-        if (!key.isEmpty()) {
-            return new Where(key, identity, true, Map.of());
-        }
-        if (identity.isEmpty() || (e instanceof ChangeEvent.Update u && u.before().isEmpty())) {
-            throw new ApplierException(e.kind() + " on " + table + " at source LSN " + e.header().commitLsn()
-                    + " carries no key and no old row: give the table a primary key or set REPLICA IDENTITY FULL"
-                    + " on the primary", false, null);
-        }
-        Map<String, String> types = java.util.Objects.requireNonNullElse(schemas.castTypes(connection, table), Map.of());
-        List<String> cols = identity.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
-                .map(Map.Entry::getKey).toList();
-        return new Where(cols, identity, false, types);
     }
 
     /** A row the follower refused; the message names it. */

@@ -93,12 +93,12 @@ class BookkeepingIT {
         try (Connection c = pg.connect("together")) {
             c.setAutoCommit(false);
             insert(c, 1);
-            Bookkeeping.advanceAndCommit(c, "s", null, Lsn.parse("0/100"), 7, Instant.parse("2026-01-01T00:00:00Z"), 3, 1,
+            Bookkeeping.advanceAndCommit(c, null, "s", null, Lsn.parse("0/100"), 7, Instant.parse("2026-01-01T00:00:00Z"), 3, 1,
                     Lsn.parse("0/100"), new long[] {7}, 1);
             c.rollback(); // nothing is open any more: this undoes nothing
-            insert(c, 2);
-            Bookkeeping.advanceAndCommit(c, "s", new Bookkeeping.Position(Lsn.parse("0/100"), 3), Lsn.parse("0/200"), 8,
-                    Instant.parse("2026-01-01T00:00:01Z"), 4, 1, Lsn.parse("0/200"), new long[] {8}, 1);
+            // The group's last insert in the same round trip: the whole transaction one message.
+            Bookkeeping.advanceAndCommit(c, leadingInsert(2), "s", new Bookkeeping.Position(Lsn.parse("0/100"), 3),
+                    Lsn.parse("0/200"), 8, Instant.parse("2026-01-01T00:00:01Z"), 4, 1, Lsn.parse("0/200"), new long[] {8}, 1);
         }
         try (Connection c = pg.connect("together")) {
             Watermark w = Watermark.read(c, "s").orElseThrow();
@@ -108,7 +108,10 @@ class BookkeepingIT {
         }
     }
 
-    /** A watermark found elsewhere: the COMMIT sent with the move never runs, and the error names both positions. */
+    /**
+     * A watermark found elsewhere: the COMMIT sent with the move never runs, nor the insert sent
+     * ahead of it; the error names both positions.
+     */
     @Test
     void advanceAndCommitFromAStalePositionCommitsNothing() throws Exception {
         pg.createDatabase("stale");
@@ -116,11 +119,11 @@ class BookkeepingIT {
         execute("stale", "CREATE TABLE t (id int PRIMARY KEY)");
         try (Connection c = pg.connect("stale")) {
             c.setAutoCommit(false);
-            Bookkeeping.advanceAndCommit(c, "s", null, Lsn.parse("0/100"), 7, Instant.parse("2026-01-01T00:00:00Z"), 3, 1,
+            Bookkeeping.advanceAndCommit(c, null, "s", null, Lsn.parse("0/100"), 7, Instant.parse("2026-01-01T00:00:00Z"), 3, 1,
                     Lsn.parse("0/100"), new long[] {7}, 1);
             insert(c, 1);
             Bookkeeping.Position stale = new Bookkeeping.Position(Lsn.parse("0/50"), 1);
-            assertThatThrownBy(() -> Bookkeeping.advanceAndCommit(c, "s", stale, Lsn.parse("0/200"), 8,
+            assertThatThrownBy(() -> Bookkeeping.advanceAndCommit(c, leadingInsert(2), "s", stale, Lsn.parse("0/200"), 8,
                     Instant.parse("2026-01-01T00:00:01Z"), 4, 1, Lsn.parse("0/200"), new long[] {8}, 1))
                     .isInstanceOf(ApplierException.class)
                     .hasMessageContaining("no longer where this applier last saw it (0/50 (stream offset 1))")
@@ -137,6 +140,14 @@ class BookkeepingIT {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    /** An insert sent ahead of the move, as {@code RowWriter.takeSingleInsert} hands one over. */
+    private static Bookkeeping.Leading leadingInsert(int id) {
+        return new Bookkeeping.Leading("INSERT INTO t VALUES (?)", ps -> {
+            ps.setInt(1, id);
+            return 2;
+        }, () -> "insert of " + id);
     }
 
     private static void insert(Connection c, int id) throws Exception {
