@@ -199,13 +199,11 @@ final class SlotCatchUp {
         return at;
     }
 
-    private static Connection opened(CompletableFuture<Connection> session) throws SQLException {
+    /** The session once open; what opening it threw (a {@code CaptureException} naming the primary) otherwise. */
+    private static Connection opened(CompletableFuture<Connection> session) {
         try {
             return session.join();
         } catch (CompletionException e) {
-            if (e.getCause() instanceof SQLException s) {
-                throw s;
-            }
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
