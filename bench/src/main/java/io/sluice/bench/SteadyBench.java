@@ -25,13 +25,13 @@ import java.util.concurrent.locks.LockSupport;
  * way for both: each row carries the primary's {@code clock_timestamp()} at insert, and a deferred
  * {@code ENABLE ALWAYS} constraint trigger on each follower records {@code clock_timestamp()} as the
  * transaction that applied the row commits — when a reader of the follower can see it, not when the
- * row was written inside a transaction still open (one machine, one clock). The first {@code settle} seconds at the rate are discarded,
- * in the same pipeline that is then measured: a new capture or applier (a restart) compiles its
- * hot code again for the profile of a steady rate, which takes tens of seconds at 1,000 tx/s
- * (docs/benchmarks.md). The Kafka broker runs
- * in a process of its own ({@link KafkaProcess}), shared by the runs of a scenario, as a deployment
- * runs it, and so do capture and the applier, each in a process of its own ({@link SluiceProcesses}):
- * the CPU reported as Sluice's is theirs, the broker's beside it.
+ * row was written inside a transaction still open (one machine, one clock). The first
+ * {@code settle} seconds at the rate are discarded, in the same pipeline that is then measured: a
+ * new capture or applier (a restart) compiles its hot code again for the profile of a steady rate,
+ * which takes tens of seconds at 1,000 tx/s (docs/benchmarks.md). The Kafka broker runs in a process
+ * of its own ({@link KafkaProcess}), shared by the runs of a scenario, as a deployment runs it, and
+ * so do capture and the applier, each in a process of its own ({@link SluiceProcesses}): the CPU
+ * reported as Sluice's is theirs, the broker's beside it.
  */
 public final class SteadyBench {
 

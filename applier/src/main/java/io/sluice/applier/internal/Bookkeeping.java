@@ -207,7 +207,9 @@ public final class Bookkeeping {
             ps.execute();
         } catch (SQLException e) {
             if (!MOVED_ELSEWHERE.equals(e.getSQLState())) {
-                throw leading == null ? e : new RowWriter.RowException(leading.row().get(), e);
+                // A lost connection is not the row's doing: thrown as it came.
+                boolean lost = e.getSQLState() != null && e.getSQLState().startsWith("08");
+                throw leading == null || lost ? e : new RowWriter.RowException(leading.row().get(), e);
             }
             c.rollback();
             Optional<Watermark> now = Watermark.read(c, source);
