@@ -63,12 +63,12 @@ public final class FailoverSlots {
 
     public Standing read(String slot) {
         try {
-            Connection c = primary;
-            if (c.getMetaData().getDatabaseMajorVersion() < 17) {
+            if (primary.getMetaData().getDatabaseMajorVersion() < 17) {
                 return new Standing(false, false, List.of(), List.of());
             }
             boolean failover;
-            try (PreparedStatement ps = c.prepareStatement("SELECT failover FROM pg_replication_slots WHERE slot_name = ?")) {
+            try (PreparedStatement ps = primary.prepareStatement(
+                    "SELECT failover FROM pg_replication_slots WHERE slot_name = ?")) {
                 ps.setString(1, slot);
                 try (ResultSet rs = ps.executeQuery()) {
                     failover = rs.next() && rs.getBoolean(1);
@@ -76,12 +76,12 @@ public final class FailoverSlots {
             }
             List<String> listed = new ArrayList<>();
             List<String> unlisted = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT current_setting('synchronized_standby_slots')");
+            try (PreparedStatement ps = primary.prepareStatement("SELECT current_setting('synchronized_standby_slots')");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 Arrays.stream(rs.getString(1).split(",")).map(String::trim).filter(n -> !n.isEmpty()).forEach(listed::add);
             }
-            try (PreparedStatement ps = c.prepareStatement(
+            try (PreparedStatement ps = primary.prepareStatement(
                     "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' ORDER BY slot_name");
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
