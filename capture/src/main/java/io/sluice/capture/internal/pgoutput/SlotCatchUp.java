@@ -11,8 +11,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.postgresql.PGStatement;
@@ -112,22 +110,16 @@ final class SlotCatchUp {
 
     private Lsn read(Lsn from, BacklogProbe backlog, Handler handler, StreamWriter writer, BooleanSupplier closing)
             throws SQLException {
-        // Opened while the WAL's end is read, for the backlog there usually is at a start; closed
-        // unused when there is none.
-        CompletableFuture<Connection> session = CompletableFuture.supplyAsync(sessions, r -> {
-            Thread t = new Thread(r, "sluice-capture-catchup-" + source);
-            t.setDaemon(true);
-            t.start();
-        });
+        OpeningSession session = new OpeningSession(sessions, "sluice-capture-catchup-" + source);
         Lsn end = backlog.walEnd();
         if (end.minus(from) <= BEHIND_BYTES) {
-            session.thenAccept(SlotCatchUp::closeQuietly);
+            session.discard();
             return from;
         }
         long started = System.nanoTime();
         long messages = 0;
         Lsn at = from;
-        try (Connection c = opened(session)) {
+        try (Connection c = session.await()) {
             connection = c;
             if (!usable(c)) {
                 return from;
@@ -197,23 +189,6 @@ final class SlotCatchUp {
                     (System.nanoTime() - started) / 1_000_000);
         }
         return at;
-    }
-
-    /** The session once open; what opening it threw (a {@code CaptureException} naming the primary) otherwise. */
-    private static Connection opened(CompletableFuture<Connection> session) {
-        try {
-            return session.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // never used
-        }
     }
 
     /** Ends a read in progress from any thread (capture is stopping). */
