@@ -158,10 +158,7 @@ class ApplierIT {
             capture.start();
             applier.start();
             stack.primary.execute("INSERT INTO checked VALUES (1, 'ok'), (2, 'bad'), (3, 'ok')");
-            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
-                    () -> applier.state() == StreamApplier.State.FAILED);
-            assertThat(applier.failure().orElseThrow().getMessage())
-                    .contains("checked_v_check", "insert on public.checked key (id=2)", "23514");
+            awaitRefusal(applier, "checked_v_check", "insert on public.checked key (id=2)");
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked")).as("nothing of the group").isEqualTo("0");
         }
     }
@@ -185,10 +182,7 @@ class ApplierIT {
             String watermark = stack.followers.get(0).queryScalar(
                     "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'checked_one'");
             stack.primary.execute("INSERT INTO checked_one VALUES (2, 'bad')");
-            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
-                    () -> applier.state() == StreamApplier.State.FAILED);
-            assertThat(applier.failure().orElseThrow().getMessage())
-                    .contains("checked_one_v_check", "insert on public.checked_one key (id=2)", "23514");
+            awaitRefusal(applier, "checked_one_v_check", "insert on public.checked_one key (id=2)");
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked_one")).as("the refused row").isEqualTo("1");
             assertThat(stack.followers.get(0).queryScalar(
                     "SELECT commit_lsn::text FROM sluice.watermark WHERE source = 'checked_one'"))
@@ -207,10 +201,7 @@ class ApplierIT {
              StreamApplier applier = new StreamApplier(stack.applier("checked_snap", 0))) {
             capture.start();
             applier.start();
-            Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
-                    () -> applier.state() == StreamApplier.State.FAILED);
-            assertThat(applier.failure().orElseThrow().getMessage())
-                    .contains("checked_snap_v_check", "insert on public.checked_snap key (id=4321)", "23514");
+            awaitRefusal(applier, "checked_snap_v_check", "insert on public.checked_snap key (id=4321)");
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM checked_snap")).as("nothing of the snapshot")
                     .isEqualTo("0");
         }
@@ -733,6 +724,13 @@ class ApplierIT {
             assertThat(stack.followers.get(1).queryScalar("SELECT count(*) FROM transfers"))
                     .isEqualTo(stack.primary.queryScalar("SELECT count(*) FROM transfers"));
         }
+    }
+
+    /** Waits for the applier to stop on a row the follower's CHECK refused; its error names the constraint and the row. */
+    private static void awaitRefusal(StreamApplier applier, String constraint, String row) {
+        Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the refused row",
+                () -> applier.state() == StreamApplier.State.FAILED);
+        assertThat(applier.failure().orElseThrow().getMessage()).contains(constraint, row, "23514");
     }
 
     private static String watermarkTransactions() {
