@@ -6,17 +6,14 @@ import io.sluice.applier.internal.DuckDbStore;
 import io.sluice.applier.internal.EpochGate;
 import io.sluice.applier.internal.FailureKind;
 import io.sluice.applier.internal.FollowerPipeline;
-import io.sluice.applier.internal.FollowerPipeline.Segment;
 import io.sluice.applier.internal.FollowerStore;
 import io.sluice.applier.internal.FrameReader.FrameEnd;
 import io.sluice.applier.internal.GroupAssembler;
 import io.sluice.applier.internal.OpenGroup.GroupCommit;
 import io.sluice.applier.internal.PostgresStore;
-import io.sluice.applier.internal.SchemaGuard;
+import io.sluice.applier.internal.RecordDispatcher;
+import io.sluice.applier.internal.StoreFailures;
 import io.sluice.applier.internal.StreamConsumer;
-import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
-import io.sluice.format.FormatException;
 import io.sluice.format.Lifecycle;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
@@ -25,12 +22,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -75,6 +70,8 @@ public final class StreamApplier implements AutoCloseable {
     private final FollowerPipeline pipeline = new FollowerPipeline(this::commitOnFollower);
     private final EpochGate gate;
     private final GroupAssembler assembler;
+    private final RecordDispatcher dispatcher;
+    private final StoreFailures failures;
     /** The epoch this follower was promoted to primary at, once its applier met that marker. */
     private volatile Long promotedIn;
     private volatile boolean running;
@@ -104,6 +101,8 @@ public final class StreamApplier implements AutoCloseable {
         };
         this.gate = new EpochGate(config.followerName(), topic, clock);
         this.assembler = new GroupAssembler(config, partition.toString(), store, pipeline, gate);
+        this.dispatcher = new RecordDispatcher(config.sourceId(), gate, assembler);
+        this.failures = new StoreFailures(config.followerName(), store, pipeline, assembler);
     }
 
     /**
@@ -198,40 +197,7 @@ public final class StreamApplier implements AutoCloseable {
 
     /** The store refused or dropped something: apply again differently, retry, or stop. Returns the next backoff. */
     private long failed(SQLException e, long backoffMs) {
-        Segment failedSegment = pipeline.failedSegment();
-        switch (store.classify(e)) {
-            case ORDER -> {
-                if (failedSegment != null && failedSegment.collapsed()) {
-                    log.warn("follower {}: a collapsed group broke a constraint between rows ({}); applying the source"
-                            + " transactions up to stream offset {} again in source order", config.followerName(),
-                            e.getMessage(), failedSegment.endOffset());
-                    assembler.orderedThrough(failedSegment.endOffset());
-                    return recover(e, 0);
-                }
-            }
-            case ONE_PER_GROUP -> {
-                if (failedSegment != null) {
-                    log.warn("follower {}: a source transaction used an enum label an earlier one of the same group added ({});"
-                            + " applying the source transactions up to stream offset {} again, one per follower transaction",
-                            config.followerName(), e.getMessage(), failedSegment.endOffset());
-                    assembler.onePerGroupThrough(failedSegment.endOffset());
-                    return recover(e, 0);
-                }
-            }
-            case RETRY -> {
-                return recover(e, backoffMs);
-            }
-            default -> { }
-        }
-        throw new ApplierException(describe(e), false, e);
-    }
-
-    private String describe(SQLException e) {
-        Segment failedSegment = pipeline.failedSegment();
-        String where = failedSegment != null ? " " + failedSegment.where()
-                : assembler.where() != null ? " " + assembler.where() : "";
-        return "the follower " + config.followerName() + " refused a change" + where + ": " + e.getMessage()
-                + " [SQLSTATE " + e.getSQLState() + "]";
+        return recover(e, failures.resume(e) == StoreFailures.Resume.AT_ONCE ? 0 : backoffMs);
     }
 
     /** Rolls back, reconnects with backoff and resumes from the follower's watermark. */
@@ -249,7 +215,7 @@ public final class StreamApplier implements AutoCloseable {
             seekToWatermark();
         } catch (SQLException e) {
             if (store.classify(e) != FailureKind.RETRY) {
-                throw new ApplierException(describe(e), false, e);
+                throw failures.stop(e);
             }
             log.warn("follower {}: still unreachable: {}", config.followerName(), e.getMessage());
         }
@@ -267,43 +233,18 @@ public final class StreamApplier implements AutoCloseable {
             consumer.hint(done.streamOffset() + 1, store.streamOffsetMetadata());
         }
         ConsumerRecords<byte[], ByteBuffer> recs = consumer.poll(Duration.ofMillis(100));
-        for (ConsumerRecord<byte[], ByteBuffer> r : recs) {
-            List<ChangeEvent> run;
-            try {
-                run = EventCodec.decodeAll(r.value());
-            } catch (FormatException ex) {
-                throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
-                        + ex.getMessage() + "; the follower stays at its last good watermark", false, ex);
+        switch (dispatcher.dispatch(recs)) {
+            case NEXT -> { }
+            case REWIND -> {
+                consumer.seek(assembler.rewindOffset());
+                return;
             }
-            if (gate.refuses(run, r.offset())) {
-                continue; // written by a capture of a replaced primary: not the stream's history
-            }
-            // A record holds one event or a run of one frame's events; a frame always starts a
-            // record, so a frame is known by its record's offset.
-            for (ChangeEvent e : run) {
-                if (!e.header().source().equals(config.sourceId())) {
-                    throw new ApplierException("event for source '" + e.header().source() + "' at " + r.topic() + "-"
-                            + r.partition() + "@" + r.offset() + " on the stream of source '" + config.sourceId() + "'", false, null);
-                }
-                String refused = e instanceof ChangeEvent.SchemaChange s ? SchemaGuard.refusal(s) : null;
-                if (refused != null) {
-                    throw new ApplierException("bad event at " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
-                            + refused + "; the follower stays at its last good watermark", false, null);
-                }
-                switch (assembler.handle(e, r.offset())) {
-                    case NEXT -> { }
-                    case REWIND -> {
-                        consumer.seek(assembler.rewindOffset());
-                        return;
-                    }
-                    case PROMOTED -> {
-                        promotedIn = gate.epoch();
-                        running = false;
-                        log.info("follower {} was promoted to primary at epoch {}: it has applied the stream up to the marker"
-                                + " at {}@{} and applies no more of it", config.followerName(), gate.epoch(), partition, r.offset());
-                        return;
-                    }
-                }
+            case PROMOTED -> {
+                promotedIn = gate.epoch();
+                running = false;
+                log.info("follower {} was promoted to primary at epoch {}: it has applied the stream up to the marker"
+                        + " at {}@{} and applies no more of it", config.followerName(), gate.epoch(), partition, dispatcher.stoppedAt());
+                return;
             }
         }
         if (assembler.polled(recs.count(), consumer.moreWaiting(recs.count())) && store.streamOffsetMetadata() == null) {
