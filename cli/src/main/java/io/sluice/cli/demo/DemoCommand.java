@@ -8,31 +8,20 @@ import io.sluice.capture.CaptureService;
 import io.sluice.cli.config.SluiceConfig;
 import io.sluice.embedded.Await;
 import io.sluice.embedded.LocalPostgres;
-import io.sluice.client.Durability;
 import io.sluice.format.follower.JdbcDataSource;
-import io.sluice.client.ReadPolicy;
-import io.sluice.client.Session;
 import io.sluice.client.SluiceClient;
-import io.sluice.format.ConsistencyToken;
 import io.sluice.monitor.LagMonitor;
 import io.sluice.monitor.Rule;
 import io.sluice.monitor.MonitorConfig;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -116,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int run(SluiceConfig cfg, EmbeddedStack stack, DemoView view) throws Exception {
         LocalPostgres primary = stack.primary();
-        schema(primary);
+        DemoWorkload.schema(primary);
         view.header("primary  " + primary.jdbcUrl());
         view.header("kafka    " + stack.kafka().bootstrapServers());
         List<DemoFollower> fs = new ArrayList<>();
@@ -184,12 +173,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     private int workload(SluiceConfig cfg, EmbeddedStack stack, LocalPostgres primary, List<DemoFollower> fs,
                          DemoAnalytics analytics, LagMonitor monitor, SluiceClient client, DemoView view) throws Exception {
-        AtomicLong written = new AtomicLong();
-        AtomicBoolean writing = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> workload(primary, writing, written), "demo-workload");
         view.event(String.format("workload: %d transfers/s for %d s (each moves money between two accounts; the total never changes)",
                 rate, duration.toSeconds()));
-        writer.start();
+        DemoWorkload writer = DemoWorkload.start(primary, rate);
         long startNanos = System.nanoTime();
         long total = duration.toNanos();
         boolean rywDone = false;
@@ -201,15 +187,15 @@ public final class DemoCommand implements Callable<Integer> {
         DemoFollower sync = fs.stream().filter(f -> f.sync).findFirst().orElse(null);
         long previous = 0;
         long nextReport = startNanos + 1_000_000_000L;
-        while (System.nanoTime() - startNanos < total && writer.isAlive()) {
+        while (System.nanoTime() - startNanos < total && writer.alive()) {
             long elapsed = System.nanoTime() - startNanos;
             if (!rywDone && elapsed >= total / 5) {
                 rywDone = true;
-                readYourWrites(primary, client, async != null ? async : fs.get(0), view);
+                DemoConsistency.readYourWrites(primary, client, async != null ? async : fs.get(0), view);
             }
             if (!syncDone && elapsed >= total * 3 / 10 && sync != null) {
                 syncDone = true;
-                syncWrite(primary, client, sync, view);
+                DemoConsistency.syncWrite(primary, client, sync, view);
             }
             if (!pauseDone && paused == null && elapsed >= total * 2 / 5 && async != null) {
                 if (duration.toSeconds() < 20) {
@@ -231,7 +217,7 @@ public final class DemoCommand implements Callable<Integer> {
             long now = System.nanoTime();
             if (now >= nextReport) {
                 nextReport += 1_000_000_000L;
-                long w = written.get();
+                long w = writer.written();
                 view.report(w - previous, DemoFollower.rows(fs, monitor));
                 previous = w;
                 if (analytics != null && (now - startNanos) / 1_000_000_000L % 5 == 4) {
@@ -243,10 +229,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (paused != null) {
             paused.start(cfg, stack.kafka().bootstrapServers());
         }
-        writing.set(false);
-        writer.join();
+        writer.stop();
         view.done();
-        out.println("workload stopped after " + written.get() + " transfers; waiting for the followers to catch up ...");
+        out.println("workload stopped after " + writer.written() + " transfers; waiting for the followers to catch up ...");
         String marker = primary.queryScalar("SELECT max(id)::text FROM transfers");
         fs.forEach(f -> f.awaitTransfers(marker, out));
         if (analytics != null) {
@@ -260,51 +245,6 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.println(failures == 0 ? "demo: every follower equals the primary." : "demo: " + failures + " table(s) differ.");
         return failures == 0 ? 0 : 1;
-    }
-
-    /** Read-your-writes: a write on the primary read back from the async follower through its token. */
-    private void readYourWrites(LocalPostgres primary, SluiceClient client, DemoFollower follower, DemoView view) {
-        try (Connection c = primary.connect()) {
-            c.setAutoCommit(false);
-            Session session = client.session();
-            try (Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE profiles SET attrs = attrs || '{\"demo\": \"read-your-writes\"}', updated = now() WHERE id = 1");
-            }
-            long t0 = System.nanoTime();
-            ConsistencyToken token = client.commit(c, session);
-            boolean applied = client.await(token, follower.name, Duration.ofSeconds(5)); // woken by the follower's commit
-            double waitedMs = (System.nanoTime() - t0) / 1e6;
-            SluiceClient.Routed<String> r = client.readRouted(session, follower.name, ReadPolicy.waitOrFail(Duration.ofSeconds(5)),
-                    rc -> {
-                        try (Statement st = rc.createStatement();
-                             ResultSet rs = st.executeQuery("SELECT attrs->>'demo' FROM profiles WHERE id = 1")) {
-                            return rs.next() ? rs.getString(1) : null;
-                        }
-                    });
-            view.event(String.format("read-your-writes: updated profile 1 on the primary (token %s); %s applied it %.1f ms"
-                    + " after commit%s; read back from follower %s: demo=%s", token, follower.name, waitedMs,
-                    applied ? "" : " (NOT within 5 s)", r.target(), r.value()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (SQLException e) {
-            view.event("read-your-writes FAILED: " + e.getMessage());
-        }
-    }
-
-    /** A synchronous write: returns only once the sync follower shows it. */
-    private void syncWrite(LocalPostgres primary, SluiceClient client, DemoFollower follower, DemoView view) {
-        try (Connection c = primary.connect()) {
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                st.executeUpdate("UPDATE profiles SET attrs = attrs || '{\"demo\": \"sync\"}', updated = now() WHERE id = 2");
-            }
-            long t0 = System.nanoTime();
-            ConsistencyToken token = client.commit(c, Durability.quorum(1), Duration.ofSeconds(5));
-            view.event(String.format("sync write: profile 2 committed with QUORUM(1) and visible on sync follower %s %.1f ms later"
-                    + " (token %s)", follower.name, (System.nanoTime() - t0) / 1e6, token));
-        } catch (SQLException e) {
-            view.event("sync write FAILED: " + e.getMessage());
-        }
     }
 
     private static SluiceClient client(SluiceConfig cfg, EmbeddedStack stack, List<DemoFollower> fs) {
@@ -349,52 +289,5 @@ public final class DemoCommand implements Callable<Integer> {
         monitor.httpAddress().ifPresent(a -> view.header(String.format("monitor  http://127.0.0.1:%d/status  /metrics  /healthz"
                 + "   (./sluice status --url http://127.0.0.1:%d --watch)", a.getPort(), a.getPort())));
         return started;
-    }
-
-    static void schema(LocalPostgres pg) throws SQLException {
-        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
-            st.execute("CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, balance numeric(12,2) NOT NULL)");
-            st.execute("CREATE TABLE transfers (id bigint PRIMARY KEY, src int, dst int, amount numeric(12,2), at timestamptz)");
-            st.execute("CREATE TABLE profiles (id int PRIMARY KEY, attrs jsonb, tags text[], updated timestamptz)");
-            st.execute("INSERT INTO accounts SELECT g, 'owner ' || g, 1000 FROM generate_series(1, 100) g");
-            st.execute("INSERT INTO profiles SELECT g, jsonb_build_object('tier', g % 3), ARRAY['t' || g % 5], now()"
-                    + " FROM generate_series(1, 100) g");
-        }
-    }
-
-    private void workload(LocalPostgres pg, AtomicBoolean writing, AtomicLong written) {
-        Random random = new Random(42);
-        try (Connection c = pg.connect();
-             PreparedStatement debit = c.prepareStatement("UPDATE accounts SET balance = balance - ? WHERE id = ?");
-             PreparedStatement credit = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
-             PreparedStatement log = c.prepareStatement("INSERT INTO transfers VALUES (?, ?, ?, ?, now())");
-             PreparedStatement profile = c.prepareStatement(
-                     "UPDATE profiles SET attrs = attrs || jsonb_build_object('last', ?::int), updated = now() WHERE id = ?")) {
-            c.setAutoCommit(false);
-            long interval = 1_000_000_000L / rate;
-            long start = System.nanoTime();
-            for (long i = 1; writing.get(); i++) {
-                long wait = start + i * interval - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-                DemoTransfer t = DemoTransfer.next(random);
-                t.move(debit, credit);
-                log.setLong(1, i);
-                log.setInt(2, t.from());
-                log.setInt(3, t.to());
-                log.setBigDecimal(4, t.amount());
-                log.executeUpdate();
-                if (i % 10 == 0) {
-                    profile.setInt(1, (int) i);
-                    profile.setInt(2, t.from());
-                    profile.executeUpdate();
-                }
-                c.commit();
-                written.incrementAndGet();
-            }
-        } catch (SQLException e) {
-            System.err.println("workload stopped: " + e.getMessage());
-        }
     }
 }

@@ -57,7 +57,7 @@ final class FailoverDemo {
 
     int run() throws Exception {
         LocalPostgres primary = stack.primary();
-        DemoCommand.schema(primary);
+        DemoWorkload.schema(primary);
         try (LocalPostgres standby = PhysicalStandby.start(primary, STANDBY, stack.runDirectory(), LocalPostgres.builder(STANDBY)
                 .setting("sync_replication_slots", "on").setting("hot_standby_feedback", "on"))) {
             // Logical decoding waits for the standby, so capture is never ahead of what it has.
