@@ -82,7 +82,10 @@ public final class StreamApplier implements AutoCloseable {
         this(config, a -> { });
     }
 
-    /** {@code listener} is told, on the applier's follower thread, of every follower commit. */
+    /**
+     * {@code listener} is told of every follower commit, on the thread that committed it: the
+     * applier's follower thread, or its stream thread for a group it wrote itself having caught up.
+     */
     public StreamApplier(ApplierConfig config, Consumer<Applied> listener) {
         this(config, listener, Clock.systemUTC());
     }

@@ -11,7 +11,9 @@ import java.util.concurrent.BlockingQueue;
  * The hand-off between the applier's two threads. The stream thread reads, frames and prepares
  * work ({@link Segment}s: statements with their values already turned into text); the follower
  * thread, started here, runs them on the store in order, a group's commit last. The stream thread
- * reads group N+1 while the follower writes group N; at most two segments wait between them.
+ * reads group N+1 while the follower writes group N; at most two segments wait between them. A
+ * group committed because the applier caught up runs on the stream thread itself while the follower
+ * thread is idle ({@link #runOrSubmit}); either way one thread uses the store at a time.
  *
  * <p>A failure stops the follower thread from running anything more until the stream thread,
  * having seen it ({@link #rethrowFailure}), clears it — after it rolled back and reconnected.
@@ -78,6 +80,45 @@ public final class FollowerPipeline {
         }
     }
 
+    /**
+     * Runs a group's last segment on the calling stream thread when the follower thread is idle, and
+     * hands it over otherwise ({@link #submit}). For a group committed because the applier caught up
+     * with the stream: nothing more waits to be read, so there is nothing for the stream thread to
+     * overlap with the follower's write, and waking the follower thread would only add its wake-up
+     * to the group's latency. A failure is thrown here, as {@link #rethrowFailure} would next.
+     */
+    public void runOrSubmit(Segment s) throws SQLException {
+        rethrowFailure();
+        boolean idle;
+        synchronized (lock) {
+            idle = completed == submitted; // the follower thread waits for work and none is queued: it touches no store
+        }
+        if (!idle) {
+            submit(s);
+            return;
+        }
+        run(s);
+        rethrowFailure();
+    }
+
+    /** Runs a segment's work and its commit, unless an earlier failure or stopping drops it; keeps a failure for the stream thread. */
+    private void run(Segment s) {
+        if (failure != null || discard) {
+            return;
+        }
+        try {
+            for (Work w : s.work()) {
+                w.run();
+            }
+            if (s.commit() != null) {
+                committer.commit(s.commit());
+            }
+        } catch (Throwable t) {
+            failedSegment = s;
+            failure = t;
+        }
+    }
+
     private void loop() {
         while (true) {
             Segment s;
@@ -89,19 +130,7 @@ public final class FollowerPipeline {
             if (s == stop) {
                 return;
             }
-            if (failure == null && !discard) {
-                try {
-                    for (Work w : s.work()) {
-                        w.run();
-                    }
-                    if (s.commit() != null) {
-                        committer.commit(s.commit());
-                    }
-                } catch (Throwable t) {
-                    failedSegment = s;
-                    failure = t;
-                }
-            }
+            run(s);
             synchronized (lock) {
                 completed++;
                 lock.notifyAll();

@@ -42,6 +42,13 @@ public final class GroupAssembler {
 
     /** A poll of this many records found a backlog (at a steady rate a poll holds one or two). */
     private static final int BACKLOG_POLL_RECORDS = 32;
+    /**
+     * A caught-up group of at most this many source transactions is written by the stream thread
+     * itself while the follower thread is idle: about one round trip to the follower. A larger one
+     * (a catch-up that met the stream's end for a moment) is handed over, so the stream thread reads
+     * on while it is written.
+     */
+    private static final int WRITTEN_HERE_FRAMES = 16;
 
     private final ApplierConfig config;
     private final String stream;
@@ -129,14 +136,15 @@ public final class GroupAssembler {
     /**
      * After a poll: unless more waits on the stream, or the poll found a backlog while the follower
      * thread is still busy with the group before (this one would only wait behind it), the open
-     * group commits now — latency comes first — and the next starts small. Otherwise it stays open
+     * group commits now — latency comes first: a small one on this thread itself while the follower
+     * thread is idle ({@link FollowerPipeline#runOrSubmit}) — and the next starts small. Otherwise it stays open
      * to grow, bounded by the group limits. Returns whether nothing is left open.
      */
     public boolean polled(int records, boolean moreWaiting) throws SQLException {
         if (reader.inFrame() || moreWaiting || records >= BACKLOG_POLL_RECORDS && group.hasFrames() && pipeline.busy()) {
             return false;
         }
-        commitGroup();
+        commitGroup(group.frames() <= WRITTEN_HERE_FRAMES);
         sizing.caughtUp();
         return !group.started();
     }
@@ -217,6 +225,11 @@ public final class GroupAssembler {
 
     /** Hands the open group to the follower thread to be written and committed with its watermark. */
     private void commitGroup() throws SQLException {
+        commitGroup(false);
+    }
+
+    /** {@code writeHere}: a small group with nothing more waiting on the stream, which the stream thread may write itself. */
+    private void commitGroup(boolean writeHere) throws SQLException {
         if (!group.hasFrames()) {
             if (group.started() && !reader.inFrame()) {
                 clear(); // only skipped duplicates: nothing to write
@@ -225,7 +238,12 @@ public final class GroupAssembler {
         }
         GroupCommit commit = group.commit(pendingSequences, pendingSequencesOffset);
         pendingSequences = null;
-        pipeline.submit(work.take(commit, group.describe(), group.last().offset()));
+        FollowerPipeline.Segment segment = work.take(commit, group.describe(), group.last().offset());
+        if (writeHere) {
+            pipeline.runOrSubmit(segment);
+        } else {
+            pipeline.submit(segment);
+        }
         queuedThrough = group.last().commitLsn();
         clear();
     }
