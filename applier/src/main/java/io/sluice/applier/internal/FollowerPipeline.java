@@ -12,8 +12,8 @@ import java.util.concurrent.BlockingQueue;
  * work ({@link Segment}s: statements with their values already turned into text); the follower
  * thread, started here, runs them on the store in order, a group's commit last. The stream thread
  * reads group N+1 while the follower writes group N; at most two segments wait between them. A
- * group committed because the applier caught up runs on the stream thread itself while the follower
- * thread is idle ({@link #runOrSubmit}); either way one thread uses the store at a time.
+ * small group committed because the applier caught up runs on the stream thread itself while the
+ * follower thread is idle ({@link #runOrSubmit}); either way one thread uses the store at a time.
  *
  * <p>A failure stops the follower thread from running anything more until the stream thread,
  * having seen it ({@link #rethrowFailure}), clears it — after it rolled back and reconnected.

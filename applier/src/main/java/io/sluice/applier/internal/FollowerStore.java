@@ -23,7 +23,7 @@ import java.util.Optional;
  * thread idle), and the methods that <em>prepare</em> {@link Work} — they do the per-row work that
  * needs no store (building statements and their text) and return what the follower thread runs.
  * On the <em>follower thread</em> (or the stream thread while the follower thread is idle, for a
- * group committed because the applier caught up): the prepared work, then {@link #commit}. One
+ * small group committed because the applier caught up): the prepared work, then {@link #commit}. One
  * thread uses the store at a time. A store transaction
  * begins with the first work run after a commit or a rollback, and ends at {@link #commit}, which
  * moves the store's watermark with it (FORMAT.md, "The watermark").

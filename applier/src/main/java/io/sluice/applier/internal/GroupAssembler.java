@@ -137,8 +137,8 @@ public final class GroupAssembler {
      * After a poll: unless more waits on the stream, or the poll found a backlog while the follower
      * thread is still busy with the group before (this one would only wait behind it), the open
      * group commits now — latency comes first: a small one on this thread itself while the follower
-     * thread is idle ({@link FollowerPipeline#runOrSubmit}) — and the next starts small. Otherwise it stays open
-     * to grow, bounded by the group limits. Returns whether nothing is left open.
+     * thread is idle ({@link FollowerPipeline#runOrSubmit}) — and the next starts small. Otherwise it
+     * stays open to grow, bounded by the group limits. Returns whether nothing is left open.
      */
     public boolean polled(int records, boolean moreWaiting) throws SQLException {
         if (reader.inFrame() || moreWaiting || records >= BACKLOG_POLL_RECORDS && group.hasFrames() && pipeline.busy()) {
