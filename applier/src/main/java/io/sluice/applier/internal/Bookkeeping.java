@@ -207,9 +207,7 @@ public final class Bookkeeping {
             ps.execute();
         } catch (SQLException e) {
             if (!MOVED_ELSEWHERE.equals(e.getSQLState())) {
-                // A lost connection is not the row's doing: thrown as it came.
-                boolean lost = e.getSQLState() != null && e.getSQLState().startsWith("08");
-                throw leading == null || lost ? e : new RowWriter.RowException(leading.row().get(), e);
+                throw leading == null ? e : RowWriter.RowException.naming(leading.row(), e);
             }
             c.rollback();
             Optional<Watermark> now = Watermark.read(c, source);

@@ -164,7 +164,7 @@ final class CopyLoader {
                 }
             }
             if (e instanceof SQLException failed) {
-                throw new RowException(copyRow(failed, rows), failed);
+                throw RowException.naming(() -> copyRow(failed, rows), failed);
             }
             throw e;
         }
@@ -209,7 +209,7 @@ final class CopyLoader {
             SQLException cause = failure instanceof SQLException s ? s
                     : failure.getCause() instanceof SQLException s ? s : null;
             if (cause != null) {
-                throw new RowException(copyRow(cause, e.inserts()), cause);
+                throw RowException.naming(() -> copyRow(cause, e.inserts()), cause);
             }
             throw failure instanceof RuntimeException r ? r : new java.io.UncheckedIOException((java.io.IOException) failure);
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -233,7 +234,7 @@ public final class RowWriter {
         } catch (java.sql.BatchUpdateException e) {
             SQLException cause = e.getNextException() != null ? e.getNextException() : e;
             int failed = e.getUpdateCounts() == null ? 0 : e.getUpdateCounts().length;
-            throw new RowException(rows.get(Math.min(failed, rows.size() - 1)).toString(), cause);
+            throw RowException.naming(() -> rows.get(Math.min(failed, rows.size() - 1)).toString(), cause);
         }
         if (check) {
             for (int i = 0; i < counts.length; i++) {
@@ -274,8 +275,18 @@ public final class RowWriter {
     public static final class RowException extends SQLException {
         private static final long serialVersionUID = 1L;
 
-        RowException(String row, SQLException cause) {
+        private RowException(String row, SQLException cause) {
             super(cause.getMessage() + " (" + row + ")", cause.getSQLState(), cause);
+        }
+
+        /**
+         * What a statement carrying {@code row} throws when it fails: the failure naming the row,
+         * unless the row did not cause it — a lost connection, a deadlock or serialization failure,
+         * a server out of resources or shutting down ({@link FailureKind#RETRY}) — which is thrown
+         * as it came, so the retry's log says what happened rather than which row rode with it.
+         */
+        static SQLException naming(Supplier<String> row, SQLException cause) {
+            return FailureKind.of(cause) == FailureKind.RETRY ? cause : new RowException(row.get(), cause);
         }
     }
 }

@@ -175,7 +175,7 @@ final class UnnestStatements {
         try {
             return ps.executeUpdate();
         } catch (SQLException e) {
-            throw new RowException("one of " + rows.size() + " " + rows.get(0).kind() + "s on " + table
+            throw RowException.naming(() -> "one of " + rows.size() + " " + rows.get(0).kind() + "s on " + table
                     + " at source LSN up to " + rows.get(rows.size() - 1).header().commitLsn(), e);
         }
     }
