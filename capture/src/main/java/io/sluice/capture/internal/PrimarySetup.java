@@ -64,8 +64,12 @@ public final class PrimarySetup {
         try (Connection c = connect()) {
             prepare(c, publication, slot, tables, createSlot, failoverSlot);
         } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "preparing the primary " + jdbcUrl + ": " + e.getMessage(), e);
+            throw preparing(e);
         }
+    }
+
+    private CaptureException preparing(SQLException e) {
+        return new CaptureException(Kind.FATAL, "preparing the primary " + jdbcUrl + ": " + e.getMessage(), e);
     }
 
     /** {@link #prepare(String, String, List, boolean, boolean)} on the session {@code c}, which stays open. */
@@ -113,7 +117,7 @@ public final class PrimarySetup {
                 checkSlot(c, slot);
             }
         } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "preparing the primary " + jdbcUrl + ": " + e.getMessage(), e);
+            throw preparing(e);
         }
     }
 
