@@ -6,15 +6,12 @@ import io.sluice.capture.CaptureConfig;
 
 import io.sluice.format.SourceId;
 import io.sluice.format.follower.Watermark;
-import io.sluice.monitor.Rule;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +47,6 @@ public final class ConfigParser {
     public static final Path DEFAULT_DATA_DIR = Path.of(".sluice", "data");
 
     private static final Pattern FOLLOWER_KEY = Pattern.compile("followers\\.([^.]+)\\.(.+)");
-    private static final Pattern MONITOR_FOLLOWER_KEY = Pattern.compile("monitor\\.followers\\.([^.]+)\\..+");
     private static final Set<String> SSL_MODES = Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
     private static final Set<String> SECURITY_PROTOCOLS = Set.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     private static final Set<String> SASL_MECHANISMS = Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER", "GSSAPI");
@@ -126,7 +122,7 @@ public final class ConfigParser {
                         "'" + f + "' is of kind " + followers.get(f).kind().key() + ": a direct snapshot copies into a PostgreSQL follower");
             }
         }
-        SluiceConfig.Monitor monitor = monitor(keys, followers.keySet(), capture.heartbeatInterval());
+        SluiceConfig.Monitor monitor = MonitorSection.read(keys, followers.keySet(), capture.heartbeatInterval());
         SluiceConfig.Embedded embedded = new SluiceConfig.Embedded(
                 Path.of(keys.string("embedded.data.dir", DEFAULT_DATA_DIR.toString(), null)));
         Map<String, String> debezium = keys.passThrough("debezium.");
@@ -254,86 +250,6 @@ public final class ConfigParser {
                     file == null ? null : java.nio.file.Path.of(file).toAbsolutePath().normalize(), conflicts));
         }
         return followers;
-    }
-
-    private SluiceConfig.Monitor monitor(ConfigKeys keys, Set<String> followerNames, Duration heartbeat) {
-        String host = keys.string("monitor.http.host", DEFAULT_MONITOR_HOST, null);
-        int port = keys.integer("monitor.http.port", DEFAULT_MONITOR_PORT, 0, 65535);
-        Optional<Secret> token = Optional.ofNullable(keys.secret("monitor.http.token"));
-        int maxWaits = keys.integer("monitor.http.max.waits", 64, 1, 10_000);
-        Duration interval = keys.duration("monitor.evaluation.interval.ms", DEFAULT_EVALUATION_INTERVAL, Duration.ofMillis(100));
-        List<URI> webhooks = new ArrayList<>();
-        for (String url : keys.list("monitor.webhook.urls", v -> v.matches("https?://\\S+") ? null
-                : "'" + v + "' is not an http:// or https:// URL")) {
-            webhooks.add(URI.create(url));
-        }
-        Duration webhookTimeout = keys.duration("monitor.webhook.timeout.ms", Duration.ofSeconds(5), Duration.ofMillis(1));
-        int webhookRetries = keys.integer("monitor.webhook.retries", 3, 0, 100);
-        Rule base = rule(keys, "monitor.default.", Rule.stalenessDefaults(), "the built-in default");
-        Rule capture = rule(keys, "monitor.capture.", base, "monitor.default.*");
-        if (!capture.stallAfter().isZero() && capture.stallAfter().compareTo(heartbeat.multipliedBy(2)) < 0) {
-            keys.problem("monitor.capture.stall.ms", String.valueOf(capture.stallAfter().toMillis()),
-                    "must be at least twice capture.heartbeat.interval.ms (" + heartbeat.toMillis() + "): an idle"
-                            + " stream only moves once a heartbeat");
-        }
-        Rule slotDefaults = Rule.slotDefaults();
-        long slotWarn = keys.longValue("monitor.slot.warn.bytes", (long) slotDefaults.warn(), 0);
-        long slotCrit = keys.longValue("monitor.slot.crit.bytes", (long) slotDefaults.crit(), 0);
-        Duration slotStall = keys.duration("monitor.slot.stall.ms", slotDefaults.stallAfter(), Duration.ZERO);
-        if (slotWarn > slotCrit) {
-            keys.problem("monitor.slot.warn.bytes", String.valueOf(slotWarn), "above monitor.slot.crit.bytes (" + slotCrit + ")");
-        }
-        Rule slot = slotWarn > slotCrit ? slotDefaults : new Rule(Rule.Unit.BYTES, slotWarn, slotCrit, slotDefaults.forDuration(),
-                slotDefaults.clearRatio(), slotDefaults.clearFor(), slotStall, base.offlineAfter());
-        Map<String, Rule> perFollower = new LinkedHashMap<>();
-        for (String name : followerNames) {
-            perFollower.put(name, rule(keys, "monitor.followers." + name + ".", base, "monitor.default.*"));
-        }
-        for (String key : keys.values.keySet()) {
-            Matcher m = MONITOR_FOLLOWER_KEY.matcher(key);
-            if (m.matches() && !followerNames.contains(m.group(1))) {
-                keys.used.add(key);
-                keys.problem(key, keys.values.get(key), "no follower '" + m.group(1) + "' is configured"
-                        + (followerNames.isEmpty() ? "" : " (followers: " + String.join(", ", followerNames) + ")"));
-            }
-        }
-        return new SluiceConfig.Monitor(host, port, interval, token, maxWaits, webhooks, webhookTimeout, webhookRetries,
-                capture, slot, perFollower);
-    }
-
-    /**
-     * A staleness rule under {@code prefix}: {@code warn.ms}, {@code crit.ms}, {@code for.ms},
-     * {@code clear.ratio}, {@code clear.for.ms}, {@code stall.ms}, {@code offline.ms}; unset keys
-     * come from {@code fallback}.
-     */
-    private Rule rule(ConfigKeys keys, String prefix, Rule fallback, String inherited) {
-        Duration warn = keys.duration(prefix + "warn.ms", millis(fallback.warn()), Duration.ZERO);
-        Duration crit = keys.duration(prefix + "crit.ms", millis(fallback.crit()), Duration.ZERO);
-        Duration forDuration = keys.duration(prefix + "for.ms", fallback.forDuration(), Duration.ZERO);
-        double clearRatio = keys.ratio(prefix + "clear.ratio", fallback.clearRatio());
-        Duration clearFor = keys.duration(prefix + "clear.for.ms", fallback.clearFor(), Duration.ZERO);
-        Duration stall = keys.duration(prefix + "stall.ms", fallback.stallAfter(), Duration.ZERO);
-        Duration offline = keys.duration(prefix + "offline.ms", fallback.offlineAfter(), Duration.ZERO);
-        if (warn.compareTo(crit) > 0) {
-            boolean warnSet = keys.values.containsKey(prefix + "warn.ms");
-            boolean critSet = keys.values.containsKey(prefix + "crit.ms");
-            String reason = "WARN (" + warn.toMillis() + " ms) is above CRIT (" + crit.toMillis() + " ms)";
-            if (warnSet) {
-                keys.problem(prefix + "warn.ms", String.valueOf(warn.toMillis()), reason
-                        + (critSet ? "" : "; crit comes from " + inherited));
-            }
-            if (critSet) {
-                keys.problem(prefix + "crit.ms", String.valueOf(crit.toMillis()), reason
-                        + (warnSet ? "" : "; warn comes from " + inherited));
-            }
-            return fallback;
-        }
-        return new Rule(Rule.Unit.SECONDS, warn.toMillis() / 1000.0, crit.toMillis() / 1000.0, forDuration, clearRatio,
-                clearFor, stall, offline);
-    }
-
-    private static Duration millis(double seconds) {
-        return Duration.ofMillis(Math.round(seconds * 1000));
     }
 
     private static void putIfSet(Map<String, String> map, String key, String value) {
