@@ -2,16 +2,13 @@ package io.sluice.monitor;
 
 import io.sluice.format.follower.JdbcDataSource;
 import io.sluice.client.SluiceClient;
-import io.sluice.format.Lsn;
 import io.sluice.format.AppliedOffset;
 import io.sluice.format.TopicNames;
 import io.sluice.monitor.internal.FollowerProbe;
 import io.sluice.monitor.internal.HttpApi;
 import io.sluice.monitor.internal.LatencyWindow;
 import io.sluice.monitor.internal.PrimaryProbe;
-import io.sluice.monitor.internal.RateWindow;
 import io.sluice.monitor.internal.StreamProbe;
-import io.sluice.monitor.internal.WalSamples;
 import io.sluice.monitor.internal.WebhookNotifier;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -49,12 +46,8 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
     private final PrimaryProbe primary;
     private final StreamProbe stream;
     private final Map<String, FollowerEvaluation> followers = new LinkedHashMap<>();
-    private final Evaluator captureStage;
-    private final Evaluator slotStage;
     private final Evaluator streamStage;
-    private final Evaluator standbysStage;
-    private final WalSamples walSamples = new WalSamples();
-    private final RateWindow writeRate = new RateWindow(Duration.ofSeconds(60));
+    private final CaptureEvaluation capture;
     private final io.sluice.monitor.internal.AlertPublisher publisher;
     /** Token waits on followers whose watermark is a position in Kafka; null when there are none. */
     private final io.sluice.monitor.internal.PositionWaits positionWaits;
@@ -80,14 +73,12 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
                     : new FollowerProbe(f.endpoint(), config.sourceId(), f.name(), timeout),
                     TopicNames.applierGroup(config.sourceId(), f.name())));
         }
-        this.captureStage = new Evaluator(config.capture());
-        this.slotStage = new Evaluator(config.slot());
         // Kafka is either reachable or not: OFFLINE after the capture rule's offline duration, nothing else.
         this.streamStage = new Evaluator(new Rule(Rule.Unit.SECONDS, Double.MAX_VALUE, Double.MAX_VALUE, Duration.ZERO,
                 1, Duration.ZERO, Duration.ZERO, config.capture().offlineAfter()));
         // A standby slot that synchronized_standby_slots lists and that is inactive: the same, OFFLINE
         // after that duration, since logical decoding waits for it.
-        this.standbysStage = new Evaluator(streamStage.rule());
+        this.capture = new CaptureEvaluation(config, streamStage.rule());
         this.publisher = new io.sluice.monitor.internal.AlertPublisher(config.sourceId(), config.webhooks());
         this.positionWaits = config.followers().stream().anyMatch(MonitorConfig.FollowerTarget::watermarkInKafka)
                 ? new io.sluice.monitor.internal.PositionWaits(config.sourceId(), config.kafka()) : null;
@@ -208,8 +199,7 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
             primaryQueries.incrementAndGet();
             p = primary.sample();
             skew = Duration.between(now, p.now());
-            writeRate.record(now, p.nextXid());
-            walSamples.record(now, p.walLsn());
+            capture.sampled(now, p);
         } catch (Exception e) {
             primaryError = "primary: " + e.getMessage();
         }
@@ -225,60 +215,21 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
         } catch (Exception e) {
             kafkaError = "Kafka: " + e.getMessage();
         }
-        record(alerts, "stream", null, streamStage, now,
+        record(config.sourceId(), alerts, "stream", streamStage, now,
                 kafkaError == null ? Observation.of(0, false, 0) : Observation.unreachable(kafkaError));
 
-        // Capture.
-        Lsn decoded = p == null ? null : p.sentLsn() != null ? p.sentLsn() : p.confirmedLsn();
-        double captureStaleness = p == null ? 0 : seconds(walSamples.staleness(decoded, now));
-        Lsn captured = max(tail == null ? null : tail.lsn(), p == null ? null : p.confirmedLsn());
-        long captureLag = p == null || captured == null ? 0 : Math.max(0, p.walLsn().minus(captured));
-        double rate = writeRate.perSecond();
-        Observation captureObs;
-        if (p == null) {
-            captureObs = Observation.unreachable(primaryError);
-        } else if (!p.slotFound()) {
-            captureObs = Observation.unreachable("slot " + config.slotName() + " does not exist (capture never started?)");
-        } else if (!p.slotActive()) {
-            captureObs = Observation.unreachable("capture is not connected to slot " + config.slotName());
-        } else if (offsets == null) {
-            captureObs = null; // cannot see the stream: keep the state (the stream stage says why)
-        } else {
-            // Heartbeats put a new event on the stream every heartbeat interval even when idle: a
-            // stream end that does not move for the stall duration means capture is stuck.
-            captureObs = Observation.of(captureStaleness, true, offsets.end());
-        }
-        if (captureObs != null) {
-            record(alerts, "capture", null, captureStage, now, captureObs);
-        }
-        Observation slotObs = p == null ? Observation.unreachable(primaryError)
-                : !p.slotFound() ? Observation.unreachable("slot " + config.slotName() + " does not exist")
-                : Observation.of(p.retainedBytes(), p.confirmedLsn() != null && p.walLsn().isAfter(p.confirmedLsn()),
-                        p.confirmedLsn() == null ? 0 : p.confirmedLsn().value());
-        record(alerts, "slot", null, slotStage, now, slotObs);
-        Status.Failover failover = p == null ? null : p.failover();
-        if (failover != null) {
-            List<String> holding = failover.holdingBack();
-            record(alerts, "standbys", null, standbysStage, now, holding.isEmpty() ? Observation.of(0, false, 0)
-                    : Observation.unreachable("standby slot(s) " + String.join(", ", holding) + " listed in"
-                    + " synchronized_standby_slots are inactive: logical decoding waits for them, so capture and every"
-                    + " other logical consumer of the primary stall until the standby is back or the setting drops it"));
-        }
-        Status.CaptureLag captureLagStatus = new Status.CaptureLag(p == null ? null : p.walLsn(), decoded, captured,
-                captureLag, captureStaleness, captureLag, Math.round(rate * captureStaleness), rate,
-                p != null && p.slotActive(), p == null ? 0 : p.retainedBytes(), p == null ? null : p.walStatus(),
-                offsets == null ? -1 : offsets.end());
+        Status.CaptureLag captureLag = capture.evaluate(now, p, primaryError, offsets, tail, alerts);
 
         // Followers.
         List<Status.Follower> followerStatus = new ArrayList<>();
         for (FollowerEvaluation w : followers.values()) {
-            followerStatus.add(w.evaluate(now, primaryNow, offsets, tail, stream, captureStaleness, captureLag, rate, alerts,
-                    followerQueries));
+            followerStatus.add(w.evaluate(now, primaryNow, offsets, tail, stream, captureLag.stalenessSeconds(),
+                    captureLag.lagBytes(), captureLag.writeRate(), alerts, followerQueries));
         }
 
         long n = evaluations.incrementAndGet();
-        Status s = new Status(config.sourceId(), now, n, stage("capture", captureStage), stage("slot", slotStage),
-                stage("stream", streamStage), captureLagStatus, followerStatus, stage("standbys", standbysStage), failover,
+        Status s = new Status(config.sourceId(), now, n, capture.captureStage(), capture.slotStage(),
+                stage("stream", streamStage), captureLag, followerStatus, capture.standbysStage(), p == null ? null : p.failover(),
                 publisher.decisions());
         status = s;
         if (positionWaits != null) {
@@ -300,10 +251,11 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
         publisher.promotionDecision(level, text, clock.instant());
     }
 
-    private void record(List<Alert> alerts, String target, String follower, Evaluator e, Instant now, Observation o) {
+    /** Observes {@code o} with {@code e}; a change of state becomes an alert on {@code target}. */
+    static void record(String sourceId, List<Alert> alerts, String target, Evaluator e, Instant now, Observation o) {
         Evaluator.Verdict v = e.observe(now, o);
         if (v.changed()) {
-            alerts.add(new Alert(config.sourceId(), target, follower, v.previous(), v.state(), now, v.reason(),
+            alerts.add(new Alert(sourceId, target, null, v.previous(), v.state(), now, v.reason(),
                     o.reachable() && e.rule().unit() == Rule.Unit.SECONDS ? o.value() : 0));
         }
     }
@@ -318,20 +270,6 @@ public final class LagMonitor implements AutoCloseable, MonitorApi {
 
     static double age(Instant commitTime, Instant primaryNow) {
         return Math.max(0, Duration.between(commitTime, primaryNow).toNanos() / 1e9);
-    }
-
-    private static double seconds(Duration d) {
-        return d.toNanos() / 1e9;
-    }
-
-    private static Lsn max(Lsn a, Lsn b) {
-        if (a == null) {
-            return b;
-        }
-        if (b == null) {
-            return a;
-        }
-        return a.isAfter(b) ? a : b;
     }
 
     @Override
