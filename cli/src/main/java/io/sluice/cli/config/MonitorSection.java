@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * The {@code monitor.*} keys of a configuration file (docs/configuration.md): the HTTP endpoint,
- * webhooks, and the alert rules — a default, capture's, the slot's and one per follower, each
- * unset key inherited from the rule above it.
+ * webhooks, and the alert rules — {@code monitor.default.*}, from which capture's and each
+ * follower's unset keys come, and the slot's, in bytes.
  */
 final class MonitorSection {
 
