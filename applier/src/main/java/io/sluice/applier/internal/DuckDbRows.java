@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.Lock;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -26,7 +27,7 @@ import org.duckdb.DuckDBConnection;
  * USING} joined on the key. Every update and delete must find its row, and an insert must not find
  * one: anything else means the follower diverged, and the applier stops naming the table. A table
  * without a key (REPLICA IDENTITY FULL) has each update and delete find one row equal in every
- * column. Runs in the apply transaction. Not thread-safe.
+ * column. Runs in the apply transaction. Used by one thread at a time, not always the same one.
  */
 public final class DuckDbRows {
 
@@ -35,8 +36,16 @@ public final class DuckDbRows {
 
     private final DuckDbTables tables;
     private final Map<List<Object>, String> stages = new HashMap<>();
-    /** Per staging table, its appender, kept open: creating one costs more than appending a group's rows. */
-    private final Map<String, DuckDBAppender> appenders = new HashMap<>();
+    /**
+     * An appender kept open (creating one costs more than appending a group's rows), with the lock
+     * that replaces its confinement to the thread that made it: the applier runs a group on the
+     * stream thread while the follower thread is idle ({@link FollowerPipeline#runOrSubmit}), so
+     * one staging table is appended to from both, one at a time.
+     */
+    private record Stage(DuckDBAppender appender, Lock lock) { }
+
+    /** Per staging table, its appender. */
+    private final Map<String, Stage> appenders = new HashMap<>();
     /** Statements by their text, planned once per session. */
     private final Map<String, PreparedStatement> prepared = new HashMap<>();
     private DuckDBConnection connection;
@@ -55,8 +64,8 @@ public final class DuckDbRows {
     /** Forgets the staging tables (a rollback undid those it created) and closes their appenders and statements. */
     public void reset() {
         stages.clear();
-        for (AutoCloseable c : appenders.values()) {
-            closeQuietly(c);
+        for (Stage a : appenders.values()) {
+            closeQuietly(a.appender());
         }
         for (AutoCloseable c : prepared.values()) {
             closeQuietly(c);
@@ -207,21 +216,28 @@ public final class DuckDbRows {
             }
             stages.put(shape, name);
         }
-        DuckDBAppender a = appenders.get(name);
-        if (a == null) {
-            a = connection.createAppender("temp", "main", name.substring("temp.main.".length()));
-            appenders.put(name, a);
+        Stage stage = appenders.get(name);
+        if (stage == null) {
+            DuckDBAppender created = connection.createAppender("temp", "main", name.substring("temp.main.".length()));
+            stage = new Stage(created, created.unsafeBreakThreadConfinement());
+            appenders.put(name, stage);
         }
-        for (ChangeEvent e : rows) {
-            a.beginRow();
-            for (Staged s : staged) {
-                Map<String, Value> row = s.from().apply(e);
-                DuckDbValues.append(a, s.col().type(), row.getOrDefault(s.col().name(), Value.Null.INSTANCE), table,
-                        s.col().name(), s.col().pgType(), e, row);
+        DuckDBAppender a = stage.appender();
+        stage.lock().lock();
+        try {
+            for (ChangeEvent e : rows) {
+                a.beginRow();
+                for (Staged s : staged) {
+                    Map<String, Value> row = s.from().apply(e);
+                    DuckDbValues.append(a, s.col().type(), row.getOrDefault(s.col().name(), Value.Null.INSTANCE), table,
+                            s.col().name(), s.col().pgType(), e, row);
+                }
+                a.endRow();
             }
-            a.endRow();
+            a.flush();
+        } finally {
+            stage.lock().unlock();
         }
-        a.flush();
         return name;
     }
 
