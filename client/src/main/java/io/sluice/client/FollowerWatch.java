@@ -42,7 +42,7 @@ final class FollowerWatch implements AutoCloseable {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, Lsn> eldest) {
             if (size() > RECENT) {
-                exactFrom = max(exactFrom, eldest.getValue()); // forgotten: below here, ask the tables
+                exactFrom = Lsn.later(exactFrom, eldest.getValue()); // forgotten: below here, ask the tables
                 return true;
             }
             return false;
@@ -238,15 +238,11 @@ final class FollowerWatch implements AutoCloseable {
                 }
             } else {
                 recent.put(notice.lastXid() & 0xFFFF_FFFFL, lsn);
-                exactFrom = max(exactFrom, lsn); // the other xids were not listed: ask the tables below here
+                exactFrom = Lsn.later(exactFrom, lsn); // the other xids were not listed: ask the tables below here
             }
         }
         signal.bump();
         return notice.xids() == null;
-    }
-
-    private static Lsn max(Lsn a, Lsn b) {
-        return a.isAfter(b) ? a : b;
     }
 
     private void advance(Lsn lsn, Instant commitTime) {

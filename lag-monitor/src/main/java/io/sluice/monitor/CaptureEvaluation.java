@@ -50,7 +50,7 @@ final class CaptureEvaluation {
                                StreamProbe.Tail tail, List<Alert> alerts) {
         Lsn decoded = p == null ? null : p.sentLsn() != null ? p.sentLsn() : p.confirmedLsn();
         double staleness = p == null ? 0 : walSamples.staleness(decoded, now).toNanos() / 1e9;
-        Lsn captured = max(tail == null ? null : tail.lsn(), p == null ? null : p.confirmedLsn());
+        Lsn captured = Lsn.later(tail == null ? null : tail.lsn(), p == null ? null : p.confirmedLsn());
         long lag = p == null || captured == null ? 0 : Math.max(0, p.walLsn().minus(captured));
         double rate = writeRate.perSecond();
         Observation captureObs;
@@ -98,15 +98,5 @@ final class CaptureEvaluation {
 
     Status.Stage standbysStage() {
         return LagMonitor.stage("standbys", standbys);
-    }
-
-    private static Lsn max(Lsn a, Lsn b) {
-        if (a == null) {
-            return b;
-        }
-        if (b == null) {
-            return a;
-        }
-        return a.isAfter(b) ? a : b;
     }
 }

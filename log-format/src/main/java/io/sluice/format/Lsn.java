@@ -59,6 +59,16 @@ public record Lsn(long value) implements Comparable<Lsn> {
         return compareTo(other) <= 0;
     }
 
+    /** The later of two positions; a null one (no position known yet) gives the other. */
+    public static Lsn later(Lsn a, Lsn b) {
+        return a == null ? b : b == null || a.isAfter(b) ? a : b;
+    }
+
+    /** The earlier of two positions. */
+    public static Lsn earlier(Lsn a, Lsn b) {
+        return a.isAfter(b) ? b : a;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Lsn l && value == l.value; // written out, as TableId's are

@@ -27,6 +27,19 @@ class LsnTest {
     }
 
     @Test
+    void laterAndEarlierCompareUnsignedAndLaterTakesAMissingPositionAsNone() {
+        Lsn high = Lsn.parse("FFFFFFFF/0");
+        Lsn low = Lsn.parse("7FFFFFFF/FFFFFFFF");
+        assertThat(Lsn.later(low, high)).isEqualTo(high);
+        assertThat(Lsn.later(high, low)).isEqualTo(high);
+        assertThat(Lsn.earlier(high, low)).isEqualTo(low);
+        assertThat(Lsn.earlier(low, high)).isEqualTo(low);
+        assertThat(Lsn.later(null, low)).isEqualTo(low);
+        assertThat(Lsn.later(low, null)).isEqualTo(low);
+        assertThat(Lsn.later(null, null)).isNull();
+    }
+
+    @Test
     void shouldRejectMalformedInputNamingIt() {
         for (String bad : new String[] {"", "16", "16/", "/1", "1/2/3", "G/1", "1/123456789", " 1/2", "1/-2"}) {
             assertThatThrownBy(() -> Lsn.parse(bad)).as(bad)

@@ -230,8 +230,7 @@ public final class StreamWriter implements AutoCloseable {
 
     /** The commit LSN of the last frame Kafka acknowledged in this producer's life, or {@code floor} if later. */
     public Lsn ackedCommitLsn(Lsn floor) {
-        Lsn acked = new Lsn(ackedCommit.get());
-        return acked.compareTo(floor) > 0 ? acked : floor;
+        return Lsn.later(new Lsn(ackedCommit.get()), floor);
     }
 
     /** Blocks until every event sent so far is acknowledged; throws the first failure. */

@@ -223,7 +223,7 @@ public final class PgOutputCapture implements CaptureEngine {
                     writer.awaitAck(ACK_WAIT_NANOS);
                     Lsn acked = writer.ackedCommitLsn(streamedThrough);
                     if (acked.compareTo(replication.confirmed()) > 0) {
-                        replication.confirm(acked.compareTo(written) < 0 ? acked : written);
+                        replication.confirm(Lsn.earlier(acked, written));
                     }
                     continue;
                 }
@@ -241,7 +241,7 @@ public final class PgOutputCapture implements CaptureEngine {
                 long now = System.nanoTime();
                 if (now - lastConfirm >= CONFIRM_EVERY_NANOS) {
                     Lsn acked = writer.ackedCommitLsn(streamedThrough);
-                    replication.confirm(acked.compareTo(written) < 0 ? acked : written);
+                    replication.confirm(Lsn.earlier(acked, written));
                     lastConfirm = now;
                 }
             }
