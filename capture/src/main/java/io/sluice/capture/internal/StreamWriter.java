@@ -172,13 +172,16 @@ public final class StreamWriter implements AutoCloseable {
             if (e != null) {
                 failure.compareAndSet(null, e);
             } else if (position != null) {
-                ackedPosition.accumulateAndGet(position.value(), StreamWriter::later);
+                // The commit first: once allAcked() holds, the engine confirms the position to the
+                // primary (whose synchronous commit then returns), and the acknowledged commit LSN
+                // must already be there for whoever reads it next.
                 if (commit != null) {
                     ackedCommit.accumulateAndGet(position.value(), StreamWriter::later);
                     if (onCommitAcked != null) {
                         onCommitAcked.accept(commit);
                     }
                 }
+                ackedPosition.accumulateAndGet(position.value(), StreamWriter::later);
             }
             synchronized (ackSignal) {
                 ackSignal.notifyAll();
