@@ -1,6 +1,5 @@
 package io.sluice.applier;
 
-import io.sluice.format.follower.Watermark;
 import io.sluice.applier.internal.ChangeTopicStore;
 import io.sluice.applier.internal.DuckDbStore;
 import io.sluice.applier.internal.EpochGate;
@@ -12,8 +11,8 @@ import io.sluice.applier.internal.GroupAssembler;
 import io.sluice.applier.internal.OpenGroup.GroupCommit;
 import io.sluice.applier.internal.PostgresStore;
 import io.sluice.applier.internal.RecordDispatcher;
-import io.sluice.applier.internal.StoreFailures;
 import io.sluice.applier.internal.StreamConsumer;
+import io.sluice.applier.internal.WatermarkResume;
 import io.sluice.format.Lifecycle;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
@@ -41,11 +40,11 @@ import org.slf4j.LoggerFactory;
  * (PostgreSQL: {@link PostgresStore}) commits each group together with its watermark
  * (docs/applier.md, "Inside the applier").
  *
- * <p>On start (and after any retriable failure) the applier seeks to the store's own watermark; a
- * frame at or below it is skipped. A frame cut short on the stream is rolled back and skipped.
- * Failures the store classes as retriable ({@link FailureKind}) are retried with backoff; anything
- * else stops the applier with the source LSN, table, key and column or the topic-partition-offset
- * in the message.
+ * <p>On start (and after any retriable failure) the applier seeks to the store's own watermark
+ * ({@link WatermarkResume}); a frame at or below it is skipped. A frame cut short on the stream is
+ * rolled back and skipped. Failures the store classes as retriable ({@link FailureKind}) are
+ * retried with backoff; anything else stops the applier with the source LSN, table, key and column
+ * or the topic-partition-offset in the message.
  *
  * <p>Lifecycle {@code NEW → RUNNING → STOPPED}, or {@code FAILED}. Methods are thread-safe.
  */
@@ -71,7 +70,7 @@ public final class StreamApplier implements AutoCloseable {
     private final EpochGate gate;
     private final GroupAssembler assembler;
     private final RecordDispatcher dispatcher;
-    private final StoreFailures failures;
+    private final WatermarkResume resume;
     /** The epoch this follower was promoted to primary at, once its applier met that marker. */
     private volatile Long promotedIn;
     private volatile boolean running;
@@ -105,7 +104,7 @@ public final class StreamApplier implements AutoCloseable {
         this.gate = new EpochGate(config.followerName(), topic, clock);
         this.assembler = new GroupAssembler(config, partition.toString(), store, pipeline, gate);
         this.dispatcher = new RecordDispatcher(config.sourceId(), gate, assembler);
-        this.failures = new StoreFailures(config.followerName(), store, pipeline, assembler);
+        this.resume = new WatermarkResume(config, store, pipeline, gate, assembler, applied);
     }
 
     /**
@@ -121,7 +120,7 @@ public final class StreamApplier implements AutoCloseable {
         try {
             store.start();
             consumer.await();
-            seekToWatermark();
+            resume.seek(consumer);
         } catch (SQLException | RuntimeException e) {
             failure.set(e);
             state.transition(State.RUNNING, State.FAILED);
@@ -138,28 +137,6 @@ public final class StreamApplier implements AutoCloseable {
                 Optional.ofNullable(applied.get()).map(a -> "watermark " + a.commitLsn()).orElse("the start of the stream"));
     }
 
-    private void seekToWatermark() throws SQLException {
-        Optional<Watermark> w = store.watermark();
-        if (w.isPresent()) {
-            Watermark m = w.get();
-            if (config.followerName().equals(m.epochFollower())) {
-                throw new ApplierException("follower " + config.followerName() + " was promoted to primary at epoch " + m.epoch()
-                        + " of source " + config.sourceId() + ": it is a primary now and applies no stream (docs/failover.md;"
-                        + " to make it a follower again, rebuild it from the new primary)", false, null);
-            }
-            gate.reset(m.epoch());
-            applied.set(new Applied(m.commitLsn(), m.xid(), m.commitTime(), m.streamOffset(), m.appliedAt()));
-            assembler.restart(m.commitLsn());
-            // A watermark at offset -1 was set by a direct snapshot: read from the beginning, skip by commit LSN.
-            consumer.seek(m.streamOffset() < 0 ? -1 : m.streamOffset() + 1);
-        } else {
-            gate.reset(0);
-            applied.set(null);
-            assembler.restart(null);
-            consumer.seek(-1);
-        }
-    }
-
     private void run() {
         long backoffMs = 100;
         try {
@@ -170,12 +147,12 @@ public final class StreamApplier implements AutoCloseable {
                 } catch (WakeupException e) {
                     // close() asked us to stop
                 } catch (SQLException e) {
-                    backoffMs = failed(e, backoffMs);
+                    backoffMs = resume.failed(e, backoffMs, consumer);
                 } catch (ApplierException e) {
                     if (!e.retriable()) {
                         throw e;
                     }
-                    backoffMs = recover(e, backoffMs);
+                    backoffMs = resume.recover(e, backoffMs, consumer);
                 }
             }
             pipeline.stop(); // nothing commits after the state says STOPPED
@@ -196,33 +173,6 @@ public final class StreamApplier implements AutoCloseable {
             closeQuietly();
             stopped.countDown();
         }
-    }
-
-    /** The store refused or dropped something: apply again differently, retry, or stop. Returns the next backoff. */
-    private long failed(SQLException e, long backoffMs) {
-        return recover(e, failures.resume(e) == StoreFailures.Resume.AT_ONCE ? 0 : backoffMs);
-    }
-
-    /** Rolls back, reconnects with backoff and resumes from the follower's watermark. */
-    private long recover(Exception cause, long backoffMs) {
-        log.warn("follower {}: retriable failure, resuming from the watermark in {} ms: {}", config.followerName(),
-                backoffMs, cause.getMessage());
-        pipeline.awaitIdle();
-        pipeline.clearFailure();
-        disconnect();
-        sleep(backoffMs);
-        long next = Math.min(backoffMs * 2, config.retryBackoffMax().toMillis());
-        try {
-            store.checkLock();
-            store.connect();
-            seekToWatermark();
-        } catch (SQLException e) {
-            if (store.classify(e) != FailureKind.RETRY) {
-                throw failures.stop(e);
-            }
-            log.warn("follower {}: still unreachable: {}", config.followerName(), e.getMessage());
-        }
-        return next;
     }
 
     private void pollAndApply() throws SQLException {
@@ -313,24 +263,11 @@ public final class StreamApplier implements AutoCloseable {
         }
     }
 
-    private void disconnect() {
-        assembler.clear();
-        store.disconnect();
-    }
-
     private void closeQuietly() {
         assembler.clear();
         store.close();
         if (consumer != null) {
             consumer.close();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
