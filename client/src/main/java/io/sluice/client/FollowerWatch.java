@@ -7,13 +7,9 @@ import io.sluice.format.follower.AppliedGroups;
 import io.sluice.format.follower.AppliedNotice;
 import io.sluice.format.follower.Watermark;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -25,44 +21,22 @@ import org.slf4j.LoggerFactory;
  * ({@link AppliedNotice}), whose payload names the last commit LSN and every xid each follower
  * transaction applied. Waiters are woken the moment the applier commits — no polling interval
  * and no heartbeat in the path. The watermark row and {@code sluice.applied_group} are the truth,
- * read at (re)connect and whenever a payload was too long to list its xids.
+ * read at (re)connect and whenever a payload was too long to list its xids. What that tells about
+ * the follower is {@link AppliedKnowledge}'s; this class keeps the connections and their thread.
  */
 final class FollowerWatch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FollowerWatch.class);
-    private static final int RECENT = 200_000;
 
     final String name;
     final boolean sync;
     final DataSource dataSource;
     private final String source;
-    private final Object lock = new Object();
-    /** Recently applied xids (low 32 bits) → the commit LSN of the group that applied them. */
-    private final Map<Long, Lsn> recent = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Lsn> eldest) {
-            if (size() > RECENT) {
-                exactFrom = Lsn.later(exactFrom, eldest.getValue()); // forgotten: below here, ask the tables
-                return true;
-            }
-            return false;
-        }
-    };
-    /**
-     * Every group committed after this LSN was seen with its complete xid list: a token whose
-     * position is at or past it and whose xid is not in {@link #recent} is certainly not applied,
-     * without a query. Starts at the watermark read right after LISTEN; raised by a payload too
-     * long to list its xids and by eviction from {@link #recent}.
-     */
-    private Lsn exactFrom = new Lsn(-1L);
-    private volatile Lsn applied = Lsn.ZERO;
-    private volatile Instant appliedCommitTime;
+    private final AppliedKnowledge known = new AppliedKnowledge();
     private volatile boolean up;
     private volatile String downReason = "not connected yet";
     private volatile boolean running = true;
     private final Signal signal;
-    /** Token waits on this follower by xid (low 32 bits): the push completes exactly the ones it satisfies. Guarded by lock. */
-    private final Map<Long, java.util.List<Waiter>> waiters = new java.util.HashMap<>();
     private Connection listen;
     private Connection query;
     private final Thread thread;
@@ -91,11 +65,11 @@ final class FollowerWatch implements AutoCloseable {
 
     /** The follower's watermark: the commit LSN of the last source transaction it applied. */
     Lsn applied() {
-        return applied;
+        return known.applied();
     }
 
     Instant appliedCommitTime() {
-        return appliedCommitTime;
+        return known.appliedCommitTime();
     }
 
     private void run() {
@@ -137,77 +111,22 @@ final class FollowerWatch implements AutoCloseable {
         query = dataSource.getConnection();
         query.setAutoCommit(true);
         refresh();
-        synchronized (lock) {
-            exactFrom = applied; // LISTEN is up: every later group arrives with its payload
-        }
+        known.listening();
         up = true;
         downReason = null;
         signal.bump();
-        log.debug("watching follower {} from {}", name, applied);
+        log.debug("watching follower {} from {}", name, known.applied());
     }
 
     /** Reads the watermark (the truth) and wakes waiters to re-check. */
     private void refresh() throws SQLException {
-        Watermark.read(query, source).ifPresent(w -> advance(w.commitLsn(), w.commitTime()));
+        Watermark.read(query, source).ifPresent(w -> known.watermark(w.commitLsn(), w.commitTime()));
         signal.bump();
     }
 
-    private static final class Waiter {
-        final ConsistencyToken token;
-        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-
-        Waiter(ConsistencyToken token) {
-            this.token = token;
-        }
-    }
-
-    /**
-     * Waits until this follower has applied the token's transaction: the applier's NOTIFY wakes
-     * exactly this waiter (no other waiter is disturbed); a re-check every 100 ms covers payloads
-     * too long to list their xids and reconnects.
-     */
+    /** Waits until this follower has applied the token's transaction ({@link AppliedKnowledge#await}). */
     boolean awaitToken(ConsistencyToken t, long deadlineNanos) throws InterruptedException {
-        long xid = t.xid() & 0xFFFF_FFFFL;
-        Waiter w = new Waiter(t);
-        synchronized (lock) {
-            waiters.computeIfAbsent(xid, k -> new java.util.ArrayList<>()).add(w);
-        }
-        try {
-            if (satisfies(t)) {
-                return true;
-            }
-            while (true) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return satisfies(t);
-                }
-                if (w.done.await(Math.min(left, 100_000_000L), java.util.concurrent.TimeUnit.NANOSECONDS) || satisfies(t)) {
-                    return true;
-                }
-            }
-        } finally {
-            synchronized (lock) {
-                java.util.List<Waiter> list = waiters.get(xid);
-                if (list != null) {
-                    list.remove(w);
-                    if (list.isEmpty()) {
-                        waiters.remove(xid);
-                    }
-                }
-            }
-        }
-    }
-
-    /** Completes the waiters of an applied xid whose token position the group's commit is past. Holds lock. */
-    private void wake(long xid, Lsn groupLsn) {
-        java.util.List<Waiter> list = waiters.get(xid);
-        if (list != null) {
-            for (Waiter w : list) {
-                if (groupLsn.isAfter(w.token.lsnBound())) {
-                    w.done.countDown();
-                }
-            }
-        }
+        return known.await(t, deadlineNanos, this::satisfies);
     }
 
     /** Returns true when the payload could not list its xids and the tables must be read. */
@@ -223,35 +142,9 @@ final class FollowerWatch implements AutoCloseable {
         if (!notice.source().equals(source)) {
             return false;
         }
-        Lsn lsn = notice.lastCommitLsn();
-        synchronized (lock) {
-            if (lsn.isAfter(applied)) {
-                applied = lsn;
-            }
-            if (notice.xids() != null) {
-                for (long x : notice.xids()) {
-                    long xid = x & 0xFFFF_FFFFL;
-                    recent.put(xid, lsn);
-                    if (!waiters.isEmpty()) {
-                        wake(xid, lsn);
-                    }
-                }
-            } else {
-                recent.put(notice.lastXid() & 0xFFFF_FFFFL, lsn);
-                exactFrom = Lsn.later(exactFrom, lsn); // the other xids were not listed: ask the tables below here
-            }
-        }
+        known.notice(notice);
         signal.bump();
         return notice.xids() == null;
-    }
-
-    private void advance(Lsn lsn, Instant commitTime) {
-        synchronized (lock) {
-            if (lsn.isAfter(applied) || applied.equals(Lsn.ZERO)) {
-                applied = lsn;
-                appliedCommitTime = commitTime;
-            }
-        }
     }
 
     /**
@@ -259,20 +152,11 @@ final class FollowerWatch implements AutoCloseable {
      * otherwise one indexed query on {@code sluice.applied_group}.
      */
     boolean satisfies(ConsistencyToken t) {
-        if (!applied.isAfter(t.lsnBound())) {
-            return false; // the transaction commits after lsnBound; the watermark is not past it
-        }
-        long xid = t.xid() & 0xFFFF_FFFFL;
-        synchronized (lock) {
-            Lsn at = recent.get(xid);
-            if (at != null && at.isAfter(t.lsnBound())) {
-                return true;
-            }
-            if (!exactFrom.isAfter(t.lsnBound())) {
-                return false; // every group after the token's position was seen, none listed its xid
-            }
-        }
-        return satisfiedInTables(t, xid);
+        return switch (known.answer(t)) {
+            case APPLIED -> true;
+            case NOT_APPLIED -> false;
+            case ASK_TABLES -> satisfiedInTables(t);
+        };
     }
 
     /**
@@ -280,12 +164,10 @@ final class FollowerWatch implements AutoCloseable {
      * applied-group retention (groups are kept, none at or before its position) while the watermark
      * is past it — applied long ago.
      */
-    private boolean satisfiedInTables(ConsistencyToken t, long xid) {
+    private boolean satisfiedInTables(ConsistencyToken t) {
         try (Connection c = dataSource.getConnection()) {
             if (AppliedGroups.includes(c, source, t)) {
-                synchronized (lock) {
-                    recent.put(xid, applied);
-                }
+                known.appliedInTables(t);
                 return true;
             }
             return false;
@@ -300,9 +182,7 @@ final class FollowerWatch implements AutoCloseable {
         }
         up = false;
         downReason = reason;
-        synchronized (lock) {
-            exactFrom = new Lsn(-1L); // notifications are being missed: the tables are the truth again
-        }
+        known.missing();
         signal.bump();
     }
 
