@@ -64,7 +64,10 @@ public final class StreamConsumer implements AutoCloseable {
         p.put("enable.auto.commit", "false");
         p.put("auto.offset.reset", "none");
         p.putIfAbsent("max.poll.records", "5000");
-        p.putIfAbsent("fetch.max.wait.ms", "10");
+        // The broker answers a waiting fetch as soon as a record is appended, so the wait adds no
+        // latency; it bounds how often an idle applier fetches (the broker's idle CPU) and how long
+        // a seek waits for the fetch in flight. As long as a poll's own timeout.
+        p.putIfAbsent("fetch.max.wait.ms", "100");
         p.putIfAbsent("max.partition.fetch.bytes", String.valueOf(16 * 1024 * 1024));
         p.putIfAbsent("fetch.max.bytes", String.valueOf(64 * 1024 * 1024));
         p.putIfAbsent("client.id", "sluice-applier-" + config.followerName());
