@@ -224,10 +224,20 @@ class PromoteIT {
 
         // The old primary takes writes and its capture, still running, streams them after the marker.
         long refusedBefore = a2.refusedRecords();
-        primary.execute("INSERT INTO seq (n) SELECT g FROM generate_series(1001, 1010) g");
-        io.sluice.format.Lsn written = io.sluice.format.Lsn.parse(primary.queryScalar("SELECT pg_current_wal_lsn()::text"));
+        // A position inside the transaction: its commit comes after it. (The WAL's end read after the
+        // commit may already be past a heartbeat message, which no later commit would pass.)
+        io.sluice.format.Lsn inside;
+        try (Connection c = primary.connect(); java.sql.Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("INSERT INTO seq (n) SELECT g FROM generate_series(1001, 1010) g");
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                rs.next();
+                inside = io.sluice.format.Lsn.parse(rs.getString(1));
+            }
+            c.commit();
+        }
         Await.until(Duration.ofSeconds(60), () -> "the old primary's capture to stream its transaction",
-                () -> oldCapture.lastCommittedLsn().compareTo(written) >= 0);
+                () -> oldCapture.lastCommittedLsn().isAfter(inside));
         Await.until(Duration.ofSeconds(60), () -> "f2's applier to refuse the old primary's transaction",
                 () -> a2.refusedRecords() > refusedBefore);
         started(new CaptureService(captureConfig("st", f1.jdbcUrl()))).start();
