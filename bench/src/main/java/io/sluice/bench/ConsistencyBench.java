@@ -151,7 +151,7 @@ public final class ConsistencyBench {
                         }
                         if (client.await(p.token(), "a", Duration.ofSeconds(10))) {
                             Instant end = Instant.now();
-                            done.add(new Done(p.token().xid() & 0xFFFF_FFFFL, (System.nanoTime() - p.committedNanos()) / 1000, end));
+                            done.add(new Done(p.token().streamXid(), (System.nanoTime() - p.committedNanos()) / 1000, end));
                         } else {
                             synchronized (missed) {
                                 missed[0]++;

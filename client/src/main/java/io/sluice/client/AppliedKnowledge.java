@@ -101,14 +101,14 @@ final class AppliedKnowledge {
             }
             if (notice.xids() != null) {
                 for (long x : notice.xids()) {
-                    long xid = x & 0xFFFF_FFFFL;
+                    long xid = ConsistencyToken.streamXid(x);
                     recent.put(xid, lsn);
                     if (!waiters.isEmpty()) {
                         wake(xid, lsn);
                     }
                 }
             } else {
-                recent.put(notice.lastXid() & 0xFFFF_FFFFL, lsn);
+                recent.put(ConsistencyToken.streamXid(notice.lastXid()), lsn);
                 exactFrom = Lsn.later(exactFrom, lsn); // the other xids were not listed: ask the tables below here
             }
         }
@@ -117,7 +117,7 @@ final class AppliedKnowledge {
     /** The tables said the token's transaction is applied: remembered, so the next check needs no query. */
     void appliedInTables(ConsistencyToken t) {
         synchronized (lock) {
-            recent.put(t.xid() & 0xFFFF_FFFFL, applied);
+            recent.put(t.streamXid(), applied);
         }
     }
 
@@ -127,7 +127,7 @@ final class AppliedKnowledge {
             return Answer.NOT_APPLIED; // the transaction commits after lsnBound; the watermark is not past it
         }
         synchronized (lock) {
-            Lsn at = recent.get(t.xid() & 0xFFFF_FFFFL);
+            Lsn at = recent.get(t.streamXid());
             if (at != null && at.isAfter(t.lsnBound())) {
                 return Answer.APPLIED;
             }
@@ -144,7 +144,7 @@ final class AppliedKnowledge {
      * their xids and reconnects.
      */
     boolean await(ConsistencyToken t, long deadlineNanos, Predicate<ConsistencyToken> satisfied) throws InterruptedException {
-        long xid = t.xid() & 0xFFFF_FFFFL;
+        long xid = t.streamXid();
         Waiter w = new Waiter(t);
         synchronized (lock) {
             waiters.computeIfAbsent(xid, k -> new ArrayList<>()).add(w);

@@ -73,6 +73,20 @@ public record ConsistencyToken(String source, long xid, Lsn lsnBound) {
         return new IllegalArgumentException(message.replaceAll("[^\\x20-\\x7e]", "?"));
     }
 
+    /** The token's xid as the stream carries it and followers record it: its low 32 bits. */
+    public long streamXid() {
+        return streamXid(xid);
+    }
+
+    /**
+     * A transaction id in the stream's form: pgoutput carries 32-bit xids, while a writer reads the
+     * 64-bit {@code xid8}; every comparison between a token and the stream or a follower's record of
+     * it is made in this form.
+     */
+    public static long streamXid(long xid) {
+        return xid & 0xFFFF_FFFFL;
+    }
+
     /** The header-safe string form; {@code parse(token.toString())} equals {@code token}. */
     @Override
     public String toString() {

@@ -29,6 +29,15 @@ class ConsistencyTokenTest {
     }
 
     @Test
+    void shouldCompareWithTheStreamByTheXidsLow32Bits() {
+        // An xid8 past the first wraparound (epoch 3) carries xid 7431 in the stream.
+        ConsistencyToken t = new ConsistencyToken("shop", (3L << 32) | 7431, new Lsn(0x1A2B3C4DL));
+        assertThat(t.streamXid()).isEqualTo(7431L);
+        assertThat(ConsistencyToken.streamXid(0xFFFF_FFFFL)).isEqualTo(0xFFFF_FFFFL);
+        assertThat(ConsistencyToken.streamXid(1L << 32)).isZero();
+    }
+
+    @Test
     void shouldRejectMalformedTokensSayingWhichPart() {
         assertThatThrownBy(() -> ConsistencyToken.parse("v2.shop.1.0000000000000001"))
                 .hasMessageContaining("unknown token version");

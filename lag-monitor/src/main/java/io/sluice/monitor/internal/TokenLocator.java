@@ -56,12 +56,12 @@ public final class TokenLocator implements AutoCloseable {
         if (known != null) {
             return Optional.of(known);
         }
-        long xid = token.xid() & 0xFFFF_FFFFL;
+        long xid = token.streamXid();
         consumer.seek(partition, firstAfter(token.lsnBound(), deadlineNanos));
         while (System.nanoTime() < deadlineNanos) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                 for (ChangeEvent e : events(r)) {
-                    if ((e.header().xid() & 0xFFFF_FFFFL) == xid && e.header().commitLsn().isAfter(token.lsnBound())) {
+                    if (ConsistencyToken.streamXid(e.header().xid()) == xid && e.header().commitLsn().isAfter(token.lsnBound())) {
                         found.put(token, e.header().commitLsn());
                         return Optional.of(e.header().commitLsn());
                     }

@@ -33,7 +33,7 @@ public final class AppliedGroups {
         try (PreparedStatement ps = c.prepareStatement(INCLUDES)) {
             ps.setString(1, source);
             ps.setString(2, t.lsnBound().toString());
-            ps.setLong(3, t.xid() & 0xFFFF_FFFFL);
+            ps.setLong(3, t.streamXid());
             ps.setString(4, source);
             ps.setString(5, t.lsnBound().toString());
             ps.setString(6, source);
