@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 
@@ -40,9 +37,6 @@ import javax.sql.DataSource;
  * Thread-safe. One per source; close it to stop its watch threads.
  */
 public final class SluiceClient implements AutoCloseable {
-
-    /** How often read rotation re-checks each follower's staleness. */
-    private static final Duration ROTATION_PERIOD = Duration.ofSeconds(1);
 
     /** Work done on a connection. */
     @FunctionalInterface
@@ -72,8 +66,6 @@ public final class SluiceClient implements AutoCloseable {
     /** Null without a staleness source: then no follower ever leaves read rotation. */
     private final ReadRotation readRotation;
     private final ReadRouting routing;
-    /** Null without a staleness source. */
-    private final ScheduledExecutorService rotation;
 
     private SluiceClient(Builder b) {
         this.source = SourceId.require(b.source);
@@ -91,18 +83,11 @@ public final class SluiceClient implements AutoCloseable {
         this.followers = Collections.unmodifiableMap(watches);
         followers.values().forEach(FollowerWatch::start);
         readRotation = b.staleness == null ? null : new ReadRotation(List.copyOf(followers.keySet()), b.staleness, maxStaleness);
-        routing = new ReadRouting(followers, readRotation, maxStaleness);
+        routing = new ReadRouting(source, primary, followers, readRotation, maxStaleness, signal, events);
         this.sync = new SyncCommit(followers, syncNames, b.semiSync, b.onTimeout, name -> !outOfRotation(name), signal, events);
         this.quorum = new QuorumReads(followers, name -> !outOfRotation(name), signal, events);
         if (readRotation != null) {
-            rotation = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "sluice-client-rotation");
-                t.setDaemon(true);
-                return t;
-            });
-            rotation.scheduleWithFixedDelay(this::checkRotation, 0, ROTATION_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
-        } else {
-            rotation = null;
+            readRotation.start(events, signal);
         }
     }
 
@@ -240,7 +225,7 @@ public final class SluiceClient implements AutoCloseable {
     /** A read that must see {@code token}'s transaction (read-your-writes without a session). */
     public <T> T read(ConsistencyToken token, ReadPolicy policy, SqlFunction<T> work) throws SQLException {
         checkSource(token);
-        return readRouted(null, token, Lsn.ZERO, policy, null, work).value();
+        return routing.read(null, token, Lsn.ZERO, policy, null, work).value();
     }
 
     /** A read for a session: sees the session's writes and never less than it has read before. */
@@ -253,7 +238,7 @@ public final class SluiceClient implements AutoCloseable {
 
     /** As {@link #read(Session, ReadPolicy, SqlFunction)}, also telling where the read went (tests, logs). */
     public <T> Routed<T> readRouted(Session session, ReadPolicy policy, SqlFunction<T> work) throws SQLException {
-        return readRouted(session, session.lastWrite().orElse(null), session.position(), policy, null, work);
+        return routing.read(session, session.lastWrite().orElse(null), session.position(), policy, null, work);
     }
 
     /**
@@ -263,7 +248,7 @@ public final class SluiceClient implements AutoCloseable {
     public <T> Routed<T> readRouted(Session session, String preferred, ReadPolicy policy, SqlFunction<T> work)
             throws SQLException {
         watch(preferred);
-        return readRouted(session, session.lastWrite().orElse(null), session.position(), policy, preferred, work);
+        return routing.read(session, session.lastWrite().orElse(null), session.position(), policy, preferred, work);
     }
 
     /**
@@ -281,48 +266,7 @@ public final class SluiceClient implements AutoCloseable {
         return quorum.read(r, token, maxWait, name -> ReadTransaction.run(source, name, followers.get(name).dataSource, false, null, work));
     }
 
-    private <T> Routed<T> readRouted(Session session, ConsistencyToken token, Lsn minPosition, ReadPolicy policy,
-                                     String preferred, SqlFunction<T> work) throws SQLException {
-        List<String> order = routing.order(session, preferred);
-        String chosen = routing.firstReady(order, token, minPosition);
-        if (chosen == null && !policy.maxWait().isZero()) {
-            String[] found = new String[1];
-            try {
-                signal.await(() -> (found[0] = routing.firstReady(order, token, minPosition)) != null,
-                        System.nanoTime() + policy.maxWait().toNanos());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting for a follower", "57014", e);
-            }
-            chosen = found[0];
-            if (chosen != null) {
-                events.count("reads_waited");
-            }
-        }
-        if (chosen == null) {
-            if (!policy.fallbackToPrimary() || primary == null) {
-                events.count("reads_unavailable");
-                throw new ReadUnavailableException("no follower of " + source + " satisfies the read within "
-                        + policy.maxWait().toMillis() + " ms: " + routing.whyNot(order, token, minPosition));
-            }
-            events.count("reads_primary");
-            return ReadTransaction.run(source, "primary", primary, true, session, work);
-        }
-        events.count("reads_follower_" + chosen);
-        return ReadTransaction.run(source, chosen, followers.get(chosen).dataSource, false, session, work);
-    }
-
     // ---------------------------------------------------------------- rotation
-
-    /** One rotation check: each follower's staleness against the bound, changes counted and told. */
-    private void checkRotation() {
-        for (ReadRotation.Change c : readRotation.check()) {
-            events.count(c.kind());
-            events.event(c.kind(), c.follower(), c.message());
-            signal.bump();
-        }
-        events.count("rotation_checks");
-    }
 
     private boolean outOfRotation(String name) {
         return readRotation != null && readRotation.isOut(name);
@@ -371,8 +315,8 @@ public final class SluiceClient implements AutoCloseable {
 
     @Override
     public void close() {
-        if (rotation != null) {
-            rotation.shutdownNow();
+        if (readRotation != null) {
+            readRotation.close();
         }
         followers.values().forEach(FollowerWatch::close);
     }
