@@ -52,7 +52,7 @@ final class ChangeTopicAdmin implements AutoCloseable {
             om = admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true))
                     .partitionsToOffsetAndMetadata().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(stream);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw ChangeTopicStore.kafkaFailure(config, "cannot read the watermark (group " + group + "'s offset)", e);
+            throw TopicTransactions.failure(config, "cannot read the watermark (group " + group + "'s offset)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApplierException("interrupted while reading the watermark", true, e);
@@ -74,10 +74,10 @@ final class ChangeTopicAdmin implements AutoCloseable {
             log.info("follower {}: created change topic {}", config.followerName(), topic);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw ChangeTopicStore.kafkaFailure(config, "cannot create change topic " + topic, e);
+                throw TopicTransactions.failure(config, "cannot create change topic " + topic, e);
             }
         } catch (java.util.concurrent.TimeoutException e) {
-            throw ChangeTopicStore.kafkaFailure(config, "cannot create change topic " + topic, e);
+            throw TopicTransactions.failure(config, "cannot create change topic " + topic, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApplierException("interrupted while creating change topic " + topic, true, e);

@@ -15,23 +15,12 @@ import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * of a source transaction and a restart resumes exactly after the last group committed.
  *
  * <p>The writer lock is Kafka's own: the producer's transactional id is the follower's, so a second
- * applier's producer fences the first, whose next commit fails and stops it.
+ * applier's producer fences the first, whose next commit fails and stops it ({@link TopicTransactions}).
  */
 public final class ChangeTopicStore implements FollowerStore {
 
@@ -55,10 +44,8 @@ public final class ChangeTopicStore implements FollowerStore {
     private final TopicPartition stream;
     private final String group;
     private final ChangeRecords records;
-    private volatile KafkaProducer<byte[], byte[]> producer;
+    private final TopicTransactions kafka;
     private ChangeTopicAdmin admin;
-    /** Follower thread, or the stream thread while the follower thread is idle. */
-    private boolean inTransaction;
     private long transactions;
     private long epoch;
     private String epochFollower;
@@ -70,16 +57,12 @@ public final class ChangeTopicStore implements FollowerStore {
         this.stream = new TopicPartition(TopicNames.stream(config.sourceId()), 0);
         this.group = TopicNames.applierGroup(config.sourceId(), config.followerName());
         this.records = new ChangeRecords(config.sourceId(), config.followerName());
+        this.kafka = new TopicTransactions(config, stream, group);
     }
 
     @Override
     public String kind() {
         return "topics";
-    }
-
-    /** The transactional id of the follower's producer: one writer per follower and source. */
-    public static String transactionalId(String source, String follower) {
-        return "sluice-topics-" + source + "-" + follower;
     }
 
     @Override
@@ -90,32 +73,12 @@ public final class ChangeTopicStore implements FollowerStore {
 
     @Override
     public void connect() {
-        if (producer != null) {
-            return;
-        }
-        Map<String, Object> p = new HashMap<>(config.kafka());
-        p.put("transactional.id", transactionalId(config.sourceId(), config.followerName()));
-        p.put("enable.idempotence", "true");
-        p.put("acks", "all");
-        p.putIfAbsent("linger.ms", "5");
-        // A group of a huge source transaction may stay open for minutes; the broker's default
-        // upper bound (transaction.max.timeout.ms) is 15 minutes.
-        p.putIfAbsent("transaction.timeout.ms", String.valueOf(15 * 60 * 1000));
-        p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
-        p.putIfAbsent("client.id", "sluice-topics-" + config.followerName());
-        KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-        try {
-            created.initTransactions(); // fences an earlier producer of this follower, aborting its open transaction
-        } catch (RuntimeException e) {
-            created.close(Duration.ZERO);
-            throw kafkaFailure(config, "cannot start the follower's producer", e);
-        }
-        producer = created;
+        kafka.connect();
     }
 
     @Override
     public boolean connected() {
-        return producer != null;
+        return kafka.connected();
     }
 
     @Override
@@ -166,8 +129,8 @@ public final class ChangeTopicStore implements FollowerStore {
     @Override
     public Work truncate(ChangeEvent.Truncate e) {
         return () -> {
-            begin();
-            producer.flush(); // this transaction's own records are then read back too
+            kafka.begin();
+            kafka.flush(); // this transaction's own records are then read back too
             for (TableId table : e.tables()) {
                 records.tombstones(config.kafka(), table, e.header()).forEach(this::sendNow);
             }
@@ -226,7 +189,7 @@ public final class ChangeTopicStore implements FollowerStore {
 
     private Work send(List<ProducerRecord<byte[], byte[]>> prepared) {
         return () -> {
-            begin();
+            kafka.begin();
             for (ProducerRecord<byte[], byte[]> r : prepared) {
                 sendNow(r);
             }
@@ -235,27 +198,12 @@ public final class ChangeTopicStore implements FollowerStore {
 
     private void sendNow(ProducerRecord<byte[], byte[]> r) {
         admin.ensureTopic(r.topic());
-        try {
-            producer.send(r); // a failed send fails the transaction's commit
-        } catch (KafkaException e) {
-            throw kafkaFailure(config, "cannot send to " + r.topic(), e);
-        }
-    }
-
-    private void begin() {
-        if (!inTransaction) {
-            try {
-                producer.beginTransaction();
-            } catch (KafkaException e) {
-                throw kafkaFailure(config, "cannot begin a Kafka transaction", e);
-            }
-            inTransaction = true;
-        }
+        kafka.send(r);
     }
 
     @Override
     public Instant commit(GroupCommit g) {
-        begin();
+        kafka.begin();
         FrameEnd last = g.last();
         if (g.entered() != null) {
             epoch = g.entered().epoch();
@@ -265,74 +213,26 @@ public final class ChangeTopicStore implements FollowerStore {
         Instant now = clock.instant();
         AppliedOffset applied = new AppliedOffset(last.commitLsn(), last.xid(), last.commitTime(), now,
                 transactions + g.frames(), epoch, epochFollower, forkLsn);
-        try {
-            producer.sendOffsetsToTransaction(Map.of(stream, new OffsetAndMetadata(last.offset() + 1, applied.metadata())),
-                    new ConsumerGroupMetadata(group));
-            producer.commitTransaction();
-        } catch (KafkaException e) {
-            throw kafkaFailure(config, "cannot commit the Kafka transaction of source transactions up to " + last.commitLsn(), e);
-        }
-        inTransaction = false;
+        kafka.commit(new OffsetAndMetadata(last.offset() + 1, applied.metadata()), last.commitLsn());
         transactions += g.frames();
         return now;
     }
 
     @Override
     public void rollback() {
-        if (inTransaction) {
-            inTransaction = false;
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException e) {
-                closeProducer(); // an unusable producer: the next connect makes a new one, fencing nothing but itself
-                throw kafkaFailure(config, "cannot abort the Kafka transaction", e);
-            }
-        }
+        kafka.rollback();
     }
 
     @Override
     public void disconnect() {
-        try {
-            rollback();
-        } catch (ApplierException e) {
-            log.debug("follower {}: {}", config.followerName(), e.getMessage());
-        }
-        closeProducer();
-    }
-
-    private void closeProducer() {
-        KafkaProducer<byte[], byte[]> p = producer;
-        producer = null;
-        inTransaction = false;
-        if (p != null) {
-            try {
-                p.close(Duration.ofSeconds(5));
-            } catch (RuntimeException ignored) {
-                // closing after a failure
-            }
-        }
+        kafka.disconnect();
     }
 
     @Override
     public void close() {
-        disconnect();
+        kafka.disconnect();
         if (admin != null) {
             admin.close();
         }
-    }
-
-    /** A Kafka failure as the applier's: fenced means another applier took over; a retriable one is retried. */
-    static ApplierException kafkaFailure(ApplierConfig config, String what, Exception e) {
-        Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        // A newer producer of the same transactional id shows as fenced, or — when the broker has
-        // already bumped the epoch under an open transaction — as a produce with an old epoch.
-        if (cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException) {
-            return new ApplierException("follower " + config.followerName() + ": another applier of this follower started"
-                    + " (its producer, transactional id " + transactionalId(config.sourceId(), config.followerName())
-                    + ", fenced this one); this applier's open transaction is aborted and it stops", false, cause);
-        }
-        boolean retriable = cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException
-                || cause instanceof org.apache.kafka.common.errors.TimeoutException;
-        return new ApplierException("follower " + config.followerName() + ": " + what + ": " + cause, retriable, cause);
     }
 }
