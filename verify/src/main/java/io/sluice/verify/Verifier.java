@@ -2,6 +2,7 @@ package io.sluice.verify;
 
 import io.sluice.format.Lsn;
 import io.sluice.format.follower.Watermark;
+import io.sluice.verify.KeyRange.Chunk;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -89,34 +89,36 @@ public final class Verifier {
     private TableResult table(String name) throws SQLException, InterruptedException {
         List<String> key = primaryKey(primary, name);
         String table = qualified(name);
-        String order = key.isEmpty() ? "t::text" : String.join(", ", quoted(key));
         List<String> differences = new ArrayList<>();
         long primaryRows = 0;
         long followerRows = 0;
         int chunks = 0;
         List<Object> lower = null; // exclusive lower bound of the next chunk
         while (true) {
-            List<Object> upper = key.isEmpty() ? null : upperBound(table, key, lower);
+            List<Object> upper = key.isEmpty() ? null : KeyRange.upperBound(primary, table, key, lower, chunkRows);
+            KeyRange range = new KeyRange(table, key, lower, upper);
             Chunk p = null;
             Chunk f = null;
             for (int attempt = 0; attempt <= retries; attempt++) {
-                Snapshot s = snapshot(table, key, order, lower, upper);
+                Snapshot s = snapshot(range);
                 if (attempt > 0) {
                     awaitFollowerPast(s.position);
                 }
                 p = s.primary;
-                f = hash(follower, table, key, order, lower, upper);
+                try (Connection c = follower.getConnection()) {
+                    f = range.hash(c);
+                }
                 if (p.equals(f)) {
                     break;
                 }
             }
-            if (!(upper == null && chunks > 0 && p.rows == 0 && f.rows == 0)) {
+            if (!(upper == null && chunks > 0 && p.rows() == 0 && f.rows() == 0)) {
                 chunks++; // (an empty range after the last full chunk is not a chunk)
             }
-            primaryRows += p.rows;
-            followerRows += f.rows;
+            primaryRows += p.rows();
+            followerRows += f.rows();
             if (!p.equals(f)) {
-                differences.addAll(narrow(table, key, order, lower, upper));
+                differences.addAll(narrow(range));
             }
             if (upper == null || key.isEmpty()) {
                 break;
@@ -127,20 +129,16 @@ public final class Verifier {
                 differences);
     }
 
-    /** A chunk's row count and hash. */
-    private record Chunk(long rows, String hash) { }
-
     private record Snapshot(Chunk primary, String position) { }
 
     /** Hashes the chunk on the primary in a snapshot and reads the snapshot's WAL position. */
-    private Snapshot snapshot(String table, List<String> key, String order, List<Object> lower, List<Object> upper)
-            throws SQLException, InterruptedException {
+    private Snapshot snapshot(KeyRange range) throws SQLException {
         String position;
         Chunk chunk;
         try (Connection c = primary.getConnection()) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-            chunk = hash(c, table, key, order, lower, upper);
+            chunk = range.hash(c);
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                 rs.next();
                 position = rs.getString(1);
@@ -166,80 +164,12 @@ public final class Verifier {
         }
     }
 
-    private Chunk hash(DataSource ds, String table, List<String> key, String order, List<Object> lower, List<Object> upper)
-            throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            return hash(c, table, key, order, lower, upper);
-        }
-    }
-
-    private Chunk hash(Connection c, String table, List<String> key, String order, List<Object> lower, List<Object> upper)
-            throws SQLException {
-        String sql = "SELECT count(*), coalesce(md5(string_agg(md5(t::text), '' ORDER BY " + order + ")), '-') FROM "
-                + table + " t" + where(key, lower, upper);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, lower, upper);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Chunk(rs.getLong(1), rs.getString(2));
-            }
-        } catch (SQLException e) {
-            if ("42P01".equals(e.getSQLState())) {
-                return new Chunk(-1, "table missing: " + e.getMessage());
-            }
-            throw e;
-        }
-    }
-
-    /** The key of the row {@code chunkRows} after {@code lower}, or null when fewer rows remain. */
-    private List<Object> upperBound(String table, List<String> key, List<Object> lower) throws SQLException {
-        String sql = "SELECT " + String.join(", ", quoted(key)) + " FROM " + table + " t" + where(key, lower, null)
-                + " ORDER BY " + String.join(", ", quoted(key)) + " OFFSET " + (chunkRows - 1) + " LIMIT 1";
-        try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            bind(ps, lower, null);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
-                }
-                List<Object> out = new ArrayList<>();
-                for (int i = 1; i <= key.size(); i++) {
-                    out.add(rs.getObject(i));
-                }
-                return out;
-            }
-        }
-    }
-
-    private static String where(List<String> key, List<Object> lower, List<Object> upper) {
-        List<String> parts = new ArrayList<>();
-        String tuple = "(" + String.join(", ", quoted(key)) + ")";
-        String params = "(" + String.join(", ", key.stream().map(k -> "?").toList()) + ")";
-        if (lower != null) {
-            parts.add(tuple + " > " + params);
-        }
-        if (upper != null) {
-            parts.add(tuple + " <= " + params);
-        }
-        return parts.isEmpty() ? "" : " WHERE " + String.join(" AND ", parts);
-    }
-
-    private static void bind(PreparedStatement ps, List<Object> lower, List<Object> upper) throws SQLException {
-        int i = 1;
-        for (List<Object> bound : java.util.Arrays.asList(lower, upper)) {
-            if (bound != null) {
-                for (Object v : bound) {
-                    ps.setObject(i++, v);
-                }
-            }
-        }
-    }
-
     /** The differing keys of a chunk: each side's (key, row text), compared; a few shown in full. */
-    private List<String> narrow(String table, List<String> key, String order, List<Object> lower, List<Object> upper)
-            throws SQLException {
-        Map<String, String> p = rows(primary, table, key, order, lower, upper);
-        Map<String, String> f = rows(follower, table, key, order, lower, upper);
-        table = table.replace("\"", "");
+    private List<String> narrow(KeyRange range) throws SQLException {
+        Map<String, String> p = rows(primary, range);
+        Map<String, String> f = rows(follower, range);
+        List<String> key = range.key();
+        String table = range.table().replace("\"", "");
         List<String> out = new ArrayList<>();
         TreeSet<String> keys = new TreeSet<>(p.keySet());
         keys.addAll(f.keySet());
@@ -250,7 +180,8 @@ public final class Verifier {
             String b = f.get(k);
             if (!Objects.equals(a, b)) {
                 total++;
-                if (shown++ < 5) {
+                if (shown < 5) {
+                    shown++;
                     out.add(key.isEmpty()
                             ? table + " " + k + ": " + (a == null ? 0 : a) + " time(s) on the primary, " + (b == null ? 0 : b)
                                     + " on the follower"
@@ -260,7 +191,7 @@ public final class Verifier {
             }
         }
         if (total > shown) {
-            out.add(table + ": " + (total - 5) + " more differing row(s) in this chunk");
+            out.add(table + ": " + (total - shown) + " more differing row(s) in this chunk");
         }
         if (total == 0) {
             out.add(table + ": a chunk kept changing on the primary while compared (" + (retries + 1) + " attempts)");
@@ -268,30 +199,15 @@ public final class Verifier {
         return out;
     }
 
-    private Map<String, String> rows(DataSource ds, String table, List<String> key, String order, List<Object> lower,
-                                     List<Object> upper) throws SQLException {
-        String keyText = key.isEmpty() ? "t::text" : "concat_ws(', ', " + String.join(", ",
-                key.stream().map(k -> "'" + k.replace("'", "''") + "=' || " + quote(k)).toList()) + ")";
-        Map<String, String> out = new LinkedHashMap<>();
-        try (Connection c = ds.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT " + keyText + ", t::text FROM " + table + " t"
-                     + where(key, lower, upper) + " ORDER BY " + order)) {
-            bind(ps, lower, upper);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    if (key.isEmpty()) {
-                        out.merge("row " + rs.getString(2), "1", (a, b) -> String.valueOf(Long.parseLong(a) + 1));
-                    } else {
-                        out.put(rs.getString(1), rs.getString(2));
-                    }
-                }
-            }
+    private static Map<String, String> rows(DataSource ds, KeyRange range) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            return range.rows(c);
         } catch (SQLException e) {
             if (!"42P01".equals(e.getSQLState())) {
                 throw e;
             }
+            return Map.of(); // the follower has no such table: every primary row differs
         }
-        return out;
     }
 
     /** The primary-key columns of {@code table} (schema.table) in key order; empty when it has none. */
@@ -324,11 +240,11 @@ public final class Verifier {
         return quote(name.substring(0, dot)) + "." + quote(name.substring(dot + 1));
     }
 
-    private static List<String> quoted(List<String> names) {
+    static List<String> quoted(List<String> names) {
         return names.stream().map(Verifier::quote).toList();
     }
 
-    private static String quote(String name) {
+    static String quote(String name) {
         return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 }

@@ -1,0 +1,135 @@
+package io.sluice.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.embedded.LocalPostgres;
+import io.sluice.verify.Verifier.Report;
+import io.sluice.verify.Verifier.TableResult;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * What the verifier reports, against a real server: a "primary" and a "follower" database made to
+ * differ in known ways, compared in chunks smaller than the tables.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class VerifierIT {
+
+    @TempDir
+    static Path dir;
+    static LocalPostgres pg;
+    static Verifier verifier;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = LocalPostgres.start("verifier", dir);
+        pg.createDatabase("p");
+        pg.createDatabase("f");
+        for (String db : List.of("p", "f")) {
+            try (var c = pg.connect(db); var st = c.createStatement()) {
+                st.execute("CREATE TABLE public.same (id int PRIMARY KEY, v text)");
+                st.execute("INSERT INTO public.same SELECT g, 'v' || g FROM generate_series(1, 10) g");
+                st.execute("CREATE TABLE public.few (a int, b text, v text, PRIMARY KEY (b, a))");
+                st.execute("INSERT INTO public.few SELECT g, 'k' || g, 'v' || g FROM generate_series(1, 10) g");
+                st.execute("CREATE TABLE public.many (id int PRIMARY KEY, v text)");
+                st.execute("INSERT INTO public.many SELECT g, 'v' || g FROM generate_series(1, 20) g");
+                st.execute("CREATE TABLE public.nokey (v text)");
+                st.execute("INSERT INTO public.nokey VALUES ('x'), ('x'), ('y')");
+            }
+        }
+        try (var c = pg.connect("p"); var st = c.createStatement()) {
+            st.execute("CREATE TABLE public.gone (id int PRIMARY KEY)");
+            st.execute("INSERT INTO public.gone VALUES (1)");
+        }
+        try (var c = pg.connect("f"); var st = c.createStatement()) {
+            st.execute("UPDATE public.few SET v = 'changed' WHERE a = 3");
+            st.execute("DELETE FROM public.few WHERE a = 5");
+            st.execute("INSERT INTO public.few VALUES (11, 'k11', 'extra')");
+            st.execute("UPDATE public.many SET v = v || '!' WHERE id <= 8");
+            st.execute("DELETE FROM public.nokey WHERE ctid = (SELECT min(ctid) FROM public.nokey WHERE v = 'x')");
+        }
+        verifier = new Verifier(dataSource("p"), dataSource("f"), "src", 4, 0, Duration.ofSeconds(1));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    static DataSource dataSource(String db) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(pg.jdbcUrl(db));
+        return ds;
+    }
+
+    static TableResult only(String table) throws Exception {
+        Report r = verifier.verify(List.of(table));
+        assertThat(r.tables()).hasSize(1);
+        return r.tables().get(0);
+    }
+
+    @Test
+    void equalTablesAreEqualChunkByChunk() throws Exception {
+        TableResult t = only("public.same");
+        assertThat(t.equal()).isTrue();
+        assertThat(t.differences()).isEmpty();
+        assertThat(t.primaryRows()).isEqualTo(10);
+        assertThat(t.followerRows()).isEqualTo(10);
+        assertThat(t.chunks()).as("10 rows in chunks of 4").isEqualTo(3);
+    }
+
+    @Test
+    void aChangedAMissingAndAnExtraRowAreEachNamedByTheirKey() throws Exception {
+        TableResult t = only("public.few");
+        assertThat(t.equal()).isFalse();
+        assertThat(t.primaryRows()).isEqualTo(10);
+        assertThat(t.followerRows()).isEqualTo(10);
+        assertThat(t.differences()).containsExactlyInAnyOrder(
+                "public.few b=k3, a=3: primary (3,k3,v3) / follower (3,k3,changed)",
+                "public.few b=k5, a=5: primary (5,k5,v5) / follower (no row)",
+                "public.few b=k11, a=11: primary (no row) / follower (11,k11,extra)");
+    }
+
+    @Test
+    void aChunkWithMoreThanFiveDifferencesShowsFiveAndCountsTheRest() throws Exception {
+        Verifier wide = new Verifier(dataSource("p"), dataSource("f"), "src", 100, 0, Duration.ofSeconds(1));
+        TableResult t = wide.verify(List.of("public.many")).tables().get(0);
+        assertThat(t.equal()).isFalse();
+        assertThat(t.differences()).hasSize(6);
+        assertThat(t.differences().subList(0, 5)).allMatch(d -> d.startsWith("public.many id=") && d.contains("!)"));
+        assertThat(t.differences().get(5)).isEqualTo("public.many: 3 more differing row(s) in this chunk");
+    }
+
+    @Test
+    void aTableWithoutAKeyIsComparedAsAMultisetOfRows() throws Exception {
+        TableResult t = only("public.nokey");
+        assertThat(t.equal()).isFalse();
+        assertThat(t.primaryRows()).isEqualTo(3);
+        assertThat(t.followerRows()).isEqualTo(2);
+        assertThat(t.differences()).containsExactly("public.nokey row (x): 2 time(s) on the primary, 1 on the follower");
+    }
+
+    @Test
+    void aTableMissingOnTheFollowerDiffersInEveryRow() throws Exception {
+        TableResult t = only("public.gone");
+        assertThat(t.equal()).isFalse();
+        assertThat(t.primaryRows()).isEqualTo(1);
+        assertThat(t.differences()).containsExactly("public.gone id=1: primary (1) / follower (no row)");
+    }
+
+    @Test
+    void theTablesAreThePrimarysUserTables() throws Exception {
+        assertThat(verifier.tables()).containsExactly("public.few", "public.gone", "public.many", "public.nokey", "public.same");
+    }
+}
