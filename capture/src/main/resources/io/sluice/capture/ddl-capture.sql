@@ -52,7 +52,8 @@ END $f$;
 -- The types of its own a table's columns use, as a DDL message's "types" (FORMAT.md): domains,
 -- free-standing composite types, range types, and enums reached through those — through arrays,
 -- domain bases, composite attributes, range subtypes and multiranges — each after what it depends
--- on. The trigger's message carries them from inside the DDL's own transaction; capture runs the
+-- on; a type an extension made is named with its extension and not looked into (the extension
+-- makes its parts). The trigger's message carries them from inside the DDL's own transaction; capture runs the
 -- same query (the function's body) for a table it announces.
 CREATE OR REPLACE FUNCTION sluice.table_types(rel oid) RETURNS json LANGUAGE sql STABLE AS $types$
 WITH RECURSIVE deps(oid, depth, inside) AS (
@@ -67,10 +68,14 @@ WITH RECURSIVE deps(oid, depth, inside) AS (
                           UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
                           UNION ALL SELECT r.rngtypid FROM pg_range r WHERE t.typtype = 'm'
                            AND (to_jsonb(r) ->> 'rngmultitypid')::oid = t.oid) x(dep)
-     WHERE deps.depth < 16)
+     WHERE deps.depth < 16
+       AND (t.typcategory = 'A' OR NOT EXISTS (SELECT 1 FROM pg_depend m WHERE m.classid = 'pg_type'::regclass
+              AND m.objid = deps.oid AND m.refclassid = 'pg_extension'::regclass AND m.deptype = 'e')))
 SELECT coalesce(json_agg(json_build_object(
          'schema', n.nspname, 'name', t.typname,
-         'kind', CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' ELSE 'composite' END,
+         'kind', CASE WHEN x.extname IS NOT NULL THEN 'extension'
+                      ELSE CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' ELSE 'composite' END END,
+         'extension', x.extname,
          'base', CASE t.typtype WHEN 'r' THEN format_type(rg.rngsubtype, NULL) WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
          'not_null', t.typnotnull,
          'checks', ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
@@ -96,7 +101,11 @@ SELECT coalesce(json_agg(json_build_object(
   LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
   LEFT JOIN pg_type mt ON mt.oid = (to_jsonb(rg) ->> 'rngmultitypid')::oid
   LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace
- WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e' AND d.inside)
+  LEFT JOIN LATERAL (SELECT e.extname FROM pg_depend m JOIN pg_extension e ON e.oid = m.refobjid
+                      WHERE m.classid = 'pg_type'::regclass AND m.objid = t.oid AND m.refclassid = 'pg_extension'::regclass
+                        AND m.deptype = 'e') x ON true
+ WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e' AND d.inside
+        OR x.extname IS NOT NULL AND t.typcategory <> 'A')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 $types$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql

@@ -298,6 +298,65 @@ class ApplierIT {
     }
 
     /**
+     * Types an extension made reach the follower by the extension: the follower creates it in the
+     * type's schema (here one not on the search path) and then takes every value as the primary
+     * printed it. An extension the follower's server does not have stops the applier before the
+     * table is made, naming type and extension.
+     */
+    @Test
+    void anExtensionsTypesAreMadeOnTheFollowerByCreatingTheExtension() throws Exception {
+        stack.primary.execute("CREATE EXTENSION IF NOT EXISTS citext", "CREATE SCHEMA ext", "CREATE EXTENSION hstore WITH SCHEMA ext",
+                "CREATE TABLE ext_t (id int PRIMARY KEY, c citext, h ext.hstore, hs ext.hstore[])",
+                "INSERT INTO ext_t SELECT g, 'Straße ' || g, ('k' || g || ' => \"v ' || g || '\", n => NULL')::ext.hstore,"
+                        + " ARRAY[('a=>' || g)::ext.hstore, NULL] FROM generate_series(1, 20) g");
+        io.sluice.embedded.LocalPostgres follower = stack.followers.get(0);
+        try (CaptureService capture = new CaptureService(stack.capture("exttypes", List.of("public.ext_t"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("exttypes", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "ext_t", Duration.ofSeconds(60));
+            stack.primary.execute("UPDATE ext_t SET h = h OPERATOR(ext.||) 'x=>1'::ext.hstore, c = upper(c) WHERE id % 3 = 0",
+                    "DELETE FROM ext_t WHERE id % 7 = 0");
+            stack.awaitEqual(0, "ext_t", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+        assertThat(follower.queryScalar("SELECT string_agg(e.extname || ' in ' || n.nspname, ', ' ORDER BY e.extname) FROM pg_extension e"
+                + " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname IN ('citext', 'hstore')"))
+                .isEqualTo("citext in public, hstore in ext");
+
+        String source = "crafted_extension";
+        java.time.Instant t = java.time.Instant.parse("2026-11-29T12:00:00Z");
+        io.sluice.format.EventHeader h = new io.sluice.format.EventHeader(source, new io.sluice.format.Lsn(0x2000), 11, t, 0);
+        io.sluice.format.TableId table = new io.sluice.format.TableId("public", source);
+        String topic = io.sluice.format.TopicNames.stream(source);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (io.sluice.format.ChangeEvent e : List.of(new io.sluice.format.ChangeEvent.Begin(h),
+                    new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX,
+                            io.sluice.format.DdlMessage.typesOnly(table, List.of(io.sluice.format.DdlMessage.TypeDefinition.ofExtension(
+                                    "public", "gadget", "no_such_extension"))).toJson()),
+                    new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(2), table,
+                            List.of(new io.sluice.format.Column("id", "integer", false, true), new io.sluice.format.Column("g", "gadget", true, false)),
+                            io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
+                    new io.sluice.format.ChangeEvent.Commit(h.withSeq(3), 2))) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, io.sluice.format.EventCodec.encode(e))).get();
+            }
+        }
+        try (StreamApplier applier = new StreamApplier(stack.applier(source, 0))) {
+            applier.start();
+            Await.until(Duration.ofSeconds(30), () -> "the applier of " + source + " to stop",
+                    () -> applier.state() == StreamApplier.State.FAILED);
+            assertThat(applier.failure().orElseThrow().getMessage()).contains("type \"public\".\"gadget\"",
+                    "extension no_such_extension", "does not have it installed");
+        }
+        assertThat(follower.queryScalar("SELECT to_regclass('" + source + "') IS NULL")).as("no table created").isEqualTo("t");
+    }
+
+    /**
      * A type made and first used by one ALTER's transaction is defined on the follower from the
      * trigger's message, read inside that transaction: capture decodes a transaction once its
      * commit record is in the WAL, before the primary's other sessions see it — and, while that

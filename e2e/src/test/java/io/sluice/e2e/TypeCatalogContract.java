@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Each capture engine's test class runs this against its own servers: every type of the primary's own catalog — each base, range and multirange type of
  * {@code pg_catalog}, an enum, domains (over an integer with a CHECK, text, numeric, timestamptz) and a
- * composite type (with a domain attribute) — at the values its input function accepts from a list of edge
+ * composite type (with a domain attribute), and every base type and domain of eight contrib extensions
+ * (hstore, citext, ltree, cube, seg, isn, lo, intarray; the follower gets them by creating the
+ * extension) — at the values its input function accepts from a list of edge
  * inputs (limits, NaN and the infinities, empty values, special words such as {@code epoch} and
  * {@code 24:00:00}, escapes, multi-byte text), alone and in arrays of one to three dimensions:
  * half of it in the initial snapshot, half streamed, then updated with an unchanged TOASTed column
@@ -93,7 +95,14 @@ abstract class TypeCatalogContract {
             "10:20:", "10:20:10,14,15", "(0,1)", "$1,234.56", "-92233720368547758.08", "pg_class", "-", "integer",
             "=", "+", "postgres=arwdDxt/postgres", "english", "pg_catalog", "postgres", "C", "<a b=\"c\">d</a>", "sad",
             "happy", "(1,\"a, b\",1.5,7,)", "(,,,,)", "(-2147483648,\"\",NaN,0,infinity)",
-            "(0,\"q\"\"uote \\\\ back\",,1,\"2026-03-29 01:30:00.000001+02\")");
+            "(0,\"q\"\"uote \\\\ back\",,1,\"2026-03-29 01:30:00.000001+02\")",
+            // extensions' types: hstore, ltree's three, cube, seg, isn, intarray's query_int
+            "a=>1, \"b c\"=>NULL, \"\"=>\"\"", "Top.Science.Astronomy", "*.Astronomy.*{1,2}", "Europe & Russia*@ & !Transportation",
+            "(1,2),(3,4)", "(1e300, -0.5)", "1 .. 2", "<1.5", "~5(+-)0.1", "978-0-393-04002-9", "0-393-04002-X",
+            "979-0-2600-0043-8", "1234-5679", "0012345678905", "1&(2|!3)");
+
+    /** Extensions whose types the test puts on the primary: the follower gets each by creating the extension. */
+    private static final List<String> EXTENSIONS = List.of("hstore", "citext", "ltree", "cube", "seg", "isn", "lo", "intarray");
 
     @TempDir
     static Path dir;
@@ -129,12 +138,17 @@ abstract class TypeCatalogContract {
                 "CREATE DOMAIN dom_num AS numeric(30,6) CHECK (VALUE > -1e20)", "CREATE DOMAIN dom_tstz AS timestamptz",
                 "CREATE TYPE comp AS (i integer, t text, n numeric, d dom_int, ts timestamptz)",
                 "CREATE TABLE noise (id bigserial PRIMARY KEY, payload text)");
+        for (String extension : EXTENSIONS) {
+            stack.primary.execute("CREATE EXTENSION " + extension);
+        }
         List<TypeUnderTest> types = new ArrayList<>();
         try (Connection c = stack.primary.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("""
                 SELECT format_type(t.oid, NULL), t.typarray <> 0
                   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
                  WHERE (n.nspname = 'pg_catalog' AND t.typtype IN ('b', 'r', 'm') AND t.typcategory <> 'A'
-                        OR t.typname IN ('mood', 'dom_int', 'dom_text', 'dom_num', 'dom_tstz', 'comp'))
+                        OR t.typname IN ('mood', 'dom_int', 'dom_text', 'dom_num', 'dom_tstz', 'comp')
+                        OR t.typtype IN ('b', 'd') AND t.typcategory <> 'A' AND t.oid IN (SELECT objid FROM pg_depend
+                            WHERE classid = 'pg_type'::regclass AND refclassid = 'pg_extension'::regclass AND deptype = 'e'))
                    AND t.typisdefined
                  ORDER BY t.oid""")) {
             while (rs.next()) {

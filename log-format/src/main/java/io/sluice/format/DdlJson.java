@@ -155,15 +155,21 @@ final class DdlJson {
         String name = text(f, "name");
         String kind = text(f, "kind");
         String base = text(f, "base");
+        String extension = text(f, "extension");
         boolean complete = switch (kind == null ? "" : kind) {
             case "domain", "range" -> base != null;
             case "composite" -> !attributes.isEmpty();
             case "enum" -> true; // an enum may have no labels yet
+            case "extension" -> extension != null;
             default -> false;
         };
         if (schema == null || name == null || !complete) {
             throw new FormatException("a type of a DDL message needs a schema, a name and a kind: a domain its base type,"
-                    + " a composite its attributes, a range its subtype (base), or an enum");
+                    + " a composite its attributes, a range its subtype (base), an enum, or an extension's type its"
+                    + " extension");
+        }
+        if (kind.equals("extension")) {
+            return DdlMessage.TypeDefinition.ofExtension(schema, name, extension);
         }
         DdlMessage.RangeParts range = null;
         if (kind.equals("range")) {

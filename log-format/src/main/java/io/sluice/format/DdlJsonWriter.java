@@ -70,6 +70,9 @@ final class DdlJsonWriter {
                 if (!d.labels().isEmpty()) {
                     writeStrings(g, "labels", d.labels());
                 }
+                if (d.extension() != null) {
+                    g.writeStringField("extension", d.extension());
+                }
                 if (d.range() != null) {
                     for (Map.Entry<String, List<String>> part : List.of(Map.entry("collation", d.range().collation()),
                             Map.entry("opclass", d.range().opclass()), Map.entry("multirange", d.range().multirange()))) {

@@ -79,9 +79,10 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     /**
      * A domain, a composite, a range or an enum type a column uses (an enum is described here when
      * a domain, a composite or a range uses it; a column of an enum type carries its labels in the
-     * schema event).
+     * schema event), or a type an extension made (kind {@code extension}: made on a follower by
+     * creating the extension, never by itself).
      *
-     * @param kind       {@code domain}, {@code composite}, {@code range} or {@code enum}
+     * @param kind       {@code domain}, {@code composite}, {@code range}, {@code enum} or {@code extension}
      * @param base       a domain's base type or a range's subtype, as {@code format_type} prints it (null
      *                   for a composite)
      * @param notNull    a domain's NOT NULL
@@ -89,20 +90,33 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      * @param attributes a composite's attributes: name and type, in order
      * @param labels     an enum's labels, in their order
      * @param range      a range's collation, operator class and multirange name; null for the other kinds
+     * @param extension  the name of the extension whose member the type is; null unless kind {@code extension}
      */
     public record TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
-                                 List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range) {
+                                 List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range,
+                                 String extension) {
+
+        /** A domain, a composite, a range or an enum. */
+        public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
+                              List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range) {
+            this(schema, name, kind, base, notNull, checks, attributes, labels, range, null);
+        }
+
+        /** A type made by extension {@code extension}. */
+        public static TypeDefinition ofExtension(String schema, String name, String extension) {
+            return new TypeDefinition(schema, name, "extension", null, false, List.of(), List.of(), List.of(), null, extension);
+        }
 
         /** A domain or a composite type (no labels). */
         public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                               List<String> checks, List<Attribute> attributes) {
-            this(schema, name, kind, base, notNull, checks, attributes, List.of(), null);
+            this(schema, name, kind, base, notNull, checks, attributes, List.of(), null, null);
         }
 
         /** A domain, a composite type or an enum. */
         public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                               List<String> checks, List<Attribute> attributes, List<String> labels) {
-            this(schema, name, kind, base, notNull, checks, attributes, labels, null);
+            this(schema, name, kind, base, notNull, checks, attributes, labels, null, null);
         }
 
         public TypeDefinition {

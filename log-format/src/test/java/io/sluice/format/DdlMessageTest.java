@@ -25,7 +25,8 @@ class DdlMessageTest {
                         new DdlMessage.TypeDefinition("sales", "span", "range", "text", false, List.of(), List.of(), List.of(),
                                 new DdlMessage.RangeParts(List.of("pg_catalog", "C"), List.of(), List.of("sales", "spans"))),
                         new DdlMessage.TypeDefinition("sales", "plain", "range", "double precision", false, List.of(), List.of(),
-                                List.of(), new DdlMessage.RangeParts(List.of(), List.of(), List.of()))),
+                                List.of(), new DdlMessage.RangeParts(List.of(), List.of(), List.of())),
+                        DdlMessage.TypeDefinition.ofExtension("public", "hstore", "hstore")),
                 false, true, List.of("renamed"), new TableId("archive", "orders_old"));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");
@@ -54,6 +55,14 @@ class DdlMessageTest {
                 + "\"kind\":\"range\",\"base\":\"text\",\"collation\":[\"C\"]}]}";
         assertThatThrownBy(() -> DdlMessage.parse(range.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
                 .hasMessageContaining("collation").hasMessageContaining("[schema, name]");
+        String extension = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"h\","
+                + "\"kind\":\"extension\"}]}";
+        assertThatThrownBy(() -> DdlMessage.parse(extension.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("an extension's type its extension");
+        String unknown = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"h\","
+                + "\"kind\":\"shell\",\"base\":\"text\"}]}";
+        assertThatThrownBy(() -> DdlMessage.parse(unknown.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("needs a schema, a name and a kind");
         String empty = "{\"table\":[\"public\",\"t\"],\"columns\":[]}";
         assertThatThrownBy(() -> DdlMessage.parse(empty.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
                 .hasMessageContaining("columns or types");

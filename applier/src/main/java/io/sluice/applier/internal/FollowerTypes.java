@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The follower's types of its own, made to match the definitions a DDL message carries: domains,
  * composite types, range types and enums, created when missing (an enum also given the labels
- * the primary added since), each checked like a schema event's types before anything runs.
+ * the primary added since), each checked like a schema event's types before anything runs; an
+ * extension's type by creating its extension ({@link FollowerExtensions}).
  */
 final class FollowerTypes {
 
@@ -33,6 +34,10 @@ final class FollowerTypes {
      */
     static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
             throws SQLException {
+        if (type.kind().equals("extension")) {
+            FollowerExtensions.ensure(c, type, header, where);
+            return;
+        }
         String name = type.qualifiedName();
         boolean exists;
         try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.embedded.LocalPostgres;
 import java.nio.file.Path;
+import io.sluice.format.DdlMessage;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +48,45 @@ class DdlTriggerIT {
     private static boolean install(String database) throws Exception {
         try (Connection c = pg.connect(database)) {
             return DdlTrigger.install(c);
+        }
+    }
+
+    /**
+     * The types a table uses, as its DDL message carries them: a type an extension made is named by
+     * its extension (not looked into), also through an array or a domain of the table's own, and
+     * comes before what uses it.
+     */
+    @Test
+    void anExtensionsTypesAreDescribedByTheExtensionBeforeWhatUsesThem() throws Exception {
+        pg.createDatabase("extensions");
+        try (Connection c = pg.connect("extensions"); var st = c.createStatement()) {
+            st.execute("CREATE EXTENSION citext");
+            st.execute("CREATE SCHEMA ext");
+            st.execute("CREATE EXTENSION hstore WITH SCHEMA ext");
+            st.execute("CREATE EXTENSION lo");
+            st.execute("CREATE DOMAIN short_name AS citext CHECK (length(VALUE) < 40)");
+            st.execute("CREATE TABLE uses (id int PRIMARY KEY, c citext, hs ext.hstore[], l lo, n short_name, t text)");
+            List<DdlMessage.TypeDefinition> types;
+            try (var ps = c.prepareStatement(DdlTrigger.TABLE_TYPES)) {
+                ps.setInt(1, Integer.parseInt(scalar(c, "SELECT 'uses'::regclass::oid")));
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    types = DdlMessage.parseTypes(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(types).containsExactly(
+                    DdlMessage.TypeDefinition.ofExtension("ext", "hstore", "hstore"),
+                    DdlMessage.TypeDefinition.ofExtension("public", "citext", "citext"),
+                    DdlMessage.TypeDefinition.ofExtension("public", "lo", "lo"),
+                    new DdlMessage.TypeDefinition("public", "short_name", "domain", "citext", false,
+                            List.of("CHECK ((length((VALUE)::text) < 40))"), List.of()));
+        }
+    }
+
+    private static String scalar(Connection c, String sql) throws Exception {
+        try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 
