@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,6 +36,12 @@ class ApplierIT {
         if (stack != null) {
             stack.close();
         }
+    }
+
+    /** Each test captures a source of its own: its slot goes with it, or the tests would use up the primary's slots. */
+    @AfterEach
+    void dropIdleSlots() throws Exception {
+        stack.primary.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
     }
 
     @Test
