@@ -41,8 +41,8 @@ public final class DirectSeed implements SnapshotTarget {
     private static final String KEY_BUILD_MEMORY = "512MB";
 
     private final ApplierConfig config;
-    private final SchemaSync schemas = new SchemaSync();
-    private final DdlSync ddls = new DdlSync(schemas);
+    private final SchemaSync schemas;
+    private final DdlSync ddls;
     private final List<ChangeEvent.SchemaChange> keyedLater = new ArrayList<>();
     private Connection connection;
     private Lsn consistentPoint;
@@ -61,6 +61,8 @@ public final class DirectSeed implements SnapshotTarget {
      */
     public DirectSeed(ApplierConfig config, EpochMarker epoch) {
         this.config = config;
+        this.schemas = new SchemaSync(() -> DriverManager.getConnection(config.jdbcUrl(), config.connection()));
+        this.ddls = new DdlSync(schemas);
         this.epoch = epoch;
     }
 

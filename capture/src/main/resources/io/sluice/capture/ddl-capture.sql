@@ -50,7 +50,7 @@ BEGIN
                      pg_event_trigger_table_rewrite_reason()::text, true);
 END $f$;
 -- The types of its own a table's columns use, as a DDL message's "types" (FORMAT.md): domains,
--- free-standing composite types, range types, and enums reached through those — through arrays,
+-- free-standing composite types, range types, and enums — its columns' own and those reached through arrays,
 -- domain bases, composite attributes, range subtypes and multiranges — each after what it depends
 -- on; a type an extension made is named with its extension and not looked into (the extension
 -- makes its parts). The trigger's message carries them from inside the DDL's own transaction; capture runs the
@@ -104,10 +104,21 @@ SELECT coalesce(json_agg(json_build_object(
   LEFT JOIN LATERAL (SELECT e.extname FROM pg_depend m JOIN pg_extension e ON e.oid = m.refobjid
                       WHERE m.classid = 'pg_type'::regclass AND m.objid = t.oid AND m.refclassid = 'pg_extension'::regclass
                         AND m.deptype = 'e') x ON true
- WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e' AND d.inside
+ WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e'
         OR x.extname IS NOT NULL AND t.typcategory <> 'A')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 $types$;
+-- The tables whose columns use a type — directly, or through arrays, domains, composite types
+-- (their attributes, or a table's row type) and ranges: pg_depend walked from the type upward.
+CREATE OR REPLACE FUNCTION sluice.type_users(typ oid) RETURNS SETOF oid LANGUAGE sql STABLE AS $users$
+WITH RECURSIVE users(classid, objid) AS (
+    SELECT 'pg_type'::regclass::oid, $1
+  UNION
+    SELECT d.classid, d.objid FROM users u JOIN pg_depend d ON d.refclassid = u.classid AND d.refobjid = u.objid
+     WHERE d.classid IN ('pg_type'::regclass, 'pg_class'::regclass) AND d.deptype IN ('n', 'i'))
+SELECT DISTINCT c.oid FROM users u JOIN pg_class c ON u.classid = 'pg_class'::regclass AND c.oid = u.objid
+ WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+$users$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
@@ -121,9 +132,17 @@ BEGIN
                   -- a created table only when a publication (FOR ALL TABLES, FOR TABLES IN SCHEMA) already has it
                   OR d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') AND EXISTS (
                      SELECT 1 FROM pg_publication_tables pt WHERE pt.schemaname = cn.nspname AND pt.tablename = c.relname))
-           GROUP BY d.objid LOOP
+           GROUP BY d.objid
+           -- An altered type or domain (an enum's labels, a domain's constraints, a composite's
+           -- attributes): the definition of every table that uses it, as of this transaction.
+           UNION
+           SELECT u.rel, false FROM pg_event_trigger_ddl_commands() d
+             CROSS JOIN LATERAL sluice.type_users(CASE WHEN d.classid = 'pg_class'::regclass
+                 THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid) ELSE d.objid END) u(rel)
+            WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN') LOOP
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
+      'trigger', true,
       'created', r.created,
       'types', sluice.table_types(c.oid),
       'renamed_from', sluice.remember_name(c.oid),
@@ -153,7 +172,8 @@ DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
 DROP EVENT TRIGGER IF EXISTS sluice_ddl;
 -- A created table's definition too: its capture announces it at once, not only with its first row.
-CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
+                                                           'ALTER TYPE', 'ALTER DOMAIN')
   EXECUTE FUNCTION sluice.emit_ddl();
 DROP EVENT TRIGGER IF EXISTS sluice_names;
 CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')

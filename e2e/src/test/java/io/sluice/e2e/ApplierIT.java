@@ -364,6 +364,50 @@ class ApplierIT {
     }
 
     /**
+     * ALTER TYPE and ALTER DOMAIN on the primary reach the follower at their place in the stream (the
+     * event trigger's message for every table using the type), with no later write needed: enum
+     * labels added where the primary put them (on a session of their own, so the transaction that
+     * first uses one can be applied) and renamed in place, existing rows included; a domain's
+     * constraints and NOT NULL as the primary's; a composite type's attributes added, renamed and
+     * dropped.
+     */
+    @Test
+    void typesAlteredOnThePrimaryChangeOnTheFollowerInStreamOrder() throws Exception {
+        stack.primary.execute("CREATE TYPE feel AS ENUM ('sad', 'ok', 'happy')", "CREATE DOMAIN small AS int CHECK (VALUE < 10)",
+                "CREATE TYPE duo AS (a int, b text)", "CREATE TABLE evolving (id int PRIMARY KEY, f feel, fs feel[], s small, d duo)",
+                "INSERT INTO evolving VALUES (1, 'ok', '{ok,sad}', 1, ROW(1, 'x')), (2, 'sad', NULL, 2, ROW(2, 'y'))");
+        io.sluice.embedded.LocalPostgres follower = stack.followers.get(0);
+        String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'feel'::regtype";
+        try (CaptureService capture = new CaptureService(stack.capture("evolving", List.of("public.evolving"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("evolving", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
+            String[][] steps = {
+                    {"ALTER TYPE feel ADD VALUE 'great' AFTER 'happy'", "INSERT INTO evolving VALUES (3, 'great', '{great}', 3, NULL)"},
+                    {"ALTER TYPE feel ADD VALUE 'meh' BEFORE 'ok'", "INSERT INTO evolving VALUES (4, 'meh', NULL, 4, NULL)"},
+                    {"ALTER TYPE feel RENAME VALUE 'ok' TO 'fine'"},
+                    {"ALTER DOMAIN small DROP CONSTRAINT small_check", "INSERT INTO evolving VALUES (5, 'fine', NULL, 50, NULL)"},
+                    {"ALTER DOMAIN small ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID", "ALTER DOMAIN small SET NOT NULL",
+                            "INSERT INTO evolving VALUES (6, 'sad', NULL, 60, NULL)"},
+                    {"ALTER TYPE duo ADD ATTRIBUTE c int", "INSERT INTO evolving VALUES (7, 'sad', NULL, 5, ROW(7, 'z', 7))"},
+                    {"ALTER TYPE duo RENAME ATTRIBUTE b TO bee", "ALTER TYPE duo DROP ATTRIBUTE a",
+                            "INSERT INTO evolving VALUES (8, 'sad', NULL, 5, ROW('w', 8))"}};
+            for (String[] step : steps) {
+                stack.primary.execute(step);
+                stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
+                assertThat(applier.state()).as(() -> step[0] + ": " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+                assertThat(follower.queryScalar(labels)).as(step[0]).isEqualTo(stack.primary.queryScalar(labels));
+            }
+        }
+        assertThat(follower.queryScalar("SELECT string_agg(pg_get_constraintdef(oid), ' ') || ' ' || (SELECT typnotnull FROM pg_type"
+                + " WHERE oid = 'small'::regtype) FROM pg_constraint WHERE contypid = 'small'::regtype AND contype = 'c'"))
+                .isEqualTo("CHECK ((VALUE > 0)) NOT VALID true");
+        assertThat(follower.queryScalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid ="
+                + " 'duo'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("bee,c");
+    }
+
+    /**
      * A type made and first used by one ALTER's transaction is defined on the follower from the
      * trigger's message, read inside that transaction: capture decodes a transaction once its
      * commit record is in the WAL, before the primary's other sessions see it — and, while that

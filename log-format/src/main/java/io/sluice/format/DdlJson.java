@@ -25,6 +25,7 @@ final class DdlJson {
             boolean rewrite = false;
             boolean using = false;
             boolean created = false;
+            boolean trigger = false;
             List<String> renamed = new ArrayList<>();
             TableId renamedFrom = null;
             List<DdlMessage.DdlColumn> columns = new ArrayList<>();
@@ -51,6 +52,7 @@ final class DdlJson {
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
                     case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
                     case "created" -> created = t == JsonToken.VALUE_TRUE;
+                    case "trigger" -> trigger = t == JsonToken.VALUE_TRUE;
                     case "renamed_columns" -> {
                         expect(t, JsonToken.START_ARRAY, "renamed_columns");
                         while (p.nextToken() == JsonToken.VALUE_STRING) {
@@ -79,7 +81,7 @@ final class DdlJson {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
-                    created);
+                    created, trigger);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

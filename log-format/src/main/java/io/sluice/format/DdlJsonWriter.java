@@ -36,6 +36,9 @@ final class DdlJsonWriter {
             if (m.created()) {
                 g.writeBooleanField("created", true);
             }
+            if (m.fromTrigger()) {
+                g.writeBooleanField("trigger", true);
+            }
             g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
             g.writeBooleanField("using_expression", m.usingExpression());
             writeStrings(g, "renamed_columns", m.renamedColumns());

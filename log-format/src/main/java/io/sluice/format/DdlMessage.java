@@ -23,10 +23,20 @@ import java.util.List;
  *                        another schema; null otherwise (or when the trigger had not seen the table yet)
  * @param created         the message is a {@code CREATE TABLE}'s (of a table a publication already has),
  *                        not an ALTER's
+ * @param fromTrigger     the event trigger wrote it inside the DDL's own transaction, so its definitions
+ *                        are those at its place in the stream; capture's own messages are read from the
+ *                        catalog when capture announces a table, and may be ahead of the rows around them
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                          boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
-                         boolean created) {
+                         boolean created, boolean fromTrigger) {
+
+    /** A message capture wrote, not the trigger. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
+                      boolean created) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, created, false);
+    }
 
     /** The message prefix capture's event trigger writes. */
     public static final String PREFIX = "sluice.ddl";
@@ -34,13 +44,13 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     /** A message that does not rename the table. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                       boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns) {
-        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, null, false);
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, null, false, false);
     }
 
     /** An ALTER's message. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                       boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom) {
-        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, false);
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, false, false);
     }
 
     public DdlMessage {

@@ -34,6 +34,9 @@ class DdlMessageTest {
                 List.of(), null, true);
         assertThat(DdlMessage.parse(created.toJson())).isEqualTo(created);
         assertThat(DdlMessage.parse(m.toJson()).created()).isFalse();
+        DdlMessage trigger = new DdlMessage(m.table(), m.columns(), List.of(), m.types(), false, false, List.of(), null, false, true);
+        assertThat(DdlMessage.parse(trigger.toJson())).isEqualTo(trigger);
+        assertThat(DdlMessage.parse(m.toJson()).fromTrigger()).isFalse();
     }
 
     @Test

@@ -51,7 +51,7 @@ public final class DdlSync {
                     + " watermark", false, null);
         }
         for (DdlMessage.TypeDefinition type : ddl.types()) {
-            FollowerTypes.ensure(c, type, header, where);
+            FollowerTypes.ensure(c, type, header, where, schemas.enums(), ddl.fromTrigger());
         }
         if (ddl.renamedFrom() != null) {
             rename(c, ddl.renamedFrom(), ddl.table(), lsn, where);

@@ -9,9 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,37 +89,6 @@ final class FollowerTable {
     @FunctionalInterface
     interface Run {
         void execute(Statement st, String sql) throws SQLException;
-    }
-
-    /**
-     * Makes the follower's enum {@code type} (a type name as SQL writes it) hold {@code labels}:
-     * creates it with them, or adds those it lacks (appended: PostgreSQL makes a new label usable
-     * once the transaction that added it commits). Returns whether it created the type.
-     */
-    static boolean ensureEnum(Connection c, Statement st, String type, List<String> labels, Run run) throws SQLException {
-        List<String> have = new ArrayList<>();
-        boolean exists;
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL, ARRAY(SELECT e.enumlabel::text"
-                + " FROM pg_enum e WHERE e.enumtypid = to_regtype(?) ORDER BY e.enumsortorder)")) {
-            ps.setString(1, type);
-            ps.setString(2, type);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                exists = rs.getBoolean(1);
-                have.addAll(List.of((String[]) rs.getArray(2).getArray()));
-            }
-        }
-        if (!exists) {
-            run.execute(st, "CREATE TYPE " + type + " AS ENUM (" + labels.stream().map(FollowerTable::literal)
-                    .collect(java.util.stream.Collectors.joining(", ")) + ")");
-            return true;
-        }
-        for (String label : labels) {
-            if (!have.contains(label)) {
-                run.execute(st, "ALTER TYPE " + type + " ADD VALUE IF NOT EXISTS " + literal(label));
-            }
-        }
-        return false;
     }
 
     /** Whether the follower has the table. */

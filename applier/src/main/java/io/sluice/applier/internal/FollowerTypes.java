@@ -30,10 +30,12 @@ final class FollowerTypes {
     /**
      * Creates a domain, composite or range type the follower lacks, from its definition on the primary:
      * its base or attribute types pass the same checks as a schema event's, a domain's constraints
-     * must be CHECK clauses. A type the follower has is left as it is.
+     * must be CHECK clauses. A type the follower has is changed to the definition only when
+     * {@code exact} (the event trigger's message, as of its place in the stream: {@link TypeChanges}),
+     * and left as it is otherwise.
      */
-    static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
-            throws SQLException {
+    static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where, EnumLabels enums,
+                       boolean exact) throws SQLException {
         if (type.kind().equals("extension")) {
             FollowerExtensions.ensure(c, type, header, where);
             return;
@@ -48,11 +50,11 @@ final class FollowerTypes {
             }
         }
         if (type.kind().equals("enum")) {
-            ensureEnum(c, type, exists, header);
+            ensureEnum(c, type, exists, header, enums, exact);
             return;
         }
-        if (exists) {
-            return;
+        if (exists && !exact) {
+            return; // capture's own description may be ahead of the stream: only the trigger's changes a type
         }
         boolean domain = type.kind().equals("domain");
         boolean range = type.kind().equals("range");
@@ -71,6 +73,10 @@ final class FollowerTypes {
                     + " watermark", false, null);
         }
         SchemaGuard.checkOnFollower(c, shape, where);
+        if (exists) {
+            TypeChanges.evolve(c, type, header, where);
+            return;
+        }
         String sql = domain
                 ? "CREATE DOMAIN " + name + " AS " + type.base() + (type.notNull() ? " NOT NULL" : "") + " "
                         + String.join(" ", type.checks())
@@ -110,15 +116,15 @@ final class FollowerTypes {
         return TableId.quote(schemaAndName.get(0)) + "." + TableId.quote(schemaAndName.get(1));
     }
 
-    /** An enum a domain or composite uses: created with its labels, or given the labels the primary added since. */
-    private static void ensureEnum(Connection c, DdlMessage.TypeDefinition type, boolean exists, EventHeader header)
-            throws SQLException {
+    /** An enum: created with its labels, or given the labels the primary added or renamed since. */
+    private static void ensureEnum(Connection c, DdlMessage.TypeDefinition type, boolean exists, EventHeader header,
+                                   EnumLabels enums, boolean exact) throws SQLException {
         String name = type.qualifiedName();
         try (Statement st = c.createStatement()) {
             if (!exists) {
                 st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(type.schema()));
             }
-            if (FollowerTable.ensureEnum(c, st, name, type.labels(), (s, sql) -> enumStatement(s, sql, name, header))) {
+            if (enums.ensure(c, st, name, type.labels(), exact, (s, sql) -> enumStatement(s, sql, name, header))) {
                 log.info("created enum {} on the follower (source LSN {})", name, header.commitLsn());
             }
         }

@@ -43,8 +43,8 @@ public final class PostgresStore implements FollowerStore {
 
     private final ApplierConfig config;
     private final Clock clock;
-    private final SchemaSync schemas = new SchemaSync();
-    private final DdlSync ddls = new DdlSync(schemas);
+    private final SchemaSync schemas;
+    private final DdlSync ddls;
     /** Once a minute: (when, watermark), to prune applied-group rows older than the retention. */
     private final ArrayDeque<Map.Entry<Instant, Lsn>> retentionMarks = new ArrayDeque<>();
     private FollowerLock lock;
@@ -62,6 +62,8 @@ public final class PostgresStore implements FollowerStore {
 
     public PostgresStore(ApplierConfig config, Clock clock) {
         this.config = config;
+        this.schemas = new SchemaSync(() -> DriverManager.getConnection(config.jdbcUrl(), config.connection()));
+        this.ddls = new DdlSync(schemas);
         this.clock = clock;
         this.leader = config.conflicts() == null ? null : new LeaderSession(config);
     }

@@ -27,8 +27,18 @@ public final class SchemaSync {
 
     private static final Logger log = LoggerFactory.getLogger(SchemaSync.class);
 
+    private final EnumLabels enums;
     private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
     private final Map<TableId, Map<String, String>> castTypes = new HashMap<>();
+
+    /** {@code side}: a session of its own on the follower for enum labels (null: none, labels added in the apply transaction). */
+    public SchemaSync(EnumLabels.SideSession side) {
+        this.enums = new EnumLabels(side);
+    }
+
+    EnumLabels enums() {
+        return enums;
+    }
 
     /**
      * Each column's cast type ({@link RowWriter#castType}) in a follower table: from the last
@@ -98,14 +108,14 @@ public final class SchemaSync {
         castTypes.remove(event.table());
     }
 
-    /** Creates enum types the follower lacks, and adds labels the primary has added since. */
-    private static void ensureEnums(Connection c, Statement st, ChangeEvent.SchemaChange e) throws SQLException {
+    /** Creates enum types the follower lacks; labels the primary added or renamed since, added or renamed ({@link EnumLabels}). */
+    private void ensureEnums(Connection c, Statement st, ChangeEvent.SchemaChange e) throws SQLException {
         for (Column col : e.columns()) {
             if (col.enumLabels().isEmpty()) {
                 continue;
             }
             String type = col.type().endsWith("[]") ? col.type().substring(0, col.type().length() - 2) : col.type();
-            if (FollowerTable.ensureEnum(c, st, type, col.enumLabels(), (s, sql) -> FollowerTable.execute(s, sql, e, col.name()))) {
+            if (enums.ensure(c, st, type, col.enumLabels(), false, (s, sql) -> FollowerTable.execute(s, sql, e, col.name()))) {
                 log.info("created enum type {} on the follower", type);
             }
         }

@@ -178,6 +178,9 @@ final class PgOutputFramer {
                 if (ddl != null && Watermark.SCHEMA.equals(ddl.table().schema())) {
                     return null; // an applier's Flyway migration of its bookkeeping on this primary
                 }
+                if (ddl != null) {
+                    shapes.typesChanged();
+                }
                 if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty()) {
                     typesBefore(ddl);
                 }

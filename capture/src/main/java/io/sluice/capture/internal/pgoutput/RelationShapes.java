@@ -242,6 +242,11 @@ final class RelationShapes implements AutoCloseable {
         typeNames.named(t);
     }
 
+    /** A DDL message passed: types are read from the catalog again at the next Relation message. */
+    void typesChanged() {
+        typeNames.forget();
+    }
+
     /** Every relation this session has seen dropped: after a reconnect pgoutput sends them again. */
     void forgetRelations() {
         byOid.clear();

@@ -88,6 +88,14 @@ final class TypeNames {
         return new TypeName(name, List.of());
     }
 
+    /**
+     * Forgets every name and label read: a DDL message says the catalog changed (an enum's labels,
+     * a type's name), and the next Relation message reads it again.
+     */
+    void forget() {
+        types.clear();
+    }
+
     /** Records the name pgoutput gives a type of its own before a Relation message that uses it. */
     void named(PgOutputMessage.Type t) {
         typeMessages.put(t.oid(), t);
