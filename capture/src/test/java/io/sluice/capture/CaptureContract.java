@@ -214,7 +214,8 @@ abstract class CaptureContract {
             assertThat(inserts(frames.get(8))).extracting(r -> SqlText.of(r.get("id"))).containsExactly("10", "11");
 
             // Every type, exactly.
-            List<ChangeEvent> tx1 = frames.get(0);
+            // The pgoutput engine describes the enum before the schema event (a DDL message); Debezium's does not.
+            List<ChangeEvent> tx1 = frames.get(0).stream().filter(e -> !(e instanceof ChangeEvent.Message)).toList();
             assertThat(tx1.get(1)).isInstanceOf(ChangeEvent.SchemaChange.class);
             ChangeEvent.SchemaChange typesShape = (ChangeEvent.SchemaChange) tx1.get(1);
             assertThat(typesShape.columns()).extracting(Column::type).contains("numeric(38,18)", "character varying(20)",

@@ -374,28 +374,31 @@ class ApplierIT {
     @Test
     void typesAlteredOnThePrimaryChangeOnTheFollowerInStreamOrder() throws Exception {
         stack.primary.execute("CREATE TYPE feel AS ENUM ('sad', 'ok', 'happy')", "CREATE DOMAIN small AS int CHECK (VALUE < 10)",
-                "CREATE TYPE duo AS (a int, b text)", "CREATE TABLE evolving (id int PRIMARY KEY, f feel, fs feel[], s small, d duo)",
-                "INSERT INTO evolving VALUES (1, 'ok', '{ok,sad}', 1, ROW(1, 'x')), (2, 'sad', NULL, 2, ROW(2, 'y'))");
+                "CREATE TYPE duo AS (a int, b text)", "CREATE TABLE altered_types (id int PRIMARY KEY, f feel, fs feel[], s small, d duo)",
+                "INSERT INTO altered_types VALUES (1, 'ok', '{ok,sad}', 1, ROW(1, 'x')), (2, 'sad', NULL, 2, ROW(2, 'y'))");
         io.sluice.embedded.LocalPostgres follower = stack.followers.get(0);
         String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'feel'::regtype";
-        try (CaptureService capture = new CaptureService(stack.capture("evolving", List.of("public.evolving"), true));
-             StreamApplier applier = new StreamApplier(stack.applier("evolving", 0))) {
+        try (CaptureService capture = new CaptureService(stack.capture("altered_types", List.of("public.altered_types"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("altered_types", 0))) {
             capture.start();
             applier.start();
-            stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "altered_types", Duration.ofSeconds(60));
             String[][] steps = {
-                    {"ALTER TYPE feel ADD VALUE 'great' AFTER 'happy'", "INSERT INTO evolving VALUES (3, 'great', '{great}', 3, NULL)"},
-                    {"ALTER TYPE feel ADD VALUE 'meh' BEFORE 'ok'", "INSERT INTO evolving VALUES (4, 'meh', NULL, 4, NULL)"},
+                    {"ALTER TYPE feel ADD VALUE 'great' AFTER 'happy'", "INSERT INTO altered_types VALUES (3, 'great', '{great}', 3, NULL)"},
+                    {"ALTER TYPE feel ADD VALUE 'meh' BEFORE 'ok'", "INSERT INTO altered_types VALUES (4, 'meh', NULL, 4, NULL)"},
                     {"ALTER TYPE feel RENAME VALUE 'ok' TO 'fine'"},
-                    {"ALTER DOMAIN small DROP CONSTRAINT small_check", "INSERT INTO evolving VALUES (5, 'fine', NULL, 50, NULL)"},
+                    // A rename and an addition to the same enum, likely in one group: the rename holds the type's lock.
+                    {"ALTER TYPE feel RENAME VALUE 'great' TO 'superb'", "ALTER TYPE feel ADD VALUE 'awful' BEFORE 'sad'",
+                            "INSERT INTO altered_types VALUES (9, 'awful', '{awful,superb}', 9, NULL)"},
+                    {"ALTER DOMAIN small DROP CONSTRAINT small_check", "INSERT INTO altered_types VALUES (5, 'fine', NULL, 50, NULL)"},
                     {"ALTER DOMAIN small ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID", "ALTER DOMAIN small SET NOT NULL",
-                            "INSERT INTO evolving VALUES (6, 'sad', NULL, 60, NULL)"},
-                    {"ALTER TYPE duo ADD ATTRIBUTE c int", "INSERT INTO evolving VALUES (7, 'sad', NULL, 5, ROW(7, 'z', 7))"},
+                            "INSERT INTO altered_types VALUES (6, 'sad', NULL, 60, NULL)"},
+                    {"ALTER TYPE duo ADD ATTRIBUTE c int", "INSERT INTO altered_types VALUES (7, 'sad', NULL, 5, ROW(7, 'z', 7))"},
                     {"ALTER TYPE duo RENAME ATTRIBUTE b TO bee", "ALTER TYPE duo DROP ATTRIBUTE a",
-                            "INSERT INTO evolving VALUES (8, 'sad', NULL, 5, ROW('w', 8))"}};
+                            "INSERT INTO altered_types VALUES (8, 'sad', NULL, 5, ROW('w', 8))"}};
             for (String[] step : steps) {
                 stack.primary.execute(step);
-                stack.awaitEqual(0, "evolving", Duration.ofSeconds(60));
+                stack.awaitEqual(0, "altered_types", Duration.ofSeconds(60));
                 assertThat(applier.state()).as(() -> step[0] + ": " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
                 assertThat(follower.queryScalar(labels)).as(step[0]).isEqualTo(stack.primary.queryScalar(labels));
             }
@@ -405,6 +408,32 @@ class ApplierIT {
                 .isEqualTo("CHECK ((VALUE > 0)) NOT VALID true");
         assertThat(follower.queryScalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid ="
                 + " 'duo'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("bee,c");
+    }
+
+    /**
+     * Without the DDL triggers (a primary whose capture role may not install them), a label added
+     * to an enum after capture read its labels reaches the follower with the first row that uses
+     * it: capture reads the table's shape again for a label it does not know, and the follower adds
+     * the label where the primary put it.
+     */
+    @Test
+    void withoutTheTriggersAnEnumLabelArrivesWithTheFirstRowThatUsesIt() throws Exception {
+        stack.primary.execute("CREATE TYPE weather AS ENUM ('rain', 'sun')", "CREATE TABLE forecast (id int PRIMARY KEY, w weather)",
+                "INSERT INTO forecast VALUES (1, 'rain')");
+        String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'weather'::regtype";
+        try (CaptureService capture = new CaptureService(stack.capture("forecast", List.of("public.forecast"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("forecast", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO forecast VALUES (2, 'sun')");
+            stack.awaitEqual(0, "forecast", Duration.ofSeconds(60));
+            stack.primary.execute("DROP EVENT TRIGGER sluice_ddl"); // the next capture to start installs it again
+            stack.primary.execute("ALTER TYPE weather ADD VALUE 'fog' BEFORE 'sun'", "INSERT INTO forecast VALUES (3, 'fog')",
+                    "ALTER TYPE weather ADD VALUE 'snow'", "UPDATE forecast SET w = 'snow' WHERE id = 1");
+            stack.awaitEqual(0, "forecast", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+        assertThat(stack.followers.get(0).queryScalar(labels)).isEqualTo("rain,fog,sun,snow");
     }
 
     /**

@@ -55,6 +55,9 @@ public final class EnumLabels {
         }
     }
 
+    /** How long the side session waits for the enum's lock before the apply transaction adds the labels. */
+    private static final long SIDE_LOCK_WAIT_MS = 2_000;
+
     /** Null: no session of its own; labels are then added in the apply transaction. */
     private final SideSession side;
 
@@ -96,21 +99,30 @@ public final class EnumLabels {
         return false;
     }
 
-    /** On the side session when it sees the type (one this apply transaction created does not show there). */
+    /**
+     * On the side session when it sees the type (one this apply transaction created does not show
+     * there) and can lock it (a rename earlier in this apply transaction holds the type's lock until
+     * it commits); otherwise in the apply transaction, where a row that uses the label has the
+     * applier apply its groups one source transaction each (55P04), the rename's committed first.
+     */
     private void add(Connection c, Statement st, String type, List<Addition> additions, FollowerTable.Run run)
             throws SQLException {
         if (side != null) {
-            try (Connection s = side.open()) {
+            try (Connection s = side.open(); Statement sst = s.createStatement()) {
                 s.setAutoCommit(true);
                 if (labels(s, type) != null) {
-                    try (Statement sst = s.createStatement()) {
-                        for (Addition a : additions) {
-                            run.execute(sst, addition(type, a));
-                        }
+                    sst.execute("SET lock_timeout = '" + SIDE_LOCK_WAIT_MS + "ms'");
+                    for (Addition a : additions) {
+                        sst.execute(addition(type, a));
                     }
                     log.info("added labels {} to enum {} on the follower", additions, type);
                     return;
                 }
+            } catch (SQLException e) {
+                if (!"55P03".equals(e.getSQLState())) {
+                    throw e;
+                }
+                log.info("enum {} is locked by the apply transaction (a rename): its labels {} are added there", type, additions);
             }
         }
         for (Addition a : additions) {

@@ -32,6 +32,8 @@ final class PgOutputFramer {
     private final String publication;
     private final Clock clock;
     private final Map<TableId, TableShape> announced = new HashMap<>();
+    /** Per relation, the shape last read again for an enum label it lacked. */
+    private final Map<Integer, TableShape> reread = new HashMap<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock) {
         this.frames = frames;
@@ -63,12 +65,16 @@ final class PgOutputFramer {
             return null; // Sluice's own tables (a promoted follower's or a leader's applier bookkeeping) never go out
         } else if (message instanceof PgOutputMessage.Insert i) {
             TableShape s = changed(i.relationOid());
-            frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), row(s, i.row(), false)));
+            Map<String, Value> after = row(s, i.row(), false);
+            s = withLabelsOf(s, i.relationOid(), after);
+            frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), after));
         } else if (message instanceof PgOutputMessage.Update u) {
             TableShape s = changed(u.relationOid());
             Map<String, Value> before = u.oldRow() != null ? row(s, u.oldRow(), false)
                     : u.oldKey() != null ? row(s, u.oldKey(), true) : Map.of();
-            frames.add(new ChangeEvent.Update(frames.next(), s.table(), s.key(), before, row(s, u.row(), false)));
+            Map<String, Value> after = row(s, u.row(), false);
+            s = withLabelsOf(s, u.relationOid(), after);
+            frames.add(new ChangeEvent.Update(frames.next(), s.table(), s.key(), before, after));
         } else if (message instanceof PgOutputMessage.Delete d) {
             TableShape s = changed(d.relationOid());
             Map<String, Value> before = d.oldRow() != null ? row(s, d.oldRow(), false) : row(s, d.oldKey(), true);
@@ -118,6 +124,19 @@ final class PgOutputFramer {
     /** Whether the relation is in schema {@code sluice}: FOR ALL TABLES publishes an applier's bookkeeping too. */
     private boolean bookkeeping(int relationOid) {
         return Watermark.SCHEMA.equals(shapes.of(relationOid).table().schema());
+    }
+
+    /**
+     * The shape, read again and announced first when the row uses an enum label the shape lacks —
+     * once per shape: a label the catalog no longer has either (renamed since the row was written)
+     * does not make every row of a backlog read the catalog.
+     */
+    private TableShape withLabelsOf(TableShape shape, int relationOid, Map<String, Value> row) {
+        if (shape == reread.get(relationOid) || shape.knowsLabels(row)) {
+            return shape;
+        }
+        reread.put(relationOid, shapes.reread(relationOid));
+        return changed(relationOid);
     }
 
     private TableShape changed(int relationOid) {

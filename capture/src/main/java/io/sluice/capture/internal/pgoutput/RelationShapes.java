@@ -74,6 +74,7 @@ final class RelationShapes implements AutoCloseable {
 
     private final PrimarySession session;
     private final Map<Integer, TableShape> byOid = new HashMap<>();
+    private final Map<Integer, Relation> relations = new HashMap<>();
     private final CommitVisibility commits;
     private final TypeNames typeNames;
 
@@ -125,6 +126,7 @@ final class RelationShapes implements AutoCloseable {
                     anyGenerated ? generated(session.get(), r.oid()) : List.of(),
                     anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of());
             byOid.put(r.oid(), shape);
+            relations.put(r.oid(), r);
             return shape;
         } catch (SQLException e) {
             session.reset();
@@ -242,6 +244,16 @@ final class RelationShapes implements AutoCloseable {
         typeNames.named(t);
     }
 
+    /**
+     * The relation's shape read again from the catalog, its types' names and enum labels too: a
+     * row used an enum label the shape did not have (added on the primary since; without the DDL
+     * triggers nothing else says so).
+     */
+    TableShape reread(int relationOid) {
+        typeNames.forget();
+        return define(relations.get(relationOid));
+    }
+
     /** A DDL message passed: types are read from the catalog again at the next Relation message. */
     void typesChanged() {
         typeNames.forget();
@@ -250,6 +262,7 @@ final class RelationShapes implements AutoCloseable {
     /** Every relation this session has seen dropped: after a reconnect pgoutput sends them again. */
     void forgetRelations() {
         byOid.clear();
+        relations.clear();
     }
 
     /** Whether the catalog's columns include every column the Relation message gives. */

@@ -6,7 +6,9 @@ import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
+import io.sluice.format.Value;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A captured table's shape at one point of the WAL: its columns with their exact types, in the
@@ -43,6 +45,21 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
                 .map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null, false)).toList();
         return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
                 new DdlMessage(table, plain, generated, List.of(), false, false, List.of()).toJson());
+    }
+
+    /**
+     * Whether every enum value of the row is one of the labels its column's type had when the
+     * shape was read: a label added (or renamed) on the primary since is not, and the shape is read
+     * again before the row goes out. Arrays of enums are not looked into.
+     */
+    boolean knowsLabels(Map<String, Value> row) {
+        for (Column c : columns) {
+            if (!c.enumLabels().isEmpty() && !c.type().endsWith("]") && row.get(c.name()) instanceof Value.Text t
+                    && !c.enumLabels().contains(t.value())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static ReplicaIdentity identity(char code) {
