@@ -38,6 +38,36 @@ class ApplierIT {
         }
     }
 
+    /** Writes events to a source's stream topic as they are, as anyone who can write to the topic could. */
+    static void writeToStream(String source, List<io.sluice.format.ChangeEvent> events) throws Exception {
+        writeToStream(source, events.stream().map(io.sluice.format.EventCodec::encode).toArray(byte[][]::new));
+    }
+
+    /** Writes records to a source's stream topic, byte for byte. */
+    static void writeToStream(String source, byte[]... records) throws Exception {
+        String topic = io.sluice.format.TopicNames.stream(source);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (byte[] r : records) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, r)).get();
+            }
+        }
+    }
+
+    /** Why an applier of the source's stream onto follower 0 stopped: it must stop within 30 s. */
+    static String refusal(String source) throws Exception {
+        try (StreamApplier applier = new StreamApplier(stack.applier(source, 0))) {
+            applier.start();
+            Await.until(Duration.ofSeconds(30), () -> "the applier of " + source + " to stop",
+                    () -> applier.state() == StreamApplier.State.FAILED);
+            return applier.failure().orElseThrow().getMessage();
+        }
+    }
+
     /** Each test captures a source of its own: its slot goes with it, or the tests would use up the primary's slots. */
     @AfterEach
     void dropIdleSlots() throws Exception {
@@ -335,31 +365,15 @@ class ApplierIT {
         java.time.Instant t = java.time.Instant.parse("2026-11-29T12:00:00Z");
         io.sluice.format.EventHeader h = new io.sluice.format.EventHeader(source, new io.sluice.format.Lsn(0x2000), 11, t, 0);
         io.sluice.format.TableId table = new io.sluice.format.TableId("public", source);
-        String topic = io.sluice.format.TopicNames.stream(source);
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
-                java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
-                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            for (io.sluice.format.ChangeEvent e : List.of(new io.sluice.format.ChangeEvent.Begin(h),
-                    new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX,
-                            io.sluice.format.DdlMessage.typesOnly(table, List.of(io.sluice.format.DdlMessage.TypeDefinition.ofExtension(
-                                    "public", "gadget", "no_such_extension"))).toJson()),
-                    new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(2), table,
-                            List.of(new io.sluice.format.Column("id", "integer", false, true), new io.sluice.format.Column("g", "gadget", true, false)),
-                            io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
-                    new io.sluice.format.ChangeEvent.Commit(h.withSeq(3), 2))) {
-                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, io.sluice.format.EventCodec.encode(e))).get();
-            }
-        }
-        try (StreamApplier applier = new StreamApplier(stack.applier(source, 0))) {
-            applier.start();
-            Await.until(Duration.ofSeconds(30), () -> "the applier of " + source + " to stop",
-                    () -> applier.state() == StreamApplier.State.FAILED);
-            assertThat(applier.failure().orElseThrow().getMessage()).contains("type \"public\".\"gadget\"",
-                    "extension no_such_extension", "does not have it installed");
-        }
+        writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(h),
+                new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX,
+                        io.sluice.format.DdlMessage.typesOnly(table, List.of(io.sluice.format.DdlMessage.TypeDefinition.ofExtension(
+                                "public", "gadget", "no_such_extension"))).toJson()),
+                new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(2), table,
+                        List.of(new io.sluice.format.Column("id", "integer", false, true), new io.sluice.format.Column("g", "gadget", true, false)),
+                        io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
+                new io.sluice.format.ChangeEvent.Commit(h.withSeq(3), 2)));
+        assertThat(refusal(source)).contains("type \"public\".\"gadget\"", "extension no_such_extension", "does not have it installed");
         assertThat(follower.queryScalar("SELECT to_regclass('" + source + "') IS NULL")).as("no table created").isEqualTo("t");
     }
 
@@ -932,21 +946,8 @@ class ApplierIT {
 
     @Test
     void malformedEventStopsTheApplierNamingTheOffset() throws Exception {
-        String topic = io.sluice.format.TopicNames.stream("garbage");
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        }
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
-                java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
-                new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "{\"v\":9,\"k\":\"begin\"}".getBytes())).get();
-        }
-        try (StreamApplier applier = new StreamApplier(stack.applier("garbage", 0))) {
-            applier.start();
-            Await.until(Duration.ofSeconds(30), () -> "the applier to stop", () -> applier.state() == StreamApplier.State.FAILED);
-            assertThat(applier.failure().orElseThrow().getMessage())
-                    .contains("sluice.garbage.stream-0@0", "unsupported format version 9");
-        }
+        writeToStream("garbage", "{\"v\":9,\"k\":\"begin\"}".getBytes());
+        assertThat(refusal("garbage")).contains("sluice.garbage.stream-0@0", "unsupported format version 9");
     }
 
     /**
@@ -985,29 +986,14 @@ class ApplierIT {
             java.time.Instant t = java.time.Instant.parse("2026-11-29T12:00:00Z");
             io.sluice.format.EventHeader h = new io.sluice.format.EventHeader(crafted.source(), new io.sluice.format.Lsn(0x2000), 11, t, 0);
             io.sluice.format.TableId victim = new io.sluice.format.TableId("public", crafted.source());
-            String topic = io.sluice.format.TopicNames.stream(crafted.source());
-            try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
-                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            }
-            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
-                    java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()),
-                    new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                for (io.sluice.format.ChangeEvent e : List.of(new io.sluice.format.ChangeEvent.Begin(h),
-                        new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(1), victim,
-                                List.of(new io.sluice.format.Column("id", crafted.type(), false, true)),
-                                io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
-                        new io.sluice.format.ChangeEvent.Insert(h.withSeq(2), victim, List.of("id"),
-                                java.util.Map.of("id", new io.sluice.format.Value.Int(1))),
-                        new io.sluice.format.ChangeEvent.Commit(h.withSeq(3), 2))) {
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, io.sluice.format.EventCodec.encode(e))).get();
-                }
-            }
-            try (StreamApplier applier = new StreamApplier(stack.applier(crafted.source(), 0))) {
-                applier.start();
-                Await.until(Duration.ofSeconds(30), () -> "the applier of " + crafted.source() + " to stop",
-                        () -> applier.state() == StreamApplier.State.FAILED);
-                assertThat(applier.failure().orElseThrow().getMessage()).contains(crafted.refused(), crafted.type());
-            }
+            writeToStream(crafted.source(), List.of(new io.sluice.format.ChangeEvent.Begin(h),
+                    new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(1), victim,
+                            List.of(new io.sluice.format.Column("id", crafted.type(), false, true)),
+                            io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
+                    new io.sluice.format.ChangeEvent.Insert(h.withSeq(2), victim, List.of("id"),
+                            java.util.Map.of("id", new io.sluice.format.Value.Int(1))),
+                    new io.sluice.format.ChangeEvent.Commit(h.withSeq(3), 2)));
+            assertThat(refusal(crafted.source())).contains(crafted.refused(), crafted.type());
             assertThat(follower.queryScalar("SELECT to_regclass('canary') IS NOT NULL")).as("canary survives").isEqualTo("t");
             assertThat(follower.queryScalar("SELECT to_regclass('" + crafted.source() + "') IS NULL")).as("no table created").isEqualTo("t");
         }
