@@ -442,8 +442,10 @@ class ApplierIT {
             stack.primary.execute("INSERT INTO forecast VALUES (2, 'sun')");
             stack.awaitEqual(0, "forecast", Duration.ofSeconds(60));
             stack.primary.execute("DROP EVENT TRIGGER sluice_ddl"); // the next capture to start installs it again
-            stack.primary.execute("ALTER TYPE weather ADD VALUE 'fog' BEFORE 'sun'", "INSERT INTO forecast VALUES (3, 'fog')",
-                    "ALTER TYPE weather ADD VALUE 'snow'", "UPDATE forecast SET w = 'snow' WHERE id = 1");
+            stack.primary.execute("ALTER TYPE weather ADD VALUE 'fog' BEFORE 'sun'", "INSERT INTO forecast VALUES (3, 'fog')");
+            stack.awaitEqual(0, "forecast", Duration.ofSeconds(60));
+            // A second label, once capture has read the first: it reads the shape again for this one too.
+            stack.primary.execute("ALTER TYPE weather ADD VALUE 'snow'", "UPDATE forecast SET w = 'snow' WHERE id = 1");
             stack.awaitEqual(0, "forecast", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }

@@ -13,9 +13,11 @@ import io.sluice.format.follower.Watermark;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns decoded pgoutput messages into the stream's events: a transaction into a frame, a
@@ -32,8 +34,8 @@ final class PgOutputFramer {
     private final String publication;
     private final Clock clock;
     private final Map<TableId, TableShape> announced = new HashMap<>();
-    /** Per relation, the shape last read again for an enum label it lacked. */
-    private final Map<Integer, TableShape> reread = new HashMap<>();
+    /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
+    private final Map<Integer, Set<String>> unresolved = new HashMap<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock) {
         this.frames = frames;
@@ -128,14 +130,15 @@ final class PgOutputFramer {
 
     /**
      * The shape, read again and announced first when the row uses an enum label the shape lacks —
-     * once per shape: a label the catalog no longer has either (renamed since the row was written)
+     * once per label: one the catalog no longer has either (renamed since the row was written)
      * does not make every row of a backlog read the catalog.
      */
     private TableShape withLabelsOf(TableShape shape, int relationOid, Map<String, Value> row) {
-        if (shape == reread.get(relationOid) || shape.knowsLabels(row)) {
+        String label = shape.unknownLabel(row);
+        if (label == null || !unresolved.computeIfAbsent(relationOid, k -> new HashSet<>()).add(label)) {
             return shape;
         }
-        reread.put(relationOid, shapes.reread(relationOid));
+        shapes.reread(relationOid);
         return changed(relationOid);
     }
 

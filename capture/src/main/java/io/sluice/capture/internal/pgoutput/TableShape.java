@@ -48,18 +48,17 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
     }
 
     /**
-     * Whether every enum value of the row is one of the labels its column's type had when the
-     * shape was read: a label added (or renamed) on the primary since is not, and the shape is read
-     * again before the row goes out. Arrays of enums are not looked into.
+     * An enum value of the row that is not one of the labels its column's type had when the shape
+     * was read (added or renamed on the primary since), or null. Arrays of enums are not looked into.
      */
-    boolean knowsLabels(Map<String, Value> row) {
+    String unknownLabel(Map<String, Value> row) {
         for (Column c : columns) {
             if (!c.enumLabels().isEmpty() && !c.type().endsWith("]") && row.get(c.name()) instanceof Value.Text t
                     && !c.enumLabels().contains(t.value())) {
-                return false;
+                return t.value();
             }
         }
-        return true;
+        return null;
     }
 
     static ReplicaIdentity identity(char code) {
