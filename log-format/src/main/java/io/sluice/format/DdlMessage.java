@@ -3,9 +3,10 @@ package io.sluice.format;
 import java.util.List;
 
 /**
- * A table's definition right after an {@code ALTER TABLE} on the source, as capture's event
- * trigger writes it: a transactional {@link ChangeEvent.Message} with prefix {@link #PREFIX}
- * inside the ALTER's own frame (FORMAT.md, *DDL messages*). It tells a consumer at the exact
+ * A table's definition right after an {@code ALTER TABLE} on the source (or an {@code ALTER TYPE} /
+ * {@code ALTER DOMAIN} of a type it uses), as capture's event trigger writes it: a transactional
+ * {@link ChangeEvent.Message} with prefix {@link #PREFIX} inside the ALTER's own frame (FORMAT.md,
+ * *DDL messages*). It tells a consumer at the exact
  * position what the rows alone cannot: the value that rows existing before an {@code ADD COLUMN}
  * have in it, a column dropped before the table's next write, and whether the source rewrote
  * the table with values the consumer cannot compute (a volatile default).
@@ -13,8 +14,9 @@ import java.util.List;
  * @param table           the table altered
  * @param columns         its columns after the ALTER, in table order (generated columns left out)
  * @param generated       its generated columns, in table order, with the expressions that compute them
- * @param types           the domains and composite types its columns use that are not built in, each
- *                        after the types it depends on (a message may carry only these, and no columns)
+ * @param types           the types its columns use that are not built in — domains, composite types, ranges,
+ *                        enums, extensions' types — each after the types it depends on (a message may carry
+ *                        only these, and no columns)
  * @param volatileRewrite the source rewrote every row with a default computed per row
  * @param usingExpression the source rewrote a column to a new type with an expression of its own
  *                        ({@code ALTER COLUMN … TYPE … USING}), not the type's cast
