@@ -29,7 +29,7 @@ final class FollowerExtensions {
     /** Creates {@code type}'s extension unless the follower has the type already. */
     static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where) throws SQLException {
         String name = type.qualifiedName();
-        if (typeExists(c, name)) {
+        if (FollowerTypes.exists(c, name)) {
             return;
         }
         String extension = type.extension();
@@ -65,21 +65,11 @@ final class FollowerExtensions {
                     + e.getSQLState() + "; statement: " + sql + "]; run it on the follower as a role that may, then start the"
                     + " applier again; the follower stays at its last good watermark", false, e);
         }
-        if (!typeExists(c, name)) {
+        if (!FollowerTypes.exists(c, name)) {
             throw refused(what + ", and creating the extension on the follower did not make it; the follower's version of"
                     + " the extension differs from the primary's");
         }
         log.info("created extension {} on the follower for type {} (source LSN {})", extension, name, header.commitLsn());
-    }
-
-    private static boolean typeExists(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
     }
 
     private static ApplierException refused(String why) {

@@ -41,14 +41,7 @@ final class FollowerTypes {
             return;
         }
         String name = type.qualifiedName();
-        boolean exists;
-        try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
-            ps.setString(1, name);
-            try (var rs = ps.executeQuery()) {
-                rs.next();
-                exists = rs.getBoolean(1);
-            }
-        }
+        boolean exists = exists(c, name);
         if (type.kind().equals("enum")) {
             ensureEnum(c, type, exists, header, enums, exact);
             return;
@@ -88,6 +81,17 @@ final class FollowerTypes {
             FollowerTable.execute(st, sql, shape, null);
         }
         log.info("created {} {} on the follower (source LSN {})", type.kind(), name, header.commitLsn());
+    }
+
+    /** Whether the follower has a type of that name (a type name as SQL writes it). */
+    static boolean exists(Connection c, String type) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {
+            ps.setString(1, type);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     /**
