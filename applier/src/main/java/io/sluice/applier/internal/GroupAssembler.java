@@ -262,4 +262,9 @@ public final class GroupAssembler {
     public void onePerGroupThrough(long offset) {
         sizing.onePerGroupThrough(offset);
     }
+
+    /** Whether the source transaction ending at {@code offset} is applied as a follower transaction of its own. */
+    public boolean onePerGroupAt(long offset) {
+        return sizing.onePerGroupAt(offset);
+    }
 }

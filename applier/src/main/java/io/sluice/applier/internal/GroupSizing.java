@@ -31,7 +31,7 @@ public final class GroupSizing {
 
     /** Whether a group of {@code frames} transactions and {@code events} row events, the last at {@code offset}, is full. */
     public boolean full(int frames, int events, long offset) {
-        return frames >= limit || events >= maxEvents || offset <= onePerGroupThrough;
+        return frames >= limit || events >= maxEvents || onePerGroupAt(offset);
     }
 
     /** A full group was committed: the next may be twice as large. */
@@ -47,6 +47,11 @@ public final class GroupSizing {
     /** Up to this stream offset, every source transaction is a follower transaction of its own. */
     public void onePerGroupThrough(long offset) {
         onePerGroupThrough = Math.max(onePerGroupThrough, offset);
+    }
+
+    /** Whether the source transaction ending at {@code offset} is a follower transaction of its own. */
+    public boolean onePerGroupAt(long offset) {
+        return offset <= onePerGroupThrough;
     }
 
     /** The current limit in transactions. */

@@ -26,8 +26,6 @@ public final class StoreFailures {
     private final FollowerStore store;
     private final FollowerPipeline pipeline;
     private final GroupAssembler assembler;
-    /** The stream offset up to which the last 55P04 had the applier apply one source transaction per group. */
-    private long onePerGroupThrough = -1;
 
     public StoreFailures(String follower, FollowerStore store, FollowerPipeline pipeline, GroupAssembler assembler) {
         this.follower = follower;
@@ -56,8 +54,7 @@ public final class StoreFailures {
             }
             case ONE_PER_GROUP -> {
                 // Once the failed transaction was a follower transaction of its own, splitting cannot help.
-                if (failed != null && failed.endOffset() > onePerGroupThrough) {
-                    onePerGroupThrough = failed.endOffset();
+                if (failed != null && !assembler.onePerGroupAt(failed.endOffset())) {
                     log.warn("follower {}: a source transaction used an enum label an earlier one of the same group added ({});"
                             + " applying the source transactions up to stream offset {} again, one per follower transaction",
                             follower, e.getMessage(), failed.endOffset());

@@ -45,6 +45,8 @@ class GroupSizingTest {
         sizing.onePerGroupThrough(30); // an earlier failure's offset does not shorten it
         assertThat(sizing.full(1, 1, 40)).isTrue();
         assertThat(sizing.full(1, 1, 41)).isFalse();
+        assertThat(sizing.onePerGroupAt(40)).isTrue();
+        assertThat(sizing.onePerGroupAt(41)).isFalse();
     }
 
     @Test
