@@ -61,7 +61,7 @@ public final class DirectSeed implements SnapshotTarget {
      */
     public DirectSeed(ApplierConfig config, EpochMarker epoch) {
         this.config = config;
-        this.schemas = new SchemaSync(() -> DriverManager.getConnection(config.jdbcUrl(), config.connection()));
+        this.schemas = new SchemaSync(config);
         this.ddls = new DdlSync(schemas);
         this.epoch = epoch;
     }

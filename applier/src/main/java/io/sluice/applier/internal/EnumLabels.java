@@ -32,13 +32,13 @@ import org.slf4j.LoggerFactory;
  * when it announces the table, which may be after a rename the rows around it predate: from such a
  * list labels are only added, so rows written before the rename still find the old name.
  */
-public final class EnumLabels {
+final class EnumLabels {
 
     private static final Logger log = LoggerFactory.getLogger(EnumLabels.class);
 
     /** Opens a connection to the follower of its own (autocommit), for labels that must commit at once. */
     @FunctionalInterface
-    public interface SideSession {
+    interface SideSession {
         Connection open() throws SQLException;
     }
 
@@ -58,7 +58,6 @@ public final class EnumLabels {
     /** How long the side session waits for the enum's lock before the apply transaction adds the labels. */
     private static final long SIDE_LOCK_WAIT_MS = 2_000;
 
-    /** Null: no session of its own; labels are then added in the apply transaction. */
     private final SideSession side;
 
     EnumLabels(SideSession side) {
@@ -107,23 +106,21 @@ public final class EnumLabels {
      */
     private void add(Connection c, Statement st, String type, List<Addition> additions, FollowerTable.Run run)
             throws SQLException {
-        if (side != null) {
-            try (Connection s = side.open(); Statement sst = s.createStatement()) {
-                s.setAutoCommit(true);
-                if (labels(s, type) != null) {
-                    sst.execute("SET lock_timeout = '" + SIDE_LOCK_WAIT_MS + "ms'");
-                    for (Addition a : additions) {
-                        sst.execute(addition(type, a));
-                    }
-                    log.info("added labels {} to enum {} on the follower", additions, type);
-                    return;
+        try (Connection s = side.open(); Statement sst = s.createStatement()) {
+            s.setAutoCommit(true);
+            if (labels(s, type) != null) {
+                sst.execute("SET lock_timeout = '" + SIDE_LOCK_WAIT_MS + "ms'");
+                for (Addition a : additions) {
+                    sst.execute(addition(type, a));
                 }
-            } catch (SQLException e) {
-                if (!"55P03".equals(e.getSQLState())) {
-                    throw e;
-                }
-                log.info("enum {} is locked by the apply transaction (a rename): its labels {} are added there", type, additions);
+                log.info("added labels {} to enum {} on the follower", additions, type);
+                return;
             }
+        } catch (SQLException e) {
+            if (!"55P03".equals(e.getSQLState())) {
+                throw e;
+            }
+            log.info("enum {} is locked by the apply transaction (a rename): its labels {} are added there", type, additions);
         }
         for (Addition a : additions) {
             run.execute(st, addition(type, a));

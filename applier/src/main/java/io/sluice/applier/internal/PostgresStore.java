@@ -62,7 +62,7 @@ public final class PostgresStore implements FollowerStore {
 
     public PostgresStore(ApplierConfig config, Clock clock) {
         this.config = config;
-        this.schemas = new SchemaSync(() -> DriverManager.getConnection(config.jdbcUrl(), config.connection()));
+        this.schemas = new SchemaSync(config);
         this.ddls = new DdlSync(schemas);
         this.clock = clock;
         this.leader = config.conflicts() == null ? null : new LeaderSession(config);

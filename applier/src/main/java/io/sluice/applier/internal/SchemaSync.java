@@ -1,9 +1,11 @@
 package io.sluice.applier.internal;
 
+import io.sluice.applier.ApplierConfig;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.TableId;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,9 +33,9 @@ public final class SchemaSync {
     private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
     private final Map<TableId, Map<String, String>> castTypes = new HashMap<>();
 
-    /** {@code side}: a session of its own on the follower for enum labels (null: none, labels added in the apply transaction). */
-    public SchemaSync(EnumLabels.SideSession side) {
-        this.enums = new EnumLabels(side);
+    /** For the follower {@code config} names; enum labels are added on a session of its own there ({@link EnumLabels}). */
+    public SchemaSync(ApplierConfig config) {
+        this.enums = new EnumLabels(() -> DriverManager.getConnection(config.jdbcUrl(), config.connection()));
     }
 
     EnumLabels enums() {
