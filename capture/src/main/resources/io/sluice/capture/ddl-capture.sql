@@ -34,16 +34,54 @@ BEGIN
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.forget_name(rel oid) RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$ DELETE FROM sluice.table_name WHERE relid = rel $f$;
+-- Every type's name likewise, so that a DDL message can say what a renamed (or moved) type was called:
+-- domains, enums, ranges, multiranges, free-standing composite types and base types (extensions'), not arrays.
+CREATE UNLOGGED TABLE IF NOT EXISTS sluice.type_name (typid oid PRIMARY KEY, nspname name NOT NULL, typname name NOT NULL);
+CREATE OR REPLACE FUNCTION sluice.fill_type_names() RETURNS void LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+  INSERT INTO sluice.type_name AS t SELECT y.oid, n.nspname, y.typname FROM pg_type y
+    JOIN pg_namespace n ON n.oid = y.typnamespace LEFT JOIN pg_class k ON k.oid = y.typrelid
+   WHERE (y.typtype IN ('b', 'd', 'e', 'r', 'm') AND y.typcategory <> 'A' OR y.typtype = 'c' AND k.relkind = 'c')
+     AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+  ON CONFLICT (typid) DO UPDATE SET nspname = EXCLUDED.nspname, typname = EXCLUDED.typname
+   WHERE (t.nspname, t.typname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.typname)
+$f$;
+-- The type's name before the command that is ending, as [schema, name], when the command renamed
+-- or moved it (null otherwise); remembers the name it has now.
+CREATE OR REPLACE FUNCTION sluice.remember_type_name(typ oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE was record; now record;
+BEGIN
+  SELECT t.nspname, t.typname INTO was FROM sluice.type_name t WHERE t.typid = typ;
+  IF NOT FOUND THEN
+    PERFORM sluice.fill_type_names(); -- a type made before the triggers, or a crash emptied the table: no old name
+    RETURN NULL;
+  END IF;
+  SELECT n.nspname, y.typname INTO now FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace WHERE y.oid = typ;
+  IF (was.nspname, was.typname) = (now.nspname, now.typname) THEN
+    RETURN NULL;
+  END IF;
+  UPDATE sluice.type_name SET nspname = now.nspname, typname = now.typname WHERE typid = typ;
+  RETURN json_build_array(was.nspname, was.typname);
+END $f$;
+CREATE OR REPLACE FUNCTION sluice.forget_type_name(typ oid) RETURNS void LANGUAGE sql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$ DELETE FROM sluice.type_name WHERE typid = typ $f$;
 CREATE OR REPLACE FUNCTION sluice.note_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   PERFORM sluice.remember_name(d.objid) FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
     WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't';
+  IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d WHERE d.command_tag IN ('CREATE TYPE', 'CREATE DOMAIN', 'CREATE EXTENSION')) THEN
+    -- A type made: all of them, for a range's multirange and an extension's types come along unnamed.
+    PERFORM sluice.fill_type_names();
+  END IF;
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   PERFORM sluice.forget_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table';
+  PERFORM sluice.forget_type_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.classid = 'pg_type'::regclass;
 END $f$;
 SELECT sluice.fill_names();
+SELECT sluice.fill_type_names();
 CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   PERFORM set_config('sluice.rewrite_' || pg_event_trigger_table_rewrite_oid(),
@@ -122,8 +160,16 @@ $users$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE r record;
+DECLARE r record; renamed jsonb;
 BEGIN
+  -- Types this command renamed or moved, by their new [schema, name]: their old names.
+  SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
+    FROM (SELECT DISTINCT CASE WHEN d.classid = 'pg_class'::regclass THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid)
+                               ELSE d.objid END AS typ
+            FROM pg_event_trigger_ddl_commands() d WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN')) a
+    CROSS JOIN LATERAL (SELECT sluice.remember_type_name(a.typ) AS was) w
+    JOIN pg_type y ON y.oid = a.typ JOIN pg_namespace n ON n.oid = y.typnamespace
+   WHERE w.was IS NOT NULL;
   FOR r IN SELECT d.objid, bool_or(d.command_tag <> 'ALTER TABLE') AS created FROM pg_event_trigger_ddl_commands() d
             JOIN pg_class c ON c.oid = d.objid
             JOIN pg_namespace cn ON cn.oid = c.relnamespace
@@ -144,7 +190,12 @@ BEGIN
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
       'created', r.created,
-      'types', sluice.table_types(c.oid),
+      'types', CASE WHEN renamed = '{}' THEN sluice.table_types(c.oid) ELSE (
+                 SELECT json_agg(CASE WHEN renamed ? json_build_array(e.t ->> 'schema', e.t ->> 'name')::text
+                                      THEN (e.t::jsonb || jsonb_build_object('renamed_from',
+                                              renamed -> json_build_array(e.t ->> 'schema', e.t ->> 'name')::text))::json
+                                      ELSE e.t END ORDER BY e.ord)
+                   FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
       'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
@@ -176,8 +227,10 @@ CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', '
                                                            'ALTER TYPE', 'ALTER DOMAIN')
   EXECUTE FUNCTION sluice.emit_ddl();
 DROP EVENT TRIGGER IF EXISTS sluice_names;
-CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
+                                                             'CREATE TYPE', 'CREATE DOMAIN', 'CREATE EXTENSION')
   EXECUTE FUNCTION sluice.note_names();
 DROP EVENT TRIGGER IF EXISTS sluice_drops;
-CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE', 'DROP DOMAIN',
+                                                     'DROP EXTENSION')
   EXECUTE FUNCTION sluice.drop_names();

@@ -383,15 +383,20 @@ class ApplierIT {
      * labels added where the primary put them (on a session of their own, so the transaction that
      * first uses one can be applied) and renamed in place, existing rows included; a domain's
      * constraints and NOT NULL as the primary's; a composite type's attributes added, renamed and
-     * dropped.
+     * dropped; a type renamed or moved to another schema renamed and moved the same way, its columns
+     * (arrays of it too) keeping their values.
      */
     @Test
     void typesAlteredOnThePrimaryChangeOnTheFollowerInStreamOrder() throws Exception {
         stack.primary.execute("CREATE TYPE feel AS ENUM ('sad', 'ok', 'happy')", "CREATE DOMAIN small AS int CHECK (VALUE < 10)",
-                "CREATE TYPE duo AS (a int, b text)", "CREATE TABLE altered_types (id int PRIMARY KEY, f feel, fs feel[], s small, d duo)",
+                "CREATE TYPE duo AS (a int, b text)", "CREATE TYPE span AS RANGE (subtype = int8)",
+                "CREATE TABLE altered_types (id int PRIMARY KEY, f feel, fs feel[], s small, d duo, sm span_multirange)",
                 "INSERT INTO altered_types VALUES (1, 'ok', '{ok,sad}', 1, ROW(1, 'x')), (2, 'sad', NULL, 2, ROW(2, 'y'))");
         io.sluice.embedded.LocalPostgres follower = stack.followers.get(0);
-        String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'feel'::regtype";
+        String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid ="
+                + " (SELECT atttypid FROM pg_attribute WHERE attrelid = 'altered_types'::regclass AND attname = 'f')";
+        String columnTypes = "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)"
+                + " FROM pg_attribute WHERE attrelid = 'altered_types'::regclass AND attnum > 0 AND NOT attisdropped";
         try (CaptureService capture = new CaptureService(stack.capture("altered_types", List.of("public.altered_types"), true));
              StreamApplier applier = new StreamApplier(stack.applier("altered_types", 0))) {
             capture.start();
@@ -409,19 +414,32 @@ class ApplierIT {
                             "INSERT INTO altered_types VALUES (6, 'sad', NULL, 60, NULL)"},
                     {"ALTER TYPE duo ADD ATTRIBUTE c int", "INSERT INTO altered_types VALUES (7, 'sad', NULL, 5, ROW(7, 'z', 7))"},
                     {"ALTER TYPE duo RENAME ATTRIBUTE b TO bee", "ALTER TYPE duo DROP ATTRIBUTE a",
-                            "INSERT INTO altered_types VALUES (8, 'sad', NULL, 5, ROW('w', 8))"}};
+                            "INSERT INTO altered_types VALUES (8, 'sad', NULL, 5, ROW('w', 8))"},
+                    // Renamed and moved types: the follower's columns keep their values under the new names.
+                    {"ALTER TYPE feel RENAME TO mood", "INSERT INTO altered_types VALUES (10, 'sad', '{fine,sad}', 5, NULL)"},
+                    {"ALTER DOMAIN small RENAME TO little", "INSERT INTO altered_types VALUES (11, 'fine', NULL, 11, NULL)"},
+                    {"CREATE SCHEMA elsewhere", "ALTER TYPE duo SET SCHEMA elsewhere",
+                            "INSERT INTO altered_types VALUES (12, 'sad', NULL, 5, ROW('v', 12))"},
+                    // A range renamed keeps its multirange's name; the multirange is moved on its own.
+                    {"ALTER TYPE span RENAME TO stretch", "ALTER TYPE span_multirange SET SCHEMA elsewhere",
+                            "INSERT INTO altered_types VALUES (13, 'sad', NULL, 5, NULL, '{[1,3), [5,8)}')"},
+                    {"ALTER TYPE mood RENAME VALUE 'sad' TO 'blue'"}};
             for (String[] step : steps) {
                 stack.primary.execute(step);
                 stack.awaitEqual(0, "altered_types", Duration.ofSeconds(60));
                 assertThat(applier.state()).as(() -> step[0] + ": " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
                 assertThat(follower.queryScalar(labels)).as(step[0]).isEqualTo(stack.primary.queryScalar(labels));
+                assertThat(follower.queryScalar(columnTypes)).as(step[0]).isEqualTo(stack.primary.queryScalar(columnTypes));
             }
         }
         assertThat(follower.queryScalar("SELECT string_agg(pg_get_constraintdef(oid), ' ') || ' ' || (SELECT typnotnull FROM pg_type"
-                + " WHERE oid = 'small'::regtype) FROM pg_constraint WHERE contypid = 'small'::regtype AND contype = 'c'"))
+                + " WHERE oid = 'little'::regtype) FROM pg_constraint WHERE contypid = 'little'::regtype AND contype = 'c'"))
                 .isEqualTo("CHECK ((VALUE > 0)) NOT VALID true");
         assertThat(follower.queryScalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid ="
-                + " 'duo'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("bee,c");
+                + " 'elsewhere.duo'::regclass AND attnum > 0 AND NOT attisdropped")).isEqualTo("bee,c");
+        assertThat(follower.queryScalar("SELECT concat_ws(',', to_regtype('feel'), to_regtype('small'), to_regtype('public.duo'),"
+                + " to_regtype('span'), to_regtype('public.span_multirange'))"))
+                .as("no type left under a name the primary gave up").isEmpty();
     }
 
     /**

@@ -170,22 +170,25 @@ final class DdlJson {
                     + " a composite its attributes, a range its subtype (base), an enum, or an extension's type its"
                     + " extension");
         }
+        List<String> renamedFrom = qualified(f, "renamed_from", "a type's");
         if (kind.equals("extension")) {
-            return DdlMessage.TypeDefinition.ofExtension(schema, name, extension);
+            return new DdlMessage.TypeDefinition(schema, name, kind, null, false, List.of(), List.of(), List.of(), null, extension,
+                    renamedFrom);
         }
         DdlMessage.RangeParts range = null;
         if (kind.equals("range")) {
-            range = new DdlMessage.RangeParts(qualified(f, "collation"), qualified(f, "opclass"), qualified(f, "multirange"));
+            range = new DdlMessage.RangeParts(qualified(f, "collation", "a range type's"), qualified(f, "opclass", "a range type's"),
+                    qualified(f, "multirange", "a range type's"));
         }
         return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels,
-                range);
+                range, null, renamedFrom);
     }
 
-    /** A {@code [schema, name]} field of a range type, or empty when absent. */
-    private static List<String> qualified(Map<String, Object> f, String field) {
-        List<String> parts = strings(f, field, "a range type's " + field);
+    /** A {@code [schema, name]} field of a type, or empty when absent; {@code whose} names it in an error. */
+    private static List<String> qualified(Map<String, Object> f, String field, String whose) {
+        List<String> parts = strings(f, field, whose + " " + field);
         if (!parts.isEmpty() && parts.size() != 2) {
-            throw new FormatException("a range type's " + field + " in a DDL message must be [schema, name], not " + parts);
+            throw new FormatException(whose + " " + field + " in a DDL message must be [schema, name], not " + parts);
         }
         return parts;
     }

@@ -76,6 +76,9 @@ final class DdlJsonWriter {
                 if (d.extension() != null) {
                     g.writeStringField("extension", d.extension());
                 }
+                if (!d.renamedFrom().isEmpty()) {
+                    writeStrings(g, "renamed_from", d.renamedFrom());
+                }
                 if (d.range() != null) {
                     for (Map.Entry<String, List<String>> part : List.of(Map.entry("collation", d.range().collation()),
                             Map.entry("opclass", d.range().opclass()), Map.entry("multirange", d.range().multirange()))) {

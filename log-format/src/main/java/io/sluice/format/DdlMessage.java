@@ -103,38 +103,48 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      * @param labels     an enum's labels, in their order
      * @param range      a range's collation, operator class and multirange name; null for the other kinds
      * @param extension  the name of the extension whose member the type is; null unless kind {@code extension}
+     * @param renamedFrom the type's {@code [schema, name]} before the DDL whose trigger message this is renamed
+     *                   or moved it; empty otherwise (and always in capture's own messages)
      */
     public record TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                                  List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range,
-                                 String extension) {
+                                 String extension, List<String> renamedFrom) {
 
         /** A domain, a composite, a range or an enum. */
         public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                               List<String> checks, List<Attribute> attributes, List<String> labels, RangeParts range) {
-            this(schema, name, kind, base, notNull, checks, attributes, labels, range, null);
+            this(schema, name, kind, base, notNull, checks, attributes, labels, range, null, List.of());
         }
 
         /** A type made by extension {@code extension}. */
         public static TypeDefinition ofExtension(String schema, String name, String extension) {
-            return new TypeDefinition(schema, name, "extension", null, false, List.of(), List.of(), List.of(), null, extension);
+            return new TypeDefinition(schema, name, "extension", null, false, List.of(), List.of(), List.of(), null, extension,
+                    List.of());
         }
 
         /** A domain or a composite type (no labels). */
         public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                               List<String> checks, List<Attribute> attributes) {
-            this(schema, name, kind, base, notNull, checks, attributes, List.of(), null, null);
+            this(schema, name, kind, base, notNull, checks, attributes, List.of(), null, null, List.of());
         }
 
         /** A domain, a composite type or an enum. */
         public TypeDefinition(String schema, String name, String kind, String base, boolean notNull,
                               List<String> checks, List<Attribute> attributes, List<String> labels) {
-            this(schema, name, kind, base, notNull, checks, attributes, labels, null, null);
+            this(schema, name, kind, base, notNull, checks, attributes, labels, null, null, List.of());
         }
 
         public TypeDefinition {
             checks = List.copyOf(checks);
             attributes = List.copyOf(attributes);
             labels = List.copyOf(labels);
+            renamedFrom = List.copyOf(renamedFrom);
+            if (!renamedFrom.isEmpty() && renamedFrom.size() != 2) {
+                throw new FormatException("a type's renamed_from in a DDL message must be [schema, name], not " + renamedFrom);
+            }
+            if (renamedFrom.equals(List.of(schema, name))) {
+                renamedFrom = List.of();
+            }
         }
 
         /** The type's name, schema-qualified and quoted. */

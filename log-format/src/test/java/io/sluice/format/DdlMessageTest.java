@@ -40,6 +40,26 @@ class DdlMessageTest {
     }
 
     @Test
+    void aTypeTheTriggerSawRenamedCarriesItsOldName() {
+        DdlMessage.TypeDefinition moved = new DdlMessage.TypeDefinition("sales", "mood", "enum", null, false, List.of(), List.of(),
+                List.of("sad"), null, null, List.of("public", "feeling"));
+        DdlMessage.TypeDefinition extension = new DdlMessage.TypeDefinition("public", "kv", "extension", null, false, List.of(),
+                List.of(), List.of(), null, "hstore", List.of("public", "hstore"));
+        DdlMessage m = new DdlMessage(new TableId("public", "t"), List.of(new DdlMessage.DdlColumn("m", "sales.mood", true, null, false)),
+                List.of(), List.of(moved, extension), false, false, List.of(), null, false, true);
+        DdlMessage read = DdlMessage.parse(m.toJson());
+        assertThat(read).isEqualTo(m);
+        assertThat(read.types().get(0).renamedFrom()).containsExactly("public", "feeling");
+        assertThat(new DdlMessage.TypeDefinition("s", "t", "domain", "int", false, List.of(), List.of()).renamedFrom()).isEmpty();
+        assertThat(new DdlMessage.TypeDefinition("s", "t", "enum", null, false, List.of(), List.of(), List.of(), null, null,
+                List.of("s", "t")).renamedFrom()).as("its own name is no rename").isEmpty();
+        String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"e\","
+                + "\"kind\":\"enum\",\"renamed_from\":[\"x\"]}]}";
+        assertThatThrownBy(() -> DdlMessage.parse(bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("renamed_from").hasMessageContaining("[schema, name]");
+    }
+
+    @Test
     void theEventTriggersMessageWithoutNewerFieldsReadsConservatively() {
         String trigger = "{\"table\":[\"public\",\"t\"],\"volatile_rewrite\":true,\"columns\":"
                 + "[{\"name\":\"c\",\"type\":\"integer\",\"nullable\":true,\"missing\":null}]}";

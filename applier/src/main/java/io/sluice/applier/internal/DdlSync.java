@@ -50,6 +50,11 @@ public final class DdlSync {
             throw new ApplierException("bad DDL message at " + where + ": " + unsafe + "; the follower stays at its last good"
                     + " watermark", false, null);
         }
+        if (ddl.fromTrigger()) { // renames first: a type may use another the primary renamed
+            for (DdlMessage.TypeDefinition type : ddl.types()) {
+                FollowerTypes.renameAsOnPrimary(c, type, header);
+            }
+        }
         for (DdlMessage.TypeDefinition type : ddl.types()) {
             FollowerTypes.ensure(c, type, header, where, schemas.enums(), ddl.fromTrigger());
         }

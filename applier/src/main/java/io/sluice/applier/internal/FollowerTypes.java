@@ -83,6 +83,53 @@ final class FollowerTypes {
         log.info("created {} {} on the follower (source LSN {})", type.kind(), name, header.commitLsn());
     }
 
+    /**
+     * A type the primary renamed or moved (the trigger's message names what it was called): renamed
+     * the same way on the follower while the follower has it by the old name and nothing by the new
+     * one — in the apply transaction, so a replay from before the rename still finds the old name.
+     * Its columns, and arrays of it, follow it with their values, as on the primary. A range's
+     * multirange type, which has a name of its own, is found through the range and follows the name
+     * the definition gives it.
+     */
+    static void renameAsOnPrimary(Connection c, DdlMessage.TypeDefinition type, EventHeader header) throws SQLException {
+        String alter = type.kind().equals("domain") ? "ALTER DOMAIN " : "ALTER TYPE ";
+        if (!type.renamedFrom().isEmpty()) {
+            rename(c, alter, type.renamedFrom(), List.of(type.schema(), type.name()), type.kind(), header);
+        }
+        DdlMessage.RangeParts parts = type.range();
+        if (type.kind().equals("range") && parts != null && !parts.multirange().isEmpty()) {
+            try (var ps = c.prepareStatement("SELECT n.nspname, t.typname FROM pg_range r JOIN pg_type t ON t.oid = r.rngmultitypid"
+                    + " JOIN pg_namespace n ON n.oid = t.typnamespace WHERE r.rngtypid = to_regtype(?)")) {
+                ps.setString(1, type.qualifiedName());
+                try (var rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        rename(c, alter, List.of(rs.getString(1), rs.getString(2)), parts.multirange(), "multirange", header);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code from} renamed and moved to {@code to}, each {@code [schema, name]}, unless the follower lacks it or has {@code to}. */
+    private static void rename(Connection c, String alter, List<String> from, List<String> to, String kind, EventHeader header)
+            throws SQLException {
+        String was = qualified(from);
+        if (from.equals(to) || !exists(c, was) || exists(c, qualified(to))) {
+            return;
+        }
+        try (Statement st = c.createStatement()) {
+            if (!from.get(1).equals(to.get(1))) {
+                st.execute(alter + was + " RENAME TO " + TableId.quote(to.get(1)));
+            }
+            if (!from.get(0).equals(to.get(0))) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(to.get(0)));
+                st.execute(alter + qualified(List.of(from.get(0), to.get(1))) + " SET SCHEMA " + TableId.quote(to.get(0)));
+            }
+        }
+        log.info("{} {} renamed to {} on the follower, as on the primary (source LSN {})", kind, was, qualified(to),
+                header.commitLsn());
+    }
+
     /** Whether the follower has a type of that name (a type name as SQL writes it). */
     static boolean exists(Connection c, String type) throws SQLException {
         try (var ps = c.prepareStatement("SELECT to_regtype(?) IS NOT NULL")) {

@@ -83,6 +83,42 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * A type renamed or moved: the trigger's message for a table using it names the type's old
+     * name — one made before the triggers were installed, one made after — and names none when the
+     * triggers lost what it was called (a crash empties their unlogged name map): never a wrong one.
+     */
+    @Test
+    void aRenamedTypesMessageNamesWhatItWasCalled() throws Exception {
+        pg.createDatabase("renames");
+        try (Connection c = pg.connect("renames"); var st = c.createStatement()) {
+            st.execute("CREATE TYPE older AS ENUM ('a')");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("CREATE DOMAIN newer AS int");
+            st.execute("CREATE TABLE uses (id int PRIMARY KEY, o older, n newer)");
+            st.execute("SELECT pg_create_logical_replication_slot('renames', 'test_decoding')");
+            st.execute("ALTER TYPE older RENAME TO oldest");
+            st.execute("CREATE SCHEMA moved");
+            st.execute("ALTER DOMAIN newer SET SCHEMA moved");
+            st.execute("TRUNCATE sluice.type_name");
+            st.execute("ALTER TYPE oldest RENAME TO forgotten");
+            st.execute("ALTER DOMAIN moved.newer RENAME TO newest");
+            List<List<String>> renames = new java.util.ArrayList<>();
+            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('renames', NULL, NULL)"
+                    + " WHERE data LIKE 'message:%sluice.ddl%'")) {
+                while (rs.next()) {
+                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    renames.add(m.types().stream().map(t -> t.schema() + "." + t.name() + " from " + t.renamedFrom()).toList());
+                }
+            }
+            assertThat(renames).containsExactly(
+                    List.of("public.newer from []", "public.oldest from [public, older]"),
+                    List.of("moved.newer from [public, newer]", "public.oldest from []"),
+                    List.of("moved.newer from []", "public.forgotten from []"),
+                    List.of("moved.newest from [moved, newer]", "public.forgotten from []"));
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
