@@ -1,10 +1,22 @@
 package io.sluice.format;
 
+import static io.sluice.format.BinaryTags.*;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
 
 /**
- * A cursor over one binary payload: the primitive reads, each bounded by the bytes left, and the
- * event, field and column being read, so that every error names what and at which byte.
+ * A cursor over one binary payload: the primitive reads, each bounded by the bytes left, the values
+ * built of them (by tag, FORMAT.md), and the event, field and column being read, so that every
+ * error names what and at which byte.
  */
 class BinaryIn {
 
@@ -106,6 +118,61 @@ class BinaryIn {
         }
         pos += n;
         return t;
+    }
+
+    /** One value by its tag; an array's elements each at {@code depth + 1}, refused past {@code MAX_ARRAY_DEPTH}. */
+    Value value(int depth) {
+        int tag = need(1, "a value tag") & 0xFF;
+        pos++;
+        try {
+            return switch (tag) {
+                case T_NULL -> Value.Null.INSTANCE;
+                case T_UNCHANGED -> Value.Unchanged.INSTANCE;
+                case T_FALSE -> new Value.Bool(false);
+                case T_TRUE -> new Value.Bool(true);
+                case T_INT -> new Value.Int(unzigzag(varlong()));
+                case T_NUMERIC -> new Value.Numeric(string());
+                case T_FLOAT -> new Value.Float64(Double.longBitsToDouble(fixed64()));
+                case T_TEXT -> text();
+                case T_JSON -> new Value.Json(string());
+                case T_BYTES -> new Value.Bytes(bytes());
+                case T_UUID -> new Value.Uuid(new UUID(fixed64(), fixed64()));
+                case T_DATE -> new Value.Date(LocalDate.ofEpochDay(unzigzag(varlong())));
+                case T_TIME -> new Value.Time(LocalTime.ofNanoOfDay(Math.multiplyExact(varlong(), 1000L)));
+                case T_TIMETZ -> {
+                    LocalTime time = LocalTime.ofNanoOfDay(Math.multiplyExact(varlong(), 1000L));
+                    yield new Value.TimeTz(OffsetTime.of(time, ZoneOffset.ofTotalSeconds(Math.toIntExact(unzigzag(varlong())))));
+                }
+                case T_TIMESTAMP -> {
+                    long micros = unzigzag(varlong());
+                    yield new Value.Timestamp(LocalDateTime.ofEpochSecond(PG_EPOCH_SECONDS + Math.floorDiv(micros, 1_000_000L),
+                            (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC));
+                }
+                case T_TIMESTAMPTZ -> {
+                    long micros = unzigzag(varlong());
+                    yield new Value.TimestampTz(Instant.ofEpochSecond(PG_EPOCH_SECONDS + Math.floorDiv(micros, 1_000_000L),
+                            Math.floorMod(micros, 1_000_000L) * 1000));
+                }
+                case T_PLUS_INFINITY -> new Value.Infinity(true);
+                case T_MINUS_INFINITY -> new Value.Infinity(false);
+                case T_INTERVAL -> new Value.Interval(Math.toIntExact(unzigzag(varlong())),
+                        Math.toIntExact(unzigzag(varlong())), unzigzag(varlong()));
+                case T_ARRAY -> {
+                    if (depth >= MAX_ARRAY_DEPTH) {
+                        throw fail("arrays nested deeper than " + MAX_ARRAY_DEPTH);
+                    }
+                    int n = count(1);
+                    List<Value> elements = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        elements.add(value(depth + 1));
+                    }
+                    yield new Value.Array(elements);
+                }
+                default -> throw fail("unknown value tag " + tag);
+            };
+        } catch (java.time.DateTimeException | ArithmeticException | IllegalArgumentException e) {
+            throw fail("bad value (tag " + tag + "): " + e.getMessage());
+        }
     }
 
     String utf8(int n) {
