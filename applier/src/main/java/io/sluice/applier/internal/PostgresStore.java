@@ -18,9 +18,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import org.slf4j.Logger;
@@ -45,8 +43,7 @@ public final class PostgresStore implements FollowerStore {
     private final Clock clock;
     private final SchemaSync schemas;
     private final DdlSync ddls;
-    /** Once a minute: (when, watermark), to prune applied-group rows older than the retention. */
-    private final ArrayDeque<Map.Entry<Instant, Lsn>> retentionMarks = new ArrayDeque<>();
+    private final AppliedGroupRetention retention = new AppliedGroupRetention(APPLIED_GROUP_RETENTION);
     private FollowerLock lock;
     private volatile Connection connection;
     private RowWriter writer;
@@ -231,7 +228,7 @@ public final class PostgresStore implements FollowerStore {
     public Instant commit(GroupCommit g) throws SQLException {
         FrameEnd last = g.last();
         Instant now = clock.instant();
-        Lsn pruneBelow = pruneBelow(last.commitLsn(), now);
+        Lsn pruneBelow = retention.pruneBelow(last.commitLsn(), now);
         boolean common = g.entered() == null && g.sequences() == null && pruneBelow == null;
         Bookkeeping.Leading leading = common ? writer.takeSingleInsert() : null;
         writer.flush();
@@ -258,23 +255,6 @@ public final class PostgresStore implements FollowerStore {
         }
         watermarkSeen = new Bookkeeping.Position(last.commitLsn(), last.offset());
         return now;
-    }
-
-    /**
-     * Once a minute remembers the watermark; returns the watermark of {@link #APPLIED_GROUP_RETENTION}
-     * ago, below which {@code sluice.applied_group} rows are deleted in this apply transaction, or
-     * null when none is due.
-     */
-    private Lsn pruneBelow(Lsn watermark, Instant now) {
-        if (retentionMarks.isEmpty() || Duration.between(retentionMarks.peekLast().getKey(), now).toSeconds() >= 60) {
-            retentionMarks.addLast(Map.entry(now, watermark));
-        }
-        Lsn below = null;
-        while (!retentionMarks.isEmpty()
-                && Duration.between(retentionMarks.peekFirst().getKey(), now).compareTo(APPLIED_GROUP_RETENTION) > 0) {
-            below = retentionMarks.pollFirst().getValue();
-        }
-        return below;
     }
 
     @Override
