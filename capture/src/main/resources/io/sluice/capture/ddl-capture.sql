@@ -4,16 +4,50 @@ CREATE SCHEMA IF NOT EXISTS sluice;
 -- Every table's name as the triggers last saw it, so a DDL message can say what a renamed (or
 -- moved) table was called: at ddl_command_end the catalog already holds the new name only.
 -- Unlogged: its writes must not reach the WAL, or a FOR ALL TABLES publication would stream them.
+-- With it, the highest column number the triggers last saw, so a message can tell the columns an
+-- ALTER added from those the table had.
 CREATE UNLOGGED TABLE IF NOT EXISTS sluice.table_name (relid oid PRIMARY KEY, nspname name NOT NULL, relname name NOT NULL);
+ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS columns_seen int2;
 CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
-  INSERT INTO sluice.table_name AS t SELECT c.oid, n.nspname, c.relname FROM pg_class c
+  INSERT INTO sluice.table_name AS t SELECT c.oid, n.nspname, c.relname, c.relnatts FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
      AND n.nspname NOT LIKE 'pg\_%'
-  ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname
-   WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname)
+  ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname,
+                                    columns_seen = coalesce(t.columns_seen, EXCLUDED.columns_seen)
+   WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname) OR t.columns_seen IS NULL
 $f$;
+-- The highest column number the triggers had seen of a table before this command (null when they had
+-- not seen the table), and the table's own from now on.
+CREATE OR REPLACE FUNCTION sluice.columns_before(rel oid) RETURNS int2 LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE was int2;
+BEGIN
+  SELECT t.columns_seen INTO was FROM sluice.table_name t WHERE t.relid = rel FOR UPDATE;
+  UPDATE sluice.table_name SET columns_seen = (SELECT c.relnatts FROM pg_class c WHERE c.oid = rel) WHERE relid = rel;
+  RETURN was;
+END $f$;
+-- The value a column's default gives, as text in the type of the column, or null when the default
+-- is volatile (or there is none): what a rewrite gave the rows that existed before the column was
+-- added. Volatile: any function the expression calls, itself or through an operator, is — read from
+-- the expression's tree, for pg_depend lists no built-in function. Evaluated with the rights of
+-- whoever runs the DDL, never the definer's.
+CREATE OR REPLACE FUNCTION sluice.default_text(rel oid, att int2) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE expr text; volatile boolean; typ text; v text;
+BEGIN
+  SELECT pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod),
+         EXISTS (SELECT 1 FROM regexp_matches(d.adbin::text, ':(?:funcid|opfuncid) (\d+)', 'g') m(f)
+                   JOIN pg_proc p ON p.oid = m.f[1]::oid WHERE p.provolatile = 'v')
+    INTO expr, typ, volatile
+    FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+   WHERE d.adrelid = rel AND d.adnum = att AND a.attgenerated = '';
+  IF expr IS NULL OR volatile THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE 'SELECT ((' || expr || ')::' || typ || ')::text' INTO v;
+  RETURN v;
+END $f$;
 -- Run by whoever runs the DDL: definer's rights, so no role needs to write sluice.table_name itself.
 CREATE OR REPLACE FUNCTION sluice.remember_name(rel oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
@@ -25,7 +59,7 @@ BEGIN
   END IF;
   SELECT n.nspname, c.relname INTO now FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
   SELECT t.nspname, t.relname INTO was FROM sluice.table_name t WHERE t.relid = rel;
-  INSERT INTO sluice.table_name VALUES (rel, now.nspname, now.relname)
+  INSERT INTO sluice.table_name VALUES (rel, now.nspname, now.relname, (SELECT c.relnatts FROM pg_class c WHERE c.oid = rel))
     ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
   IF was.relname IS NULL OR (was.nspname, was.relname) = (now.nspname, now.relname) THEN
     RETURN NULL;
@@ -160,7 +194,7 @@ $users$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE r record; renamed jsonb;
+DECLARE r record; renamed jsonb; before int2; rewrite int;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -186,6 +220,8 @@ BEGIN
              CROSS JOIN LATERAL sluice.type_users(CASE WHEN d.classid = 'pg_class'::regclass
                  THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid) ELSE d.objid END) u(rel)
             WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN') LOOP
+    before := sluice.columns_before(r.objid);
+    rewrite := coalesce(current_setting('sluice.rewrite_' || r.objid, true), '0')::int;
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
@@ -205,8 +241,12 @@ BEGIN
                           AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1] END,
-                      'has_default', a.atthasdef)
+                      -- A rewrite clears every missing value: a column this ALTER added then has its
+                      -- default's value in the rows that existed, unless the default is volatile.
+                      'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
+                                      WHEN a.attnum > before AND a.atthasdef AND rewrite <> 0
+                                      THEN sluice.default_text(c.oid, a.attnum) END,
+                      'has_default', a.atthasdef OR a.attidentity <> '')
                       ORDER BY a.attnum)
                     FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),

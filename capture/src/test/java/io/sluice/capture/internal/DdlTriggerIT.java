@@ -119,6 +119,45 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * A rewrite clears the primary's missing values: a column the ALTER added then has its
+     * default's value in the message (in the column's type, now() the transaction's), a volatile
+     * default none, and a column the table already had none, whatever its default.
+     */
+    @Test
+    void aColumnAddedWithARewriteCarriesItsDefaultsValue() throws Exception {
+        pg.createDatabase("rewrites");
+        try (Connection c = pg.connect("rewrites"); var st = c.createStatement()) {
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("CREATE DOMAIN pos AS int CHECK (VALUE > 0)");
+            st.execute("CREATE TABLE r (id int PRIMARY KEY, old int DEFAULT 1, x int)");
+            st.execute("INSERT INTO r VALUES (1, 1, 1)");
+            st.execute("SELECT pg_create_logical_replication_slot('rewrites', 'test_decoding')");
+            c.setAutoCommit(false);
+            st.execute("ALTER TABLE r ADD COLUMN g numeric(4,1) DEFAULT 2.25 + 1, ADD COLUMN t timestamptz DEFAULT now(),"
+                    + " ALTER COLUMN x TYPE bigint");
+            String now = scalar(c, "SELECT now()::text");
+            c.commit();
+            assertThat(scalar(c, "SELECT atthasmissing FROM pg_attribute WHERE attrelid = 'r'::regclass AND attname = 'g'"))
+                    .as("the rewrite cleared the missing value the ALTER stored").isEqualTo("f");
+            c.setAutoCommit(true);
+            st.execute("ALTER TABLE r ADD COLUMN p pos DEFAULT 4");
+            st.execute("ALTER TABLE r ADD COLUMN v float8 DEFAULT random(), ALTER COLUMN x TYPE int");
+            List<String> missing = new java.util.ArrayList<>();
+            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('rewrites',"
+                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
+                while (rs.next()) {
+                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    missing.add(m.columns().stream().map(col -> col.name() + "=" + col.missing()).toList().toString());
+                }
+            }
+            assertThat(missing).containsExactly(
+                    "[id=null, old=null, x=null, g=3.3, t=" + now + "]",
+                    "[id=null, old=null, x=null, g=null, t=null, p=4]",
+                    "[id=null, old=null, x=null, g=null, t=null, p=null, v=null]");
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
