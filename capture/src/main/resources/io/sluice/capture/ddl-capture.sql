@@ -28,6 +28,14 @@ BEGIN
   UPDATE sluice.table_name SET columns_seen = (SELECT c.relnatts FROM pg_class c WHERE c.oid = rel) WHERE relid = rel;
   RETURN was;
 END $f$;
+-- Whether a table has a row: a rewrite of an empty one computed no value.
+CREATE OR REPLACE FUNCTION sluice.has_rows(rel oid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE found boolean;
+BEGIN
+  EXECUTE format('SELECT EXISTS (SELECT FROM %s)', rel::regclass) INTO found;
+  RETURN found;
+END $f$;
 -- The value a column's default gives, as text in the type of the column, or null when the default
 -- is volatile (or there is none): what a rewrite gave the rows that existed before the column was
 -- added. Volatile: any function the expression calls, itself or through an operator, is — read from
@@ -233,7 +241,7 @@ BEGIN
                                       ELSE e.t END ORDER BY e.ord)
                    FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
-      'volatile_rewrite', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 2 <> 0,
+      'volatile_rewrite', rewrite & 2 <> 0 AND sluice.has_rows(c.oid),
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
                             JOIN pg_attribute a ON a.attrelid = d2.objid AND a.attnum = d2.objsubid
                            WHERE d2.objid = c.oid AND d2.object_type = 'table column'),
