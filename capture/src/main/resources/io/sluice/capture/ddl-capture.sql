@@ -40,7 +40,7 @@ END $f$;
 -- is volatile (or there is none): what a rewrite gave the rows that existed before the column was
 -- added. Volatile: any function the expression calls, itself or through an operator, is — read from
 -- the expression's tree, for pg_depend lists no built-in function. Evaluated with the rights of
--- whoever runs the DDL, never the definer's.
+-- whoever runs the DDL, never the definer's; an error gives null, never the DDL's failure.
 CREATE OR REPLACE FUNCTION sluice.default_text(rel oid, att int2) RETURNS text LANGUAGE plpgsql AS $f$
 DECLARE expr text; volatile boolean; typ text; v text;
 BEGIN
@@ -55,6 +55,8 @@ BEGIN
   END IF;
   EXECUTE 'SELECT ((' || expr || ')::' || typ || ')::text' INTO v;
   RETURN v;
+EXCEPTION WHEN OTHERS THEN
+  RETURN NULL; -- the DDL must not fail for the message's sake
 END $f$;
 -- Run by whoever runs the DDL: definer's rights, so no role needs to write sluice.table_name itself.
 CREATE OR REPLACE FUNCTION sluice.remember_name(rel oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER

@@ -440,6 +440,21 @@ class ApplierIT {
         assertThat(follower.queryScalar("SELECT concat_ws(',', to_regtype('feel'), to_regtype('small'), to_regtype('public.duo'),"
                 + " to_regtype('altered_span'), to_regtype('public.altered_span_multirange'))"))
                 .as("no type left under a name the primary gave up").isEmpty();
+
+        // A crafted trigger message renaming one of PostgreSQL's own types stops the applier before it runs.
+        String source = "crafted_rename";
+        io.sluice.format.EventHeader h = new io.sluice.format.EventHeader(source, new io.sluice.format.Lsn(0x2000), 11,
+                java.time.Instant.parse("2026-11-29T12:00:00Z"), 0);
+        io.sluice.format.DdlMessage crafted = new io.sluice.format.DdlMessage(new io.sluice.format.TableId("public", source),
+                List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, false)), List.of(),
+                List.of(new io.sluice.format.DdlMessage.TypeDefinition("public", "int4", "enum", null, false, List.of(), List.of(),
+                        List.of("a"), null, null, List.of("pg_catalog", "int4"))), false, false, List.of(), null, false, true);
+        writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(h),
+                new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX, crafted.toJson()),
+                new io.sluice.format.ChangeEvent.Commit(h.withSeq(2), 1)));
+        assertThat(refusal(source)).contains("renames enum \"pg_catalog\".\"int4\" to \"public\".\"int4\"",
+                "a schema of PostgreSQL's own");
+        assertThat(follower.queryScalar("SELECT to_regtype('pg_catalog.int4')::text")).isEqualTo("integer");
     }
 
     /**

@@ -52,7 +52,7 @@ public final class DdlSync {
         }
         if (ddl.fromTrigger()) { // renames first: a type may use another the primary renamed
             for (DdlMessage.TypeDefinition type : ddl.types()) {
-                FollowerTypes.renameAsOnPrimary(c, type, header);
+                FollowerTypes.renameAsOnPrimary(c, type, header, where);
             }
         }
         for (DdlMessage.TypeDefinition type : ddl.types()) {

@@ -91,10 +91,11 @@ final class FollowerTypes {
      * multirange type, which has a name of its own, is found through the range and follows the name
      * the definition gives it.
      */
-    static void renameAsOnPrimary(Connection c, DdlMessage.TypeDefinition type, EventHeader header) throws SQLException {
+    static void renameAsOnPrimary(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
+            throws SQLException {
         String alter = type.kind().equals("domain") ? "ALTER DOMAIN " : "ALTER TYPE ";
         if (!type.renamedFrom().isEmpty()) {
-            rename(c, alter, type.renamedFrom(), List.of(type.schema(), type.name()), type.kind(), header);
+            rename(c, alter, type.renamedFrom(), List.of(type.schema(), type.name()), type.kind(), header, where);
         }
         DdlMessage.RangeParts parts = type.range();
         if (type.kind().equals("range") && parts != null && !parts.multirange().isEmpty()) {
@@ -103,18 +104,29 @@ final class FollowerTypes {
                 ps.setString(1, type.qualifiedName());
                 try (var rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        rename(c, alter, List.of(rs.getString(1), rs.getString(2)), parts.multirange(), "multirange", header);
+                        rename(c, alter, List.of(rs.getString(1), rs.getString(2)), parts.multirange(), "multirange", header,
+                                where);
                     }
                 }
             }
         }
     }
 
-    /** {@code from} renamed and moved to {@code to}, each {@code [schema, name]}, unless the follower lacks it or has {@code to}. */
-    private static void rename(Connection c, String alter, List<String> from, List<String> to, String kind, EventHeader header)
-            throws SQLException {
+    /**
+     * {@code from} renamed and moved to {@code to}, each {@code [schema, name]}, unless the follower
+     * lacks it or has {@code to}; never a type of PostgreSQL's own schemas, nor into them.
+     */
+    private static void rename(Connection c, String alter, List<String> from, List<String> to, String kind, EventHeader header,
+                               String where) throws SQLException {
         String was = qualified(from);
-        if (from.equals(to) || !exists(c, was) || exists(c, qualified(to))) {
+        if (from.equals(to)) {
+            return;
+        }
+        if (systemSchema(from.get(0)) || systemSchema(to.get(0))) {
+            throw new ApplierException("bad DDL message at " + where + ": it renames " + kind + " " + was + " to " + qualified(to)
+                    + ", in a schema of PostgreSQL's own; the follower stays at its last good watermark", false, null);
+        }
+        if (!exists(c, was) || exists(c, qualified(to))) {
             return;
         }
         try (Statement st = c.createStatement()) {
@@ -128,6 +140,10 @@ final class FollowerTypes {
         }
         log.info("{} {} renamed to {} on the follower, as on the primary (source LSN {})", kind, was, qualified(to),
                 header.commitLsn());
+    }
+
+    private static boolean systemSchema(String schema) {
+        return schema.equals("information_schema") || schema.startsWith("pg_");
     }
 
     /** Whether the follower has a type of that name (a type name as SQL writes it). */
