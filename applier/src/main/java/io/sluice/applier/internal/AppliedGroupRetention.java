@@ -21,7 +21,10 @@ final class AppliedGroupRetention {
         this.retention = retention;
     }
 
-    /** The watermark below which rows are deleted with this group ({@code watermark}, committed {@code now}), or null when none is due. */
+    /**
+     * The watermark below which rows are deleted with the group committing now at {@code watermark},
+     * or null when none is due.
+     */
     Lsn pruneBelow(Lsn watermark, Instant now) {
         if (marks.isEmpty() || Duration.between(marks.peekLast().getKey(), now).toSeconds() >= 60) {
             marks.addLast(Map.entry(now, watermark));

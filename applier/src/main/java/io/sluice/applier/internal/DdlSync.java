@@ -72,7 +72,8 @@ public final class DdlSync {
                 .anyMatch(col -> !existing.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
         if (ddl.volatileRewrite() && inDoubt) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
-                    + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN): the follower cannot reproduce"
+                    + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
+                    + " the follower cannot reproduce"
                     + " those values. Re-create the table on the follower from a new snapshot, or make the default"
                     + " non-volatile", false, null);
         }

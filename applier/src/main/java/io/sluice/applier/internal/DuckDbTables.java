@@ -146,7 +146,8 @@ public final class DuckDbTables {
         boolean perRow = ddl.columns().stream().anyMatch(col -> !existing.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
         if (ddl.volatileRewrite() && perRow) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + header.commitLsn() + " (" + at
-                    + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN): the follower cannot reproduce those"
+                    + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
+                    + " the follower cannot reproduce those"
                     + " values. Re-create the table on the follower from a new snapshot, or make the default non-volatile", false, null);
         }
         Map<String, String> wanted = new LinkedHashMap<>();
