@@ -243,7 +243,13 @@ BEGIN
                                       ELSE e.t END ORDER BY e.ord)
                    FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
-      'volatile_rewrite', rewrite & 2 <> 0 AND sluice.has_rows(c.oid),
+      -- A partitioned table is rewritten partition by partition: for it, a column the ALTER added
+      -- whose default gives no single value (volatile, an identity) says the same.
+      'volatile_rewrite', CASE WHEN c.relkind = 'p' THEN EXISTS (
+                              SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > before AND NOT a.attisdropped
+                                 AND a.attgenerated = '' AND (a.attidentity <> ''
+                                      OR a.atthasdef AND sluice.default_text(c.oid, a.attnum) IS NULL))
+                          ELSE rewrite & 2 <> 0 END AND sluice.has_rows(c.oid),
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
                             JOIN pg_attribute a ON a.attrelid = d2.objid AND a.attnum = d2.objsubid
                            WHERE d2.objid = c.oid AND d2.object_type = 'table column'),
@@ -251,10 +257,11 @@ BEGIN
                           AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      -- A rewrite clears every missing value: a column this ALTER added then has its
-                      -- default's value in the rows that existed, unless the default is volatile.
+                      -- A rewrite clears every missing value, and a partitioned table keeps its
+                      -- partitions' only: a column this ALTER added then has its default's value in the
+                      -- rows that existed, unless the default is volatile.
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
-                                      WHEN a.attnum > before AND a.atthasdef AND rewrite <> 0
+                                      WHEN a.attnum > before AND a.atthasdef AND (rewrite <> 0 OR c.relkind = 'p')
                                       THEN sluice.default_text(c.oid, a.attnum) END,
                       'has_default', a.atthasdef OR a.attidentity <> '')
                       ORDER BY a.attnum)

@@ -808,9 +808,17 @@ class ApplierIT {
                     "UPDATE parted SET id = id + 1500 WHERE id BETWEEN 10 AND 19", // moves rows to the other partition
                     "UPDATE parted SET v = -v WHERE id % 7 = 0", "DELETE FROM parted WHERE id % 11 = 0");
             stack.awaitEqual(0, "parted", Duration.ofSeconds(60));
+            // A column added to the root: PostgreSQL keeps the value its rows have on the partitions, not on the root.
+            stack.primary.execute("ALTER TABLE parted ADD COLUMN c int DEFAULT 5",
+                    "ALTER TABLE parted ADD COLUMN at timestamptz DEFAULT now(), ADD COLUMN n numeric(4,1) DEFAULT 2.25 + 1");
+            stack.awaitEqual(0, "parted", Duration.ofSeconds(60));
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_class WHERE relname IN ('parted_low', 'parted_high')"))
                     .as("no partition tables on the follower, only the root").isEqualTo("0");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            // A volatile default: each partition rewritten with values no follower can compute.
+            stack.primary.execute("ALTER TABLE parted ADD COLUMN r float8 DEFAULT random()");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop at the partitions' rewrite", () -> applier.failure().isPresent());
+            assertThat(applier.failure().get()).hasMessageContaining("rewrote table public.parted").hasMessageContaining("volatile DEFAULT");
         }
     }
 
