@@ -223,6 +223,14 @@ BEGIN
                   OR d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') AND EXISTS (
                      SELECT 1 FROM pg_publication_tables pt WHERE pt.schemaname = cn.nspname AND pt.tablename = c.relname))
            GROUP BY d.objid
+           -- A partitioned table's partitions too, for a publication that publishes them: the ALTER
+           -- recursed into them, and their own definitions (missing values included) changed with it.
+           UNION
+           SELECT t.relid, false FROM pg_event_trigger_ddl_commands() d
+             JOIN pg_class p ON p.oid = d.objid AND p.relkind = 'p'
+             CROSS JOIN LATERAL pg_partition_tree(d.objid) t
+             JOIN pg_class k ON k.oid = t.relid AND k.relkind IN ('r', 'p') AND k.relpersistence <> 't'
+            WHERE d.command_tag = 'ALTER TABLE' AND t.relid <> d.objid
            -- An altered type or domain (an enum's labels, a domain's constraints, a composite's
            -- attributes): the definition of every table that uses it, as of this transaction.
            UNION

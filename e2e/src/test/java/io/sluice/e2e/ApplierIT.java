@@ -822,6 +822,31 @@ class ApplierIT {
         }
     }
 
+    /**
+     * With a publication of the user's own that publishes a partitioned table's partitions, the
+     * follower holds the partitions, and a column added to the partitioned table reaches each with
+     * the value its existing rows have: the trigger writes every partition's definition too.
+     */
+    @Test
+    void aColumnAddedToAPartitionedTableReachesFollowersOfItsPartitions() throws Exception {
+        stack.primary.execute("CREATE TABLE leafy (id int PRIMARY KEY, v int) PARTITION BY RANGE (id)",
+                "CREATE TABLE leafy_low PARTITION OF leafy FOR VALUES FROM (0) TO (100)",
+                "CREATE TABLE leafy_high PARTITION OF leafy FOR VALUES FROM (100) TO (200)",
+                "INSERT INTO leafy SELECT g, g FROM generate_series(0, 199) g",
+                "CREATE PUBLICATION pub_leafy FOR TABLE leafy");
+        try (CaptureService capture = new CaptureService(stack.capture("leafy", List.of("public.leafy"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("leafy", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "leafy_low", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "leafy_high", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE leafy ADD COLUMN c int DEFAULT 5", "UPDATE leafy SET v = -v WHERE id = 150");
+            stack.awaitEqual(0, "leafy_low", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "leafy_high", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
     @Test
     void aResumedApplierWritesTablesWhoseSchemaEventsCameBeforeItsWatermark() throws Exception {
         stack.primary.execute("CREATE TABLE resumed (id int PRIMARY KEY, v numeric(7,2), at timestamptz, tag char(4))",
