@@ -36,24 +36,25 @@ BEGIN
   EXECUTE format('SELECT EXISTS (SELECT FROM %s)', rel::regclass) INTO found;
   RETURN found;
 END $f$;
--- The value a column's default gives, as text in the type of the column, or null when the default
--- is volatile (or there is none): what a rewrite gave the rows that existed before the column was
--- added. Volatile: any function the expression calls, itself or through an operator, is — read from
--- the expression's tree, for pg_depend lists no built-in function. Evaluated with the rights of
--- whoever runs the DDL, never the definer's; an error gives null, never the DDL's failure.
-CREATE OR REPLACE FUNCTION sluice.default_text(rel oid, att int2) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE expr text; volatile boolean; typ text; v text;
+-- The value a column has in the table's rows, as text, or null when its default is volatile (the
+-- rows may each have another) or the table has no row: what the rows that existed before an ALTER
+-- added the column have in it, where the catalog holds no missing value for them (the ALTER rewrote
+-- the table, which clears those; a partitioned table keeps them on its partitions). Volatile: any
+-- function the default calls, itself or through an operator, is — read from the expression's tree,
+-- for pg_depend lists no built-in function. An error gives null, never the DDL's failure.
+CREATE OR REPLACE FUNCTION sluice.existing_value(rel oid, att int2) RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE col name; volatile boolean; v text;
 BEGIN
-  SELECT pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod),
-         EXISTS (SELECT 1 FROM regexp_matches(d.adbin::text, ':(?:funcid|opfuncid) (\d+)', 'g') m(f)
-                   JOIN pg_proc p ON p.oid = m.f[1]::oid WHERE p.provolatile = 'v')
-    INTO expr, typ, volatile
-    FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-   WHERE d.adrelid = rel AND d.adnum = att AND a.attgenerated = '';
-  IF expr IS NULL OR volatile THEN
+  SELECT a.attname, EXISTS (SELECT 1 FROM regexp_matches(d.adbin::text, ':(?:funcid|opfuncid) (\d+)', 'g') m(f)
+                              JOIN pg_proc p ON p.oid = m.f[1]::oid WHERE p.provolatile = 'v')
+    INTO col, volatile
+    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE a.attrelid = rel AND a.attnum = att;
+  IF col IS NULL OR volatile THEN
     RETURN NULL;
   END IF;
-  EXECUTE 'SELECT ((' || expr || ')::' || typ || ')::text' INTO v;
+  EXECUTE format('SELECT %I::text FROM %s LIMIT 1', col, rel::regclass) INTO v;
   RETURN v;
 EXCEPTION WHEN OTHERS THEN
   RETURN NULL; -- the DDL must not fail for the message's sake
@@ -204,7 +205,7 @@ $users$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE r record; renamed jsonb; before int2; rewrite int;
+DECLARE r record; renamed jsonb; before int2;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -239,7 +240,6 @@ BEGIN
                  THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid) ELSE d.objid END) u(rel)
             WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN') LOOP
     before := sluice.columns_before(r.objid);
-    rewrite := coalesce(current_setting('sluice.rewrite_' || r.objid, true), '0')::int;
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
@@ -251,13 +251,10 @@ BEGIN
                                       ELSE e.t END ORDER BY e.ord)
                    FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
-      -- A partitioned table is rewritten partition by partition: for it, a column the ALTER added
-      -- whose default gives no single value (volatile, an identity) says the same.
-      'volatile_rewrite', CASE WHEN c.relkind = 'p' THEN EXISTS (
-                              SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > before AND NOT a.attisdropped
-                                 AND a.attgenerated = '' AND (a.attidentity <> ''
-                                      OR a.atthasdef AND sluice.default_text(c.oid, a.attnum) IS NULL))
-                          ELSE rewrite & 2 <> 0 END AND sluice.has_rows(c.oid),
+      -- A partitioned table is rewritten partition by partition, each noted on its own.
+      'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT t.relid FROM pg_partition_tree(c.oid) t) t(relid)
+                                   WHERE coalesce(current_setting('sluice.rewrite_' || t.relid, true), '0')::int & 2 <> 0)
+                          AND sluice.has_rows(c.oid),
       'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
                             JOIN pg_attribute a ON a.attrelid = d2.objid AND a.attnum = d2.objsubid
                            WHERE d2.objid = c.oid AND d2.object_type = 'table column'),
@@ -265,12 +262,10 @@ BEGIN
                           AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      -- A rewrite clears every missing value, and a partitioned table keeps its
-                      -- partitions' only: a column this ALTER added then has its default's value in the
-                      -- rows that existed, unless the default is volatile.
+                      -- Without a missing value (a rewrite cleared it, the partitions keep it), a
+                      -- column this ALTER added has in the rows that existed what they hold now.
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
-                                      WHEN a.attnum > before AND a.atthasdef AND (rewrite <> 0 OR c.relkind = 'p')
-                                      THEN sluice.default_text(c.oid, a.attnum) END,
+                                      WHEN a.attnum > before AND a.atthasdef THEN sluice.existing_value(c.oid, a.attnum) END,
                       'has_default', a.atthasdef OR a.attidentity <> '')
                       ORDER BY a.attnum)
                     FROM pg_attribute a

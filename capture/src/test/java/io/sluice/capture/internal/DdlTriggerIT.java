@@ -120,8 +120,8 @@ class DdlTriggerIT {
     }
 
     /**
-     * A rewrite clears the primary's missing values: a column the ALTER added then has its
-     * default's value in the message (in the column's type, now() the transaction's), a volatile
+     * A rewrite clears the primary's missing values: a column the ALTER added then has the value
+     * its rows were given in the message (its default's, now() the transaction's), a volatile
      * default or an identity none, and a column the table already had none, whatever its default;
      * a rewrite for values computed per row is reported only where there were rows.
      */
@@ -136,7 +136,7 @@ class DdlTriggerIT {
             st.execute("SELECT pg_create_logical_replication_slot('rewrites', 'test_decoding')");
             c.setAutoCommit(false);
             st.execute("ALTER TABLE r ADD COLUMN g numeric(4,1) DEFAULT 2.25 + 1, ADD COLUMN t timestamptz DEFAULT now(),"
-                    + " ALTER COLUMN x TYPE bigint");
+                    + " ADD COLUMN s int, ALTER COLUMN s SET DEFAULT 7, ALTER COLUMN x TYPE bigint");
             String now = scalar(c, "SELECT now()::text");
             c.commit();
             assertThat(scalar(c, "SELECT atthasmissing FROM pg_attribute WHERE attrelid = 'r'::regclass AND attname = 'g'"))
@@ -156,11 +156,11 @@ class DdlTriggerIT {
                             + (m.volatileRewrite() ? " computed per row" : ""));
                 }
             }
-            assertThat(missing).containsExactly(
-                    "[id=null, old=null, x=null, g=3.3, t=" + now + "]",
-                    "[id=null, old=null, x=null, g=null, t=null, p=4] computed per row",
-                    "[id=null, old=null, x=null, g=null, t=null, p=null, v=null] computed per row",
-                    "[id=null, old=null, x=null, g=null, t=null, p=null, v=null, i=null] computed per row",
+            assertThat(missing).as("s was added without a default and given one after: its rows hold NULL").containsExactly(
+                    "[id=null, old=null, x=null, g=3.3, t=" + now + ", s=null]",
+                    "[id=null, old=null, x=null, g=null, t=null, s=null, p=4] computed per row",
+                    "[id=null, old=null, x=null, g=null, t=null, s=null, p=null, v=null] computed per row",
+                    "[id=null, old=null, x=null, g=null, t=null, s=null, p=null, v=null, i=null] computed per row",
                     "[id=null, v=null]");
         }
     }
