@@ -10,7 +10,11 @@ import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.Lsn;
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +38,7 @@ public final class DebeziumCapture implements CaptureEngine {
     private final CaptureConfig config;
     private final boolean snapshot;
     private final Consumer<Throwable> onFailure;
+    private final Supplier<Connection> primary;
     private final TableShapes shapes;
     private final FrameAssembler assembler;
     private final CountDownLatch started = new CountDownLatch(1);
@@ -48,6 +53,7 @@ public final class DebeziumCapture implements CaptureEngine {
         this.config = config;
         this.snapshot = snapshot;
         this.onFailure = onFailure;
+        this.primary = primary;
         this.shapes = new TableShapes(primary);
         this.assembler = new FrameAssembler(config.sourceId(), () -> shapes,
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")),
@@ -57,7 +63,7 @@ public final class DebeziumCapture implements CaptureEngine {
     @Override
     public void start(Duration timeout) {
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(EngineProperties.of(config, snapshot))
+                .using(properties())
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
                     public void taskStarted() {
@@ -85,6 +91,36 @@ public final class DebeziumCapture implements CaptureEngine {
             Thread.currentThread().interrupt();
             throw new CaptureException(Kind.FATAL, "interrupted while starting capture", e);
         }
+    }
+
+    /**
+     * The engine's settings; for a snapshot, a parent table's own rows only: Debezium selects from
+     * the table, which includes the rows of every table that inherits from it — captured as
+     * themselves.
+     */
+    private Properties properties() {
+        Properties p = EngineProperties.of(config, snapshot);
+        if (!snapshot) {
+            return p;
+        }
+        List<String> parents = new ArrayList<>();
+        try (Connection c = primary.get(); var st = c.createStatement(); var rs = st.executeQuery(
+                "SELECT quote_ident(n.nspname), quote_ident(k.relname), n.nspname || '.' || k.relname FROM pg_class k"
+                        + " JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.relkind = 'r'"
+                        + " AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = k.oid)")) {
+            while (rs.next()) {
+                String name = rs.getString(3);
+                parents.add(name);
+                p.put("snapshot.select.statement.overrides." + name,
+                        "SELECT * FROM ONLY " + rs.getString(1) + "." + rs.getString(2));
+            }
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "could not read which tables have inheriting tables: " + e.getMessage(), e);
+        }
+        if (!parents.isEmpty()) {
+            p.put("snapshot.select.statement.overrides", String.join(",", parents));
+        }
+        return p;
     }
 
     private void completed(boolean success, String message, Throwable error) {

@@ -48,7 +48,7 @@ final class DirectSnapshotCopy {
     private final List<SnapshotTarget> targets;
 
     /** One range of a table's rows: {@code ctid} from page {@code from} (inclusive) to page {@code to} (exclusive, -1: the end). */
-    private record Part(TableId table, List<Column> columns, long from, long to) {
+    private record Part(TableId table, boolean partitioned, List<Column> columns, long from, long to) {
         String where() {
             if (from == 0 && to < 0) {
                 return "";
@@ -142,17 +142,19 @@ final class DirectSnapshotCopy {
     /** A plain table of {@value #SPLIT_PAGES} pages or more in parts; anything else whole. */
     private List<Part> parts(Connection c, TableId table, List<Column> columns) throws SQLException {
         long pages = 0;
+        boolean partitioned = false;
         try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN relkind = 'r' THEN pg_relation_size(oid)"
-                + " / current_setting('block_size')::int ELSE 0 END FROM pg_class WHERE oid = ?::regclass")) {
+                + " / current_setting('block_size')::int ELSE 0 END, relkind = 'p' FROM pg_class WHERE oid = ?::regclass")) {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     pages = rs.getLong(1);
+                    partitioned = rs.getBoolean(2);
                 }
             }
         }
         if (pages < SPLIT_PAGES || workers < 2) {
-            return List.of(new Part(table, columns, 0, -1));
+            return List.of(new Part(table, partitioned, columns, 0, -1));
         }
         // As many parts as this machine has cores, at most one per connection: capture's host is
         // rarely bigger than the servers', and on two cores a third COPY pair only contends.
@@ -160,7 +162,7 @@ final class DirectSnapshotCopy {
         List<Part> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             // The last part runs to the end: pages the snapshot sees beyond the size read here are its.
-            out.add(new Part(table, columns, pages * i / n, i == n - 1 ? -1 : pages * (i + 1) / n));
+            out.add(new Part(table, false, columns, pages * i / n, i == n - 1 ? -1 : pages * (i + 1) / n));
         }
         return out;
     }
@@ -218,8 +220,8 @@ final class DirectSnapshotCopy {
                     }
                 }
             };
-            c.unwrap(PGConnection.class).getCopyAPI().copyOut(SnapshotCopy.copyOut(part.table(), part.columns(), part.where()),
-                    fanOut);
+            c.unwrap(PGConnection.class).getCopyAPI().copyOut(
+                    SnapshotCopy.copyOut(part.table(), part.partitioned(), part.columns(), part.where()), fanOut);
             fanOut.flush();
             long rows = 0;
             for (SnapshotTarget.Part p : into) {

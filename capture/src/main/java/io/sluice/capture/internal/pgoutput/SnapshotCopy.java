@@ -8,6 +8,9 @@ import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,11 +92,25 @@ final class SnapshotCopy {
         return sent;
     }
 
-    /** The COPY that reads {@code columns} of {@code table}, with {@code where} (may be empty) narrowing the rows. */
-    static String copyOut(TableId table, List<Column> columns, String where) {
+    /**
+     * The COPY that reads {@code columns} of {@code table}, with {@code where} (may be empty) narrowing the rows:
+     * a partitioned table's rows are its partitions', a plain table's only its own — a table that inherits
+     * from it is published, and copied, as itself.
+     */
+    static String copyOut(TableId table, boolean partitioned, List<Column> columns, String where) {
         // A query rather than the table: a partitioned table (published as its root) has no rows of its own to COPY.
         return "COPY (SELECT " + columns.stream().map(col -> TableId.quote(col.name())).collect(Collectors.joining(", "))
-                + " FROM " + table.quoted() + where + ") TO STDOUT";
+                + " FROM " + (partitioned ? "" : "ONLY ") + table.quoted() + where + ") TO STDOUT";
+    }
+
+    /** Whether {@code table} is a partitioned table (its rows are its partitions'). */
+    static boolean partitioned(Connection c, TableId table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = ?::regclass")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     private static long copyTable(Connection c, TableId table, FrameWriter.KnownFrame frame, BooleanSupplier stopping)
@@ -102,7 +119,7 @@ final class SnapshotCopy {
         TableShape shape = RelationShapes.read(c, table);
         define(frame, table, shape);
         List<Column> columns = shape.columns();
-        String sql = copyOut(table, columns, "");
+        String sql = copyOut(table, partitioned(c, table), columns, "");
         List<String> names = columns.stream().map(Column::name).toList();
         CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
                 frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));
