@@ -4,30 +4,44 @@ CREATE SCHEMA IF NOT EXISTS sluice;
 -- Every table's name as the triggers last saw it, so a DDL message can say what a renamed (or
 -- moved) table was called: at ddl_command_end the catalog already holds the new name only.
 -- Unlogged: its writes must not reach the WAL, or a FOR ALL TABLES publication would stream them.
--- With it, the highest column number the triggers last saw, so a message can tell the columns an
--- ALTER added from those the table had.
+-- With it, the names of its columns by number as the triggers last saw them (a dropped column keeps
+-- its number), so a message can tell the columns an ALTER added (numbered past them) from those the
+-- table had, and what a renamed column was called.
 CREATE UNLOGGED TABLE IF NOT EXISTS sluice.table_name (relid oid PRIMARY KEY, nspname name NOT NULL, relname name NOT NULL);
-ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS columns_seen int2;
+ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS column_names name[];
+-- A table's column names, the column numbered n at [n] (a dropped one under PostgreSQL's placeholder).
+CREATE OR REPLACE FUNCTION sluice.column_names(rel oid) RETURNS name[] LANGUAGE sql STABLE
+  SET search_path = pg_catalog AS $f$
+  SELECT coalesce(array_agg(a.attname ORDER BY a.attnum), '{}') FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0
+$f$;
 CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
-  INSERT INTO sluice.table_name AS t SELECT c.oid, n.nspname, c.relname, c.relnatts FROM pg_class c
+  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names)
+  SELECT c.oid, n.nspname, c.relname, sluice.column_names(c.oid) FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
      AND n.nspname NOT LIKE 'pg\_%'
   ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname,
-                                    columns_seen = coalesce(t.columns_seen, EXCLUDED.columns_seen)
-   WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname) OR t.columns_seen IS NULL
+                                    column_names = coalesce(t.column_names, EXCLUDED.column_names)
+   WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname) OR t.column_names IS NULL
 $f$;
--- The highest column number the triggers had seen of a table before this command (null when they had
--- not seen the table), and the table's own from now on.
-CREATE OR REPLACE FUNCTION sluice.columns_before(rel oid) RETURNS int2 LANGUAGE plpgsql SECURITY DEFINER
+-- The table's column names as the triggers had seen them before this command (null when they had
+-- not seen the table), and its own from now on.
+CREATE OR REPLACE FUNCTION sluice.names_before(rel oid) RETURNS name[] LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
-DECLARE was int2;
+DECLARE was name[];
 BEGIN
-  SELECT t.columns_seen INTO was FROM sluice.table_name t WHERE t.relid = rel FOR UPDATE;
-  UPDATE sluice.table_name SET columns_seen = (SELECT c.relnatts FROM pg_class c WHERE c.oid = rel) WHERE relid = rel;
+  SELECT t.column_names INTO was FROM sluice.table_name t WHERE t.relid = rel FOR UPDATE;
+  UPDATE sluice.table_name SET column_names = sluice.column_names(rel) WHERE relid = rel;
   RETURN was;
 END $f$;
+-- The tables that inherit from a table, its partitions among them, at every depth.
+CREATE OR REPLACE FUNCTION sluice.inheritors(rel oid) RETURNS SETOF oid LANGUAGE sql STABLE
+  SET search_path = pg_catalog AS $f$
+  WITH RECURSIVE down(relid) AS (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = rel
+                                 UNION SELECT i.inhrelid FROM down JOIN pg_inherits i ON i.inhparent = down.relid)
+  SELECT relid FROM down
+$f$;
 -- Whether a table has a row: a rewrite of an empty one computed no value.
 CREATE OR REPLACE FUNCTION sluice.has_rows(rel oid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
@@ -70,7 +84,7 @@ BEGIN
   END IF;
   SELECT n.nspname, c.relname INTO now FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
   SELECT t.nspname, t.relname INTO was FROM sluice.table_name t WHERE t.relid = rel;
-  INSERT INTO sluice.table_name VALUES (rel, now.nspname, now.relname, (SELECT c.relnatts FROM pg_class c WHERE c.oid = rel))
+  INSERT INTO sluice.table_name (relid, nspname, relname, column_names) VALUES (rel, now.nspname, now.relname, sluice.column_names(rel))
     ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
   IF was.relname IS NULL OR (was.nspname, was.relname) = (now.nspname, now.relname) THEN
     RETURN NULL;
@@ -205,7 +219,7 @@ $users$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE r record; renamed jsonb; before int2;
+DECLARE r record; renamed jsonb; names name[]; before int;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -224,14 +238,14 @@ BEGIN
                   OR d.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO') AND EXISTS (
                      SELECT 1 FROM pg_publication_tables pt WHERE pt.schemaname = cn.nspname AND pt.tablename = c.relname))
            GROUP BY d.objid
-           -- A partitioned table's partitions too, for a publication that publishes them: the ALTER
-           -- recursed into them, and their own definitions (missing values included) changed with it.
+           -- The tables that inherit from it too — a partitioned table's partitions, for a publication that
+           -- publishes them, and a parent's children, which it publishes: the ALTER recursed into them, and
+           -- their own definitions (missing values, renamed columns) changed with it.
            UNION
            SELECT t.relid, false FROM pg_event_trigger_ddl_commands() d
-             JOIN pg_class p ON p.oid = d.objid AND p.relkind = 'p'
-             CROSS JOIN LATERAL pg_partition_tree(d.objid) t
+             CROSS JOIN LATERAL sluice.inheritors(d.objid) t(relid)
              JOIN pg_class k ON k.oid = t.relid AND k.relkind IN ('r', 'p') AND k.relpersistence <> 't'
-            WHERE d.command_tag = 'ALTER TABLE' AND t.relid <> d.objid
+            WHERE d.command_tag = 'ALTER TABLE'
            -- An altered type or domain (an enum's labels, a domain's constraints, a composite's
            -- attributes): the definition of every table that uses it, as of this transaction.
            UNION
@@ -239,7 +253,8 @@ BEGIN
              CROSS JOIN LATERAL sluice.type_users(CASE WHEN d.classid = 'pg_class'::regclass
                  THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid) ELSE d.objid END) u(rel)
             WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN') LOOP
-    before := sluice.columns_before(r.objid);
+    names := sluice.names_before(r.objid);
+    before := cardinality(names);
     PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
@@ -252,12 +267,18 @@ BEGIN
                    FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
       -- A partitioned table is rewritten partition by partition, each noted on its own.
-      'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT t.relid FROM pg_partition_tree(c.oid) t) t(relid)
+      'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT sluice.inheritors(c.oid)) t(relid)
                                    WHERE coalesce(current_setting('sluice.rewrite_' || t.relid, true), '0')::int & 2 <> 0)
                           AND sluice.has_rows(c.oid),
-      'renamed_columns', (SELECT coalesce(json_agg(a.attname), '[]'::json) FROM pg_event_trigger_ddl_commands() d2
-                            JOIN pg_attribute a ON a.attrelid = d2.objid AND a.attnum = d2.objsubid
-                           WHERE d2.objid = c.oid AND d2.object_type = 'table column'),
+      -- Renamed here or, recursing, in a parent (the column's number may differ there): known by the
+      -- name its number had, or, where the triggers had not seen it, by the command's own report.
+      'renamed_columns', (SELECT coalesce(json_agg(a.attname ORDER BY a.attnum), '[]'::json) FROM pg_attribute a
+                           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                             AND (a.attnum <= before AND names[a.attnum] <> a.attname
+                                  OR EXISTS (SELECT FROM pg_event_trigger_ddl_commands() d2
+                                               JOIN pg_attribute ra ON ra.attrelid = d2.objid AND ra.attnum = d2.objsubid
+                                              WHERE d2.object_type = 'table column' AND ra.attname = a.attname
+                                                AND (d2.objid = c.oid OR c.oid IN (SELECT sluice.inheritors(d2.objid)))))),
       'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
                           AND current_query() ~* '\yusing\y',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
@@ -266,19 +287,24 @@ BEGIN
                       -- column this ALTER added has in the rows that existed what they hold now.
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
                                       WHEN a.attnum > before AND a.atthasdef THEN sluice.existing_value(c.oid, a.attnum) END,
-                      'has_default', a.atthasdef OR a.attidentity <> '')
+                      'has_default', a.atthasdef OR a.attidentity <> '',
+                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
                       ORDER BY a.attnum)
                     FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
       'generated', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      'expression', pg_get_expr(d.adbin, d.adrelid), 'stored', a.attgenerated = 's')
+                      'expression', pg_get_expr(d.adbin, d.adrelid), 'stored', a.attgenerated = 's',
+                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
                       ORDER BY a.attnum)
                     FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = r.objid;
   END LOOP;
 END $f$;
+-- What an earlier script had in their place (the column count the names now give).
+DROP FUNCTION IF EXISTS sluice.columns_before(oid);
+ALTER TABLE sluice.table_name DROP COLUMN IF EXISTS columns_seen;
 DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
 DROP EVENT TRIGGER IF EXISTS sluice_ddl;

@@ -115,7 +115,8 @@ final class DdlJson {
         if (name == null || type == null) {
             throw new FormatException("a column of a DDL message needs a name and a type");
         }
-        return new DdlMessage.DdlColumn(name, type, flag(f, "nullable", true), text(f, "missing"), flag(f, "has_default", true));
+        return new DdlMessage.DdlColumn(name, type, flag(f, "nullable", true), text(f, "missing"), flag(f, "has_default", true),
+                text(f, "renamed_from"));
     }
 
     private static DdlMessage.Generated generated(JsonParser p) throws IOException {
@@ -126,7 +127,8 @@ final class DdlJson {
         if (name == null || type == null || expression == null) {
             throw new FormatException("a generated column of a DDL message needs a name, a type and an expression");
         }
-        return new DdlMessage.Generated(name, type, flag(f, "nullable", true), expression, flag(f, "stored", true));
+        return new DdlMessage.Generated(name, type, flag(f, "nullable", true), expression, flag(f, "stored", true),
+                text(f, "renamed_from"));
     }
 
     /** A field's array of strings; {@code what} names it when an element is not a string. */

@@ -50,6 +50,9 @@ final class DdlJsonWriter {
                 g.writeBooleanField("nullable", c.nullable());
                 g.writeStringField("missing", c.missing());
                 g.writeBooleanField("has_default", c.hasDefault());
+                if (c.renamedFrom() != null) {
+                    g.writeStringField("renamed_from", c.renamedFrom());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -98,6 +101,9 @@ final class DdlJsonWriter {
                 g.writeBooleanField("nullable", c.nullable());
                 g.writeStringField("expression", c.expression());
                 g.writeBooleanField("stored", c.stored());
+                if (c.renamedFrom() != null) {
+                    g.writeStringField("renamed_from", c.renamedFrom());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

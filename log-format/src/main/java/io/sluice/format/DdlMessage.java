@@ -1,6 +1,8 @@
 package io.sluice.format;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A table's definition right after an {@code ALTER TABLE} on the source (or an {@code ALTER TYPE} /
@@ -20,7 +22,8 @@ import java.util.List;
  * @param volatileRewrite the source rewrote every row with a default computed per row
  * @param usingExpression the source rewrote a column to a new type with an expression of its own
  *                        ({@code ALTER COLUMN … TYPE … USING}), not the type's cast
- * @param renamedColumns  the new names of columns the ALTER renamed (their old names are not known)
+ * @param renamedColumns  the new names of columns the ALTER renamed; a column's {@code renamedFrom} says what it was
+ *                        called, where the trigger knew
  * @param renamedFrom     the table's name before the ALTER, when it renamed the table or moved it to
  *                        another schema; null otherwise (or when the trigger had not seen the table yet)
  * @param created         the message is a {@code CREATE TABLE}'s (of a table a publication already has),
@@ -73,20 +76,57 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     /**
      * One column after the ALTER.
      *
-     * @param missing    the value rows written before the column was added have in it (PostgreSQL's
-     *                   {@code attmissingval}, as its text), or null when there is none
-     * @param hasDefault the column has a default (a message without the field: assumed so)
+     * @param missing     the value rows written before the column was added have in it (PostgreSQL's
+     *                    {@code attmissingval}, as its text), or null when there is none
+     * @param hasDefault  the column has a default (a message without the field: assumed so)
+     * @param renamedFrom the column's name before the DDL renamed it (the same column, values and all), or null
      */
-    public record DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault) { }
+    public record DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom) {
+
+        /** A column the DDL did not rename. */
+        public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault) {
+            this(name, type, nullable, missing, hasDefault, null);
+        }
+
+        public DdlColumn {
+            if (name.equals(renamedFrom)) {
+                renamedFrom = null;
+            }
+        }
+    }
 
     /**
      * A generated column: its values are not in the rows (pgoutput sends none before PostgreSQL
      * 18), a follower computes them from the expression.
      *
-     * @param expression the generation expression as {@code pg_get_expr} prints it
-     * @param stored     {@code GENERATED ALWAYS AS (…) STORED}; false for a virtual one (PostgreSQL 18)
+     * @param expression  the generation expression as {@code pg_get_expr} prints it
+     * @param stored      {@code GENERATED ALWAYS AS (…) STORED}; false for a virtual one (PostgreSQL 18)
+     * @param renamedFrom the column's name before the DDL renamed it, or null
      */
-    public record Generated(String name, String type, boolean nullable, String expression, boolean stored) { }
+    public record Generated(String name, String type, boolean nullable, String expression, boolean stored, String renamedFrom) {
+
+        /** A generated column the DDL did not rename. */
+        public Generated(String name, String type, boolean nullable, String expression, boolean stored) {
+            this(name, type, nullable, expression, stored, null);
+        }
+
+        public Generated {
+            if (name.equals(renamedFrom)) {
+                renamedFrom = null;
+            }
+        }
+    }
+
+    /**
+     * The columns the DDL renamed whose old names it carries, new name to old, in table order (plain
+     * columns, then generated ones).
+     */
+    public Map<String, String> columnRenames() {
+        Map<String, String> out = new LinkedHashMap<>();
+        columns.stream().filter(c -> c.renamedFrom() != null).forEach(c -> out.put(c.name(), c.renamedFrom()));
+        generated.stream().filter(c -> c.renamedFrom() != null).forEach(c -> out.put(c.name(), c.renamedFrom()));
+        return out;
+    }
 
     /**
      * A domain, a composite, a range or an enum type a column uses (an enum is described here when

@@ -60,6 +60,22 @@ class DdlMessageTest {
     }
 
     @Test
+    void aColumnTheTriggerSawRenamedCarriesItsOldName() {
+        DdlMessage m = new DdlMessage(new TableId("public", "t"),
+                List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false),
+                        new DdlMessage.DdlColumn("qty", "integer", true, null, false, "quantity")),
+                List.of(new DdlMessage.Generated("total", "numeric", true, "(qty * 2)", true, "sum")),
+                List.of(), false, false, List.of("qty", "total"), null, false, true);
+        DdlMessage read = DdlMessage.parse(m.toJson());
+        assertThat(read).isEqualTo(m);
+        assertThat(read.columnRenames()).containsExactly(java.util.Map.entry("qty", "quantity"), java.util.Map.entry("total", "sum"));
+        assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).contains("\"renamed_from\":\"quantity\"")
+                .as("no field for a column not renamed").doesNotContain("\"renamed_from\":null");
+        assertThat(new DdlMessage.DdlColumn("a", "integer", true, null, false, "a").renamedFrom())
+                .as("its own name is no rename").isNull();
+    }
+
+    @Test
     void theEventTriggersMessageWithoutNewerFieldsReadsConservatively() {
         String trigger = "{\"table\":[\"public\",\"t\"],\"volatile_rewrite\":true,\"columns\":"
                 + "[{\"name\":\"c\",\"type\":\"integer\",\"nullable\":true,\"missing\":null}]}";

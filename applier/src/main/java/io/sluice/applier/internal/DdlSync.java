@@ -65,18 +65,6 @@ public final class DdlSync {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
         }
-        // PostgreSQL rewrites a table for a volatile default, but also to add or re-express a stored
-        // generated column (the follower computes it) or a column of a domain with constraints. Only
-        // an added column with a default and no missing value can hold values computed per row.
-        boolean inDoubt = ddl.columns().stream()
-                .anyMatch(col -> !existing.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
-        if (ddl.volatileRewrite() && inDoubt) {
-            throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
-                    + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
-                    + " the follower cannot reproduce"
-                    + " those values. Re-create the table on the follower from a new snapshot, or make the default"
-                    + " non-volatile", false, null);
-        }
         List<Column> columns = new ArrayList<>();
         for (DdlMessage.DdlColumn col : ddl.columns()) {
             columns.add(new Column(col.name(), col.type(), col.nullable(), false));
@@ -91,23 +79,39 @@ public final class DdlSync {
             throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
                     + " watermark", false, null);
         }
+        if (ddl.fromTrigger() && renameColumns(c, ddl, existing, shape)) {
+            existing = FollowerTable.columns(c, ddl.table());
+        }
+        // PostgreSQL rewrites a table for a volatile default, but also to add or re-express a stored
+        // generated column (the follower computes it) or a column of a domain with constraints. Only
+        // an added column with a default and no missing value can hold values computed per row.
+        Map<String, FollowerTable.Existing> had = existing;
+        boolean inDoubt = ddl.columns().stream()
+                .anyMatch(col -> !had.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
+        if (ddl.volatileRewrite() && inDoubt) {
+            throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
+                    + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
+                    + " the follower cannot reproduce"
+                    + " those values. Re-create the table on the follower from a new snapshot, or make the default"
+                    + " non-volatile", false, null);
+        }
         SchemaGuard.checkOnFollower(c, shape, where, existing);
-        List<String> missing = ddl.renamedColumns().stream().filter(n -> !existing.containsKey(n)).toList();
+        List<String> missing = ddl.renamedColumns().stream().filter(n -> !had.containsKey(n)).toList();
         if (!missing.isEmpty()) {
             // A rename would otherwise read as a dropped column and a new one: the values would be lost.
             throw new ApplierException("the primary renamed columns of table " + ddl.table() + " at source LSN " + lsn + " (" + where
-                    + "), now called " + missing + ", and the stream does not say their old names: rename them on the follower"
+                    + "), now called " + missing + ", and " + ColumnRenames.oldNames(ddl, missing) + ": rename them on the follower"
                     + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier", false, null);
         }
         try (Statement st = c.createStatement()) {
-            for (String name : existing.keySet()) {
+            for (String name : had.keySet()) {
                 if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))
                         && ddl.generated().stream().noneMatch(col -> col.name().equals(name))) {
                     FollowerTable.dropColumn(st, shape, name);
                 }
             }
             for (DdlMessage.DdlColumn col : ddl.columns()) {
-                FollowerTable.Existing have = existing.get(col.name());
+                FollowerTable.Existing have = had.get(col.name());
                 if (have == null) {
                     FollowerTable.addColumn(st, shape, new Column(col.name(), col.type(), col.nullable(), false), col.missing());
                     continue;
@@ -119,10 +123,27 @@ public final class DdlSync {
                 retype(st, ddl, col, have.type(), shape);
             }
             for (DdlMessage.Generated col : ddl.generated()) {
-                generated(st, shape, col, existing.get(col.name()));
+                generated(st, shape, col, had.get(col.name()));
             }
         }
         schemas.forget(ddl.table());
+    }
+
+    /** The columns the primary renamed, renamed on the follower the same way; whether it renamed any. */
+    private static boolean renameColumns(Connection c, DdlMessage ddl, Map<String, FollowerTable.Existing> existing,
+                                         ChangeEvent.SchemaChange shape) throws SQLException {
+        List<ColumnRenames.Step> steps = ColumnRenames.steps(ddl, existing.keySet());
+        try (Statement st = c.createStatement()) {
+            for (ColumnRenames.Step step : steps) {
+                FollowerTable.execute(st, "ALTER TABLE " + ddl.table().quoted() + " RENAME COLUMN " + TableId.quote(step.from())
+                        + " TO " + TableId.quote(step.to()), shape, step.to());
+            }
+        }
+        if (!steps.isEmpty()) {
+            log.info("renamed columns of follower table {} as on the primary: {} (source LSN {})", ddl.table(), steps,
+                    shape.header().commitLsn());
+        }
+        return !steps.isEmpty();
     }
 
     /**

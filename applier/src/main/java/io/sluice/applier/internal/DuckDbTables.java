@@ -136,14 +136,18 @@ public final class DuckDbTables {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return; // a table the follower does not have yet is created by its first schema event
         }
-        List<String> renamed = ddl.renamedColumns().stream().filter(n -> !existing.containsKey(n)).toList();
+        if (ddl.fromTrigger() && renameColumns(c, ddl, existing, header)) {
+            existing = columns(c, ddl.table());
+        }
+        Map<String, Col> had = existing;
+        List<String> renamed = ddl.renamedColumns().stream().filter(n -> !had.containsKey(n)).toList();
         if (!renamed.isEmpty()) {
             throw new ApplierException("the primary renamed columns of table " + ddl.table() + " at source LSN " + header.commitLsn()
-                    + " (" + at + "), now called " + renamed + ", and the stream does not say their old names: rename them on"
+                    + " (" + at + "), now called " + renamed + ", and " + ColumnRenames.oldNames(ddl, renamed) + ": rename them on"
                     + " DuckDB follower " + follower + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier",
                     false, null);
         }
-        boolean perRow = ddl.columns().stream().anyMatch(col -> !existing.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
+        boolean perRow = ddl.columns().stream().anyMatch(col -> !had.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
         if (ddl.volatileRewrite() && perRow) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + header.commitLsn() + " (" + at
                     + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
@@ -159,9 +163,26 @@ public final class DuckDbTables {
             }
         }
         try (Statement st = c.createStatement()) {
-            follow(st, ddl.table(), existing, wanted, missing, ddl.usingExpression(), header);
+            follow(st, ddl.table(), had, wanted, missing, ddl.usingExpression(), header);
         }
         known.remove(ddl.table());
+    }
+
+    /** The columns the primary renamed, renamed here the same way (values and all); whether it renamed any. */
+    private boolean renameColumns(Connection c, DdlMessage ddl, Map<String, Col> existing, EventHeader header) throws SQLException {
+        List<ColumnRenames.Step> steps = ColumnRenames.steps(ddl, existing.keySet());
+        try (Statement st = c.createStatement()) {
+            for (ColumnRenames.Step step : steps) {
+                st.execute("ALTER TABLE " + ddl.table().quoted() + " RENAME COLUMN " + TableId.quote(step.from()) + " TO "
+                        + TableId.quote(step.to()));
+            }
+        }
+        if (!steps.isEmpty()) {
+            known.remove(ddl.table());
+            log.info("renamed columns of DuckDB follower table {} as on the primary: {} (source LSN {})", ddl.table(), steps,
+                    header.commitLsn());
+        }
+        return !steps.isEmpty();
     }
 
     private void follow(Statement st, TableId table, Map<String, Col> existing, Map<String, String> wanted,

@@ -165,6 +165,42 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * A renamed column's message names what it was called — in the table renamed and in each table
+     * that inherits from it (its partitions, a parent's children), whose same column may have
+     * another number — and names none when the triggers lost it (never a wrong one).
+     */
+    @Test
+    void aRenamedColumnsMessageNamesWhatItWasCalledInEveryTableItWasRenamedIn() throws Exception {
+        pg.createDatabase("column_renames");
+        try (Connection c = pg.connect("column_renames"); var st = c.createStatement()) {
+            st.execute("CREATE TABLE p (id int PRIMARY KEY, a int, b text) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE p_1 (b text, a int, id int NOT NULL)");
+            st.execute("ALTER TABLE p ATTACH PARTITION p_1 FOR VALUES FROM (0) TO (10)");
+            st.execute("CREATE TABLE parent (id int PRIMARY KEY, a int)");
+            st.execute("CREATE TABLE child (x int, PRIMARY KEY (id)) INHERITS (parent)");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("SELECT pg_create_logical_replication_slot('column_renames', 'test_decoding')");
+            st.execute("ALTER TABLE p RENAME COLUMN a TO a2");
+            st.execute("ALTER TABLE parent RENAME COLUMN a TO a2");
+            st.execute("ALTER TABLE p ADD COLUMN c int DEFAULT 3");
+            st.execute("TRUNCATE sluice.table_name");
+            st.execute("ALTER TABLE parent RENAME COLUMN a2 TO a3");
+            List<String> renames = new java.util.ArrayList<>();
+            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('column_renames',"
+                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
+                while (rs.next()) {
+                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    renames.add(m.table().table() + " " + m.columnRenames() + " " + m.renamedColumns());
+                }
+            }
+            assertThat(renames).as("a rename is reported once, by the ALTER that made it").containsExactlyInAnyOrder(
+                    "p {a2=a} [a2]", "p_1 {a2=a} [a2]", "parent {a2=a} [a2]", "child {a2=a} [a2]",
+                    "p {} []", "p_1 {} []",
+                    "parent {} [a3]", "child {} [a3]");
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
