@@ -9,21 +9,37 @@ CREATE SCHEMA IF NOT EXISTS sluice;
 -- table had, and what a renamed column was called.
 CREATE UNLOGGED TABLE IF NOT EXISTS sluice.table_name (relid oid PRIMARY KEY, nspname name NOT NULL, relname name NOT NULL);
 ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS column_names name[];
+-- And for a partition, the partitioned table at the top of its tree and the rows it holds (its
+-- partition constraint), so that a message can say which rows left that table with it.
+ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS partition_root oid, ADD COLUMN IF NOT EXISTS partition_rows text;
 -- A table's column names, the column numbered n at [n] (a dropped one under PostgreSQL's placeholder).
 CREATE OR REPLACE FUNCTION sluice.column_names(rel oid) RETURNS name[] LANGUAGE sql STABLE
   SET search_path = pg_catalog AS $f$
   SELECT coalesce(array_agg(a.attname ORDER BY a.attnum), '{}') FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0
 $f$;
+-- The rows a partition holds, as its partition constraint ('true' for a default partition without
+-- siblings, which has none); null for a table that is no partition, and for a hash partition, whose
+-- constraint names its parent by oid and so cannot tell its rows anywhere else.
+CREATE OR REPLACE FUNCTION sluice.partition_rows(rel oid) RETURNS text LANGUAGE sql STABLE
+  SET search_path = pg_catalog AS $f$
+  SELECT CASE WHEN NOT c.relispartition OR d.rows ~ 'satisfies_hash_partition' THEN NULL ELSE coalesce(d.rows, 'true') END
+    FROM pg_class c CROSS JOIN LATERAL (SELECT pg_get_partition_constraintdef(c.oid) AS rows) d WHERE c.oid = rel
+$f$;
 CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
-  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names)
-  SELECT c.oid, n.nspname, c.relname, sluice.column_names(c.oid) FROM pg_class c
+  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names, partition_root, partition_rows)
+  SELECT c.oid, n.nspname, c.relname, sluice.column_names(c.oid), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END,
+         sluice.partition_rows(c.oid)
+    FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
      AND n.nspname NOT LIKE 'pg\_%'
   ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname,
-                                    column_names = coalesce(t.column_names, EXCLUDED.column_names)
+                                    column_names = coalesce(t.column_names, EXCLUDED.column_names),
+                                    partition_root = coalesce(t.partition_root, EXCLUDED.partition_root),
+                                    partition_rows = coalesce(t.partition_rows, EXCLUDED.partition_rows)
    WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname) OR t.column_names IS NULL
+      OR t.partition_rows IS NULL AND EXCLUDED.partition_rows IS NOT NULL
 $f$;
 -- The table's column names as the triggers had seen them before this command (null when they had
 -- not seen the table), and its own from now on.
@@ -42,6 +58,27 @@ CREATE OR REPLACE FUNCTION sluice.inheritors(rel oid) RETURNS SETOF oid LANGUAGE
                                  UNION SELECT i.inhrelid FROM down JOIN pg_inherits i ON i.inhparent = down.relid)
   SELECT relid FROM down
 $f$;
+-- A partitioned table's tree as the map holds it, brought up to date (each partition's root and rows;
+-- a default partition's rows change with its siblings): returns the partitions that left the tree
+-- since the triggers last looked — detached, or dropped (no longer in the catalog) — each with the
+-- rows it held, null where they cannot be told by their values (hash partitions: their constraint
+-- names the parent by oid), and the partitions that joined it holding rows of their own (attached).
+CREATE OR REPLACE FUNCTION sluice.partition_moves(root oid, OUT gone json, OUT joined json) LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE tree oid[];
+BEGIN
+  SELECT coalesce(array_agg(i.relid), '{}') INTO tree
+    FROM sluice.inheritors(root) i(relid) JOIN pg_class k ON k.oid = i.relid AND k.relkind IN ('r', 'p');
+  SELECT json_agg(json_build_object('table', json_build_array(t.nspname, t.relname), 'rows', t.partition_rows)
+                  ORDER BY t.nspname, t.relname) INTO gone
+    FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
+  SELECT json_agg(json_build_array(t.nspname, t.relname) ORDER BY t.nspname, t.relname) INTO joined
+    FROM sluice.table_name t WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
+  UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL WHERE t.partition_root = root AND t.relid <> ALL (tree);
+  UPDATE sluice.table_name t SET partition_root = root, partition_rows = r.rows
+    FROM (SELECT k.oid, sluice.partition_rows(k.oid) AS rows FROM pg_class k WHERE k.oid = ANY (tree)) r
+   WHERE t.relid = r.oid AND (t.partition_root, t.partition_rows) IS DISTINCT FROM (root, r.rows);
+END $f$;
 -- Whether a table has a row: a rewrite of an empty one computed no value.
 CREATE OR REPLACE FUNCTION sluice.has_rows(rel oid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
@@ -84,13 +121,18 @@ BEGIN
   END IF;
   SELECT n.nspname, c.relname INTO now FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
   SELECT t.nspname, t.relname INTO was FROM sluice.table_name t WHERE t.relid = rel;
-  INSERT INTO sluice.table_name (relid, nspname, relname, column_names) VALUES (rel, now.nspname, now.relname, sluice.column_names(rel))
+  INSERT INTO sluice.table_name (relid, nspname, relname, column_names, partition_root)
+    SELECT rel, now.nspname, now.relname, sluice.column_names(rel), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END
+      FROM pg_class c WHERE c.oid = rel
     ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
   IF was.relname IS NULL OR (was.nspname, was.relname) = (now.nspname, now.relname) THEN
     RETURN NULL;
   END IF;
   RETURN json_build_array(was.nspname, was.relname);
 END $f$;
+-- The partitioned table a table was last seen a partition of (the top of its tree), or null.
+CREATE OR REPLACE FUNCTION sluice.partition_root_of(rel oid) RETURNS oid LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$ SELECT t.partition_root FROM sluice.table_name t WHERE t.relid = rel $f$;
 CREATE OR REPLACE FUNCTION sluice.forget_name(rel oid) RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$ DELETE FROM sluice.table_name WHERE relid = rel $f$;
 -- Every type's name likewise, so that a DDL message can say what a renamed (or moved) type was called:
@@ -129,6 +171,9 @@ CREATE OR REPLACE FUNCTION sluice.note_names() RETURNS event_trigger LANGUAGE pl
 BEGIN
   PERFORM sluice.remember_name(d.objid) FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
     WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't';
+  -- A partition made: its siblings' rows (a default partition's) change with it.
+  PERFORM sluice.partition_moves(r.root) FROM (SELECT DISTINCT pg_partition_root(c.oid) AS root FROM pg_event_trigger_ddl_commands() d
+                                                JOIN pg_class c ON c.oid = d.objid WHERE c.relispartition) r;
   IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() d WHERE d.command_tag IN ('CREATE TYPE', 'CREATE DOMAIN', 'CREATE EXTENSION')) THEN
     -- A type made: all of them, for a range's multirange and an extension's types come along unnamed.
     PERFORM sluice.fill_type_names();
@@ -136,6 +181,12 @@ BEGIN
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
+  -- A partition dropped with its rows while its partitioned table stays: a message for that table.
+  PERFORM sluice.emit_table(r.root, false, '{}', '[]', m.gone, m.joined)
+     FROM (SELECT DISTINCT sluice.partition_root_of(d.objid) AS root FROM pg_event_trigger_dropped_objects() d
+            WHERE d.object_type = 'table') r
+     JOIN pg_class k ON k.oid = r.root CROSS JOIN LATERAL sluice.partition_moves(r.root) m
+    WHERE m.gone IS NOT NULL;
   PERFORM sluice.forget_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table';
   PERFORM sluice.forget_type_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.classid = 'pg_type'::regclass;
 END $f$;
@@ -216,10 +267,66 @@ WITH RECURSIVE users(classid, objid) AS (
 SELECT DISTINCT c.oid FROM users u JOIN pg_class c ON u.classid = 'pg_class'::regclass AND c.oid = u.objid
  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
 $users$;
-CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql
+-- One table's definition as a DDL message (FORMAT.md), at this point of the transaction: created by
+-- the command, types it renamed (new [schema, name] to old), columns the command reported renamed
+-- ([{"rel","name"}], in the table or a table it inherits from), partitions gone and joined.
+CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json, joined json)
+  RETURNS void LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE r record; renamed jsonb; names name[]; before int;
+DECLARE names name[]; before int;
+BEGIN
+    names := sluice.names_before(rel);
+    before := cardinality(names);
+    PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
+      'table', json_build_array(n.nspname, c.relname),
+      'trigger', true,
+      'created', created,
+      'types', CASE WHEN renamed = '{}' THEN sluice.table_types(c.oid) ELSE (
+                 SELECT json_agg(CASE WHEN renamed ? json_build_array(e.t ->> 'schema', e.t ->> 'name')::text
+                                      THEN (e.t::jsonb || jsonb_build_object('renamed_from',
+                                              renamed -> json_build_array(e.t ->> 'schema', e.t ->> 'name')::text))::json
+                                      ELSE e.t END ORDER BY e.ord)
+                   FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
+      'renamed_from', sluice.remember_name(c.oid),
+      -- A partitioned table is rewritten partition by partition, each noted on its own.
+      'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT sluice.inheritors(c.oid)) t(relid)
+                                   WHERE coalesce(current_setting('sluice.rewrite_' || t.relid, true), '0')::int & 2 <> 0)
+                          AND sluice.has_rows(c.oid),
+      -- Renamed here or, recursing, in a parent (the column's number may differ there): known by the
+      -- name its number had, or, where the triggers had not seen it, by the command's own report.
+      'renamed_columns', (SELECT coalesce(json_agg(a.attname ORDER BY a.attnum), '[]'::json) FROM pg_attribute a
+                           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                             AND (a.attnum <= before AND names[a.attnum] <> a.attname
+                                  OR EXISTS (SELECT FROM jsonb_array_elements(reported) x WHERE x ->> 'name' = a.attname
+                                                AND ((x ->> 'rel')::oid = c.oid OR c.oid IN (SELECT sluice.inheritors((x ->> 'rel')::oid)))))),
+      'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
+                          AND current_query() ~* '\yusing\y',
+      -- Partitions that left it with their rows (dropped, detached) or joined it with rows of their own.
+      'partitions_gone', gone,
+      'partitions_joined', joined,
+      'columns', (SELECT json_agg(json_build_object('name', a.attname,
+                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
+                      -- Without a missing value (a rewrite cleared it, the partitions keep it), a
+                      -- column this ALTER added has in the rows that existed what they hold now.
+                      'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
+                                      WHEN a.attnum > before AND a.atthasdef THEN sluice.existing_value(c.oid, a.attnum) END,
+                      'has_default', a.atthasdef OR a.attidentity <> '',
+                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
+                      ORDER BY a.attnum)
+                    FROM pg_attribute a
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+      'generated', (SELECT json_agg(json_build_object('name', a.attname,
+                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
+                      'expression', pg_get_expr(d.adbin, d.adrelid), 'stored', a.attgenerated = 's',
+                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
+                      ORDER BY a.attnum)
+                    FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
+END $f$;
+CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+DECLARE r record; renamed jsonb; reported jsonb; gone json; joined json;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -229,6 +336,9 @@ BEGIN
     CROSS JOIN LATERAL (SELECT sluice.remember_type_name(a.typ) AS was) w
     JOIN pg_type y ON y.oid = a.typ JOIN pg_namespace n ON n.oid = y.typnamespace
    WHERE w.was IS NOT NULL;
+  SELECT coalesce(jsonb_agg(jsonb_build_object('rel', d.objid, 'name', a.attname)), '[]') INTO reported
+    FROM pg_event_trigger_ddl_commands() d JOIN pg_attribute a ON a.attrelid = d.objid AND a.attnum = d.objsubid
+   WHERE d.object_type = 'table column';
   FOR r IN SELECT d.objid, bool_or(d.command_tag <> 'ALTER TABLE') AS created FROM pg_event_trigger_ddl_commands() d
             JOIN pg_class c ON c.oid = d.objid
             JOIN pg_namespace cn ON cn.oid = c.relnamespace
@@ -252,54 +362,18 @@ BEGIN
            SELECT u.rel, false FROM pg_event_trigger_ddl_commands() d
              CROSS JOIN LATERAL sluice.type_users(CASE WHEN d.classid = 'pg_class'::regclass
                  THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid) ELSE d.objid END) u(rel)
-            WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN') LOOP
-    names := sluice.names_before(r.objid);
-    before := cardinality(names);
-    PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
-      'table', json_build_array(n.nspname, c.relname),
-      'trigger', true,
-      'created', r.created,
-      'types', CASE WHEN renamed = '{}' THEN sluice.table_types(c.oid) ELSE (
-                 SELECT json_agg(CASE WHEN renamed ? json_build_array(e.t ->> 'schema', e.t ->> 'name')::text
-                                      THEN (e.t::jsonb || jsonb_build_object('renamed_from',
-                                              renamed -> json_build_array(e.t ->> 'schema', e.t ->> 'name')::text))::json
-                                      ELSE e.t END ORDER BY e.ord)
-                   FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
-      'renamed_from', sluice.remember_name(c.oid),
-      -- A partitioned table is rewritten partition by partition, each noted on its own.
-      'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT sluice.inheritors(c.oid)) t(relid)
-                                   WHERE coalesce(current_setting('sluice.rewrite_' || t.relid, true), '0')::int & 2 <> 0)
-                          AND sluice.has_rows(c.oid),
-      -- Renamed here or, recursing, in a parent (the column's number may differ there): known by the
-      -- name its number had, or, where the triggers had not seen it, by the command's own report.
-      'renamed_columns', (SELECT coalesce(json_agg(a.attname ORDER BY a.attnum), '[]'::json) FROM pg_attribute a
-                           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                             AND (a.attnum <= before AND names[a.attnum] <> a.attname
-                                  OR EXISTS (SELECT FROM pg_event_trigger_ddl_commands() d2
-                                               JOIN pg_attribute ra ON ra.attrelid = d2.objid AND ra.attnum = d2.objsubid
-                                              WHERE d2.object_type = 'table column' AND ra.attname = a.attname
-                                                AND (d2.objid = c.oid OR c.oid IN (SELECT sluice.inheritors(d2.objid)))))),
-      'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
-                          AND current_query() ~* '\yusing\y',
-      'columns', (SELECT json_agg(json_build_object('name', a.attname,
-                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      -- Without a missing value (a rewrite cleared it, the partitions keep it), a
-                      -- column this ALTER added has in the rows that existed what they hold now.
-                      'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
-                                      WHEN a.attnum > before AND a.atthasdef THEN sluice.existing_value(c.oid, a.attnum) END,
-                      'has_default', a.atthasdef OR a.attidentity <> '',
-                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
-                      ORDER BY a.attnum)
-                    FROM pg_attribute a
-                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
-      'generated', (SELECT json_agg(json_build_object('name', a.attname,
-                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      'expression', pg_get_expr(d.adbin, d.adrelid), 'stored', a.attgenerated = 's',
-                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
-                      ORDER BY a.attnum)
-                    FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = r.objid;
+            WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN')
+           -- The partitioned table at the top of an altered partition's tree: a partition may have
+           -- been attached to it, or detached.
+           UNION
+           SELECT pg_partition_root(d.objid), false FROM pg_event_trigger_ddl_commands() d JOIN pg_class k ON k.oid = d.objid
+            WHERE d.command_tag = 'ALTER TABLE' AND k.relkind = 'p' AND k.relispartition LOOP
+    gone := NULL;
+    joined := NULL;
+    IF EXISTS (SELECT FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'p' AND NOT k.relispartition) THEN
+      SELECT p.gone, p.joined INTO gone, joined FROM sluice.partition_moves(r.objid) p;
+    END IF;
+    PERFORM sluice.emit_table(r.objid, r.created, renamed, reported, gone, joined);
   END LOOP;
 END $f$;
 -- What an earlier script had in their place (the column count the names now give).

@@ -833,6 +833,50 @@ class ApplierIT {
     }
 
     /**
+     * Partition maintenance on the primary, with the partitioned table published as its root: the rows
+     * of a dropped or detached partition leave the root there without any row change on the stream
+     * (and pgoutput sends no TRUNCATE of a single partition), so the trigger's message says which rows
+     * the root keeps, and the follower deletes the others at the same position. A partition attached
+     * with rows of its own, which the stream never carried, stops the applier, naming it.
+     */
+    @Test
+    void partitionsDroppedOrDetachedOnThePrimaryTakeTheirRowsOffTheFollowersRoot() throws Exception {
+        stack.primary.execute("CREATE TABLE events (id int, at date, v text, PRIMARY KEY (id, at, v)) PARTITION BY RANGE (at)",
+                "CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')",
+                "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
+                "CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+                        + " PARTITION BY LIST (v)",
+                "CREATE TABLE events_2026_a PARTITION OF events_2026 FOR VALUES IN ('a')",
+                "CREATE TABLE events_2026_rest PARTITION OF events_2026 DEFAULT",
+                "CREATE TABLE events_later PARTITION OF events DEFAULT",
+                "INSERT INTO events SELECT g, date '2024-01-01' + g, CASE WHEN g % 3 = 0 THEN 'a' ELSE 'e' || g END"
+                        + " FROM generate_series(0, 1400) g");
+        try (CaptureService capture = new CaptureService(stack.capture("events", List.of("public.events"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("events", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "events", Duration.ofSeconds(60));
+            // Retention: the oldest partition dropped, the next detached, a sub-partition's default dropped.
+            stack.primary.execute("DROP TABLE events_2024");
+            stack.awaitEqual(0, "events", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE events DETACH PARTITION events_2025", "DROP TABLE events_2026_rest",
+                    "INSERT INTO events VALUES (5000, '2026-06-01', 'a')");
+            stack.awaitEqual(0, "events", Duration.ofSeconds(60));
+            // A partition dropped with its whole subtree, and the default one in one transaction.
+            stack.primary.execute("BEGIN; DROP TABLE events_2026; DROP TABLE events_later; COMMIT");
+            stack.awaitEqual(0, "events", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM events")).isEqualTo("0");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            // A partition loaded on its own, then attached: its rows were never on the stream.
+            stack.primary.execute("CREATE TABLE events_2030 (LIKE events)",
+                    "INSERT INTO events_2030 VALUES (1, '2030-01-01', 'x')",
+                    "ALTER TABLE events ATTACH PARTITION events_2030 FOR VALUES FROM ('2030-01-01') TO ('2031-01-01')");
+            Await.until(Duration.ofSeconds(60), () -> "the applier to stop at the attached partition", () -> applier.failure().isPresent());
+            assertThat(applier.failure().get()).hasMessageContaining("public.events_2030").hasMessageContaining("public.events");
+        }
+    }
+
+    /**
      * With a publication of the user's own that publishes a partitioned table's partitions, the
      * follower holds the partitions, and a column added to the partitioned table reaches each with
      * the value its existing rows have: the trigger writes every partition's definition too.

@@ -31,6 +31,8 @@ final class DdlJson {
             List<DdlMessage.DdlColumn> columns = new ArrayList<>();
             List<DdlMessage.Generated> generated = new ArrayList<>();
             List<DdlMessage.TypeDefinition> types = new ArrayList<>();
+            List<DdlMessage.GonePartition> gone = new ArrayList<>();
+            List<TableId> joined = new ArrayList<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -66,6 +68,29 @@ final class DdlJson {
                         }
                     }
                     case "types" -> types(p, t, types);
+                    case "partitions_gone" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "partitions_gone");
+                            while (p.nextToken() == JsonToken.START_OBJECT) {
+                                Map<String, Object> f = fields(p);
+                                List<String> at = strings(f, "table", "a gone partition's table");
+                                if (at.size() != 2) {
+                                    throw new FormatException("a gone partition in a DDL message needs its table as [schema, name]");
+                                }
+                                gone.add(new DdlMessage.GonePartition(new TableId(at.get(0), at.get(1)), text(f, "rows")));
+                            }
+                        }
+                    }
+                    case "partitions_joined" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "partitions_joined");
+                            while (p.nextToken() == JsonToken.START_ARRAY) {
+                                String from = nextText(p, "a joined partition's schema");
+                                joined.add(new TableId(from, nextText(p, "a joined partition's name")));
+                                expect(p.nextToken(), JsonToken.END_ARRAY, "partitions_joined");
+                            }
+                        }
+                    }
                     case "generated" -> {
                         if (t != JsonToken.VALUE_NULL) {
                             expect(t, JsonToken.START_ARRAY, "generated");
@@ -81,7 +106,7 @@ final class DdlJson {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
-                    created, trigger);
+                    created, trigger, gone, joined);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

@@ -42,6 +42,26 @@ final class DdlJsonWriter {
             g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
             g.writeBooleanField("using_expression", m.usingExpression());
             writeStrings(g, "renamed_columns", m.renamedColumns());
+            if (!m.partitionsGone().isEmpty()) {
+                g.writeArrayFieldStart("partitions_gone");
+                for (DdlMessage.GonePartition gone : m.partitionsGone()) {
+                    g.writeStartObject();
+                    writeStrings(g, "table", List.of(gone.table().schema(), gone.table().table()));
+                    g.writeStringField("rows", gone.rows());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            if (!m.partitionsJoined().isEmpty()) {
+                g.writeArrayFieldStart("partitions_joined");
+                for (TableId joined : m.partitionsJoined()) {
+                    g.writeStartArray();
+                    g.writeString(joined.schema());
+                    g.writeString(joined.table());
+                    g.writeEndArray();
+                }
+                g.writeEndArray();
+            }
             g.writeArrayFieldStart("columns");
             for (DdlMessage.DdlColumn c : m.columns()) {
                 g.writeStartObject();

@@ -31,10 +31,31 @@ import java.util.Map;
  * @param fromTrigger     the event trigger wrote it inside the DDL's own transaction, so its definitions
  *                        are those at its place in the stream; capture's own messages are read from the
  *                        catalog when capture announces a table, and may be ahead of the rows around them
+ * @param partitionsGone  partitions of this partitioned table that left it with their rows since the
+ *                        trigger last looked (dropped or detached): its rows on the source are fewer by theirs,
+ *                        though no row change says so
+ * @param partitionsJoined partitions that joined it holding rows of their own (attached), which no row change
+ *                        carried
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                          boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
-                         boolean created, boolean fromTrigger) {
+                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, List<TableId> partitionsJoined) {
+
+    /** A message that moves no partition. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
+                      boolean created, boolean fromTrigger) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, created, fromTrigger,
+                List.of(), List.of());
+    }
+
+    /**
+     * A partition that left the table with its rows.
+     *
+     * @param rows the rows it held, as its partition constraint ({@code pg_get_partition_constraintdef}), or null
+     *             when they cannot be told by their values (a hash partition's constraint names its parent by oid)
+     */
+    public record GonePartition(TableId table, String rows) { }
 
     /** A message capture wrote, not the trigger. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
@@ -66,6 +87,8 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         generated = List.copyOf(generated);
         types = List.copyOf(types);
         renamedColumns = List.copyOf(renamedColumns);
+        partitionsGone = List.copyOf(partitionsGone);
+        partitionsJoined = List.copyOf(partitionsJoined);
     }
 
     /** A message that carries only the definitions of types a table's columns use. */

@@ -65,6 +65,13 @@ public final class DdlSync {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
         }
+        try (Statement st = c.createStatement()) {
+            for (String delete : PartitionMoves.deletes(ddl, lsn, where, "the follower")) {
+                int rows = st.executeUpdate(delete);
+                log.info("{} rows of a partition that left {} on the primary deleted on the follower (source LSN {})", rows,
+                        ddl.table(), lsn);
+            }
+        }
         List<Column> columns = new ArrayList<>();
         for (DdlMessage.DdlColumn col : ddl.columns()) {
             columns.add(new Column(col.name(), col.type(), col.nullable(), false));
@@ -151,6 +158,10 @@ public final class DdlSync {
      * between (every one is checked before anything of the message runs), or null.
      */
     private static String unsafeExpression(DdlMessage ddl) {
+        String partitions = PartitionMoves.unsafe(ddl);
+        if (partitions != null) {
+            return partitions;
+        }
         for (DdlMessage.Generated g : ddl.generated()) {
             String refused = SchemaGuard.expressionRefusal("the generation expression of " + ddl.table() + "." + g.name(),
                     g.expression());

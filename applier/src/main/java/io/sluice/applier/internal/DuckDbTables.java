@@ -136,6 +136,18 @@ public final class DuckDbTables {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return; // a table the follower does not have yet is created by its first schema event
         }
+        String unsafe = PartitionMoves.unsafe(ddl);
+        if (unsafe != null) {
+            throw new ApplierException("bad DDL message at " + at + ": " + unsafe + "; the follower stays at its last good watermark",
+                    false, null);
+        }
+        try (Statement st = c.createStatement()) {
+            for (String delete : PartitionMoves.deletes(ddl, header.commitLsn(), at, "DuckDB follower " + follower)) {
+                int rows = st.executeUpdate(delete);
+                log.info("{} rows of a partition that left {} on the primary deleted on DuckDB follower {} (source LSN {})", rows,
+                        ddl.table(), follower, header.commitLsn());
+            }
+        }
         if (ddl.fromTrigger() && renameColumns(c, ddl, existing, header)) {
             existing = columns(c, ddl.table());
         }

@@ -71,4 +71,30 @@ class DuckDbTablesTest {
             assertThat(rows(c)).isEqualTo("id,b2,a: 1 10 x");
         }
     }
+
+    @Test
+    void aPartitionGoneOnThePrimaryTakesItsRowsOffAndOneJoinedWithRowsStops() throws Exception {
+        DuckDbTables tables = new DuckDbTables("olap");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA public");
+            tables.apply(c, new ChangeEvent.SchemaChange(H, T, List.of(new Column("id", "integer", false, true),
+                    new Column("day", "date", true, false)), ChangeEvent.ReplicaIdentity.DEFAULT));
+            st.execute("INSERT INTO public.t VALUES (1, '2024-03-01'), (2, '2025-03-01'), (3, NULL)");
+            List<DdlMessage.DdlColumn> columns = List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false),
+                    new DdlMessage.DdlColumn("day", "date", true, null, false));
+            tables.apply(c, new DdlMessage(T, columns, List.of(), List.of(), false, false, List.of(), null, false, true,
+                    List.of(new DdlMessage.GonePartition(new TableId("public", "t_2024"),
+                            "((day IS NOT NULL) AND (day >= '2024-01-01'::date) AND (day < '2025-01-01'::date))")), List.of()),
+                    H, "stream@1");
+            assertThat(rows(c)).isEqualTo("id,day: 2 2025-03-01 3 null");
+            assertThatThrownBy(() -> tables.apply(c, new DdlMessage(T, columns, List.of(), List.of(), false, false, List.of(), null,
+                    false, true, List.of(), List.of(new TableId("public", "t_2030"))), H, "stream@2"))
+                    .isInstanceOf(ApplierException.class).hasMessageContaining("public.t_2030").hasMessageContaining("ATTACH PARTITION");
+            assertThatThrownBy(() -> tables.apply(c, new DdlMessage(T, columns, List.of(), List.of(), false, false, List.of(), null,
+                    false, true, List.of(new DdlMessage.GonePartition(new TableId("public", "t_x"), "true); DROP TABLE public.t; (")),
+                    List.of()), H, "stream@3"))
+                    .isInstanceOf(ApplierException.class).hasMessageContaining("bad DDL message at stream@3");
+            assertThat(rows(c)).isEqualTo("id,day: 2 2025-03-01 3 null");
+        }
+    }
 }
