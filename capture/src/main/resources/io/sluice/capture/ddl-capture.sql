@@ -58,12 +58,47 @@ CREATE OR REPLACE FUNCTION sluice.inheritors(rel oid) RETURNS SETOF oid LANGUAGE
                                  UNION SELECT i.inhrelid FROM down JOIN pg_inherits i ON i.inhparent = down.relid)
   SELECT relid FROM down
 $f$;
+-- A value's text (its type's output function's, format's %s) with COPY's escapes.
+CREATE OR REPLACE FUNCTION sluice.copy_text(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+  SELECT replace(replace(replace(replace(v, '\', '\\'), E'\n', '\n'), E'\r', '\r'), E'\t', '\t')
+$f$;
+-- The rows of a partition that joined a partitioned table (attached holding them), which no row change
+-- carries: written inside the ATTACH's transaction as messages of COPY text of about 1 MiB ('sluice.rows':
+-- a JSON line naming the partition, its root, the root's columns and key, then the rows), which capture
+-- turns into the stream's copy events of the table its publication publishes.
+CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
+  SET bytea_output = 'hex' AS $f$
+DECLARE header text; cols text; chunk text;
+BEGIN
+  SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
+           'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+                        WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+           'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
+                     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(att, n)
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att
+                    WHERE i.indrelid = root AND i.indisprimary))::text,
+         -- NULL by the datum itself: a composite of NULL fields IS NULL, yet is a value.
+         (SELECT string_agg(format('CASE WHEN num_nulls(%1$I) = 1 THEN ''\N'' ELSE sluice.copy_text(format(''%%s'', %1$I)) END',
+                                   a.attname), ' || E''\t'' || ' ORDER BY a.attnum)
+            FROM pg_attribute a WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
+    INTO header, cols
+    FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+   WHERE p.oid = rel AND r.oid = root;
+  -- Lines gathered into messages of about 1 MiB by the server, not appended one by one.
+  FOR chunk IN EXECUTE format('SELECT string_agg(l, E''\n'') || E''\n'' FROM (SELECT l, sum(octet_length(l) + 1)'
+                              ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM %s) x) y'
+                              ' GROUP BY part ORDER BY part', cols, rel::regclass) LOOP
+    PERFORM pg_logical_emit_message(true, 'sluice.rows', header || E'\n' || chunk);
+  END LOOP;
+END $f$;
 -- A partitioned table's tree as the map holds it, brought up to date (each partition's root and rows;
 -- a default partition's rows change with its siblings): returns the partitions that left the tree
 -- since the triggers last looked — detached, or dropped (no longer in the catalog) — each with the
 -- rows it held, null where they cannot be told by their values (hash partitions: their constraint
--- names the parent by oid), and the partitions that joined it holding rows of their own (attached).
-CREATE OR REPLACE FUNCTION sluice.partition_moves(root oid, OUT gone json, OUT joined json) LANGUAGE plpgsql SECURITY DEFINER
+-- names the parent by oid); and writes the rows of each partition that joined it holding rows of
+-- its own (attached) into the transaction (sluice.emit_rows).
+CREATE OR REPLACE FUNCTION sluice.partition_moves(root oid, OUT gone json) LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog AS $f$
 DECLARE tree oid[];
 BEGIN
@@ -72,8 +107,9 @@ BEGIN
   SELECT json_agg(json_build_object('table', json_build_array(t.nspname, t.relname), 'rows', t.partition_rows)
                   ORDER BY t.nspname, t.relname) INTO gone
     FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
-  SELECT json_agg(json_build_array(t.nspname, t.relname) ORDER BY t.nspname, t.relname) INTO joined
-    FROM sluice.table_name t WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
+  -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves').
+  PERFORM sluice.emit_rows(t.relid, root) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
+    WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
   UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL WHERE t.partition_root = root AND t.relid <> ALL (tree);
   UPDATE sluice.table_name t SET partition_root = root, partition_rows = r.rows
     FROM (SELECT k.oid, sluice.partition_rows(k.oid) AS rows FROM pg_class k WHERE k.oid = ANY (tree)) r
@@ -182,10 +218,10 @@ END $f$;
 CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   -- A partition dropped with its rows while its partitioned table stays: a message for that table.
-  PERFORM sluice.emit_table(r.root, false, '{}', '[]', m.gone, m.joined)
+  PERFORM sluice.emit_table(r.root, false, '{}', '[]', m.gone)
      FROM (SELECT DISTINCT sluice.partition_root_of(d.objid) AS root FROM pg_event_trigger_dropped_objects() d
             WHERE d.object_type = 'table') r
-     JOIN pg_class k ON k.oid = r.root CROSS JOIN LATERAL sluice.partition_moves(r.root) m
+     JOIN pg_class k ON k.oid = r.root CROSS JOIN LATERAL sluice.partition_moves(r.root) m(gone)
     WHERE m.gone IS NOT NULL;
   PERFORM sluice.forget_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table';
   PERFORM sluice.forget_type_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.classid = 'pg_type'::regclass;
@@ -269,8 +305,8 @@ SELECT DISTINCT c.oid FROM users u JOIN pg_class c ON u.classid = 'pg_class'::re
 $users$;
 -- One table's definition as a DDL message (FORMAT.md), at this point of the transaction: created by
 -- the command, types it renamed (new [schema, name] to old), columns the command reported renamed
--- ([{"rel","name"}], in the table or a table it inherits from), partitions gone and joined.
-CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json, joined json)
+-- ([{"rel","name"}], in the table or a table it inherits from), partitions gone with their rows.
+CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json)
   RETURNS void LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
@@ -302,9 +338,8 @@ BEGIN
                                                 AND ((x ->> 'rel')::oid = c.oid OR c.oid IN (SELECT sluice.inheritors((x ->> 'rel')::oid)))))),
       'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
                           AND current_query() ~* '\yusing\y',
-      -- Partitions that left it with their rows (dropped, detached) or joined it with rows of their own.
+      -- Partitions that left it with their rows (dropped, detached).
       'partitions_gone', gone,
-      'partitions_joined', joined,
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                       -- Without a missing value (a rewrite cleared it, the partitions keep it), a
@@ -326,7 +361,7 @@ BEGIN
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $f$
-DECLARE r record; renamed jsonb; reported jsonb; gone json; joined json;
+DECLARE r record; renamed jsonb; reported jsonb; gone json;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -369,11 +404,10 @@ BEGIN
            SELECT pg_partition_root(d.objid), false FROM pg_event_trigger_ddl_commands() d JOIN pg_class k ON k.oid = d.objid
             WHERE d.command_tag = 'ALTER TABLE' AND k.relkind = 'p' AND k.relispartition LOOP
     gone := NULL;
-    joined := NULL;
     IF EXISTS (SELECT FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'p' AND NOT k.relispartition) THEN
-      SELECT p.gone, p.joined INTO gone, joined FROM sluice.partition_moves(r.objid) p;
+      gone := sluice.partition_moves(r.objid);
     END IF;
-    PERFORM sluice.emit_table(r.objid, r.created, renamed, reported, gone, joined);
+    PERFORM sluice.emit_table(r.objid, r.created, renamed, reported, gone);
   END LOOP;
 END $f$;
 -- What an earlier script had in their place (the column count the names now give).

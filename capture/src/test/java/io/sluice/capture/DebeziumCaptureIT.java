@@ -31,6 +31,22 @@ class DebeziumCaptureIT extends CaptureContract {
         }
     }
 
+    /** The rows of a partition attached holding them come only as the DDL triggers' rows, which this engine refuses. */
+    @Test
+    void aPartitionAttachedHoldingRowsStopsCaptureNamingTheWayOn() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_parts (id int PRIMARY KEY) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE t_parts_1 PARTITION OF t_parts FOR VALUES FROM (0) TO (10)");
+        }
+        try (CaptureService capture = new CaptureService(config(pg, "attach", List.of("public.t_parts")))) {
+            capture.start();
+            pg.execute("INSERT INTO t_parts VALUES (1)", "CREATE TABLE t_parts_2 (LIKE t_parts)", "INSERT INTO t_parts_2 VALUES (11)",
+                    "ALTER TABLE t_parts ATTACH PARTITION t_parts_2 FOR VALUES FROM (10) TO (20)");
+            Await.until(Duration.ofSeconds(60), () -> "capture to refuse the attached rows", () -> capture.failure().isPresent());
+            assertThat(messages(capture.failure().get())).contains("ATTACH PARTITION", "capture.engine=pgoutput");
+        }
+    }
+
     private static String messages(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {

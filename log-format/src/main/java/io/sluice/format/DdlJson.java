@@ -32,7 +32,6 @@ final class DdlJson {
             List<DdlMessage.Generated> generated = new ArrayList<>();
             List<DdlMessage.TypeDefinition> types = new ArrayList<>();
             List<DdlMessage.GonePartition> gone = new ArrayList<>();
-            List<TableId> joined = new ArrayList<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -81,16 +80,6 @@ final class DdlJson {
                             }
                         }
                     }
-                    case "partitions_joined" -> {
-                        if (t != JsonToken.VALUE_NULL) {
-                            expect(t, JsonToken.START_ARRAY, "partitions_joined");
-                            while (p.nextToken() == JsonToken.START_ARRAY) {
-                                String from = nextText(p, "a joined partition's schema");
-                                joined.add(new TableId(from, nextText(p, "a joined partition's name")));
-                                expect(p.nextToken(), JsonToken.END_ARRAY, "partitions_joined");
-                            }
-                        }
-                    }
                     case "generated" -> {
                         if (t != JsonToken.VALUE_NULL) {
                             expect(t, JsonToken.START_ARRAY, "generated");
@@ -106,7 +95,7 @@ final class DdlJson {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
-                    created, trigger, gone, joined);
+                    created, trigger, gone);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

@@ -52,16 +52,6 @@ final class DdlJsonWriter {
                 }
                 g.writeEndArray();
             }
-            if (!m.partitionsJoined().isEmpty()) {
-                g.writeArrayFieldStart("partitions_joined");
-                for (TableId joined : m.partitionsJoined()) {
-                    g.writeStartArray();
-                    g.writeString(joined.schema());
-                    g.writeString(joined.table());
-                    g.writeEndArray();
-                }
-                g.writeEndArray();
-            }
             g.writeArrayFieldStart("columns");
             for (DdlMessage.DdlColumn c : m.columns()) {
                 g.writeStartObject();

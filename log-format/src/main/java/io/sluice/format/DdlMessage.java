@@ -34,19 +34,17 @@ import java.util.Map;
  * @param partitionsGone  partitions of this partitioned table that left it with their rows since the
  *                        trigger last looked (dropped or detached): its rows on the source are fewer by theirs,
  *                        though no row change says so
- * @param partitionsJoined partitions that joined it holding rows of their own (attached), which no row change
- *                        carried
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                          boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
-                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, List<TableId> partitionsJoined) {
+                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone) {
 
     /** A message that moves no partition. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                       boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
                       boolean created, boolean fromTrigger) {
         this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, created, fromTrigger,
-                List.of(), List.of());
+                List.of());
     }
 
     /**
@@ -88,7 +86,6 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         types = List.copyOf(types);
         renamedColumns = List.copyOf(renamedColumns);
         partitionsGone = List.copyOf(partitionsGone);
-        partitionsJoined = List.copyOf(partitionsJoined);
     }
 
     /** A message that carries only the definitions of types a table's columns use. */

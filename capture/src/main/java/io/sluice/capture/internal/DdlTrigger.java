@@ -48,14 +48,22 @@ public final class DdlTrigger {
      */
     public static final String TABLE_TYPES = tableTypes(INSTALL);
 
+    /**
+     * The prefix of the messages the script's {@code sluice.emit_rows} writes: the rows of a partition
+     * attached holding them, which no row change carries (a JSON line, then COPY text).
+     */
+    public static final String ROWS_PREFIX = "sluice.rows";
+
     private DdlTrigger() {
     }
 
     private static String load() {
         try (var in = DdlTrigger.class.getResourceAsStream("/io/sluice/capture/ddl-capture.sql")) {
             String sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (!sql.contains("'" + DdlMessage.PREFIX + "'")) {
-                throw new IllegalStateException("ddl-capture.sql does not write the prefix " + DdlMessage.PREFIX);
+            for (String prefix : List.of(DdlMessage.PREFIX, "sluice.rows")) {
+                if (!sql.contains("'" + prefix + "'")) {
+                    throw new IllegalStateException("ddl-capture.sql does not write the prefix " + prefix);
+                }
             }
             return sql;
         } catch (java.io.IOException | NullPointerException e) {

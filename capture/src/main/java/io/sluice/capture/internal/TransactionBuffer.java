@@ -49,7 +49,7 @@ final class TransactionBuffer implements AutoCloseable {
                 spillFile = Files.createTempFile(spillDirectory, "txn-", ".spill");
                 spill = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(spillFile), 1 << 16));
             }
-            byte[] payload = EventCodec.encode(event);
+            byte[] payload = EventCodec.encode(event, EventCodec.CURRENT_VERSION); // a copy event has no older form
             spill.writeInt(payload.length);
             spill.write(payload);
         } catch (IOException e) {
@@ -117,25 +117,7 @@ final class TransactionBuffer implements AutoCloseable {
     /** The same event with the frame's commit LSN in its header. */
     static ChangeEvent withCommitLsn(ChangeEvent e, Lsn lsn) {
         EventHeader o = e.header();
-        EventHeader h = new EventHeader(o.source(), lsn, o.xid(), o.commitTime(), o.seq());
-        if (e instanceof ChangeEvent.Insert i) {
-            return new ChangeEvent.Insert(h, i.table(), i.key(), i.after());
-        } else if (e instanceof ChangeEvent.Update u) {
-            return new ChangeEvent.Update(h, u.table(), u.key(), u.before(), u.after());
-        } else if (e instanceof ChangeEvent.Delete d) {
-            return new ChangeEvent.Delete(h, d.table(), d.key(), d.before());
-        } else if (e instanceof ChangeEvent.Truncate t) {
-            return new ChangeEvent.Truncate(h, t.tables(), t.cascade(), t.restartIdentity());
-        } else if (e instanceof ChangeEvent.SchemaChange s) {
-            return new ChangeEvent.SchemaChange(h, s.table(), s.columns(), s.replicaIdentity());
-        } else if (e instanceof ChangeEvent.Message m) {
-            return new ChangeEvent.Message(h, m.transactional(), m.prefix(), m.content());
-        } else if (e instanceof ChangeEvent.Begin) {
-            return new ChangeEvent.Begin(h);
-        } else if (e instanceof ChangeEvent.Commit c) {
-            return new ChangeEvent.Commit(h, c.eventCount());
-        }
-        return new ChangeEvent.Heartbeat(h);
+        return e.withHeader(new EventHeader(o.source(), lsn, o.xid(), o.commitTime(), o.seq()));
     }
 
 }

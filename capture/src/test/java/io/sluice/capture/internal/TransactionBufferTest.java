@@ -50,6 +50,25 @@ class TransactionBufferTest {
         }
     }
 
+    /** Every kind keeps its kind: a copy event (an attached partition's rows) came out as a heartbeat before. */
+    @Test
+    void aCopyEventComesOutAsItWentInFromMemoryAndFromTheSpill() throws Exception {
+        EventHeader h = new EventHeader("src", Lsn.ZERO, 42, Instant.parse("2026-01-01T00:00:00Z"), 1);
+        ChangeEvent copy = io.sluice.format.CopyEvent.of(h, new TableId("public", "t"), List.of("id"), List.of("id", "v"), 2,
+                "1\ta\\tb\n2\t\\N\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int memory : new int[] {10, 0}) {
+            try (TransactionBuffer buffer = new TransactionBuffer(memory, dir)) {
+                buffer.add(copy);
+                assertThat(buffer.spilled()).isEqualTo(memory == 0);
+                List<ChangeEvent> out = new ArrayList<>();
+                buffer.drain(Lsn.parse("5/AB"), out::add);
+                assertThat(out).hasSize(1);
+                assertThat(out.get(0).header().commitLsn()).isEqualTo(Lsn.parse("5/AB"));
+                assertThat(out.get(0).withHeader(h)).as("the same copy event but for its commit LSN").isEqualTo(copy);
+            }
+        }
+    }
+
     @Test
     void shouldKeepSmallTransactionsInMemory() {
         try (TransactionBuffer buffer = new TransactionBuffer(100, dir)) {

@@ -1,9 +1,11 @@
 package io.sluice.capture.internal.pgoutput;
 
+import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
+import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
@@ -151,7 +153,7 @@ final class PgOutputFramer {
         return shape;
     }
 
-    private void announce(TableShape shape) {
+    private TableShape announce(TableShape shape) {
         if (!shape.types().isEmpty()) {
             frames.add(shape.typeDefinitions(frames.next()));
         }
@@ -160,6 +162,7 @@ final class PgOutputFramer {
             frames.add(shape.definition(frames.next()));
         }
         announced.put(shape.table(), shape);
+        return shape;
     }
 
     /**
@@ -194,6 +197,10 @@ final class PgOutputFramer {
     }
 
     private Lsn message(PgOutputMessage.LogicalMessage m) {
+        if (m.transactional() && m.prefix().equals(DdlTrigger.ROWS_PREFIX)) {
+            attached(AttachedRows.parse(m.content()));
+            return null;
+        }
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
                 DdlMessage ddl = parsed(m.content());
@@ -212,6 +219,23 @@ final class PgOutputFramer {
         }
         frames.standalone(m.lsn(), clock.instant(), m.prefix(), m.content());
         return m.lsn();
+    }
+
+    /**
+     * An attached partition's rows, as a copy event of the table the publication publishes — the
+     * partition itself, or (publish_via_partition_root) its partitioned table — announced first if
+     * this capture has not; rows of a table the publication does not publish are not the stream's.
+     */
+    private void attached(AttachedRows.Rows rows) {
+        TableId table = null;
+        for (TableId t : List.of(rows.partition(), rows.root())) {
+            if (table == null && (announced.containsKey(t) || shapes.published(publication, t).map(this::announce).isPresent())) {
+                table = t;
+            }
+        }
+        if (table != null) {
+            frames.add(CopyEvent.of(frames.next(), table, rows.key(), rows.columns(), rows.count(), rows.text()));
+        }
     }
 
     /** The DDL message, or null when it does not parse (passed on as it is; the applier refuses it, naming where). */

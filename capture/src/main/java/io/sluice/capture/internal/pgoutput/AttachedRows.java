@@ -1,0 +1,84 @@
+package io.sluice.capture.internal.pgoutput;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.format.TableId;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The rows of a partition attached to a partitioned table holding them, as the DDL triggers write
+ * them inside the ATTACH's transaction ({@code sluice.emit_rows}, docs/capture.md): no row change
+ * carries them, so capture puts them on the stream as a copy event of the table its publication
+ * publishes — the partitioned table, or the partition itself. A message is a JSON line (the
+ * partition, its root, the root's columns and key) and then lines of COPY text. Stateless.
+ */
+final class AttachedRows {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** One message's rows: {@code text} whole COPY lines of {@code columns}, {@code count} of them. */
+    record Rows(TableId partition, TableId root, List<String> columns, List<String> key, long count, byte[] text) { }
+
+    private AttachedRows() {
+    }
+
+    /** Reads a message's content; a malformed one is an {@link IllegalStateException} saying what is wrong. */
+    static Rows parse(byte[] content) {
+        int eol = 0;
+        while (eol < content.length && content[eol] != '\n') {
+            eol++;
+        }
+        byte[] text = Arrays.copyOfRange(content, Math.min(eol + 1, content.length), content.length);
+        long count = 0;
+        for (byte b : text) {
+            count += b == '\n' ? 1 : 0;
+        }
+        if (eol == content.length || count == 0 || text[text.length - 1] != '\n') {
+            throw new IllegalStateException("a rows message of the DDL triggers holds no whole line of rows after its header");
+        }
+        TableId partition = null;
+        TableId root = null;
+        List<String> columns = new ArrayList<>();
+        List<String> key = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(content, 0, eol)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalStateException("a rows message's header is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                if (p.nextToken() != JsonToken.START_ARRAY) {
+                    p.skipChildren(); // a newer script's field
+                    continue;
+                }
+                List<String> values = new ArrayList<>();
+                while (p.nextToken() == JsonToken.VALUE_STRING) {
+                    values.add(p.getText());
+                }
+                switch (field) {
+                    case "table" -> partition = table(values);
+                    case "root" -> root = table(values);
+                    case "columns" -> columns = values;
+                    case "key" -> key = values;
+                    default -> { } // a newer script's field
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("a rows message's header is not JSON: " + e.getMessage(), e);
+        }
+        if (partition == null || root == null || columns.isEmpty()) {
+            throw new IllegalStateException("a rows message's header lacks its table, root or columns");
+        }
+        return new Rows(partition, root, columns, key, count, text);
+    }
+
+    private static TableId table(List<String> parts) {
+        if (parts.size() != 2) {
+            throw new IllegalStateException("a rows message names a table as " + parts + ", not [schema, name]");
+        }
+        return new TableId(parts.get(0), parts.get(1));
+    }
+}
