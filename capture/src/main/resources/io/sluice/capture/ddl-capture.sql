@@ -111,8 +111,15 @@ BEGIN
   PERFORM sluice.emit_rows(t.relid, root) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
     WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
   UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL WHERE t.partition_root = root AND t.relid <> ALL (tree);
+  -- A partition's rows are read again where they may have changed: new to the tree, not known yet, or
+  -- a default partition's (and what lies under one), which change with its siblings; a bound never does.
   UPDATE sluice.table_name t SET partition_root = root, partition_rows = r.rows
-    FROM (SELECT k.oid, sluice.partition_rows(k.oid) AS rows FROM pg_class k WHERE k.oid = ANY (tree)) r
+    FROM (SELECT k.oid, sluice.partition_rows(k.oid) AS rows FROM pg_class k LEFT JOIN sluice.table_name m ON m.relid = k.oid
+           WHERE k.oid = ANY (tree)
+             AND (m.partition_root IS DISTINCT FROM root OR m.partition_rows IS NULL
+                  OR k.oid IN (SELECT d.partdefid FROM pg_partitioned_table d WHERE d.partrelid = ANY (tree || root)
+                               UNION ALL SELECT sluice.inheritors(d.partdefid) FROM pg_partitioned_table d
+                                WHERE d.partrelid = ANY (tree || root) AND d.partdefid <> 0))) r
    WHERE t.relid = r.oid AND (t.partition_root, t.partition_rows) IS DISTINCT FROM (root, r.rows);
 END $f$;
 -- Whether a table has a row: a rewrite of an empty one computed no value.

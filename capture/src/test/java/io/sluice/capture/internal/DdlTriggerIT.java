@@ -201,6 +201,39 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * A dropped partition's rows, as its partitioned table's message gives them — also after the
+     * triggers' map was emptied (a crash of the primary, a promoted standby), once capture started
+     * again: each start fills an empty map.
+     */
+    @Test
+    void aDroppedPartitionsRowsAreReportedAlsoAfterTheMapWasEmptiedOnceCaptureStarted() throws Exception {
+        pg.createDatabase("partition_drops");
+        try (Connection c = pg.connect("partition_drops"); var st = c.createStatement()) {
+            st.execute("CREATE TABLE m (id int PRIMARY KEY) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE m_1 PARTITION OF m FOR VALUES FROM (0) TO (10)");
+            st.execute("CREATE TABLE m_2 PARTITION OF m FOR VALUES FROM (10) TO (20)");
+            st.execute("CREATE TABLE m_rest PARTITION OF m DEFAULT");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("SELECT pg_create_logical_replication_slot('partition_drops', 'test_decoding')");
+            st.execute("DROP TABLE m_1");
+            st.execute("TRUNCATE sluice.table_name");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("DROP TABLE m_rest");
+            List<String> gone = new java.util.ArrayList<>();
+            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('partition_drops',"
+                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
+                while (rs.next()) {
+                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    gone.add(m.table().table() + " " + m.partitionsGone());
+                }
+            }
+            assertThat(gone).containsExactly(
+                    "m [GonePartition[table=public.m_1, rows=((id IS NOT NULL) AND (id >= 0) AND (id < 10))]]",
+                    "m [GonePartition[table=public.m_rest, rows=(NOT ((id IS NOT NULL) AND ((id >= 10) AND (id < 20))))]]");
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
