@@ -62,16 +62,21 @@ $f$;
 CREATE OR REPLACE FUNCTION sluice.copy_text(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
   SELECT replace(replace(replace(replace(v, '\', '\\'), E'\n', '\n'), E'\r', '\r'), E'\t', '\t')
 $f$;
--- The rows of a partition that joined a partitioned table (attached holding them), which no row change
--- carries: written inside the ATTACH's transaction as messages of COPY text of about 1 MiB ('sluice.rows':
--- a JSON line naming the partition, its root, the root's columns and key, then the rows), which capture
--- turns into the stream's copy events of the table its publication publishes.
-CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+-- The rows a table holds that no row change carries — a partition's that joined a partitioned table
+-- (attached holding them), a table's added to a publication — written inside the DDL's transaction as
+-- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line naming the table, its root (the
+-- partitioned table, or itself), the root's columns and key and the publication (null: any), then the
+-- rows), which capture turns into the stream's copy events of the table its publication publishes.
+-- Writers wait until the DDL commits: a row committed after the read, yet before the table was
+-- published, would be in neither.
+CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid, publication name) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
   SET bytea_output = 'hex' AS $f$
 DECLARE header text; cols text; chunk text;
 BEGIN
+  EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel::regclass);
   SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
+           'publication', publication,
            'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
                         WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
            'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
@@ -108,8 +113,17 @@ BEGIN
                   ORDER BY t.nspname, t.relname) INTO gone
     FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves').
-  PERFORM sluice.emit_rows(t.relid, root) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
+  PERFORM sluice.emit_rows(t.relid, root, NULL) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
     WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
+  -- Detached, and published as itself (or as its own tree) now by a publication that published it
+  -- through this root before (FOR ALL TABLES WITH publish_via_partition_root: capture's own when it
+  -- lists no tables): the rows it holds.
+  PERFORM sluice.emit_rows(k.oid, top.oid, p.pubname) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
+     JOIN pg_class top ON top.oid = CASE WHEN k.relispartition THEN pg_partition_root(k.oid) ELSE k.oid END
+     JOIN pg_namespace n ON n.oid = top.relnamespace
+     JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = top.relname
+     JOIN pg_publication p ON p.pubname = pt.pubname AND p.pubviaroot
+    WHERE t.partition_root = root AND t.relid <> ALL (tree) AND sluice.has_rows(k.oid);
   UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- A partition's rows are read again where they may have changed: new to the tree, not known yet, or
   -- a default partition's (and what lies under one), which change with its siblings; a bound never does.
@@ -235,6 +249,26 @@ BEGIN
 END $f$;
 SELECT sluice.fill_names();
 SELECT sluice.fill_type_names();
+-- A table added to a publication (ALTER PUBLICATION … ADD TABLE, … ADD TABLES IN SCHEMA) brings the
+-- rows it holds, which no row change carries; a partitioned table's, partition by partition.
+CREATE OR REPLACE FUNCTION sluice.note_publication() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+DECLARE added jsonb;
+BEGIN
+  SELECT coalesce(jsonb_agg(jsonb_build_array(pr.prrelid, pr.prpubid)), '[]') INTO added FROM pg_event_trigger_ddl_commands() d
+    JOIN pg_publication_rel pr ON pr.oid = d.objid WHERE d.classid = 'pg_publication_rel'::regclass;
+  IF to_regclass('pg_catalog.pg_publication_namespace') IS NOT NULL THEN -- PostgreSQL 15 and later
+    EXECUTE $q$SELECT $1 || coalesce(jsonb_agg(jsonb_build_array(c.oid, pn.pnpubid)), '[]') FROM pg_event_trigger_ddl_commands() d
+                 JOIN pg_publication_namespace pn ON pn.oid = d.objid AND d.classid = 'pg_publication_namespace'::regclass
+                 JOIN pg_class c ON c.relnamespace = pn.pnnspid AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+                  AND c.relpersistence = 'p'$q$ INTO added USING added;
+  END IF;
+  PERFORM sluice.emit_rows(coalesce(leaf.relid, c.oid), c.oid, p.pubname)
+     FROM jsonb_array_elements(added) a(pair)
+     JOIN pg_class c ON c.oid = (a.pair ->> 0)::oid JOIN pg_publication p ON p.oid = (a.pair ->> 1)::oid
+     LEFT JOIN LATERAL (SELECT i.relid FROM sluice.inheritors(c.oid) i(relid) JOIN pg_class k ON k.oid = i.relid
+                         WHERE k.relkind = 'r') leaf ON c.relkind = 'p'
+    WHERE c.relkind = 'r' OR leaf.relid IS NOT NULL;
+END $f$;
 CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql AS $f$
 BEGIN
   PERFORM set_config('sluice.rewrite_' || pg_event_trigger_table_rewrite_oid(),
@@ -419,6 +453,7 @@ BEGIN
 END $f$;
 -- What an earlier script had in their place (the column count the names now give).
 DROP FUNCTION IF EXISTS sluice.columns_before(oid);
+DROP FUNCTION IF EXISTS sluice.emit_rows(oid, oid);
 ALTER TABLE sluice.table_name DROP COLUMN IF EXISTS columns_seen;
 DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
@@ -431,6 +466,9 @@ DROP EVENT TRIGGER IF EXISTS sluice_names;
 CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
                                                              'CREATE TYPE', 'CREATE DOMAIN', 'CREATE EXTENSION')
   EXECUTE FUNCTION sluice.note_names();
+DROP EVENT TRIGGER IF EXISTS sluice_publication;
+CREATE EVENT TRIGGER sluice_publication ON ddl_command_end WHEN TAG IN ('ALTER PUBLICATION')
+  EXECUTE FUNCTION sluice.note_publication();
 DROP EVENT TRIGGER IF EXISTS sluice_drops;
 CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE', 'DROP DOMAIN',
                                                      'DROP EXTENSION')

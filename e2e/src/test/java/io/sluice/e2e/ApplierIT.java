@@ -885,6 +885,37 @@ class ApplierIT {
     }
 
     /**
+     * A table added to capture's publication while it runs (ALTER PUBLICATION … ADD TABLE, … ADD
+     * TABLES IN SCHEMA) reaches the follower with the rows it held, which no row change carries; one
+     * added to another publication does not.
+     */
+    @Test
+    void aTableAddedToThePublicationArrivesWithTheRowsItHeld() throws Exception {
+        stack.primary.execute("CREATE TABLE pub_a (id int PRIMARY KEY, v text)", "INSERT INTO pub_a VALUES (1, 'a')");
+        try (CaptureService capture = new CaptureService(stack.capture("added", List.of("public.pub_a"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("added", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "pub_a", Duration.ofSeconds(60));
+            stack.primary.execute("CREATE TABLE pub_b (id int PRIMARY KEY, v text, n numeric, tags text[])",
+                    "INSERT INTO pub_b SELECT g, E'b\\t\\\\' || g, g / 3.0, ARRAY['x', NULL] FROM generate_series(1, 500) g",
+                    "INSERT INTO pub_b VALUES (0, NULL, NULL, NULL)",
+                    "CREATE TABLE pub_c (id int PRIMARY KEY)", "INSERT INTO pub_c VALUES (1)",
+                    "CREATE PUBLICATION pub_elsewhere FOR TABLE pub_a", "ALTER PUBLICATION pub_elsewhere ADD TABLE pub_c",
+                    "CREATE SCHEMA pubs", "CREATE TABLE pubs.d (id int PRIMARY KEY, at timestamptz)",
+                    "INSERT INTO pubs.d VALUES (1, '2026-01-01 10:00+01'), (2, 'infinity')",
+                    "ALTER PUBLICATION pub_added ADD TABLE pub_b", "ALTER PUBLICATION pub_added ADD TABLES IN SCHEMA pubs",
+                    "UPDATE pub_b SET v = 'changed' WHERE id = 7", "DELETE FROM pub_b WHERE id = 8",
+                    "INSERT INTO pubs.d VALUES (3, now())");
+            stack.awaitEqual(0, "pub_b", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "pubs.d", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('public.pub_c') IS NULL"))
+                    .as("a table added to another publication is not this stream's").isEqualTo("t");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * With a publication of the user's own that publishes a partitioned table's partitions, the
      * follower holds the partitions, and a column added to the partitioned table reaches each with
      * the value its existing rows have: the trigger writes every partition's definition too.

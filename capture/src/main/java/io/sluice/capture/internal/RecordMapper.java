@@ -40,9 +40,10 @@ final class RecordMapper {
             case "m" -> {
                 Struct message = value.getStruct("message");
                 if (DdlTrigger.ROWS_PREFIX.equals(message.getString("prefix"))) {
-                    throw new IllegalStateException("capture.engine=debezium cannot carry the rows of a partition attached"
-                            + " holding them (ATTACH PARTITION at source LSN " + source.get("lsn") + "): no row change carries"
-                            + " them, and only capture.engine=pgoutput turns the DDL triggers' rows into the stream's");
+                    throw new IllegalStateException("capture.engine=debezium cannot carry the rows a table held when it joined"
+                            + " a partitioned table or a publication (ATTACH PARTITION, ALTER PUBLICATION ... ADD TABLE at source LSN "
+                            + source.get("lsn") + "): no row change carries them, and only capture.engine=pgoutput turns the DDL"
+                            + " triggers' rows into the stream's");
                 }
                 out.add(new ChangeEvent.Message(next.get(), true, message.getString("prefix"),
                         ValueMapper.bytes(message.get("content"))));

@@ -234,6 +234,45 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * A partition detached from a table that a publication publishes through its root is published
+     * as itself from then on: its rows, which no row change carries, are written for that publication.
+     */
+    @Test
+    void aPartitionDetachedUnderAPublicationThroughTheRootHasItsRowsWritten() throws Exception {
+        pg.createDatabase("detach_rows");
+        try (Connection c = pg.connect("detach_rows"); var st = c.createStatement()) {
+            st.execute("CREATE TABLE q (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE q_1 PARTITION OF q FOR VALUES FROM (0) TO (10)");
+            st.execute("CREATE TABLE q_2 PARTITION OF q FOR VALUES FROM (10) TO (20)");
+            st.execute("INSERT INTO q VALUES (1, E'a\\tb'), (2, NULL), (11, 'c')");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("CREATE PUBLICATION everything FOR ALL TABLES WITH (publish_via_partition_root = true)");
+            st.execute("SELECT pg_create_logical_replication_slot('detach_rows', 'test_decoding')");
+            st.execute("ALTER TABLE q DETACH PARTITION q_1");
+            st.execute("ALTER TABLE q DETACH PARTITION q_2");
+            st.execute("DROP PUBLICATION everything");
+            st.execute("CREATE TABLE q_3 (LIKE q)");
+            st.execute("INSERT INTO q_3 VALUES (21, 'd')");
+            st.execute("ALTER TABLE q ATTACH PARTITION q_3 FOR VALUES FROM (20) TO (30)");
+            st.execute("ALTER TABLE q DETACH PARTITION q_3");
+            List<String> rows = new java.util.ArrayList<>();
+            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('detach_rows',"
+                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.rows%'")) {
+                while (rs.next()) {
+                    rows.add(rs.getString(1));
+                }
+            }
+            assertThat(rows).as("q_1's and q_2's rows for the publication; q_3's when attached, none when detached with none"
+                    + " publishing it").hasSize(3);
+            assertThat(rows.get(0)).contains("\"table\" : [\"public\", \"q_1\"]", "\"publication\" : \"everything\"")
+                    .endsWith("\n1\ta\\tb\n2\t\\N\n");
+            assertThat(rows.get(1)).contains("\"table\" : [\"public\", \"q_2\"]").endsWith("\n11\tc\n");
+            assertThat(rows.get(2)).contains("\"table\" : [\"public\", \"q_3\"]", "\"root\" : [\"public\", \"q\"]",
+                    "\"publication\" : null").endsWith("\n21\td\n");
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();

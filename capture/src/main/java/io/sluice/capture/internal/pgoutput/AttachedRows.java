@@ -10,18 +10,23 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The rows of a partition attached to a partitioned table holding them, as the DDL triggers write
- * them inside the ATTACH's transaction ({@code sluice.emit_rows}, docs/capture.md): no row change
- * carries them, so capture puts them on the stream as a copy event of the table its publication
- * publishes — the partitioned table, or the partition itself. A message is a JSON line (the
- * partition, its root, the root's columns and key) and then lines of COPY text. Stateless.
+ * The rows a table holds that no row change carries — a partition's attached to a partitioned table
+ * holding them, a table's added to a publication — as the DDL triggers write them inside the DDL's
+ * transaction ({@code sluice.emit_rows}, docs/capture.md): capture puts them on the stream as a copy
+ * event of the table its publication publishes — the partitioned table, or the table itself. A
+ * message is a JSON line (the table, its root, the root's columns and key, the publication it was
+ * added to or null) and then lines of COPY text. Stateless.
  */
 final class AttachedRows {
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** One message's rows: {@code text} whole COPY lines of {@code columns}, {@code count} of them. */
-    record Rows(TableId partition, TableId root, List<String> columns, List<String> key, long count, byte[] text) { }
+    /**
+     * One message's rows: {@code text} whole COPY lines of {@code columns}, {@code count} of them;
+     * {@code publication} the one the table was added to, null when they are any publication's.
+     */
+    record Rows(TableId table, TableId root, String publication, List<String> columns, List<String> key, long count,
+                byte[] text) { }
 
     private AttachedRows() {
     }
@@ -40,8 +45,9 @@ final class AttachedRows {
         if (eol == content.length || count == 0 || text[text.length - 1] != '\n') {
             throw new IllegalStateException("a rows message of the DDL triggers holds no whole line of rows after its header");
         }
-        TableId partition = null;
+        TableId table = null;
         TableId root = null;
+        String publication = null;
         List<String> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
         try (JsonParser p = JSON.createParser(content, 0, eol)) {
@@ -50,7 +56,12 @@ final class AttachedRows {
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
-                if (p.nextToken() != JsonToken.START_ARRAY) {
+                JsonToken t = p.nextToken();
+                if (field.equals("publication")) {
+                    publication = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                    continue;
+                }
+                if (t != JsonToken.START_ARRAY) {
                     p.skipChildren(); // a newer script's field
                     continue;
                 }
@@ -59,7 +70,7 @@ final class AttachedRows {
                     values.add(p.getText());
                 }
                 switch (field) {
-                    case "table" -> partition = table(values);
+                    case "table" -> table = table(values);
                     case "root" -> root = table(values);
                     case "columns" -> columns = values;
                     case "key" -> key = values;
@@ -69,10 +80,10 @@ final class AttachedRows {
         } catch (IOException e) {
             throw new IllegalStateException("a rows message's header is not JSON: " + e.getMessage(), e);
         }
-        if (partition == null || root == null || columns.isEmpty()) {
+        if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Rows(partition, root, columns, key, count, text);
+        return new Rows(table, root, publication, columns, key, count, text);
     }
 
     private static TableId table(List<String> parts) {

@@ -222,13 +222,15 @@ final class PgOutputFramer {
     }
 
     /**
-     * An attached partition's rows, as a copy event of the table the publication publishes — the
-     * partition itself, or (publish_via_partition_root) its partitioned table — announced first if
-     * this capture has not; rows of a table the publication does not publish are not the stream's.
+     * Rows no row change carried, as a copy event of the table the publication publishes (the table, or
+     * its partitioned table), announced first if need be; another publication's rows are not the stream's.
      */
     private void attached(AttachedRows.Rows rows) {
+        if (rows.publication() != null && !rows.publication().equals(publication)) {
+            return;
+        }
         TableId table = null;
-        for (TableId t : List.of(rows.partition(), rows.root())) {
+        for (TableId t : List.of(rows.table(), rows.root())) {
             if (table == null && (announced.containsKey(t) || shapes.published(publication, t).map(this::announce).isPresent())) {
                 table = t;
             }
