@@ -135,6 +135,42 @@ BEGIN
                                UNION ALL SELECT sluice.inheritors(d.partdefid) FROM pg_partitioned_table d
                                 WHERE d.partrelid = ANY (tree || root) AND d.partdefid <> 0))) r
    WHERE t.relid = r.oid AND (t.partition_root, t.partition_rows) IS DISTINCT FROM (root, r.rows);
+  PERFORM sluice.guard_truncates(root);
+END $f$;
+-- A partition truncated on its own: publishing through the root, pgoutput sends no TRUNCATE of it, so
+-- its partitioned table's message says its rows are gone (partitions_gone). A TRUNCATE of the whole
+-- tree needs none — the root's BEFORE trigger marks the statement, its AFTER trigger unmarks it.
+CREATE OR REPLACE FUNCTION sluice.note_truncate() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE root oid; kind char; part boolean;
+BEGIN
+  SELECT k.relkind, k.relispartition INTO kind, part FROM pg_class k WHERE k.oid = TG_RELID;
+  IF NOT part THEN
+    PERFORM set_config('sluice.truncating_' || TG_RELID, CASE WHEN TG_WHEN = 'BEFORE' THEN 'on' ELSE '' END, true);
+    RETURN NULL;
+  END IF;
+  IF TG_WHEN = 'AFTER' OR kind = 'p' THEN
+    RETURN NULL; -- a root's triggers on a table attached since as a partition: its leaves' own say it
+  END IF;
+  root := pg_partition_root(TG_RELID);
+  IF coalesce(current_setting('sluice.truncating_' || root, true), '') <> 'on' THEN
+    PERFORM sluice.emit_table(root, false, '{}', '[]', json_build_array(json_build_object(
+              'table', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME), 'rows', sluice.partition_rows(TG_RELID))));
+  END IF;
+  RETURN NULL;
+END $f$;
+-- The triggers of a partitioned table's tree that see a partition truncated: on each leaf, and
+-- before and after on the root; made where missing.
+CREATE OR REPLACE FUNCTION sluice.guard_truncates(root oid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog AS $f$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT k.oid, w.w FROM (SELECT root AS oid UNION SELECT i.relid FROM sluice.inheritors(root) i(relid)) t
+             JOIN pg_class k ON k.oid = t.oid AND (k.relkind = 'r' OR k.oid = root) AND k.relpersistence = 'p'
+             CROSS JOIN LATERAL (SELECT 'BEFORE' AS w UNION ALL SELECT 'AFTER' WHERE k.oid = root) w
+            WHERE NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = k.oid AND g.tgname = 'sluice_truncate_' || lower(w.w)) LOOP
+    EXECUTE format('CREATE TRIGGER %I %s TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION sluice.note_truncate()',
+                   'sluice_truncate_' || lower(r.w), r.w, r.oid::regclass);
+  END LOOP;
 END $f$;
 -- Whether a table has a row: a rewrite of an empty one computed no value.
 CREATE OR REPLACE FUNCTION sluice.has_rows(rel oid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
@@ -249,6 +285,8 @@ BEGIN
 END $f$;
 SELECT sluice.fill_names();
 SELECT sluice.fill_type_names();
+SELECT sluice.guard_truncates(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'p' AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%';
 -- A table added to a publication (ALTER PUBLICATION … ADD TABLE, … ADD TABLES IN SCHEMA) brings the
 -- rows it holds, which no row change carries; a partitioned table's, partition by partition.
 CREATE OR REPLACE FUNCTION sluice.note_publication() RETURNS event_trigger LANGUAGE plpgsql AS $f$

@@ -862,6 +862,10 @@ class ApplierIT {
             stack.primary.execute("ALTER TABLE events DETACH PARTITION events_2025", "DROP TABLE events_2026_rest",
                     "INSERT INTO events VALUES (5000, '2026-06-01', 'a')");
             stack.awaitEqual(0, "events", Duration.ofSeconds(60));
+            // A partition truncated on its own (pgoutput sends no TRUNCATE of it through the root), then
+            // written again in the same transaction.
+            stack.primary.execute("BEGIN; TRUNCATE events_later; INSERT INTO events VALUES (5001, '2029-01-01', 'z'); COMMIT");
+            stack.awaitEqual(0, "events", Duration.ofSeconds(60));
             // A partition dropped with its whole subtree, and the default one in one transaction.
             stack.primary.execute("BEGIN; DROP TABLE events_2026; DROP TABLE events_later; COMMIT");
             stack.awaitEqual(0, "events", Duration.ofSeconds(60));
@@ -880,6 +884,9 @@ class ApplierIT {
                     "DELETE FROM events WHERE id = 2 AND at = '2031-02-02'");
             stack.awaitEqual(0, "events", Duration.ofSeconds(60));
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM events")).isEqualTo("30001");
+            // The whole tree truncated: pgoutput's TRUNCATE of the root, no message per partition.
+            stack.primary.execute("TRUNCATE events", "INSERT INTO events VALUES (1, '2030-02-02', 'after')");
+            stack.awaitEqual(0, "events", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

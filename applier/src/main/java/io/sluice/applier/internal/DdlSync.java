@@ -66,10 +66,10 @@ public final class DdlSync {
             return;
         }
         try (Statement st = c.createStatement()) {
-            for (String delete : PartitionMoves.deletes(ddl, lsn, where, "the follower")) {
-                int rows = st.executeUpdate(delete);
-                log.info("{} rows of a partition that left {} on the primary deleted on the follower (source LSN {})", rows,
-                        ddl.table(), lsn);
+            for (PartitionMoves.Delete delete : PartitionMoves.deletes(ddl, lsn, where, "the follower")) {
+                int rows = st.executeUpdate(delete.sql());
+                log.info("{} rows of partition {}, gone from {} on the primary, deleted on the follower (source LSN {})", rows,
+                        delete.partition(), ddl.table(), lsn);
             }
         }
         List<Column> columns = new ArrayList<>();

@@ -142,10 +142,10 @@ public final class DuckDbTables {
                     false, null);
         }
         try (Statement st = c.createStatement()) {
-            for (String delete : PartitionMoves.deletes(ddl, header.commitLsn(), at, "DuckDB follower " + follower)) {
-                int rows = st.executeUpdate(delete);
-                log.info("{} rows of a partition that left {} on the primary deleted on DuckDB follower {} (source LSN {})", rows,
-                        ddl.table(), follower, header.commitLsn());
+            for (PartitionMoves.Delete delete : PartitionMoves.deletes(ddl, header.commitLsn(), at, "DuckDB follower " + follower)) {
+                int rows = st.executeUpdate(delete.sql());
+                log.info("{} rows of partition {}, gone from {} on the primary, deleted on DuckDB follower {} (source LSN {})", rows,
+                        delete.partition(), ddl.table(), follower, header.commitLsn());
             }
         }
         if (ddl.fromTrigger() && renameColumns(c, ddl, existing, header)) {

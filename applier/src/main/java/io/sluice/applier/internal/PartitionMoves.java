@@ -3,6 +3,7 @@ package io.sluice.applier.internal;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableId;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,9 @@ import java.util.List;
  * held. Shared by the stores that keep tables. Stateless.
  */
 final class PartitionMoves {
+
+    /** The DELETE that takes a gone partition's rows off the follower's table. */
+    record Delete(TableId partition, String sql) { }
 
     private PartitionMoves() {
     }
@@ -33,15 +37,15 @@ final class PartitionMoves {
      * The DELETEs that take the rows of the partitions gone off the follower's table, in order; stops
      * the applier where a partition's rows cannot be told by their values.
      */
-    static List<String> deletes(DdlMessage ddl, Lsn lsn, String where, String follower) {
-        List<String> out = new ArrayList<>();
+    static List<Delete> deletes(DdlMessage ddl, Lsn lsn, String where, String follower) {
+        List<Delete> out = new ArrayList<>();
         for (DdlMessage.GonePartition gone : ddl.partitionsGone()) {
             if (gone.rows() == null) {
                 throw new ApplierException("partition " + gone.table() + " left table " + ddl.table() + " at source LSN " + lsn + " ("
                         + where + ") with its rows, and a hash partition's rows cannot be told by their values: " + follower
                         + " cannot take them off. Re-create the table on the follower from a new snapshot", false, null);
             }
-            out.add("DELETE FROM " + ddl.table().quoted() + " WHERE (" + gone.rows() + ")");
+            out.add(new Delete(gone.table(), "DELETE FROM " + ddl.table().quoted() + " WHERE (" + gone.rows() + ")"));
         }
         return out;
     }
