@@ -163,6 +163,15 @@ public final class ChangeTopicStore implements FollowerStore {
                     + config.followerName() + " (change topics) refuses the table; leave it out of the publication or drop the"
                     + " generation", false, null);
         }
+        if (!ddl.partitionsGone().isEmpty()) {
+            // The topic holds the table's keys; which of them the partition held is a constraint on values the
+            // records carry only as text. Never a topic that silently keeps keys the table lost.
+            throw new ApplierException("partition " + ddl.partitionsGone().get(0).table() + " took its rows out of table "
+                    + ddl.table() + " at source LSN " + header.commitLsn() + " (" + at + ": dropped, detached or truncated) with no"
+                    + " row change, and follower " + config.followerName() + " (change topics) cannot tell which keys of "
+                    + records.topic(ddl.table()) + " it held. Skip the transaction (sluice apply --skip-transaction "
+                    + header.commitLsn() + ") to keep their records, or rebuild the topic from a new snapshot", false, null);
+        }
         return () -> { }; // records carry each row as it was at its change; DDL rewrites none already written
     }
 
