@@ -177,23 +177,9 @@ final class PgOutputFramer {
         if (!ddl.created() || ddl.columns().isEmpty() || announced.containsKey(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
-        Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> sameColumns(s, ddl));
+        Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> s.hasColumnsOf(ddl));
         shape.ifPresent(this::announce);
         return shape.isPresent();
-    }
-
-    private static boolean sameColumns(TableShape shape, DdlMessage ddl) {
-        List<Column> now = shape.columns();
-        if (now.size() != ddl.columns().size()) {
-            return false;
-        }
-        for (int i = 0; i < now.size(); i++) {
-            DdlMessage.DdlColumn then = ddl.columns().get(i);
-            if (!now.get(i).name().equals(then.name()) || !now.get(i).type().equals(then.type())) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private Lsn message(PgOutputMessage.LogicalMessage m) {

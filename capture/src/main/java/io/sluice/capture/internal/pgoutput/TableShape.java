@@ -69,4 +69,18 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
             default -> ReplicaIdentity.DEFAULT;
         };
     }
+
+    /** Whether the shape has the columns a DDL message gives, by name and type, in order. */
+    boolean hasColumnsOf(DdlMessage ddl) {
+        if (columns.size() != ddl.columns().size()) {
+            return false;
+        }
+        for (int i = 0; i < columns.size(); i++) {
+            DdlMessage.DdlColumn then = ddl.columns().get(i);
+            if (!columns.get(i).name().equals(then.name()) || !columns.get(i).type().equals(then.type())) {
+                return false;
+            }
+        }
+        return true;
+    }
 }
