@@ -117,7 +117,8 @@ public final class DdlTrigger {
             // The name maps are unlogged: a crash of the primary, or a promoted standby, has them empty, and
             // what a partition held must be known before it is dropped — filled again now, not at the next DDL.
             try (Statement st = c.createStatement()) {
-                st.execute("SELECT sluice.fill_names(), sluice.fill_type_names() WHERE NOT EXISTS (SELECT FROM sluice.table_name)");
+                st.execute("SELECT sluice.fill_names(), sluice.fill_type_names()"
+                        + " WHERE NOT pg_is_in_recovery() AND NOT EXISTS (SELECT FROM sluice.table_name)");
             }
             log.info("DDL capture on the primary is current: event triggers {}", String.join(", ", TRIGGERS));
             return true;
