@@ -90,6 +90,9 @@ BEGIN
     INTO header, cols
     FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
    WHERE p.oid = rel AND r.oid = root;
+  IF cols IS NULL THEN
+    RETURN; -- a table without columns has no values to carry (and its DDL must not fail for the message's sake)
+  END IF;
   -- Lines gathered into messages of about 1 MiB by the server, not appended one by one.
   FOR chunk IN EXECUTE format('SELECT string_agg(l, E''\n'') || E''\n'' FROM (SELECT l, sum(octet_length(l) + 1)'
                               ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM %s) x) y'
