@@ -579,6 +579,13 @@ abstract class CaptureContract {
             assertThatThrownBy(again::start).isInstanceOf(CaptureException.class)
                     .hasMessageContaining("capture.tables names public.t_pub_nowhere, which the primary does not have");
         }
+        // A row filter or a column list narrows the stream but not a snapshot: refused, naming the tables.
+        pg.execute("CREATE TABLE t_pub_f (id int PRIMARY KEY, s text)",
+                "CREATE PUBLICATION pub_filtered FOR TABLE t_pub_f WHERE (id > 0), t_pub_a (id)");
+        try (CaptureService filtered = new CaptureService(config(pg, "filtered", List.of("public.t_pub_f", "public.t_pub_a")))) {
+            assertThatThrownBy(filtered::start).isInstanceOf(CaptureException.class)
+                    .hasMessageContaining("publication pub_filtered publishes t_pub_a, t_pub_f with a row filter (WHERE) or a column list");
+        }
         pg.execute("ALTER PUBLICATION \"" + grown.publicationName() + "\" ADD TABLE t_pub_b");
         try (CaptureService capture = new CaptureService(grown);
              StreamReader reader = new StreamReader(kafka.bootstrapServers(), "pub")) {

@@ -9,7 +9,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -121,53 +120,13 @@ public final class PrimarySetup {
         }
     }
 
-    /**
-     * An existing publication must publish every table capture.tables lists (itself or, for a
-     * partitioned table, its partitions): a table it lacks would never reach the stream, and its
-     * rows already on the primary would never reach a follower either.
-     */
-    private static void checkPublishes(Connection c, String publication, List<String> tables) throws SQLException {
-        List<String> missing = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT t.r IS NOT NULL,
-                       EXISTS (SELECT 1 FROM pg_publication_tables p
-                                WHERE p.pubname = ? AND format('%I.%I', p.schemaname, p.tablename)::regclass
-                                      IN (SELECT t.r UNION SELECT relid FROM pg_partition_tree(t.r)))
-                  FROM (SELECT to_regclass(?::text) AS r) t
-                """)) {
-            for (String t : tables) {
-                TableId table = TableId.parse(t);
-                ps.setString(1, publication);
-                ps.setString(2, table.quoted());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        throw new CaptureException(Kind.CONFIGURATION, "capture.tables names " + t + ", which the primary does not have");
-                    }
-                    if (!rs.getBoolean(2)) {
-                        missing.add(table.toString());
-                    }
-                }
-            }
-        }
-        if (!missing.isEmpty()) {
-            String list = String.join(", ", missing);
-            throw new CaptureException(Kind.CONFIGURATION, "publication " + publication + " exists but does not publish "
-                    + list + ", which capture.tables lists: capture would never see their changes, and their rows already on"
-                    + " the primary would not reach the followers. To add them with their rows, start over with a new snapshot"
-                    + " (docs/capture.md: drop the slot with --drop-slot, DROP PUBLICATION " + TableId.quote(publication)
-                    + ", delete the stream topic, re-create the followers); if the followers get those rows another way,"
-                    + " run ALTER PUBLICATION " + TableId.quote(publication) + " ADD TABLE " + list + " on the primary first");
-        }
-    }
-
     private void ensurePublication(Connection c, String publication, List<String> tables) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_publication WHERE pubname = ?")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
                     log.info("publication {} exists", publication);
-                    checkPublishes(c, publication, tables);
+                    PublicationCheck.check(c, publication, tables);
                     return;
                 }
             }
