@@ -1,6 +1,9 @@
 -- Sluice: DDL captured as it happened (docs/capture.md). Capture runs this itself when its role is a
 -- superuser; otherwise run it once as one, in the captured database: psql -d DB -f ddl-capture.sql
 CREATE SCHEMA IF NOT EXISTS sluice;
+-- Every role's DDL runs the triggers, which call the functions here: their names must resolve for it
+-- (the name maps themselves are written only through definer's-rights functions).
+GRANT USAGE ON SCHEMA sluice TO PUBLIC;
 -- Every table's name as the triggers last saw it, so a DDL message can say what a renamed (or
 -- moved) table was called: at ddl_command_end the catalog already holds the new name only.
 -- Unlogged: its writes must not reach the WAL, or a FOR ALL TABLES publication would stream them.

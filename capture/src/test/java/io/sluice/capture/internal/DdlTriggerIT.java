@@ -278,6 +278,35 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * An application's role that is no superuser runs its DDL with the triggers installed: every
+     * command the triggers act on succeeds (before, each failed with "permission denied for schema
+     * sluice", the triggers' functions out of its reach).
+     */
+    @Test
+    void anOrdinaryRolesDdlRunsWithTheTriggersInstalled() throws Exception {
+        pg.createDatabase("roles");
+        try (Connection c = pg.connect("roles"); var st = c.createStatement()) {
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("DO $$ BEGIN CREATE ROLE app LOGIN PASSWORD 'app'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            st.execute("GRANT CREATE ON SCHEMA public TO app");
+            st.execute("GRANT CREATE ON DATABASE roles TO app");
+        }
+        try (Connection a = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port() + "/roles", "app", "app");
+             var st = a.createStatement()) {
+            for (String ddl : List.of("CREATE TABLE t (id int PRIMARY KEY, v int)", "INSERT INTO t VALUES (1, 1)",
+                    "ALTER TABLE t ADD COLUMN w int DEFAULT 3", "ALTER TABLE t RENAME COLUMN v TO v2",
+                    "CREATE TABLE p (id int PRIMARY KEY) PARTITION BY RANGE (id)", "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)",
+                    "INSERT INTO p VALUES (1)", "TRUNCATE p1", "CREATE TABLE p2 (LIKE p)", "INSERT INTO p2 VALUES (11)",
+                    "ALTER TABLE p ATTACH PARTITION p2 FOR VALUES FROM (10) TO (20)", "ALTER TABLE p DETACH PARTITION p2", "DROP TABLE p1",
+                    "CREATE TYPE mood AS ENUM ('a')", "ALTER TYPE mood ADD VALUE 'b'", "CREATE PUBLICATION apppub FOR TABLE t",
+                    "CREATE TABLE t3 (id int PRIMARY KEY)", "INSERT INTO t3 VALUES (1)", "ALTER PUBLICATION apppub ADD TABLE t3",
+                    "TRUNCATE p", "DROP TABLE t3")) {
+                st.execute(ddl);
+            }
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
