@@ -65,13 +65,7 @@ public final class DdlSync {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
         }
-        try (Statement st = c.createStatement()) {
-            for (PartitionMoves.Delete delete : PartitionMoves.deletes(ddl, lsn, where, "the follower")) {
-                int rows = st.executeUpdate(delete.sql());
-                log.info("{} rows of partition {}, gone from {} on the primary, deleted on the follower (source LSN {})", rows,
-                        delete.partition(), ddl.table(), lsn);
-            }
-        }
+        PartitionMoves.deleteGone(c, ddl, lsn, where, "the follower");
         List<Column> columns = new ArrayList<>();
         for (DdlMessage.DdlColumn col : ddl.columns()) {
             columns.add(new Column(col.name(), col.type(), col.nullable(), false));

@@ -141,13 +141,7 @@ public final class DuckDbTables {
             throw new ApplierException("bad DDL message at " + at + ": " + unsafe + "; the follower stays at its last good watermark",
                     false, null);
         }
-        try (Statement st = c.createStatement()) {
-            for (PartitionMoves.Delete delete : PartitionMoves.deletes(ddl, header.commitLsn(), at, "DuckDB follower " + follower)) {
-                int rows = st.executeUpdate(delete.sql());
-                log.info("{} rows of partition {}, gone from {} on the primary, deleted on DuckDB follower {} (source LSN {})", rows,
-                        delete.partition(), ddl.table(), follower, header.commitLsn());
-            }
-        }
+        PartitionMoves.deleteGone(c, ddl, header.commitLsn(), at, "DuckDB follower " + follower);
         if (ddl.fromTrigger() && renameColumns(c, ddl, existing, header)) {
             existing = columns(c, ddl.table());
         }

@@ -4,8 +4,13 @@ import io.sluice.applier.ApplierException;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a follower holding a partitioned table as one table does when partitions leave it on the
@@ -15,8 +20,10 @@ import java.util.List;
  */
 final class PartitionMoves {
 
+    private static final Logger log = LoggerFactory.getLogger(PartitionMoves.class);
+
     /** The DELETE that takes a gone partition's rows off the follower's table. */
-    record Delete(TableId partition, String sql) { }
+    private record Delete(TableId partition, String sql) { }
 
     private PartitionMoves() {
     }
@@ -37,7 +44,7 @@ final class PartitionMoves {
      * The DELETEs that take the rows of the partitions gone off the follower's table, in order; stops
      * the applier where a partition's rows cannot be told by their values.
      */
-    static List<Delete> deletes(DdlMessage ddl, Lsn lsn, String where, String follower) {
+    private static List<Delete> deletes(DdlMessage ddl, Lsn lsn, String where, String follower) {
         List<Delete> out = new ArrayList<>();
         for (DdlMessage.GonePartition gone : ddl.partitionsGone()) {
             if (gone.rows() == null) {
@@ -48,5 +55,16 @@ final class PartitionMoves {
             out.add(new Delete(gone.table(), "DELETE FROM " + ddl.table().quoted() + " WHERE (" + gone.rows() + ")"));
         }
         return out;
+    }
+
+    /** Deletes the rows of the partitions gone from the follower's table, on {@code c}, in the apply transaction. */
+    static void deleteGone(Connection c, DdlMessage ddl, Lsn lsn, String where, String follower) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (Delete delete : deletes(ddl, lsn, where, follower)) {
+                int rows = st.executeUpdate(delete.sql());
+                log.info("{} rows of partition {}, gone from {} on the primary, deleted on {} (source LSN {})", rows,
+                        delete.partition(), ddl.table(), follower, lsn);
+            }
+        }
     }
 }
