@@ -1,8 +1,8 @@
 -- Sluice: DDL captured as it happened (docs/capture.md). Capture runs this itself when its role is a
 -- superuser; otherwise run it once as one, in the captured database: psql -d DB -f ddl-capture.sql
 CREATE SCHEMA IF NOT EXISTS sluice;
--- Every role's DDL runs the triggers, which call the functions here: their names must resolve for it
--- (the name maps themselves are written only through definer's-rights functions).
+-- Every role's DDL runs the triggers, which run with their owner's rights; capture's role calls
+-- sluice.read_message_key(), the one function here any role may call (it checks its caller itself).
 GRANT USAGE ON SCHEMA sluice TO PUBLIC;
 -- Every table's name as the triggers last saw it, so a DDL message can say what a renamed (or
 -- moved) table was called: at ddl_command_end the catalog already holds the new name only.
@@ -15,21 +15,72 @@ ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS column_names name[];
 -- And for a partition, the partitioned table at the top of its tree and the rows it holds (its
 -- partition constraint), so that a message can say which rows left that table with it.
 ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS partition_root oid, ADD COLUMN IF NOT EXISTS partition_rows text;
+-- What a statement noted for the triggers that run after it in its transaction (a table's rewrite and
+-- its reason; a partitioned table truncated whole), kept where no other role can write it: a setting
+-- can be set by any role, and would let one keep a message from being written.
+CREATE UNLOGGED TABLE IF NOT EXISTS sluice.marks (xact xid8 NOT NULL, mark text NOT NULL, value int NOT NULL,
+                                                  PRIMARY KEY (xact, mark));
+CREATE OR REPLACE FUNCTION sluice.set_mark(name text, v int) RETURNS void LANGUAGE sql
+  SET search_path = pg_catalog, pg_temp AS $f$
+  -- Those of ended transactions, but none another session is deleting: never wait for its transaction.
+  DELETE FROM sluice.marks m USING (SELECT ctid FROM sluice.marks WHERE xact <> pg_current_xact_id()
+                                      AND pg_xact_status(xact) IS DISTINCT FROM 'in progress' FOR UPDATE SKIP LOCKED) d
+   WHERE m.ctid = d.ctid;
+  INSERT INTO sluice.marks VALUES (pg_current_xact_id(), name, v) ON CONFLICT (xact, mark) DO UPDATE SET value = EXCLUDED.value;
+$f$;
+CREATE OR REPLACE FUNCTION sluice.mark(name text) RETURNS int LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT coalesce((SELECT m.value FROM sluice.marks m WHERE m.xact = pg_current_xact_id_if_assigned() AND m.mark = name), 0)
+$f$;
+-- The key the triggers sign their messages with (HMAC-SHA256 of the prefix, a newline and the content):
+-- any role may write a logical message (pg_logical_emit_message), so capture passes on only the
+-- messages signed with this key (docs/capture.md). A materialized view, for it is written to the WAL —
+-- kept through a crash, there on a promoted standby — yet in no publication, and only its owner reads it.
+-- since: where signing began; an unsigned message before it was written by an earlier script.
+CREATE MATERIALIZED VIEW IF NOT EXISTS sluice.message_key AS
+  SELECT decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex') AS key,
+         pg_current_wal_insert_lsn() AS since;
+REVOKE ALL ON sluice.message_key FROM PUBLIC;
+-- The key, for a role that may read the WAL (capture's: REPLICATION) and so reads every message anyway.
+CREATE OR REPLACE FUNCTION sluice.read_message_key(OUT key bytea, OUT since pg_lsn) LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = session_user AND (r.rolsuper OR r.rolreplication)) THEN
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+      MESSAGE = format('permission denied to read the key of Sluice''s messages: role %s has no REPLICATION', session_user);
+  END IF;
+  SELECT m.key, m.since INTO key, since FROM sluice.message_key m;
+END $f$;
+-- A transactional message, signed: the MAC in hex, a newline, the content.
+CREATE OR REPLACE FUNCTION sluice.emit(prefix text, content text) RETURNS void LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE k bytea; ipad bytea; opad bytea;
+BEGIN
+  SELECT m.key || decode(repeat('00', 64 - length(m.key)), 'hex') INTO k FROM sluice.message_key m;
+  ipad := k;
+  opad := k;
+  FOR i IN 0 .. 63 LOOP
+    ipad := set_byte(ipad, i, get_byte(k, i) # 54);
+    opad := set_byte(opad, i, get_byte(k, i) # 92);
+  END LOOP;
+  PERFORM pg_logical_emit_message(true, prefix, encode(sha256(opad || sha256(ipad || convert_to(prefix || E'\n' || content, 'UTF8'))),
+                                                       'hex') || E'\n' || content);
+END $f$;
 -- A table's column names, the column numbered n at [n] (a dropped one under PostgreSQL's placeholder).
 CREATE OR REPLACE FUNCTION sluice.column_names(rel oid) RETURNS name[] LANGUAGE sql STABLE
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
   SELECT coalesce(array_agg(a.attname ORDER BY a.attnum), '{}') FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0
 $f$;
 -- The rows a partition holds, as its partition constraint ('true' for a default partition without
 -- siblings, which has none); null for a table that is no partition, and for a hash partition, whose
 -- constraint names its parent by oid and so cannot tell its rows anywhere else.
 CREATE OR REPLACE FUNCTION sluice.partition_rows(rel oid) RETURNS text LANGUAGE sql STABLE
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
   SELECT CASE WHEN NOT c.relispartition OR d.rows ~ 'satisfies_hash_partition' THEN NULL ELSE coalesce(d.rows, 'true') END
     FROM pg_class c CROSS JOIN LATERAL (SELECT pg_get_partition_constraintdef(c.oid) AS rows) d WHERE c.oid = rel
 $f$;
 CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
   INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names, partition_root, partition_rows)
   SELECT c.oid, n.nspname, c.relname, sluice.column_names(c.oid), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END,
          sluice.partition_rows(c.oid)
@@ -47,7 +98,7 @@ $f$;
 -- The table's column names as the triggers had seen them before this command (null when they had
 -- not seen the table), and its own from now on.
 CREATE OR REPLACE FUNCTION sluice.names_before(rel oid) RETURNS name[] LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE was name[];
 BEGIN
   SELECT t.column_names INTO was FROM sluice.table_name t WHERE t.relid = rel FOR UPDATE;
@@ -56,7 +107,7 @@ BEGIN
 END $f$;
 -- The tables that inherit from a table, its partitions among them, at every depth.
 CREATE OR REPLACE FUNCTION sluice.inheritors(rel oid) RETURNS SETOF oid LANGUAGE sql STABLE
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
   WITH RECURSIVE down(relid) AS (SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = rel
                                  UNION SELECT i.inhrelid FROM down JOIN pg_inherits i ON i.inhparent = down.relid)
   SELECT relid FROM down
@@ -73,7 +124,7 @@ $f$;
 -- Writers wait until the DDL commits: a row committed after the read, yet before the table was
 -- published, would be in neither.
 CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid, publication name) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
+  SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
   SET bytea_output = 'hex' AS $f$
 DECLARE header text; cols text; chunk text;
 BEGIN
@@ -100,7 +151,7 @@ BEGIN
   FOR chunk IN EXECUTE format('SELECT string_agg(l, E''\n'') || E''\n'' FROM (SELECT l, sum(octet_length(l) + 1)'
                               ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM %s) x) y'
                               ' GROUP BY part ORDER BY part', cols, rel::regclass) LOOP
-    PERFORM pg_logical_emit_message(true, 'sluice.rows', header || E'\n' || chunk);
+    PERFORM sluice.emit('sluice.rows', header || E'\n' || chunk);
   END LOOP;
 END $f$;
 -- A partitioned table's tree as the map holds it, brought up to date (each partition's root and rows;
@@ -110,7 +161,7 @@ END $f$;
 -- names the parent by oid); and writes the rows of each partition that joined it holding rows of
 -- its own (attached) into the transaction (sluice.emit_rows).
 CREATE OR REPLACE FUNCTION sluice.partition_moves(root oid, OUT gone json) LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE tree oid[];
 BEGIN
   SELECT coalesce(array_agg(i.relid), '{}') INTO tree
@@ -146,19 +197,20 @@ END $f$;
 -- A partition truncated on its own: publishing through the root, pgoutput sends no TRUNCATE of it, so
 -- its partitioned table's message says its rows are gone (partitions_gone). A TRUNCATE of the whole
 -- tree needs none — the root's BEFORE trigger marks the statement, its AFTER trigger unmarks it.
-CREATE OR REPLACE FUNCTION sluice.note_truncate() RETURNS trigger LANGUAGE plpgsql AS $f$
+CREATE OR REPLACE FUNCTION sluice.note_truncate() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE root oid; kind char; part boolean;
 BEGIN
   SELECT k.relkind, k.relispartition INTO kind, part FROM pg_class k WHERE k.oid = TG_RELID;
   IF NOT part THEN
-    PERFORM set_config('sluice.truncating_' || TG_RELID, CASE WHEN TG_WHEN = 'BEFORE' THEN 'on' ELSE '' END, true);
+    PERFORM sluice.set_mark('truncating_' || TG_RELID, CASE WHEN TG_WHEN = 'BEFORE' THEN 1 ELSE 0 END);
     RETURN NULL;
   END IF;
   IF TG_WHEN = 'AFTER' OR kind = 'p' THEN
     RETURN NULL; -- a root's triggers on a table attached since as a partition: its leaves' own say it
   END IF;
   root := pg_partition_root(TG_RELID);
-  IF coalesce(current_setting('sluice.truncating_' || root, true), '') <> 'on' THEN
+  IF sluice.mark('truncating_' || root) = 0 THEN
     PERFORM sluice.emit_table(root, false, '{}', '[]', json_build_array(json_build_object(
               'table', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME), 'rows', sluice.partition_rows(TG_RELID))));
   END IF;
@@ -167,7 +219,7 @@ END $f$;
 -- The triggers of a partitioned table's tree that see a partition truncated: on each leaf, and
 -- before and after on the root; made where missing.
 CREATE OR REPLACE FUNCTION sluice.guard_truncates(root oid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE r record;
 BEGIN
   FOR r IN SELECT k.oid, w.w FROM (SELECT root AS oid UNION SELECT i.relid FROM sluice.inheritors(root) i(relid)) t
@@ -180,7 +232,7 @@ BEGIN
 END $f$;
 -- Whether a table has a row: a rewrite of an empty one computed no value.
 CREATE OR REPLACE FUNCTION sluice.has_rows(rel oid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE found boolean;
 BEGIN
   EXECUTE format('SELECT EXISTS (SELECT FROM %s)', rel::regclass) INTO found;
@@ -193,7 +245,7 @@ END $f$;
 -- function the default calls, itself or through an operator, is — read from the expression's tree,
 -- for pg_depend lists no built-in function. An error gives null, never the DDL's failure.
 CREATE OR REPLACE FUNCTION sluice.existing_value(rel oid, att int2) RETURNS text LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE col name; volatile boolean; v text;
 BEGIN
   SELECT a.attname, EXISTS (SELECT 1 FROM regexp_matches(d.adbin::text, ':(?:funcid|opfuncid) (\d+)', 'g') m(f)
@@ -204,14 +256,16 @@ BEGIN
   IF col IS NULL OR volatile THEN
     RETURN NULL;
   END IF;
-  EXECUTE format('SELECT %I::text FROM %s LIMIT 1', col, rel::regclass) INTO v;
+  -- The type's output function (format's %s), not a cast to text: a cast may be a function of the
+  -- type's owner, and this runs with the triggers' owner's rights.
+  EXECUTE format('SELECT CASE WHEN num_nulls(%1$I) = 0 THEN format(''%%s'', %1$I) END FROM %2$s LIMIT 1', col, rel::regclass) INTO v;
   RETURN v;
 EXCEPTION WHEN OTHERS THEN
   RETURN NULL; -- the DDL must not fail for the message's sake
 END $f$;
 -- Run by whoever runs the DDL: definer's rights, so no role needs to write sluice.table_name itself.
 CREATE OR REPLACE FUNCTION sluice.remember_name(rel oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE was record; now record;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM sluice.table_name) THEN
@@ -231,14 +285,14 @@ BEGIN
 END $f$;
 -- The partitioned table a table was last seen a partition of (the top of its tree), or null.
 CREATE OR REPLACE FUNCTION sluice.partition_root_of(rel oid) RETURNS oid LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$ SELECT t.partition_root FROM sluice.table_name t WHERE t.relid = rel $f$;
+  SET search_path = pg_catalog, pg_temp AS $f$ SELECT t.partition_root FROM sluice.table_name t WHERE t.relid = rel $f$;
 CREATE OR REPLACE FUNCTION sluice.forget_name(rel oid) RETURNS void LANGUAGE sql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$ DELETE FROM sluice.table_name WHERE relid = rel $f$;
+  SET search_path = pg_catalog, pg_temp AS $f$ DELETE FROM sluice.table_name WHERE relid = rel $f$;
 -- Every type's name likewise, so that a DDL message can say what a renamed (or moved) type was called:
 -- domains, enums, ranges, multiranges, free-standing composite types and base types (extensions'), not arrays.
 CREATE UNLOGGED TABLE IF NOT EXISTS sluice.type_name (typid oid PRIMARY KEY, nspname name NOT NULL, typname name NOT NULL);
 CREATE OR REPLACE FUNCTION sluice.fill_type_names() RETURNS void LANGUAGE sql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
   INSERT INTO sluice.type_name AS t SELECT y.oid, n.nspname, y.typname FROM pg_type y
     JOIN pg_namespace n ON n.oid = y.typnamespace LEFT JOIN pg_class k ON k.oid = y.typrelid
    WHERE (y.typtype IN ('b', 'd', 'e', 'r', 'm') AND y.typcategory <> 'A' OR y.typtype = 'c' AND k.relkind = 'c')
@@ -249,7 +303,7 @@ $f$;
 -- The type's name before the command that is ending, as [schema, name], when the command renamed
 -- or moved it (null otherwise); remembers the name it has now.
 CREATE OR REPLACE FUNCTION sluice.remember_type_name(typ oid) RETURNS json LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE was record; now record;
 BEGIN
   SELECT t.nspname, t.typname INTO was FROM sluice.type_name t WHERE t.typid = typ;
@@ -265,8 +319,9 @@ BEGIN
   RETURN json_build_array(was.nspname, was.typname);
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.forget_type_name(typ oid) RETURNS void LANGUAGE sql SECURITY DEFINER
-  SET search_path = pg_catalog AS $f$ DELETE FROM sluice.type_name WHERE typid = typ $f$;
-CREATE OR REPLACE FUNCTION sluice.note_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+  SET search_path = pg_catalog, pg_temp AS $f$ DELETE FROM sluice.type_name WHERE typid = typ $f$;
+CREATE OR REPLACE FUNCTION sluice.note_names() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
   PERFORM sluice.remember_name(d.objid) FROM pg_event_trigger_ddl_commands() d JOIN pg_class c ON c.oid = d.objid
     WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't';
@@ -278,7 +333,8 @@ BEGIN
     PERFORM sluice.fill_type_names();
   END IF;
 END $f$;
-CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
   -- A partition dropped with its rows while its partitioned table stays: a message for that table.
   PERFORM sluice.emit_table(r.root, false, '{}', '[]', m.gone)
@@ -295,7 +351,8 @@ SELECT sluice.guard_truncates(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oi
  WHERE c.relkind = 'p' AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%';
 -- A table added to a publication (ALTER PUBLICATION … ADD TABLE, … ADD TABLES IN SCHEMA) brings the
 -- rows it holds, which no row change carries; a partitioned table's, partition by partition.
-CREATE OR REPLACE FUNCTION sluice.note_publication() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+CREATE OR REPLACE FUNCTION sluice.note_publication() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE added jsonb;
 BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_array(pr.prrelid, pr.prpubid)), '[]') INTO added FROM pg_event_trigger_ddl_commands() d
@@ -313,11 +370,21 @@ BEGIN
                          WHERE k.relkind = 'r') leaf ON c.relkind = 'p'
     WHERE c.relkind = 'r' OR leaf.relid IS NOT NULL;
 END $f$;
-CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
-  PERFORM set_config('sluice.rewrite_' || pg_event_trigger_table_rewrite_oid(),
-                     pg_event_trigger_table_rewrite_reason()::text, true);
+  PERFORM sluice.set_mark('rewrite_' || pg_event_trigger_table_rewrite_oid(), pg_event_trigger_table_rewrite_reason());
 END $f$;
+-- Type names, expressions and constraints as capture's own session prints them — format_type names a
+-- type without its schema where the search_path finds it — though the triggers run with pg_catalog
+-- alone on theirs: each wraps one catalog function, called by its full name, under the search_path
+-- this script was installed with, so no schema on that path can put a function of its own in its place.
+CREATE OR REPLACE FUNCTION sluice.type_text(typ oid, mod int) RETURNS text LANGUAGE sql STABLE
+  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.format_type(typ, mod) $f$;
+CREATE OR REPLACE FUNCTION sluice.expr_text(expr pg_node_tree, rel oid) RETURNS text LANGUAGE sql STABLE
+  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_expr(expr, rel) $f$;
+CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql STABLE
+  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_constraintdef(con) $f$;
 -- The types of its own a table's columns use, as a DDL message's "types" (FORMAT.md): domains,
 -- free-standing composite types, range types, and enums — its columns' own and those reached through arrays,
 -- domain bases, composite attributes, range subtypes and multiranges — each after what it depends
@@ -345,11 +412,11 @@ SELECT coalesce(json_agg(json_build_object(
          'kind', CASE WHEN x.extname IS NOT NULL THEN 'extension'
                       ELSE CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' ELSE 'composite' END END,
          'extension', x.extname,
-         'base', CASE t.typtype WHEN 'r' THEN format_type(rg.rngsubtype, NULL) WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod) END,
+         'base', CASE t.typtype WHEN 'r' THEN sluice.type_text(rg.rngsubtype, NULL) WHEN 'd' THEN sluice.type_text(t.typbasetype, t.typtypmod) END,
          'not_null', t.typnotnull,
-         'checks', ARRAY(SELECT pg_get_constraintdef(con.oid) FROM pg_constraint con
+         'checks', ARRAY(SELECT sluice.check_text(con.oid) FROM pg_constraint con
                           WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
-         'attributes', (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod))
+         'attributes', (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod))
                                                  ORDER BY a.attnum), '[]')
                           FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
          'labels', CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
@@ -399,7 +466,7 @@ DECLARE names name[]; before int;
 BEGIN
     names := sluice.names_before(rel);
     before := cardinality(names);
-    PERFORM pg_logical_emit_message(true, 'sluice.ddl', json_build_object(
+    PERFORM sluice.emit('sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
       'created', created,
@@ -412,7 +479,7 @@ BEGIN
       'renamed_from', sluice.remember_name(c.oid),
       -- A partitioned table is rewritten partition by partition, each noted on its own.
       'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT sluice.inheritors(c.oid)) t(relid)
-                                   WHERE coalesce(current_setting('sluice.rewrite_' || t.relid, true), '0')::int & 2 <> 0)
+                                   WHERE sluice.mark('rewrite_' || t.relid) & 2 <> 0)
                           AND sluice.has_rows(c.oid),
       -- Renamed here or, recursing, in a parent (the column's number may differ there): known by the
       -- name its number had, or, where the triggers had not seen it, by the command's own report.
@@ -421,12 +488,12 @@ BEGIN
                              AND (a.attnum <= before AND names[a.attnum] <> a.attname
                                   OR EXISTS (SELECT FROM jsonb_array_elements(reported) x WHERE x ->> 'name' = a.attname
                                                 AND ((x ->> 'rel')::oid = c.oid OR c.oid IN (SELECT sluice.inheritors((x ->> 'rel')::oid)))))),
-      'using_expression', coalesce(current_setting('sluice.rewrite_' || c.oid, true), '0')::int & 4 <> 0
+      'using_expression', sluice.mark('rewrite_' || c.oid) & 4 <> 0
                           AND current_query() ~* '\yusing\y',
       -- Partitions that left it with their rows (dropped, detached).
       'partitions_gone', gone,
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
-                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
+                      'type', sluice.type_text(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                       -- Without a missing value (a rewrite cleared it, the partitions keep it), a
                       -- column this ALTER added has in the rows that existed what they hold now.
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
@@ -437,15 +504,16 @@ BEGIN
                     FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
       'generated', (SELECT json_agg(json_build_object('name', a.attname,
-                      'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                      'expression', pg_get_expr(d.adbin, d.adrelid), 'stored', a.attgenerated = 's',
+                      'type', sluice.type_text(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
+                      'expression', sluice.expr_text(d.adbin, d.adrelid), 'stored', a.attgenerated = 's',
                       'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
                       ORDER BY a.attnum)
                     FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
 END $f$;
-CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $f$
+CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE r record; renamed jsonb; reported jsonb; gone json;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
@@ -517,3 +585,17 @@ DROP EVENT TRIGGER IF EXISTS sluice_drops;
 CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE', 'DROP DOMAIN',
                                                      'DROP EXTENSION')
   EXECUTE FUNCTION sluice.drop_names();
+-- No role but the owner runs the functions above (read_message_key checks its caller itself): the
+-- triggers run them with the owner's rights, and a message they write is signed — called directly, one
+-- would sign a message of the caller's choosing.
+DO $revoke$
+DECLARE f regprocedure;
+BEGIN
+  FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
+        emit_rows,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
+        drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
+        emit_ddl}'::name[]) LOOP
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+  END LOOP;
+END $revoke$;

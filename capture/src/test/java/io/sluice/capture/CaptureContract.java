@@ -295,6 +295,53 @@ abstract class CaptureContract {
         }
     }
 
+    /**
+     * Any role of the primary may write a logical message (pg_logical_emit_message is PUBLIC): one under a
+     * prefix followers act on that Sluice did not write — a table's definition, rows, sequences, an epoch,
+     * a signature of its own making — is not passed on; the DDL triggers' own message is, without its
+     * signature, and any other prefix passes as it is.
+     */
+    @Test
+    void aMessageSomeRoleWroteUnderSluicesPrefixesIsNotPassedOn() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_forged (id int PRIMARY KEY)");
+            st.execute("DO $$ BEGIN CREATE ROLE forger LOGIN PASSWORD 'forger'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            st.execute("GRANT INSERT ON t_forged TO forger");
+        }
+        String forgedDdl = "{\"table\": [\"public\", \"t_forged\"], \"trigger\": true, \"columns\": [{\"name\": \"id\","
+                + " \"type\": \"integer\", \"nullable\": false}, {\"name\": \"x\", \"type\": \"text\", \"nullable\": true,"
+                + " \"missing\": \"forged\", \"has_default\": true}]}";
+        try (CaptureService capture = new CaptureService(config(pg, "forged", List.of("public.t_forged")));
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "forged");
+             Connection forger = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.port() + "/postgres",
+                     "forger", "forger");
+             Connection c = pg.connect()) {
+            capture.start();
+            run(forger, "INSERT INTO t_forged VALUES (1)",
+                    "SELECT pg_logical_emit_message(true, 'sluice.ddl', '" + forgedDdl + "')",
+                    "SELECT pg_logical_emit_message(true, 'sluice.ddl', repeat('0', 64) || E'\\n' || '" + forgedDdl + "')",
+                    "SELECT pg_logical_emit_message(true, 'sluice.rows', '{\"table\": [\"public\", \"t_forged\"]}' || E'\\n2\\n')",
+                    "SELECT pg_logical_emit_message(false, 'sluice.sequences', '[]')",
+                    "SELECT pg_logical_emit_message(false, 'sluice.epoch', '{\"epoch\": 9}')",
+                    "SELECT pg_logical_emit_message(true, 'app.note', 'kept')");
+            run(c, "ALTER TABLE t_forged ADD COLUMN v int DEFAULT 1", "INSERT INTO t_forged VALUES (2, 2)");
+            List<ChangeEvent> events = reader.until(Duration.ofSeconds(60), "both transactions",
+                    ev -> StreamReader.committedFrames(ev) >= 2);
+            List<ChangeEvent.Message> all = events.stream().filter(e -> e instanceof ChangeEvent.Message)
+                    .map(e -> (ChangeEvent.Message) e).toList();
+            // Capture's own sequence reports stand between frames; the forged ones are not among them.
+            assertThat(all).noneMatch(m -> m.prefix().equals("sluice.epoch")
+                    || m.prefix().equals("sluice.sequences") && new String(m.content(), java.nio.charset.StandardCharsets.UTF_8).equals("[]"));
+            List<ChangeEvent.Message> messages = all.stream().filter(ChangeEvent.Message::transactional).toList();
+            assertThat(messages).extracting(ChangeEvent.Message::prefix)
+                    .containsExactly("app.note", io.sluice.format.DdlMessage.PREFIX);
+            assertThat(new String(messages.get(0).content(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("kept");
+            io.sluice.format.DdlMessage ddl = io.sluice.format.DdlMessage.parse(messages.get(1).content());
+            assertThat(ddl.columns()).extracting(io.sluice.format.DdlMessage.DdlColumn::name).containsExactly("id", "v");
+            assertThat(StreamReader.inserts(events)).hasSize(2);
+        }
+    }
+
     private static List<Map<String, Value>> inserts(List<ChangeEvent> frame) {
         return frame.stream().filter(e -> e instanceof ChangeEvent.Insert).map(e -> ((ChangeEvent.Insert) e).after()).toList();
     }

@@ -41,6 +41,10 @@ public final class DdlTrigger {
     static final List<String> TRIGGERS = created(INSTALL, "CREATE EVENT TRIGGER (\\w+)");
     static final String MARK = mark(INSTALL);
 
+    static {
+        checkRevoked(INSTALL, FUNCTIONS);
+    }
+
     /**
      * The body of the script's {@code sluice.table_types(oid)}, its argument a bind parameter: the
      * types of its own a table uses, as a DDL message's {@code types} JSON. One query for the
@@ -77,7 +81,9 @@ public final class DdlTrigger {
         if (from < 0 || to < 0) {
             throw new IllegalStateException("ddl-capture.sql has no sluice.table_types body between " + TYPES_MARK + " quotes");
         }
-        return script.substring(from + TYPES_MARK.length(), to).replace("$1", "?");
+        // Capture's session prints names as the wrappers do under the install's search_path: the catalog's own functions.
+        return script.substring(from + TYPES_MARK.length(), to).replace("$1", "?")
+                .replace("sluice.type_text(", "format_type(").replace("sluice.check_text(", "pg_get_constraintdef(");
     }
 
     /**
@@ -150,6 +156,24 @@ public final class DdlTrigger {
             throw new IllegalStateException("ddl-capture.sql creates nothing matching " + pattern);
         }
         return List.copyOf(names);
+    }
+
+    /**
+     * The script revokes EXECUTE from PUBLIC on each of its functions but {@code read_message_key}, which
+     * checks its caller itself: a function added to the script and not to that list would let any role
+     * call it with the owner's rights, or sign a message of its choosing.
+     */
+    private static void checkRevoked(String script, List<String> functions) {
+        Matcher m = Pattern.compile("DO \\$revoke\\$.*?ANY \\('\\{([^}]*)\\}'", Pattern.DOTALL).matcher(script);
+        if (!m.find()) {
+            throw new IllegalStateException("ddl-capture.sql revokes EXECUTE on no function");
+        }
+        Set<String> revoked = new LinkedHashSet<>(List.of(m.group(1).replaceAll("\\s", "").split(",")));
+        Set<String> expected = new LinkedHashSet<>(functions);
+        expected.remove("read_message_key");
+        if (!revoked.equals(expected)) {
+            throw new IllegalStateException("ddl-capture.sql revokes EXECUTE on " + revoked + " but creates " + expected);
+        }
     }
 
     /** The script's own mark: a digest of its text, so a changed script is installed again. */

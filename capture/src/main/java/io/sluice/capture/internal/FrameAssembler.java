@@ -28,16 +28,18 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     private final String transactionTopic;
     private final String heartbeatTopic;
     private final RecordMapper mapper;
+    private final MessageGate gate;
     private final FrameWriter frames;
     private final StreamWriter writer;
     private final AtomicReference<Lsn> lastCommitted = new AtomicReference<>(Lsn.ZERO);
     private boolean snapshotFrame;     // the open frame is the initial snapshot
 
-    public FrameAssembler(String source, TableShapesFactory shapes, FrameWriter.BufferSettings bufferSettings,
+    public FrameAssembler(String source, TableShapesFactory shapes, MessageGate gate, FrameWriter.BufferSettings bufferSettings,
                           StreamWriter writer, Clock clock, Lsn streamedThrough) {
         this.transactionTopic = source + ".transaction";
         this.heartbeatTopic = "__debezium-heartbeat." + source;
-        this.mapper = new RecordMapper(shapes.create());
+        this.mapper = new RecordMapper(shapes.create(), gate);
+        this.gate = gate;
         this.frames = new FrameWriter(source, bufferSettings, writer, clock, streamedThrough);
         this.writer = writer;
         this.lastCommitted.set(streamedThrough);
@@ -138,8 +140,11 @@ public final class FrameAssembler implements DebeziumEngine.ChangeConsumer<Recor
     private void standaloneMessage(Struct value, Struct src) {
         Struct message = value.getStruct("message");
         String prefix = message.getString("prefix");
-        frames.standalone(new Lsn(((Number) src.get("lsn")).longValue()), micros(src.get("ts_us")), prefix,
-                ValueMapper.bytes(message.get("content")));
+        Lsn lsn = new Lsn(((Number) src.get("lsn")).longValue());
+        byte[] content = gate.admit(prefix, lsn, ValueMapper.bytes(message.get("content")));
+        if (content != null) {
+            frames.standalone(lsn, micros(src.get("ts_us")), prefix, content);
+        }
     }
 
     private Lsn closeFrame(Lsn commitLsn) {

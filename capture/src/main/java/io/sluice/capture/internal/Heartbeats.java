@@ -34,14 +34,15 @@ public final class Heartbeats implements AutoCloseable {
 
     private final PrimarySession session;
     private final ScheduledExecutorService timer;
-    private final SequenceReports sequences = new SequenceReports();
+    private final SequenceReports sequences;
     private boolean sequencesWarned;
     private boolean sequencesOff;
     private static final String READ_ONLY = "25006";
 
     /** Starts writing a heartbeat every {@code interval}, the first one {@code interval} from now. */
-    public Heartbeats(Supplier<Connection> connections, Duration interval, String source) {
+    public Heartbeats(Supplier<Connection> connections, Duration interval, String source, MessageGate gate) {
         this.session = new PrimarySession(connections);
+        this.sequences = new SequenceReports(gate.own());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-heartbeat-" + source);
             t.setDaemon(true);

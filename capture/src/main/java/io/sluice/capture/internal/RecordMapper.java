@@ -2,6 +2,7 @@ package io.sluice.capture.internal;
 
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventHeader;
+import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
 import java.util.ArrayList;
@@ -22,9 +23,11 @@ import org.apache.kafka.connect.source.SourceRecord;
 final class RecordMapper {
 
     private final TableShapes shapes;
+    private final MessageGate gate;
 
-    RecordMapper(TableShapes shapes) {
+    RecordMapper(TableShapes shapes, MessageGate gate) {
         this.shapes = shapes;
+        this.gate = gate;
     }
 
     /**
@@ -39,14 +42,18 @@ final class RecordMapper {
         switch (op) {
             case "m" -> {
                 Struct message = value.getStruct("message");
-                if (DdlTrigger.ROWS_PREFIX.equals(message.getString("prefix"))) {
+                String prefix = message.getString("prefix");
+                byte[] content = gate.admit(prefix, new Lsn(((Number) source.get("lsn")).longValue()), ValueMapper.bytes(message.get("content")));
+                if (content == null) {
+                    return out;
+                }
+                if (DdlTrigger.ROWS_PREFIX.equals(prefix)) {
                     throw new IllegalStateException("capture.engine=debezium cannot carry the rows a table held when it joined"
                             + " a partitioned table or a publication (ATTACH PARTITION, ALTER PUBLICATION ... ADD TABLE at source LSN "
                             + source.get("lsn") + "): no row change carries them, and only capture.engine=pgoutput turns the DDL"
                             + " triggers' rows into the stream's");
                 }
-                out.add(new ChangeEvent.Message(next.get(), true, message.getString("prefix"),
-                        ValueMapper.bytes(message.get("content"))));
+                out.add(new ChangeEvent.Message(next.get(), true, prefix, content));
             }
             case "t" -> out.add(new ChangeEvent.Truncate(next.get(), List.of(table(source)), false, false));
             case "c", "r", "u", "d" -> {

@@ -17,7 +17,7 @@ import java.util.List;
  * decoding does not carry sequence changes, yet a follower promoted to primary must hand out no
  * value the old primary already did. Each report reads every sequence's definition, owner and last
  * value and, when anything changed since the last one, writes them as a non-transactional logical
- * message that the engine passes on like any other. Used by one thread at a time.
+ * message, signed, that the engine passes on like any other. Used by one thread at a time.
  */
 final class SequenceReports {
 
@@ -37,7 +37,13 @@ final class SequenceReports {
              ORDER BY 1, 2""";
     static final String PREFIX = SequenceState.PREFIX;
 
+    private final MessageSignature signature;
     private byte[] last;
+
+    /** {@code signature}: capture's own, which {@link MessageGate} takes the reports by. */
+    SequenceReports(MessageSignature signature) {
+        this.signature = signature;
+    }
 
     /** Reads the sequences; writes them when they changed since the last report. Returns whether it wrote. */
     boolean report(Connection c) throws SQLException {
@@ -61,7 +67,7 @@ final class SequenceReports {
             return false;
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_logical_emit_message(false, '" + PREFIX + "', ?)")) {
-            ps.setString(1, new String(content, StandardCharsets.UTF_8));
+            ps.setString(1, new String(signature.sign(PREFIX, content), StandardCharsets.UTF_8));
             ps.execute();
         }
         last = content;

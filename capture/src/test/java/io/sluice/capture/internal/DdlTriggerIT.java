@@ -1,6 +1,7 @@
 package io.sluice.capture.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.embedded.LocalPostgres;
 import java.nio.file.Path;
@@ -43,6 +44,18 @@ class DdlTriggerIT {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    /** A trigger's message content as test_decoding prints it, its signature checked with the primary's key and taken off. */
+    private static byte[] signed(Connection c, String prefix, String content) throws Exception {
+        MessageSignature key;
+        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT key FROM sluice.read_message_key()")) {
+            rs.next();
+            key = new MessageSignature(rs.getBytes(1));
+        }
+        byte[] body = key.verified(prefix, content.getBytes(StandardCharsets.UTF_8));
+        assertThat(body).as("the message is signed with the triggers' key: %s", content).isNotNull();
+        return body;
     }
 
     private static boolean install(String database) throws Exception {
@@ -107,7 +120,7 @@ class DdlTriggerIT {
             try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('renames', NULL, NULL)"
                     + " WHERE data LIKE 'message:%sluice.ddl%'")) {
                 while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
                     renames.add(m.types().stream().map(t -> t.schema() + "." + t.name() + " from " + t.renamedFrom()).toList());
                 }
             }
@@ -151,7 +164,7 @@ class DdlTriggerIT {
             try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('rewrites',"
                     + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
                 while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
                     missing.add(m.columns().stream().map(col -> col.name() + "=" + col.missing()).toList()
                             + (m.volatileRewrite() ? " computed per row" : ""));
                 }
@@ -190,7 +203,7 @@ class DdlTriggerIT {
             try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('column_renames',"
                     + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
                 while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
                     renames.add(m.table().table() + " " + m.columnRenames() + " " + m.renamedColumns());
                 }
             }
@@ -224,7 +237,7 @@ class DdlTriggerIT {
             try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('partition_drops',"
                     + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
                 while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
                     gone.add(m.table().table() + " " + m.partitionsGone());
                 }
             }
@@ -265,7 +278,7 @@ class DdlTriggerIT {
             try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('detach_rows',"
                     + " NULL, NULL) WHERE data LIKE 'message:%sluice.rows%'")) {
                 while (rs.next()) {
-                    rows.add(rs.getString(1));
+                    rows.add(new String(signed(c, DdlTrigger.ROWS_PREFIX, rs.getString(1)), StandardCharsets.UTF_8));
                 }
             }
             assertThat(rows).as("q_1's and q_2's rows for the publication; q_3's when attached, none when detached with none"
@@ -304,6 +317,54 @@ class DdlTriggerIT {
                     "TRUNCATE p", "DROP TABLE t3")) {
                 st.execute(ddl);
             }
+        }
+    }
+
+    /**
+     * The triggers' messages are signed, so a role must not get one signed with content of its choosing,
+     * nor keep one from being written: no function of the script's is a role's to call but the key's
+     * reader, which gives the key to a role with REPLICATION only; the statement marks are no role's to
+     * write; and a setting the triggers once used does not stop a partition's TRUNCATE from being told.
+     */
+    @Test
+    void anOrdinaryRoleCanNeitherSignAMessageNorKeepOneFromBeingWritten() throws Exception {
+        pg.createDatabase("forging");
+        try (Connection c = pg.connect("forging"); var st = c.createStatement()) {
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("DO $$ BEGIN CREATE ROLE mallory LOGIN PASSWORD 'mallory'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            st.execute("DO $$ BEGIN CREATE ROLE reader LOGIN REPLICATION PASSWORD 'reader'; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+            st.execute("CREATE TABLE p (id int PRIMARY KEY) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10)");
+            st.execute("GRANT TRUNCATE ON p1 TO mallory");
+            st.execute("SELECT pg_create_logical_replication_slot('forging', 'test_decoding')");
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/forging";
+        try (Connection m = java.sql.DriverManager.getConnection(url, "mallory", "mallory"); var st = m.createStatement()) {
+            for (String call : List.of("SELECT sluice.emit('sluice.ddl', '{}')",
+                    "SELECT sluice.emit_table('p'::regclass, false, '{}', '[]', '[]')",
+                    "SELECT sluice.emit_rows('p1'::regclass, 'p'::regclass, NULL)",
+                    "SELECT sluice.set_mark('truncating_' || 'p'::regclass::oid, 1)",
+                    "INSERT INTO sluice.marks VALUES (pg_current_xact_id(), 'truncating_' || 'p'::regclass::oid, 1)",
+                    "SELECT key FROM sluice.message_key",
+                    "SELECT key FROM sluice.read_message_key()")) {
+                assertThatThrownBy(() -> st.execute(call)).as(call).isInstanceOf(java.sql.SQLException.class)
+                        .hasMessageContaining("permission denied").satisfies(e ->
+                                assertThat(((java.sql.SQLException) e).getSQLState()).isEqualTo("42501"));
+            }
+            m.setAutoCommit(false);
+            st.execute("SET LOCAL sluice.truncating_" + scalar(m, "SELECT 'p'::regclass::oid") + " = 'on'");
+            st.execute("TRUNCATE p1");
+            m.commit();
+        }
+        try (Connection r = java.sql.DriverManager.getConnection(url, "reader", "reader")) {
+            assertThat(scalar(r, "SELECT length(key) FROM sluice.read_message_key()")).isEqualTo("32");
+        }
+        try (Connection c = pg.connect("forging"); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('forging', NULL, NULL)"
+                     + " WHERE data LIKE 'message:%sluice.ddl%'")) {
+            assertThat(rs.next()).as("the TRUNCATE of p1 is told").isTrue();
+            DdlMessage truncated = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
+            assertThat(truncated.partitionsGone()).extracting(g -> g.table().table()).containsExactly("p1");
         }
     }
 

@@ -7,6 +7,7 @@ import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.Heartbeats;
+import io.sluice.capture.internal.MessageGate;
 import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.format.Lsn;
@@ -71,6 +72,7 @@ public final class PgOutputCapture implements CaptureEngine {
     private final Clock clock;
     private final FrameWriter frames;
     private final RelationShapes shapes;
+    private final MessageGate gate;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean closing;
     private volatile Lsn written;
@@ -97,6 +99,7 @@ public final class PgOutputCapture implements CaptureEngine {
         this.frames = new FrameWriter(config.sourceId(),
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
         this.shapes = new RelationShapes(primary, config.sourceId(), clock);
+        this.gate = MessageGate.of(primary);
         this.catchUp = new SlotCatchUp(this::outputSession, config.slotName(), config.publicationName(),
                 config.origins() == CaptureConfig.Origins.LOCAL, config.sourceId());
     }
@@ -182,7 +185,8 @@ public final class PgOutputCapture implements CaptureEngine {
 
     /** Catches up through SQL when far behind ({@link SlotCatchUp}), then streams from where that left the slot. */
     private void stream(Lsn from) throws SQLException {
-        messages = new PgOutputMessages(frames, shapes, config.publicationName(), clock, config.stateDirectory().resolve("spill"));
+        messages = new PgOutputMessages(frames, shapes, config.publicationName(), clock, config.stateDirectory().resolve("spill"),
+                gate);
         try (BacklogProbe backlog = new BacklogProbe(primary, clock)) {
             Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUp.run(from, backlog, messages, writer, () -> closing)
                     : from;
@@ -196,7 +200,7 @@ public final class PgOutputCapture implements CaptureEngine {
             int protocol = replication.start(config.slotName(), config.publicationName(), start, Duration.ofSeconds(10),
                     config.origins() == CaptureConfig.Origins.LOCAL);
             replication.confirm(start);
-            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId());
+            heartbeats = new Heartbeats(primary, config.heartbeatInterval(), config.sourceId(), gate);
             log.info("streaming slot {} from {} (pgoutput protocol {}{})", config.slotName(), start, protocol,
                     protocol >= 2 ? ", large transactions streamed in progress" : "");
             stream(backlog);

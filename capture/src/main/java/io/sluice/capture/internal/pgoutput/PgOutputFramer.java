@@ -2,6 +2,7 @@ package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.capture.internal.FrameWriter;
+import io.sluice.capture.internal.MessageGate;
 import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
@@ -35,15 +36,17 @@ final class PgOutputFramer {
     private final RelationShapes shapes;
     private final String publication;
     private final Clock clock;
+    private final MessageGate gate;
     private final Map<TableId, TableShape> announced = new HashMap<>();
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
 
-    PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock) {
+    PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, MessageGate gate) {
         this.frames = frames;
         this.shapes = shapes;
         this.publication = publication;
         this.clock = clock;
+        this.gate = gate;
     }
 
     /**
@@ -183,13 +186,17 @@ final class PgOutputFramer {
     }
 
     private Lsn message(PgOutputMessage.LogicalMessage m) {
+        byte[] content = gate.admit(m.prefix(), m.lsn(), m.content());
+        if (content == null) {
+            return m.transactional() ? null : m.lsn();
+        }
         if (m.transactional() && m.prefix().equals(DdlTrigger.ROWS_PREFIX)) {
-            attached(AttachedRows.parse(m.content()));
+            attached(AttachedRows.parse(content));
             return null;
         }
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
-                DdlMessage ddl = parsed(m.content());
+                DdlMessage ddl = parsed(content);
                 if (ddl != null && Watermark.SCHEMA.equals(ddl.table().schema())) {
                     return null; // an applier's Flyway migration of its bookkeeping on this primary
                 }
@@ -200,10 +207,10 @@ final class PgOutputFramer {
                     typesBefore(ddl);
                 }
             }
-            frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), m.content()));
+            frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), content));
             return null;
         }
-        frames.standalone(m.lsn(), clock.instant(), m.prefix(), m.content());
+        frames.standalone(m.lsn(), clock.instant(), m.prefix(), content);
         return m.lsn();
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.internal.FrameWriter;
+import io.sluice.capture.internal.MessageGate;
 import io.sluice.format.Lsn;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -19,10 +20,13 @@ final class PgOutputMessages implements SlotCatchUp.Handler, AutoCloseable {
     private final StreamedTransactions inProgress;
     private final FrameWriter frames;
 
-    /** {@code spill}: where transactions streamed in progress are held until their commit. */
-    PgOutputMessages(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, Path spill) {
+    /**
+     * {@code spill}: where transactions streamed in progress are held until their commit; {@code gate}:
+     * which logical messages are passed on.
+     */
+    PgOutputMessages(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, Path spill, MessageGate gate) {
         this.frames = frames;
-        this.framer = new PgOutputFramer(frames, shapes, publication, clock);
+        this.framer = new PgOutputFramer(frames, shapes, publication, clock, gate);
         this.inProgress = new StreamedTransactions(spill);
     }
 
