@@ -95,13 +95,15 @@ public final class DdlTrigger {
     public static boolean install(Connection c) throws SQLException {
         boolean superuser;
         boolean current;
+        boolean some;
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT r.rolsuper,
                        obj_description(to_regprocedure('sluice.emit_ddl()'), 'pg_proc') IS NOT DISTINCT FROM ?
                        AND to_regclass('sluice.table_name') IS NOT NULL
                        AND (SELECT count(DISTINCT proname) FROM pg_proc
                              WHERE pronamespace = to_regnamespace('sluice') AND proname = ANY (?)) = ?
-                       AND (SELECT count(*) FROM pg_event_trigger WHERE evtname = ANY (?) AND evtenabled <> 'D') = ?
+                       AND (SELECT count(*) FROM pg_event_trigger WHERE evtname = ANY (?) AND evtenabled <> 'D') = ?,
+                       to_regprocedure('sluice.emit_ddl()') IS NOT NULL
                   FROM pg_roles r WHERE r.rolname = current_user""")) {
             ps.setString(1, MARK);
             ps.setArray(2, c.createArrayOf("text", FUNCTIONS.toArray()));
@@ -109,12 +111,23 @@ public final class DdlTrigger {
             ps.setArray(4, c.createArrayOf("text", TRIGGERS.toArray()));
             ps.setInt(5, TRIGGERS.size());
             try (ResultSet rs = ps.executeQuery()) {
-                superuser = rs.next() && rs.getBoolean(1);
-                current = superuser && rs.getBoolean(2);
+                rs.next();
+                superuser = rs.getBoolean(1);
+                current = rs.getBoolean(2);
+                some = rs.getBoolean(3);
             }
         }
         if (!superuser) {
-            log.warn("DDL is not captured as it happens: event triggers need a superuser. As one, run"
+            if (current) {
+                log.info("DDL capture on the primary is current (installed by a superuser): event triggers {}",
+                        String.join(", ", TRIGGERS));
+                return true;
+            }
+            log.warn(some
+                    ? "the primary's DDL triggers are not those of this capture's ddl-capture.sql (an older script, or part"
+                    + " of it dropped or disabled): their messages may be refused as unsigned. As a superuser, run"
+                    + " capture/src/main/resources/io/sluice/capture/ddl-capture.sql again in the captured database"
+                    : "DDL is not captured as it happens: event triggers need a superuser. As one, run"
                     + " capture/src/main/resources/io/sluice/capture/ddl-capture.sql once in the captured database;"
                     + " until then ADD COLUMN ... DEFAULT and DROP COLUMN reach followers only with the table's next write");
             return false;

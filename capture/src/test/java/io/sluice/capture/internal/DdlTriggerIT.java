@@ -358,6 +358,7 @@ class DdlTriggerIT {
         }
         try (Connection r = java.sql.DriverManager.getConnection(url, "reader", "reader")) {
             assertThat(scalar(r, "SELECT length(key) FROM sluice.read_message_key()")).isEqualTo("32");
+            assertThat(DdlTrigger.install(r)).as("a capture role that is no superuser finds the script a superuser installed").isTrue();
         }
         try (Connection c = pg.connect("forging"); var st = c.createStatement();
              var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('forging', NULL, NULL)"
