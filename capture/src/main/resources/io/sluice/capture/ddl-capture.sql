@@ -15,6 +15,8 @@ ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS column_names name[];
 -- And for a partition, the partitioned table at the top of its tree and the rows it holds (its
 -- partition constraint), so that a message can say which rows left that table with it.
 ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS partition_root oid, ADD COLUMN IF NOT EXISTS partition_rows text;
+-- And whether it is logged (unlogged: in no publication), which a dropped table's message needs.
+ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS logged boolean;
 -- What a statement noted for the triggers that run after it in its transaction (a table's rewrite and
 -- its reason; a partitioned table truncated whole), kept where no other role can write it: a setting
 -- can be set by any role, and would let one keep a message from being written.
@@ -81,9 +83,9 @@ CREATE OR REPLACE FUNCTION sluice.partition_rows(rel oid) RETURNS text LANGUAGE 
 $f$;
 CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
-  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names, partition_root, partition_rows)
+  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names, partition_root, partition_rows, logged)
   SELECT c.oid, n.nspname, c.relname, sluice.column_names(c.oid), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END,
-         sluice.partition_rows(c.oid)
+         sluice.partition_rows(c.oid), c.relpersistence = 'p'
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -91,9 +93,10 @@ CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURIT
   ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname,
                                     column_names = coalesce(t.column_names, EXCLUDED.column_names),
                                     partition_root = coalesce(t.partition_root, EXCLUDED.partition_root),
-                                    partition_rows = coalesce(t.partition_rows, EXCLUDED.partition_rows)
+                                    partition_rows = coalesce(t.partition_rows, EXCLUDED.partition_rows),
+                                    logged = EXCLUDED.logged
    WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname) OR t.column_names IS NULL
-      OR t.partition_rows IS NULL AND EXCLUDED.partition_rows IS NOT NULL
+      OR t.partition_rows IS NULL AND EXCLUDED.partition_rows IS NOT NULL OR t.logged IS DISTINCT FROM EXCLUDED.logged
 $f$;
 -- The table's column names as the triggers had seen them before this command (null when they had
 -- not seen the table), and its own from now on.
@@ -153,6 +156,9 @@ BEGIN
                               ' GROUP BY part ORDER BY part', cols, rel::regclass) LOOP
     PERFORM sluice.emit('sluice.rows', header || E'\n' || chunk);
   END LOOP;
+  IF NOT FOUND AND publication IS NOT NULL THEN
+    PERFORM sluice.emit('sluice.rows', header || E'\n'); -- taken in empty: all it holds is no row
+  END IF;
 END $f$;
 -- A partitioned table's tree as the map holds it, brought up to date (each partition's root and rows;
 -- a default partition's rows change with its siblings): returns the partitions that left the tree
@@ -274,10 +280,11 @@ BEGIN
   END IF;
   SELECT n.nspname, c.relname INTO now FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
   SELECT t.nspname, t.relname INTO was FROM sluice.table_name t WHERE t.relid = rel;
-  INSERT INTO sluice.table_name (relid, nspname, relname, column_names, partition_root)
-    SELECT rel, now.nspname, now.relname, sluice.column_names(rel), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END
+  INSERT INTO sluice.table_name (relid, nspname, relname, column_names, partition_root, logged)
+    SELECT rel, now.nspname, now.relname, sluice.column_names(rel), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END,
+           c.relpersistence = 'p'
       FROM pg_class c WHERE c.oid = rel
-    ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname;
+    ON CONFLICT (relid) DO UPDATE SET nspname = EXCLUDED.nspname, relname = EXCLUDED.relname, logged = EXCLUDED.logged;
   IF was.relname IS NULL OR (was.nspname, was.relname) = (now.nspname, now.relname) THEN
     RETURN NULL;
   END IF;
@@ -333,6 +340,29 @@ BEGIN
     PERFORM sluice.fill_type_names();
   END IF;
 END $f$;
+-- The publications that published a table the command is dropping, as itself: the catalog has lost
+-- the table's entries, which are among the dropped objects (a schema's too, when dropped with it); a
+-- partition's through its partitioned table, by a publication that does not publish through the root.
+CREATE OR REPLACE FUNCTION sluice.dropped_from(nsp name, rel name, root oid, logged boolean) RETURNS json LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE pubs name[]; top text[];
+BEGIN
+  SELECT ARRAY[t.nspname, t.relname]::text[] INTO top FROM sluice.table_name t WHERE t.relid = root;
+  SELECT coalesce(array_agg(p.pubname), '{}') INTO pubs FROM pg_publication p
+   WHERE (root IS NULL OR NOT p.pubviaroot)
+     AND (p.puballtables AND coalesce(logged, true)
+          OR EXISTS (SELECT FROM pg_event_trigger_dropped_objects() o
+                      WHERE o.object_type IN ('publication relation', 'publication namespace') AND o.address_args[1] = p.pubname
+                        AND (o.address_names IN (ARRAY[nsp, rel]::text[], ARRAY[nsp]::text[], top)))
+          OR EXISTS (SELECT FROM pg_publication_rel r WHERE r.prpubid = p.oid AND r.prrelid = root));
+  IF to_regclass('pg_catalog.pg_publication_namespace') IS NOT NULL THEN -- PostgreSQL 15 and later
+    EXECUTE $q$SELECT $1 || coalesce(array_agg(p.pubname), '{}') FROM pg_publication p
+                 JOIN pg_publication_namespace pn ON pn.pnpubid = p.oid JOIN pg_namespace n ON n.oid = pn.pnnspid
+                WHERE n.nspname = $2 AND coalesce($3, true) AND ($4 IS NULL OR NOT p.pubviaroot)$q$
+      INTO pubs USING pubs, nsp, logged, root;
+  END IF;
+  RETURN (SELECT coalesce(json_agg(DISTINCT x), '[]') FROM unnest(pubs) x);
+END $f$;
 CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
@@ -342,6 +372,14 @@ BEGIN
             WHERE d.object_type = 'table') r
      JOIN pg_class k ON k.oid = r.root CROSS JOIN LATERAL sluice.partition_moves(r.root) m(gone)
     WHERE m.gone IS NOT NULL;
+  -- A published table dropped: its followers drop theirs at this position (capture passes the message on
+  -- when its own publication published the table); never Sluice's own (an applier's bookkeeping here).
+  PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(x.schema_name, x.object_name),
+                                                       'publications', x.pubs)::text)
+     FROM (SELECT d.schema_name, d.object_name, sluice.dropped_from(d.schema_name, d.object_name, m.partition_root, m.logged) AS pubs
+             FROM pg_event_trigger_dropped_objects() d JOIN sluice.table_name m ON m.relid = d.objid
+            WHERE d.object_type = 'table' AND NOT d.is_temporary AND d.schema_name <> 'sluice') x
+    WHERE json_array_length(x.pubs) > 0;
   PERFORM sluice.forget_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.object_type = 'table';
   PERFORM sluice.forget_type_name(d.objid) FROM pg_event_trigger_dropped_objects() d WHERE d.classid = 'pg_type'::regclass;
 END $f$;
@@ -594,7 +632,7 @@ BEGIN
   FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
         emit_rows,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
-        drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
+        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[]) LOOP
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
   END LOOP;

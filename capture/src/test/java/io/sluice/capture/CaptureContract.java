@@ -342,6 +342,33 @@ abstract class CaptureContract {
         }
     }
 
+    /**
+     * A table of capture's publication dropped on the primary comes as a sluice.drop message in the
+     * DROP's frame, so followers drop theirs there; a table it did not publish, dropped with it, does not.
+     */
+    @Test
+    void aDroppedTableOfThePublicationComesAsADropMessageAndNoOtherTablesDoes() throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_dropped (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE t_unpublished (id int PRIMARY KEY)");
+        }
+        try (CaptureService capture = new CaptureService(config(pg, "dropped", List.of("public.t_dropped")));
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "dropped");
+             Connection c = pg.connect()) {
+            capture.start();
+            run(c, "INSERT INTO t_dropped VALUES (1)");
+            // On the stream before the DROP: Debezium reads a table's columns from the catalog as it meets its rows.
+            reader.until(Duration.ofSeconds(60), "the insert", ev -> StreamReader.committedFrames(ev) >= 1);
+            run(c, "DROP TABLE t_dropped, t_unpublished");
+            List<List<ChangeEvent>> frames = StreamReader.frames(reader.until(Duration.ofSeconds(60), "both transactions",
+                    ev -> StreamReader.committedFrames(ev) >= 2));
+            List<io.sluice.format.TableDrop> drops = frames.get(1).stream()
+                    .filter(e -> e instanceof ChangeEvent.Message m && io.sluice.format.TableDrop.is(m))
+                    .map(e -> io.sluice.format.TableDrop.parse(((ChangeEvent.Message) e).content())).toList();
+            assertThat(drops).extracting(io.sluice.format.TableDrop::table).containsExactly(new TableId("public", "t_dropped"));
+        }
+    }
+
     private static List<Map<String, Value>> inserts(List<ChangeEvent> frame) {
         return frame.stream().filter(e -> e instanceof ChangeEvent.Insert).map(e -> ((ChangeEvent.Insert) e).after()).toList();
     }

@@ -918,6 +918,51 @@ class ApplierIT {
             stack.awaitEqual(0, "pubs.d", Duration.ofSeconds(60));
             assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('public.pub_c') IS NULL"))
                     .as("a table added to another publication is not this stream's").isEqualTo("t");
+            // Taken out of the publication, changed, and taken in again: the follower holds what the table
+            // holds then, not also what it kept from before (a keyless table held both; a keyed one stopped).
+            stack.primary.execute("CREATE TABLE pub_e (v text)", "ALTER TABLE pub_e REPLICA IDENTITY FULL",
+                    "INSERT INTO pub_e VALUES ('one'), ('two')", "ALTER PUBLICATION pub_added ADD TABLE pub_e");
+            stack.awaitEqual(0, "pub_e", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER PUBLICATION pub_added DROP TABLE pub_b, pub_e", "DELETE FROM pub_b WHERE id < 100",
+                    "UPDATE pub_b SET v = 'later' WHERE id = 200", "DELETE FROM pub_e WHERE v = 'one'",
+                    "INSERT INTO pub_e VALUES ('three')", "ALTER PUBLICATION pub_added ADD TABLE pub_b, pub_e");
+            stack.awaitEqual(0, "pub_b", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "pub_e", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER PUBLICATION pub_added DROP TABLE pub_e", "DELETE FROM pub_e",
+                    "ALTER PUBLICATION pub_added ADD TABLE pub_e");
+            stack.awaitEqual(0, "pub_e", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
+     * A table the primary drops is dropped on the follower at the same position, so one made again
+     * under its name holds only its own rows there: before, the follower kept the old table and took
+     * the new one's rows into it (a keyless table held both; a keyed one stopped on a key it had).
+     */
+    @Test
+    void aTableDroppedOnThePrimaryIsDroppedOnTheFollowerAndOneMadeAgainStartsEmpty() throws Exception {
+        stack.primary.execute("CREATE SCHEMA drops");
+        try (CaptureService capture = new CaptureService(stack.capture("drops", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("drops", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE drops.t (id int PRIMARY KEY, v text)", "INSERT INTO drops.t VALUES (1, 'old'), (2, 'old')",
+                    "CREATE TABLE drops.k (v text)", "ALTER TABLE drops.k REPLICA IDENTITY FULL", "INSERT INTO drops.k VALUES ('old')",
+                    "CREATE TABLE drops.gone (id int PRIMARY KEY)", "INSERT INTO drops.gone VALUES (1)");
+            stack.awaitEqual(0, "drops.t", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "drops.k", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "drops.gone", Duration.ofSeconds(60));
+            stack.primary.execute("DROP TABLE drops.t, drops.k, drops.gone",
+                    "CREATE TABLE drops.t (id int PRIMARY KEY, v text)", "INSERT INTO drops.t VALUES (2, 'new'), (3, 'new')",
+                    "CREATE TABLE drops.k (v text)", "ALTER TABLE drops.k REPLICA IDENTITY FULL", "INSERT INTO drops.k VALUES ('new')");
+            stack.awaitEqual(0, "drops.t", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "drops.k", Duration.ofSeconds(60));
+            Await.until(Duration.ofSeconds(60), () -> "the follower to drop drops.gone",
+                    () -> "t".equals(stack.followers.get(0).queryScalar("SELECT to_regclass('drops.gone') IS NULL")));
+            stack.primary.execute("DROP SCHEMA drops CASCADE");
+            Await.until(Duration.ofSeconds(60), () -> "the follower to drop the schema's tables", () -> "0".equals(
+                    stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'drops'")));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

@@ -248,6 +248,35 @@ class DuckDbIT {
         return applier.failure().orElseThrow().getMessage();
     }
 
+    /** A table the primary drops is dropped from the DuckDB file at the same position. */
+    @Test
+    void aTableDroppedOnThePrimaryIsDroppedFromTheFile() throws Exception {
+        stack.primary.execute("CREATE TABLE short_lived (id int PRIMARY KEY, v text)", "INSERT INTO short_lived VALUES (1, 'a')");
+        Path file = dir.resolve("drops.duckdb");
+        ApplierConfig config = ApplierConfig.of("dd", "drops", "jdbc:duckdb:" + file, new Properties(), kafka())
+                .withKind(ApplierConfig.Kind.DUCKDB);
+        try (CaptureService capture = new CaptureService(stack.capture("dd", List.of("public.short_lived"), true));
+             StreamApplier applier = new StreamApplier(config)) {
+            capture.start();
+            applier.start();
+            Await.until(Duration.ofSeconds(60), () -> "the table in the file", () -> tables(file) == 1);
+            stack.primary.execute("DROP TABLE short_lived");
+            Await.until(Duration.ofSeconds(60), () -> "the table dropped from the file (" + applier.failure() + ")",
+                    () -> tables(file) == 0);
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    private static int tables(Path file) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_name = 'short_lived'")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (java.sql.SQLException e) {
+            return -1; // the file not made yet
+        }
+    }
+
     private static int rows(Path file) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM public.edges")) {

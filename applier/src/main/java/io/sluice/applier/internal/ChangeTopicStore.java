@@ -12,6 +12,7 @@ import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import java.time.Clock;
@@ -173,6 +174,12 @@ public final class ChangeTopicStore implements FollowerStore {
                     + header.commitLsn() + ") to keep their records, or rebuild the topic from a new snapshot", false, null);
         }
         return () -> { }; // records carry each row as it was at its change; DDL rewrites none already written
+    }
+
+    /** A dropped table's keys are gone as a truncated one's are: a tombstone for each. */
+    @Override
+    public Work drop(TableDrop drop, EventHeader header, String at) {
+        return truncate(new ChangeEvent.Truncate(header, List.of(drop.table()), false, false));
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -181,6 +182,14 @@ public final class DuckDbStore implements FollowerStore {
     @Override
     public Work ddl(DdlMessage ddl, EventHeader header, String at) {
         return () -> tables.apply(connection, ddl, header, at);
+    }
+
+    @Override
+    public Work drop(TableDrop drop, EventHeader header, String at) {
+        return () -> {
+            TableDrops.drop(connection, drop, header, at, config.followerName());
+            tables.dropped(drop.table());
+        };
     }
 
     @Override

@@ -106,6 +106,11 @@ public final class DuckDbTables {
         known.remove(e.table());
     }
 
+    /** Forgets the columns of a table the follower dropped. */
+    void dropped(TableId table) {
+        known.remove(table);
+    }
+
     /**
      * Takes an ALTER TABLE as it happened on the primary: a renamed table renamed, columns dropped,
      * added (with the value the primary's existing rows have in them) and retyped — or stops where

@@ -6,6 +6,7 @@ import io.sluice.applier.internal.OpenGroup.GroupCommit;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
+import io.sluice.format.TableDrop;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
@@ -101,6 +102,9 @@ public interface FollowerStore extends AutoCloseable {
 
     /** A DDL message, as it happened on the primary. */
     Work ddl(DdlMessage ddl, EventHeader header, String at);
+
+    /** A table the primary dropped ({@link TableDrop}), read at {@code at} (topic-partition@offset). */
+    Work drop(TableDrop drop, EventHeader header, String at);
 
     /** Rows of one table and one shape, each key's final state of a group (see {@link GroupCollapser}). */
     Work insertMany(TableId table, List<String> columns, List<ChangeEvent.Insert> rows);

@@ -8,6 +8,7 @@ import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.FormatException;
+import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,6 +100,14 @@ public final class GroupWork {
                         + "; the follower stays at its last good watermark", false, ex);
             }
             work.add(store.ddl(ddl, m.header(), at));
+        } else if (e instanceof ChangeEvent.Message m && TableDrop.is(m)) {
+            String at = stream + "@" + offset;
+            try {
+                work.add(store.drop(TableDrop.parse(m.content()), m.header(), at));
+            } catch (FormatException ex) {
+                throw new ApplierException("bad dropped-table message at " + at + ": " + ex.getMessage()
+                        + "; the follower stays at its last good watermark", false, ex);
+            }
         }
         // Other transactional messages carry no rows; they pass with their frame.
     }

@@ -10,6 +10,7 @@ import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -177,20 +178,27 @@ public final class PostgresStore implements FollowerStore {
 
     @Override
     public Work schema(ChangeEvent.SchemaChange e, String at) {
-        return () -> {
-            writer.flush();
-            schemas.apply(connection, e, at);
-            if (conflicting != null) {
-                conflicting.schemaChanged();
-            }
-        };
+        return shapeChange(() -> schemas.apply(connection, e, at));
     }
 
     @Override
     public Work ddl(DdlMessage ddl, EventHeader header, String at) {
+        return shapeChange(() -> ddls.apply(connection, ddl, header, at));
+    }
+
+    @Override
+    public Work drop(TableDrop drop, EventHeader header, String at) {
+        return shapeChange(() -> {
+            TableDrops.drop(connection, drop, header, at, config.followerName());
+            ddls.dropped(drop.table());
+        });
+    }
+
+    /** A change of a table's shape: after the rows written before it, and the conflict checks told. */
+    private Work shapeChange(Work change) {
         return () -> {
             writer.flush();
-            ddls.apply(connection, ddl, header, at);
+            change.run();
             if (conflicting != null) {
                 conflicting.schemaChanged();
             }

@@ -64,7 +64,7 @@ public final class DdlTrigger {
     private static String load() {
         try (var in = DdlTrigger.class.getResourceAsStream("/io/sluice/capture/ddl-capture.sql")) {
             String sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            for (String prefix : List.of(DdlMessage.PREFIX, ROWS_PREFIX)) {
+            for (String prefix : List.of(DdlMessage.PREFIX, ROWS_PREFIX, io.sluice.format.TableDrop.PREFIX)) {
                 if (!sql.contains("'" + prefix + "'")) {
                     throw new IllegalStateException("ddl-capture.sql does not write the prefix " + prefix);
                 }

@@ -55,7 +55,7 @@ public final class DebeziumCapture implements CaptureEngine {
         this.onFailure = onFailure;
         this.primary = primary;
         this.shapes = new TableShapes(primary);
-        this.assembler = new FrameAssembler(config.sourceId(), () -> shapes, MessageGate.of(primary),
+        this.assembler = new FrameAssembler(config.sourceId(), () -> shapes, MessageGate.of(primary, config.publicationName()),
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")),
                 writer, clock, streamedThrough);
     }

@@ -5,6 +5,7 @@ import io.sluice.format.DirectSnapshotMessage;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.SequenceState;
+import io.sluice.format.TableDrop;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * Which logical messages read from the primary's WAL capture passes on. Any role of the captured
  * database may write one ({@code pg_logical_emit_message} is PUBLIC), so a message whose prefix makes a
  * follower act is passed on only when Sluice wrote it: the DDL triggers' ({@code sluice.ddl},
- * {@code sluice.rows}) signed with the key the triggers' script keeps on the primary, capture's own
+ * {@code sluice.rows}, {@code sluice.drop} — this one only for a table capture's publication published)
+ * signed with the key the triggers' script keeps on the primary, capture's own
  * sequence reports signed with a key of this process, and none of the prefixes Sluice never writes to
  * the WAL (epoch markers, direct snapshots). Their signature is taken off; any other message passes
  * as it is. A message refused is logged as an error, naming its prefix and position, and dropped.
@@ -37,16 +39,19 @@ public final class MessageGate {
     }
 
     private final KeySource keys;
+    private final String publication;
     private final MessageSignature own = MessageSignature.random();
     private Optional<TriggerKey> key;
 
-    MessageGate(KeySource keys) {
+    /** {@code publication}: capture's, the one whose dropped tables are the stream's. */
+    MessageGate(KeySource keys, String publication) {
         this.keys = keys;
+        this.publication = publication;
     }
 
     /** The triggers' key read from the primary through {@code sluice.read_message_key()}. */
-    public static MessageGate of(Supplier<Connection> primary) {
-        return new MessageGate(() -> read(primary));
+    public static MessageGate of(Supplier<Connection> primary, String publication) {
+        return new MessageGate(() -> read(primary), publication);
     }
 
     /** Signs the messages capture writes itself. */
@@ -58,6 +63,11 @@ public final class MessageGate {
     public byte[] admit(String prefix, Lsn lsn, byte[] content) {
         if (prefix.equals(DdlMessage.PREFIX) || prefix.equals(DdlTrigger.ROWS_PREFIX)) {
             return fromTriggers(prefix, lsn, content);
+        }
+        if (prefix.equals(TableDrop.PREFIX)) {
+            byte[] verified = fromTriggers(prefix, lsn, content);
+            // A table another publication published: not the stream's, and a follower may have one of that name of its own.
+            return verified != null && TableDrop.parse(verified).publications().contains(publication) ? verified : null;
         }
         if (prefix.equals(SequenceState.PREFIX)) {
             byte[] verified = own.verified(prefix, content);

@@ -3,6 +3,7 @@ package io.sluice.capture.internal;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
 import java.util.ArrayList;
@@ -46,6 +47,9 @@ final class RecordMapper {
                 byte[] content = gate.admit(prefix, new Lsn(((Number) source.get("lsn")).longValue()), ValueMapper.bytes(message.get("content")));
                 if (content == null) {
                     return out;
+                }
+                if (TableDrop.PREFIX.equals(prefix)) {
+                    shapes.dropped(TableDrop.parse(content).table());
                 }
                 if (DdlTrigger.ROWS_PREFIX.equals(prefix)) {
                     throw new IllegalStateException("capture.engine=debezium cannot carry the rows a table held when it joined"

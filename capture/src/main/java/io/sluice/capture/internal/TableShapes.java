@@ -62,6 +62,13 @@ public final class TableShapes {
         return shape;
     }
 
+    /** Forgets a table the primary dropped: one made again under its name is new to this capture. */
+    void dropped(TableId table) {
+        lastSchema.remove(table);
+        lastKey.remove(table);
+        identities.remove(table);
+    }
+
     /** The replica identity last read for the table (DEFAULT if never read). */
     ReplicaIdentity replicaIdentity(TableId table) {
         return identities.getOrDefault(table, ReplicaIdentity.DEFAULT);

@@ -8,6 +8,7 @@ import io.sluice.format.SequenceState;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +38,7 @@ class MessageGateTest {
     @Test
     void theTriggersSignedMessagePassesWithoutItsSignatureAndAnyOtherIsRefused() {
         MessageSignature key = MessageSignature.random();
-        MessageGate gate = new MessageGate(new Keys(key));
+        MessageGate gate = new MessageGate(new Keys(key), "pub");
         Lsn after = new Lsn(2000);
         assertThat(gate.admit(DdlMessage.PREFIX, after, key.sign(DdlMessage.PREFIX, BODY))).isEqualTo(BODY);
         assertThat(gate.admit(DdlMessage.PREFIX, after, BODY)).as("unsigned").isNull();
@@ -52,14 +53,14 @@ class MessageGateTest {
 
     @Test
     void anUnsignedMessageWrittenBeforeTheKeyWasMadeIsAnEarlierScriptsAndPasses() {
-        MessageGate gate = new MessageGate(new Keys(MessageSignature.random()));
+        MessageGate gate = new MessageGate(new Keys(MessageSignature.random()), "pub");
         assertThat(gate.admit(DdlMessage.PREFIX, new Lsn(999), BODY)).isEqualTo(BODY);
         assertThat(gate.admit(DdlMessage.PREFIX, SINCE, BODY)).isNull();
     }
 
     @Test
     void withoutAKeyOnThePrimaryNoTriggerMessagePasses() {
-        MessageGate gate = new MessageGate(new Keys((MessageSignature) null));
+        MessageGate gate = new MessageGate(new Keys((MessageSignature) null), "pub");
         assertThat(gate.admit(DdlMessage.PREFIX, new Lsn(1), BODY)).isNull();
         assertThat(gate.admit(DdlTrigger.ROWS_PREFIX, new Lsn(1), BODY)).isNull();
     }
@@ -69,7 +70,7 @@ class MessageGateTest {
         MessageSignature old = MessageSignature.random();
         MessageSignature made = MessageSignature.random();
         Keys keys = new Keys(old, made);
-        MessageGate gate = new MessageGate(keys);
+        MessageGate gate = new MessageGate(keys, "pub");
         assertThat(gate.admit(DdlMessage.PREFIX, new Lsn(2000), old.sign(DdlMessage.PREFIX, BODY))).isEqualTo(BODY);
         assertThat(gate.admit(DdlMessage.PREFIX, new Lsn(2001), BODY)).isNull();
         assertThat(keys.reads).as("an unsigned message is no reason to read the key again").isEqualTo(1);
@@ -79,12 +80,24 @@ class MessageGateTest {
 
     @Test
     void sequenceReportsPassOnlySignedByThisProcessAndEpochsNever() {
-        MessageGate gate = new MessageGate(new Keys(MessageSignature.random()));
+        MessageGate gate = new MessageGate(new Keys(MessageSignature.random()), "pub");
         byte[] report = "[]".getBytes(StandardCharsets.UTF_8);
         assertThat(gate.admit(SequenceState.PREFIX, Lsn.ZERO, gate.own().sign(SequenceState.PREFIX, report))).isEqualTo(report);
         assertThat(gate.admit(SequenceState.PREFIX, Lsn.ZERO, report)).isNull();
         assertThat(gate.admit(SequenceState.PREFIX, Lsn.ZERO, MessageSignature.random().sign(SequenceState.PREFIX, report))).isNull();
         assertThat(gate.admit(io.sluice.format.EpochMarker.PREFIX, Lsn.ZERO, report)).isNull();
         assertThat(gate.admit("app.note", Lsn.ZERO, report)).as("anyone's own prefix").isEqualTo(report);
+    }
+
+    @Test
+    void aDroppedTablePassesOnlyWhenCapturesPublicationPublishedIt() {
+        MessageSignature key = MessageSignature.random();
+        MessageGate gate = new MessageGate(new Keys(key), "pub");
+        byte[] ours = new io.sluice.format.TableDrop(new io.sluice.format.TableId("public", "t"), List.of("other", "pub")).toJson();
+        byte[] theirs = new io.sluice.format.TableDrop(new io.sluice.format.TableId("public", "t"), List.of("other")).toJson();
+        Lsn at = new Lsn(2000);
+        assertThat(gate.admit(io.sluice.format.TableDrop.PREFIX, at, key.sign(io.sluice.format.TableDrop.PREFIX, ours))).isEqualTo(ours);
+        assertThat(gate.admit(io.sluice.format.TableDrop.PREFIX, at, key.sign(io.sluice.format.TableDrop.PREFIX, theirs))).isNull();
+        assertThat(gate.admit(io.sluice.format.TableDrop.PREFIX, at, ours)).as("unsigned").isNull();
     }
 }

@@ -99,7 +99,7 @@ public final class PgOutputCapture implements CaptureEngine {
         this.frames = new FrameWriter(config.sourceId(),
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
         this.shapes = new RelationShapes(primary, config.sourceId(), clock);
-        this.gate = MessageGate.of(primary);
+        this.gate = MessageGate.of(primary, config.publicationName());
         this.catchUp = new SlotCatchUp(this::outputSession, config.slotName(), config.publicationName(),
                 config.origins() == CaptureConfig.Origins.LOCAL, config.sourceId());
     }

@@ -3,13 +3,12 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.MessageGate;
-import io.sluice.capture.internal.pgoutput.PgOutputMessage.Tuple;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.Column;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
+import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
 import io.sluice.format.Value;
 import io.sluice.format.follower.Watermark;
@@ -25,10 +24,9 @@ import java.util.Set;
 /**
  * Turns decoded pgoutput messages into the stream's events: a transaction into a frame, a
  * Relation into a schema event before the table's next change when its shape is new to this
- * capture or changed, a row
- * change into its event with every value in the server's own text form (exact by construction:
- * the follower reads it back with the same type's input function), an unchanged TOASTed value into
- * {@link Value.Unchanged}, never NULL. Not thread-safe: the engine's thread.
+ * capture or changed, a row change into its event ({@link TupleRows}: every value in the server's
+ * own text form, exact by construction), the logical messages {@link MessageGate} lets pass into
+ * messages — the DDL triggers' rows into copy events. Not thread-safe: the engine's thread.
  */
 final class PgOutputFramer {
 
@@ -40,6 +38,8 @@ final class PgOutputFramer {
     private final Map<TableId, TableShape> announced = new HashMap<>();
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
+    /** The tables whose rows this frame replaced (a table a publication took in: all it holds). */
+    private final Set<TableId> replaced = new HashSet<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, MessageGate gate) {
         this.frames = frames;
@@ -59,6 +59,7 @@ final class PgOutputFramer {
         if (message instanceof PgOutputMessage.Begin b) {
             shapes.decoding(b.xid());
             frames.open(b.xid(), b.commitTime());
+            replaced.clear();
         } else if (message instanceof PgOutputMessage.Commit c) {
             frames.close(c.endLsn());
             return c.endLsn();
@@ -72,19 +73,20 @@ final class PgOutputFramer {
             return null; // Sluice's own tables (a promoted follower's or a leader's applier bookkeeping) never go out
         } else if (message instanceof PgOutputMessage.Insert i) {
             TableShape s = changed(i.relationOid());
-            Map<String, Value> after = row(s, i.row(), false);
+            Map<String, Value> after = TupleRows.row(s, i.row(), false);
             s = withLabelsOf(s, i.relationOid(), after);
             frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), after));
         } else if (message instanceof PgOutputMessage.Update u) {
             TableShape s = changed(u.relationOid());
-            Map<String, Value> before = u.oldRow() != null ? row(s, u.oldRow(), false)
-                    : u.oldKey() != null ? row(s, u.oldKey(), true) : Map.of();
-            Map<String, Value> after = row(s, u.row(), false);
+            Map<String, Value> before = u.oldRow() != null ? TupleRows.row(s, u.oldRow(), false)
+                    : u.oldKey() != null ? TupleRows.row(s, u.oldKey(), true) : Map.of();
+            Map<String, Value> after = TupleRows.row(s, u.row(), false);
             s = withLabelsOf(s, u.relationOid(), after);
             frames.add(new ChangeEvent.Update(frames.next(), s.table(), s.key(), before, after));
         } else if (message instanceof PgOutputMessage.Delete d) {
             TableShape s = changed(d.relationOid());
-            Map<String, Value> before = d.oldRow() != null ? row(s, d.oldRow(), false) : row(s, d.oldKey(), true);
+            Map<String, Value> before = d.oldRow() != null ? TupleRows.row(s, d.oldRow(), false)
+                    : TupleRows.row(s, d.oldKey(), true);
             frames.add(new ChangeEvent.Delete(frames.next(), s.table(), s.key(), before));
         } else if (message instanceof PgOutputMessage.Truncate t) {
             List<TableId> tables = new ArrayList<>(t.relationOids().size());
@@ -113,6 +115,7 @@ final class PgOutputFramer {
     Lsn commitStreamed(PgOutputMessage.StreamCommit commit, StreamedTransactions streamed) {
         shapes.decoding(commit.xid());
         frames.openCommitted(commit.xid(), commit.commitTime(), commit.endLsn());
+        replaced.clear();
         streamed.replay(commit, this::handle);
         frames.close(commit.endLsn());
         return commit.endLsn();
@@ -194,6 +197,9 @@ final class PgOutputFramer {
             attached(AttachedRows.parse(content));
             return null;
         }
+        if (m.prefix().equals(TableDrop.PREFIX)) {
+            announced.remove(TableDrop.parse(content).table()); // one made again under its name is announced anew
+        }
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
                 DdlMessage ddl = parsed(content);
@@ -228,7 +234,15 @@ final class PgOutputFramer {
                 table = t;
             }
         }
-        if (table != null) {
+        if (table == null) {
+            return;
+        }
+        if (rows.publication() != null && replaced.add(table)) {
+            // The publication took the table in: these rows are all it holds, whatever a follower kept from
+            // when a publication published it before (ALTER PUBLICATION … DROP TABLE, then ADD TABLE).
+            frames.add(new ChangeEvent.Truncate(frames.next(), List.of(table), false, false));
+        }
+        if (rows.count() > 0) {
             frames.add(CopyEvent.of(frames.next(), table, rows.key(), rows.columns(), rows.count(), rows.text()));
         }
     }
@@ -256,40 +270,6 @@ final class PgOutputFramer {
         if (!types.isEmpty()) {
             frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX,
                     DdlMessage.typesOnly(ddl.table(), types).toJson()));
-        }
-    }
-
-    /** The relation's columns; only its key columns when {@code keyOnly} (pgoutput sends the others as NULL). */
-    private static Map<String, Value> row(TableShape shape, Tuple tuple, boolean keyOnly) {
-        List<Column> columns = shape.columns();
-        if (tuple.size() != columns.size()) {
-            throw new IllegalStateException("a row of " + shape.table() + " has " + tuple.size() + " values for "
-                    + columns.size() + " columns");
-        }
-        ChangeEvent.RowBuilder row = new ChangeEvent.RowBuilder(columns.size());
-        for (int i = 0; i < columns.size(); i++) {
-            Column c = columns.get(i);
-            if (keyOnly && !c.key()) {
-                continue;
-            }
-            row.add(c.name(), switch (tuple.kinds()[i]) {
-                case Tuple.NULL -> Value.Null.INSTANCE;
-                case Tuple.UNCHANGED -> Value.Unchanged.INSTANCE;
-                case Tuple.TEXT -> text(shape, c, tuple.values()[i]);
-                default -> throw new IllegalStateException("column " + c.name() + " of " + shape.table()
-                        + " arrived in binary form, which capture does not request");
-            });
-        }
-        return row.build();
-    }
-
-    /** A value's text as the server sent it (its UTF-8 bytes, kept as they came). */
-    private static Value text(TableShape shape, Column c, byte[] bytes) {
-        try {
-            return Value.Text.ofUtf8(bytes);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("column " + c.name() + " (" + c.type() + ") of " + shape.table()
-                    + " arrived as text that is not UTF-8: capture reads databases whose encoding is UTF8 only", e);
         }
     }
 }
