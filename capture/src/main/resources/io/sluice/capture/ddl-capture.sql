@@ -552,7 +552,7 @@ BEGIN
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
-DECLARE r record; renamed jsonb; reported jsonb; gone json;
+DECLARE r record; renamed jsonb; reported jsonb; gone json; made_logged boolean;
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -598,7 +598,15 @@ BEGIN
     IF EXISTS (SELECT FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'p' AND NOT k.relispartition) THEN
       gone := sluice.partition_moves(r.objid);
     END IF;
+    -- Made logged (ALTER TABLE … SET LOGGED, a bulk load's last step): a publication of every table (FOR ALL
+    -- TABLES, FOR TABLES IN SCHEMA) publishes it from now on, and no row change carries the rows it holds.
+    made_logged := EXISTS (SELECT FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid
+                            WHERE t.relid = r.objid AND NOT t.logged AND k.relpersistence = 'p' AND k.relkind = 'r');
     PERFORM sluice.emit_table(r.objid, r.created, renamed, reported, gone);
+    IF made_logged THEN
+      PERFORM sluice.emit_rows(r.objid, r.objid, pt.pubname) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace
+         JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = k.relname WHERE k.oid = r.objid;
+    END IF;
   END LOOP;
 END $f$;
 -- What an earlier script had in their place (the column count the names now give).

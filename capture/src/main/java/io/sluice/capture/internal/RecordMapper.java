@@ -51,6 +51,9 @@ final class RecordMapper {
                 if (TableDrop.PREFIX.equals(prefix)) {
                     shapes.dropped(TableDrop.parse(content).table());
                 }
+                if (DdlTrigger.ROWS_PREFIX.equals(prefix) && !holdsRows(content)) {
+                    return out; // a table taken in empty: no row to carry
+                }
                 if (DdlTrigger.ROWS_PREFIX.equals(prefix)) {
                     throw new IllegalStateException("capture.engine=debezium cannot carry the rows a table held when it joined"
                             + " a partitioned table or a publication (ATTACH PARTITION, ALTER PUBLICATION ... ADD TABLE at source LSN "
@@ -82,6 +85,16 @@ final class RecordMapper {
             default -> throw new IllegalArgumentException("unknown Debezium op '" + op + "' on " + record.topic());
         }
         return out;
+    }
+
+    /** Whether a rows message of the DDL triggers holds a row after its header line. */
+    private static boolean holdsRows(byte[] content) {
+        for (int i = 0; i < content.length; i++) {
+            if (content[i] == '\n') {
+                return i + 1 < content.length;
+            }
+        }
+        return false;
     }
 
     /**
