@@ -369,6 +369,35 @@ class DdlTriggerIT {
         }
     }
 
+    /**
+     * ALTER PUBLICATION … SET TABLE takes in the tables the publication lacked: their rows are written,
+     * and only theirs (a table it kept already streams its changes).
+     */
+    @Test
+    void aTableThatSetTableTakesInHasItsRowsWritten() throws Exception {
+        pg.createDatabase("set_table");
+        try (Connection c = pg.connect("set_table"); var st = c.createStatement()) {
+            st.execute("CREATE TABLE kept (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE taken (id int PRIMARY KEY, v text)");
+            st.execute("INSERT INTO kept VALUES (1)");
+            st.execute("INSERT INTO taken VALUES (1, 'x'), (2, NULL)");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("CREATE PUBLICATION pset FOR TABLE kept");
+            st.execute("SELECT pg_create_logical_replication_slot('set_table', 'test_decoding')");
+            st.execute("ALTER PUBLICATION pset SET TABLE kept, taken");
+            List<String> rows = new java.util.ArrayList<>();
+            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('set_table',"
+                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.rows%'")) {
+                while (rs.next()) {
+                    rows.add(new String(signed(c, DdlTrigger.ROWS_PREFIX, rs.getString(1)), StandardCharsets.UTF_8));
+                }
+            }
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(0)).contains("\"table\" : [\"public\", \"taken\"]", "\"publication\" : \"pset\"")
+                    .endsWith("\n1\tx\n2\t\\N\n");
+        }
+    }
+
     private static String scalar(Connection c, String sql) throws Exception {
         try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
