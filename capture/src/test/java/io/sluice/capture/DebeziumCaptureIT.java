@@ -47,6 +47,27 @@ class DebeziumCaptureIT extends CaptureContract {
         }
     }
 
+    /**
+     * A table written and dropped in one transaction: this engine reads a table's columns from the
+     * catalog when it meets the rows, after the DROP; it stops saying so (it stopped calling the
+     * table's integer column a type it does not carry).
+     */
+    @Test
+    void rowsOfATableDroppedBeforeTheyWereReadStopCaptureSayingWhy() throws Exception {
+        pg.execute("CREATE TABLE t_fleeting (id int PRIMARY KEY)");
+        try (CaptureService capture = new CaptureService(config(pg, "fleeting", List.of("public.t_fleeting")))) {
+            capture.start();
+            try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("INSERT INTO t_fleeting VALUES (1)");
+                st.execute("DROP TABLE t_fleeting");
+                c.commit();
+            }
+            Await.until(Duration.ofSeconds(60), () -> "capture to stop on the dropped table's rows", () -> capture.failure().isPresent());
+            assertThat(messages(capture.failure().get())).contains("public.t_fleeting", "no longer has it", "capture.engine=pgoutput");
+        }
+    }
+
     private static String messages(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {

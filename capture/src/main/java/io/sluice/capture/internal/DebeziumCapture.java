@@ -186,6 +186,9 @@ public final class DebeziumCapture implements CaptureEngine {
                 engine.close();
                 return;
             } catch (IllegalStateException e) {
+                if (finished.getCount() == 0) {
+                    return; // it stopped on its own (a failure): nothing left to stop
+                }
                 if (System.nanoTime() > deadline) {
                     log.warn("the Debezium engine would not stop within {} s: {}", timeout.toSeconds(), e.getMessage());
                     return;

@@ -100,6 +100,12 @@ public final class TableShapes {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
+        if (catalog.isEmpty()) {
+            // Debezium reads a table's columns now, not as of the change: a table dropped since has none left to read.
+            throw new IllegalStateException("capture.engine=debezium cannot describe " + table + ": the primary's catalog no longer"
+                    + " has it (dropped since the change was written), and this engine reads a table's columns from the catalog"
+                    + " when it meets its rows; use capture.engine=pgoutput, whose changes carry their table's columns");
+        }
         List<Column> columns = new ArrayList<>();
         java.util.Set<String> inRow = new java.util.HashSet<>();
         rowSchema.fields().forEach(f -> inRow.add(f.name()));
