@@ -42,7 +42,6 @@ $f$;
 CREATE MATERIALIZED VIEW IF NOT EXISTS sluice.message_key AS
   SELECT decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex') AS key,
          pg_current_wal_insert_lsn() AS since;
-REVOKE ALL ON sluice.message_key FROM PUBLIC;
 -- The key, for a role that may read the WAL (capture's: REPLICATION) and so reads every message anyway.
 CREATE OR REPLACE FUNCTION sluice.read_message_key(OUT key bytea, OUT since pg_lsn) LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
@@ -631,17 +630,29 @@ DROP EVENT TRIGGER IF EXISTS sluice_drops;
 CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE', 'DROP DOMAIN',
                                                      'DROP EXTENSION')
   EXECUTE FUNCTION sluice.drop_names();
--- No role but the owner runs the functions above (read_message_key checks its caller itself): the
--- triggers run them with the owner's rights, and a message they write is signed — called directly, one
--- would sign a message of the caller's choosing.
+-- No role but the owner runs the functions above (read_message_key checks its caller itself), nor reads or
+-- writes the tables and the key: the triggers run with the owner's rights, and a message they write is
+-- signed — a function called directly, or a map written, would get a message of the caller's choosing
+-- signed. Revoked from PUBLIC and from any role a default privilege gave them to.
 DO $revoke$
-DECLARE f regprocedure;
+DECLARE f regprocedure; r regclass; g regrole;
 BEGIN
   FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
         emit_rows,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[]) LOOP
-    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+    FOR g IN SELECT DISTINCT a.grantee FROM pg_proc p CROSS JOIN LATERAL aclexplode(p.proacl) a
+              WHERE p.oid = f AND a.grantee NOT IN (0, p.proowner) LOOP
+      EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %s', f, g);
+    END LOOP;
+  END LOOP;
+  FOR r IN SELECT unnest(ARRAY['sluice.table_name', 'sluice.type_name', 'sluice.marks', 'sluice.message_key']::regclass[]) LOOP
+    EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', r);
+    FOR g IN SELECT DISTINCT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+              WHERE c.oid = r AND a.grantee NOT IN (0, c.relowner) LOOP
+      EXECUTE format('REVOKE ALL ON %s FROM %s', r, g);
+    END LOOP;
   END LOOP;
 END $revoke$;
