@@ -100,4 +100,16 @@ class MessageGateTest {
         assertThat(gate.admit(io.sluice.format.TableDrop.PREFIX, at, key.sign(io.sluice.format.TableDrop.PREFIX, theirs))).isNull();
         assertThat(gate.admit(io.sluice.format.TableDrop.PREFIX, at, ours)).as("unsigned").isNull();
     }
+
+    @Test
+    void rowsPassForCapturesPublicationOrForAnyAndNotForAnother() {
+        MessageSignature key = MessageSignature.random();
+        MessageGate gate = new MessageGate(new Keys(key), "pub");
+        Lsn at = new Lsn(2000);
+        for (String publication : List.of("\"pub\"", "null", "\"other\"")) {
+            byte[] rows = ("{\"table\": [\"public\", \"t\"], \"publication\": " + publication + "}\n1\n").getBytes(StandardCharsets.UTF_8);
+            byte[] passed = gate.admit(DdlTrigger.ROWS_PREFIX, at, key.sign(DdlTrigger.ROWS_PREFIX, rows));
+            assertThat(passed).as(publication).isEqualTo(publication.equals("\"other\"") ? null : rows);
+        }
+    }
 }

@@ -222,12 +222,10 @@ final class PgOutputFramer {
 
     /**
      * Rows no row change carried, as a copy event of the table the publication publishes (the table, or
-     * its partitioned table), announced first if need be; another publication's rows are not the stream's.
+     * its partitioned table), announced first if need be ({@link MessageGate} passes only the rows for
+     * capture's publication, or for any).
      */
     private void attached(AttachedRows.Rows rows) {
-        if (rows.publication() != null && !rows.publication().equals(publication)) {
-            return;
-        }
         TableId table = null;
         for (TableId t : List.of(rows.table(), rows.root())) {
             if (table == null && (announced.containsKey(t) || shapes.published(publication, t).map(this::announce).isPresent())) {
