@@ -1,15 +1,11 @@
 package io.sluice.capture.internal;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.DirectSnapshotMessage;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
 import io.sluice.format.SequenceState;
 import io.sluice.format.TableDrop;
-import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class MessageGate {
 
     private static final Logger log = LoggerFactory.getLogger(MessageGate.class);
-    private static final JsonFactory JSON = new JsonFactory();
 
     /** The DDL triggers' key and the position from which they sign (an earlier script did not). */
     record TriggerKey(MessageSignature signature, Lsn since) { }
@@ -72,7 +67,7 @@ public final class MessageGate {
         if (prefix.equals(DdlTrigger.ROWS_PREFIX)) {
             byte[] verified = fromTriggers(prefix, lsn, content);
             // Rows for another publication (a table it took in) are not the stream's; null: any publication's.
-            String to = verified == null ? null : rowsPublication(verified);
+            String to = verified == null ? null : AttachedRows.publication(verified);
             return verified != null && (to == null || to.equals(publication)) ? verified : null;
         }
         if (prefix.equals(TableDrop.PREFIX)) {
@@ -114,30 +109,6 @@ public final class MessageGate {
                 ? "the primary has no key of Sluice's DDL triggers (not installed, or installed by an older"
                         + " ddl-capture.sql: run it again), so no role's message can be told from theirs"
                 : "it carries no signature of Sluice's DDL triggers: some role wrote it with pg_logical_emit_message");
-    }
-
-    /** The publication a rows message's header line names, or null (JSON: {@code "publication"}). */
-    private static String rowsPublication(byte[] content) {
-        int eol = 0;
-        while (eol < content.length && content[eol] != '\n') {
-            eol++;
-        }
-        try (JsonParser p = JSON.createParser(content, 0, eol)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                return null; // not a header: the engine refuses the message, saying what is wrong
-            }
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken t = p.nextToken();
-                if (field.equals("publication")) {
-                    return t == JsonToken.VALUE_STRING ? p.getText() : null;
-                }
-                p.skipChildren();
-            }
-            return null;
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     private static byte[] refused(String prefix, Lsn lsn, String why) {

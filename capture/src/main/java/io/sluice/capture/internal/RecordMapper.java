@@ -51,7 +51,7 @@ final class RecordMapper {
                 if (TableDrop.PREFIX.equals(prefix)) {
                     shapes.dropped(TableDrop.parse(content).table());
                 }
-                if (DdlTrigger.ROWS_PREFIX.equals(prefix) && !holdsRows(content)) {
+                if (DdlTrigger.ROWS_PREFIX.equals(prefix) && !AttachedRows.holdsRows(content)) {
                     return out; // a table taken in empty: no row to carry
                 }
                 if (DdlTrigger.ROWS_PREFIX.equals(prefix)) {
@@ -85,16 +85,6 @@ final class RecordMapper {
             default -> throw new IllegalArgumentException("unknown Debezium op '" + op + "' on " + record.topic());
         }
         return out;
-    }
-
-    /** Whether a rows message of the DDL triggers holds a row after its header line. */
-    private static boolean holdsRows(byte[] content) {
-        for (int i = 0; i < content.length; i++) {
-            if (content[i] == '\n') {
-                return i + 1 < content.length;
-            }
-        }
-        return false;
     }
 
     /**

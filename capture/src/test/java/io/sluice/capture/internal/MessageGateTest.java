@@ -107,7 +107,8 @@ class MessageGateTest {
         MessageGate gate = new MessageGate(new Keys(key), "pub");
         Lsn at = new Lsn(2000);
         for (String publication : List.of("\"pub\"", "null", "\"other\"")) {
-            byte[] rows = ("{\"table\": [\"public\", \"t\"], \"publication\": " + publication + "}\n1\n").getBytes(StandardCharsets.UTF_8);
+            byte[] rows = ("{\"table\": [\"public\", \"t\"], \"root\": [\"public\", \"t\"], \"columns\": [\"id\"],"
+                    + " \"publication\": " + publication + "}\n1\n").getBytes(StandardCharsets.UTF_8);
             byte[] passed = gate.admit(DdlTrigger.ROWS_PREFIX, at, key.sign(DdlTrigger.ROWS_PREFIX, rows));
             assertThat(passed).as(publication).isEqualTo(publication.equals("\"other\"") ? null : rows);
         }

@@ -1,5 +1,6 @@
 package io.sluice.capture.internal.pgoutput;
 
+import io.sluice.capture.internal.AttachedRows;
 import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.MessageGate;

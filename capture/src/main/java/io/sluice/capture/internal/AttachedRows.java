@@ -1,4 +1,4 @@
-package io.sluice.capture.internal.pgoutput;
+package io.sluice.capture.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -15,9 +15,10 @@ import java.util.List;
  * transaction ({@code sluice.emit_rows}, docs/capture.md): capture puts them on the stream as a copy
  * event of the table its publication publishes — the partitioned table, or the table itself. A
  * message is a JSON line (the table, its root, the root's columns and key, the publication it was
- * added to or null) and then lines of COPY text. Stateless.
+ * added to or null) and then lines of COPY text. The one reader of that format, for both engines
+ * and {@link MessageGate}. Stateless.
  */
-final class AttachedRows {
+public final class AttachedRows {
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -25,18 +26,17 @@ final class AttachedRows {
      * One message's rows: {@code text} whole COPY lines of {@code columns}, {@code count} of them;
      * {@code publication} the one the table was added to, null when they are any publication's.
      */
-    record Rows(TableId table, TableId root, String publication, List<String> columns, List<String> key, long count,
-                byte[] text) { }
+    public record Rows(TableId table, TableId root, String publication, List<String> columns, List<String> key, long count,
+                       byte[] text) { }
+
+    private record Header(TableId table, TableId root, String publication, List<String> columns, List<String> key) { }
 
     private AttachedRows() {
     }
 
     /** Reads a message's content; a malformed one is an {@link IllegalStateException} saying what is wrong. */
-    static Rows parse(byte[] content) {
-        int eol = 0;
-        while (eol < content.length && content[eol] != '\n') {
-            eol++;
-        }
+    public static Rows parse(byte[] content) {
+        int eol = eol(content);
         byte[] text = Arrays.copyOfRange(content, Math.min(eol + 1, content.length), content.length);
         long count = 0;
         for (byte b : text) {
@@ -46,6 +46,29 @@ final class AttachedRows {
         if (eol == content.length || text.length > 0 && text[text.length - 1] != '\n') {
             throw new IllegalStateException("a rows message of the DDL triggers does not end in a whole line after its header");
         }
+        Header h = header(content, eol);
+        return new Rows(h.table(), h.root(), h.publication(), h.columns(), h.key(), count, text);
+    }
+
+    /** The publication the rows were written for, null when they are any publication's: the header alone is read. */
+    public static String publication(byte[] content) {
+        return header(content, eol(content)).publication();
+    }
+
+    /** Whether the message holds a row after its header line (one for a table taken in empty holds none). */
+    public static boolean holdsRows(byte[] content) {
+        return eol(content) + 1 < content.length;
+    }
+
+    private static int eol(byte[] content) {
+        int eol = 0;
+        while (eol < content.length && content[eol] != '\n') {
+            eol++;
+        }
+        return eol;
+    }
+
+    private static Header header(byte[] content, int eol) {
         TableId table = null;
         TableId root = null;
         String publication = null;
@@ -84,7 +107,7 @@ final class AttachedRows {
         if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Rows(table, root, publication, columns, key, count, text);
+        return new Header(table, root, publication, columns, key);
     }
 
     private static TableId table(List<String> parts) {
