@@ -130,11 +130,6 @@ public final class DdlSync {
         schemas.forget(ddl.table());
     }
 
-    /** Forgets the shape of a table the follower dropped. */
-    void dropped(TableId table) {
-        schemas.forget(table);
-    }
-
     /** The columns the primary renamed, renamed on the follower the same way; whether it renamed any. */
     private static boolean renameColumns(Connection c, DdlMessage ddl, Map<String, FollowerTable.Existing> existing,
                                          ChangeEvent.SchemaChange shape) throws SQLException {

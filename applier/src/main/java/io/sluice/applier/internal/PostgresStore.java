@@ -190,7 +190,7 @@ public final class PostgresStore implements FollowerStore {
     public Work drop(TableDrop drop, EventHeader header, String at) {
         return shapeChange(() -> {
             TableDrops.drop(connection, drop, header, at, config.followerName());
-            ddls.dropped(drop.table());
+            schemas.forget(drop.table());
         });
     }
 
