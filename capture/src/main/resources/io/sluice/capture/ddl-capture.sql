@@ -635,24 +635,20 @@ CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP S
 -- signed — a function called directly, or a map written, would get a message of the caller's choosing
 -- signed. Revoked from PUBLIC and from any role a default privilege gave them to.
 DO $revoke$
-DECLARE f regprocedure; r regclass; g regrole;
+DECLARE o record; g regrole;
 BEGIN
-  FOR f IN SELECT p.oid FROM pg_proc p WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
+  FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
+            WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
         emit_rows,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
-        emit_ddl}'::name[]) LOOP
-    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-    FOR g IN SELECT DISTINCT a.grantee FROM pg_proc p CROSS JOIN LATERAL aclexplode(p.proacl) a
-              WHERE p.oid = f AND a.grantee NOT IN (0, p.proowner) LOOP
-      EXECUTE format('REVOKE ALL ON FUNCTION %s FROM %s', f, g);
-    END LOOP;
-  END LOOP;
-  FOR r IN SELECT unnest(ARRAY['sluice.table_name', 'sluice.type_name', 'sluice.marks', 'sluice.message_key']::regclass[]) LOOP
-    EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', r);
-    FOR g IN SELECT DISTINCT a.grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
-              WHERE c.oid = r AND a.grantee NOT IN (0, c.relowner) LOOP
-      EXECUTE format('REVOKE ALL ON %s FROM %s', r, g);
+        emit_ddl}'::name[])
+           UNION ALL
+           SELECT c.oid::regclass::text, c.relacl, c.relowner FROM pg_class c
+            WHERE c.oid = ANY (ARRAY['sluice.table_name', 'sluice.type_name', 'sluice.marks', 'sluice.message_key']::regclass[]) LOOP
+    EXECUTE format('REVOKE ALL ON %s FROM PUBLIC', o.name);
+    FOR g IN SELECT DISTINCT a.grantee FROM aclexplode(o.acl) a WHERE a.grantee NOT IN (0, o.owner) LOOP
+      EXECUTE format('REVOKE ALL ON %s FROM %s', o.name, g);
     END LOOP;
   END LOOP;
 END $revoke$;
