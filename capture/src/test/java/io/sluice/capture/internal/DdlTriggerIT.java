@@ -46,16 +46,30 @@ class DdlTriggerIT {
         }
     }
 
-    /** A trigger's message content as test_decoding prints it, its signature checked with the primary's key and taken off. */
-    private static byte[] signed(Connection c, String prefix, String content) throws Exception {
+    /**
+     * The contents of the triggers' messages under {@code prefix} that test_decoding slot {@code slot}
+     * holds, in order and consumed, each signature checked with the primary's key and taken off.
+     */
+    private static List<byte[]> triggerMessages(Connection c, String slot, String prefix) throws Exception {
         MessageSignature key;
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT key FROM sluice.read_message_key()")) {
             rs.next();
             key = new MessageSignature(rs.getBytes(1));
         }
-        byte[] body = key.verified(prefix, content.getBytes(StandardCharsets.UTF_8));
-        assertThat(body).as("the message is signed with the triggers' key: %s", content).isNotNull();
-        return body;
+        List<byte[]> bodies = new java.util.ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes(?, NULL, NULL)"
+                + " WHERE data LIKE 'message:%' || ? || '%'")) {
+            ps.setString(1, slot);
+            ps.setString(2, prefix);
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byte[] body = key.verified(prefix, rs.getString(1).getBytes(StandardCharsets.UTF_8));
+                    assertThat(body).as("the message is signed with the triggers' key: %s", rs.getString(1)).isNotNull();
+                    bodies.add(body);
+                }
+            }
+        }
+        return bodies;
     }
 
     private static boolean install(String database) throws Exception {
@@ -117,12 +131,9 @@ class DdlTriggerIT {
             st.execute("ALTER TYPE oldest RENAME TO forgotten");
             st.execute("ALTER DOMAIN moved.newer RENAME TO newest");
             List<List<String>> renames = new java.util.ArrayList<>();
-            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('renames', NULL, NULL)"
-                    + " WHERE data LIKE 'message:%sluice.ddl%'")) {
-                while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
-                    renames.add(m.types().stream().map(t -> t.schema() + "." + t.name() + " from " + t.renamedFrom()).toList());
-                }
+            for (byte[] message : triggerMessages(c, "renames", DdlMessage.PREFIX)) {
+                DdlMessage m = DdlMessage.parse(message);
+                renames.add(m.types().stream().map(t -> t.schema() + "." + t.name() + " from " + t.renamedFrom()).toList());
             }
             assertThat(renames).containsExactly(
                     List.of("public.newer from []", "public.oldest from [public, older]"),
@@ -161,13 +172,10 @@ class DdlTriggerIT {
             st.execute("CREATE TABLE empty_r (id int PRIMARY KEY)");
             st.execute("ALTER TABLE empty_r ADD COLUMN v float8 DEFAULT random()");
             List<String> missing = new java.util.ArrayList<>();
-            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('rewrites',"
-                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
-                while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
-                    missing.add(m.columns().stream().map(col -> col.name() + "=" + col.missing()).toList()
-                            + (m.volatileRewrite() ? " computed per row" : ""));
-                }
+            for (byte[] message : triggerMessages(c, "rewrites", DdlMessage.PREFIX)) {
+                DdlMessage m = DdlMessage.parse(message);
+                missing.add(m.columns().stream().map(col -> col.name() + "=" + col.missing()).toList()
+                        + (m.volatileRewrite() ? " computed per row" : ""));
             }
             assertThat(missing).as("s was added without a default and given one after: its rows hold NULL").containsExactly(
                     "[id=null, old=null, x=null, g=3.3, t=" + now + ", s=null]",
@@ -200,12 +208,9 @@ class DdlTriggerIT {
             st.execute("TRUNCATE sluice.table_name");
             st.execute("ALTER TABLE parent RENAME COLUMN a2 TO a3");
             List<String> renames = new java.util.ArrayList<>();
-            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('column_renames',"
-                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
-                while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
-                    renames.add(m.table().table() + " " + m.columnRenames() + " " + m.renamedColumns());
-                }
+            for (byte[] message : triggerMessages(c, "column_renames", DdlMessage.PREFIX)) {
+                DdlMessage m = DdlMessage.parse(message);
+                renames.add(m.table().table() + " " + m.columnRenames() + " " + m.renamedColumns());
             }
             assertThat(renames).as("a rename is reported once, by the ALTER that made it").containsExactlyInAnyOrder(
                     "p {a2=a} [a2]", "p_1 {a2=a} [a2]", "parent {a2=a} [a2]", "child {a2=a} [a2]",
@@ -234,12 +239,9 @@ class DdlTriggerIT {
             assertThat(DdlTrigger.install(c)).isTrue();
             st.execute("DROP TABLE m_rest");
             List<String> gone = new java.util.ArrayList<>();
-            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('partition_drops',"
-                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.ddl%'")) {
-                while (rs.next()) {
-                    DdlMessage m = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
-                    gone.add(m.table().table() + " " + m.partitionsGone());
-                }
+            for (byte[] message : triggerMessages(c, "partition_drops", DdlMessage.PREFIX)) {
+                DdlMessage m = DdlMessage.parse(message);
+                gone.add(m.table().table() + " " + m.partitionsGone());
             }
             assertThat(gone).containsExactly(
                     "m [GonePartition[table=public.m_1, rows=((id IS NOT NULL) AND (id >= 0) AND (id < 10))]]",
@@ -275,11 +277,8 @@ class DdlTriggerIT {
             st.execute("CREATE PUBLICATION pub_some FOR TABLE q");
             st.execute("ALTER PUBLICATION pub_some ADD TABLE nocols");
             List<String> rows = new java.util.ArrayList<>();
-            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('detach_rows',"
-                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.rows%'")) {
-                while (rs.next()) {
-                    rows.add(new String(signed(c, DdlTrigger.ROWS_PREFIX, rs.getString(1)), StandardCharsets.UTF_8));
-                }
+            for (byte[] message : triggerMessages(c, "detach_rows", DdlTrigger.ROWS_PREFIX)) {
+                rows.add(new String(message, StandardCharsets.UTF_8));
             }
             assertThat(rows).as("q_1's and q_2's rows for the publication; q_3's when attached, none when detached with none"
                     + " publishing it").hasSize(3);
@@ -365,11 +364,10 @@ class DdlTriggerIT {
             assertThat(scalar(r, "SELECT length(key) FROM sluice.read_message_key()")).isEqualTo("32");
             assertThat(DdlTrigger.install(r)).as("a capture role that is no superuser finds the script a superuser installed").isTrue();
         }
-        try (Connection c = pg.connect("forging"); var st = c.createStatement();
-             var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('forging', NULL, NULL)"
-                     + " WHERE data LIKE 'message:%sluice.ddl%'")) {
-            assertThat(rs.next()).as("the TRUNCATE of p1 is told").isTrue();
-            DdlMessage truncated = DdlMessage.parse(signed(c, DdlMessage.PREFIX, rs.getString(1)));
+        try (Connection c = pg.connect("forging")) {
+            List<byte[]> told = triggerMessages(c, "forging", DdlMessage.PREFIX);
+            assertThat(told).as("the TRUNCATE of p1 is told").isNotEmpty();
+            DdlMessage truncated = DdlMessage.parse(told.get(0));
             assertThat(truncated.partitionsGone()).extracting(g -> g.table().table()).containsExactly("p1");
         }
     }
@@ -391,11 +389,8 @@ class DdlTriggerIT {
             st.execute("SELECT pg_create_logical_replication_slot('set_table', 'test_decoding')");
             st.execute("ALTER PUBLICATION pset SET TABLE kept, taken");
             List<String> rows = new java.util.ArrayList<>();
-            try (var rs = st.executeQuery("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes('set_table',"
-                    + " NULL, NULL) WHERE data LIKE 'message:%sluice.rows%'")) {
-                while (rs.next()) {
-                    rows.add(new String(signed(c, DdlTrigger.ROWS_PREFIX, rs.getString(1)), StandardCharsets.UTF_8));
-                }
+            for (byte[] message : triggerMessages(c, "set_table", DdlTrigger.ROWS_PREFIX)) {
+                rows.add(new String(message, StandardCharsets.UTF_8));
             }
             assertThat(rows).hasSize(1);
             assertThat(rows.get(0)).contains("\"table\" : [\"public\", \"taken\"]", "\"publication\" : \"pset\"")
