@@ -268,22 +268,21 @@ class DuckDbIT {
     }
 
     private static int tables(Path file) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.tables WHERE table_name = 'short_lived'")) {
-            rs.next();
-            return rs.getInt(1);
-        } catch (java.sql.SQLException e) {
-            return -1; // the file not made yet
-        }
+        return count(file, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'short_lived'", -1); // -1: no file yet
     }
 
     private static int rows(Path file) throws Exception {
+        return count(file, "SELECT count(*) FROM public.edges", 0); // 0: not created yet
+    }
+
+    /** A count read from the DuckDB file, or {@code unreadable} when the query cannot run yet. */
+    private static int count(Path file, String sql, int unreadable) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM public.edges")) {
+             ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getInt(1);
         } catch (java.sql.SQLException e) {
-            return 0; // not created yet
+            return unreadable;
         }
     }
 
