@@ -118,21 +118,42 @@ $f$;
 CREATE OR REPLACE FUNCTION sluice.copy_text(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
   SELECT replace(replace(replace(replace(v, '\', '\\'), E'\n', '\n'), E'\r', '\r'), E'\t', '\t')
 $f$;
+-- The table a publication publishes a table's rows as: the table itself, or a partitioned table above it up to
+-- top (publish_via_partition_root) — the nearest of them pg_publication_tables lists; null when it lists none
+-- of them (the rows are not published, or are published through a table above top, which holds them already).
+CREATE OR REPLACE FUNCTION sluice.published_as(rel oid, top oid, publication name) RETURNS oid LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT x.relid
+    FROM (SELECT rel AS relid, 1::bigint AS n UNION SELECT a.relid, a.n FROM pg_partition_ancestors(rel) WITH ORDINALITY a(relid, n)) x
+    JOIN pg_class k ON k.oid = x.relid JOIN pg_namespace s ON s.oid = k.relnamespace
+    JOIN pg_publication_tables pt ON pt.pubname = publication AND pt.schemaname = s.nspname AND pt.tablename = k.relname
+   WHERE x.n <= coalesce((SELECT a.n FROM pg_partition_ancestors(rel) WITH ORDINALITY a(relid, n) WHERE a.relid = top), 1)
+   ORDER BY x.n LIMIT 1
+$f$;
 -- The rows a table holds that no row change carries — a partition's that joined a partitioned table
 -- (attached holding them), a table's added to a publication — written inside the DDL's transaction as
 -- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line naming the table, its root (the
--- partitioned table, or itself), the root's columns and key and the publication (null: any), then the
--- rows), which capture turns into the stream's copy events of the table its publication publishes.
+-- partitioned table, or itself), the root's columns and key, the publication (null: any) and the table
+-- that publication publishes them as, then the rows), which capture turns into the stream's copy events
+-- of the table its publication publishes (for any publication, capture tells which from its own).
 -- Writers wait until the DDL commits: a row committed after the read, yet before the table was
 -- published, would be in neither.
 CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid, publication name) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
   SET bytea_output = 'hex' AS $f$
-DECLARE header text; cols text; chunk text;
+DECLARE header text; cols text; chunk text; target oid;
 BEGIN
+  IF publication IS NOT NULL THEN
+    target := sluice.published_as(rel, root, publication);
+    IF target IS NULL THEN
+      RETURN;
+    END IF;
+  END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel::regclass);
   SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
            'publication', publication,
+           'as', (SELECT json_build_array(tn.nspname, t.relname) FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                   WHERE t.oid = target),
            'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
                         WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
            'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
@@ -386,11 +407,32 @@ SELECT sluice.fill_names();
 SELECT sluice.fill_type_names();
 SELECT sluice.guard_truncates(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'p' AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%';
+-- Before a command the triggers act on: the maps filled if a crash emptied them (unlogged tables; a promoted
+-- standby has them empty), so that the command's own messages can still say what it renamed, dropped or
+-- detached; and before an ALTER PUBLICATION, how each publication publishes partitioned tables, so that its
+-- end can tell one that changed publish_via_partition_root (the catalog then has the new setting only).
+CREATE OR REPLACE FUNCTION sluice.before_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
+BEGIN
+  IF NOT EXISTS (SELECT FROM sluice.table_name) THEN
+    PERFORM sluice.fill_names();
+  END IF;
+  IF NOT EXISTS (SELECT FROM sluice.type_name) THEN
+    PERFORM sluice.fill_type_names();
+  END IF;
+  IF TG_TAG = 'ALTER PUBLICATION' THEN
+    PERFORM sluice.set_mark('viaroot_' || p.oid, CASE WHEN p.pubviaroot THEN 2 ELSE 1 END) FROM pg_publication p;
+    PERFORM sluice.set_mark('viaroot_' || p.oid || '_' || k.oid, 1) FROM pg_publication p
+       JOIN pg_publication_tables pt ON pt.pubname = p.pubname JOIN pg_namespace n ON n.nspname = pt.schemaname
+       JOIN pg_class k ON k.relnamespace = n.oid AND k.relname = pt.tablename
+      WHERE p.pubviaroot AND k.relkind = 'p';
+  END IF;
+END $f$;
 -- A table added to a publication (ALTER PUBLICATION … ADD TABLE, … ADD TABLES IN SCHEMA) brings the
 -- rows it holds, which no row change carries; a partitioned table's, partition by partition.
 CREATE OR REPLACE FUNCTION sluice.note_publication() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
-DECLARE added jsonb;
+DECLARE added jsonb; pub record; top record;
 BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_array(pr.prrelid, pr.prpubid)), '[]') INTO added FROM pg_event_trigger_ddl_commands() d
     JOIN pg_publication_rel pr ON pr.oid = d.objid WHERE d.classid = 'pg_publication_rel'::regclass;
@@ -406,6 +448,27 @@ BEGIN
      LEFT JOIN LATERAL (SELECT i.relid FROM sluice.inheritors(c.oid) i(relid) JOIN pg_class k ON k.oid = i.relid
                          WHERE k.relkind = 'r') leaf ON c.relkind = 'p'
     WHERE c.relkind = 'r' OR leaf.relid IS NOT NULL;
+  -- A publication that changed publish_via_partition_root publishes a partitioned table's rows as other
+  -- tables from now on — its partitions instead of itself, or the other way round: the tables it published
+  -- them as are dropped on its followers, and the rows are written as the tables it publishes them as now
+  -- (a truncate and a copy, as for a table taken in).
+  FOR pub IN SELECT q.oid, q.pubname, q.pubviaroot FROM pg_publication q
+            WHERE sluice.mark('viaroot_' || q.oid) = CASE WHEN q.pubviaroot THEN 1 ELSE 2 END LOOP
+    FOR top IN SELECT k.oid, n.nspname, k.relname FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace
+              WHERE k.relkind = 'p' AND CASE WHEN pub.pubviaroot
+                    THEN EXISTS (SELECT FROM pg_publication_tables pt WHERE pt.pubname = pub.pubname AND pt.schemaname = n.nspname
+                                    AND pt.tablename = k.relname)
+                    ELSE sluice.mark('viaroot_' || pub.oid || '_' || k.oid) = 1 END LOOP
+      PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(x.nspname, x.relname),
+                                                           'publications', json_build_array(pub.pubname))::text)
+         FROM (SELECT top.nspname, top.relname WHERE NOT pub.pubviaroot
+               UNION ALL
+               SELECT n.nspname, k.relname FROM sluice.inheritors(top.oid) i(relid) JOIN pg_class k ON k.oid = i.relid
+                 JOIN pg_namespace n ON n.oid = k.relnamespace WHERE pub.pubviaroot AND k.relkind = 'r') x;
+      PERFORM sluice.emit_rows(k.oid, top.oid, pub.pubname) FROM sluice.inheritors(top.oid) i(relid) JOIN pg_class k ON k.oid = i.relid
+        WHERE k.relkind = 'r';
+    END LOOP;
+  END LOOP;
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
@@ -626,6 +689,11 @@ CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE'
 DROP EVENT TRIGGER IF EXISTS sluice_publication;
 CREATE EVENT TRIGGER sluice_publication ON ddl_command_end WHEN TAG IN ('ALTER PUBLICATION')
   EXECUTE FUNCTION sluice.note_publication();
+DROP EVENT TRIGGER IF EXISTS sluice_before;
+CREATE EVENT TRIGGER sluice_before ON ddl_command_start WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER PUBLICATION',
+                                                                   'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE',
+                                                                   'DROP DOMAIN', 'DROP EXTENSION')
+  EXECUTE FUNCTION sluice.before_ddl();
 DROP EVENT TRIGGER IF EXISTS sluice_drops;
 CREATE EVENT TRIGGER sluice_drops ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE', 'DROP DOMAIN',
                                                      'DROP EXTENSION')
@@ -639,7 +707,7 @@ DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
-        emit_rows,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        emit_rows,published_as,before_ddl,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[])

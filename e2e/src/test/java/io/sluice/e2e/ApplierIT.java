@@ -1013,6 +1013,39 @@ class ApplierIT {
     }
 
     /**
+     * A publication that changes publish_via_partition_root while capture runs: its follower holds the
+     * partitions from then on, each with the rows it holds, and the partitioned table again after the
+     * change back — never the old tables kept stale beside new ones lacking the rows they held.
+     */
+    @Test
+    void aPublicationThatChangesHowItPublishesPartitionsMovesTheFollowerToTheTablesItPublishesNow() throws Exception {
+        stack.primary.execute("CREATE TABLE flip (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                "CREATE TABLE flip_low PARTITION OF flip FOR VALUES FROM (0) TO (1000)",
+                "CREATE TABLE flip_high PARTITION OF flip FOR VALUES FROM (1000) TO (2000)",
+                "INSERT INTO flip SELECT g, 'v' || g FROM generate_series(0, 1999) g",
+                "CREATE PUBLICATION pub_flip FOR TABLE flip WITH (publish_via_partition_root = true)");
+        try (CaptureService capture = new CaptureService(stack.capture("flip", List.of("public.flip"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("flip", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "flip", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER PUBLICATION pub_flip SET (publish_via_partition_root = false)",
+                    "UPDATE flip SET v = 'leaf' WHERE id IN (5, 1005)", "DELETE FROM flip WHERE id IN (6, 1006)",
+                    "INSERT INTO flip VALUES (6, 'again')");
+            stack.awaitEqual(0, "flip_low", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "flip_high", Duration.ofSeconds(60));
+            Await.until(Duration.ofSeconds(60), () -> "the follower to drop the partitioned table it held",
+                    () -> "t".equals(stack.followers.get(0).queryScalar("SELECT to_regclass('public.flip') IS NULL")));
+            stack.primary.execute("ALTER PUBLICATION pub_flip SET (publish_via_partition_root = true)",
+                    "UPDATE flip SET v = 'root' WHERE id IN (7, 1007)", "DELETE FROM flip WHERE id = 8");
+            stack.awaitEqual(0, "flip", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'flip\\_%'"))
+                    .as("the partitions' tables dropped on the follower").isEqualTo("0");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * Table inheritance: an ALTER of the parent changes its children too (a publication of the
      * parent publishes them), so each child's follower gets the added column with its rows' value and
      * the renamed column with its values, at once.

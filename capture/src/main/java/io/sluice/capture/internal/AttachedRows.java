@@ -15,7 +15,7 @@ import java.util.List;
  * transaction ({@code sluice.emit_rows}, docs/capture.md): capture puts them on the stream as a copy
  * event of the table its publication publishes — the partitioned table, or the table itself. A
  * message is a JSON line (the table, its root, the root's columns and key, the publication it was
- * added to or null) and then lines of COPY text. The one reader of that format, for both engines
+ * added to or null, and the table that publication publishes them as) and then lines of COPY text. The one reader of that format, for both engines
  * and {@link MessageGate}. Stateless.
  */
 public final class AttachedRows {
@@ -24,12 +24,14 @@ public final class AttachedRows {
 
     /**
      * One message's rows: {@code text} whole COPY lines of {@code columns}, {@code count} of them;
-     * {@code publication} the one the table was added to, null when they are any publication's.
+     * {@code publication} the one the table was added to, null when they are any publication's;
+     * {@code as} the table that publication publishes them as (null: any publication's, or an older
+     * script's message, which does not say).
      */
-    public record Rows(TableId table, TableId root, String publication, List<String> columns, List<String> key, long count,
-                       byte[] text) { }
+    public record Rows(TableId table, TableId root, String publication, TableId as, List<String> columns, List<String> key,
+                       long count, byte[] text) { }
 
-    private record Header(TableId table, TableId root, String publication, List<String> columns, List<String> key) { }
+    private record Header(TableId table, TableId root, String publication, TableId as, List<String> columns, List<String> key) { }
 
     private AttachedRows() {
     }
@@ -47,7 +49,7 @@ public final class AttachedRows {
             throw new IllegalStateException("a rows message of the DDL triggers does not end in a whole line after its header");
         }
         Header h = header(content, eol);
-        return new Rows(h.table(), h.root(), h.publication(), h.columns(), h.key(), count, text);
+        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.columns(), h.key(), count, text);
     }
 
     /** The publication the rows were written for, null when they are any publication's: the header alone is read. */
@@ -71,6 +73,7 @@ public final class AttachedRows {
     private static Header header(byte[] content, int eol) {
         TableId table = null;
         TableId root = null;
+        TableId as = null;
         String publication = null;
         List<String> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
@@ -96,6 +99,7 @@ public final class AttachedRows {
                 switch (field) {
                     case "table" -> table = table(values);
                     case "root" -> root = table(values);
+                    case "as" -> as = table(values);
                     case "columns" -> columns = values;
                     case "key" -> key = values;
                     default -> { } // a newer script's field
@@ -107,7 +111,7 @@ public final class AttachedRows {
         if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Header(table, root, publication, columns, key);
+        return new Header(table, root, publication, as, columns, key);
     }
 
     private static TableId table(List<String> parts) {

@@ -112,8 +112,8 @@ class DdlTriggerIT {
 
     /**
      * A type renamed or moved: the trigger's message for a table using it names the type's old
-     * name — one made before the triggers were installed, one made after — and names none when the
-     * triggers lost what it was called (a crash empties their unlogged name map): never a wrong one.
+     * name — one made before the triggers were installed, one made after — also when a crash emptied
+     * their unlogged name map: the next command fills it before it runs (before: it named none).
      */
     @Test
     void aRenamedTypesMessageNamesWhatItWasCalled() throws Exception {
@@ -138,7 +138,7 @@ class DdlTriggerIT {
             assertThat(renames).containsExactly(
                     List.of("public.newer from []", "public.oldest from [public, older]"),
                     List.of("moved.newer from [public, newer]", "public.oldest from []"),
-                    List.of("moved.newer from []", "public.forgotten from []"),
+                    List.of("moved.newer from []", "public.forgotten from [public, oldest]"),
                     List.of("moved.newest from [moved, newer]", "public.forgotten from []"));
         }
     }
@@ -189,7 +189,8 @@ class DdlTriggerIT {
     /**
      * A renamed column's message names what it was called — in the table renamed and in each table
      * that inherits from it (its partitions, a parent's children), whose same column may have
-     * another number — and names none when the triggers lost it (never a wrong one).
+     * another number — also when a crash emptied the triggers' map: the next command fills it before
+     * it runs (before: it named none).
      */
     @Test
     void aRenamedColumnsMessageNamesWhatItWasCalledInEveryTableItWasRenamedIn() throws Exception {
@@ -215,17 +216,17 @@ class DdlTriggerIT {
             assertThat(renames).as("a rename is reported once, by the ALTER that made it").containsExactlyInAnyOrder(
                     "p {a2=a} [a2]", "p_1 {a2=a} [a2]", "parent {a2=a} [a2]", "child {a2=a} [a2]",
                     "p {} []", "p_1 {} []",
-                    "parent {} [a3]", "child {} [a3]");
+                    "parent {a3=a2} [a3]", "child {a3=a2} [a3]");
         }
     }
 
     /**
      * A dropped partition's rows, as its partitioned table's message gives them — also after the
-     * triggers' map was emptied (a crash of the primary, a promoted standby), once capture started
-     * again: each start fills an empty map.
+     * triggers' map was emptied (a crash of the primary, a promoted standby) and before capture started
+     * again: the DROP fills the map before it runs (before, only capture's start did).
      */
     @Test
-    void aDroppedPartitionsRowsAreReportedAlsoAfterTheMapWasEmptiedOnceCaptureStarted() throws Exception {
+    void aDroppedPartitionsRowsAreReportedAlsoAfterTheMapWasEmptied() throws Exception {
         pg.createDatabase("partition_drops");
         try (Connection c = pg.connect("partition_drops"); var st = c.createStatement()) {
             st.execute("CREATE TABLE m (id int PRIMARY KEY) PARTITION BY RANGE (id)");
@@ -236,7 +237,6 @@ class DdlTriggerIT {
             st.execute("SELECT pg_create_logical_replication_slot('partition_drops', 'test_decoding')");
             st.execute("DROP TABLE m_1");
             st.execute("TRUNCATE sluice.table_name");
-            assertThat(DdlTrigger.install(c)).isTrue();
             st.execute("DROP TABLE m_rest");
             List<String> gone = new java.util.ArrayList<>();
             for (byte[] message : triggerMessages(c, "partition_drops", DdlMessage.PREFIX)) {
@@ -396,6 +396,76 @@ class DdlTriggerIT {
             assertThat(rows.get(0)).contains("\"table\" : [\"public\", \"taken\"]", "\"publication\" : \"pset\"")
                     .endsWith("\n1\tx\n2\t\\N\n");
         }
+    }
+
+    /**
+     * A publication that changes publish_via_partition_root publishes a partitioned table's rows as other
+     * tables from then on: the tables it published them as are dropped for it, and the rows written as
+     * the tables it publishes them as now — the leaves, then the partitioned table again — after the
+     * drops. Before, nothing was written: a follower kept the old tables, stale, and got the new ones
+     * without the rows they held. A publication left as it was gets nothing.
+     */
+    @Test
+    void aPublicationThatChangesHowItPublishesPartitionsHasTheirRowsWrittenAsTheTablesItPublishesNow() throws Exception {
+        pg.createDatabase("via_root");
+        try (Connection c = pg.connect("via_root"); var st = c.createStatement()) {
+            st.execute("CREATE TABLE v (id int PRIMARY KEY, t text) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE v_1 PARTITION OF v FOR VALUES FROM (0) TO (10)");
+            st.execute("CREATE TABLE v_2 PARTITION OF v FOR VALUES FROM (10) TO (20) PARTITION BY RANGE (id)");
+            st.execute("CREATE TABLE v_2a PARTITION OF v_2 FOR VALUES FROM (10) TO (20)");
+            st.execute("CREATE TABLE plain (id int PRIMARY KEY)");
+            st.execute("INSERT INTO v VALUES (1, 'a'), (11, 'b')");
+            st.execute("INSERT INTO plain VALUES (1)");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("CREATE PUBLICATION vr FOR TABLE v, plain WITH (publish_via_partition_root = true)");
+            st.execute("CREATE PUBLICATION other FOR TABLE v");
+            st.execute("SELECT pg_create_logical_replication_slot('via_root', 'test_decoding')");
+            st.execute("ALTER PUBLICATION vr SET (publish_via_partition_root = false)");
+            st.execute("ALTER PUBLICATION other SET (publish = 'insert, update, delete, truncate')");
+            assertThat(signedMessages(c, "via_root")).containsExactly(
+                    "sluice.drop {\"table\" : [\"public\", \"v\"], \"publications\" : [\"vr\"]}",
+                    "sluice.rows as public.v_1 for vr: 1\ta\n",
+                    "sluice.rows as public.v_2a for vr: 11\tb\n");
+            st.execute("ALTER PUBLICATION vr SET (publish_via_partition_root = true)");
+            assertThat(signedMessages(c, "via_root")).containsExactly(
+                    "sluice.drop {\"table\" : [\"public\", \"v_1\"], \"publications\" : [\"vr\"]}",
+                    "sluice.drop {\"table\" : [\"public\", \"v_2a\"], \"publications\" : [\"vr\"]}",
+                    "sluice.rows as public.v for vr: 1\ta\n",
+                    "sluice.rows as public.v for vr: 11\tb\n");
+        }
+    }
+
+    /**
+     * The triggers' drop and rows messages that test_decoding slot {@code slot} holds, in order and
+     * consumed, signatures checked: a drop's content, a rows message as the table it is published as,
+     * its publication and its rows.
+     */
+    private static List<String> signedMessages(Connection c, String slot) throws Exception {
+        MessageSignature key;
+        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT key FROM sluice.read_message_key()")) {
+            rs.next();
+            key = new MessageSignature(rs.getBytes(1));
+        }
+        List<String> out = new java.util.ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT substring(data FROM 'prefix: ([^,]*),'), substring(data FROM 'content:(.*)$')"
+                + " FROM pg_logical_slot_get_changes(?, NULL, NULL) WHERE data LIKE 'message:%prefix: sluice.%'")) {
+            ps.setString(1, slot);
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String prefix = rs.getString(1);
+                    byte[] body = key.verified(prefix, rs.getString(2).getBytes(StandardCharsets.UTF_8));
+                    assertThat(body).as("signed with the triggers' key: %s", rs.getString(2)).isNotNull();
+                    if (prefix.equals(DdlTrigger.ROWS_PREFIX)) {
+                        AttachedRows.Rows rows = AttachedRows.parse(body);
+                        out.add(prefix + " as " + rows.as() + " for " + rows.publication() + ": "
+                                + new String(rows.text(), StandardCharsets.UTF_8));
+                    } else if (!prefix.equals(DdlMessage.PREFIX)) {
+                        out.add(prefix + " " + new String(body, StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     private static String scalar(Connection c, String sql) throws Exception {

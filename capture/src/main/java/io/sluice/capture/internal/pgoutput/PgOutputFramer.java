@@ -224,10 +224,15 @@ final class PgOutputFramer {
     /**
      * Rows no row change carried, as a copy event of the table the publication publishes (the table, or
      * its partitioned table), announced first if need be ({@link MessageGate} passes only the rows for
-     * capture's publication, or for any).
+     * capture's publication, or for any). Rows written for capture's publication say which table it
+     * publishes them as, decided by the triggers inside the DDL's transaction (capture's catalog session
+     * may not see that transaction yet); for rows of any publication capture asks its catalog.
      */
     private void attached(AttachedRows.Rows rows) {
         TableId table = null;
+        if (rows.as() != null && (announced.containsKey(rows.as()) || shapes.described(rows.as()).map(this::announce).isPresent())) {
+            table = rows.as();
+        }
         for (TableId t : List.of(rows.table(), rows.root())) {
             if (table == null && (announced.containsKey(t) || shapes.published(publication, t).map(this::announce).isPresent())) {
                 table = t;

@@ -218,6 +218,33 @@ final class RelationShapes implements AutoCloseable {
         }
     }
 
+    /**
+     * The table's shape as the catalog has it now, for rows the DDL triggers said a publication publishes
+     * as this table: read again once the decoded transaction is visible if it made the table; empty when
+     * the catalog lacks it even so (dropped since: its drop follows on the stream).
+     */
+    Optional<TableShape> described(TableId table) {
+        try {
+            if (!exists(table) && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !exists(table))) {
+                return Optional.empty();
+            }
+            return Optional.of(read(session.get(), table));
+        } catch (SQLException e) {
+            session.reset();
+            throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean exists(TableId table) throws SQLException {
+        try (PreparedStatement ps = session.get().prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     private boolean publishes(String publication, TableId table) throws SQLException {
         try (PreparedStatement ps = session.get().prepareStatement("SELECT 1 FROM pg_publication_tables"
                 + " WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
