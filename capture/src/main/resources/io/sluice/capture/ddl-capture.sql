@@ -616,11 +616,15 @@ CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpg
   SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE r record; renamed jsonb; reported jsonb; gone json; made_logged boolean;
 BEGIN
-  -- Types this command renamed or moved, by their new [schema, name]: their old names.
+  -- Types this command renamed or moved, by their new [schema, name]: their old names — a renamed schema's too.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
     FROM (SELECT DISTINCT CASE WHEN d.classid = 'pg_class'::regclass THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid)
                                ELSE d.objid END AS typ
-            FROM pg_event_trigger_ddl_commands() d WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN')) a
+            FROM pg_event_trigger_ddl_commands() d WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN')
+          UNION
+          SELECT t.typid FROM pg_event_trigger_ddl_commands() d JOIN pg_namespace s ON s.oid = d.objid
+            JOIN pg_type y ON y.typnamespace = d.objid JOIN sluice.type_name t ON t.typid = y.oid AND t.nspname <> s.nspname
+           WHERE d.command_tag = 'ALTER SCHEMA') a
     CROSS JOIN LATERAL (SELECT sluice.remember_type_name(a.typ) AS was) w
     JOIN pg_type y ON y.oid = a.typ JOIN pg_namespace n ON n.oid = y.typnamespace
    WHERE w.was IS NOT NULL;
@@ -651,6 +655,18 @@ BEGIN
              CROSS JOIN LATERAL sluice.type_users(CASE WHEN d.classid = 'pg_class'::regclass
                  THEN (SELECT k.reltype FROM pg_class k WHERE k.oid = d.objid) ELSE d.objid END) u(rel)
             WHERE d.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN')
+           -- A renamed schema: its tables, and the tables that use its types.
+           UNION
+           SELECT c.oid, false FROM pg_event_trigger_ddl_commands() d JOIN pg_namespace s ON s.oid = d.objid
+             JOIN pg_class c ON c.relnamespace = d.objid AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+             JOIN sluice.table_name t ON t.relid = c.oid AND t.nspname <> s.nspname
+            WHERE d.command_tag = 'ALTER SCHEMA'
+           UNION
+           SELECT u.rel, false FROM jsonb_object_keys(renamed) k(name)
+             JOIN pg_type y ON true JOIN pg_namespace yn ON yn.oid = y.typnamespace
+              AND json_build_array(yn.nspname, y.typname)::text = k.name
+             CROSS JOIN LATERAL sluice.type_users(y.oid) u(rel)
+            WHERE EXISTS (SELECT FROM pg_event_trigger_ddl_commands() d WHERE d.command_tag = 'ALTER SCHEMA')
            -- The partitioned table at the top of an altered partition's tree: a partition may have
            -- been attached to it, or detached.
            UNION
@@ -680,7 +696,7 @@ CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.not
 DROP EVENT TRIGGER IF EXISTS sluice_ddl;
 -- A created table's definition too: its capture announces it at once, not only with its first row.
 CREATE EVENT TRIGGER sluice_ddl ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
-                                                           'ALTER TYPE', 'ALTER DOMAIN')
+                                                           'ALTER TYPE', 'ALTER DOMAIN', 'ALTER SCHEMA')
   EXECUTE FUNCTION sluice.emit_ddl();
 DROP EVENT TRIGGER IF EXISTS sluice_names;
 CREATE EVENT TRIGGER sluice_names ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO',
@@ -690,7 +706,8 @@ DROP EVENT TRIGGER IF EXISTS sluice_publication;
 CREATE EVENT TRIGGER sluice_publication ON ddl_command_end WHEN TAG IN ('ALTER PUBLICATION')
   EXECUTE FUNCTION sluice.note_publication();
 DROP EVENT TRIGGER IF EXISTS sluice_before;
-CREATE EVENT TRIGGER sluice_before ON ddl_command_start WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER PUBLICATION',
+CREATE EVENT TRIGGER sluice_before ON ddl_command_start WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER SCHEMA',
+                                                                   'ALTER PUBLICATION',
                                                                    'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP TYPE',
                                                                    'DROP DOMAIN', 'DROP EXTENSION')
   EXECUTE FUNCTION sluice.before_ddl();

@@ -1046,6 +1046,34 @@ class ApplierIT {
     }
 
     /**
+     * A schema renamed on the primary: its tables move on the follower at the same position, rows and
+     * all, and its types with them — also one a table of another schema uses. Before, the follower
+     * made new tables under the new name from their next change on, without the rows they held.
+     */
+    @Test
+    void aRenamedSchemasTablesAndTypesMoveOnTheFollowerRowsAndAll() throws Exception {
+        try (CaptureService capture = new CaptureService(stack.capture("schema_move", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("schema_move", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE SCHEMA old_home", "CREATE TYPE old_home.mood AS ENUM ('ok', 'sad')",
+                    "CREATE TABLE old_home.t (id int PRIMARY KEY, m old_home.mood)",
+                    "CREATE TABLE uses_mood (id int PRIMARY KEY, m old_home.mood)",
+                    "INSERT INTO old_home.t SELECT g, 'ok' FROM generate_series(1, 100) g", "INSERT INTO uses_mood VALUES (1, 'sad')");
+            stack.awaitEqual(0, "old_home.t", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "uses_mood", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER SCHEMA old_home RENAME TO new_home", "UPDATE new_home.t SET m = 'sad' WHERE id = 5",
+                    "INSERT INTO uses_mood VALUES (2, 'ok')");
+            stack.awaitEqual(0, "new_home.t", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "uses_mood", Duration.ofSeconds(60));
+            assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('old_home.t') IS NULL")).isEqualTo("t");
+            assertThat(stack.followers.get(0).queryScalar("SELECT format_type(atttypid, NULL) FROM pg_attribute"
+                    + " WHERE attrelid = 'uses_mood'::regclass AND attname = 'm'")).isEqualTo("new_home.mood");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * Table inheritance: an ALTER of the parent changes its children too (a publication of the
      * parent publishes them), so each child's follower gets the added column with its rows' value and
      * the renamed column with its values, at once.

@@ -144,6 +144,34 @@ class DdlTriggerIT {
     }
 
     /**
+     * A renamed schema: each of its tables gets a message naming what it was called, and each table
+     * using one of its types (in any schema) the type's old name; a schema changed otherwise (its
+     * owner) none.
+     */
+    @Test
+    void aRenamedSchemasTablesAndTheTablesUsingItsTypesNameWhatTheyWereCalled() throws Exception {
+        pg.createDatabase("schema_renames");
+        try (Connection c = pg.connect("schema_renames"); var st = c.createStatement()) {
+            st.execute("CREATE SCHEMA s");
+            st.execute("CREATE DOMAIN s.d AS int");
+            st.execute("CREATE TABLE s.a (id int PRIMARY KEY)");
+            st.execute("CREATE TABLE uses (id int PRIMARY KEY, v s.d)");
+            st.execute("CREATE TABLE unrelated (id int PRIMARY KEY)");
+            assertThat(DdlTrigger.install(c)).isTrue();
+            st.execute("SELECT pg_create_logical_replication_slot('schema_renames', 'test_decoding')");
+            st.execute("ALTER SCHEMA s RENAME TO s2");
+            st.execute("ALTER SCHEMA s2 OWNER TO CURRENT_USER");
+            List<String> messages = new java.util.ArrayList<>();
+            for (byte[] message : triggerMessages(c, "schema_renames", DdlMessage.PREFIX)) {
+                DdlMessage m = DdlMessage.parse(message);
+                messages.add(m.table() + " from " + m.renamedFrom() + " types "
+                        + m.types().stream().map(t -> t.schema() + "." + t.name() + " from " + t.renamedFrom()).toList());
+            }
+            assertThat(messages).containsExactlyInAnyOrder("s2.a from s.a types []", "public.uses from null types [s2.d from [s, d]]");
+        }
+    }
+
+    /**
      * A rewrite clears the primary's missing values: a column the ALTER added then has the value
      * its rows were given in the message (its default's, now() the transaction's), a volatile
      * default or an identity none, and a column the table already had none, whatever its default;
