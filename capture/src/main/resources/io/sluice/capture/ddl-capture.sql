@@ -172,7 +172,7 @@ BEGIN
   END IF;
   -- Lines gathered into messages of about 1 MiB by the server, not appended one by one.
   FOR chunk IN EXECUTE format('SELECT string_agg(l, E''\n'') || E''\n'' FROM (SELECT l, sum(octet_length(l) + 1)'
-                              ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM %s) x) y'
+                              ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM ONLY %s) x) y'
                               ' GROUP BY part ORDER BY part', cols, rel::regclass) LOOP
     PERFORM sluice.emit('sluice.rows', header || E'\n' || chunk);
   END LOOP;
