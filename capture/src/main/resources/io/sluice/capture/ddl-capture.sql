@@ -130,6 +130,23 @@ CREATE OR REPLACE FUNCTION sluice.published_as(rel oid, top oid, publication nam
    WHERE x.n <= coalesce((SELECT a.n FROM pg_partition_ancestors(rel) WITH ORDINALITY a(relid, n) WHERE a.relid = top), 1)
    ORDER BY x.n LIMIT 1
 $f$;
+-- A rows message's first line (sluice.emit_rows): the table, its root, the publication and the table that publication
+-- publishes the rows as (target), the root's columns (those pgoutput sends: no generated one) and key.
+CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication name, target oid) RETURNS text LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
+           'publication', publication,
+           'as', (SELECT json_build_array(tn.nspname, t.relname) FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                   WHERE t.oid = target),
+           'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
+                        WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+           'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
+                     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(att, n)
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att
+                    WHERE i.indrelid = root AND i.indisprimary))::text
+    FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+   WHERE p.oid = rel AND r.oid = root
+$f$;
 -- The rows a table holds that no row change carries — a partition's that joined a partitioned table
 -- (attached holding them), a table's added to a publication — written inside the DDL's transaction as
 -- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line naming the table, its root (the
@@ -150,23 +167,11 @@ BEGIN
     END IF;
   END IF;
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel::regclass);
-  SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
-           'publication', publication,
-           'as', (SELECT json_build_array(tn.nspname, t.relname) FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
-                   WHERE t.oid = target),
-           'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
-                        WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
-           'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
-                     CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(att, n)
-                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att
-                    WHERE i.indrelid = root AND i.indisprimary))::text,
-         -- NULL by the datum itself: a composite of NULL fields IS NULL, yet is a value.
-         (SELECT string_agg(format('CASE WHEN num_nulls(%1$I) = 1 THEN ''\N'' ELSE sluice.copy_text(format(''%%s'', %1$I)) END',
-                                   a.attname), ' || E''\t'' || ' ORDER BY a.attnum)
-            FROM pg_attribute a WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
-    INTO header, cols
-    FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
-   WHERE p.oid = rel AND r.oid = root;
+  header := sluice.rows_header(rel, root, publication, target);
+  -- NULL by the datum itself: a composite of NULL fields IS NULL, yet is a value.
+  SELECT string_agg(format('CASE WHEN num_nulls(%1$I) = 1 THEN ''\N'' ELSE sluice.copy_text(format(''%%s'', %1$I)) END', a.attname),
+                    ' || E''\t'' || ' ORDER BY a.attnum) INTO cols
+    FROM pg_attribute a WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
   IF cols IS NULL THEN
     RETURN; -- a table without columns has no values to carry (and its DDL must not fail for the message's sake)
   END IF;
@@ -238,7 +243,7 @@ BEGIN
   root := pg_partition_root(TG_RELID);
   IF sluice.mark('truncating_' || root) = 0 THEN
     PERFORM sluice.emit_table(root, false, '{}', '[]', json_build_array(json_build_object(
-              'table', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME), 'rows', sluice.partition_rows(TG_RELID))));
+              'table', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME), 'rows', sluice.partition_rows(TG_RELID))), false);
   END IF;
   RETURN NULL;
 END $f$;
@@ -387,7 +392,7 @@ CREATE OR REPLACE FUNCTION sluice.drop_names() RETURNS event_trigger LANGUAGE pl
   SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
   -- A partition dropped with its rows while its partitioned table stays: a message for that table.
-  PERFORM sluice.emit_table(r.root, false, '{}', '[]', m.gone)
+  PERFORM sluice.emit_table(r.root, false, '{}', '[]', m.gone, false)
      FROM (SELECT DISTINCT sluice.partition_root_of(d.objid) AS root FROM pg_event_trigger_dropped_objects() d
             WHERE d.object_type = 'table') r
      JOIN pg_class k ON k.oid = r.root CROSS JOIN LATERAL sluice.partition_moves(r.root) m(gone)
@@ -558,7 +563,48 @@ $users$;
 -- One table's definition as a DDL message (FORMAT.md), at this point of the transaction: created by
 -- the command, types it renamed (new [schema, name] to old), columns the command reported renamed
 -- ([{"rel","name"}], in the table or a table it inherits from), partitions gone with their rows.
-CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json)
+-- Whether the command rewrote a table for a default computed per row (a partitioned table's partitions are
+-- noted each on its own), and whether it converted a column with ALTER COLUMN … TYPE … USING an expression:
+-- values no follower can compute.
+CREATE OR REPLACE FUNCTION sluice.volatile_rewrite(rel oid) RETURNS boolean LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT EXISTS (SELECT FROM (SELECT rel UNION SELECT sluice.inheritors(rel)) t(relid) WHERE sluice.mark('rewrite_' || t.relid) & 2 <> 0)
+         AND sluice.has_rows(rel)
+$f$;
+CREATE OR REPLACE FUNCTION sluice.using_rewrite(rel oid) RETURNS boolean LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT sluice.mark('rewrite_' || rel) & 4 <> 0 AND current_query() ~* '\yusing\y'
+$f$;
+-- The tables whose rows a table's rows message carries: itself, or a partitioned table's leaves.
+CREATE OR REPLACE FUNCTION sluice.leaves(rel oid) RETURNS SETOF oid LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT rel FROM pg_class k WHERE k.oid = rel AND k.relkind = 'r'
+  UNION ALL
+  SELECT i.relid FROM sluice.inheritors(rel) i(relid) JOIN pg_class k ON k.oid = i.relid
+   WHERE k.relkind = 'r' AND EXISTS (SELECT FROM pg_class t WHERE t.oid = rel AND t.relkind = 'p')
+$f$;
+-- Whether the command left rows of a table (not a partition: its partitioned table's message speaks for it) with
+-- values no follower can compute — a column it added whose existing rows hold values of a default computed per
+-- row or of an identity (the message gives no value for them: its 'missing'), or a USING conversion — that some
+-- publication publishes: those rows are then written as they are after the command (sluice.emit_ddl).
+CREATE OR REPLACE FUNCTION sluice.rows_unknowable(rel oid) RETURNS boolean LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE seen int;
+BEGIN
+  IF EXISTS (SELECT FROM pg_class k WHERE k.oid = rel AND k.relispartition) THEN
+    RETURN false;
+  END IF;
+  SELECT cardinality(t.column_names) INTO seen FROM sluice.table_name t WHERE t.relid = rel;
+  RETURN (sluice.using_rewrite(rel)
+          OR sluice.volatile_rewrite(rel)
+             AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > coalesce(seen, 0) AND NOT a.attisdropped
+                            AND (a.atthasdef OR a.attidentity <> '') AND NOT a.atthasmissing
+                            AND (NOT a.atthasdef OR sluice.existing_value(rel, a.attnum) IS NULL)))
+         AND EXISTS (SELECT FROM sluice.leaves(rel) l(relid) CROSS JOIN pg_publication p
+                      WHERE sluice.published_as(l.relid, rel, p.pubname) IS NOT NULL);
+END $f$;
+-- A table's definition as a DDL message; carried: its rows are written after it, and its followers' copy emptied before.
+CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json, carried boolean)
   RETURNS void LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
@@ -577,10 +623,8 @@ BEGIN
                                       ELSE e.t END ORDER BY e.ord)
                    FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
-      -- A partitioned table is rewritten partition by partition, each noted on its own.
-      'volatile_rewrite', EXISTS (SELECT FROM (SELECT c.oid UNION SELECT sluice.inheritors(c.oid)) t(relid)
-                                   WHERE sluice.mark('rewrite_' || t.relid) & 2 <> 0)
-                          AND sluice.has_rows(c.oid),
+      'volatile_rewrite', sluice.volatile_rewrite(c.oid),
+      'rows_follow', carried,
       -- Renamed here or, recursing, in a parent (the column's number may differ there): known by the
       -- name its number had, or, where the triggers had not seen it, by the command's own report.
       'renamed_columns', (SELECT coalesce(json_agg(a.attname ORDER BY a.attnum), '[]'::json) FROM pg_attribute a
@@ -588,8 +632,7 @@ BEGIN
                              AND (a.attnum <= before AND names[a.attnum] <> a.attname
                                   OR EXISTS (SELECT FROM jsonb_array_elements(reported) x WHERE x ->> 'name' = a.attname
                                                 AND ((x ->> 'rel')::oid = c.oid OR c.oid IN (SELECT sluice.inheritors((x ->> 'rel')::oid)))))),
-      'using_expression', sluice.mark('rewrite_' || c.oid) & 4 <> 0
-                          AND current_query() ~* '\yusing\y',
+      'using_expression', sluice.using_rewrite(c.oid),
       -- Partitions that left it with their rows (dropped, detached).
       'partitions_gone', gone,
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
@@ -614,7 +657,7 @@ BEGIN
 END $f$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
-DECLARE r record; renamed jsonb; reported jsonb; gone json; made_logged boolean;
+DECLARE r record; renamed jsonb; reported jsonb; gone json; made_logged boolean; tables jsonb; carried oid[];
 BEGIN
   -- Types this command renamed or moved, by their new [schema, name]: their old names — a renamed schema's too.
   SELECT coalesce(jsonb_object_agg(json_build_array(n.nspname, y.typname)::text, w.was), '{}') INTO renamed
@@ -631,7 +674,8 @@ BEGIN
   SELECT coalesce(jsonb_agg(jsonb_build_object('rel', d.objid, 'name', a.attname)), '[]') INTO reported
     FROM pg_event_trigger_ddl_commands() d JOIN pg_attribute a ON a.attrelid = d.objid AND a.attnum = d.objsubid
    WHERE d.object_type = 'table column';
-  FOR r IN SELECT d.objid, bool_or(d.command_tag <> 'ALTER TABLE') AS created FROM pg_event_trigger_ddl_commands() d
+  SELECT coalesce(jsonb_agg(jsonb_build_object('objid', q.objid, 'created', q.created)), '[]') INTO tables
+    FROM (SELECT d.objid, bool_or(d.command_tag <> 'ALTER TABLE') AS created FROM pg_event_trigger_ddl_commands() d
             JOIN pg_class c ON c.oid = d.objid
             JOIN pg_namespace cn ON cn.oid = c.relnamespace
            WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
@@ -671,7 +715,19 @@ BEGIN
            -- been attached to it, or detached.
            UNION
            SELECT pg_partition_root(d.objid), false FROM pg_event_trigger_ddl_commands() d JOIN pg_class k ON k.oid = d.objid
-            WHERE d.command_tag = 'ALTER TABLE' AND k.relkind = 'p' AND k.relispartition LOOP
+            WHERE d.command_tag = 'ALTER TABLE' AND k.relkind = 'p' AND k.relispartition) q;
+  -- Rows left with values no follower can compute (sluice.rows_unknowable): they are written as they are now, for
+  -- each publication that publishes them — a follower's table emptied first (so it takes the change with no values
+  -- to convert), then the command's messages, which say the rows follow, then the rows.
+  SELECT coalesce(array_agg(k.oid), '{}') INTO carried FROM jsonb_array_elements(tables) e(t) JOIN pg_class k ON k.oid = (e.t ->> 'objid')::oid
+   WHERE NOT (e.t ->> 'created')::boolean AND sluice.rows_unknowable(k.oid);
+  PERFORM sluice.emit('sluice.rows', (sluice.rows_header(x.leaf, x.top, x.pubname, x.target)::jsonb
+                                      || jsonb_build_object('truncate', true))::text || E'\n')
+     FROM (SELECT DISTINCT ON (a.target, p.pubname) l.leaf, t.top, p.pubname, a.target
+             FROM unnest(carried) t(top) CROSS JOIN LATERAL sluice.leaves(t.top) l(leaf) CROSS JOIN pg_publication p
+             CROSS JOIN LATERAL (SELECT sluice.published_as(l.leaf, t.top, p.pubname) AS target) a
+            WHERE a.target IS NOT NULL) x;
+  FOR r IN SELECT (e.t ->> 'objid')::oid AS objid, (e.t ->> 'created')::boolean AS created FROM jsonb_array_elements(tables) e(t) LOOP
     gone := NULL;
     IF EXISTS (SELECT FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'p' AND NOT k.relispartition) THEN
       gone := sluice.partition_moves(r.objid);
@@ -680,16 +736,19 @@ BEGIN
     -- TABLES, FOR TABLES IN SCHEMA) publishes it from now on, and no row change carries the rows it holds.
     made_logged := EXISTS (SELECT FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid
                             WHERE t.relid = r.objid AND NOT t.logged AND k.relpersistence = 'p' AND k.relkind = 'r');
-    PERFORM sluice.emit_table(r.objid, r.created, renamed, reported, gone);
+    PERFORM sluice.emit_table(r.objid, r.created, renamed, reported, gone, coalesce(pg_partition_root(r.objid), r.objid) = ANY (carried));
     IF made_logged THEN
       PERFORM sluice.emit_rows(r.objid, r.objid, pt.pubname) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace
          JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = k.relname WHERE k.oid = r.objid;
     END IF;
   END LOOP;
+  PERFORM sluice.emit_rows(l.leaf, t.top, p.pubname)
+     FROM unnest(carried) t(top) CROSS JOIN LATERAL sluice.leaves(t.top) l(leaf) CROSS JOIN pg_publication p;
 END $f$;
 -- What an earlier script had in their place (the column count the names now give).
 DROP FUNCTION IF EXISTS sluice.columns_before(oid);
 DROP FUNCTION IF EXISTS sluice.emit_rows(oid, oid);
+DROP FUNCTION IF EXISTS sluice.emit_table(oid, boolean, jsonb, jsonb, json);
 ALTER TABLE sluice.table_name DROP COLUMN IF EXISTS columns_seen;
 DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
@@ -724,7 +783,7 @@ DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
-        emit_rows,published_as,before_ddl,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        emit_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[])

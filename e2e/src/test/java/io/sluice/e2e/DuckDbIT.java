@@ -248,6 +248,32 @@ class DuckDbIT {
         return applier.failure().orElseThrow().getMessage();
     }
 
+    /**
+     * Values no follower can compute — a default computed per row, a USING conversion — reach the DuckDB
+     * file as the primary wrote them: the triggers write the rows after the ALTER (before, the applier stopped).
+     */
+    @Test
+    void rowsRewrittenWithValuesNoFollowerCanComputeReachTheFileAsThePrimaryWroteThem() throws Exception {
+        stack.primary.execute("CREATE TABLE rewritten (id int PRIMARY KEY, v text)",
+                "INSERT INTO rewritten SELECT g, repeat('x', g % 7) FROM generate_series(1, 300) g");
+        Path file = dir.resolve("rewritten.duckdb");
+        ApplierConfig config = ApplierConfig.of("dr", "rewritten", "jdbc:duckdb:" + file, new Properties(), kafka())
+                .withKind(ApplierConfig.Kind.DUCKDB);
+        try (CaptureService capture = new CaptureService(stack.capture("dr", List.of("public.rewritten"), true));
+             StreamApplier applier = new StreamApplier(config)) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("ALTER TABLE rewritten ADD COLUMN u uuid DEFAULT gen_random_uuid()",
+                    "ALTER TABLE rewritten ALTER COLUMN v TYPE int USING length(v)", "INSERT INTO rewritten (id, v) VALUES (0, 42)");
+            Await.until(Duration.ofSeconds(60), () -> "the file to hold the primary's rows (" + applier.failure() + ")", () -> {
+                Verifier.Report report = new DuckDbVerifier(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser()), file, 0,
+                        Duration.ZERO).verify(List.of("public.rewritten"));
+                return report.tables().get(0).differences().isEmpty();
+            });
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
     /** A table the primary drops is dropped from the DuckDB file at the same position. */
     @Test
     void aTableDroppedOnThePrimaryIsDroppedFromTheFile() throws Exception {

@@ -24,6 +24,7 @@ final class DdlJson {
             String name = null;
             boolean rewrite = false;
             boolean using = false;
+            boolean rowsFollow = false;
             boolean created = false;
             boolean trigger = false;
             List<String> renamed = new ArrayList<>();
@@ -52,6 +53,7 @@ final class DdlJson {
                     }
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
                     case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
+                    case "rows_follow" -> rowsFollow = t == JsonToken.VALUE_TRUE;
                     case "created" -> created = t == JsonToken.VALUE_TRUE;
                     case "trigger" -> trigger = t == JsonToken.VALUE_TRUE;
                     case "renamed_columns" -> {
@@ -95,7 +97,7 @@ final class DdlJson {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
-                    created, trigger, gone);
+                    created, trigger, gone, rowsFollow);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

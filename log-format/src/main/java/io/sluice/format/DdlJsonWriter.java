@@ -41,6 +41,9 @@ final class DdlJsonWriter {
             }
             g.writeBooleanField("volatile_rewrite", m.volatileRewrite());
             g.writeBooleanField("using_expression", m.usingExpression());
+            if (m.rowsFollow()) {
+                g.writeBooleanField("rows_follow", true);
+            }
             writeStrings(g, "renamed_columns", m.renamedColumns());
             if (!m.partitionsGone().isEmpty()) {
                 g.writeArrayFieldStart("partitions_gone");

@@ -34,10 +34,20 @@ import java.util.Map;
  * @param partitionsGone  partitions of this partitioned table that left it with their rows since the
  *                        trigger last looked (dropped or detached): its rows on the source are fewer by theirs,
  *                        though no row change says so
+ * @param rowsFollow      the values a volatile rewrite or a USING conversion gave follow in the same frame: a copy of the
+ *                        table's rows as the ALTER left them, after a truncate of the table before this message
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                          boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
-                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone) {
+                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, boolean rowsFollow) {
+
+    /** A message after which no rows follow. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
+                      boolean created, boolean fromTrigger, List<GonePartition> partitionsGone) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, created, fromTrigger,
+                partitionsGone, false);
+    }
 
     /** A message that moves no partition. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,

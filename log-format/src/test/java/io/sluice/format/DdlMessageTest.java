@@ -98,6 +98,18 @@ class DdlMessageTest {
         assertThat(m.columns().get(0).hasDefault()).as("a column of an older message may have a default").isTrue();
         assertThat(m.generated()).isEmpty();
         assertThat(m.types()).isEmpty();
+        assertThat(m.rowsFollow()).as("an older message says nothing of rows following").isFalse();
+    }
+
+    /** A rewrite whose values follow as rows: the mark reads back, and a message without them writes none. */
+    @Test
+    void rowsThatFollowAMessageAreMarkedOnIt() {
+        DdlMessage m = new DdlMessage(new TableId("public", "t"), List.of(new DdlMessage.DdlColumn("r", "double precision", true, null, true)),
+                List.of(), List.of(), true, false, List.of(), null, false, true, List.of(), true);
+        assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).contains("\"rows_follow\":true");
+        assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
+        DdlMessage without = new DdlMessage(m.table(), m.columns(), List.of(), List.of(), true, false, List.of(), null, false, true);
+        assertThat(new String(without.toJson(), StandardCharsets.UTF_8)).doesNotContain("rows_follow");
     }
 
     @Test

@@ -89,7 +89,10 @@ public final class DdlSync {
         Map<String, FollowerTable.Existing> had = existing;
         boolean inDoubt = ddl.columns().stream()
                 .anyMatch(col -> !had.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
-        if (ddl.volatileRewrite() && inDoubt) {
+        // The rows as the primary left them follow in this frame, and the table was emptied before this message:
+        // there is nothing to compute or convert.
+        boolean emptied = ddl.rowsFollow() && FollowerTable.isEmpty(c, ddl.table());
+        if (ddl.volatileRewrite() && inDoubt && !emptied) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
                     + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
                     + " the follower cannot reproduce"
@@ -121,7 +124,7 @@ public final class DdlSync {
                     FollowerTable.execute(st, "ALTER TABLE " + ddl.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
                             + " DROP EXPRESSION", shape, col.name()); // the primary made it a plain column
                 }
-                retype(st, ddl, col, have.type(), shape);
+                retype(st, ddl, col, have.type(), shape, emptied);
             }
             for (DdlMessage.Generated col : ddl.generated()) {
                 generated(st, shape, col, had.get(col.name()));
@@ -182,20 +185,21 @@ public final class DdlSync {
     /**
      * A column whose type the ALTER changed: converted by the type's cast, as the primary did —
      * unless the primary used an expression of its own ({@code USING}), which the follower cannot
-     * know, so the applier stops instead of converting differently.
+     * know, so the applier stops instead of converting differently; {@code emptied}: the table holds
+     * no row to convert (the converted rows follow).
      */
     private static void retype(Statement st, DdlMessage ddl, DdlMessage.DdlColumn col, String had,
-                               ChangeEvent.SchemaChange shape) throws SQLException {
+                               ChangeEvent.SchemaChange shape, boolean emptied) throws SQLException {
         if (had.equals(col.type())) {
             return;
         }
-        if (ddl.usingExpression()) {
+        if (ddl.usingExpression() && !emptied) {
             throw new ApplierException("the follower cannot take the shape change at source LSN " + shape.header().commitLsn()
                     + " (table " + ddl.table() + ", column " + col.name() + " of type " + col.type() + "): the primary converted"
                     + " its values from " + had + " with ALTER COLUMN ... TYPE ... USING an expression the follower cannot"
                     + " reproduce. Re-create the table on the follower from a new snapshot", false, null);
         }
-        FollowerTable.retypeColumn(st, shape, col.name(), had, col.type());
+        FollowerTable.retypeColumn(st, shape, col.name(), had, col.type(), emptied);
     }
 
     /**

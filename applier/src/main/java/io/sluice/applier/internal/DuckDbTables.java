@@ -100,7 +100,7 @@ public final class DuckDbTables {
             } else {
                 Map<String, String> wanted = new LinkedHashMap<>();
                 e.columns().forEach(col -> wanted.put(col.name(), col.type()));
-                follow(st, e.table(), existing, wanted, Map.of(), false, e.header());
+                follow(st, e.table(), existing, wanted, Map.of(), false, false, e.header());
             }
         }
         known.remove(e.table());
@@ -159,7 +159,9 @@ public final class DuckDbTables {
                     false, null);
         }
         boolean perRow = ddl.columns().stream().anyMatch(col -> !had.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
-        if (ddl.volatileRewrite() && perRow) {
+        // The rows as the primary left them follow, and the table was emptied before this message: nothing to compute or convert.
+        boolean emptied = ddl.rowsFollow() && FollowerTable.isEmpty(c, ddl.table());
+        if (ddl.volatileRewrite() && perRow && !emptied) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + header.commitLsn() + " (" + at
                     + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"
                     + " the follower cannot reproduce those"
@@ -174,7 +176,7 @@ public final class DuckDbTables {
             }
         }
         try (Statement st = c.createStatement()) {
-            follow(st, ddl.table(), had, wanted, missing, ddl.usingExpression(), header);
+            follow(st, ddl.table(), had, wanted, missing, ddl.usingExpression(), emptied, header);
         }
         known.remove(ddl.table());
     }
@@ -197,7 +199,7 @@ public final class DuckDbTables {
     }
 
     private void follow(Statement st, TableId table, Map<String, Col> existing, Map<String, String> wanted,
-                        Map<String, String> missing, boolean using, EventHeader header) throws SQLException {
+                        Map<String, String> missing, boolean using, boolean emptied, EventHeader header) throws SQLException {
         for (String name : existing.keySet()) {
             if (!wanted.containsKey(name)) {
                 st.execute("ALTER TABLE " + table.quoted() + " DROP COLUMN " + TableId.quote(name));
@@ -221,7 +223,7 @@ public final class DuckDbTables {
                 boolean sameText = have.type().kind() == DuckDbType.Kind.VARCHAR && type.kind() == DuckDbType.Kind.VARCHAR
                         && TEXT_FAMILY.contains(have.pgType().replaceAll("\\(\\d+\\)", "")) && TEXT_FAMILY.contains(pgType.replaceAll("\\(\\d+\\)", ""));
                 boolean exact = type.kind() != DuckDbType.Kind.VARCHAR && have.type().castsExactlyTo(type);
-                if (using || !(sameText || exact)) {
+                if (!emptied && (using || !(sameText || exact))) {
                     throw new ApplierException("DuckDB follower " + follower + " cannot take the retype of column " + name + " of table "
                             + table + " from " + have.pgType() + " to " + pgType + " at source LSN " + header.commitLsn() + ": "
                             + (using ? "the primary converted its values USING an expression" : "DuckDB's cast from " + have.type()
@@ -229,7 +231,8 @@ public final class DuckDbTables {
                             + " new snapshot", false, null);
                 }
                 if (!have.type().equals(type)) {
-                    st.execute("ALTER TABLE " + table.quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + type.sql());
+                    st.execute("ALTER TABLE " + table.quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + type.sql()
+                            + (emptied ? " USING NULL" : ""));
                 }
                 comment(st, table, name, pgType);
                 log.info("retyped column {}.{} {} -> {} on the DuckDB follower (source LSN {})", table, name, have.pgType(), pgType,

@@ -62,9 +62,11 @@ final class FollowerTable {
                 e.header().commitLsn(), existingRows == null ? "" : " (existing rows: " + existingRows + ")");
     }
 
-    static void retypeColumn(Statement st, ChangeEvent.SchemaChange e, String name, String from, String to)
+    static void retypeColumn(Statement st, ChangeEvent.SchemaChange e, String name, String from, String to, boolean empty)
             throws SQLException {
-        execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + to, e, name);
+        // An empty table has no values to convert: no cast is needed, and there may be none between the types.
+        execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(name) + " TYPE " + to
+                + (empty ? " USING NULL" : ""), e, name);
         log.info("changed column {}.{} from {} to {} on the follower (source LSN {})", e.table(), name, from, to,
                 e.header().commitLsn());
     }
@@ -99,6 +101,14 @@ final class FollowerTable {
                 rs.next();
                 return rs.getBoolean(1);
             }
+        }
+    }
+
+    /** Whether the follower's table holds no row. */
+    static boolean isEmpty(Connection c, TableId table) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM " + table.quoted() + ")")) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 

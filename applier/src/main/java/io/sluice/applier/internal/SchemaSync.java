@@ -156,7 +156,7 @@ public final class SchemaSync {
             if (have == null) {
                 FollowerTable.addColumn(st, e, col, null);
             } else if (!have.type().equals(col.type())) {
-                FollowerTable.retypeColumn(st, e, col.name(), have.type(), col.type());
+                FollowerTable.retypeColumn(st, e, col.name(), have.type(), col.type(), false);
             }
             if (have != null && have.nullable() != col.nullable()) {
                 FollowerTable.execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())

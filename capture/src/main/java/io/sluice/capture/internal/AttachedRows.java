@@ -15,7 +15,8 @@ import java.util.List;
  * transaction ({@code sluice.emit_rows}, docs/capture.md): capture puts them on the stream as a copy
  * event of the table its publication publishes — the partitioned table, or the table itself. A
  * message is a JSON line (the table, its root, the root's columns and key, the publication it was
- * added to or null, and the table that publication publishes them as) and then lines of COPY text. The one reader of that format, for both engines
+ * added to or null, the table that publication publishes them as, and whether the message only empties
+ * that table before a DDL message whose rows follow it) and then lines of COPY text. The one reader of that format, for both engines
  * and {@link MessageGate}. Stateless.
  */
 public final class AttachedRows {
@@ -26,12 +27,14 @@ public final class AttachedRows {
      * One message's rows: {@code text} whole COPY lines of {@code columns}, {@code count} of them;
      * {@code publication} the one the table was added to, null when they are any publication's;
      * {@code as} the table that publication publishes them as (null: any publication's, or an older
-     * script's message, which does not say).
+     * script's message, which does not say); {@code truncateOnly}: the message holds no row and only empties
+     * that table, before a DDL message whose rows follow it in the same transaction.
      */
-    public record Rows(TableId table, TableId root, String publication, TableId as, List<String> columns, List<String> key,
-                       long count, byte[] text) { }
+    public record Rows(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, List<String> columns,
+                       List<String> key, long count, byte[] text) { }
 
-    private record Header(TableId table, TableId root, String publication, TableId as, List<String> columns, List<String> key) { }
+    private record Header(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, List<String> columns,
+                          List<String> key) { }
 
     private AttachedRows() {
     }
@@ -49,7 +52,7 @@ public final class AttachedRows {
             throw new IllegalStateException("a rows message of the DDL triggers does not end in a whole line after its header");
         }
         Header h = header(content, eol);
-        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.columns(), h.key(), count, text);
+        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.truncateOnly(), h.columns(), h.key(), count, text);
     }
 
     /** The publication the rows were written for, null when they are any publication's: the header alone is read. */
@@ -74,6 +77,7 @@ public final class AttachedRows {
         TableId table = null;
         TableId root = null;
         TableId as = null;
+        boolean truncateOnly = false;
         String publication = null;
         List<String> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
@@ -86,6 +90,10 @@ public final class AttachedRows {
                 JsonToken t = p.nextToken();
                 if (field.equals("publication")) {
                     publication = t == JsonToken.VALUE_STRING ? p.getText() : null;
+                    continue;
+                }
+                if (field.equals("truncate")) {
+                    truncateOnly = t == JsonToken.VALUE_TRUE;
                     continue;
                 }
                 if (t != JsonToken.START_ARRAY) {
@@ -111,7 +119,7 @@ public final class AttachedRows {
         if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Header(table, root, publication, as, columns, key);
+        return new Header(table, root, publication, as, truncateOnly, columns, key);
     }
 
     private static TableId table(List<String> parts) {

@@ -372,7 +372,7 @@ class DdlTriggerIT {
         String url = "jdbc:postgresql://127.0.0.1:" + pg.port() + "/forging";
         try (Connection m = java.sql.DriverManager.getConnection(url, "mallory", "mallory"); var st = m.createStatement()) {
             for (String call : List.of("SELECT sluice.emit('sluice.ddl', '{}')",
-                    "SELECT sluice.emit_table('p'::regclass, false, '{}', '[]', '[]')",
+                    "SELECT sluice.emit_table('p'::regclass, false, '{}', '[]', '[]', false)",
                     "SELECT sluice.emit_rows('p1'::regclass, 'p'::regclass, NULL)",
                     "SELECT sluice.set_mark('truncating_' || 'p'::regclass::oid, 1)",
                     "INSERT INTO sluice.marks VALUES (pg_current_xact_id(), 'truncating_' || 'p'::regclass::oid, 1)",

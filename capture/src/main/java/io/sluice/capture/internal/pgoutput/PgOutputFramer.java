@@ -230,8 +230,12 @@ final class PgOutputFramer {
      */
     private void attached(AttachedRows.Rows rows) {
         TableId table = null;
-        if (rows.as() != null && (announced.containsKey(rows.as()) || shapes.described(rows.as()).map(this::announce).isPresent())) {
-            table = rows.as();
+        // A table emptied before a DDL message (or emptied already in this transaction, and then defined by that
+        // message) needs no description from the catalog, which may be ahead of the stream: a follower holds it.
+        TableId as = rows.as();
+        if (as != null && (announced.containsKey(as) || rows.truncateOnly() || replaced.contains(as)
+                || shapes.described(as).map(this::announce).isPresent())) {
+            table = as;
         }
         for (TableId t : List.of(rows.table(), rows.root())) {
             if (table == null && (announced.containsKey(t) || shapes.published(publication, t).map(this::announce).isPresent())) {
