@@ -147,42 +147,77 @@ CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication nam
     FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
    WHERE p.oid = rel AND r.oid = root
 $f$;
+-- The row filter (WHERE) a publication publishes a table with, as pg_get_expr prints it; null for none (before
+-- PostgreSQL 15, none exists). Its expression holds only columns, constants and built-in immutable functions.
+CREATE OR REPLACE FUNCTION sluice.row_filter(publication name, rel oid) RETURNS text LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE filter text;
+BEGIN
+  IF to_regclass('pg_catalog.pg_publication_namespace') IS NULL THEN
+    RETURN NULL;
+  END IF;
+  EXECUTE $q$SELECT pt.rowfilter FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $2
+               JOIN pg_namespace n ON n.oid = k.relnamespace
+              WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = k.relname$q$ INTO filter USING publication, rel;
+  RETURN filter;
+END $f$;
 -- The rows a table holds that no row change carries — a partition's that joined a partitioned table
 -- (attached holding them), a table's added to a publication — written inside the DDL's transaction as
--- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line naming the table, its root (the
--- partitioned table, or itself), the root's columns and key, the publication (null: any) and the table
--- that publication publishes them as, then the rows), which capture turns into the stream's copy events
--- of the table its publication publishes (for any publication, capture tells which from its own).
+-- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line, sluice.rows_header, then the rows), which
+-- capture turns into the stream's copy events of the table its publication publishes. For one publication, the
+-- rows its row filter passes, as the table it publishes them as (none: it publishes none of them). For any
+-- (publication null: rows that joined a table), one message of all rows for every publication but those that
+-- filter them — each of which gets a message of its own of the rows that pass, marked joined (they add to
+-- what the table holds; the others are all it holds) — which the message for all names (except).
 -- Writers wait until the DDL commits: a row committed after the read, yet before the table was
 -- published, would be in neither.
 CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid, publication name) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
-  SET bytea_output = 'hex' AS $f$
-DECLARE header text; cols text; chunk text; target oid;
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE target oid; p record; filtered jsonb := '[]';
 BEGIN
   IF publication IS NOT NULL THEN
     target := sluice.published_as(rel, root, publication);
-    IF target IS NULL THEN
-      RETURN;
+    IF target IS NOT NULL THEN
+      PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, publication, target)::jsonb, root,
+                                sluice.row_filter(publication, target), true);
     END IF;
+    RETURN;
   END IF;
+  FOR p IN SELECT q.pubname, a.target, sluice.row_filter(q.pubname, a.target) AS filter FROM pg_publication q
+             CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, q.pubname) AS target) a WHERE a.target IS NOT NULL LOOP
+    IF p.filter IS NOT NULL THEN
+      filtered := filtered || to_jsonb(p.pubname);
+      PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, p.pubname, p.target)::jsonb || '{"joined": true}', root,
+                                p.filter, false);
+    END IF;
+  END LOOP;
+  PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, NULL, NULL)::jsonb || jsonb_build_object('except', filtered), root,
+                            NULL, false);
+END $f$;
+-- One rows message's worth of lines at a time: the rows of rel that filter passes, the columns of root. whole: the rows are all
+-- the table holds, so a message of none is written if there are none (a table taken in empty).
+CREATE OR REPLACE FUNCTION sluice.write_rows(rel oid, header jsonb, root oid, filter text, whole boolean) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
+  SET bytea_output = 'hex' AS $f$
+DECLARE cols text; chunk text;
+BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel::regclass);
-  header := sluice.rows_header(rel, root, publication, target);
   -- NULL by the datum itself: a composite of NULL fields IS NULL, yet is a value.
   SELECT string_agg(format('CASE WHEN num_nulls(%1$I) = 1 THEN ''\N'' ELSE sluice.copy_text(format(''%%s'', %1$I)) END', a.attname),
                     ' || E''\t'' || ' ORDER BY a.attnum) INTO cols
     FROM pg_attribute a WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
-  IF cols IS NULL THEN
+  IF cols IS NULL OR header IS NULL THEN
     RETURN; -- a table without columns has no values to carry (and its DDL must not fail for the message's sake)
   END IF;
   -- Lines gathered into messages of about 1 MiB by the server, not appended one by one.
   FOR chunk IN EXECUTE format('SELECT string_agg(l, E''\n'') || E''\n'' FROM (SELECT l, sum(octet_length(l) + 1)'
-                              ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM ONLY %s) x) y'
-                              ' GROUP BY part ORDER BY part', cols, rel::regclass) LOOP
-    PERFORM sluice.emit('sluice.rows', header || E'\n' || chunk);
+                              ' OVER (ORDER BY n) / 1048576 AS part FROM (SELECT %s AS l, row_number() OVER () AS n FROM ONLY %s%s) x) y'
+                              ' GROUP BY part ORDER BY part', cols, rel::regclass, coalesce(' WHERE ' || filter, '')) LOOP
+    PERFORM sluice.emit('sluice.rows', header::text || E'\n' || chunk);
   END LOOP;
-  IF NOT FOUND AND publication IS NOT NULL THEN
-    PERFORM sluice.emit('sluice.rows', header || E'\n'); -- taken in empty: all it holds is no row
+  IF NOT FOUND AND whole THEN
+    PERFORM sluice.emit('sluice.rows', header::text || E'\n'); -- taken in empty: all it holds is no row
   END IF;
 END $f$;
 -- A partitioned table's tree as the map holds it, brought up to date (each partition's root and rows;
@@ -783,7 +818,7 @@ DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
-        emit_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        emit_rows,row_filter,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[])

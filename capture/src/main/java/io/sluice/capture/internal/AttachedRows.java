@@ -15,8 +15,10 @@ import java.util.List;
  * transaction ({@code sluice.emit_rows}, docs/capture.md): capture puts them on the stream as a copy
  * event of the table its publication publishes — the partitioned table, or the table itself. A
  * message is a JSON line (the table, its root, the root's columns and key, the publication it was
- * added to or null, the table that publication publishes them as, and whether the message only empties
- * that table before a DDL message whose rows follow it) and then lines of COPY text. The one reader of that format, for both engines
+ * added to or null, the table that publication publishes them as, whether the message only empties
+ * that table before a DDL message whose rows follow it, whether its rows joined the table rather than
+ * being all it holds, and — for any publication's rows — the publications that get rows of their own
+ * instead) and then lines of COPY text. The one reader of that format, for both engines
  * and {@link MessageGate}. Stateless.
  */
 public final class AttachedRows {
@@ -28,13 +30,15 @@ public final class AttachedRows {
      * {@code publication} the one the table was added to, null when they are any publication's;
      * {@code as} the table that publication publishes them as (null: any publication's, or an older
      * script's message, which does not say); {@code truncateOnly}: the message holds no row and only empties
-     * that table, before a DDL message whose rows follow it in the same transaction.
+     * that table, before a DDL message whose rows follow it in the same transaction; {@code joined}: the rows
+     * joined the table (a partition attached), they are not all it holds; {@code except}: the publications
+     * that get rows of their own instead of these (those that publish them with a row filter).
      */
-    public record Rows(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, List<String> columns,
-                       List<String> key, long count, byte[] text) { }
+    public record Rows(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, boolean joined,
+                       List<String> except, List<String> columns, List<String> key, long count, byte[] text) { }
 
-    private record Header(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, List<String> columns,
-                          List<String> key) { }
+    private record Header(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, boolean joined,
+                          List<String> except, List<String> columns, List<String> key) { }
 
     private AttachedRows() {
     }
@@ -52,7 +56,8 @@ public final class AttachedRows {
             throw new IllegalStateException("a rows message of the DDL triggers does not end in a whole line after its header");
         }
         Header h = header(content, eol);
-        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.truncateOnly(), h.columns(), h.key(), count, text);
+        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.truncateOnly(), h.joined(), h.except(), h.columns(), h.key(),
+                count, text);
     }
 
     /** The publication the rows were written for, null when they are any publication's: the header alone is read. */
@@ -78,6 +83,8 @@ public final class AttachedRows {
         TableId root = null;
         TableId as = null;
         boolean truncateOnly = false;
+        boolean joined = false;
+        List<String> except = List.of();
         String publication = null;
         List<String> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
@@ -92,8 +99,9 @@ public final class AttachedRows {
                     publication = t == JsonToken.VALUE_STRING ? p.getText() : null;
                     continue;
                 }
-                if (field.equals("truncate")) {
-                    truncateOnly = t == JsonToken.VALUE_TRUE;
+                if (field.equals("truncate") || field.equals("joined")) {
+                    truncateOnly |= field.equals("truncate") && t == JsonToken.VALUE_TRUE;
+                    joined |= field.equals("joined") && t == JsonToken.VALUE_TRUE;
                     continue;
                 }
                 if (t != JsonToken.START_ARRAY) {
@@ -108,6 +116,7 @@ public final class AttachedRows {
                     case "table" -> table = table(values);
                     case "root" -> root = table(values);
                     case "as" -> as = table(values);
+                    case "except" -> except = List.copyOf(values);
                     case "columns" -> columns = values;
                     case "key" -> key = values;
                     default -> { } // a newer script's field
@@ -119,7 +128,7 @@ public final class AttachedRows {
         if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Header(table, root, publication, as, truncateOnly, columns, key);
+        return new Header(table, root, publication, as, truncateOnly, joined, except, columns, key);
     }
 
     private static TableId table(List<String> parts) {

@@ -94,31 +94,40 @@ public final class DebeziumCapture implements CaptureEngine {
     }
 
     /**
-     * The engine's settings; for a snapshot, a parent table's own rows only: Debezium selects from
-     * the table, which includes the rows of every table that inherits from it — captured as
-     * themselves.
+     * The engine's settings; for a snapshot, a parent table's own rows only — Debezium selects from
+     * the table, which includes the rows of every table that inherits from it, captured as
+     * themselves — and a table's rows that the publication's row filter passes, those the stream carries.
      */
     private Properties properties() {
         Properties p = EngineProperties.of(config, snapshot);
         if (!snapshot) {
             return p;
         }
-        List<String> parents = new ArrayList<>();
-        try (Connection c = primary.get(); var st = c.createStatement(); var rs = st.executeQuery(
-                "SELECT quote_ident(n.nspname), quote_ident(k.relname), n.nspname || '.' || k.relname FROM pg_class k"
-                        + " JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.relkind = 'r'"
-                        + " AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = k.oid)")) {
-            while (rs.next()) {
-                String name = rs.getString(3);
-                parents.add(name);
-                p.put("snapshot.select.statement.overrides." + name,
-                        "SELECT * FROM ONLY " + rs.getString(1) + "." + rs.getString(2));
+        List<String> overridden = new ArrayList<>();
+        try (Connection c = primary.get()) {
+            String filter = c.getMetaData().getDatabaseMajorVersion() >= 15 ? "pt.rowfilter" : "NULL::text";
+            try (var ps = c.prepareStatement("SELECT quote_ident(n.nspname) || '.' || quote_ident(k.relname), n.nspname || '.' || k.relname,"
+                    + " k.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = k.oid), " + filter
+                    + " FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace"
+                    + " LEFT JOIN pg_publication_tables pt ON pt.pubname = ? AND pt.schemaname = n.nspname AND pt.tablename = k.relname"
+                    + " WHERE k.relkind IN ('r', 'p') AND (k.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = k.oid)"
+                    + " OR " + filter + " IS NOT NULL)")) {
+                ps.setString(1, config.publicationName());
+                try (var rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String name = rs.getString(2);
+                        overridden.add(name);
+                        p.put("snapshot.select.statement.overrides." + name, "SELECT * FROM " + (rs.getBoolean(3) ? "ONLY " : "")
+                                + rs.getString(1) + (rs.getString(4) == null ? "" : " WHERE (" + rs.getString(4) + ")"));
+                    }
+                }
             }
         } catch (SQLException e) {
-            throw new CaptureException(Kind.FATAL, "could not read which tables have inheriting tables: " + e.getMessage(), e);
+            throw new CaptureException(Kind.FATAL, "could not read which tables have inheriting tables or row filters: "
+                    + e.getMessage(), e);
         }
-        if (!parents.isEmpty()) {
-            p.put("snapshot.select.statement.overrides", String.join(",", parents));
+        if (!overridden.isEmpty()) {
+            p.put("snapshot.select.statement.overrides", String.join(",", overridden));
         }
         return p;
     }

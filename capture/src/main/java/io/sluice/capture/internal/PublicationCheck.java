@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * What capture asks of a publication that already exists (one capture did not create): that it
- * publishes every table {@code capture.tables} lists, and every row and column of them — a row
- * filter or a column list (PostgreSQL 15) narrows what the stream carries but not what a snapshot
- * copies, so a follower would hold rows and columns the stream never changes. Stateless.
+ * publishes every table {@code capture.tables} lists, and every column of them — a column list
+ * (PostgreSQL 15) narrows what the stream carries, but neither a snapshot nor the DDL triggers'
+ * messages, so a follower would hold columns the stream never changes. A row filter is honoured: the
+ * snapshot and the triggers' rows copy what it passes. Stateless.
  */
 final class PublicationCheck {
 
@@ -29,20 +30,21 @@ final class PublicationCheck {
 
     private static void narrowed(Connection c, String publication) throws SQLException {
         if (c.getMetaData().getDatabaseMajorVersion() < 15) {
-            return; // neither exists before PostgreSQL 15
+            return; // column lists came with PostgreSQL 15
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT string_agg(r.prrelid::regclass::text, ', ' ORDER BY r.prrelid)"
                 + " FROM pg_publication_rel r JOIN pg_publication p ON p.oid = r.prpubid"
-                + " WHERE p.pubname = ? AND (r.prqual IS NOT NULL OR r.prattrs IS NOT NULL)")) {
+                + " WHERE p.pubname = ? AND r.prattrs IS NOT NULL")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 String narrowed = rs.next() ? rs.getString(1) : null;
                 if (narrowed != null) {
                     throw new CaptureException(Kind.CONFIGURATION, "publication " + publication + " publishes " + narrowed
-                            + " with a row filter (WHERE) or a column list: capture copies whole tables into a snapshot and"
-                            + " into the rows a table brings when it joins, so a follower would hold rows and columns the stream"
-                            + " never changes. Publish those tables whole (ALTER PUBLICATION " + TableId.quote(publication)
-                            + " SET TABLE ... without WHERE or columns), or leave them out");
+                            + " with a column list: capture copies every column into a snapshot and into the rows a table brings"
+                            + " when it joins, and the DDL triggers describe every column, so a follower would hold columns the"
+                            + " stream never changes. Publish those tables with all their columns (ALTER PUBLICATION "
+                            + TableId.quote(publication) + " SET TABLE ... without a column list; a row filter may stay),"
+                            + " or leave them out");
                 }
             }
         }

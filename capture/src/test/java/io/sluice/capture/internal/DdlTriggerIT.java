@@ -310,11 +310,11 @@ class DdlTriggerIT {
             }
             assertThat(rows).as("q_1's and q_2's rows for the publication; q_3's when attached, none when detached with none"
                     + " publishing it").hasSize(3);
-            assertThat(rows.get(0)).contains("\"table\" : [\"public\", \"q_1\"]", "\"publication\" : \"everything\"")
+            assertThat(rows.get(0)).contains("\"table\": [\"public\", \"q_1\"]", "\"publication\": \"everything\"")
                     .endsWith("\n1\ta\\tb\n2\t\\N\n");
-            assertThat(rows.get(1)).contains("\"table\" : [\"public\", \"q_2\"]").endsWith("\n11\tc\n");
-            assertThat(rows.get(2)).contains("\"table\" : [\"public\", \"q_3\"]", "\"root\" : [\"public\", \"q\"]",
-                    "\"publication\" : null").endsWith("\n21\td\n");
+            assertThat(rows.get(1)).contains("\"table\": [\"public\", \"q_2\"]").endsWith("\n11\tc\n");
+            assertThat(rows.get(2)).contains("\"table\": [\"public\", \"q_3\"]", "\"root\": [\"public\", \"q\"]",
+                    "\"publication\": null").endsWith("\n21\td\n");
         }
     }
 
@@ -374,6 +374,7 @@ class DdlTriggerIT {
             for (String call : List.of("SELECT sluice.emit('sluice.ddl', '{}')",
                     "SELECT sluice.emit_table('p'::regclass, false, '{}', '[]', '[]', false)",
                     "SELECT sluice.emit_rows('p1'::regclass, 'p'::regclass, NULL)",
+                    "SELECT sluice.write_rows('p1'::regclass, '{}'::jsonb, 'p'::regclass, NULL, true)",
                     "SELECT sluice.set_mark('truncating_' || 'p'::regclass::oid, 1)",
                     "INSERT INTO sluice.marks VALUES (pg_current_xact_id(), 'truncating_' || 'p'::regclass::oid, 1)",
                     "UPDATE sluice.table_name SET partition_rows = 'true'",

@@ -47,13 +47,18 @@ final class DirectSnapshotCopy {
     private final int workers;
     private final List<SnapshotTarget> targets;
 
-    /** One range of a table's rows: {@code ctid} from page {@code from} (inclusive) to page {@code to} (exclusive, -1: the end). */
-    private record Part(TableId table, boolean partitioned, List<Column> columns, long from, long to) {
+    /**
+     * One range of a table's rows: {@code ctid} from page {@code from} (inclusive) to page {@code to} (exclusive, -1:
+     * the end), those the publication's row filter passes ({@code filter}, null: all).
+     */
+    private record Part(TableId table, boolean partitioned, List<Column> columns, String filter, long from, long to) {
         String where() {
+            String rows = SnapshotSessions.where(filter);
             if (from == 0 && to < 0) {
-                return "";
+                return rows;
             }
-            return " WHERE ctid >= '(" + from + ",0)'::tid" + (to < 0 ? "" : " AND ctid < '(" + to + ",0)'::tid");
+            return (rows.isEmpty() ? " WHERE " : rows + " AND ") + "ctid >= '(" + from + ",0)'::tid"
+                    + (to < 0 ? "" : " AND ctid < '(" + to + ",0)'::tid");
         }
     }
 
@@ -153,8 +158,9 @@ final class DirectSnapshotCopy {
                 }
             }
         }
+        String filter = SnapshotSessions.rowFilter(c, publication, table);
         if (pages < SPLIT_PAGES || workers < 2) {
-            return List.of(new Part(table, partitioned, columns, 0, -1));
+            return List.of(new Part(table, partitioned, columns, filter, 0, -1));
         }
         // As many parts as this machine has cores, at most one per connection: capture's host is
         // rarely bigger than the servers', and on two cores a third COPY pair only contends.
@@ -162,7 +168,7 @@ final class DirectSnapshotCopy {
         List<Part> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             // The last part runs to the end: pages the snapshot sees beyond the size read here are its.
-            out.add(new Part(table, false, columns, pages * i / n, i == n - 1 ? -1 : pages * (i + 1) / n));
+            out.add(new Part(table, false, columns, filter, pages * i / n, i == n - 1 ? -1 : pages * (i + 1) / n));
         }
         return out;
     }

@@ -229,6 +229,9 @@ final class PgOutputFramer {
      * may not see that transaction yet); for rows of any publication capture asks its catalog.
      */
     private void attached(AttachedRows.Rows rows) {
+        if (rows.publication() == null && rows.except().contains(publication)) {
+            return; // capture's publication filters these rows: the triggers wrote those it passes in a message of its own
+        }
         TableId table = null;
         // A table emptied before a DDL message (or emptied already in this transaction, and then defined by that
         // message) needs no description from the catalog, which may be ahead of the stream: a follower holds it.
@@ -245,7 +248,7 @@ final class PgOutputFramer {
         if (table == null) {
             return;
         }
-        if (rows.publication() != null && replaced.add(table)) {
+        if (rows.publication() != null && !rows.joined() && replaced.add(table)) {
             // The publication took the table in: these rows are all it holds, whatever a follower kept from
             // when a publication published it before (ALTER PUBLICATION … DROP TABLE, then ADD TABLE).
             frames.add(new ChangeEvent.Truncate(frames.next(), List.of(table), false, false));

@@ -66,7 +66,7 @@ final class SnapshotCopy {
                 snapshotName, Math.min(workers, Math.max(1, tables.size())));
         FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
         long rows = SnapshotSessions.copyAll(connections, snapshotName, tables, workers, "sluice-snapshot-copy", stopping,
-                (c, t, halt) -> copyTable(c, t, frame, halt));
+                (c, t, halt) -> copyTable(c, t, publication, frame, halt));
         frame.commit();
         log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
                 (System.nanoTime() - started) / 1_000_000);
@@ -113,13 +113,13 @@ final class SnapshotCopy {
         }
     }
 
-    private static long copyTable(Connection c, TableId table, FrameWriter.KnownFrame frame, BooleanSupplier stopping)
-            throws Exception {
+    private static long copyTable(Connection c, TableId table, String publication, FrameWriter.KnownFrame frame,
+                                  BooleanSupplier stopping) throws Exception {
         long started = System.nanoTime();
         TableShape shape = RelationShapes.read(c, table);
         define(frame, table, shape);
         List<Column> columns = shape.columns();
-        String sql = copyOut(table, partitioned(c, table), columns, "");
+        String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(SnapshotSessions.rowFilter(c, publication, table)));
         List<String> names = columns.stream().map(Column::name).toList();
         CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
                 frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));

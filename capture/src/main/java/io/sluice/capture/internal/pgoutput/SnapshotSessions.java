@@ -75,6 +75,31 @@ final class SnapshotSessions {
     }
 
     /**
+     * The row filter {@code publication} publishes {@code table} with (PostgreSQL 15 and later: its {@code WHERE},
+     * as {@code pg_get_expr} prints it — columns, constants and built-in immutable functions only), or null: the
+     * snapshot copies the rows the stream would carry.
+     */
+    static String rowFilter(Connection c, String publication, TableId table) throws SQLException {
+        if (c.getMetaData().getDatabaseMajorVersion() < 15) {
+            return null;
+        }
+        try (var ps = c.prepareStatement("SELECT rowfilter FROM pg_publication_tables WHERE pubname = ? AND schemaname = ?"
+                + " AND tablename = ?")) {
+            ps.setString(1, publication);
+            ps.setString(2, table.schema());
+            ps.setString(3, table.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** {@code filter} as the start of a COPY's WHERE clause: empty for none. */
+    static String where(String filter) {
+        return filter == null ? "" : " WHERE (" + filter + ")";
+    }
+
+    /**
      * Runs every copy of {@code work} on up to {@code sessions} snapshot sessions at once; returns the
      * rows copied. The first failure stops the rest and is thrown; so is a stop asked for meanwhile.
      */
