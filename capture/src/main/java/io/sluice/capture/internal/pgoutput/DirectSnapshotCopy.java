@@ -116,7 +116,7 @@ final class DirectSnapshotCopy {
                 }
                 definitions = opening.apply(xmin, at);
                 for (TableId table : published) {
-                    TableShape shape = RelationShapes.read(c, table);
+                    TableShape shape = CatalogShapes.read(c, table);
                     var definition = definitions.define(table, shape);
                     for (SnapshotTarget t : targets) {
                         t.define(definition);

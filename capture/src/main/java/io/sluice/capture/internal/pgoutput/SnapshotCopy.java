@@ -116,7 +116,7 @@ final class SnapshotCopy {
     private static long copyTable(Connection c, TableId table, String publication, FrameWriter.KnownFrame frame,
                                   BooleanSupplier stopping) throws Exception {
         long started = System.nanoTime();
-        TableShape shape = RelationShapes.read(c, table);
+        TableShape shape = CatalogShapes.read(c, table);
         define(frame, table, shape);
         List<Column> columns = shape.columns();
         String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(SnapshotSessions.rowFilter(c, publication, table)));
