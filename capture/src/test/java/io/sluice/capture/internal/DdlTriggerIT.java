@@ -46,30 +46,37 @@ class DdlTriggerIT {
         }
     }
 
+    /** A message of the triggers, its signature checked with the primary's key and taken off. */
+    private record Signed(String prefix, byte[] body) { }
+
     /**
-     * The contents of the triggers' messages under {@code prefix} that test_decoding slot {@code slot}
-     * holds, in order and consumed, each signature checked with the primary's key and taken off.
+     * The messages under Sluice's prefixes that test_decoding slot {@code slot} holds, in order and consumed,
+     * each signature checked with the primary's key and taken off.
      */
-    private static List<byte[]> triggerMessages(Connection c, String slot, String prefix) throws Exception {
+    private static List<Signed> signed(Connection c, String slot) throws Exception {
         MessageSignature key;
         try (var st = c.createStatement(); var rs = st.executeQuery("SELECT key FROM sluice.read_message_key()")) {
             rs.next();
             key = new MessageSignature(rs.getBytes(1));
         }
-        List<byte[]> bodies = new java.util.ArrayList<>();
-        try (var ps = c.prepareStatement("SELECT substring(data FROM 'content:(.*)$') FROM pg_logical_slot_get_changes(?, NULL, NULL)"
-                + " WHERE data LIKE 'message:%' || ? || '%'")) {
+        List<Signed> out = new java.util.ArrayList<>();
+        try (var ps = c.prepareStatement("SELECT substring(data FROM 'prefix: ([^,]*),'), substring(data FROM 'content:(.*)$')"
+                + " FROM pg_logical_slot_get_changes(?, NULL, NULL) WHERE data LIKE 'message:%prefix: sluice.%'")) {
             ps.setString(1, slot);
-            ps.setString(2, prefix);
             try (var rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    byte[] body = key.verified(prefix, rs.getString(1).getBytes(StandardCharsets.UTF_8));
-                    assertThat(body).as("the message is signed with the triggers' key: %s", rs.getString(1)).isNotNull();
-                    bodies.add(body);
+                    byte[] body = key.verified(rs.getString(1), rs.getString(2).getBytes(StandardCharsets.UTF_8));
+                    assertThat(body).as("the message is signed with the triggers' key: %s", rs.getString(2)).isNotNull();
+                    out.add(new Signed(rs.getString(1), body));
                 }
             }
         }
-        return bodies;
+        return out;
+    }
+
+    /** The contents of the triggers' messages under {@code prefix} in slot {@code slot}, as {@link #signed} reads them. */
+    private static List<byte[]> triggerMessages(Connection c, String slot, String prefix) throws Exception {
+        return signed(c, slot).stream().filter(m -> m.prefix().equals(prefix)).map(Signed::body).toList();
     }
 
     private static boolean install(String database) throws Exception {
@@ -471,32 +478,17 @@ class DdlTriggerIT {
 
     /**
      * The triggers' drop and rows messages that test_decoding slot {@code slot} holds, in order and
-     * consumed, signatures checked: a drop's content, a rows message as the table it is published as,
-     * its publication and its rows.
+     * consumed: a drop's content, a rows message as the table it is published as, its publication and its rows.
      */
     private static List<String> signedMessages(Connection c, String slot) throws Exception {
-        MessageSignature key;
-        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT key FROM sluice.read_message_key()")) {
-            rs.next();
-            key = new MessageSignature(rs.getBytes(1));
-        }
         List<String> out = new java.util.ArrayList<>();
-        try (var ps = c.prepareStatement("SELECT substring(data FROM 'prefix: ([^,]*),'), substring(data FROM 'content:(.*)$')"
-                + " FROM pg_logical_slot_get_changes(?, NULL, NULL) WHERE data LIKE 'message:%prefix: sluice.%'")) {
-            ps.setString(1, slot);
-            try (var rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String prefix = rs.getString(1);
-                    byte[] body = key.verified(prefix, rs.getString(2).getBytes(StandardCharsets.UTF_8));
-                    assertThat(body).as("signed with the triggers' key: %s", rs.getString(2)).isNotNull();
-                    if (prefix.equals(DdlTrigger.ROWS_PREFIX)) {
-                        AttachedRows.Rows rows = AttachedRows.parse(body);
-                        out.add(prefix + " as " + rows.as() + " for " + rows.publication() + ": "
-                                + new String(rows.text(), StandardCharsets.UTF_8));
-                    } else if (!prefix.equals(DdlMessage.PREFIX)) {
-                        out.add(prefix + " " + new String(body, StandardCharsets.UTF_8));
-                    }
-                }
+        for (Signed m : signed(c, slot)) {
+            if (m.prefix().equals(DdlTrigger.ROWS_PREFIX)) {
+                AttachedRows.Rows rows = AttachedRows.parse(m.body());
+                out.add(m.prefix() + " as " + rows.as() + " for " + rows.publication() + ": "
+                        + new String(rows.text(), StandardCharsets.UTF_8));
+            } else if (!m.prefix().equals(DdlMessage.PREFIX)) {
+                out.add(m.prefix() + " " + new String(m.body(), StandardCharsets.UTF_8));
             }
         }
         return out;
