@@ -595,9 +595,6 @@ WITH RECURSIVE users(classid, objid) AS (
 SELECT DISTINCT c.oid FROM users u JOIN pg_class c ON u.classid = 'pg_class'::regclass AND c.oid = u.objid
  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
 $users$;
--- One table's definition as a DDL message (FORMAT.md), at this point of the transaction: created by
--- the command, types it renamed (new [schema, name] to old), columns the command reported renamed
--- ([{"rel","name"}], in the table or a table it inherits from), partitions gone with their rows.
 -- Whether the command rewrote a table for a default computed per row (a partitioned table's partitions are
 -- noted each on its own), and whether it converted a column with ALTER COLUMN … TYPE … USING an expression:
 -- values no follower can compute.
@@ -638,7 +635,10 @@ BEGIN
          AND EXISTS (SELECT FROM sluice.leaves(rel) l(relid) CROSS JOIN pg_publication p
                       WHERE sluice.published_as(l.relid, rel, p.pubname) IS NOT NULL);
 END $f$;
--- A table's definition as a DDL message; carried: its rows are written after it, and its followers' copy emptied before.
+-- One table's definition as a DDL message (FORMAT.md), at this point of the transaction: created by
+-- the command, types it renamed (new [schema, name] to old), columns the command reported renamed
+-- ([{"rel","name"}], in the table or a table it inherits from), partitions gone with their rows; carried: its
+-- rows are written after it, and its followers' copy emptied before it (rows_follow).
 CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json, carried boolean)
   RETURNS void LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
