@@ -130,8 +130,24 @@ CREATE OR REPLACE FUNCTION sluice.published_as(rel oid, top oid, publication nam
    WHERE x.n <= coalesce((SELECT a.n FROM pg_partition_ancestors(rel) WITH ORDINALITY a(relid, n) WHERE a.relid = top), 1)
    ORDER BY x.n LIMIT 1
 $f$;
+-- The columns a publication publishes of a table (pg_publication_tables' attnames: all but generated ones, unless a
+-- column list names fewer); every column before PostgreSQL 15, which has no column lists.
+CREATE OR REPLACE FUNCTION sluice.published_columns(publication name, rel oid) RETURNS name[] LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE names name[];
+BEGIN
+  IF to_regclass('pg_catalog.pg_publication_namespace') IS NULL THEN
+    SELECT array_agg(a.attname) INTO names FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
+    RETURN names;
+  END IF;
+  EXECUTE $q$SELECT pt.attnames FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $2
+               JOIN pg_namespace n ON n.oid = k.relnamespace
+              WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = k.relname$q$ INTO names USING publication, rel;
+  RETURN names;
+END $f$;
 -- A rows message's first line (sluice.emit_rows): the table, its root, the publication and the table that publication
--- publishes the rows as (target), the root's columns (those pgoutput sends: no generated one) and key.
+-- publishes the rows as (target), the root's columns (those pgoutput sends: no generated one; of a publication's, those
+-- its column list names) and key.
 CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication name, target oid) RETURNS text LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
   SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
@@ -139,7 +155,8 @@ CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication nam
            'as', (SELECT json_build_array(tn.nspname, t.relname) FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
                    WHERE t.oid = target),
            'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
-                        WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+                        WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+                          AND (publication IS NULL OR a.attname = ANY (sluice.published_columns(publication, target)))),
            'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
                      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(att, n)
                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att
@@ -183,9 +200,12 @@ BEGIN
     END IF;
     RETURN;
   END IF;
-  FOR p IN SELECT q.pubname, a.target, sluice.row_filter(q.pubname, a.target) AS filter FROM pg_publication q
+  FOR p IN SELECT q.pubname, a.target, sluice.row_filter(q.pubname, a.target) AS filter,
+                  EXISTS (SELECT FROM pg_attribute t WHERE t.attrelid = root AND t.attnum > 0 AND NOT t.attisdropped AND t.attgenerated = ''
+                             AND t.attname <> ALL (sluice.published_columns(q.pubname, a.target))) AS narrowed
+             FROM pg_publication q
              CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, q.pubname) AS target) a WHERE a.target IS NOT NULL LOOP
-    IF p.filter IS NOT NULL THEN
+    IF p.filter IS NOT NULL OR p.narrowed THEN
       filtered := filtered || to_jsonb(p.pubname);
       PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, p.pubname, p.target)::jsonb || '{"joined": true}', root,
                                 p.filter, false);
@@ -194,7 +214,8 @@ BEGIN
   PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, NULL, NULL)::jsonb || jsonb_build_object('except', filtered), root,
                             NULL, false);
 END $f$;
--- One rows message's worth of lines at a time: the rows of rel that filter passes, the columns of root. whole: the rows are all
+-- One rows message's worth of lines at a time: the rows of rel that filter passes, the columns of root the header names.
+-- whole: the rows are all
 -- the table holds, so a message of none is written if there are none (a table taken in empty).
 CREATE OR REPLACE FUNCTION sluice.write_rows(rel oid, header jsonb, root oid, filter text, whole boolean) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER
@@ -206,7 +227,8 @@ BEGIN
   -- NULL by the datum itself: a composite of NULL fields IS NULL, yet is a value.
   SELECT string_agg(format('CASE WHEN num_nulls(%1$I) = 1 THEN ''\N'' ELSE sluice.copy_text(format(''%%s'', %1$I)) END', a.attname),
                     ' || E''\t'' || ' ORDER BY a.attnum) INTO cols
-    FROM pg_attribute a WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+    FROM pg_attribute a WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped
+     AND a.attname IN (SELECT jsonb_array_elements_text(header -> 'columns'));
   IF cols IS NULL OR header IS NULL THEN
     RETURN; -- a table without columns has no values to carry (and its DDL must not fail for the message's sake)
   END IF;
@@ -643,10 +665,18 @@ CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed j
   RETURNS void LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE names name[]; before int;
+DECLARE names name[]; before int; lists json;
 BEGIN
     names := sluice.names_before(rel);
     before := cardinality(names);
+    IF to_regclass('pg_catalog.pg_publication_namespace') IS NOT NULL THEN -- PostgreSQL 15 and later: column lists
+      -- The columns each publication that narrows the table by a column list publishes of it, by name as of now.
+      EXECUTE $q$SELECT json_object_agg(pt.pubname, pt.attnames) FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $1
+                   JOIN pg_namespace n ON n.oid = k.relnamespace
+                  WHERE pt.schemaname = n.nspname AND pt.tablename = k.relname
+                    AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+                                   AND a.attgenerated = '' AND a.attname <> ALL (pt.attnames))$q$ INTO lists USING rel;
+    END IF;
     PERFORM sluice.emit('sluice.ddl', json_build_object(
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
@@ -660,6 +690,7 @@ BEGIN
       'renamed_from', sluice.remember_name(c.oid),
       'volatile_rewrite', sluice.volatile_rewrite(c.oid),
       'rows_follow', carried,
+      'column_lists', lists,
       -- Renamed here or, recursing, in a parent (the column's number may differ there): known by the
       -- name its number had, or, where the triggers had not seen it, by the command's own report.
       'renamed_columns', (SELECT coalesce(json_agg(a.attname ORDER BY a.attnum), '[]'::json) FROM pg_attribute a
@@ -818,7 +849,7 @@ DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
-        emit_rows,row_filter,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        emit_rows,row_filter,published_columns,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[])

@@ -695,12 +695,16 @@ abstract class CaptureContract {
             assertThatThrownBy(again::start).isInstanceOf(CaptureException.class)
                     .hasMessageContaining("capture.tables names public.t_pub_nowhere, which the primary does not have");
         }
-        // A column list narrows the stream but not a snapshot: refused, naming the table (a row filter is honoured).
+        // A column list narrows the stream but not Debezium's snapshot: that engine refuses it, naming the table
+        // (the pgoutput engine honours it, ApplierIT; a row filter both engines honour).
         pg.execute("CREATE TABLE t_pub_f (id int PRIMARY KEY, s text)",
                 "CREATE PUBLICATION pub_filtered FOR TABLE t_pub_f WHERE (id > 0), t_pub_a (id)");
-        try (CaptureService filtered = new CaptureService(config(pg, "filtered", List.of("public.t_pub_f", "public.t_pub_a")))) {
-            assertThatThrownBy(filtered::start).isInstanceOf(CaptureException.class)
-                    .hasMessageContaining("publication pub_filtered publishes t_pub_a with a column list");
+        if (engine() == CaptureConfig.Engine.DEBEZIUM) {
+            try (CaptureService filtered = new CaptureService(config(pg, "filtered", List.of("public.t_pub_f", "public.t_pub_a")))) {
+                assertThatThrownBy(filtered::start).isInstanceOf(CaptureException.class)
+                        .hasMessageContaining("publication pub_filtered publishes t_pub_a with a column list")
+                        .hasMessageContaining("capture.engine=pgoutput");
+            }
         }
         pg.execute("ALTER PUBLICATION \"" + grown.publicationName() + "\" ADD TABLE t_pub_b");
         try (CaptureService capture = new CaptureService(grown);

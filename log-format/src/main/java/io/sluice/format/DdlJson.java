@@ -25,6 +25,7 @@ final class DdlJson {
             boolean rewrite = false;
             boolean using = false;
             boolean rowsFollow = false;
+            Map<String, List<String>> columnLists = new java.util.LinkedHashMap<>();
             boolean created = false;
             boolean trigger = false;
             List<String> renamed = new ArrayList<>();
@@ -54,6 +55,20 @@ final class DdlJson {
                     case "volatile_rewrite" -> rewrite = t == JsonToken.VALUE_TRUE;
                     case "using_expression" -> using = t == JsonToken.VALUE_TRUE;
                     case "rows_follow" -> rowsFollow = t == JsonToken.VALUE_TRUE;
+                    case "column_lists" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_OBJECT, "column_lists");
+                            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                                String publication = p.currentName();
+                                expect(p.nextToken(), JsonToken.START_ARRAY, "a column list");
+                                List<String> names = new ArrayList<>();
+                                while (p.nextToken() == JsonToken.VALUE_STRING) {
+                                    names.add(p.getText());
+                                }
+                                columnLists.put(publication, names);
+                            }
+                        }
+                    }
                     case "created" -> created = t == JsonToken.VALUE_TRUE;
                     case "trigger" -> trigger = t == JsonToken.VALUE_TRUE;
                     case "renamed_columns" -> {
@@ -97,7 +112,7 @@ final class DdlJson {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
-                    created, trigger, gone, rowsFollow);
+                    created, trigger, gone, rowsFollow, columnLists);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

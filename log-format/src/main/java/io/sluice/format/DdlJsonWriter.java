@@ -44,6 +44,13 @@ final class DdlJsonWriter {
             if (m.rowsFollow()) {
                 g.writeBooleanField("rows_follow", true);
             }
+            if (!m.columnLists().isEmpty()) {
+                g.writeObjectFieldStart("column_lists");
+                for (Map.Entry<String, List<String>> list : m.columnLists().entrySet()) {
+                    writeStrings(g, list.getKey(), list.getValue());
+                }
+                g.writeEndObject();
+            }
             writeStrings(g, "renamed_columns", m.renamedColumns());
             if (!m.partitionsGone().isEmpty()) {
                 g.writeArrayFieldStart("partitions_gone");

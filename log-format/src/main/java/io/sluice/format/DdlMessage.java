@@ -36,10 +36,21 @@ import java.util.Map;
  *                        though no row change says so
  * @param rowsFollow      the values a volatile rewrite or a USING conversion gave follow in the same frame: a copy of the
  *                        table's rows as the ALTER left them, after a truncate of the table before this message
+ * @param columnLists     the columns each publication with a column list on the table publishes, by publication, as the
+ *                        trigger saw them (capture shows its follower only its publication's: {@link #onlyColumns})
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                          boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
-                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, boolean rowsFollow) {
+                         boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, boolean rowsFollow,
+                         Map<String, List<String>> columnLists) {
+
+    /** A message without column lists. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
+                      boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, boolean rowsFollow) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, created, fromTrigger,
+                partitionsGone, rowsFollow, Map.of());
+    }
 
     /** A message after which no rows follow. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
@@ -96,6 +107,18 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         types = List.copyOf(types);
         renamedColumns = List.copyOf(renamedColumns);
         partitionsGone = List.copyOf(partitionsGone);
+        columnLists = Map.copyOf(columnLists);
+    }
+
+    /**
+     * The message as a consumer of only the columns {@code published} names sees it (a publication's column
+     * list): the other columns, generated ones and renames among them left out, and no column lists.
+     */
+    public DdlMessage onlyColumns(java.util.Collection<String> published) {
+        return new DdlMessage(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
+                generated.stream().filter(g -> published.contains(g.name())).toList(), types, volatileRewrite, usingExpression,
+                renamedColumns.stream().filter(published::contains).toList(), renamedFrom, created, fromTrigger, partitionsGone,
+                rowsFollow);
     }
 
     /** A message that carries only the definitions of types a table's columns use. */

@@ -101,6 +101,25 @@ class DdlMessageTest {
         assertThat(m.rowsFollow()).as("an older message says nothing of rows following").isFalse();
     }
 
+    /** Seen through a column list: only the listed columns, renames among them, no generated column. */
+    @Test
+    void aMessageSeenThroughAColumnListHoldsOnlyItsColumns() {
+        DdlMessage m = new DdlMessage(new TableId("public", "t"), List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false),
+                new DdlMessage.DdlColumn("a2", "text", true, null, false, "a"), new DdlMessage.DdlColumn("secret", "text", true, null, false)),
+                List.of(new DdlMessage.Generated("g", "integer", true, "id + 1", true)), List.of(), false, false,
+                List.of("a2", "secret"), null, false, true, List.of(), false);
+        DdlMessage listed = new DdlMessage(m.table(), m.columns(), m.generated(), List.of(), false, false, m.renamedColumns(), null,
+                false, true, List.of(), false, java.util.Map.of("pub_a", List.of("id", "a2")));
+        assertThat(DdlMessage.parse(listed.toJson())).as("column lists read back").isEqualTo(listed);
+        DdlMessage seen = listed.onlyColumns(listed.columnLists().get("pub_a"));
+        assertThat(seen.columnLists()).isEmpty();
+        assertThat(seen.columns()).extracting(DdlMessage.DdlColumn::name).containsExactly("id", "a2");
+        assertThat(seen.columns().get(1).renamedFrom()).isEqualTo("a");
+        assertThat(seen.renamedColumns()).containsExactly("a2");
+        assertThat(seen.generated()).isEmpty();
+        assertThat(DdlMessage.parse(seen.toJson())).isEqualTo(seen);
+    }
+
     /** A rewrite whose values follow as rows: the mark reads back, and a message without them writes none. */
     @Test
     void rowsThatFollowAMessageAreMarkedOnIt() {

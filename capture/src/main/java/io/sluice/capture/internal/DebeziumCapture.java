@@ -62,6 +62,11 @@ public final class DebeziumCapture implements CaptureEngine {
 
     @Override
     public void start(Duration timeout) {
+        try (Connection c = primary.get()) {
+            PublicationCheck.refuseColumnLists(c, config.publicationName());
+        } catch (SQLException e) {
+            throw new CaptureException(Kind.FATAL, "could not read the publication's column lists: " + e.getMessage(), e);
+        }
         engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(properties())
                 .using(new DebeziumEngine.ConnectorCallback() {

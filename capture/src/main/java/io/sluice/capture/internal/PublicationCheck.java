@@ -12,10 +12,10 @@ import java.util.List;
 
 /**
  * What capture asks of a publication that already exists (one capture did not create): that it
- * publishes every table {@code capture.tables} lists, and every column of them — a column list
- * (PostgreSQL 15) narrows what the stream carries, but neither a snapshot nor the DDL triggers'
- * messages, so a follower would hold columns the stream never changes. A row filter is honoured: the
- * snapshot and the triggers' rows copy what it passes. Stateless.
+ * publishes every table {@code capture.tables} lists — and, for the Debezium engine, every column of
+ * them: a column list (PostgreSQL 15) narrows what the stream carries but not what Debezium's
+ * snapshot reads, so a follower would hold columns the stream never changes (the pgoutput engine
+ * honours column lists and row filters, docs/capture.md). Stateless.
  */
 final class PublicationCheck {
 
@@ -24,11 +24,11 @@ final class PublicationCheck {
 
     /** Checks {@code publication}; a {@link CaptureException} of kind CONFIGURATION names what to fix. */
     static void check(Connection c, String publication, List<String> tables) throws SQLException {
-        narrowed(c, publication);
         publishes(c, publication, tables);
     }
 
-    private static void narrowed(Connection c, String publication) throws SQLException {
+    /** Refuses a publication with a column list, naming its tables: the Debezium engine cannot honour one. */
+    static void refuseColumnLists(Connection c, String publication) throws SQLException {
         if (c.getMetaData().getDatabaseMajorVersion() < 15) {
             return; // column lists came with PostgreSQL 15
         }
@@ -40,11 +40,10 @@ final class PublicationCheck {
                 String narrowed = rs.next() ? rs.getString(1) : null;
                 if (narrowed != null) {
                     throw new CaptureException(Kind.CONFIGURATION, "publication " + publication + " publishes " + narrowed
-                            + " with a column list: capture copies every column into a snapshot and into the rows a table brings"
-                            + " when it joins, and the DDL triggers describe every column, so a follower would hold columns the"
-                            + " stream never changes. Publish those tables with all their columns (ALTER PUBLICATION "
-                            + TableId.quote(publication) + " SET TABLE ... without a column list; a row filter may stay),"
-                            + " or leave them out");
+                            + " with a column list: capture.engine=debezium copies every column into a snapshot, so a follower"
+                            + " would hold columns the stream never changes. Use capture.engine=pgoutput, which honours column"
+                            + " lists, or publish those tables with all their columns (ALTER PUBLICATION "
+                            + TableId.quote(publication) + " SET TABLE ... without a column list; a row filter may stay)");
                 }
             }
         }

@@ -116,12 +116,13 @@ final class DirectSnapshotCopy {
                 }
                 definitions = opening.apply(xmin, at);
                 for (TableId table : published) {
-                    TableShape shape = CatalogShapes.read(c, table);
+                    SnapshotSessions.Published what = SnapshotSessions.published(c, publication, table);
+                    TableShape shape = CatalogShapes.read(c, table).publishedAs(what.columns());
                     var definition = definitions.define(table, shape);
                     for (SnapshotTarget t : targets) {
                         t.define(definition);
                     }
-                    parts.addAll(parts(c, table, shape.columns()));
+                    parts.addAll(parts(c, table, shape.columns(), what.filter()));
                 }
                 c.rollback();
             }
@@ -144,8 +145,8 @@ final class DirectSnapshotCopy {
         return targets.stream().map(SnapshotTarget::name).toList();
     }
 
-    /** A plain table of {@value #SPLIT_PAGES} pages or more in parts; anything else whole. */
-    private List<Part> parts(Connection c, TableId table, List<Column> columns) throws SQLException {
+    /** A plain table of {@value #SPLIT_PAGES} pages or more in parts; anything else whole; the rows {@code filter} passes. */
+    private List<Part> parts(Connection c, TableId table, List<Column> columns, String filter) throws SQLException {
         long pages = 0;
         boolean partitioned = false;
         try (PreparedStatement ps = c.prepareStatement("SELECT CASE WHEN relkind = 'r' THEN pg_relation_size(oid)"
@@ -158,7 +159,6 @@ final class DirectSnapshotCopy {
                 }
             }
         }
-        String filter = SnapshotSessions.rowFilter(c, publication, table);
         if (pages < SPLIT_PAGES || workers < 2) {
             return List.of(new Part(table, partitioned, columns, filter, 0, -1));
         }

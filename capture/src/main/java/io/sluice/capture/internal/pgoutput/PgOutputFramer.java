@@ -207,6 +207,12 @@ final class PgOutputFramer {
                 if (ddl != null && Watermark.SCHEMA.equals(ddl.table().schema())) {
                     return null; // an applier's Flyway migration of its bookkeeping on this primary
                 }
+                List<String> published = ddl == null ? null : ddl.columnLists().get(publication);
+                if (published != null) {
+                    // The publication's column list as the trigger saw it: a follower holds those columns only.
+                    ddl = ddl.onlyColumns(published);
+                    content = ddl.toJson();
+                }
                 if (ddl != null) {
                     shapes.typesChanged();
                 }
@@ -236,8 +242,11 @@ final class PgOutputFramer {
         // A table emptied before a DDL message (or emptied already in this transaction, and then defined by that
         // message) needs no description from the catalog, which may be ahead of the stream: a follower holds it.
         TableId as = rows.as();
-        if (as != null && (announced.containsKey(as) || rows.truncateOnly() || replaced.contains(as)
-                || shapes.described(as).map(this::announce).isPresent())) {
+        TableShape known = as == null ? null : announced.get(as);
+        boolean fits = known != null && RelationShapes.names(known).containsAll(rows.columns());
+        // A table announced without columns the rows have (its publication's column list grew) is described again.
+        if (as != null && (fits || rows.truncateOnly() || replaced.contains(as)
+                || shapes.described(publication, as, rows.columns()).map(this::announce).isPresent())) {
             table = as;
         }
         for (TableId t : List.of(rows.table(), rows.root())) {

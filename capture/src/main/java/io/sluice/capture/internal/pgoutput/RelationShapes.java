@@ -136,7 +136,7 @@ final class RelationShapes implements AutoCloseable {
                     && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
                 return Optional.empty(); // not published, or (the transaction not visible in time) left to its first row
             }
-            return Optional.of(CatalogShapes.read(session.get(), table));
+            return Optional.of(CatalogShapes.read(session.get(), table).publishedAs(publishedColumns(publication, table)));
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
@@ -144,20 +144,43 @@ final class RelationShapes implements AutoCloseable {
     }
 
     /**
-     * The table's shape as the catalog has it now, for rows the DDL triggers said a publication publishes
-     * as this table: read again once the decoded transaction is visible if it made the table; empty when
-     * the catalog lacks it even so (dropped since: its drop follows on the stream).
+     * The columns {@code publication} publishes of {@code table} now (a column list narrows them; PostgreSQL 15
+     * and later), or null before PostgreSQL 15.
      */
-    Optional<TableShape> described(TableId table) {
+    private List<String> publishedColumns(String publication, TableId table) {
+        try {
+            return SnapshotSessions.published(session.get(), publication, table).columns();
+        } catch (SQLException e) {
+            session.reset();
+            throw new IllegalStateException("reading the columns " + publication + " publishes of " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The table's shape as the catalog has it now, for rows the DDL triggers said {@code publication}
+     * publishes as this table — the columns it publishes — read again once the decoded transaction is
+     * visible if it made the table or grew the column list to the {@code columns} the rows have; empty
+     * when the catalog lacks the table even so (dropped since: its drop follows on the stream).
+     */
+    Optional<TableShape> described(String publication, TableId table, List<String> columns) {
         try {
             if (!exists(table) && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !exists(table))) {
                 return Optional.empty();
             }
-            return Optional.of(CatalogShapes.read(session.get(), table));
+            TableShape shape = CatalogShapes.read(session.get(), table).publishedAs(publishedColumns(publication, table));
+            if (!names(shape).containsAll(columns) && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
+                // The decoded transaction grew the publication's column list: the catalog has it once that is visible.
+                shape = CatalogShapes.read(session.get(), table).publishedAs(publishedColumns(publication, table));
+            }
+            return Optional.of(shape);
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
+    }
+
+    static List<String> names(TableShape shape) {
+        return shape.columns().stream().map(Column::name).toList();
     }
 
     private boolean exists(TableId table) throws SQLException {

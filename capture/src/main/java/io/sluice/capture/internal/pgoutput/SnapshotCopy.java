@@ -116,10 +116,11 @@ final class SnapshotCopy {
     private static long copyTable(Connection c, TableId table, String publication, FrameWriter.KnownFrame frame,
                                   BooleanSupplier stopping) throws Exception {
         long started = System.nanoTime();
-        TableShape shape = CatalogShapes.read(c, table);
+        SnapshotSessions.Published published = SnapshotSessions.published(c, publication, table);
+        TableShape shape = CatalogShapes.read(c, table).publishedAs(published.columns());
         define(frame, table, shape);
         List<Column> columns = shape.columns();
-        String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(SnapshotSessions.rowFilter(c, publication, table)));
+        String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(published.filter()));
         List<String> names = columns.stream().map(Column::name).toList();
         CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
                 frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));

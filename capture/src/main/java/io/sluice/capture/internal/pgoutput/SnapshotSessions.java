@@ -75,21 +75,28 @@ final class SnapshotSessions {
     }
 
     /**
-     * The row filter {@code publication} publishes {@code table} with (PostgreSQL 15 and later: its {@code WHERE},
-     * as {@code pg_get_expr} prints it — columns, constants and built-in immutable functions only), or null: the
-     * snapshot copies the rows the stream would carry.
+     * What {@code publication} publishes of {@code table} (PostgreSQL 15 and later): its row filter (the
+     * {@code WHERE}, as {@code pg_get_expr} prints it — columns, constants and built-in immutable functions only)
+     * or null, and its columns ({@code attnames}: every column but generated ones when no column list narrows
+     * them) or null before PostgreSQL 15 — so the snapshot copies what the stream would carry.
      */
-    static String rowFilter(Connection c, String publication, TableId table) throws SQLException {
+    record Published(String filter, List<String> columns) { }
+
+    static Published published(Connection c, String publication, TableId table) throws SQLException {
         if (c.getMetaData().getDatabaseMajorVersion() < 15) {
-            return null;
+            return new Published(null, null);
         }
-        try (var ps = c.prepareStatement("SELECT rowfilter FROM pg_publication_tables WHERE pubname = ? AND schemaname = ?"
-                + " AND tablename = ?")) {
+        try (var ps = c.prepareStatement("SELECT rowfilter, attnames::text[] FROM pg_publication_tables WHERE pubname = ?"
+                + " AND schemaname = ? AND tablename = ?")) {
             ps.setString(1, publication);
             ps.setString(2, table.schema());
             ps.setString(3, table.table());
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
+                if (!rs.next()) {
+                    return new Published(null, null);
+                }
+                java.sql.Array names = rs.getArray(2);
+                return new Published(rs.getString(1), names == null ? null : List.of((String[]) names.getArray()));
             }
         }
     }

@@ -70,6 +70,19 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         };
     }
 
+    /**
+     * The shape a publication with a column list publishes: only the columns {@code published} names (its
+     * key among them), and no generated column (none is in a column list); this shape when
+     * {@code published} is null or names every column.
+     */
+    TableShape publishedAs(List<String> published) {
+        if (published == null || columns.stream().allMatch(c -> published.contains(c.name()))) {
+            return this;
+        }
+        return new TableShape(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
+                key.stream().filter(published::contains).toList(), identity, List.of(), types);
+    }
+
     /** Whether the shape has the columns a DDL message gives, by name and type, in order. */
     boolean hasColumnsOf(DdlMessage ddl) {
         if (columns.size() != ddl.columns().size()) {
