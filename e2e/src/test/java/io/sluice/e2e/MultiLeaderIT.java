@@ -263,6 +263,9 @@ class MultiLeaderIT {
             // audit trigger) saw each leader's rows change: a value of this leader's writer that the applier
             // replaced is logged here as the overwritten local version; a value the other writer committed
             // either reached this leader's rows or is logged here as the remote version it discarded.
+            // Which leader loses values depends on how the writers interleave: a short run on a loaded machine may
+            // have one leader's applier find every remote version older than its own rows (it discards them, logged).
+            int costs = 0;
             for (Writer local : List.of(onA, onB)) {
                 Writer remote = local == onA ? onB : onA;
                 LocalPostgres leader = local.leader;
@@ -279,8 +282,10 @@ class MultiLeaderIT {
                         && !remoteLogged.contains(v)).toList();
                 assertThat(lost).as(remote.name + "'s values that never reached " + local.name + "'s rows and are not in its"
                         + " conflict log").isEmpty();
-                assertThat(overwritten).as("conflicts cost " + local.name + " some of its values").isNotEmpty();
+                costs += overwritten.size() + (int) remote.writes.stream().map(Write::value)
+                        .filter(v -> v != null && !applied.contains(v) && remoteLogged.contains(v)).count();
             }
+            assertThat(costs).as("conflicts cost the leaders values (overwritten here, or discarded from there)").isPositive();
 
             // No change looped: each stream holds its own leader's writes and nothing else.
             assertThat(rowChanges("a")).as("row changes on a's stream").isEqualTo(onA.changes + 1);
