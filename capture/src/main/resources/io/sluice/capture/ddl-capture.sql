@@ -215,8 +215,7 @@ BEGIN
                             NULL, false);
 END $f$;
 -- One rows message's worth of lines at a time: the rows of rel that filter passes, the columns of root the header names.
--- whole: the rows are all
--- the table holds, so a message of none is written if there are none (a table taken in empty).
+-- whole: the rows are all the table holds, so a message of none is written if there are none (a table taken in empty).
 CREATE OR REPLACE FUNCTION sluice.write_rows(rel oid, header jsonb, root oid, filter text, whole boolean) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
