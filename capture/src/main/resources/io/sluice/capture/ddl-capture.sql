@@ -130,20 +130,20 @@ CREATE OR REPLACE FUNCTION sluice.published_as(rel oid, top oid, publication nam
    WHERE x.n <= coalesce((SELECT a.n FROM pg_partition_ancestors(rel) WITH ORDINALITY a(relid, n) WHERE a.relid = top), 1)
    ORDER BY x.n LIMIT 1
 $f$;
--- The columns a publication publishes of a table (pg_publication_tables' attnames: all but generated ones, unless a
--- column list names fewer); every column before PostgreSQL 15, which has no column lists.
-CREATE OR REPLACE FUNCTION sluice.published_columns(publication name, rel oid) RETURNS name[] LANGUAGE plpgsql STABLE
-  SET search_path = pg_catalog, pg_temp AS $f$
-DECLARE names name[];
+-- What a publication publishes of a table (pg_publication_tables, PostgreSQL 15 and later): its row filter (WHERE, as
+-- pg_get_expr prints it — columns, constants and built-in immutable functions only; null for none) and its columns
+-- (all but generated ones, unless a column list names fewer). Before PostgreSQL 15: no filter, every column.
+CREATE OR REPLACE FUNCTION sluice.published_rows(publication name, rel oid, OUT filter text, OUT columns name[])
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $f$
 BEGIN
   IF to_regclass('pg_catalog.pg_publication_namespace') IS NULL THEN
-    SELECT array_agg(a.attname) INTO names FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
-    RETURN names;
+    SELECT array_agg(a.attname) INTO columns FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped;
+    RETURN;
   END IF;
-  EXECUTE $q$SELECT pt.attnames FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $2
+  EXECUTE $q$SELECT pt.rowfilter, pt.attnames FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $2
                JOIN pg_namespace n ON n.oid = k.relnamespace
-              WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = k.relname$q$ INTO names USING publication, rel;
-  RETURN names;
+              WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = k.relname$q$
+    INTO filter, columns USING publication, rel;
 END $f$;
 -- A rows message's first line (sluice.emit_rows): the table, its root, the publication and the table that publication
 -- publishes the rows as (target), the root's columns (those pgoutput sends: no generated one; of a publication's, those
@@ -156,7 +156,7 @@ CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication nam
                    WHERE t.oid = target),
            'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
                         WHERE a.attrelid = root AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                          AND (publication IS NULL OR a.attname = ANY (sluice.published_columns(publication, target)))),
+                          AND (publication IS NULL OR a.attname = ANY ((sluice.published_rows(publication, target)).columns))),
            'key', (SELECT coalesce(json_agg(a.attname ORDER BY k.n), '[]') FROM pg_index i
                      CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(att, n)
                      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att
@@ -164,20 +164,6 @@ CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication nam
     FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
    WHERE p.oid = rel AND r.oid = root
 $f$;
--- The row filter (WHERE) a publication publishes a table with, as pg_get_expr prints it; null for none (before
--- PostgreSQL 15, none exists). Its expression holds only columns, constants and built-in immutable functions.
-CREATE OR REPLACE FUNCTION sluice.row_filter(publication name, rel oid) RETURNS text LANGUAGE plpgsql STABLE
-  SET search_path = pg_catalog, pg_temp AS $f$
-DECLARE filter text;
-BEGIN
-  IF to_regclass('pg_catalog.pg_publication_namespace') IS NULL THEN
-    RETURN NULL;
-  END IF;
-  EXECUTE $q$SELECT pt.rowfilter FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $2
-               JOIN pg_namespace n ON n.oid = k.relnamespace
-              WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = k.relname$q$ INTO filter USING publication, rel;
-  RETURN filter;
-END $f$;
 -- The rows a table holds that no row change carries — a partition's that joined a partitioned table
 -- (attached holding them), a table's added to a publication — written inside the DDL's transaction as
 -- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line, sluice.rows_header, then the rows), which
@@ -196,15 +182,16 @@ BEGIN
     target := sluice.published_as(rel, root, publication);
     IF target IS NOT NULL THEN
       PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, publication, target)::jsonb, root,
-                                sluice.row_filter(publication, target), true);
+                                (sluice.published_rows(publication, target)).filter, true);
     END IF;
     RETURN;
   END IF;
-  FOR p IN SELECT q.pubname, a.target, sluice.row_filter(q.pubname, a.target) AS filter,
+  FOR p IN SELECT q.pubname, a.target, w.filter,
                   EXISTS (SELECT FROM pg_attribute t WHERE t.attrelid = root AND t.attnum > 0 AND NOT t.attisdropped AND t.attgenerated = ''
-                             AND t.attname <> ALL (sluice.published_columns(q.pubname, a.target))) AS narrowed
+                             AND t.attname <> ALL (w.columns)) AS narrowed
              FROM pg_publication q
-             CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, q.pubname) AS target) a WHERE a.target IS NOT NULL LOOP
+             CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, q.pubname) AS target) a
+             CROSS JOIN LATERAL sluice.published_rows(q.pubname, a.target) w WHERE a.target IS NOT NULL LOOP
     IF p.filter IS NOT NULL OR p.narrowed THEN
       filtered := filtered || to_jsonb(p.pubname);
       PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, p.pubname, p.target)::jsonb || '{"joined": true}', root,
@@ -814,6 +801,8 @@ END $f$;
 DROP FUNCTION IF EXISTS sluice.columns_before(oid);
 DROP FUNCTION IF EXISTS sluice.emit_rows(oid, oid);
 DROP FUNCTION IF EXISTS sluice.emit_table(oid, boolean, jsonb, jsonb, json);
+DROP FUNCTION IF EXISTS sluice.row_filter(name, oid);
+DROP FUNCTION IF EXISTS sluice.published_columns(name, oid);
 ALTER TABLE sluice.table_name DROP COLUMN IF EXISTS columns_seen;
 DROP EVENT TRIGGER IF EXISTS sluice_rewrite;
 CREATE EVENT TRIGGER sluice_rewrite ON table_rewrite EXECUTE FUNCTION sluice.note_rewrite();
@@ -848,7 +837,7 @@ DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
-        emit_rows,row_filter,published_columns,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        emit_rows,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
         emit_ddl}'::name[])
