@@ -136,24 +136,17 @@ final class RelationShapes implements AutoCloseable {
                     && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
                 return Optional.empty(); // not published, or (the transaction not visible in time) left to its first row
             }
-            return Optional.of(CatalogShapes.read(session.get(), table).publishedAs(publishedColumns(publication, table)));
+            return Optional.of(publishedShape(publication, table));
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
     }
 
-    /**
-     * The columns {@code publication} publishes of {@code table} now (a column list narrows them; PostgreSQL 15
-     * and later), or null before PostgreSQL 15.
-     */
-    private List<String> publishedColumns(String publication, TableId table) {
-        try {
-            return SnapshotSessions.published(session.get(), publication, table).columns();
-        } catch (SQLException e) {
-            session.reset();
-            throw new IllegalStateException("reading the columns " + publication + " publishes of " + table + ": " + e.getMessage(), e);
-        }
+    /** The table's shape as the catalog has it now, with the columns {@code publication} publishes of it (a column list). */
+    private TableShape publishedShape(String publication, TableId table) throws SQLException {
+        Connection c = session.get();
+        return CatalogShapes.read(c, table).publishedAs(SnapshotSessions.published(c, publication, table).columns());
     }
 
     /**
@@ -167,10 +160,10 @@ final class RelationShapes implements AutoCloseable {
             if (!exists(table) && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !exists(table))) {
                 return Optional.empty();
             }
-            TableShape shape = CatalogShapes.read(session.get(), table).publishedAs(publishedColumns(publication, table));
+            TableShape shape = publishedShape(publication, table);
             if (!names(shape).containsAll(columns) && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
                 // The decoded transaction grew the publication's column list: the catalog has it once that is visible.
-                shape = CatalogShapes.read(session.get(), table).publishedAs(publishedColumns(publication, table));
+                shape = publishedShape(publication, table);
             }
             return Optional.of(shape);
         } catch (SQLException e) {
