@@ -145,13 +145,111 @@ BEGIN
               WHERE pt.pubname = $1 AND pt.schemaname = n.nspname AND pt.tablename = k.relname$q$
     INTO filter, columns USING publication, rel;
 END $f$;
+-- Type names, expressions and constraints as capture's own session prints them — format_type names a
+-- type without its schema where the search_path finds it — though the triggers run with pg_catalog
+-- alone on theirs: each wraps one catalog function, called by its full name, under the search_path
+-- this script was installed with, so no schema on that path can put a function of its own in its place.
+CREATE OR REPLACE FUNCTION sluice.type_text(typ oid, mod int) RETURNS text LANGUAGE sql STABLE
+  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.format_type(typ, mod) $f$;
+CREATE OR REPLACE FUNCTION sluice.expr_text(expr pg_node_tree, rel oid) RETURNS text LANGUAGE sql STABLE
+  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_expr(expr, rel) $f$;
+CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql STABLE
+  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_constraintdef(con) $f$;
+-- A table's shape as capture announces it, as a DDL message's JSON — its columns (pgoutput's: no generated one),
+-- its generated columns with their expressions — and what a schema event adds: the replica identity (relreplident),
+-- whether each column is in its key (the primary key's under DEFAULT and FULL, the identity index's under INDEX,
+-- none under NOTHING), an enum's labels. A rows message of a table taken into a publication carries it as the table
+-- was then; capture runs the same query (the function's body) for its own catalog reads.
+CREATE OR REPLACE FUNCTION sluice.table_shape(rel oid) RETURNS json LANGUAGE sql STABLE AS $shape$
+SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'identity', c.relreplident,
+         'columns', (SELECT json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod),
+                                       'nullable', NOT a.attnotnull,
+                                       'key', coalesce(a.attnum = ANY (CASE c.relreplident WHEN 'i' THEN ri.indkey
+                                                                         WHEN 'n' THEN NULL ELSE pk.indkey END), false),
+                                       'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
+                                                   WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END))
+                                     ORDER BY a.attnum)
+                       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+                       LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
+                       LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident
+                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
+         'generated', (SELECT json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod),
+                                         'nullable', NOT a.attnotnull, 'expression', sluice.expr_text(d.adbin, d.adrelid),
+                                         'stored', a.attgenerated = 's') ORDER BY a.attnum)
+                         FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = $1::oid
+$shape$;
+-- The types of its own a table's columns use, as a DDL message's "types" (FORMAT.md): domains,
+-- free-standing composite types, range types, and enums — its columns' own and those reached through arrays,
+-- domain bases, composite attributes, range subtypes and multiranges — each after what it depends
+-- on; a type an extension made is named with its extension and not looked into (the extension
+-- makes its parts). The trigger's message carries them from inside the DDL's own transaction; capture runs the
+-- same query (the function's body) for a table it announces.
+CREATE OR REPLACE FUNCTION sluice.table_types(rel oid) RETURNS json LANGUAGE sql STABLE AS $types$
+WITH RECURSIVE deps(oid, depth, inside) AS (
+    SELECT a.atttypid, 0, false FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
+  UNION ALL
+    SELECT x.dep, deps.depth + 1, deps.inside OR t.typtype IN ('d', 'c', 'r', 'm')
+      FROM deps JOIN pg_type t ON t.oid = deps.oid
+      CROSS JOIN LATERAL (SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
+                          UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
+                          UNION ALL SELECT a.atttypid FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
+                           WHERE t.typtype = 'c' AND k.oid = t.typrelid AND k.relkind = 'c' AND a.attnum > 0 AND NOT a.attisdropped
+                          UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
+                          UNION ALL SELECT r.rngtypid FROM pg_range r WHERE t.typtype = 'm'
+                           AND (to_jsonb(r) ->> 'rngmultitypid')::oid = t.oid) x(dep)
+     WHERE deps.depth < 16
+       AND (t.typcategory = 'A' OR NOT EXISTS (SELECT 1 FROM pg_depend m WHERE m.classid = 'pg_type'::regclass
+              AND m.objid = deps.oid AND m.refclassid = 'pg_extension'::regclass AND m.deptype = 'e')))
+SELECT coalesce(json_agg(json_build_object(
+         'schema', n.nspname, 'name', t.typname,
+         'kind', CASE WHEN x.extname IS NOT NULL THEN 'extension'
+                      ELSE CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' ELSE 'composite' END END,
+         'extension', x.extname,
+         'base', CASE t.typtype WHEN 'r' THEN sluice.type_text(rg.rngsubtype, NULL) WHEN 'd' THEN sluice.type_text(t.typbasetype, t.typtypmod) END,
+         'not_null', t.typnotnull,
+         'checks', ARRAY(SELECT sluice.check_text(con.oid) FROM pg_constraint con
+                          WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
+         'attributes', (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod))
+                                                 ORDER BY a.attnum), '[]')
+                          FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
+         'labels', CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
+                                                         ORDER BY e.enumsortorder) END,
+         'collation', CASE WHEN co.oid IS NOT NULL THEN json_build_array(cn.nspname, co.collname) END,
+         'opclass', CASE WHEN oc.oid IS NOT NULL THEN json_build_array(ocn.nspname, oc.opcname) END,
+         'multirange', CASE WHEN mt.oid IS NOT NULL THEN json_build_array(mtn.nspname, mt.typname) END)
+         ORDER BY d.depth DESC, n.nspname, t.typname), '[]')
+  FROM (SELECT oid, max(depth) AS depth, bool_or(inside) AS inside FROM deps GROUP BY oid) d
+  JOIN pg_type t ON t.oid = d.oid
+  JOIN pg_namespace n ON n.oid = t.typnamespace
+  LEFT JOIN pg_class k ON k.oid = t.typrelid
+  LEFT JOIN pg_range rg ON rg.rngtypid = t.oid
+  LEFT JOIN pg_type st ON st.oid = rg.rngsubtype
+  LEFT JOIN pg_collation co ON co.oid = rg.rngcollation AND rg.rngcollation <> st.typcollation
+  LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
+  LEFT JOIN pg_opclass oc ON oc.oid = rg.rngsubopc AND NOT oc.opcdefault
+  LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+  LEFT JOIN pg_type mt ON mt.oid = (to_jsonb(rg) ->> 'rngmultitypid')::oid
+  LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace
+  LEFT JOIN LATERAL (SELECT e.extname FROM pg_depend m JOIN pg_extension e ON e.oid = m.refobjid
+                      WHERE m.classid = 'pg_type'::regclass AND m.objid = t.oid AND m.refclassid = 'pg_extension'::regclass
+                        AND m.deptype = 'e') x ON true
+ WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e'
+        OR x.extname IS NOT NULL AND t.typcategory <> 'A')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+$types$;
 -- A rows message's first line (sluice.emit_rows): the table, its root, the publication and the table that publication
--- publishes the rows as (target), the root's columns (those pgoutput sends: no generated one; of a publication's, those
--- its column list names) and key.
+-- publishes the rows as (target) with that table's shape as it is now (capture may read the message once later DDL has
+-- changed it), the root's columns (those pgoutput sends: no generated one; of a publication's, those its column list
+-- names) and key.
 CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication name, target oid) RETURNS text LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
   SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
            'publication', publication,
+           'shape', CASE WHEN target IS NOT NULL
+                         THEN sluice.table_shape(target)::jsonb || jsonb_build_object('types', sluice.table_types(target)) END,
            'as', (SELECT json_build_array(tn.nspname, t.relname) FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
                    WHERE t.oid = target),
            'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
@@ -523,75 +621,6 @@ CREATE OR REPLACE FUNCTION sluice.note_rewrite() RETURNS event_trigger LANGUAGE 
 BEGIN
   PERFORM sluice.set_mark('rewrite_' || pg_event_trigger_table_rewrite_oid(), pg_event_trigger_table_rewrite_reason());
 END $f$;
--- Type names, expressions and constraints as capture's own session prints them — format_type names a
--- type without its schema where the search_path finds it — though the triggers run with pg_catalog
--- alone on theirs: each wraps one catalog function, called by its full name, under the search_path
--- this script was installed with, so no schema on that path can put a function of its own in its place.
-CREATE OR REPLACE FUNCTION sluice.type_text(typ oid, mod int) RETURNS text LANGUAGE sql STABLE
-  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.format_type(typ, mod) $f$;
-CREATE OR REPLACE FUNCTION sluice.expr_text(expr pg_node_tree, rel oid) RETURNS text LANGUAGE sql STABLE
-  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_expr(expr, rel) $f$;
-CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql STABLE
-  SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_constraintdef(con) $f$;
--- The types of its own a table's columns use, as a DDL message's "types" (FORMAT.md): domains,
--- free-standing composite types, range types, and enums — its columns' own and those reached through arrays,
--- domain bases, composite attributes, range subtypes and multiranges — each after what it depends
--- on; a type an extension made is named with its extension and not looked into (the extension
--- makes its parts). The trigger's message carries them from inside the DDL's own transaction; capture runs the
--- same query (the function's body) for a table it announces.
-CREATE OR REPLACE FUNCTION sluice.table_types(rel oid) RETURNS json LANGUAGE sql STABLE AS $types$
-WITH RECURSIVE deps(oid, depth, inside) AS (
-    SELECT a.atttypid, 0, false FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-    SELECT x.dep, deps.depth + 1, deps.inside OR t.typtype IN ('d', 'c', 'r', 'm')
-      FROM deps JOIN pg_type t ON t.oid = deps.oid
-      CROSS JOIN LATERAL (SELECT t.typelem WHERE t.typcategory = 'A' AND t.typelem <> 0
-                          UNION ALL SELECT t.typbasetype WHERE t.typtype = 'd'
-                          UNION ALL SELECT a.atttypid FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
-                           WHERE t.typtype = 'c' AND k.oid = t.typrelid AND k.relkind = 'c' AND a.attnum > 0 AND NOT a.attisdropped
-                          UNION ALL SELECT r.rngsubtype FROM pg_range r WHERE t.typtype = 'r' AND r.rngtypid = t.oid
-                          UNION ALL SELECT r.rngtypid FROM pg_range r WHERE t.typtype = 'm'
-                           AND (to_jsonb(r) ->> 'rngmultitypid')::oid = t.oid) x(dep)
-     WHERE deps.depth < 16
-       AND (t.typcategory = 'A' OR NOT EXISTS (SELECT 1 FROM pg_depend m WHERE m.classid = 'pg_type'::regclass
-              AND m.objid = deps.oid AND m.refclassid = 'pg_extension'::regclass AND m.deptype = 'e')))
-SELECT coalesce(json_agg(json_build_object(
-         'schema', n.nspname, 'name', t.typname,
-         'kind', CASE WHEN x.extname IS NOT NULL THEN 'extension'
-                      ELSE CASE t.typtype WHEN 'd' THEN 'domain' WHEN 'e' THEN 'enum' WHEN 'r' THEN 'range' ELSE 'composite' END END,
-         'extension', x.extname,
-         'base', CASE t.typtype WHEN 'r' THEN sluice.type_text(rg.rngsubtype, NULL) WHEN 'd' THEN sluice.type_text(t.typbasetype, t.typtypmod) END,
-         'not_null', t.typnotnull,
-         'checks', ARRAY(SELECT sluice.check_text(con.oid) FROM pg_constraint con
-                          WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.conname),
-         'attributes', (SELECT coalesce(json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod))
-                                                 ORDER BY a.attnum), '[]')
-                          FROM pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped),
-         'labels', CASE WHEN t.typtype = 'e' THEN ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
-                                                         ORDER BY e.enumsortorder) END,
-         'collation', CASE WHEN co.oid IS NOT NULL THEN json_build_array(cn.nspname, co.collname) END,
-         'opclass', CASE WHEN oc.oid IS NOT NULL THEN json_build_array(ocn.nspname, oc.opcname) END,
-         'multirange', CASE WHEN mt.oid IS NOT NULL THEN json_build_array(mtn.nspname, mt.typname) END)
-         ORDER BY d.depth DESC, n.nspname, t.typname), '[]')
-  FROM (SELECT oid, max(depth) AS depth, bool_or(inside) AS inside FROM deps GROUP BY oid) d
-  JOIN pg_type t ON t.oid = d.oid
-  JOIN pg_namespace n ON n.oid = t.typnamespace
-  LEFT JOIN pg_class k ON k.oid = t.typrelid
-  LEFT JOIN pg_range rg ON rg.rngtypid = t.oid
-  LEFT JOIN pg_type st ON st.oid = rg.rngsubtype
-  LEFT JOIN pg_collation co ON co.oid = rg.rngcollation AND rg.rngcollation <> st.typcollation
-  LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
-  LEFT JOIN pg_opclass oc ON oc.oid = rg.rngsubopc AND NOT oc.opcdefault
-  LEFT JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
-  LEFT JOIN pg_type mt ON mt.oid = (to_jsonb(rg) ->> 'rngmultitypid')::oid
-  LEFT JOIN pg_namespace mtn ON mtn.oid = mt.typnamespace
-  LEFT JOIN LATERAL (SELECT e.extname FROM pg_depend m JOIN pg_extension e ON e.oid = m.refobjid
-                      WHERE m.classid = 'pg_type'::regclass AND m.objid = t.oid AND m.refclassid = 'pg_extension'::regclass
-                        AND m.deptype = 'e') x ON true
- WHERE (t.typtype IN ('d', 'r') OR t.typtype = 'c' AND k.relkind = 'c' OR t.typtype = 'e'
-        OR x.extname IS NOT NULL AND t.typcategory <> 'A')
-   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-$types$;
 -- The tables whose columns use a type — directly, or through arrays, domains, composite types
 -- (their attributes, or a table's row type) and ranges: pg_depend walked from the type upward.
 CREATE OR REPLACE FUNCTION sluice.type_users(typ oid) RETURNS SETOF oid LANGUAGE sql STABLE AS $users$
@@ -839,7 +868,7 @@ BEGIN
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
         emit_rows,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
-        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,type_users,emit_table,
+        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,table_shape,type_users,emit_table,
         emit_ddl}'::name[])
            UNION ALL
            SELECT c.oid::regclass::text, c.relacl, c.relowner FROM pg_class c

@@ -931,6 +931,37 @@ class ApplierIT {
     }
 
     /**
+     * A table taken into the publication and then altered before capture reads it: the follower gets the table
+     * as it was when it was taken in, its rows, and then each ALTER in turn — not the catalog's later shape.
+     */
+    @Test
+    void aTableTakenInAndAlteredBeforeCaptureReadsItReachesTheFollowerAsItWasThen() throws Exception {
+        stack.primary.execute("CREATE TABLE ahead_a (id int PRIMARY KEY)", "INSERT INTO ahead_a VALUES (1)",
+                "CREATE TABLE ahead_b (id int PRIMARY KEY, v text, w int, gone text)",
+                "INSERT INTO ahead_b SELECT g, 'v' || g, g, 'g' FROM generate_series(1, 50) g");
+        try (CaptureService capture = new CaptureService(stack.capture("ahead", List.of("public.ahead_a"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("ahead", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "ahead_a", Duration.ofSeconds(60));
+        }
+        stack.primary.execute("ALTER PUBLICATION pub_ahead ADD TABLE ahead_b",
+                "ALTER TABLE ahead_b ADD COLUMN c int DEFAULT 5", "ALTER TABLE ahead_b RENAME COLUMN v TO v2",
+                "ALTER TABLE ahead_b ALTER COLUMN w TYPE bigint", "ALTER TABLE ahead_b DROP COLUMN gone",
+                "INSERT INTO ahead_b VALUES (51, 'new', 51, 6)");
+        try (CaptureService capture = new CaptureService(stack.capture("ahead", List.of("public.ahead_a"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("ahead", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "ahead_b", Duration.ofSeconds(60));
+            String columns = "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)"
+                    + " FROM information_schema.columns WHERE table_name = 'ahead_b'";
+            assertThat(stack.followers.get(0).queryScalar(columns)).isEqualTo(stack.primary.queryScalar(columns));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A table the primary drops is dropped on the follower at the same position, so one made again
      * under its name holds only its own rows there: before, the follower kept the old table and took
      * the new one's rows into it (a keyless table held both; a keyed one stopped on a key it had). A

@@ -18,7 +18,7 @@ import java.util.List;
  * added to or null, the table that publication publishes them as, whether the message only empties
  * that table before a DDL message whose rows follow it, whether its rows joined the table rather than
  * being all it holds, and — for any publication's rows — the publications that get rows of their own
- * instead) and then lines of COPY text. The one reader of that format, for both engines
+ * instead; for one publication's, the shape that table had then) and then lines of COPY text. The one reader of that format, for both engines
  * and {@link MessageGate}. Stateless.
  */
 public final class AttachedRows {
@@ -32,13 +32,15 @@ public final class AttachedRows {
      * script's message, which does not say); {@code truncateOnly}: the message holds no row and only empties
      * that table, before a DDL message whose rows follow it in the same transaction; {@code joined}: the rows
      * joined the table (a partition attached), they are not all it holds; {@code except}: the publications
-     * that get rows of their own instead of these (those that publish them with a row filter).
+     * that get rows of their own instead of these (those that publish them with a row filter); {@code shape}: the shape of
+     * that table when the rows were written ({@code sluice.table_shape}, with the types it uses), null when the message
+     * does not carry it (any publication's rows, or an older script's).
      */
     public record Rows(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, boolean joined,
-                       List<String> except, List<String> columns, List<String> key, long count, byte[] text) { }
+                       List<String> except, List<String> columns, List<String> key, byte[] shape, long count, byte[] text) { }
 
     private record Header(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, boolean joined,
-                          List<String> except, List<String> columns, List<String> key) { }
+                          List<String> except, List<String> columns, List<String> key, byte[] shape) { }
 
     private AttachedRows() {
     }
@@ -57,7 +59,7 @@ public final class AttachedRows {
         }
         Header h = header(content, eol);
         return new Rows(h.table(), h.root(), h.publication(), h.as(), h.truncateOnly(), h.joined(), h.except(), h.columns(), h.key(),
-                count, text);
+                h.shape(), count, text);
     }
 
     /** The publication the rows were written for, null when they are any publication's: the header alone is read. */
@@ -88,6 +90,7 @@ public final class AttachedRows {
         String publication = null;
         List<String> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
+        byte[] shape = null;
         try (JsonParser p = JSON.createParser(content, 0, eol)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalStateException("a rows message's header is not a JSON object");
@@ -102,6 +105,12 @@ public final class AttachedRows {
                 if (field.equals("truncate") || field.equals("joined")) {
                     truncateOnly |= field.equals("truncate") && t == JsonToken.VALUE_TRUE;
                     joined |= field.equals("joined") && t == JsonToken.VALUE_TRUE;
+                    continue;
+                }
+                if (field.equals("shape") && t == JsonToken.START_OBJECT) {
+                    int from = (int) p.currentTokenLocation().getByteOffset();
+                    p.skipChildren();
+                    shape = Arrays.copyOfRange(content, from, (int) p.currentLocation().getByteOffset());
                     continue;
                 }
                 if (t != JsonToken.START_ARRAY) {
@@ -128,7 +137,7 @@ public final class AttachedRows {
         if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Header(table, root, publication, as, truncateOnly, joined, except, columns, key);
+        return new Header(table, root, publication, as, truncateOnly, joined, except, columns, key, shape);
     }
 
     private static TableId table(List<String> parts) {

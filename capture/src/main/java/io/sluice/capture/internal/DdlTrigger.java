@@ -34,8 +34,6 @@ public final class DdlTrigger {
     /** The statements, also shipped for a superuser to run by hand ({@code io/sluice/capture/ddl-capture.sql}). */
     static final String INSTALL = load();
 
-    private static final String TYPES_MARK = "$types$";
-
     /** The functions and event triggers the script creates, and the mark it leaves on {@code sluice.emit_ddl()}. */
     static final List<String> FUNCTIONS = created(INSTALL, "CREATE OR REPLACE FUNCTION sluice\\.(\\w+)\\(");
     static final List<String> TRIGGERS = created(INSTALL, "CREATE EVENT TRIGGER (\\w+)");
@@ -50,7 +48,14 @@ public final class DdlTrigger {
      * types of its own a table uses, as a DDL message's {@code types} JSON. One query for the
      * trigger's messages and for capture's own catalog reads, installed or not.
      */
-    public static final String TABLE_TYPES = tableTypes(INSTALL);
+    public static final String TABLE_TYPES = body(INSTALL, "table_types", "$types$");
+
+    /**
+     * The body of the script's {@code sluice.table_shape(oid)}, its argument a bind parameter: a table's shape as
+     * capture announces it, as JSON. One query for the rows messages of a table taken into a publication (the shape
+     * as the table was then) and for capture's own catalog reads, installed or not.
+     */
+    public static final String TABLE_SHAPE = body(INSTALL, "table_shape", "$shape$");
 
     /**
      * The prefix of the messages the script's {@code sluice.emit_rows} writes: the rows of a partition
@@ -75,15 +80,15 @@ public final class DdlTrigger {
         }
     }
 
-    private static String tableTypes(String script) {
-        int from = script.indexOf(TYPES_MARK, script.indexOf("FUNCTION sluice.table_types("));
-        int to = script.indexOf(TYPES_MARK, from + TYPES_MARK.length());
+    private static String body(String script, String function, String mark) {
+        int from = script.indexOf(mark, script.indexOf("FUNCTION sluice." + function + "("));
+        int to = script.indexOf(mark, from + mark.length());
         if (from < 0 || to < 0) {
-            throw new IllegalStateException("ddl-capture.sql has no sluice.table_types body between " + TYPES_MARK + " quotes");
+            throw new IllegalStateException("ddl-capture.sql has no sluice." + function + " body between " + mark + " quotes");
         }
         // Capture's session prints names as the wrappers do under the install's search_path: the catalog's own functions.
-        return script.substring(from + TYPES_MARK.length(), to).replace("$1", "?")
-                .replace("sluice.type_text(", "format_type(").replace("sluice.check_text(", "pg_get_constraintdef(");
+        return script.substring(from + mark.length(), to).replace("$1", "?").replace("sluice.type_text(", "format_type(")
+                .replace("sluice.check_text(", "pg_get_constraintdef(").replace("sluice.expr_text(", "pg_get_expr(");
     }
 
     /**

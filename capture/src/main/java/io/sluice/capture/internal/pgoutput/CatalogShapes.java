@@ -1,10 +1,16 @@
 package io.sluice.capture.internal.pgoutput;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.format.ChangeEvent.ReplicaIdentity;
 import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
+import io.sluice.format.FormatException;
 import io.sluice.format.TableId;
-import java.sql.Array;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,34 +19,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A table's shape as the catalog holds it, read by the table's name — for the snapshot, and for a
- * table announced before pgoutput describes it — with the columns pgoutput sends and the same key
- * rule as for a Relation message ({@link RelationShapes}). Stateless.
+ * A table's shape as the catalog holds it — read by the table's name for the snapshot and for a
+ * table announced before pgoutput describes it, or carried in the DDL triggers' rows message of a
+ * table taken into a publication, as it was then — with the columns pgoutput sends and the same key
+ * rule as for a Relation message ({@link RelationShapes}). The query is the body of
+ * {@code sluice.table_shape} in ddl-capture.sql ({@link DdlTrigger#TABLE_SHAPE}). Stateless.
  */
 final class CatalogShapes {
 
-    private static final String TABLE = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, c.relreplident, c.oid::int4,
-                   coalesce(a.attnum = ANY(pk.indkey), false), coalesce(a.attnum = ANY(ri.indkey), false),
-                   (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
-                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
-              FROM pg_class c
-              JOIN pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-              JOIN pg_type t ON t.oid = a.atttypid
-              LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary
-              LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident
-             WHERE n.nspname = ? AND c.relname = ?
-             ORDER BY a.attnum""";
+    private static final JsonFactory JSON = new JsonFactory();
 
-    /** Generated columns of a table. */
-    private static final String GENERATED = """
-            SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
-                   a.attgenerated = 's'
-              FROM pg_attribute a
-              JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-             WHERE a.attrelid = ?::oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''
-             ORDER BY a.attnum""";
+    private static final String BY_NAME = "SELECT k.oid::int4, (" + DdlTrigger.TABLE_SHAPE.replace("?::oid", "k.oid") + ")::text"
+            + " FROM pg_class k JOIN pg_namespace ns ON ns.oid = k.relnamespace WHERE ns.nspname = ? AND k.relname = ?";
+
+    private static final String BY_OID = "SELECT (" + DdlTrigger.TABLE_SHAPE + ")::text";
 
     private CatalogShapes() {
     }
@@ -51,48 +43,83 @@ final class CatalogShapes {
      * rule as for a Relation message.
      */
     static TableShape read(Connection c, TableId table) throws SQLException {
-        List<Column> columns = new ArrayList<>();
-        List<String> key = new ArrayList<>();
-        ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
-        int oid = 0;
-        try (PreparedStatement ps = c.prepareStatement(TABLE)) {
+        try (PreparedStatement ps = c.prepareStatement(BY_NAME)) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    identity = TableShape.identity(rs.getString(4).charAt(0));
-                    oid = rs.getInt(5);
-                    boolean isKey = switch (identity) {
-                        case INDEX -> rs.getBoolean(7);
-                        case NOTHING -> false;
-                        default -> rs.getBoolean(6);
-                    };
-                    Array labels = rs.getArray(8);
-                    columns.add(new Column(rs.getString(1), rs.getString(2), rs.getBoolean(3), isKey,
-                            labels == null ? List.of() : List.of((String[]) labels.getArray())));
-                    if (isKey) {
-                        key.add(rs.getString(1));
-                    }
+                if (!rs.next() || !rs.getString(2).contains("\"columns\" : [")) { // json_agg of no column: null
+                    throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
                 }
+                TableShape shape = parse(rs.getString(2).getBytes(StandardCharsets.UTF_8));
+                return new TableShape(shape.table(), shape.columns(), shape.key(), shape.identity(), shape.generated(),
+                        UserTypes.read(c, rs.getInt(1)));
             }
         }
-        if (columns.isEmpty()) {
-            throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
-        }
-        return new TableShape(table, columns, key, identity, generated(c, oid), UserTypes.read(c, oid));
     }
 
+    /** The generated columns of the relation {@code relationOid}, with their expressions. */
     static List<DdlMessage.Generated> generated(Connection c, int relationOid) throws SQLException {
-        List<DdlMessage.Generated> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(GENERATED)) {
+        try (PreparedStatement ps = c.prepareStatement(BY_OID)) {
             ps.setInt(1, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new DdlMessage.Generated(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getString(4),
-                            rs.getBoolean(5)));
-                }
+                return rs.next() && rs.getString(1) != null
+                        ? DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8)).generated() : List.of();
             }
         }
-        return out;
+    }
+
+    /**
+     * A shape as {@code sluice.table_shape} writes it, with the {@code types} it carries (none when it carries
+     * none); a malformed one is a {@link FormatException} saying what is wrong.
+     */
+    static TableShape parse(byte[] json) {
+        DdlMessage definition = DdlMessage.parse(json);
+        List<Column> columns = new ArrayList<>();
+        List<String> key = new ArrayList<>();
+        ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
+        try (JsonParser p = JSON.createParser(json)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (field.equals("identity") && t == JsonToken.VALUE_STRING && p.getText().length() == 1) {
+                    identity = TableShape.identity(p.getText().charAt(0));
+                } else if (field.equals("columns") && t == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        DdlMessage.DdlColumn c = definition.columns().get(columns.size());
+                        Column column = column(p, c);
+                        columns.add(column);
+                        if (column.key()) {
+                            key.add(column.name());
+                        }
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw new FormatException("a table's shape is not valid JSON: " + e.getMessage());
+        }
+        return new TableShape(definition.table(), columns, key, identity, definition.generated(), definition.types());
+    }
+
+    /** One column's object, whose name, type and nullability {@code c} holds: its key flag and enum labels read here. */
+    private static Column column(JsonParser p, DdlMessage.DdlColumn c) throws IOException {
+        boolean isKey = false;
+        List<String> labels = new ArrayList<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken t = p.nextToken();
+            if (field.equals("key")) {
+                isKey = t == JsonToken.VALUE_TRUE;
+            } else if (field.equals("labels") && t == JsonToken.START_ARRAY) {
+                while (p.nextToken() == JsonToken.VALUE_STRING) {
+                    labels.add(p.getText());
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        return new Column(c.name(), c.type(), c.nullable(), isKey, labels);
     }
 }

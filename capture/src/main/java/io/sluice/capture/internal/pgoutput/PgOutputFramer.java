@@ -244,9 +244,17 @@ final class PgOutputFramer {
         TableId as = rows.as();
         TableShape known = as == null ? null : announced.get(as);
         boolean fits = known != null && RelationShapes.names(known).containsAll(rows.columns());
-        // A table announced without columns the rows have (its publication's column list grew) is described again.
-        if (as != null && (fits || rows.truncateOnly() || replaced.contains(as)
-                || shapes.described(publication, as, rows.columns()).map(this::announce).isPresent())) {
+        if (as != null && (rows.truncateOnly() || replaced.contains(as))) {
+            table = as;
+        } else if (as != null && rows.shape() != null) {
+            // The table as the triggers saw it when they wrote the rows; the catalog may have changed it since.
+            TableShape then = CatalogShapes.parse(rows.shape()).publishedAs(rows.columns());
+            if (!then.equals(known)) {
+                announce(then);
+            }
+            table = as;
+        } else if (as != null && (fits || shapes.described(publication, as, rows.columns()).map(this::announce).isPresent())) {
+            // A table announced without columns the rows have (its publication's column list grew) is described again.
             table = as;
         }
         for (TableId t : List.of(rows.table(), rows.root())) {
