@@ -15,6 +15,8 @@ ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS column_names name[];
 -- And for a partition, the partitioned table at the top of its tree and the rows it holds (its
 -- partition constraint), so that a message can say which rows left that table with it.
 ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS partition_root oid, ADD COLUMN IF NOT EXISTS partition_rows text;
+-- And whether its partition constraint tells its rows otherwise than by their values' bytes (sluice.collated_bounds).
+ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS partition_collated boolean;
 -- And whether it is logged (unlogged: in no publication), which a dropped table's message needs.
 ALTER TABLE sluice.table_name ADD COLUMN IF NOT EXISTS logged boolean;
 -- What a statement noted for the triggers that run after it in its transaction (a table's rewrite and
@@ -74,17 +76,37 @@ CREATE OR REPLACE FUNCTION sluice.column_names(rel oid) RETURNS name[] LANGUAGE 
 $f$;
 -- The rows a partition holds, as its partition constraint ('true' for a default partition without
 -- siblings, which has none); null for a table that is no partition, and for a hash partition, whose
--- constraint names its parent by oid and so cannot tell its rows anywhere else.
+-- constraint names its parent by oid and so cannot tell its rows anywhere else. Every name quoted: a
+-- follower of another kind reads it with other keywords (DuckDB's "at").
 CREATE OR REPLACE FUNCTION sluice.partition_rows(rel oid) RETURNS text LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp AS $f$
+  SET search_path = pg_catalog, pg_temp SET quote_all_identifiers = on AS $f$
   SELECT CASE WHEN NOT c.relispartition OR d.rows ~ 'satisfies_hash_partition' THEN NULL ELSE coalesce(d.rows, 'true') END
     FROM pg_class c CROSS JOIN LATERAL (SELECT pg_get_partition_constraintdef(c.oid) AS rows) d WHERE c.oid = rel
 $f$;
+-- Whether a partition's constraint tells its rows otherwise than by their values' bytes, as a follower that is not
+-- PostgreSQL compares them (DuckDB): bounds of a range over text of a collation that does not sort by bytes, a
+-- nondeterministic collation, an operator class an extension made (citext's, say) — in its own key or an ancestor's.
+CREATE OR REPLACE FUNCTION sluice.collated_bounds(rel oid) RETURNS boolean LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT EXISTS (
+    SELECT FROM pg_partition_ancestors(rel) a(relid) JOIN pg_partitioned_table pt ON pt.partrelid = a.relid
+      CROSS JOIN LATERAL unnest(pt.partcollation::oid[], pt.partclass::oid[]) k(coll, opc)
+      LEFT JOIN pg_collation co ON co.oid = k.coll
+      JOIN pg_database d ON d.datname = current_database()
+      CROSS JOIN LATERAL (SELECT CASE WHEN co.collprovider = 'd' THEN coalesce(to_jsonb(d) ->> 'datlocprovider', 'c')
+                                      ELSE co.collprovider::text END AS provider,
+                                 CASE WHEN co.collprovider = 'd' THEN d.datcollate::text ELSE co.collcollate END AS locale) l
+     WHERE k.opc >= 16384
+        OR k.coll <> 0 AND (NOT co.collisdeterministic
+                            OR pt.partstrat = 'r' AND NOT (l.provider = 'b' OR l.provider = 'c'
+                                                           AND l.locale IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8'))))
+$f$;
 CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
-  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names, partition_root, partition_rows, logged)
+  INSERT INTO sluice.table_name AS t (relid, nspname, relname, column_names, partition_root, partition_rows, partition_collated,
+                                      logged)
   SELECT c.oid, n.nspname, c.relname, sluice.column_names(c.oid), CASE WHEN c.relispartition THEN pg_partition_root(c.oid) END,
-         sluice.partition_rows(c.oid), c.relpersistence = 'p'
+         sluice.partition_rows(c.oid), CASE WHEN c.relispartition THEN sluice.collated_bounds(c.oid) END, c.relpersistence = 'p'
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -93,9 +115,11 @@ CREATE OR REPLACE FUNCTION sluice.fill_names() RETURNS void LANGUAGE sql SECURIT
                                     column_names = coalesce(t.column_names, EXCLUDED.column_names),
                                     partition_root = coalesce(t.partition_root, EXCLUDED.partition_root),
                                     partition_rows = coalesce(t.partition_rows, EXCLUDED.partition_rows),
+                                    partition_collated = coalesce(t.partition_collated, EXCLUDED.partition_collated),
                                     logged = EXCLUDED.logged
    WHERE (t.nspname, t.relname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.relname) OR t.column_names IS NULL
       OR t.partition_rows IS NULL AND EXCLUDED.partition_rows IS NOT NULL OR t.logged IS DISTINCT FROM EXCLUDED.logged
+      OR t.partition_collated IS NULL AND EXCLUDED.partition_collated IS NOT NULL
 $f$;
 -- The table's column names as the triggers had seen them before this command (null when they had
 -- not seen the table), and its own from now on.
@@ -338,7 +362,8 @@ DECLARE tree oid[];
 BEGIN
   SELECT coalesce(array_agg(i.relid), '{}') INTO tree
     FROM sluice.inheritors(root) i(relid) JOIN pg_class k ON k.oid = i.relid AND k.relkind IN ('r', 'p');
-  SELECT json_agg(json_build_object('table', json_build_array(t.nspname, t.relname), 'rows', t.partition_rows)
+  SELECT json_agg(json_build_object('table', json_build_array(t.nspname, t.relname), 'rows', t.partition_rows,
+                                    'collated', coalesce(t.partition_collated, true))
                   ORDER BY t.nspname, t.relname) INTO gone
     FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves').
@@ -353,17 +378,18 @@ BEGIN
      JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = top.relname
      JOIN pg_publication p ON p.pubname = pt.pubname AND p.pubviaroot
     WHERE t.partition_root = root AND t.relid <> ALL (tree) AND sluice.has_rows(k.oid);
-  UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL WHERE t.partition_root = root AND t.relid <> ALL (tree);
+  UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL, partition_collated = NULL
+   WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- A partition's rows are read again where they may have changed: new to the tree, not known yet, or
   -- a default partition's (and what lies under one), which change with its siblings; a bound never does.
-  UPDATE sluice.table_name t SET partition_root = root, partition_rows = r.rows
+  UPDATE sluice.table_name t SET partition_root = root, partition_rows = r.rows, partition_collated = sluice.collated_bounds(r.oid)
     FROM (SELECT k.oid, sluice.partition_rows(k.oid) AS rows FROM pg_class k LEFT JOIN sluice.table_name m ON m.relid = k.oid
            WHERE k.oid = ANY (tree)
              AND (m.partition_root IS DISTINCT FROM root OR m.partition_rows IS NULL
                   OR k.oid IN (SELECT d.partdefid FROM pg_partitioned_table d WHERE d.partrelid = ANY (tree || root)
                                UNION ALL SELECT sluice.inheritors(d.partdefid) FROM pg_partitioned_table d
                                 WHERE d.partrelid = ANY (tree || root) AND d.partdefid <> 0))) r
-   WHERE t.relid = r.oid AND (t.partition_root, t.partition_rows) IS DISTINCT FROM (root, r.rows);
+   WHERE t.relid = r.oid AND ((t.partition_root, t.partition_rows) IS DISTINCT FROM (root, r.rows) OR t.partition_collated IS NULL);
   PERFORM sluice.guard_truncates(root);
 END $f$;
 -- A partition truncated on its own: publishing through the root, pgoutput sends no TRUNCATE of it, so
@@ -384,7 +410,8 @@ BEGIN
   root := pg_partition_root(TG_RELID);
   IF sluice.mark('truncating_' || root) = 0 THEN
     PERFORM sluice.emit_table(root, false, '{}', '[]', json_build_array(json_build_object(
-              'table', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME), 'rows', sluice.partition_rows(TG_RELID))), false);
+              'table', json_build_array(TG_TABLE_SCHEMA, TG_TABLE_NAME), 'rows', sluice.partition_rows(TG_RELID),
+              'collated', sluice.collated_bounds(TG_RELID))), false);
   END IF;
   RETURN NULL;
 END $f$;
@@ -865,7 +892,7 @@ DO $revoke$
 DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
-            WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,fill_names,names_before,inheritors,copy_text,
+            WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,collated_bounds,fill_names,names_before,inheritors,copy_text,
         emit_rows,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,table_shape,type_users,emit_table,

@@ -93,7 +93,8 @@ final class DdlJson {
                                 if (at.size() != 2) {
                                     throw new FormatException("a gone partition in a DDL message needs its table as [schema, name]");
                                 }
-                                gone.add(new DdlMessage.GonePartition(new TableId(at.get(0), at.get(1)), text(f, "rows")));
+                                gone.add(new DdlMessage.GonePartition(new TableId(at.get(0), at.get(1)), text(f, "rows"),
+                                        flag(f, "collated", false)));
                             }
                         }
                     }

@@ -58,6 +58,9 @@ final class DdlJsonWriter {
                     g.writeStartObject();
                     writeStrings(g, "table", List.of(gone.table().schema(), gone.table().table()));
                     g.writeStringField("rows", gone.rows());
+                    if (gone.collated()) {
+                        g.writeBooleanField("collated", true);
+                    }
                     g.writeEndObject();
                 }
                 g.writeEndArray();

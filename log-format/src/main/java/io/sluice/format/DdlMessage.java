@@ -71,10 +71,19 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
     /**
      * A partition that left the table with its rows.
      *
-     * @param rows the rows it held, as its partition constraint ({@code pg_get_partition_constraintdef}), or null
-     *             when they cannot be told by their values (a hash partition's constraint names its parent by oid)
+     * @param rows     the rows it held, as its partition constraint ({@code pg_get_partition_constraintdef}), or null
+     *                 when they cannot be told by their values (a hash partition's constraint names its parent by oid)
+     * @param collated the constraint tells the rows otherwise than by their values' bytes (a range over text of a
+     *                 collation that does not sort by bytes, a nondeterministic collation, an extension's operator
+     *                 class): only a follower that compares as the source does can tell them
      */
-    public record GonePartition(TableId table, String rows) { }
+    public record GonePartition(TableId table, String rows, boolean collated) {
+
+        /** A partition whose rows its values' bytes tell. */
+        public GonePartition(TableId table, String rows) {
+            this(table, rows, false);
+        }
+    }
 
     /** A message capture wrote, not the trigger. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,

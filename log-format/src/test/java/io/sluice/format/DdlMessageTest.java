@@ -81,7 +81,8 @@ class DdlMessageTest {
                 List.of(), List.of(), false, false, List.of(), null, false, true,
                 List.of(new DdlMessage.GonePartition(new TableId("public", "events_2024"),
                                 "((at IS NOT NULL) AND (at >= '2024-01-01'::date) AND (at < '2025-01-01'::date))"),
-                        new DdlMessage.GonePartition(new TableId("public", "events_h0"), null)));
+                        new DdlMessage.GonePartition(new TableId("public", "events_h0"), null),
+                        new DdlMessage.GonePartition(new TableId("public", "events_m"), "(\"v\" < 'm'::\"text\")", true)));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         DdlMessage none = new DdlMessage(m.table(), m.columns(), List.of(), List.of(), false, false, List.of(), null, false, true);
         assertThat(new String(none.toJson(), StandardCharsets.UTF_8)).doesNotContain("partitions_");

@@ -65,7 +65,7 @@ public final class DdlSync {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
         }
-        PartitionMoves.deleteGone(c, ddl, lsn, where, "the follower");
+        PartitionMoves.deleteGone(c, ddl, lsn, where, "the follower", false);
         List<Column> columns = new ArrayList<>();
         for (DdlMessage.DdlColumn col : ddl.columns()) {
             columns.add(new Column(col.name(), col.type(), col.nullable(), false));

@@ -146,7 +146,7 @@ public final class DuckDbTables {
             throw new ApplierException("bad DDL message at " + at + ": " + unsafe + "; the follower stays at its last good watermark",
                     false, null);
         }
-        PartitionMoves.deleteGone(c, ddl, header.commitLsn(), at, "DuckDB follower " + follower);
+        PartitionMoves.deleteGone(c, ddl, header.commitLsn(), at, "DuckDB follower " + follower, true);
         if (ddl.fromTrigger() && renameColumns(c, ddl, existing, header)) {
             existing = columns(c, ddl.table());
         }

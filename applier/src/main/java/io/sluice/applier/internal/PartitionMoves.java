@@ -42,14 +42,18 @@ final class PartitionMoves {
 
     /**
      * The DELETEs that take the rows of the partitions gone off the follower's table, in order; stops
-     * the applier where a partition's rows cannot be told by their values.
+     * the applier where a partition's rows cannot be told by their values — nor, on a follower that
+     * compares text by its bytes ({@code bytewise}), by bounds the source compares by a collation.
      */
-    private static List<Delete> deletes(DdlMessage ddl, Lsn lsn, String where, String follower) {
+    private static List<Delete> deletes(DdlMessage ddl, Lsn lsn, String where, String follower, boolean bytewise) {
         List<Delete> out = new ArrayList<>();
         for (DdlMessage.GonePartition gone : ddl.partitionsGone()) {
-            if (gone.rows() == null) {
+            String why = gone.rows() == null ? "a hash partition's rows cannot be told by their values"
+                    : bytewise && gone.collated() ? "its bounds compare text by the primary's collation (or an extension's operator"
+                    + " class), and " + follower + " compares bytes" : null;
+            if (why != null) {
                 throw new ApplierException("partition " + gone.table() + " left table " + ddl.table() + " at source LSN " + lsn + " ("
-                        + where + ") with its rows, and a hash partition's rows cannot be told by their values: " + follower
+                        + where + ") with its rows, and " + why + ": " + follower
                         + " cannot take them off. Re-create the table on the follower from a new snapshot", false, null);
             }
             out.add(new Delete(gone.table(), "DELETE FROM " + ddl.table().quoted() + " WHERE (" + gone.rows() + ")"));
@@ -57,10 +61,14 @@ final class PartitionMoves {
         return out;
     }
 
-    /** Deletes the rows of the partitions gone from the follower's table, on {@code c}, in the apply transaction. */
-    static void deleteGone(Connection c, DdlMessage ddl, Lsn lsn, String where, String follower) throws SQLException {
+    /**
+     * Deletes the rows of the partitions gone from the follower's table, on {@code c}, in the apply transaction;
+     * {@code bytewise}: the follower compares text by its bytes, not by the source's collations.
+     */
+    static void deleteGone(Connection c, DdlMessage ddl, Lsn lsn, String where, String follower, boolean bytewise)
+            throws SQLException {
         try (Statement st = c.createStatement()) {
-            for (Delete delete : deletes(ddl, lsn, where, follower)) {
+            for (Delete delete : deletes(ddl, lsn, where, follower, bytewise)) {
                 int rows = st.executeUpdate(delete.sql());
                 log.info("{} rows of partition {}, gone from {} on the primary, deleted on {} (source LSN {})", rows,
                         delete.partition(), ddl.table(), follower, lsn);

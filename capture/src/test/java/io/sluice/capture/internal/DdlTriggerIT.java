@@ -268,19 +268,31 @@ class DdlTriggerIT {
             st.execute("CREATE TABLE m_1 PARTITION OF m FOR VALUES FROM (0) TO (10)");
             st.execute("CREATE TABLE m_2 PARTITION OF m FOR VALUES FROM (10) TO (20)");
             st.execute("CREATE TABLE m_rest PARTITION OF m DEFAULT");
+            // Bounds over text: of a collation that sorts by bytes, and of one that does not.
+            st.execute("CREATE TABLE t (v text COLLATE \"C\", w text COLLATE \"en-x-icu\") PARTITION BY RANGE (v)");
+            st.execute("CREATE TABLE t_a PARTITION OF t FOR VALUES FROM ('a') TO ('m') PARTITION BY RANGE (w)");
+            st.execute("CREATE TABLE t_a_a PARTITION OF t_a FOR VALUES FROM ('a') TO ('m')");
+            st.execute("CREATE TABLE t_b PARTITION OF t FOR VALUES FROM ('m') TO ('z')");
             assertThat(DdlTrigger.install(c)).isTrue();
             st.execute("SELECT pg_create_logical_replication_slot('partition_drops', 'test_decoding')");
             st.execute("DROP TABLE m_1");
             st.execute("TRUNCATE sluice.table_name");
             st.execute("DROP TABLE m_rest");
+            st.execute("DROP TABLE t_a_a, t_b");
             List<String> gone = new java.util.ArrayList<>();
             for (byte[] message : triggerMessages(c, "partition_drops", DdlMessage.PREFIX)) {
                 DdlMessage m = DdlMessage.parse(message);
                 gone.add(m.table().table() + " " + m.partitionsGone());
             }
             assertThat(gone).containsExactly(
-                    "m [GonePartition[table=public.m_1, rows=((id IS NOT NULL) AND (id >= 0) AND (id < 10))]]",
-                    "m [GonePartition[table=public.m_rest, rows=(NOT ((id IS NOT NULL) AND ((id >= 10) AND (id < 20))))]]");
+                    "m [GonePartition[table=public.m_1, rows=((\"id\" IS NOT NULL) AND (\"id\" >= 0) AND (\"id\" < 10)), collated=false]]",
+                    "m [GonePartition[table=public.m_rest, rows=(NOT ((\"id\" IS NOT NULL) AND ((\"id\" >= 10) AND (\"id\" < 20)))),"
+                            + " collated=false]]",
+                    "t [GonePartition[table=public.t_a_a, rows=((\"v\" IS NOT NULL) AND (\"v\" >= 'a'::\"text\" COLLATE \"C\")"
+                            + " AND (\"v\" < 'm'::\"text\" COLLATE \"C\") AND (\"w\" IS NOT NULL) AND (\"w\" >= 'a'::\"text\" COLLATE \"en-x-icu\")"
+                            + " AND (\"w\" < 'm'::\"text\" COLLATE \"en-x-icu\")), collated=true], GonePartition[table=public.t_b,"
+                            + " rows=((\"v\" IS NOT NULL) AND (\"v\" >= 'm'::\"text\" COLLATE \"C\") AND (\"v\" < 'z'::\"text\" COLLATE \"C\")),"
+                            + " collated=false]]");
         }
     }
 
