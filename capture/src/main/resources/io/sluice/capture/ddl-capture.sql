@@ -264,6 +264,11 @@ SELECT coalesce(json_agg(json_build_object(
         OR x.extname IS NOT NULL AND t.typcategory <> 'A')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 $types$;
+-- A table's shape with the types it uses, as a rows message carries it for capture to announce the table.
+CREATE OR REPLACE FUNCTION sluice.shape_with_types(rel oid) RETURNS jsonb LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT sluice.table_shape(rel)::jsonb || jsonb_build_object('types', sluice.table_types(rel))
+$f$;
 -- A rows message's first line (sluice.emit_rows): the table, its root, the publication and the table that publication
 -- publishes the rows as (target) with that table's shape as it is now (capture may read the message once later DDL has
 -- changed it), the root's columns (those pgoutput sends: no generated one; of a publication's, those its column list
@@ -272,8 +277,7 @@ CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication nam
   SET search_path = pg_catalog, pg_temp AS $f$
   SELECT json_build_object('table', json_build_array(pn.nspname, p.relname), 'root', json_build_array(rn.nspname, r.relname),
            'publication', publication,
-           'shape', CASE WHEN target IS NOT NULL
-                         THEN sluice.table_shape(target)::jsonb || jsonb_build_object('types', sluice.table_types(target)) END,
+           'shape', CASE WHEN target IS NOT NULL THEN sluice.shape_with_types(target) END,
            'as', (SELECT json_build_array(tn.nspname, t.relname) FROM pg_class t JOIN pg_namespace tn ON tn.oid = t.relnamespace
                    WHERE t.oid = target),
            'columns', (SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a
@@ -286,42 +290,80 @@ CREATE OR REPLACE FUNCTION sluice.rows_header(rel oid, root oid, publication nam
     FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace, pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
    WHERE p.oid = rel AND r.oid = root
 $f$;
--- The rows a table holds that no row change carries — a partition's that joined a partitioned table
--- (attached holding them), a table's added to a publication — written inside the DDL's transaction as
--- messages of COPY text of about 1 MiB ('sluice.rows': a JSON line, sluice.rows_header, then the rows), which
--- capture turns into the stream's copy events of the table its publication publishes. For one publication, the
--- rows its row filter passes, as the table it publishes them as (none: it publishes none of them). For any
--- (publication null: rows that joined a table), one message of all rows for every publication but those that
--- filter them — each of which gets a message of its own of the rows that pass, marked joined (they add to
--- what the table holds; the others are all it holds) — which the message for all names (except).
--- Writers wait until the DDL commits: a row committed after the read, yet before the table was
--- published, would be in neither.
+-- The rows a table holds that no row change carries — a table's added to a publication, a partition's that joined a
+-- partitioned table (sluice.emit_joined) — written inside the DDL's transaction as messages of COPY text of about 1 MiB
+-- ('sluice.rows': a JSON line, sluice.rows_header, then the rows), which capture turns into the stream's copy events
+-- of the table its publication publishes: for one publication, the rows its row filter passes, as the table it
+-- publishes them as (none: it publishes none of them). Writers wait until the DDL commits: a row committed after the
+-- read, yet before the table was published, would be in neither.
 CREATE OR REPLACE FUNCTION sluice.emit_rows(rel oid, root oid, publication name) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
-DECLARE target oid; p record; filtered jsonb := '[]';
+DECLARE target oid;
 BEGIN
-  IF publication IS NOT NULL THEN
-    target := sluice.published_as(rel, root, publication);
-    IF target IS NOT NULL THEN
-      PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, publication, target)::jsonb, root,
-                                (sluice.published_rows(publication, target)).filter, true);
-    END IF;
-    RETURN;
+  target := sluice.published_as(rel, root, publication);
+  IF target IS NOT NULL THEN
+    PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, publication, target)::jsonb, root,
+                              (sluice.published_rows(publication, target)).filter, true);
   END IF;
-  FOR p IN SELECT q.pubname, a.target, w.filter,
+END $f$;
+-- Whether a publication published a table's rows as the table itself while it was a table of its own (FOR ALL
+-- TABLES, FOR TABLE it, FOR TABLES IN SCHEMA its schema): asked once it has joined a partitioned table.
+CREATE OR REPLACE FUNCTION sluice.published_itself(rel oid, pub oid) RETURNS boolean LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE listed boolean;
+BEGIN
+  SELECT p.puballtables OR EXISTS (SELECT FROM pg_publication_rel r WHERE r.prpubid = p.oid AND r.prrelid = rel)
+    INTO listed FROM pg_publication p WHERE p.oid = pub;
+  IF NOT listed AND to_regclass('pg_catalog.pg_publication_namespace') IS NOT NULL THEN -- PostgreSQL 15 and later
+    EXECUTE $q$SELECT EXISTS (SELECT FROM pg_publication_namespace s JOIN pg_class k ON k.relnamespace = s.pnnspid
+                               WHERE s.pnpubid = $1 AND k.oid = $2)$q$ INTO listed USING pub, rel;
+  END IF;
+  RETURN coalesce(listed, false);
+END $f$;
+-- The rows of a partition that joined a partitioned table holding them, for each publication that publishes them (as
+-- the partition or a table above it) and did not already: one message of them for all such publications but those
+-- that filter them — each of which gets a message of its own of the rows that pass, marked joined (they add to what the
+-- table holds) — which names the others' tables (targets, with the shapes those have now) and the publications it is
+-- not for (except). standalone: the partition was a table of its own until now; a publication that published it as
+-- itself still does (its followers hold the rows: none are written for it), or publishes its rows through a table
+-- above it now, and its followers drop the table they held first (a drop message), as for a publication that changes
+-- publish_via_partition_root.
+CREATE OR REPLACE FUNCTION sluice.emit_joined(rel oid, root oid, standalone boolean) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE p record; left_out jsonb := '[]'; targets jsonb := '{}'; shaped oid[] := '{}'; shapes jsonb := '[]';
+BEGIN
+  FOR p IN SELECT q.pubname, a.target, w.filter, standalone AND sluice.published_itself(rel, q.oid) AS had,
                   EXISTS (SELECT FROM pg_attribute t WHERE t.attrelid = root AND t.attnum > 0 AND NOT t.attisdropped AND t.attgenerated = ''
                              AND t.attname <> ALL (w.columns)) AS narrowed
              FROM pg_publication q
              CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, q.pubname) AS target) a
              CROSS JOIN LATERAL sluice.published_rows(q.pubname, a.target) w WHERE a.target IS NOT NULL LOOP
+    IF p.had AND p.target = rel THEN
+      left_out := left_out || to_jsonb(p.pubname);
+      CONTINUE;
+    END IF;
+    IF p.had THEN
+      PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(n.nspname, k.relname),
+                                                           'publications', json_build_array(p.pubname))::text)
+         FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.oid = rel;
+    END IF;
     IF p.filter IS NOT NULL OR p.narrowed THEN
-      filtered := filtered || to_jsonb(p.pubname);
+      left_out := left_out || to_jsonb(p.pubname);
       PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, p.pubname, p.target)::jsonb || '{"joined": true}', root,
                                 p.filter, false);
+      CONTINUE;
+    END IF;
+    targets := targets || (SELECT jsonb_build_object(p.pubname, jsonb_build_array(n.nspname, k.relname))
+                             FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.oid = p.target);
+    IF p.target <> ALL (shaped) THEN
+      shaped := shaped || p.target;
+      shapes := shapes || jsonb_build_array(sluice.shape_with_types(p.target));
     END IF;
   END LOOP;
-  PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, NULL, NULL)::jsonb || jsonb_build_object('except', filtered), root,
-                            NULL, false);
+  IF targets <> '{}' THEN
+    PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, NULL, NULL)::jsonb
+                                     || jsonb_build_object('except', left_out, 'targets', targets, 'shapes', shapes), root, NULL, false);
+  END IF;
 END $f$;
 -- One rows message's worth of lines at a time: the rows of rel that filter passes, the columns of root the header names.
 -- whole: the rows are all the table holds, so a message of none is written if there are none (a table taken in empty).
@@ -367,7 +409,7 @@ BEGIN
                   ORDER BY t.nspname, t.relname) INTO gone
     FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves').
-  PERFORM sluice.emit_rows(t.relid, root, NULL) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
+  PERFORM sluice.emit_joined(t.relid, root, t.partition_root IS NULL) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
     WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
   -- Detached, and published as itself (or as its own tree) now by a publication that published it
   -- through this root before (FOR ALL TABLES WITH publish_via_partition_root: capture's own when it
@@ -893,9 +935,9 @@ DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,collated_bounds,fill_names,names_before,inheritors,copy_text,
-        emit_rows,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
+        emit_rows,published_itself,emit_joined,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
-        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,table_shape,type_users,emit_table,
+        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,table_shape,shape_with_types,type_users,emit_table,
         emit_ddl}'::name[])
            UNION ALL
            SELECT c.oid::regclass::text, c.relacl, c.relowner FROM pg_class c

@@ -962,6 +962,44 @@ class ApplierIT {
     }
 
     /**
+     * A table loaded while published as itself (capture's publication of all tables), attached as a partition to a
+     * partitioned table no row of which capture has read yet, and that table then altered, all before capture reads it:
+     * the follower drops the table it held, gets the partitioned table as it was at the ATTACH with the rows, and then
+     * each ALTER — not the catalog's later shape. Before: the rows were copied into the loaded table again (its key
+     * stopped the applier; a keyless table would have held them twice) and the partitioned table made with the renamed
+     * column.
+     */
+    @Test
+    void aPartitionAttachedToATableAlteredBeforeCaptureReadsItReachesTheFollowerAsItWasThen() throws Exception {
+        stack.primary.execute("CREATE TABLE joined_seed (id int PRIMARY KEY)");
+        try (CaptureService capture = new CaptureService(stack.capture("joined", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("joined", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO joined_seed VALUES (1)");
+            stack.awaitEqual(0, "joined_seed", Duration.ofSeconds(60));
+        }
+        stack.primary.execute("CREATE TABLE joined_root (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                "CREATE TABLE joined_loaded (id int PRIMARY KEY, v text)",
+                "INSERT INTO joined_loaded SELECT g, 'v' || g FROM generate_series(0, 99) g",
+                "ALTER TABLE joined_root ATTACH PARTITION joined_loaded FOR VALUES FROM (0) TO (1000)",
+                "ALTER TABLE joined_root ADD COLUMN c int DEFAULT 5", "ALTER TABLE joined_root RENAME COLUMN v TO v2",
+                "INSERT INTO joined_root VALUES (500, 'new', 6)");
+        try (CaptureService capture = new CaptureService(stack.capture("joined", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("joined", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "joined_root", Duration.ofSeconds(60));
+            String columns = "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)"
+                    + " FROM information_schema.columns WHERE table_name = 'joined_root'";
+            assertThat(stack.followers.get(0).queryScalar(columns)).isEqualTo(stack.primary.queryScalar(columns));
+            assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('joined_loaded') IS NULL"))
+                    .as("the table published as itself until the ATTACH, through its root since, is gone from the follower").isEqualTo("t");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A table the primary drops is dropped on the follower at the same position, so one made again
      * under its name holds only its own rows there: before, the follower kept the old table and took
      * the new one's rows into it (a keyless table held both; a keyed one stopped on a key it had). A

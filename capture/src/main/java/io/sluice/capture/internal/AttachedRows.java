@@ -7,7 +7,9 @@ import io.sluice.format.TableId;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The rows a table holds that no row change carries — a partition's attached to a partitioned table
@@ -18,7 +20,7 @@ import java.util.List;
  * added to or null, the table that publication publishes them as, whether the message only empties
  * that table before a DDL message whose rows follow it, whether its rows joined the table rather than
  * being all it holds, and — for any publication's rows — the publications that get rows of their own
- * instead; for one publication's, the shape that table had then) and then lines of COPY text. The one reader of that format, for both engines
+ * instead; the shapes of the tables the rows may be published as, as they were then) and then lines of COPY text. The one reader of that format, for both engines
  * and {@link MessageGate}. Stateless.
  */
 public final class AttachedRows {
@@ -32,15 +34,18 @@ public final class AttachedRows {
      * script's message, which does not say); {@code truncateOnly}: the message holds no row and only empties
      * that table, before a DDL message whose rows follow it in the same transaction; {@code joined}: the rows
      * joined the table (a partition attached), they are not all it holds; {@code except}: the publications
-     * that get rows of their own instead of these (those that publish them with a row filter); {@code shape}: the shape of
-     * that table when the rows were written ({@code sluice.table_shape}, with the types it uses), null when the message
-     * does not carry it (any publication's rows, or an older script's).
+     * that do not get these rows (those that publish them with a row filter get rows of their own; those that held
+     * them already, none); {@code targets}: for any publication's rows, the table each publication they are for
+     * publishes them as (null: an older script's message, which does not say); {@code shapes}: the shapes of those
+     * tables when the rows were written ({@code sluice.shape_with_types}), by table (an older script's: none).
      */
     public record Rows(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, boolean joined,
-                       List<String> except, List<String> columns, List<String> key, byte[] shape, long count, byte[] text) { }
+                       List<String> except, Map<String, TableId> targets, List<String> columns, List<String> key,
+                       Map<TableId, byte[]> shapes, long count, byte[] text) { }
 
     private record Header(TableId table, TableId root, String publication, TableId as, boolean truncateOnly, boolean joined,
-                          List<String> except, List<String> columns, List<String> key, byte[] shape) { }
+                          List<String> except, Map<String, TableId> targets, List<String> columns, List<String> key,
+                          Map<TableId, byte[]> shapes) { }
 
     private AttachedRows() {
     }
@@ -58,8 +63,8 @@ public final class AttachedRows {
             throw new IllegalStateException("a rows message of the DDL triggers does not end in a whole line after its header");
         }
         Header h = header(content, eol);
-        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.truncateOnly(), h.joined(), h.except(), h.columns(), h.key(),
-                h.shape(), count, text);
+        return new Rows(h.table(), h.root(), h.publication(), h.as(), h.truncateOnly(), h.joined(), h.except(), h.targets(),
+                h.columns(), h.key(), h.shapes(), count, text);
     }
 
     /** The publication the rows were written for, null when they are any publication's: the header alone is read. */
@@ -90,7 +95,9 @@ public final class AttachedRows {
         String publication = null;
         List<String> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
+        Map<String, TableId> targets = null;
         byte[] shape = null;
+        Map<TableId, byte[]> shapes = new HashMap<>();
         try (JsonParser p = JSON.createParser(content, 0, eol)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalStateException("a rows message's header is not a JSON object");
@@ -108,19 +115,30 @@ public final class AttachedRows {
                     continue;
                 }
                 if (field.equals("shape") && t == JsonToken.START_OBJECT) {
-                    int from = (int) p.currentTokenLocation().getByteOffset();
-                    p.skipChildren();
-                    shape = Arrays.copyOfRange(content, from, (int) p.currentLocation().getByteOffset());
+                    shape = object(p, content);
+                    continue;
+                }
+                if (field.equals("shapes") && t == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        byte[] one = object(p, content);
+                        shapes.put(shapeTable(one), one);
+                    }
+                    continue;
+                }
+                if (field.equals("targets") && t == JsonToken.START_OBJECT) {
+                    targets = new HashMap<>();
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String pub = p.currentName();
+                        p.nextToken();
+                        targets.put(pub, table(strings(p)));
+                    }
                     continue;
                 }
                 if (t != JsonToken.START_ARRAY) {
                     p.skipChildren(); // a newer script's field
                     continue;
                 }
-                List<String> values = new ArrayList<>();
-                while (p.nextToken() == JsonToken.VALUE_STRING) {
-                    values.add(p.getText());
-                }
+                List<String> values = strings(p);
                 switch (field) {
                     case "table" -> table = table(values);
                     case "root" -> root = table(values);
@@ -137,7 +155,41 @@ public final class AttachedRows {
         if (table == null || root == null || columns.isEmpty()) {
             throw new IllegalStateException("a rows message's header lacks its table, root or columns");
         }
-        return new Header(table, root, publication, as, truncateOnly, joined, except, columns, key, shape);
+        if (shape != null && as != null) {
+            shapes.put(as, shape);
+        }
+        return new Header(table, root, publication, as, truncateOnly, joined, except, targets, columns, key, shapes);
+    }
+
+    /** The strings of the array whose START_ARRAY was just read; the parser ends on its END_ARRAY. */
+    private static List<String> strings(JsonParser p) throws IOException {
+        List<String> values = new ArrayList<>();
+        while (p.nextToken() == JsonToken.VALUE_STRING) {
+            values.add(p.getText());
+        }
+        return values;
+    }
+
+    /** The bytes of the object whose START_OBJECT was just read; the parser ends on its END_OBJECT. */
+    private static byte[] object(JsonParser p, byte[] content) throws IOException {
+        int from = (int) p.currentTokenLocation().getByteOffset();
+        p.skipChildren();
+        return Arrays.copyOfRange(content, from, (int) p.currentLocation().getByteOffset());
+    }
+
+    /** The table a shape describes (its {@code table} field). */
+    private static TableId shapeTable(byte[] shape) throws IOException {
+        try (JsonParser p = JSON.createParser(shape)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                if (p.nextToken() == JsonToken.START_ARRAY && field.equals("table")) {
+                    return table(strings(p));
+                }
+                p.skipChildren();
+            }
+        }
+        throw new IllegalStateException("a rows message's shape names no table");
     }
 
     private static TableId table(List<String> parts) {

@@ -314,6 +314,7 @@ class DdlTriggerIT {
             st.execute("ALTER TABLE q DETACH PARTITION q_1");
             st.execute("ALTER TABLE q DETACH PARTITION q_2");
             st.execute("DROP PUBLICATION everything");
+            st.execute("CREATE PUBLICATION pub_some FOR TABLE q");
             st.execute("CREATE TABLE q_3 (LIKE q)");
             st.execute("INSERT INTO q_3 VALUES (21, 'd')");
             st.execute("ALTER TABLE q ATTACH PARTITION q_3 FOR VALUES FROM (20) TO (30)");
@@ -321,19 +322,18 @@ class DdlTriggerIT {
             // A table without columns added to a publication: no values to write, and the DDL does not fail.
             st.execute("CREATE TABLE nocols ()");
             st.execute("INSERT INTO nocols DEFAULT VALUES");
-            st.execute("CREATE PUBLICATION pub_some FOR TABLE q");
             st.execute("ALTER PUBLICATION pub_some ADD TABLE nocols");
             List<String> rows = new java.util.ArrayList<>();
             for (byte[] message : triggerMessages(c, "detach_rows", DdlTrigger.ROWS_PREFIX)) {
                 rows.add(new String(message, StandardCharsets.UTF_8));
             }
-            assertThat(rows).as("q_1's and q_2's rows for the publication; q_3's when attached, none when detached with none"
-                    + " publishing it").hasSize(3);
+            assertThat(rows).as("q_1's and q_2's rows for the publication; q_3's when attached, for the publication that"
+                    + " publishes it as itself then; none when detached with none publishing it").hasSize(3);
             assertThat(rows.get(0)).contains("\"table\": [\"public\", \"q_1\"]", "\"publication\": \"everything\"")
                     .endsWith("\n1\ta\\tb\n2\t\\N\n");
             assertThat(rows.get(1)).contains("\"table\": [\"public\", \"q_2\"]").endsWith("\n11\tc\n");
             assertThat(rows.get(2)).contains("\"table\": [\"public\", \"q_3\"]", "\"root\": [\"public\", \"q\"]",
-                    "\"publication\": null").endsWith("\n21\td\n");
+                    "\"publication\": null", "\"targets\": {\"pub_some\": [\"public\", \"q_3\"]}").endsWith("\n21\td\n");
         }
     }
 

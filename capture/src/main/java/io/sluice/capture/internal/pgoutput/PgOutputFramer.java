@@ -5,7 +5,6 @@ import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.MessageGate;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
@@ -27,7 +26,8 @@ import java.util.Set;
  * Relation into a schema event before the table's next change when its shape is new to this
  * capture or changed, a row change into its event ({@link TupleRows}: every value in the server's
  * own text form, exact by construction), the logical messages {@link MessageGate} lets pass into
- * messages — the DDL triggers' rows into copy events. Not thread-safe: the engine's thread.
+ * messages — the DDL triggers' rows into copy events ({@link TriggerRows}); what it announced, {@link AnnouncedTables}.
+ * Not thread-safe: the engine's thread.
  */
 final class PgOutputFramer {
 
@@ -36,11 +36,10 @@ final class PgOutputFramer {
     private final String publication;
     private final Clock clock;
     private final MessageGate gate;
-    private final Map<TableId, TableShape> announced = new HashMap<>();
+    private final AnnouncedTables announced;
+    private final TriggerRows rows;
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
-    /** The tables whose rows this frame replaced (a table a publication took in: all it holds). */
-    private final Set<TableId> replaced = new HashSet<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, MessageGate gate) {
         this.frames = frames;
@@ -48,6 +47,8 @@ final class PgOutputFramer {
         this.publication = publication;
         this.clock = clock;
         this.gate = gate;
+        this.announced = new AnnouncedTables(frames);
+        this.rows = new TriggerRows(frames, shapes, publication, announced);
     }
 
     /**
@@ -60,7 +61,7 @@ final class PgOutputFramer {
         if (message instanceof PgOutputMessage.Begin b) {
             shapes.decoding(b.xid());
             frames.open(b.xid(), b.commitTime());
-            replaced.clear();
+            rows.newFrame();
         } else if (message instanceof PgOutputMessage.Commit c) {
             frames.close(c.endLsn());
             return c.endLsn();
@@ -116,7 +117,7 @@ final class PgOutputFramer {
     Lsn commitStreamed(PgOutputMessage.StreamCommit commit, StreamedTransactions streamed) {
         shapes.decoding(commit.xid());
         frames.openCommitted(commit.xid(), commit.commitTime(), commit.endLsn());
-        replaced.clear();
+        rows.newFrame();
         streamed.replay(commit, this::handle);
         frames.close(commit.endLsn());
         return commit.endLsn();
@@ -152,24 +153,7 @@ final class PgOutputFramer {
     }
 
     private TableShape changed(int relationOid) {
-        TableShape shape = shapes.of(relationOid);
-        TableShape last = announced.get(shape.table());
-        if (last != shape && !shape.equals(last)) { // the same shape object row after row: no field-by-field look
-            announce(shape);
-        }
-        return shape;
-    }
-
-    private TableShape announce(TableShape shape) {
-        if (!shape.types().isEmpty()) {
-            frames.add(shape.typeDefinitions(frames.next()));
-        }
-        frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
-        if (!shape.generated().isEmpty()) {
-            frames.add(shape.definition(frames.next()));
-        }
-        announced.put(shape.table(), shape);
-        return shape;
+        return announced.ifChanged(shapes.of(relationOid));
     }
 
     /**
@@ -181,11 +165,11 @@ final class PgOutputFramer {
      * @return whether it announced the table (with the types it uses)
      */
     private boolean announceUnseen(DdlMessage ddl) {
-        if (!ddl.created() || ddl.columns().isEmpty() || announced.containsKey(ddl.table())) {
+        if (!ddl.created() || ddl.columns().isEmpty() || announced.has(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
         Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> s.hasColumnsOf(ddl));
-        shape.ifPresent(this::announce);
+        shape.ifPresent(announced::announce);
         return shape.isPresent();
     }
 
@@ -195,11 +179,11 @@ final class PgOutputFramer {
             return m.transactional() ? null : m.lsn();
         }
         if (m.transactional() && m.prefix().equals(DdlTrigger.ROWS_PREFIX)) {
-            attached(AttachedRows.parse(content));
+            rows.add(AttachedRows.parse(content));
             return null;
         }
         if (m.prefix().equals(TableDrop.PREFIX)) {
-            announced.remove(TableDrop.parse(content).table()); // one made again under its name is announced anew
+            announced.forget(TableDrop.parse(content).table());
         }
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
@@ -225,54 +209,6 @@ final class PgOutputFramer {
         }
         frames.standalone(m.lsn(), clock.instant(), m.prefix(), content);
         return m.lsn();
-    }
-
-    /**
-     * Rows no row change carried, as a copy event of the table the publication publishes (the table, or
-     * its partitioned table), announced first if need be ({@link MessageGate} passes only the rows for
-     * capture's publication, or for any). Rows written for capture's publication say which table it
-     * publishes them as, decided by the triggers inside the DDL's transaction (capture's catalog session
-     * may not see that transaction yet); for rows of any publication capture asks its catalog.
-     */
-    private void attached(AttachedRows.Rows rows) {
-        if (rows.publication() == null && rows.except().contains(publication)) {
-            return; // capture's publication filters these rows: the triggers wrote those it passes in a message of its own
-        }
-        TableId table = null;
-        // A table emptied before a DDL message (or emptied already in this transaction, and then defined by that
-        // message) needs no description from the catalog, which may be ahead of the stream: a follower holds it.
-        TableId as = rows.as();
-        TableShape known = as == null ? null : announced.get(as);
-        boolean fits = known != null && RelationShapes.names(known).containsAll(rows.columns());
-        if (as != null && (rows.truncateOnly() || replaced.contains(as))) {
-            table = as;
-        } else if (as != null && rows.shape() != null) {
-            // The table as the triggers saw it when they wrote the rows; the catalog may have changed it since.
-            TableShape then = CatalogShapes.parse(rows.shape()).publishedAs(rows.columns());
-            if (!then.equals(known)) {
-                announce(then);
-            }
-            table = as;
-        } else if (as != null && (fits || shapes.described(publication, as, rows.columns()).map(this::announce).isPresent())) {
-            // A table announced without columns the rows have (its publication's column list grew) is described again.
-            table = as;
-        }
-        for (TableId t : List.of(rows.table(), rows.root())) {
-            if (table == null && (announced.containsKey(t) || shapes.published(publication, t).map(this::announce).isPresent())) {
-                table = t;
-            }
-        }
-        if (table == null) {
-            return;
-        }
-        if (rows.publication() != null && !rows.joined() && replaced.add(table)) {
-            // The publication took the table in: these rows are all it holds, whatever a follower kept from
-            // when a publication published it before (ALTER PUBLICATION … DROP TABLE, then ADD TABLE).
-            frames.add(new ChangeEvent.Truncate(frames.next(), List.of(table), false, false));
-        }
-        if (rows.count() > 0) {
-            frames.add(CopyEvent.of(frames.next(), table, rows.key(), rows.columns(), rows.count(), rows.text()));
-        }
     }
 
     /** The DDL message, or null when it does not parse (passed on as it is; the applier refuses it, naming where). */
