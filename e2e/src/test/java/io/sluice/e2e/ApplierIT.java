@@ -954,9 +954,7 @@ class ApplierIT {
             capture.start();
             applier.start();
             stack.awaitEqual(0, "ahead_b", Duration.ofSeconds(60));
-            String columns = "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)"
-                    + " FROM information_schema.columns WHERE table_name = 'ahead_b'";
-            assertThat(stack.followers.get(0).queryScalar(columns)).isEqualTo(stack.primary.queryScalar(columns));
+            assertSameColumns("ahead_b");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
@@ -990,9 +988,7 @@ class ApplierIT {
             capture.start();
             applier.start();
             stack.awaitEqual(0, "joined_root", Duration.ofSeconds(60));
-            String columns = "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)"
-                    + " FROM information_schema.columns WHERE table_name = 'joined_root'";
-            assertThat(stack.followers.get(0).queryScalar(columns)).isEqualTo(stack.primary.queryScalar(columns));
+            assertSameColumns("joined_root");
             assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('joined_loaded') IS NULL"))
                     .as("the table published as itself until the ATTACH, through its root since, is gone from the follower").isEqualTo("t");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
@@ -1199,6 +1195,13 @@ class ApplierIT {
             awaitFollowerHolds("cl", "SELECT id, a2, b, c FROM cl");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
+    }
+
+    /** Asserts that the follower's {@code table} has the primary's columns, by name and type, in order. */
+    private static void assertSameColumns(String table) throws Exception {
+        String columns = "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position)"
+                + " FROM information_schema.columns WHERE table_name = '" + table + "'";
+        assertThat(stack.followers.get(0).queryScalar(columns)).as(table + "'s columns").isEqualTo(stack.primary.queryScalar(columns));
     }
 
     /** Waits until the follower's {@code table} holds exactly the primary's rows of it that {@code filter} passes. */

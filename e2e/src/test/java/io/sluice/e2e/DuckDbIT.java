@@ -175,8 +175,7 @@ class DuckDbIT {
         stack.primary.execute("CREATE TABLE edges (id int PRIMARY KEY, ts timestamp, n numeric(10,2), iv interval)",
                 "INSERT INTO edges VALUES (1, '2026-01-01', 1.50, '1 day')");
         Path file = dir.resolve("edges.duckdb");
-        ApplierConfig config = ApplierConfig.of("de", "edges", "jdbc:duckdb:" + file, new Properties(), kafka())
-                .withKind(ApplierConfig.Kind.DUCKDB).withGroupLimits(1, ApplierConfig.DEFAULT_MAX_GROUP_EVENTS); // a skip commits alone
+        ApplierConfig config = duckDb("de", "edges", file).withGroupLimits(1, ApplierConfig.DEFAULT_MAX_GROUP_EVENTS); // a skip commits alone
         try (CaptureService capture = new CaptureService(stack.capture("de", List.of("public.edges"), true));
              SluiceClient client = SluiceClient.builder("de").primary(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser())).build();
              LagMonitor monitor = new LagMonitor(new MonitorConfig("de", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
@@ -257,8 +256,7 @@ class DuckDbIT {
         stack.primary.execute("CREATE TABLE rewritten (id int PRIMARY KEY, v text)",
                 "INSERT INTO rewritten SELECT g, repeat('x', g % 7) FROM generate_series(1, 300) g");
         Path file = dir.resolve("rewritten.duckdb");
-        ApplierConfig config = ApplierConfig.of("dr", "rewritten", "jdbc:duckdb:" + file, new Properties(), kafka())
-                .withKind(ApplierConfig.Kind.DUCKDB);
+        ApplierConfig config = duckDb("dr", "rewritten", file);
         try (CaptureService capture = new CaptureService(stack.capture("dr", List.of("public.rewritten"), true));
              StreamApplier applier = new StreamApplier(config)) {
             capture.start();
@@ -286,8 +284,7 @@ class DuckDbIT {
                 "CREATE TABLE visits_later PARTITION OF visits DEFAULT",
                 "INSERT INTO visits SELECT g, date '2024-06-01' + g, chr(97 + g % 4) FROM generate_series(0, 900) g");
         Path file = dir.resolve("visits.duckdb");
-        ApplierConfig config = ApplierConfig.of("dv", "visits", "jdbc:duckdb:" + file, new Properties(), kafka())
-                .withKind(ApplierConfig.Kind.DUCKDB);
+        ApplierConfig config = duckDb("dv", "visits", file);
         try (CaptureService capture = new CaptureService(stack.capture("dv", List.of("public.visits"), true));
              StreamApplier applier = new StreamApplier(config)) {
             capture.start();
@@ -315,8 +312,7 @@ class DuckDbIT {
                 "CREATE TABLE names_rest PARTITION OF names DEFAULT",
                 "INSERT INTO names VALUES (1, 'apple'), (2, 'Banana'), (3, 'zebra'), (4, 'Apple')");
         Path file = dir.resolve("names.duckdb");
-        ApplierConfig config = ApplierConfig.of("dn", "names", "jdbc:duckdb:" + file, new Properties(), kafka())
-                .withKind(ApplierConfig.Kind.DUCKDB);
+        ApplierConfig config = duckDb("dn", "names", file);
         try (CaptureService capture = new CaptureService(stack.capture("dn", List.of("public.names"), true));
              StreamApplier applier = new StreamApplier(config)) {
             capture.start();
@@ -344,8 +340,7 @@ class DuckDbIT {
     void aTableDroppedOnThePrimaryIsDroppedFromTheFile() throws Exception {
         stack.primary.execute("CREATE TABLE short_lived (id int PRIMARY KEY, v text)", "INSERT INTO short_lived VALUES (1, 'a')");
         Path file = dir.resolve("drops.duckdb");
-        ApplierConfig config = ApplierConfig.of("dd", "drops", "jdbc:duckdb:" + file, new Properties(), kafka())
-                .withKind(ApplierConfig.Kind.DUCKDB);
+        ApplierConfig config = duckDb("dd", "drops", file);
         try (CaptureService capture = new CaptureService(stack.capture("dd", List.of("public.short_lived"), true));
              StreamApplier applier = new StreamApplier(config)) {
             capture.start();
@@ -383,6 +378,11 @@ class DuckDbIT {
 
     private static Optional<AppliedOffset> watermark() throws Exception {
         return stack.appliedOffset("dk", "olap");
+    }
+
+    /** An applier of {@code source}'s stream onto the DuckDB file {@code file}, as follower {@code follower}. */
+    private static ApplierConfig duckDb(String source, String follower, Path file) {
+        return ApplierConfig.of(source, follower, "jdbc:duckdb:" + file, new Properties(), kafka()).withKind(ApplierConfig.Kind.DUCKDB);
     }
 
     private static Map<String, Object> kafka() {
