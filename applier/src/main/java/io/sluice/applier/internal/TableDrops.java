@@ -11,10 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a SQL follower does when the primary dropped a table its publication published
- * ({@link TableDrop}): drops its own at the same position, so a table made again under the name
- * starts empty there too; a table the follower never had is nothing to drop. Shared by the
- * PostgreSQL and DuckDB stores. Stateless.
+ * What a SQL follower does when the primary dropped a table its publication published, or the publication
+ * publishes its rows as another table from then on ({@link TableDrop}): drops its own at the same position,
+ * so a table made again under the name starts empty there too; a table the follower never had is nothing
+ * to drop. Shared by the PostgreSQL and DuckDB stores. Stateless.
  */
 final class TableDrops {
 
@@ -32,10 +32,10 @@ final class TableDrops {
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + drop.table().quoted());
         } catch (SQLException e) {
-            throw new ApplierException("follower " + follower + " cannot drop table " + drop.table() + " as the primary did at"
+            throw new ApplierException("follower " + follower + " cannot drop table " + drop.table() + " as the stream says at"
                     + " source LSN " + header.commitLsn() + " (" + at + "): " + e.getMessage() + ". Drop what depends on it"
                     + " on the follower (or the table), and restart the applier", false, e);
         }
-        log.info("follower {} dropped table {} as the primary did (source LSN {})", follower, drop.table(), header.commitLsn());
+        log.info("follower {} dropped table {} as the stream says (source LSN {})", follower, drop.table(), header.commitLsn());
     }
 }
