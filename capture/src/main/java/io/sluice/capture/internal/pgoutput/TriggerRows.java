@@ -88,10 +88,15 @@ final class TriggerRows {
             return catalogTarget(rows);
         }
         TableId target = rows.targets().get(publication);
-        if (target != null && !announced.has(target)) {
-            announced.announce(CatalogShapes.parse(rows.shapes().get(target)));
+        if (target == null || announced.has(target)) {
+            return target;
         }
-        return target;
+        byte[] then = rows.shapes().get(target);
+        if (then != null) {
+            announced.announce(CatalogShapes.parse(then));
+            return target;
+        }
+        return shapes.published(publication, target).map(announced::announce).isPresent() ? target : null;
     }
 
     /** An older script's message of any publication's rows: the table or its root, whichever the catalog says capture's publication publishes. */
