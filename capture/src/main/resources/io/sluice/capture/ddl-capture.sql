@@ -306,8 +306,8 @@ BEGIN
                               (sluice.published_rows(publication, target)).filter, true);
   END IF;
 END $f$;
--- Whether a publication published a table's rows as the table itself while it was a table of its own (FOR ALL
--- TABLES, FOR TABLE it, FOR TABLES IN SCHEMA its schema): asked once it has joined a partitioned table.
+-- Whether a publication published a table (and its partitions) while it was a table of its own, at the top of its tree
+-- (FOR ALL TABLES, FOR TABLE it, FOR TABLES IN SCHEMA its schema): asked once it has joined a partitioned table.
 CREATE OR REPLACE FUNCTION sluice.published_itself(rel oid, pub oid) RETURNS boolean LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE listed boolean;
@@ -324,28 +324,30 @@ END $f$;
 -- the partition or a table above it) and did not already: one message of them for all such publications but those
 -- that filter them — each of which gets a message of its own of the rows that pass, marked joined (they add to what the
 -- table holds) — which names the others' tables (targets, with the shapes those have now) and the publications it is
--- not for (except). standalone: the partition was a table of its own until now; a publication that published it as
--- itself still does (its followers hold the rows: none are written for it), or publishes its rows through a table
--- above it now, and its followers drop the table they held first (a drop message), as for a publication that changes
--- publish_via_partition_root.
-CREATE OR REPLACE FUNCTION sluice.emit_joined(rel oid, root oid, standalone boolean) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+-- not for (except). was_top: the table at the top of the partition's tree until now (itself, when it was a table of its
+-- own; null when not known). A publication that published that tree published the rows as the partition or, through
+-- the root, as was_top; if it still publishes them so, its followers hold them (none are written for it), else they
+-- drop the table they held first (a drop message), as for a publication that changes publish_via_partition_root.
+CREATE OR REPLACE FUNCTION sluice.emit_joined(rel oid, root oid, was_top oid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE p record; left_out jsonb := '[]'; targets jsonb := '{}'; shaped oid[] := '{}'; shapes jsonb := '[]';
 BEGIN
-  FOR p IN SELECT q.pubname, a.target, w.filter, standalone AND sluice.published_itself(rel, q.oid) AS had,
+  FOR p IN SELECT q.pubname, a.target, w.filter,
+                  CASE WHEN was_top IS NOT NULL AND sluice.published_itself(was_top, q.oid)
+                       THEN CASE WHEN q.pubviaroot THEN was_top ELSE rel END END AS had,
                   EXISTS (SELECT FROM pg_attribute t WHERE t.attrelid = root AND t.attnum > 0 AND NOT t.attisdropped AND t.attgenerated = ''
                              AND t.attname <> ALL (w.columns)) AS narrowed
              FROM pg_publication q
              CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, q.pubname) AS target) a
              CROSS JOIN LATERAL sluice.published_rows(q.pubname, a.target) w WHERE a.target IS NOT NULL LOOP
-    IF p.had AND p.target = rel THEN
+    IF p.had = p.target THEN
       left_out := left_out || to_jsonb(p.pubname);
       CONTINUE;
     END IF;
-    IF p.had THEN
+    IF p.had IS NOT NULL THEN
       PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(n.nspname, k.relname),
                                                            'publications', json_build_array(p.pubname))::text)
-         FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.oid = rel;
+         FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.oid = p.had;
     END IF;
     IF p.filter IS NOT NULL OR p.narrowed THEN
       left_out := left_out || to_jsonb(p.pubname);
@@ -409,7 +411,7 @@ BEGIN
                   ORDER BY t.nspname, t.relname) INTO gone
     FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves').
-  PERFORM sluice.emit_joined(t.relid, root, t.partition_root IS NULL) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
+  PERFORM sluice.emit_joined(t.relid, root, coalesce(t.partition_root, t.relid)) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
     WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
   -- Detached, and published as itself (or as its own tree) now by a publication that published it
   -- through this root before (FOR ALL TABLES WITH publish_via_partition_root: capture's own when it

@@ -960,12 +960,12 @@ class ApplierIT {
     }
 
     /**
-     * A table loaded while published as itself (capture's publication of all tables), attached as a partition to a
-     * partitioned table no row of which capture has read yet, and that table then altered, all before capture reads it:
-     * the follower drops the table it held, gets the partitioned table as it was at the ATTACH with the rows, and then
-     * each ALTER — not the catalog's later shape. Before: the rows were copied into the loaded table again (its key
-     * stopped the applier; a keyless table would have held them twice) and the partitioned table made with the renamed
-     * column.
+     * A table loaded while published as itself (capture's publication of all tables), and a partitioned one published as
+     * its root, attached as partitions to a partitioned table no row of which capture has read yet, and that table then
+     * altered, all before capture reads it: the follower drops the tables it held, gets the partitioned table as it was
+     * at the ATTACH with the rows, and then each ALTER — not the catalog's later shape. Before: the rows were copied into
+     * the loaded table again (its key stopped the applier; a keyless table would have held them twice), the partitioned
+     * one stayed on the follower, stale, and the table attached to was made with the renamed column.
      */
     @Test
     void aPartitionAttachedToATableAlteredBeforeCaptureReadsItReachesTheFollowerAsItWasThen() throws Exception {
@@ -981,6 +981,10 @@ class ApplierIT {
                 "CREATE TABLE joined_loaded (id int PRIMARY KEY, v text)",
                 "INSERT INTO joined_loaded SELECT g, 'v' || g FROM generate_series(0, 99) g",
                 "ALTER TABLE joined_root ATTACH PARTITION joined_loaded FOR VALUES FROM (0) TO (1000)",
+                "CREATE TABLE joined_sub (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                "CREATE TABLE joined_sub_1 PARTITION OF joined_sub FOR VALUES FROM (1000) TO (1500)",
+                "INSERT INTO joined_sub SELECT g, 's' || g FROM generate_series(1000, 1099) g",
+                "ALTER TABLE joined_root ATTACH PARTITION joined_sub FOR VALUES FROM (1000) TO (2000)",
                 "ALTER TABLE joined_root ADD COLUMN c int DEFAULT 5", "ALTER TABLE joined_root RENAME COLUMN v TO v2",
                 "INSERT INTO joined_root VALUES (500, 'new', 6)");
         try (CaptureService capture = new CaptureService(stack.capture("joined", List.of(), false));
@@ -989,8 +993,9 @@ class ApplierIT {
             applier.start();
             stack.awaitEqual(0, "joined_root", Duration.ofSeconds(60));
             assertSameColumns("joined_root");
-            assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('joined_loaded') IS NULL"))
-                    .as("the table published as itself until the ATTACH, through its root since, is gone from the follower").isEqualTo("t");
+            assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('joined_loaded') IS NULL AND to_regclass('joined_sub') IS NULL"))
+                    .as("the tables published as themselves until the ATTACH, through the root since, are gone from the follower")
+                    .isEqualTo("t");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
