@@ -69,6 +69,11 @@ BEGIN
   PERFORM pg_logical_emit_message(true, prefix, encode(sha256(opad || sha256(ipad || convert_to(prefix || E'\n' || content, 'UTF8'))),
                                                        'hex') || E'\n' || content);
 END $f$;
+-- A drop message (FORMAT.md, "Dropped tables"): the followers of the publications named drop the table at this position.
+CREATE OR REPLACE FUNCTION sluice.emit_drop(nsp name, rel name, publications json) RETURNS void LANGUAGE sql
+  SET search_path = pg_catalog, pg_temp AS $f$
+  SELECT sluice.emit('sluice.drop', json_build_object('table', json_build_array(nsp, rel), 'publications', publications)::text)
+$f$;
 -- A table's column names, the column numbered n at [n] (a dropped one under PostgreSQL's placeholder).
 CREATE OR REPLACE FUNCTION sluice.column_names(rel oid) RETURNS name[] LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
@@ -345,8 +350,7 @@ BEGIN
       CONTINUE;
     END IF;
     IF p.had IS NOT NULL THEN
-      PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(n.nspname, k.relname),
-                                                           'publications', json_build_array(p.pubname))::text)
+      PERFORM sluice.emit_drop(n.nspname, k.relname, json_build_array(p.pubname))
          FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.oid = p.had;
     END IF;
     IF p.filter IS NOT NULL OR p.narrowed THEN
@@ -611,8 +615,7 @@ BEGIN
     WHERE m.gone IS NOT NULL;
   -- A published table dropped: its followers drop theirs at this position (capture passes the message on
   -- when its own publication published the table); never Sluice's own (an applier's bookkeeping here).
-  PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(x.schema_name, x.object_name),
-                                                       'publications', x.pubs)::text)
+  PERFORM sluice.emit_drop(x.schema_name, x.object_name, x.pubs)
      FROM (SELECT d.schema_name, d.object_name, sluice.dropped_from(d.schema_name, d.object_name, m.partition_root, m.logged) AS pubs
              FROM pg_event_trigger_dropped_objects() d JOIN sluice.table_name m ON m.relid = d.objid
             WHERE d.object_type = 'table' AND NOT d.is_temporary AND d.schema_name <> 'sluice') x
@@ -676,8 +679,7 @@ BEGIN
                     THEN EXISTS (SELECT FROM pg_publication_tables pt WHERE pt.pubname = pub.pubname AND pt.schemaname = n.nspname
                                     AND pt.tablename = k.relname)
                     ELSE sluice.mark('viaroot_' || pub.oid || '_' || k.oid) = 1 END LOOP
-      PERFORM sluice.emit('sluice.drop', json_build_object('table', json_build_array(x.nspname, x.relname),
-                                                           'publications', json_build_array(pub.pubname))::text)
+      PERFORM sluice.emit_drop(x.nspname, x.relname, json_build_array(pub.pubname))
          FROM (SELECT top.nspname, top.relname WHERE NOT pub.pubviaroot
                UNION ALL
                SELECT n.nspname, k.relname FROM sluice.inheritors(top.oid) i(relid) JOIN pg_class k ON k.oid = i.relid
@@ -936,7 +938,7 @@ DO $revoke$
 DECLARE o record; g regrole;
 BEGIN
   FOR o IN SELECT format('FUNCTION %s', p.oid::regprocedure) AS name, p.proacl AS acl, p.proowner AS owner FROM pg_proc p
-            WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,column_names,partition_rows,collated_bounds,fill_names,names_before,inheritors,copy_text,
+            WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,emit_drop,column_names,partition_rows,collated_bounds,fill_names,names_before,inheritors,copy_text,
         emit_rows,published_itself,emit_joined,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,table_shape,shape_with_types,type_users,emit_table,
