@@ -161,7 +161,7 @@ final class RelationShapes implements AutoCloseable {
                 return Optional.empty();
             }
             TableShape shape = publishedShape(publication, table);
-            if (!names(shape).containsAll(columns) && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
+            if (!shape.columnNames().containsAll(columns) && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
                 // The decoded transaction grew the publication's column list: the catalog has it once that is visible.
                 shape = publishedShape(publication, table);
             }
@@ -170,10 +170,6 @@ final class RelationShapes implements AutoCloseable {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
-    }
-
-    static List<String> names(TableShape shape) {
-        return shape.columns().stream().map(Column::name).toList();
     }
 
     private boolean exists(TableId table) throws SQLException {

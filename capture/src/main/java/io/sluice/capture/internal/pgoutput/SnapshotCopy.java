@@ -121,7 +121,7 @@ final class SnapshotCopy {
         define(frame, table, shape);
         List<Column> columns = shape.columns();
         String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(published.filter()));
-        List<String> names = columns.stream().map(Column::name).toList();
+        List<String> names = shape.columnNames();
         CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
                 frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));
         c.unwrap(PGConnection.class).getCopyAPI().copyOut(sql, rows);

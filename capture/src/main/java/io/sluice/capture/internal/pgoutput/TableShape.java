@@ -83,6 +83,11 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
                 key.stream().filter(published::contains).toList(), identity, List.of(), types);
     }
 
+    /** The columns' names, in order. */
+    List<String> columnNames() {
+        return columns.stream().map(Column::name).toList();
+    }
+
     /** Whether the shape has the columns a DDL message gives, by name and type, in order. */
     boolean hasColumnsOf(DdlMessage ddl) {
         if (columns.size() != ddl.columns().size()) {

@@ -75,7 +75,7 @@ final class TriggerRows {
         }
         // An older script's message: the catalog describes the table — again if announced without columns the rows
         // have (its publication's column list grew).
-        boolean fits = known != null && RelationShapes.names(known).containsAll(rows.columns());
+        boolean fits = known != null && known.columnNames().containsAll(rows.columns());
         return fits || shapes.described(publication, as, rows.columns()).map(announced::announce).isPresent() ? as : null;
     }
 
