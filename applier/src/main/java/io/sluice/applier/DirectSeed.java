@@ -14,7 +14,6 @@ import io.sluice.format.TableId;
 import io.sluice.format.follower.SnapshotTarget;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
@@ -114,15 +113,11 @@ public final class DirectSeed implements SnapshotTarget {
     }
 
     private void refuseRows(TableId table) throws SQLException {
-        try (Statement st = connection.createStatement();
-             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + table.quoted() + ")")) {
-            rs.next();
-            if (rs.getBoolean(1)) {
-                connection.rollback();
-                throw new ApplierException("follower " + name() + " table " + table + " already holds rows: a direct snapshot"
-                        + " loads only empty tables (a seed that stopped half-way leaves its tables loaded: truncate them"
-                        + " and start capture again)", false, null);
-            }
+        if (SchemaSync.holdsRows(connection, table)) {
+            connection.rollback();
+            throw new ApplierException("follower " + name() + " table " + table + " already holds rows: a direct snapshot"
+                    + " loads only empty tables (a seed that stopped half-way leaves its tables loaded: truncate them"
+                    + " and start capture again)", false, null);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.applier;
 
+import io.sluice.applier.internal.SchemaSync;
 import io.sluice.applier.internal.DuckDbRows;
 import io.sluice.applier.internal.DuckDbTables;
 import io.sluice.format.ChangeEvent;
@@ -48,7 +49,7 @@ public final class DuckDbSeed {
                 List<String> names = columns.stream().map(Column::name).toList();
                 List<String> key = columns.stream().filter(Column::key).map(Column::name).toList();
                 List<ChangeEvent.Insert> batch = new ArrayList<>();
-                try (Statement st = pg.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table.quoted())) {
+                try (Statement st = pg.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + SchemaSync.rowsOfNow(pg, table))) {
                     while (rs.next()) {
                         Map<String, Value> after = new LinkedHashMap<>();
                         for (int i = 0; i < names.size(); i++) {

@@ -187,7 +187,8 @@ CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql 
 -- A table's shape as capture announces it, as a DDL message's JSON — its columns (pgoutput's: no generated one),
 -- its generated columns with their expressions — and what a schema event adds: the replica identity (relreplident),
 -- whether each column is in its key (the primary key's under DEFAULT and FULL, the identity index's under INDEX,
--- none under NOTHING), an enum's labels. A rows message of a table taken into a publication carries it as the table
+-- none under NOTHING), an enum's labels — and the tables it inherits from (INHERITS; a partition's table is not one), in
+-- PostgreSQL's order. A rows message of a table taken into a publication carries it as the table
 -- was then; capture runs the same query (the function's body) for its own catalog reads.
 CREATE OR REPLACE FUNCTION sluice.table_shape(rel oid) RETURNS json LANGUAGE sql STABLE AS $shape$
 SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'identity', c.relreplident,
@@ -206,7 +207,10 @@ SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'ident
                                          'nullable', NOT a.attnotnull, 'expression', sluice.expr_text(d.adbin, d.adrelid),
                                          'stored', a.attgenerated = 's') ORDER BY a.attnum)
                          FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-                        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))
+                        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''),
+         'inherits', (SELECT coalesce(json_agg(json_build_array(pn.nspname, p.relname) ORDER BY i.inhseqno), '[]')
+                        FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                       WHERE i.inhrelid = c.oid AND NOT c.relispartition))
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = $1::oid
 $shape$;
@@ -789,6 +793,7 @@ BEGIN
       'using_expression', sluice.using_rewrite(c.oid),
       -- Partitions that left it with their rows (dropped, detached).
       'partitions_gone', gone,
+      'inherits', sluice.table_shape(c.oid) -> 'inherits',
       'columns', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', sluice.type_text(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                       -- Without a missing value (a rewrite cleared it, the partitions keep it), a

@@ -1228,27 +1228,79 @@ class ApplierIT {
     }
 
     /**
-     * Table inheritance: an ALTER of the parent changes its children too (a publication of the
-     * parent publishes them), so each child's follower gets the added column with its rows' value and
-     * the renamed column with its values, at once.
+     * Table inheritance: the follower's tables inherit as the primary's do, so a query of the parent sees its
+     * children's rows on both; a change of a parent's own rows (keys its child has too) leaves the child's alone; an
+     * ALTER of the parent changes its children too (a publication of the parent publishes them), each child's added
+     * column with its rows' value and the renamed column with its values.
      */
     @Test
-    void anAlterOfAnInheritedTableReachesFollowersOfItsChildren() throws Exception {
+    void anInheritedTableInheritsOnTheFollowerAndAnAlterOfItReachesItsChildren() throws Exception {
         stack.primary.execute("CREATE TABLE inh_parent (id int PRIMARY KEY, v int)",
                 "CREATE TABLE inh_child (extra text, PRIMARY KEY (id)) INHERITS (inh_parent)",
+                "CREATE TABLE inh_grandchild (deep int) INHERITS (inh_child)",
                 "INSERT INTO inh_parent SELECT g, g FROM generate_series(1, 50) g",
-                "INSERT INTO inh_child SELECT g, g, 'x' FROM generate_series(51, 100) g",
+                "INSERT INTO inh_child SELECT g, g, 'x' FROM generate_series(1, 100) g",
+                "INSERT INTO inh_grandchild SELECT g, g, 'y', g FROM generate_series(1, 10) g",
+                "ALTER TABLE inh_grandchild REPLICA IDENTITY FULL",
                 "CREATE PUBLICATION pub_inh FOR TABLE inh_parent");
         try (CaptureService capture = new CaptureService(stack.capture("inh", List.of("public.inh_parent"), true));
              StreamApplier applier = new StreamApplier(stack.applier("inh", 0))) {
             capture.start();
             applier.start();
+            stack.awaitEqual(0, "inh_parent", Duration.ofSeconds(60));
             stack.awaitEqual(0, "ONLY inh_parent", Duration.ofSeconds(60));
-            stack.awaitEqual(0, "inh_child", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "ONLY inh_child", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "inh_grandchild", Duration.ofSeconds(60));
+            // Keys 1 to 10 are in all three tables: each change is of one table's own row.
+            stack.primary.execute("UPDATE ONLY inh_parent SET v = -1 WHERE id = 1", "DELETE FROM ONLY inh_parent WHERE id = 2",
+                    "UPDATE ONLY inh_child SET v = -3 WHERE id IN (3, 60)", "DELETE FROM ONLY inh_child WHERE id = 4",
+                    "UPDATE inh_grandchild SET v = -5 WHERE id = 5", "DELETE FROM inh_grandchild WHERE id = 6",
+                    "UPDATE inh_parent SET v = v + 1000 WHERE id BETWEEN 7 AND 9");
+            stack.awaitEqual(0, "inh_parent", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "ONLY inh_parent", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "ONLY inh_child", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "inh_grandchild", Duration.ofSeconds(60));
             stack.primary.execute("ALTER TABLE inh_parent ADD COLUMN c int DEFAULT 5", "ALTER TABLE inh_parent RENAME COLUMN v TO v2",
-                    "UPDATE inh_parent SET v2 = 0 WHERE id IN (1, 51)");
+                    "UPDATE inh_parent SET v2 = 0 WHERE id IN (1, 51)", "ALTER TABLE inh_child DROP COLUMN extra",
+                    "TRUNCATE ONLY inh_child");
+            stack.awaitEqual(0, "inh_parent", Duration.ofSeconds(60));
             stack.awaitEqual(0, "ONLY inh_parent", Duration.ofSeconds(60));
-            stack.awaitEqual(0, "inh_child", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "ONLY inh_child", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "inh_grandchild", Duration.ofSeconds(60));
+            assertSameColumns("inh_grandchild");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
+     * Tables made, linked and unlinked on the primary while capture streams: the follower's links follow, and a parent
+     * dropped with its children goes from the follower with them.
+     */
+    @Test
+    void inheritanceMadeAndUndoneOnThePrimaryIsFollowed() throws Exception {
+        stack.primary.execute("CREATE SCHEMA heirs");
+        try (CaptureService capture = new CaptureService(stack.capture("heirs", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("heirs", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE heirs.p (id int PRIMARY KEY, v text)",
+                    "CREATE TABLE heirs.c (x int, PRIMARY KEY (id)) INHERITS (heirs.p)",
+                    "CREATE TABLE heirs.other (id int PRIMARY KEY, v text)",
+                    "INSERT INTO heirs.p SELECT g, 'p' FROM generate_series(1, 20) g",
+                    "INSERT INTO heirs.c SELECT g, 'c', g FROM generate_series(1, 20) g",
+                    "INSERT INTO heirs.other SELECT g, 'o' FROM generate_series(1, 20) g",
+                    "DELETE FROM ONLY heirs.p WHERE id = 1");
+            stack.awaitEqual(0, "heirs.p", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "heirs.c", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE heirs.other INHERIT heirs.p", "ALTER TABLE heirs.c NO INHERIT heirs.p",
+                    "UPDATE ONLY heirs.p SET v = 'p2' WHERE id = 2");
+            stack.awaitEqual(0, "heirs.p", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "heirs.other", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "heirs.c", Duration.ofSeconds(60));
+            stack.primary.execute("DROP TABLE heirs.p CASCADE", "INSERT INTO heirs.c VALUES (99, 'after', 99)");
+            stack.awaitEqual(0, "heirs.c", Duration.ofSeconds(60));
+            Await.until(Duration.ofSeconds(60), () -> "the follower to drop heirs.p and heirs.other", () -> "0".equals(
+                    stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'heirs' AND tablename <> 'c'")));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

@@ -34,6 +34,7 @@ final class DdlJson {
             List<DdlMessage.Generated> generated = new ArrayList<>();
             List<DdlMessage.TypeDefinition> types = new ArrayList<>();
             List<DdlMessage.GonePartition> gone = new ArrayList<>();
+            List<TableId> inherits = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -98,6 +99,17 @@ final class DdlJson {
                             }
                         }
                     }
+                    case "inherits" -> {
+                        if (t != JsonToken.VALUE_NULL) {
+                            expect(t, JsonToken.START_ARRAY, "inherits");
+                            inherits = new ArrayList<>();
+                            while (p.nextToken() == JsonToken.START_ARRAY) {
+                                String parentSchema = nextText(p, "an inherited table's schema");
+                                inherits.add(new TableId(parentSchema, nextText(p, "an inherited table's name")));
+                                expect(p.nextToken(), JsonToken.END_ARRAY, "an inherited table");
+                            }
+                        }
+                    }
                     case "generated" -> {
                         if (t != JsonToken.VALUE_NULL) {
                             expect(t, JsonToken.START_ARRAY, "generated");
@@ -113,7 +125,7 @@ final class DdlJson {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,
-                    created, trigger, gone, rowsFollow, columnLists);
+                    created, trigger, gone, rowsFollow, columnLists, inherits);
         } catch (IOException e) {
             throw new FormatException("a DDL message is not valid JSON: " + e.getMessage());
         }

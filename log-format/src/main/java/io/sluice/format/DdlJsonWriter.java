@@ -16,9 +16,14 @@ final class DdlJsonWriter {
     private DdlJsonWriter() {
     }
 
+    /** An array of strings: a field's value, or an element of the array being written ({@code field} null). */
     private static void writeStrings(JsonGenerator g, String field, List<String> values)
             throws IOException {
-        g.writeArrayFieldStart(field);
+        if (field == null) {
+            g.writeStartArray();
+        } else {
+            g.writeArrayFieldStart(field);
+        }
         for (String v : values) {
             g.writeString(v);
         }
@@ -52,6 +57,13 @@ final class DdlJsonWriter {
                 g.writeEndObject();
             }
             writeStrings(g, "renamed_columns", m.renamedColumns());
+            if (m.inherits() != null) {
+                g.writeArrayFieldStart("inherits");
+                for (TableId parent : m.inherits()) {
+                    writeStrings(g, null, List.of(parent.schema(), parent.table()));
+                }
+                g.writeEndArray();
+            }
             if (!m.partitionsGone().isEmpty()) {
                 g.writeArrayFieldStart("partitions_gone");
                 for (DdlMessage.GonePartition gone : m.partitionsGone()) {

@@ -38,11 +38,22 @@ import java.util.Map;
  *                        table's rows as the ALTER left them, after a truncate of the table before this message
  * @param columnLists     the columns each publication with a column list on the table publishes, by publication, as the
  *                        trigger saw them (capture shows its follower only its publication's: {@link #onlyColumns})
+ * @param inherits        the tables this one inherits from ({@code INHERITS}, {@code ALTER TABLE … INHERIT}; a partition's
+ *                        table is not among them), in the order the source keeps them; null when the message does not say
  */
 public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
                          boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
                          boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, boolean rowsFollow,
-                         Map<String, List<String>> columnLists) {
+                         Map<String, List<String>> columnLists, List<TableId> inherits) {
+
+    /** A message that does not say what the table inherits from. */
+    public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
+                      boolean volatileRewrite, boolean usingExpression, List<String> renamedColumns, TableId renamedFrom,
+                      boolean created, boolean fromTrigger, List<GonePartition> partitionsGone, boolean rowsFollow,
+                      Map<String, List<String>> columnLists) {
+        this(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom, created, fromTrigger,
+                partitionsGone, rowsFollow, columnLists, null);
+    }
 
     /** A message without column lists. */
     public DdlMessage(TableId table, List<DdlColumn> columns, List<Generated> generated, List<TypeDefinition> types,
@@ -117,6 +128,13 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         renamedColumns = List.copyOf(renamedColumns);
         partitionsGone = List.copyOf(partitionsGone);
         columnLists = Map.copyOf(columnLists);
+        inherits = inherits == null ? null : List.copyOf(inherits);
+    }
+
+    /** This message, saying that the table inherits from {@code parents} (none: empty). */
+    public DdlMessage withInherits(List<TableId> parents) {
+        return new DdlMessage(table, columns, generated, types, volatileRewrite, usingExpression, renamedColumns, renamedFrom,
+                created, fromTrigger, partitionsGone, rowsFollow, columnLists, parents);
     }
 
     /**
@@ -127,7 +145,7 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         return new DdlMessage(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
                 generated.stream().filter(g -> published.contains(g.name())).toList(), types, volatileRewrite, usingExpression,
                 renamedColumns.stream().filter(published::contains).toList(), renamedFrom, created, fromTrigger, partitionsGone,
-                rowsFollow);
+                rowsFollow, Map.of(), inherits);
     }
 
     /** A message that carries only the definitions of types a table's columns use. */

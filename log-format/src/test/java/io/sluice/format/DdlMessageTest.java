@@ -76,6 +76,25 @@ class DdlMessageTest {
     }
 
     @Test
+    void theTablesATableInheritsFromReadBackInOrderAndTheirAbsenceStaysUnsaid() {
+        DdlMessage plain = new DdlMessage(new TableId("public", "cities"),
+                List.of(new DdlMessage.DdlColumn("name", "text", true, null, false)), List.of(), List.of(), false, false, List.of());
+        assertThat(plain.inherits()).isNull();
+        assertThat(DdlMessage.parse(plain.toJson()).inherits()).as("a message that does not say").isNull();
+        assertThat(new String(plain.toJson(), StandardCharsets.UTF_8)).doesNotContain("inherits");
+        DdlMessage child = plain.withInherits(List.of(new TableId("geo", "places"), new TableId("public", "named \"things\"")));
+        DdlMessage read = DdlMessage.parse(child.toJson());
+        assertThat(read).isEqualTo(child);
+        assertThat(read.inherits()).containsExactly(new TableId("geo", "places"), new TableId("public", "named \"things\""));
+        assertThat(DdlMessage.parse(plain.withInherits(List.of()).toJson()).inherits()).as("inherits from none").isEmpty();
+        assertThat(child.onlyColumns(List.of("name")).inherits()).isEqualTo(child.inherits());
+        String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[{\"name\":\"a\",\"type\":\"integer\",\"nullable\":true}],"
+                + "\"inherits\":[[\"public\"]]}";
+        assertThatThrownBy(() -> DdlMessage.parse(bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("inherited table");
+    }
+
+    @Test
     void partitionsThatLeftATableReadBackTheSame() {
         DdlMessage m = new DdlMessage(new TableId("public", "events"), List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false)),
                 List.of(), List.of(), false, false, List.of(), null, false, true,

@@ -44,7 +44,7 @@ final class ConflictingRows {
         this.config = config;
         this.writer = writer;
         this.leader = leader;
-        this.rows = new LeaderRows(connection, leader);
+        this.rows = new LeaderRows(connection, leader, writer);
         this.log = new ConflictLog(connection, rows);
     }
 

@@ -65,6 +65,16 @@ public final class DdlSync {
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
             return;
         }
+        columns(c, ddl, header, where, existing);
+        if (ddl.inherits() != null) {
+            FollowerInheritance.follow(c, ddl.table(), ddl.inherits(), header, where);
+        }
+    }
+
+    /** The columns of the follower's table ({@code existing}) as the message has them. */
+    private void columns(Connection c, DdlMessage ddl, EventHeader header, String where,
+                         Map<String, FollowerTable.Existing> existing) throws SQLException {
+        Lsn lsn = header.commitLsn();
         PartitionMoves.deleteGone(c, ddl, lsn, where, "the follower", false);
         List<Column> columns = new ArrayList<>();
         for (DdlMessage.DdlColumn col : ddl.columns()) {
@@ -91,7 +101,7 @@ public final class DdlSync {
                 .anyMatch(col -> !had.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
         // The rows as the primary left them follow in this frame, and the table was emptied before this message:
         // there is nothing to compute or convert.
-        boolean emptied = ddl.rowsFollow() && FollowerTable.isEmpty(c, ddl.table());
+        boolean emptied = ddl.rowsFollow() && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, ddl.table()));
         if (ddl.volatileRewrite() && inDoubt && !emptied) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + lsn + " (" + where
                     + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"

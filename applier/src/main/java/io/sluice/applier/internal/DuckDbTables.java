@@ -160,7 +160,7 @@ public final class DuckDbTables {
         }
         boolean perRow = ddl.columns().stream().anyMatch(col -> !had.containsKey(col.name()) && col.hasDefault() && col.missing() == null);
         // The rows as the primary left them follow, and the table was emptied before this message: nothing to compute or convert.
-        boolean emptied = ddl.rowsFollow() && FollowerTable.isEmpty(c, ddl.table());
+        boolean emptied = ddl.rowsFollow() && FollowerTable.isEmpty(c, ddl.table().quoted());
         if (ddl.volatileRewrite() && perRow && !emptied) {
             throw new ApplierException("the primary rewrote table " + ddl.table() + " at source LSN " + header.commitLsn() + " (" + at
                     + ") with a default computed per row (a volatile DEFAULT or an identity column in ADD COLUMN):"

@@ -39,8 +39,12 @@ final class FollowerTable {
         }
     }
 
+    /**
+     * Drops a column of the table only: where a follower table inherits it, the primary says in the inheriting table's
+     * own message whether it dropped it there too.
+     */
     static void dropColumn(Statement st, ChangeEvent.SchemaChange e, String name) throws SQLException {
-        execute(st, "ALTER TABLE " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
+        execute(st, "ALTER TABLE ONLY " + e.table().quoted() + " DROP COLUMN " + TableId.quote(name), e, name);
         log.info("dropped column {}.{} on the follower (source LSN {})", e.table(), name, e.header().commitLsn());
     }
 
@@ -104,9 +108,19 @@ final class FollowerTable {
         }
     }
 
-    /** Whether the follower's table holds no row. */
-    static boolean isEmpty(Connection c, TableId table) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM " + table.quoted() + ")")) {
+    /** Whether the follower's table is partitioned (its owner made it so: the applier creates plain tables). */
+    static boolean partitioned(Connection c, TableId table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, table.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** Whether the follower's table holds no row: {@code rowsOf}, the table as a statement on its rows names it. */
+    static boolean isEmpty(Connection c, String rowsOf) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM " + rowsOf + ")")) {
             rs.next();
             return rs.getBoolean(1);
         }

@@ -30,12 +30,15 @@ final class LeaderRows {
 
     private final Connection connection;
     private final LeaderSession leader;
+    private final RowWriter writer;
     /** Each table's columns in order, read once; forgotten when a schema or DDL event may change them. */
     private final Map<TableId, List<String>> columns = new java.util.HashMap<>();
 
-    LeaderRows(Connection connection, LeaderSession leader) {
+    /** {@code writer}: names a table as a statement on its rows does ({@link RowWriter#rowsOf}). */
+    LeaderRows(Connection connection, LeaderSession leader, RowWriter writer) {
         this.connection = connection;
         this.leader = leader;
+        this.writer = writer;
     }
 
     /** The row with this key, each value its type's text output (as the stream carries it), locked until the follower transaction ends. */
@@ -43,7 +46,7 @@ final class LeaderRows {
         List<String> cols = columns(table);
         String sql = "SELECT ARRAY[" + cols.stream().map(c -> "t." + TableId.quote(c) + "::text").collect(Collectors.joining(", "))
                 + "]::text[], (pg_xact_commit_timestamp_origin(t.xmin)).timestamp, (pg_xact_commit_timestamp_origin(t.xmin)).roident"
-                + " FROM " + table.quoted() + " t WHERE " + where(keyColumns) + " FOR UPDATE";
+                + " FROM " + writer.rowsOf(table) + " t WHERE " + where(keyColumns) + " FOR UPDATE";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             bindTexts(ps, 1, key);
             try (ResultSet rs = ps.executeQuery()) {
@@ -117,7 +120,7 @@ final class LeaderRows {
     /** Sets the locked row's columns to {@code row}'s values. */
     void set(TableId table, List<String> keyColumns, List<String> key, Map<String, String> row) throws SQLException {
         List<String> cols = List.copyOf(row.keySet());
-        String sql = "UPDATE " + table.quoted() + " SET " + cols.stream().map(c -> TableId.quote(c) + " = ?")
+        String sql = "UPDATE " + writer.rowsOf(table) + " SET " + cols.stream().map(c -> TableId.quote(c) + " = ?")
                 .collect(Collectors.joining(", ")) + " WHERE " + where(keyColumns);
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             List<String> values = new ArrayList<>(cols.stream().map(row::get).toList());
@@ -128,7 +131,7 @@ final class LeaderRows {
     }
 
     void delete(TableId table, List<String> keyColumns, List<String> key) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table.quoted() + " WHERE " + where(keyColumns))) {
+        try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + writer.rowsOf(table) + " WHERE " + where(keyColumns))) {
             bindTexts(ps, 1, key);
             ps.executeUpdate();
         }

@@ -189,6 +189,7 @@ public final class PostgresStore implements FollowerStore {
     @Override
     public Work drop(TableDrop drop, EventHeader header, String at) {
         return shapeChange(() -> {
+            FollowerInheritance.release(connection, drop.table()); // the primary's messages say what becomes of its children
             TableDrops.drop(connection, drop, header, at, config.followerName());
             schemas.forget(drop.table());
         });

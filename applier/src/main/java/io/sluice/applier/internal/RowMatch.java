@@ -41,15 +41,15 @@ record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, 
         return new RowMatch(cols, identity, false, types);
     }
 
-    /** The WHERE condition, its parameters in {@link #columns}' order. */
-    String sql(TableId table) {
+    /** The WHERE condition on {@code rowsOf} ({@link SchemaSync#rowsOf}), its parameters in {@link #columns}' order. */
+    String sql(String rowsOf) {
         if (byKey) {
             return columns.stream().map(c -> TableId.quote(c) + " = ?").collect(Collectors.joining(" AND "));
         }
         // json has no equality operator: its text is compared instead.
         String match = columns.stream().map(c -> ("json".equals(types.get(c)) ? TableId.quote(c) + "::text" : TableId.quote(c))
                 + " IS NOT DISTINCT FROM ?").collect(Collectors.joining(" AND "));
-        return "ctid = (SELECT ctid FROM " + table.quoted() + " WHERE " + match + " LIMIT 1)";
+        return "ctid = (SELECT ctid FROM " + rowsOf + " WHERE " + match + " LIMIT 1)";
     }
 
     /** Binds the condition's values from parameter {@code from} on. */

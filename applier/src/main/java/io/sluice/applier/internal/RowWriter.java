@@ -60,6 +60,11 @@ public final class RowWriter {
         this.byKey = new UnnestStatements(connection, statements);
     }
 
+    /** The table as a statement on its rows names it ({@link SchemaSync#rowsOf}). */
+    String rowsOf(TableId table) throws SQLException {
+        return schemas.rowsOf(connection, table);
+    }
+
     public void insert(ChangeEvent.Insert e) throws SQLException {
         List<String> cols = List.copyOf(e.after().keySet());
         String sql = sqlCache.computeIfAbsent(new Shape("insert", e.table(), cols, List.of(), true), k ->
@@ -108,9 +113,10 @@ public final class RowWriter {
             return; // only unchanged TOAST columns: nothing to write
         }
         RowMatch where = RowMatch.of(e, e.key(), e.identity(), schemas, connection);
+        String target = rowsOf(e.table());
         String sql = sqlCache.computeIfAbsent(new Shape("update", e.table(), set, where.columns(), where.byKey()), k ->
-                "UPDATE " + e.table().quoted() + " SET " + set.stream().map(c -> TableId.quote(c) + " = ?")
-                .collect(Collectors.joining(", ")) + " WHERE " + where.sql(e.table()));
+                "UPDATE " + target + " SET " + set.stream().map(c -> TableId.quote(c) + " = ?")
+                .collect(Collectors.joining(", ")) + " WHERE " + where.sql(target));
         PreparedStatement ps = statement(sql, true);
         int i = 1;
         for (String c : set) {
@@ -122,8 +128,9 @@ public final class RowWriter {
 
     public void delete(ChangeEvent.Delete e) throws SQLException {
         RowMatch where = RowMatch.of(e, e.key(), e.before(), schemas, connection);
+        String target = rowsOf(e.table());
         String sql = sqlCache.computeIfAbsent(new Shape("delete", e.table(), List.of(), where.columns(), where.byKey()), k ->
-                "DELETE FROM " + e.table().quoted() + " WHERE " + where.sql(e.table()));
+                "DELETE FROM " + target + " WHERE " + where.sql(target));
         PreparedStatement ps = statement(sql, true);
         where.bind(ps, 1, e);
         add(ps, e, e.before());
@@ -136,17 +143,17 @@ public final class RowWriter {
      */
     public void truncate(ChangeEvent.Truncate e) throws SQLException {
         flush();
-        List<TableId> present = new java.util.ArrayList<>();
+        List<String> present = new java.util.ArrayList<>();
         for (TableId t : e.tables()) {
             if (FollowerTable.exists(connection, t)) {
-                present.add(t);
+                present.add(rowsOf(t)); // the primary names each table it emptied, those inheriting from one too
             }
         }
         if (present.isEmpty()) {
             return;
         }
         try (Statement st = connection.createStatement()) {
-            st.execute("TRUNCATE " + present.stream().map(TableId::quoted).collect(Collectors.joining(", "))
+            st.execute("TRUNCATE " + String.join(", ", present)
                     + (e.restartIdentity() ? " RESTART IDENTITY" : "") + (e.cascade() ? " CASCADE" : ""));
         }
     }
@@ -190,7 +197,7 @@ public final class RowWriter {
             return;
         }
         flush();
-        byKey.updateMany(table, key, set, rows, texts, types);
+        byKey.updateMany(table, rowsOf(table), key, set, rows, texts, types);
     }
 
     /** The text arrays of a multi-row update, buildable on any thread; null for a single row. */
@@ -209,7 +216,7 @@ public final class RowWriter {
             return;
         }
         flush();
-        byKey.deleteMany(table, key, rows, texts, types);
+        byKey.deleteMany(table, rowsOf(table), key, rows, texts, types);
     }
 
     /** The text arrays of a multi-row delete, buildable on any thread; null for a single row. */

@@ -32,6 +32,7 @@ public final class SchemaSync {
     private final EnumLabels enums;
     private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
     private final Map<TableId, Map<String, String>> castTypes = new HashMap<>();
+    private final Map<TableId, String> rowsOf = new HashMap<>();
 
     /** For the follower {@code config} names; enum labels are added on a session of its own there ({@link EnumLabels}). */
     public SchemaSync(ApplierConfig config) {
@@ -70,6 +71,30 @@ public final class SchemaSync {
         return types;
     }
 
+    /**
+     * The table as a statement on its rows names it: {@code ONLY} the table — other follower tables may inherit from
+     * it, as on the primary, and their rows are theirs — unless the follower's table is partitioned (its owner made
+     * it so), whose rows are its partitions'.
+     */
+    public String rowsOf(Connection c, TableId table) throws SQLException {
+        String target = rowsOf.get(table);
+        if (target == null) {
+            target = rowsOfNow(c, table);
+            rowsOf.put(table, target);
+        }
+        return target;
+    }
+
+    /** {@link #rowsOf}, read from the catalog of {@code c} now. */
+    public static String rowsOfNow(Connection c, TableId table) throws SQLException {
+        return (FollowerTable.partitioned(c, table) ? "" : "ONLY ") + table.quoted();
+    }
+
+    /** Whether the follower's table holds rows of its own. */
+    public static boolean holdsRows(Connection c, TableId table) throws SQLException {
+        return !FollowerTable.isEmpty(c, rowsOfNow(c, table));
+    }
+
     /** Whether the follower has the table. */
     public static boolean tableExists(Connection c, TableId table) throws SQLException {
         return FollowerTable.exists(c, table);
@@ -79,12 +104,14 @@ public final class SchemaSync {
     void forget(TableId table) {
         shapes.remove(table);
         castTypes.remove(table);
+        rowsOf.remove(table);
     }
 
     /** Forgets what it knows (after a rollback the follower's catalog is read again). */
     public void reset() {
         shapes.clear();
         castTypes.clear();
+        rowsOf.clear();
     }
 
     /**

@@ -50,19 +50,19 @@ final class UnnestStatements {
     }
 
     /**
-     * Updates many rows of one table that set the same columns, one statement per ~16 MiB of
-     * values: {@code UPDATE t SET c = v.c::type … FROM unnest(?::text[], …) AS v(…) WHERE t.k =
+     * Updates many rows of one table ({@code rowsOf}: as {@link SchemaSync#rowsOf} names it) that set the same
+     * columns, one statement per ~16 MiB of values: {@code UPDATE t SET c = v.c::type … FROM unnest(?::text[], …) AS v(…) WHERE t.k =
      * v.k::type}. Each column travels as one text array and each value is cast to its column's
      * type without the modifier ({@link #castType}), so assigning it checks length and precision
      * as a single-row update would. The statement text depends only on the columns: it is
      * prepared once and reused. The text arrays are built ahead by {@link #updateTexts}; {@code types}
      * are the columns' cast types ({@link SchemaSync#castTypes}).
      */
-    void updateMany(TableId table, List<String> key, List<String> set, List<ChangeEvent.Update> rows, ColumnTexts texts,
-                    Map<String, String> types) throws SQLException {
+    void updateMany(TableId table, String rowsOf, List<String> key, List<String> set, List<ChangeEvent.Update> rows,
+                    ColumnTexts texts, Map<String, String> types) throws SQLException {
         List<String> cols = updateColumns(key, set);
         String sql = sqlCache.computeIfAbsent(List.of("update", table, set, key), k -> {
-            return "UPDATE " + table.quoted() + " AS t SET "
+            return "UPDATE " + rowsOf + " AS t SET "
                     + set.stream().map(c -> TableId.quote(c) + " = v.c" + cols.indexOf(c) + "::" + types.get(c))
                             .collect(Collectors.joining(", "))
                     + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types);
@@ -79,10 +79,10 @@ final class UnnestStatements {
      * Deletes many rows of one table by key: {@code DELETE … USING unnest(?::text[], …) AS v(…) WHERE t.k = v.k::type}.
      * The text arrays are built ahead by {@link #deleteTexts}.
      */
-    void deleteMany(TableId table, List<String> key, List<ChangeEvent.Delete> rows, ColumnTexts texts,
+    void deleteMany(TableId table, String rowsOf, List<String> key, List<ChangeEvent.Delete> rows, ColumnTexts texts,
                     Map<String, String> types) throws SQLException {
         String sql = sqlCache.computeIfAbsent(List.of("delete", table, key), k ->
-                "DELETE FROM " + table.quoted() + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types));
+                "DELETE FROM " + rowsOf + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types));
         executeByKey(sql, table, texts, rows);
     }
 

@@ -4,33 +4,50 @@ import io.sluice.capture.internal.FrameWriter;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.TableId;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The table shapes this capture has announced on its stream, and the announcing: a shape's types (a DDL message), its
- * schema event and its generated columns' definition (a DDL message), written into the open frame. Not thread-safe:
- * the engine's thread.
+ * schema event and its definition (a DDL message: generated columns, the tables it inherits from), written into the
+ * open frame — after the tables it inherits from, when the publication has them, so a follower has a table's parents
+ * before it links the table to them. Not thread-safe: the engine's thread.
  */
 final class AnnouncedTables {
 
     private final FrameWriter frames;
+    private final Function<TableId, Optional<TableShape>> published;
     private final Map<TableId, TableShape> announced = new HashMap<>();
 
-    AnnouncedTables(FrameWriter frames) {
+    /** {@code published}: a table's shape as the catalog has it now, if the publication publishes the table. */
+    AnnouncedTables(FrameWriter frames, Function<TableId, Optional<TableShape>> published) {
         this.frames = frames;
+        this.published = published;
     }
 
-    /** Writes the shape's announcement into the open frame; returns the shape. */
+    /** Writes the shape's announcement into the open frame, after those of its parents not announced yet; returns the shape. */
     TableShape announce(TableShape shape) {
+        parentsFirst(shape.inherits());
         if (!shape.types().isEmpty()) {
             frames.add(shape.typeDefinitions(frames.next()));
         }
         frames.add(new ChangeEvent.SchemaChange(frames.next(), shape.table(), shape.columns(), shape.identity()));
-        if (!shape.generated().isEmpty()) {
+        if (shape.hasDefinition()) {
             frames.add(shape.definition(frames.next()));
         }
         announced.put(shape.table(), shape);
         return shape;
+    }
+
+    /** Announces those of {@code parents} the publication has and this capture has not announced (and theirs before them). */
+    void parentsFirst(List<TableId> parents) {
+        for (TableId parent : parents) {
+            if (!announced.containsKey(parent)) {
+                published.apply(parent).ifPresent(this::announce);
+            }
+        }
     }
 
     /** Announces the shape unless it is the one last announced for its table; returns it. */

@@ -51,19 +51,21 @@ final class CatalogShapes {
                     throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
                 }
                 TableShape shape = parse(rs.getString(2).getBytes(StandardCharsets.UTF_8));
-                return new TableShape(shape.table(), shape.columns(), shape.key(), shape.identity(), shape.generated(),
-                        UserTypes.read(c, rs.getInt(1)));
+                return shape.withTypes(UserTypes.read(c, rs.getInt(1)));
             }
         }
     }
 
-    /** The generated columns of the relation {@code relationOid}, with their expressions. */
-    static List<DdlMessage.Generated> generated(Connection c, int relationOid) throws SQLException {
+    /**
+     * What the catalog says of the relation {@code relationOid} that a Relation message does not: its generated columns
+     * with their expressions, and the tables it inherits from (a message of its definition, its columns those pgoutput
+     * sends), or null when the catalog lacks it.
+     */
+    static DdlMessage definition(Connection c, int relationOid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BY_OID)) {
             ps.setInt(1, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getString(1) != null
-                        ? DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8)).generated() : List.of();
+                return rs.next() && rs.getString(1) != null ? DdlMessage.parse(rs.getString(1).getBytes(StandardCharsets.UTF_8)) : null;
             }
         }
     }
@@ -100,7 +102,8 @@ final class CatalogShapes {
         } catch (IOException e) {
             throw new FormatException("a table's shape is not valid JSON: " + e.getMessage());
         }
-        return new TableShape(definition.table(), columns, key, identity, definition.generated(), definition.types());
+        return new TableShape(definition.table(), columns, key, identity, definition.generated(), definition.types(),
+                definition.inherits() == null ? List.of() : definition.inherits());
     }
 
     /** One column's object, whose name, type and nullability {@code c} holds: its key flag and enum labels read here. */

@@ -47,7 +47,7 @@ final class PgOutputFramer {
         this.publication = publication;
         this.clock = clock;
         this.gate = gate;
-        this.announced = new AnnouncedTables(frames);
+        this.announced = new AnnouncedTables(frames, table -> shapes.published(publication, table));
         this.rows = new TriggerRows(frames, shapes, publication, announced);
     }
 
@@ -202,6 +202,9 @@ final class PgOutputFramer {
                 }
                 if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty()) {
                     typesBefore(ddl);
+                }
+                if (ddl != null && ddl.inherits() != null) {
+                    announced.parentsFirst(ddl.inherits()); // an INHERIT: the follower links the table to parents it has
                 }
             }
             frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), content));

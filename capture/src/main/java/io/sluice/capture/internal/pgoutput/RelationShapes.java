@@ -31,8 +31,8 @@ final class RelationShapes implements AutoCloseable {
 
     private static final String COLUMNS = """
             SELECT a.attname, NOT a.attnotnull, coalesce(a.attnum = ANY(pk.indkey), false), a.atttypid >= ?::oid,
-                   a.attgenerated <> ''
-              FROM pg_attribute a
+                   a.attgenerated <> '', NOT k.relispartition AND EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = k.oid)
+              FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
               LEFT JOIN pg_index pk ON pk.indrelid = a.attrelid AND pk.indisprimary
              WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped""";
 
@@ -94,13 +94,16 @@ final class RelationShapes implements AutoCloseable {
                     key.add(c.name());
                 }
             }
-            // Most tables have no generated column and no type of their own: two catalog reads spared
-            // for every Relation message, which each SQL chunk of a catch-up sends again.
+            // Most tables have no generated column, no type of their own and no parent: two catalog reads
+            // spared for every Relation message, which each SQL chunk of a catch-up sends again.
             boolean anyGenerated = catalog.values().stream().anyMatch(ColumnFacts::generated);
             boolean anyUserType = catalog.values().stream().anyMatch(ColumnFacts::ownType);
+            boolean inherits = catalog.values().stream().anyMatch(ColumnFacts::inherits);
+            DdlMessage definition = anyGenerated || inherits ? CatalogShapes.definition(session.get(), r.oid()) : null;
             TableShape shape = new TableShape(table, columns, key, identity,
-                    anyGenerated ? CatalogShapes.generated(session.get(), r.oid()) : List.of(),
-                    anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of());
+                    definition == null ? List.of() : definition.generated(),
+                    anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of(),
+                    definition == null || definition.inherits() == null ? List.of() : definition.inherits());
             byOid.put(r.oid(), shape);
             relations.put(r.oid(), r);
             return shape;
@@ -240,7 +243,8 @@ final class RelationShapes implements AutoCloseable {
     }
 
     /** What the catalog says of a column: {@code ownType}, of a type not built in. */
-    private record ColumnFacts(boolean nullable, boolean primaryKey, boolean ownType, boolean generated) { }
+    /** A column as the catalog has it; {@code inherits}: its table's, that it inherits from another (not as a partition). */
+    private record ColumnFacts(boolean nullable, boolean primaryKey, boolean ownType, boolean generated, boolean inherits) { }
 
     /** Per column, generated ones too. */
     private Map<String, ColumnFacts> columns(int relationOid) throws SQLException {
@@ -250,7 +254,8 @@ final class RelationShapes implements AutoCloseable {
             ps.setInt(2, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.put(rs.getString(1), new ColumnFacts(rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
+                    out.put(rs.getString(1), new ColumnFacts(rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5),
+                            rs.getBoolean(6)));
                 }
             }
         }

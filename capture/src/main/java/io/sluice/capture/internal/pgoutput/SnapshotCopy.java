@@ -13,7 +13,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -65,20 +69,22 @@ final class SnapshotCopy {
         log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
                 snapshotName, Math.min(workers, Math.max(1, tables.size())));
         FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
+        Map<TableId, CountDownLatch> defined = new HashMap<>();
+        tables.forEach(t -> defined.put(t, new CountDownLatch(1)));
         long rows = SnapshotSessions.copyAll(connections, snapshotName, tables, workers, "sluice-snapshot-copy", stopping,
-                (c, t, halt) -> copyTable(c, t, publication, frame, halt));
+                (c, t, halt) -> copyTable(c, t, publication, frame, defined, halt));
         frame.commit();
         log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
                 (System.nanoTime() - started) / 1_000_000);
         return rows;
     }
 
-    /** Sends a table's definition into the frame — its types, its schema, its generated columns — and returns the events. */
+    /** Sends a table's definition into the frame — its types, its schema, its generated columns and parents — and returns the events. */
     static List<ChangeEvent> define(FrameWriter.KnownFrame frame, TableId table, TableShape shape) {
         return define(frame::send, table, shape);
     }
 
-    /** A table's definition events — its types, schema, generated columns — each made by {@code send} from a header. */
+    /** A table's definition events — its types, schema, generated columns and parents — each made by {@code send} from a header. */
     static List<ChangeEvent> define(Function<Function<EventHeader, ChangeEvent>, ChangeEvent> send, TableId table,
                                     TableShape shape) {
         List<ChangeEvent> sent = new ArrayList<>();
@@ -86,7 +92,7 @@ final class SnapshotCopy {
             sent.add(send.apply(shape::typeDefinitions));
         }
         sent.add(send.apply(h -> new ChangeEvent.SchemaChange(h, table, shape.columns(), shape.identity())));
-        if (!shape.generated().isEmpty()) {
+        if (shape.hasDefinition()) {
             sent.add(send.apply(shape::definition));
         }
         return sent;
@@ -113,12 +119,26 @@ final class SnapshotCopy {
         }
     }
 
+    /**
+     * Copies one table into the frame, its definition first — after those of the tables it inherits from
+     * ({@code defined}: a latch per table of the snapshot, opened once its definition is in the frame), which come
+     * earlier in the list, so a follower has a table's parents before it links the table to them.
+     */
     private static long copyTable(Connection c, TableId table, String publication, FrameWriter.KnownFrame frame,
-                                  BooleanSupplier stopping) throws Exception {
+                                  Map<TableId, CountDownLatch> defined, BooleanSupplier stopping) throws Exception {
         long started = System.nanoTime();
         SnapshotSessions.Published published = SnapshotSessions.published(c, publication, table);
         TableShape shape = CatalogShapes.read(c, table).publishedAs(published.columns());
+        for (TableId parent : shape.inherits()) {
+            CountDownLatch parentDefined = defined.get(parent);
+            while (parentDefined != null && !parentDefined.await(50, TimeUnit.MILLISECONDS)) {
+                if (stopping.getAsBoolean()) {
+                    return 0; // another copy failed, or capture is stopping: the frame is not committed
+                }
+            }
+        }
         define(frame, table, shape);
+        defined.get(table).countDown();
         List<Column> columns = shape.columns();
         String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(published.filter()));
         List<String> names = shape.columnNames();

@@ -58,12 +58,18 @@ final class SnapshotSessions {
         }
     }
 
-    /** The publication's tables, in name order. */
+    /**
+     * The publication's tables, each after the tables it inherits from (a follower links a table to parents it
+     * has), else in name order.
+     */
     static List<TableId> tables(Connection c, String publication) throws SQLException {
         List<TableId> out = new ArrayList<>();
         // Never Sluice's own schema: on a promoted follower FOR ALL TABLES also lists its bookkeeping.
-        try (var ps = c.prepareStatement("SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?"
-                + " AND schemaname <> 'sluice' ORDER BY schemaname, tablename")) {
+        try (var ps = c.prepareStatement("SELECT pt.schemaname, pt.tablename FROM pg_publication_tables pt WHERE pt.pubname = ?"
+                + " AND pt.schemaname <> 'sluice' ORDER BY (WITH RECURSIVE up(rel, depth) AS ("
+                + " SELECT i.inhparent, 1 FROM pg_inherits i WHERE i.inhrelid = format('%I.%I', pt.schemaname, pt.tablename)::regclass"
+                + " UNION ALL SELECT i.inhparent, up.depth + 1 FROM up JOIN pg_inherits i ON i.inhrelid = up.rel WHERE up.depth < 64)"
+                + " SELECT coalesce(max(depth), 0) FROM up), pt.schemaname, pt.tablename")) {
             ps.setString(1, publication);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -13,17 +13,31 @@ import java.util.Map;
 /**
  * A captured table's shape at one point of the WAL: its columns with their exact types, in the
  * order pgoutput sends a row's values, the replica identity key and the identity kind — and its
- * generated columns, whose values pgoutput does not send (a follower computes them), and the
- * domains and composite types its columns use.
+ * generated columns, whose values pgoutput does not send (a follower computes them), the
+ * domains and composite types its columns use, and the tables it inherits from (not a partition's table).
  */
 record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
-                  List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types) {
+                  List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types, List<TableId> inherits) {
 
     TableShape {
         columns = List.copyOf(columns);
         key = List.copyOf(key);
         generated = List.copyOf(generated);
         types = List.copyOf(types);
+        inherits = List.copyOf(inherits);
+    }
+
+    /** The shape with {@code types} as the types its columns use. */
+    TableShape withTypes(List<DdlMessage.TypeDefinition> types) {
+        return new TableShape(table, columns, key, identity, generated, types, inherits);
+    }
+
+    /**
+     * Whether a DDL message follows the schema event ({@link #definition}): what a schema event does not carry —
+     * generated columns, the tables it inherits from.
+     */
+    boolean hasDefinition() {
+        return !generated.isEmpty() || !inherits.isEmpty();
     }
 
     /**
@@ -37,14 +51,14 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
 
     /**
      * The table's definition as a DDL message, written after its schema event when it has
-     * generated columns: their expressions travel only in DDL messages (docs/applier.md, the
-     * trust boundary), never in schema events.
+     * generated columns — their expressions travel only in DDL messages (docs/applier.md, the
+     * trust boundary), never in schema events — or inherits from tables.
      */
     ChangeEvent.Message definition(EventHeader header) {
         List<DdlMessage.DdlColumn> plain = columns.stream()
                 .map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null, false)).toList();
         return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
-                new DdlMessage(table, plain, generated, List.of(), false, false, List.of()).toJson());
+                new DdlMessage(table, plain, generated, List.of(), false, false, List.of()).withInherits(inherits).toJson());
     }
 
     /**
@@ -80,7 +94,7 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
             return this;
         }
         return new TableShape(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
-                key.stream().filter(published::contains).toList(), identity, List.of(), types);
+                key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits);
     }
 
     /** The columns' names, in order. */
