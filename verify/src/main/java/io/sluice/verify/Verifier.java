@@ -118,7 +118,7 @@ public final class Verifier {
             primaryRows += p.rows();
             followerRows += f.rows();
             if (!p.equals(f)) {
-                differences.addAll(narrow(range));
+                differences.addAll(narrow(name, range));
             }
             if (upper == null || key.isEmpty()) {
                 break;
@@ -164,12 +164,11 @@ public final class Verifier {
         }
     }
 
-    /** The differing keys of a chunk: each side's (key, row text), compared; a few shown in full. */
-    private List<String> narrow(KeyRange range) throws SQLException {
+    /** The differing keys of a chunk of table {@code table} (schema.table): each side's (key, row text), compared; a few shown in full. */
+    private List<String> narrow(String table, KeyRange range) throws SQLException {
         Map<String, String> p = rows(primary, range);
         Map<String, String> f = rows(follower, range);
         List<String> key = range.key();
-        String table = range.table().replace("\"", "");
         List<String> out = new ArrayList<>();
         TreeSet<String> keys = new TreeSet<>(p.keySet());
         keys.addAll(f.keySet());
@@ -216,7 +215,7 @@ public final class Verifier {
         try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
                         + " WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY array_position(i.indkey::smallint[], a.attnum)")) {
-            ps.setString(1, table);
+            ps.setString(1, qualified(table)); // a name may hold a dot or a quote of its own
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(rs.getString(1));

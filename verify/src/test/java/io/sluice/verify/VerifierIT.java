@@ -44,6 +44,8 @@ class VerifierIT {
                 st.execute("INSERT INTO public.many SELECT g, 'v' || g FROM generate_series(1, 20) g");
                 st.execute("CREATE TABLE public.nokey (v text)");
                 st.execute("INSERT INTO public.nokey VALUES ('x'), ('x'), ('y')");
+                st.execute("CREATE TABLE public.\"Odd.\"\"name\" (\"k.\"\"y\" int PRIMARY KEY)");
+                st.execute("INSERT INTO public.\"Odd.\"\"name\" SELECT generate_series(1, 5)");
             }
         }
         try (var c = pg.connect("p"); var st = c.createStatement()) {
@@ -129,7 +131,20 @@ class VerifierIT {
     }
 
     @Test
+    void aTableWhoseNameHoldsADotAndAQuoteIsComparedByItsKey() throws Exception {
+        try (var c = pg.connect("f"); var st = c.createStatement()) {
+            st.execute("UPDATE public.\"Odd.\"\"name\" SET \"k.\"\"y\" = 50 WHERE \"k.\"\"y\" = 5");
+        }
+        TableResult t = only("public.Odd.\"name");
+        assertThat(t.equal()).isFalse();
+        assertThat(t.differences()).containsExactlyInAnyOrder(
+                "public.Odd.\"name k.\"y=5: primary (5) / follower (no row)",
+                "public.Odd.\"name k.\"y=50: primary (no row) / follower (50)");
+    }
+
+    @Test
     void theTablesAreThePrimarysUserTables() throws Exception {
-        assertThat(verifier.tables()).containsExactly("public.few", "public.gone", "public.many", "public.nokey", "public.same");
+        assertThat(verifier.tables()).containsExactly("public.Odd.\"name", "public.few", "public.gone", "public.many", "public.nokey",
+                "public.same");
     }
 }
