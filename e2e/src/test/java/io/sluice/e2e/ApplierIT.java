@@ -1293,14 +1293,24 @@ class ApplierIT {
             stack.awaitEqual(0, "heirs.p", Duration.ofSeconds(60));
             stack.awaitEqual(0, "heirs.c", Duration.ofSeconds(60));
             stack.primary.execute("ALTER TABLE heirs.other INHERIT heirs.p", "ALTER TABLE heirs.c NO INHERIT heirs.p",
-                    "UPDATE ONLY heirs.p SET v = 'p2' WHERE id = 2");
+                    "UPDATE ONLY heirs.p SET v = 'p2' WHERE id = 2",
+                    // Two parents; a parent renamed keeps its children.
+                    "CREATE TABLE heirs.q (w int)", "CREATE TABLE heirs.both (id int PRIMARY KEY) INHERITS (heirs.p, heirs.q)",
+                    "INSERT INTO heirs.both SELECT g, 'b', g FROM generate_series(1, 5) g", "INSERT INTO heirs.q VALUES (7)",
+                    "ALTER TABLE heirs.q RENAME TO q2");
             stack.awaitEqual(0, "heirs.p", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "heirs.q2", Duration.ofSeconds(60));
             stack.awaitEqual(0, "heirs.other", Duration.ofSeconds(60));
             stack.awaitEqual(0, "heirs.c", Duration.ofSeconds(60));
+            // A TRUNCATE of a parent empties its children too; of ONLY a parent, that parent alone.
+            stack.primary.execute("TRUNCATE heirs.q2", "TRUNCATE ONLY heirs.p", "INSERT INTO heirs.p VALUES (1, 'again')");
+            stack.awaitEqual(0, "heirs.p", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "heirs.q2", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "heirs.other", Duration.ofSeconds(60));
             stack.primary.execute("DROP TABLE heirs.p CASCADE", "INSERT INTO heirs.c VALUES (99, 'after', 99)");
             stack.awaitEqual(0, "heirs.c", Duration.ofSeconds(60));
-            Await.until(Duration.ofSeconds(60), () -> "the follower to drop heirs.p and heirs.other", () -> "0".equals(
-                    stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'heirs' AND tablename <> 'c'")));
+            Await.until(Duration.ofSeconds(60), () -> "the follower to drop heirs.p and the tables that inherit from it", () -> "c,q2".equals(
+                    stack.followers.get(0).queryScalar("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'heirs'")));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

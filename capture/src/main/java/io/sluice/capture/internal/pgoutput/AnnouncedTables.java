@@ -12,8 +12,9 @@ import java.util.function.Function;
 /**
  * The table shapes this capture has announced on its stream, and the announcing: a shape's types (a DDL message), its
  * schema event and its definition (a DDL message: generated columns, the tables it inherits from), written into the
- * open frame — after the tables it inherits from, when the publication has them, so a follower has a table's parents
- * before it links the table to them. Not thread-safe: the engine's thread.
+ * open frame; and the tables a trigger's message says a table inherits from, announced before the message when the
+ * publication has them, so a follower has a table's parents when it links the table to them. Not thread-safe: the
+ * engine's thread.
  */
 final class AnnouncedTables {
 
@@ -27,9 +28,8 @@ final class AnnouncedTables {
         this.published = published;
     }
 
-    /** Writes the shape's announcement into the open frame, after those of its parents not announced yet; returns the shape. */
+    /** Writes the shape's announcement into the open frame; returns the shape. */
     TableShape announce(TableShape shape) {
-        parentsFirst(shape.inherits());
         if (!shape.types().isEmpty()) {
             frames.add(shape.typeDefinitions(frames.next()));
         }
@@ -41,7 +41,11 @@ final class AnnouncedTables {
         return shape;
     }
 
-    /** Announces those of {@code parents} the publication has and this capture has not announced (and theirs before them). */
+    /**
+     * Announces those of {@code parents} — named as the trigger saw them: a shape read from the catalog now may name a
+     * parent renamed since, which the stream has not renamed yet — that the publication has and this capture has not
+     * announced.
+     */
     void parentsFirst(List<TableId> parents) {
         for (TableId parent : parents) {
             if (!announced.containsKey(parent)) {

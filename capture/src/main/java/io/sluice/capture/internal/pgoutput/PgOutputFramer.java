@@ -200,11 +200,11 @@ final class PgOutputFramer {
                 if (ddl != null) {
                     shapes.typesChanged();
                 }
+                if (ddl != null && ddl.inherits() != null) {
+                    announced.parentsFirst(ddl.inherits()); // the follower links the table to the parents it has
+                }
                 if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty()) {
                     typesBefore(ddl);
-                }
-                if (ddl != null && ddl.inherits() != null) {
-                    announced.parentsFirst(ddl.inherits()); // an INHERIT: the follower links the table to parents it has
                 }
             }
             frames.add(new ChangeEvent.Message(frames.next(), true, m.prefix(), content));
