@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A table's shape as the catalog holds it — read by the table's name for the snapshot and for a
@@ -43,15 +44,24 @@ final class CatalogShapes {
      * rule as for a Relation message.
      */
     static TableShape read(Connection c, TableId table) throws SQLException {
+        return readIfPresent(c, table).orElseThrow(
+                () -> new SQLException("table " + table + " has no columns to copy, or is not in the catalog"));
+    }
+
+    /**
+     * {@link #read}, or empty when the catalog of {@code c} has no such table (dropped or renamed since it was last
+     * looked at) or it has no columns.
+     */
+    static Optional<TableShape> readIfPresent(Connection c, TableId table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(BY_NAME)) {
             ps.setString(1, table.schema());
             ps.setString(2, table.table());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || !rs.getString(2).contains("\"columns\" : [")) { // json_agg of no column: null
-                    throw new SQLException("table " + table + " has no columns to copy, or is not in the catalog");
+                    return Optional.empty();
                 }
                 TableShape shape = parse(rs.getString(2).getBytes(StandardCharsets.UTF_8));
-                return shape.withTypes(UserTypes.read(c, rs.getInt(1)));
+                return Optional.of(shape.withTypes(UserTypes.read(c, rs.getInt(1))));
             }
         }
     }

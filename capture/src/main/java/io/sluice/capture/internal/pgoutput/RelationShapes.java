@@ -139,17 +139,24 @@ final class RelationShapes implements AutoCloseable {
                     && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
                 return Optional.empty(); // not published, or (the transaction not visible in time) left to its first row
             }
-            return Optional.of(publishedShape(publication, table));
+            return publishedShape(publication, table);
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
         }
     }
 
-    /** The table's shape as the catalog has it now, with the columns {@code publication} publishes of it (a column list). */
-    private TableShape publishedShape(String publication, TableId table) throws SQLException {
+    /**
+     * The table's shape as the catalog has it now, with the columns {@code publication} publishes of it (a column list);
+     * empty when the catalog no longer has it.
+     */
+    private Optional<TableShape> publishedShape(String publication, TableId table) throws SQLException {
         Connection c = session.get();
-        return CatalogShapes.read(c, table).publishedAs(SnapshotSessions.published(c, publication, table).columns());
+        Optional<TableShape> shape = CatalogShapes.readIfPresent(c, table); // empty: dropped or renamed since it was looked for
+        if (shape.isEmpty()) {
+            return shape;
+        }
+        return Optional.of(shape.get().publishedAs(SnapshotSessions.published(c, publication, table).columns()));
     }
 
     /**
@@ -163,12 +170,13 @@ final class RelationShapes implements AutoCloseable {
             if (!exists(table) && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !exists(table))) {
                 return Optional.empty();
             }
-            TableShape shape = publishedShape(publication, table);
-            if (!shape.columnNames().containsAll(columns) && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
+            Optional<TableShape> shape = publishedShape(publication, table);
+            if (shape.isPresent() && !shape.get().columnNames().containsAll(columns)
+                    && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
                 // The decoded transaction grew the publication's column list: the catalog has it once that is visible.
                 shape = publishedShape(publication, table);
             }
-            return Optional.of(shape);
+            return shape;
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
