@@ -1,8 +1,8 @@
 package io.sluice.applier;
 
-import io.sluice.applier.internal.SchemaSync;
 import io.sluice.applier.internal.DuckDbRows;
 import io.sluice.applier.internal.DuckDbTables;
+import io.sluice.applier.internal.SchemaSync;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
 import io.sluice.format.EventHeader;

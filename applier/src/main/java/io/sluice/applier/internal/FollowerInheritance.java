@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * A PostgreSQL follower's tables inherit from one another as the primary's do ({@code INHERITS}, {@code ALTER TABLE …
  * INHERIT}; partitions are not this): a query of a parent on the follower then sees its children's rows, as on the
  * primary, while every statement of the applier names a table's own rows only ({@link SchemaSync#rowsOf}). A table is
- * linked to the parents the follower has — capture announces a table's parents before it. Stateless.
+ * linked to the parents the follower has — capture announces the parents a trigger's message names before the message,
+ * and a snapshot defines a table after its parents. Stateless.
  */
 final class FollowerInheritance {
 
