@@ -250,8 +250,10 @@ final class RelationShapes implements AutoCloseable {
         return true;
     }
 
-    /** What the catalog says of a column: {@code ownType}, of a type not built in. */
-    /** A column as the catalog has it; {@code inherits}: its table's, that it inherits from another (not as a partition). */
+    /**
+     * What the catalog says of a column: {@code ownType}, of a type not built in; {@code inherits}, of its table, that it
+     * inherits from another (not as a partition).
+     */
     private record ColumnFacts(boolean nullable, boolean primaryKey, boolean ownType, boolean generated, boolean inherits) { }
 
     /** Per column, generated ones too. */
