@@ -5,8 +5,8 @@ import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.EpochMarker;
-import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
+import io.sluice.format.RecordJoiner;
 import io.sluice.format.SqlText;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
@@ -48,19 +48,24 @@ public final class RefusedFrames {
             long deadline = System.nanoTime() + timeout.toNanos();
             ChangeEvent.Begin begin = null;
             List<LostWrites.Change> changes = new ArrayList<>();
+            RecordJoiner joiner = new RecordJoiner();
             while (c.position(tp) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new CaptureException(Kind.FATAL, "reading " + tp + " from the epoch " + marker.epoch() + " marker took"
                             + " longer than " + timeout.toMillis() + " ms");
                 }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    List<ChangeEvent> run;
+                    RecordJoiner.Joined payload;
                     try {
-                        run = EventCodec.decodeAll(r.value());
+                        payload = joiner.offer(r.offset(), r.value());
                     } catch (FormatException e) {
                         throw new CaptureException(Kind.FATAL, "the stream holds an event that cannot be read at " + tp + "@"
                                 + r.offset() + ": " + e.getMessage(), e);
                     }
+                    if (payload == null) {
+                        continue; // a fragment of a longer payload
+                    }
+                    List<ChangeEvent> run = payload.events();
                     if (run.get(0).header().epoch() >= marker.epoch()) {
                         continue;
                     }

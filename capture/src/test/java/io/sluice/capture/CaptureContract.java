@@ -7,9 +7,11 @@ import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
+import io.sluice.format.Fragments;
 import io.sluice.format.Lsn;
 import io.sluice.format.SqlText;
 import io.sluice.format.TableId;
+import io.sluice.format.TopicNames;
 import io.sluice.format.Value;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -29,6 +31,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -548,6 +552,61 @@ abstract class CaptureContract {
                         .containsExactly(String.valueOf(i * 3), String.valueOf(i * 3 + 1), String.valueOf(i * 3 + 2));
                 assertThat(backlog.get(i).get(backlog.get(i).size() - 1)).isInstanceOf(ChangeEvent.Commit.class);
             }
+        }
+    }
+
+    /**
+     * Values of megabytes — a row PostgreSQL holds without complaint — cross a stream topic made with
+     * Kafka's default record limit ({@code max.message.bytes} 1,048,588): a payload longer than a
+     * record is written as fragments (FORMAT.md, "Fragments"), no record is longer than
+     * {@link Fragments#MAX_RECORD_BYTES}, and a reader joins them into the events, every value as the
+     * primary holds it — in the snapshot, inserted, and updated with the large values left unchanged.
+     * Before, one such row stopped capture at every start (RecordTooLargeException).
+     */
+    @Test
+    void valuesOfMegabytesCrossAStreamTopicOfKafkasDefaultRecordSizeInFragments() throws Exception {
+        String big = "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 60000) g) AS s(v)"; // 1,920,000 characters
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE t_huge (id int PRIMARY KEY, t text, b bytea, j jsonb, note text)");
+            st.execute("INSERT INTO t_huge SELECT 1, v, decode(v, 'hex'), jsonb_build_object('k', v), 'before' FROM " + big);
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(TopicNames.stream("huge"), 1, (short) 1)
+                    .configs(Map.of("max.message.bytes", "1048588")))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (CaptureService capture = new CaptureService(config(pg, "huge", List.of("public.t_huge"), true));
+             StreamReader reader = new StreamReader(kafka.bootstrapServers(), "huge");
+             Connection c = pg.connect()) {
+            capture.start();
+            run(c, "INSERT INTO t_huge SELECT 2, v || v, decode(v || v, 'hex'), NULL, 'two' FROM " + big);
+            run(c, "UPDATE t_huge SET note = 'after' WHERE id = 1");
+            List<List<ChangeEvent>> frames = StreamReader.frames(reader.until(Duration.ofSeconds(120),
+                    "the snapshot and two transactions", ev -> StreamReader.committedFrames(ev) >= 3));
+
+            Map<String, String> types = Map.of("id", "int", "t", "text", "b", "bytea", "j", "jsonb", "note", "text");
+            Map<String, Value> one = StreamReader.inserts(frames.get(0)).get(0).after();
+            Map<String, Value> two = StreamReader.inserts(frames.get(1)).get(0).after();
+            for (String column : List.of("t", "b", "j")) {
+                assertMeans(one, types, column, primaryText("SELECT " + column + "::text FROM t_huge WHERE id = 1"));
+                assertMeans(two, types, column, primaryText("SELECT " + column + "::text FROM t_huge WHERE id = 2"));
+            }
+            assertMeans(one, types, "note", "before");
+            assertMeans(two, types, "note", "two");
+            ChangeEvent.Update update = (ChangeEvent.Update) frames.get(2).stream()
+                    .filter(e -> e instanceof ChangeEvent.Update).findFirst().orElseThrow();
+            assertMeans(update.after(), types, "note", "after");
+            for (String column : List.of("t", "b", "j")) {
+                assertThat(update.after().get(column)).as("%s, left unchanged by the update", column).isEqualTo(Value.Unchanged.INSTANCE);
+            }
+            assertThat(reader.largestRecord).as("the longest record on the stream").isLessThanOrEqualTo(Fragments.MAX_RECORD_BYTES);
+            assertThat(reader.fragments).as("records that are fragments of a longer payload").isGreaterThanOrEqualTo(6);
+        }
+    }
+
+    private static String primaryText(String sql) throws Exception {
+        try (Connection c = pg.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

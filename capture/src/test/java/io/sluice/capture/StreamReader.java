@@ -2,7 +2,8 @@ package io.sluice.capture;
 
 import io.sluice.embedded.Await;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
+import io.sluice.format.Fragments;
+import io.sluice.format.RecordJoiner;
 import io.sluice.format.TopicNames;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,10 @@ final class StreamReader implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     final List<ChangeEvent> events = new ArrayList<>();
     final List<Long> offsets = new ArrayList<>();
+    private final RecordJoiner joiner = new RecordJoiner();
+    /** The longest record read, in bytes, and how many records were fragments of a longer payload. */
+    int largestRecord;
+    int fragments;
 
     StreamReader(String bootstrap, String source) {
         consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "enable.auto.commit", "false"),
@@ -33,9 +38,12 @@ final class StreamReader implements AutoCloseable {
     List<ChangeEvent> until(Duration timeout, String what, Predicate<List<ChangeEvent>> done) {
         Await.until(timeout, () -> what + " (read " + events.size() + " events)", () -> {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                for (ChangeEvent e : EventCodec.decodeAll(r.value())) {
-                    events.add(e);
-                    offsets.add(r.offset());
+                largestRecord = Math.max(largestRecord, r.value().length);
+                fragments += Fragments.isFragment(r.value(), 0, r.value().length) ? 1 : 0;
+                RecordJoiner.Joined payload = joiner.offer(r.offset(), r.value());
+                for (int i = 0; payload != null && i < payload.events().size(); i++) {
+                    events.add(payload.events().get(i));
+                    offsets.add(payload.offsetOf(i));
                 }
             }
             return done.test(events);

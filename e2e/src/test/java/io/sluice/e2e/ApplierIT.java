@@ -255,6 +255,43 @@ class ApplierIT {
      * afterwards: a TRUNCATE of a table the follower has not seen changes nothing there, and the
      * follower's primary key follows the stream's (and is dropped when the primary drops it).
      */
+    /**
+     * Rows of megabytes reach the follower exactly through a stream topic made with Kafka's default
+     * record limit (1 MiB), their payloads in fragments (FORMAT.md, "Fragments"): in the snapshot,
+     * inserted, updated with the large values unchanged (TOAST) and changed, deleted — and after the
+     * applier restarts, from its watermark at a fragmented payload's last record.
+     */
+    @Test
+    void rowsOfMegabytesReachTheFollowerExactlyThroughAStreamOfKafkasDefaultRecordSize() throws Exception {
+        String big = "(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 50000) g) AS s(v)"; // 1,600,000 characters
+        stack.primary.execute("CREATE TABLE huge (id int PRIMARY KEY, t text, b bytea, j jsonb, note text)",
+                "INSERT INTO huge SELECT 1, v, decode(v, 'hex'), jsonb_build_object('k', v), 'one' FROM " + big);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", stack.kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(io.sluice.format.TopicNames.stream("huge"), 1, (short) 1)
+                    .configs(java.util.Map.of("max.message.bytes", "1048588")))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (CaptureService capture = new CaptureService(stack.capture("huge", List.of("public.huge"), true))) {
+            capture.start();
+            try (StreamApplier applier = new StreamApplier(stack.applier("huge", 0))) {
+                applier.start();
+                stack.primary.execute("INSERT INTO huge SELECT 2, v || v, NULL, jsonb_build_array(v, v), 'two' FROM " + big,
+                        "UPDATE huge SET note = 'one, again' WHERE id = 1");
+                stack.awaitEqual(0, "huge", Duration.ofSeconds(90));
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+            stack.primary.execute("UPDATE huge SET t = t || 'x', b = b || '\\xff'::bytea WHERE id = 1",
+                    "INSERT INTO huge SELECT 3, NULL, decode(v || v || v, 'hex'), NULL, 'three' FROM " + big,
+                    "DELETE FROM huge WHERE id = 2");
+            try (StreamApplier applier = new StreamApplier(stack.applier("huge", 0))) {
+                applier.start();
+                stack.awaitEqual(0, "huge", Duration.ofSeconds(90));
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+        }
+        assertThat(stack.followers.get(0).queryScalar("SELECT sum(octet_length(t)) + sum(octet_length(b)) FROM huge"))
+                .as("the follower's bytes of the large columns").isEqualTo(String.valueOf(1_600_001 + 800_001 + 2_400_000));
+    }
+
     @Test
     void truncatesOfUnseenTablesPassAndTheFollowersPrimaryKeyFollowsTheStreams() throws Exception {
         stack.primary.execute("CREATE TABLE later_keyed (id int NOT NULL, v int)", "CREATE TABLE never_filled (id int)");

@@ -205,6 +205,49 @@ class ChangeTopicsIT {
         }
     }
 
+    /**
+     * A row of megabytes — more than Kafka's default record — crosses the stream in fragments
+     * (FORMAT.md, "Fragments") and reaches its change topic as one record (change topics take records
+     * up to {@link ChangeTopicRecords#MAX_RECORD_BYTES}); the lag monitor's {@code /await} finds its
+     * transaction's token on the stream. Before, the follower's producer failed on it.
+     */
+    @Test
+    void aRowOfMegabytesReachesItsChangeTopicAndTheMonitorFindsItsTransactionsToken() throws Exception {
+        stack.primary.execute("CREATE TABLE docs (id bigint PRIMARY KEY, body text)", "INSERT INTO docs VALUES (0, 'small')");
+        ApplierConfig config = ApplierConfig.of("kd", "papers", "unused:", Stack.superuser(), kafka())
+                .withKind(ApplierConfig.Kind.TOPICS);
+        try (CaptureService capture = new CaptureService(stack.capture("kd", List.of("public.docs"), true));
+             StreamApplier applier = new StreamApplier(config);
+             LagMonitor monitor = new LagMonitor(new MonitorConfig("kd", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
+                     Stack.superuser()), "slot_kd", kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka("papers",
+                     Rule.stalenessDefaults())), Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(),
+                     MonitorConfig.Http.disabled(), MonitorConfig.Webhooks.none()), Clock.systemUTC())) {
+            capture.start();
+            applier.start();
+            monitor.start();
+            try (io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.builder("kd")
+                    .primary(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser())).build();
+                 Connection c = stack.primary.connect()) {
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.execute("INSERT INTO docs SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 100000) g");
+                }
+                io.sluice.format.ConsistencyToken token = client.commit(c, client.session());
+                assertThat(monitor.awaitPosition(token, "papers", Duration.ofSeconds(60)))
+                        .as(() -> "the token's transaction applied; applier " + applier.state() + " " + applier.failure()).isTrue();
+            }
+            ChangeTopicVerifier verifier = new ChangeTopicVerifier(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser()),
+                    kafka(), "kd", config.followerName(), 0, Duration.ZERO);
+            Verifier.Report report = verifier.verify(List.of("public.docs"));
+            assertThat(report.equal()).as(report::toString).isTrue();
+            List<ConsumerRecord<byte[], byte[]>> records = readCommitted(TopicNames.changes("kd", "papers",
+                    new io.sluice.format.TableId("public", "docs")));
+            assertThat(records).hasSize(2);
+            assertThat(records.get(1).value().length).as("the large row's record").isGreaterThan(3_200_000);
+            assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
     private static long appliedTransactions() throws Exception {
         return watermark().map(AppliedOffset::transactions).orElse(0L);
     }

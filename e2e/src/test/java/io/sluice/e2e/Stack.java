@@ -81,9 +81,13 @@ final class Stack implements AutoCloseable {
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
             long end = c.endOffsets(List.of(tp)).get(tp);
+            io.sluice.format.RecordJoiner joiner = new io.sluice.format.RecordJoiner();
             while (c.position(tp) < end) {
                 for (org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    events.addAll(io.sluice.format.EventCodec.decodeAll(r.value()));
+                    io.sluice.format.RecordJoiner.Joined payload = joiner.offer(r.offset(), r.value());
+                    if (payload != null) {
+                        events.addAll(payload.events());
+                    }
                 }
             }
         }

@@ -70,6 +70,13 @@ final class BinaryOut {
         len += size;
     }
 
+    /** Bytes as they are, without a length. */
+    void raw(byte[] b, int offset, int length) {
+        ensure(length);
+        System.arraycopy(b, offset, buf, len, length);
+        len += length;
+    }
+
     byte[] toByteArray() {
         return Arrays.copyOf(buf, len);
     }

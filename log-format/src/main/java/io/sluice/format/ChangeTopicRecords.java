@@ -30,6 +30,12 @@ public final class ChangeTopicRecords {
      * did not change (TOASTed); they are absent from the value and keep the key's previous values.
      */
     public static final String UNCHANGED = "sluice.unchanged";
+    /**
+     * The most bytes one record (key, value and headers) may take: change topics are made with this
+     * {@code max.message.bytes}. A compacted topic keeps one record per key, so a row cannot be cut
+     * across records as the stream's payloads are; a larger one is refused.
+     */
+    public static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
     private static final JsonFactory JSON = JsonFactory.builder()
             .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()

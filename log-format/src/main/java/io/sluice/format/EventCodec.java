@@ -20,7 +20,11 @@ public final class EventCodec {
 
     /** The version capture writes: 3, runs of events ({@link RunEncoder}). */
     public static final int CURRENT_VERSION = BinaryCodec.RUN_VERSION;
-    /** The versions this codec reads and writes: 1 (JSON), 2 (binary, one event), 3 (binary, a run of events). */
+    /**
+     * The payload versions this codec reads and writes: 1 (JSON), 2 (binary, one event), 3 (binary, a
+     * run of events). Version 4 is a fragment of a longer payload of one of them ({@link Fragments}),
+     * which {@link RecordJoiner} puts back together.
+     */
     public static final List<Integer> SUPPORTED_VERSIONS = List.of(JsonCodec.VERSION, BinaryCodec.VERSION,
             BinaryCodec.RUN_VERSION);
 
@@ -76,7 +80,8 @@ public final class EventCodec {
 
     /**
      * Decodes the events of one payload of any version, in stream order: one for versions 1 and 2,
-     * a run of one or more for version 3. Reads a buffer backed by an array (as Kafka's record
+     * a run of one or more for version 3. A fragment (version 4) is refused: a stream's records are
+     * read through {@link RecordJoiner}. Reads a buffer backed by an array (as Kafka's record
      * buffers are) without copying it; the buffer's position is not changed.
      *
      * @throws FormatException if the payload is not whole and valid in a supported version
@@ -112,6 +117,8 @@ public final class EventCodec {
         return switch (version) {
             case BinaryCodec.VERSION -> List.of(BinaryDecoder.decode(payload, offset, length));
             case BinaryCodec.RUN_VERSION -> BinaryDecoder.decodeRun(payload, offset, length);
+            case Fragments.VERSION -> throw new FormatException("a fragment of a payload written across several records"
+                    + " (version 4): read the stream's records through RecordJoiner, which joins them");
             default -> throw unsupported(version);
         };
     }

@@ -15,15 +15,15 @@ class EventCodecErrorsTest {
 
     @Test
     void shouldRejectFutureVersionNamingIt() {
-        byte[] payload = utf8("{\"v\":4,\"k\":\"begin\",\"src\":\"shop\",\"lsn\":\"0/1\",\"xid\":1,\"ts\":0,\"seq\":0}");
+        byte[] payload = utf8("{\"v\":5,\"k\":\"begin\",\"src\":\"shop\",\"lsn\":\"0/1\",\"xid\":1,\"ts\":0,\"seq\":0}");
         assertThatThrownBy(() -> EventCodec.decode(payload))
                 .isInstanceOf(FormatException.class)
-                .hasMessageContaining("unsupported format version 4")
+                .hasMessageContaining("unsupported format version 5")
                 .hasMessageContaining("[1, 2, 3]");
-        byte[] binary = {0x00, 4, 1};
+        byte[] binary = {0x00, 5, 1};
         assertThatThrownBy(() -> EventCodec.decodeAll(binary))
                 .isInstanceOf(FormatException.class)
-                .hasMessageContaining("unsupported format version 4")
+                .hasMessageContaining("unsupported format version 5")
                 .hasMessageContaining("[1, 2, 3]");
     }
 

@@ -140,11 +140,21 @@ final class GoldenEvents {
         return row;
     }
 
-    /** Writes the golden files of version 1 (JSON) or 3 (runs): {@code main v1|v3 [directory]}. */
+    /** The record size the version 4 golden files were cut at: the v3 frame in three fragments. */
+    static final int V4_RECORD_BYTES = 400;
+
+    /** Writes the golden files of version 1 (JSON), 3 (runs) or 4 (the v3 frame in fragments): {@code main v1|v3|v4 [directory]}. */
     public static void main(String[] args) throws Exception {
         String version = args.length > 0 ? args[0] : "v1";
         Path dir = Path.of(args.length > 1 ? args[1] : "log-format/src/test/resources/golden/" + version);
         Files.createDirectories(dir);
+        if (version.equals("v4")) {
+            List<byte[]> fragments = Fragments.split(encodeRun(v3().get("frame")), V4_RECORD_BYTES);
+            for (int i = 0; i < fragments.size(); i++) {
+                Files.write(dir.resolve("frame." + i + ".bin"), fragments.get(i));
+            }
+            return;
+        }
         if (version.equals("v3")) {
             for (Map.Entry<String, List<ChangeEvent>> e : v3().entrySet()) {
                 Files.write(dir.resolve(e.getKey() + ".bin"), encodeRun(e.getValue()));

@@ -5,6 +5,7 @@ import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.ChangeTopicRecords;
 import io.sluice.format.EventHeader;
+import io.sluice.format.SqlText;
 import io.sluice.format.TableId;
 import io.sluice.format.TopicNames;
 import io.sluice.format.Value;
@@ -38,13 +39,20 @@ final class ChangeRecords {
 
     private final String source;
     private final String follower;
+    private final int maxRecordBytes;
     private final Map<TableId, String> topics = new ConcurrentHashMap<>();
     /** The last source transaction's header values (records come a transaction at a time). */
     private volatile SourceTransaction last;
 
     ChangeRecords(String source, String follower) {
+        this(source, follower, ChangeTopicRecords.MAX_RECORD_BYTES);
+    }
+
+    /** With records of at most {@code maxRecordBytes} (key, value and headers). */
+    ChangeRecords(String source, String follower, int maxRecordBytes) {
         this.source = source;
         this.follower = follower;
+        this.maxRecordBytes = maxRecordBytes;
     }
 
     /** The table's change topic; a table whose name cannot be a topic's is refused, naming it. */
@@ -157,7 +165,29 @@ final class ChangeRecords {
         if (unchanged != null) {
             headers.add(ChangeTopicRecords.UNCHANGED, unchanged);
         }
-        return new ProducerRecord<>(topic(table), null, key, ChangeTopicRecords.value(row), headers);
+        byte[] value = ChangeTopicRecords.value(row);
+        if ((long) key.length + value.length > maxRecordBytes - HEADER_ALLOWANCE) {
+            throw tooLarge(h, table, key, row, key.length + (long) value.length);
+        }
+        return new ProducerRecord<>(topic(table), null, key, value, headers);
+    }
+
+    private ApplierException tooLarge(EventHeader h, TableId table, byte[] key, Map<String, Value> row, long bytes) {
+        Map.Entry<String, Value> largest = null;
+        long most = -1;
+        for (Map.Entry<String, Value> c : row.entrySet()) {
+            long size = c.getValue() instanceof Value.Unchanged ? 0 : SqlText.of(c.getValue()).length();
+            if (size > most) {
+                most = size;
+                largest = c;
+            }
+        }
+        String keyText = new String(key, StandardCharsets.UTF_8);
+        return new ApplierException("the row of " + table + " with key " + (keyText.length() > 200 ? keyText.substring(0, 200) + "…" : keyText)
+                + " at source LSN " + h.commitLsn() + " is " + bytes + " bytes as a change record (its column " + largest.getKey()
+                + " " + most + " characters), more than a change topic's record may hold (" + maxRecordBytes
+                + " bytes; a compacted topic keeps one record per key, so a row is never cut across records); follower "
+                + follower + " (change topics) stops here", false, null);
     }
 
     private ProducerRecord<byte[], byte[]> tombstone(EventHeader h, TableId table, byte[] key) {
@@ -176,6 +206,9 @@ final class ChangeRecords {
         headers.add(ChangeTopicRecords.XID, t.xidText);
         return headers;
     }
+
+    /** Room left in a record for its headers and Kafka's own framing of it. */
+    private static final int HEADER_ALLOWANCE = 1024;
 
     private static final Map<String, byte[]> OPS = Map.of("insert", bytes("insert"), "update", bytes("update"),
             "delete", bytes("delete"));

@@ -4,6 +4,7 @@ import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.ApplierException;
 import io.sluice.format.follower.Watermark;
 import io.sluice.format.AppliedOffset;
+import io.sluice.format.ChangeTopicRecords;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -70,7 +71,8 @@ final class ChangeTopicAdmin implements AutoCloseable {
         }
         try {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty())
-                    .configs(Map.of("cleanup.policy", "compact")))).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    .configs(Map.of("cleanup.policy", "compact",
+                            "max.message.bytes", String.valueOf(ChangeTopicRecords.MAX_RECORD_BYTES))))).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             log.info("follower {}: created change topic {}", config.followerName(), topic);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

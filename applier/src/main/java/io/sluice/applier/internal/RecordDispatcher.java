@@ -2,8 +2,8 @@ package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierException;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
+import io.sluice.format.RecordJoiner;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.util.List;
@@ -12,7 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 
 /**
  * A poll's records into the group assembler: each record decoded into its events (one event, or a
- * run of one frame's events), a replaced primary's records left out ({@link EpochGate}), and every
+ * run of one frame's events; the fragments of a longer run joined first, {@link RecordJoiner}), a replaced primary's records left out ({@link EpochGate}), and every
  * event checked before the assembler sees it — one that cannot be decoded, belongs to another
  * source or describes a schema the applier refuses ({@link SchemaGuard}) stops the applier naming
  * its topic-partition@offset, before anything of it reaches the follower.
@@ -24,6 +24,7 @@ public final class RecordDispatcher {
     private final String sourceId;
     private final EpochGate gate;
     private final GroupAssembler assembler;
+    private final RecordJoiner joiner = new RecordJoiner();
     private long stoppedAt = -1;
 
     public RecordDispatcher(String sourceId, EpochGate gate, GroupAssembler assembler) {
@@ -39,17 +40,22 @@ public final class RecordDispatcher {
      */
     public GroupAssembler.Outcome dispatch(ConsumerRecords<byte[], ByteBuffer> records) throws SQLException {
         for (ConsumerRecord<byte[], ByteBuffer> r : records) {
-            List<ChangeEvent> run;
+            RecordJoiner.Joined payload;
             try {
-                run = EventCodec.decodeAll(r.value());
+                payload = joiner.offer(r.offset(), r.value());
             } catch (FormatException ex) {
                 throw refused(r, ex.getMessage(), ex);
             }
-            if (gate.refuses(run, r.offset())) {
+            if (payload == null) {
+                continue; // a fragment: its payload is whole only with its last one
+            }
+            List<ChangeEvent> run = payload.events();
+            if (gate.refuses(run, payload.firstOffset())) {
                 continue; // written by a capture of a replaced primary: not the stream's history
             }
-            // A frame always starts a record, so a frame is known by its record's offset.
-            for (ChangeEvent e : run) {
+            // A frame always starts a payload, so a frame is known by the offset of its first record.
+            for (int i = 0; i < run.size(); i++) {
+                ChangeEvent e = run.get(i);
                 if (!e.header().source().equals(sourceId)) {
                     throw new ApplierException("event for source '" + e.header().source() + "' at " + where(r)
                             + " on the stream of source '" + sourceId + "'", false, null);
@@ -58,9 +64,10 @@ public final class RecordDispatcher {
                 if (refusal != null) {
                     throw refused(r, refusal, null);
                 }
-                GroupAssembler.Outcome outcome = assembler.handle(e, r.offset());
+                long offset = payload.offsetOf(i);
+                GroupAssembler.Outcome outcome = assembler.handle(e, offset);
                 if (outcome != GroupAssembler.Outcome.NEXT) {
-                    stoppedAt = r.offset();
+                    stoppedAt = offset;
                     return outcome;
                 }
             }

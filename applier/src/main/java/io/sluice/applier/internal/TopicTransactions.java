@@ -2,6 +2,7 @@ package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierConfig;
 import io.sluice.applier.ApplierException;
+import io.sluice.format.ChangeTopicRecords;
 import io.sluice.format.Lsn;
 import java.time.Duration;
 import java.util.HashMap;
@@ -64,6 +65,7 @@ final class TopicTransactions {
         // upper bound (transaction.max.timeout.ms) is 15 minutes.
         p.putIfAbsent("transaction.timeout.ms", String.valueOf(15 * 60 * 1000));
         p.putIfAbsent("batch.size", String.valueOf(256 * 1024));
+        p.putIfAbsent("max.request.size", String.valueOf(ChangeTopicRecords.MAX_RECORD_BYTES));
         p.putIfAbsent("client.id", "sluice-topics-" + config.followerName());
         KafkaProducer<byte[], byte[]> created = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         try {
@@ -163,6 +165,12 @@ final class TopicTransactions {
         }
         boolean retriable = cause instanceof RetriableException || cause instanceof java.util.concurrent.TimeoutException
                 || cause instanceof org.apache.kafka.common.errors.TimeoutException;
-        return new ApplierException("follower " + config.followerName() + ": " + what + ": " + cause, retriable, cause);
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        // A producer in its error state says only that; what put it there is the first failure, its cause.
+        return new ApplierException("follower " + config.followerName() + ": " + what + ": " + cause
+                + (root == cause ? "" : " (" + root + ")"), retriable, cause);
     }
 }

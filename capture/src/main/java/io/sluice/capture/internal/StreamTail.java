@@ -4,9 +4,9 @@ import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
+import io.sluice.format.RecordJoiner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +55,7 @@ public final class StreamTail {
             long window = FIRST_WINDOW;
             while (upper > begin) {
                 long from = Math.max(begin, upper - window);
-                Optional<Lsn> found = scan(c, tp, from, upper, timeout, epoch);
+                Optional<Lsn> found = scan(c, tp, from, upper, end, timeout, epoch);
                 if (found.isPresent()) {
                     return found;
                 }
@@ -68,22 +68,34 @@ public final class StreamTail {
         }
     }
 
-    /** The highest position in offsets [from, upper). */
-    private static Optional<Lsn> scan(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long upper,
+    /**
+     * The highest position in offsets [from, upper), reading on past {@code upper} (up to {@code end})
+     * to finish a payload whose fragments reach beyond it; fragments of one that began before
+     * {@code from} are left to the window before.
+     */
+    private static Optional<Lsn> scan(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long upper, long end,
                                       Duration timeout, long epoch) {
         c.seek(tp, from);
+        RecordJoiner joiner = new RecordJoiner();
         Lsn best = null;
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (c.position(tp) < upper) {
+        while (c.position(tp) < upper || joiner.pending() && c.position(tp) < end) {
             if (System.nanoTime() > deadline) {
                 throw new CaptureException(Kind.FATAL, "reading " + tp + " from offset " + from + " to " + upper
                         + " took longer than " + timeout.toMillis() + " ms");
             }
             for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200)).records(tp)) {
-                if (r.offset() >= upper) {
+                if (r.offset() >= upper && !joiner.pending()) {
                     break;
                 }
-                Lsn lsn = position(r, epoch);
+                RecordJoiner.Joined payload;
+                try {
+                    payload = joiner.offer(r.offset(), r.value());
+                } catch (FormatException ex) {
+                    throw new CaptureException(Kind.FATAL, "the stream holds an event capture cannot read at " + r.topic() + "-"
+                            + r.partition() + "@" + r.offset() + ": " + ex.getMessage(), ex);
+                }
+                Lsn lsn = payload == null ? null : position(payload.events(), epoch);
                 if (lsn != null && (best == null || lsn.compareTo(best) > 0)) {
                     best = lsn;
                 }
@@ -92,15 +104,8 @@ public final class StreamTail {
         return Optional.ofNullable(best);
     }
 
-    private static Lsn position(ConsumerRecord<byte[], byte[]> r, long epoch) {
-        ChangeEvent e;
-        try {
-            List<ChangeEvent> run = EventCodec.decodeAll(r.value());
-            e = run.get(run.size() - 1); // only a run's last event can end a frame or stand alone
-        } catch (FormatException ex) {
-            throw new CaptureException(Kind.FATAL, "the stream holds an event capture cannot read at " + r.topic() + "-"
-                    + r.partition() + "@" + r.offset() + ": " + ex.getMessage(), ex);
-        }
+    private static Lsn position(List<ChangeEvent> run, long epoch) {
+        ChangeEvent e = run.get(run.size() - 1); // only a run's last event can end a frame or stand alone
         if (e.header().epoch() != epoch) {
             return null;
         }

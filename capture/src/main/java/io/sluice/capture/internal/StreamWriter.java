@@ -3,6 +3,7 @@ package io.sluice.capture.internal;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.ChangeEvent;
+import io.sluice.format.Fragments;
 import io.sluice.format.RunEncoder;
 import io.sluice.format.Lsn;
 import io.sluice.format.TopicNames;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * record each (format version 3): a run is produced when it ends its frame (COMMIT), when it
  * stands alone (heartbeat, non-transactional message), or when it reaches {@value #RUN_EVENTS}
  * events or {@value #RUN_BYTES} bytes (a large frame then spans several records; the next
- * frame's BEGIN always starts a record). {@link #flush()} returns only when Kafka has
+ * frame's BEGIN always starts a record); a run longer than a record may be is written as its
+ * fragments (format version 4, {@link Fragments}). {@link #flush()} returns only when Kafka has
  * acknowledged everything sent, or throws the first failure: the caller commits its source
  * offsets only after that. Thread-safe.
  */
@@ -156,8 +158,10 @@ public final class StreamWriter implements AutoCloseable {
     }
 
     /**
-     * Produces the run built so far as one record; {@code position} is the stream position it
-     * completes (a COMMIT's or a standalone event's LSN), null in the middle of a frame.
+     * Produces the run built so far as one record, or as its fragments when it is longer than a
+     * record may be (an event holding a value of megabytes); {@code position} is the stream position
+     * it completes (a COMMIT's or a standalone event's LSN), null in the middle of a frame. Its last
+     * record's acknowledgement acknowledges it: the producer keeps the order of one partition.
      */
     private void produceRun(Lsn position, ChangeEvent.Commit commit) {
         if (run.events() == 0) {
@@ -166,8 +170,16 @@ public final class StreamWriter implements AutoCloseable {
         if (position != null) {
             sentPosition = position.value();
         }
-        byte[] value = run.finish();
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, value);
+        List<byte[]> records = Fragments.split(run.finish(), Fragments.MAX_RECORD_BYTES);
+        Callback failed = (md, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            }
+        };
+        for (int i = 0; i < records.size() - 1; i++) {
+            producer.send(new ProducerRecord<>(topic, key, records.get(i)), failed); // a longer run's fragments
+        }
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, records.get(records.size() - 1));
         Callback acked = (md, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);

@@ -2,8 +2,8 @@ package io.sluice.cli.promote;
 
 import io.sluice.format.BoundedReads;
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
+import io.sluice.format.RecordJoiner;
 import io.sluice.format.TopicNames;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,15 +34,20 @@ final class StreamEnd {
             long begin = c.beginningOffsets(List.of(tp), timeout).get(tp);
             c.seek(tp, Math.max(begin, end - WINDOW));
             Instant newest = null;
+            RecordJoiner joiner = new RecordJoiner();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (c.position(tp) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    List<ChangeEvent> run;
+                    RecordJoiner.Joined payload;
                     try {
-                        run = EventCodec.decodeAll(r.value());
+                        payload = joiner.offer(r.offset(), r.value());
                     } catch (FormatException e) {
                         continue; // the appliers stop on it; here it only cannot count
                     }
+                    if (payload == null) {
+                        continue; // a fragment of a longer payload
+                    }
+                    List<ChangeEvent> run = payload.events();
                     ChangeEvent last = run.get(run.size() - 1);
                     if (last instanceof ChangeEvent.Commit && last.header().epoch() == epoch
                             && (newest == null || last.header().commitTime().isAfter(newest))) {

@@ -1,9 +1,10 @@
 package io.sluice.monitor.internal;
 
 import io.sluice.format.ChangeEvent;
-import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
+import io.sluice.format.Fragments;
 import io.sluice.format.Lsn;
+import io.sluice.format.RecordJoiner;
 import io.sluice.format.TopicNames;
 import java.time.Duration;
 import java.time.Instant;
@@ -141,15 +142,54 @@ public final class StreamProbe implements AutoCloseable {
         if (tail != null && tail.offset() == end - 1) {
             return Optional.of(tail);
         }
-        for (ConsumerRecord<byte[], byte[]> r : fetch(end - 1)) {
-            if (r.offset() == end - 1) {
-                ChangeEvent e = decode(r, true);
-                if (e != null) {
-                    tail = new Tail(r.offset(), e.header().commitLsn(), e.header().commitTime(), e.kind());
+        ChangeEvent e = lastEvent(end - 1);
+        if (e != null) {
+            tail = new Tail(end - 1, e.header().commitLsn(), e.header().commitTime(), e.kind());
+        }
+        return Optional.ofNullable(tail);
+    }
+
+    /**
+     * The last event of the payload ending at {@code offset}: its record's own, or — when the record
+     * is the last fragment of a longer payload — of the payload read from its first fragment on.
+     */
+    private ChangeEvent lastEvent(long offset) {
+        long from = -1;
+        for (ConsumerRecord<byte[], byte[]> r : fetch(offset)) {
+            if (r.offset() != offset) {
+                continue;
+            }
+            if (r.value() == null || !Fragments.isFragment(r.value(), 0, r.value().length)) {
+                return last(join(new RecordJoiner(), r));
+            }
+            try {
+                from = offset - Fragments.read(r.value(), 0, r.value().length).index();
+            } catch (FormatException ex) {
+                return null; // the applier reports bad events; the monitor only measures
+            }
+        }
+        if (from < 0) {
+            return null;
+        }
+        RecordJoiner joiner = new RecordJoiner();
+        long at = from;
+        while (at <= offset) {
+            List<ConsumerRecord<byte[], byte[]>> batch = fetch(at);
+            if (batch.isEmpty()) {
+                return null;
+            }
+            for (ConsumerRecord<byte[], byte[]> r : batch) {
+                if (r.offset() < at || r.offset() > offset) {
+                    continue;
+                }
+                at = r.offset() + 1;
+                RecordJoiner.Joined payload = join(joiner, r);
+                if (r.offset() == offset) {
+                    return last(payload);
                 }
             }
         }
-        return Optional.ofNullable(tail);
+        return null;
     }
 
     /**
@@ -166,7 +206,8 @@ public final class StreamProbe implements AutoCloseable {
         }
         long at = Math.max(from, scannedTo.getOrDefault(from, from));
         long limit = at + SCAN_LIMIT;
-        while (at < end && at < limit) {
+        RecordJoiner joiner = new RecordJoiner();
+        while (at < end && (at < limit || joiner.pending())) {
             List<ConsumerRecord<byte[], byte[]>> batch = fetch(at);
             if (batch.isEmpty()) {
                 break;
@@ -176,10 +217,11 @@ public final class StreamProbe implements AutoCloseable {
                     continue;
                 }
                 at = r.offset() + 1;
-                ChangeEvent e = decode(r, false);
+                RecordJoiner.Joined payload = join(joiner, r);
+                ChangeEvent e = payload == null ? null : payload.events().get(0);
                 if (e instanceof ChangeEvent.Begin
                         || e != null && !(e instanceof ChangeEvent.Heartbeat) && !(e instanceof ChangeEvent.Message m && !m.transactional())) {
-                    Tx tx = new Tx(r.offset(), e.header().commitLsn(), e.header().xid(), e.header().commitTime());
+                    Tx tx = new Tx(payload.firstOffset(), e.header().commitLsn(), e.header().xid(), e.header().commitTime());
                     found.put(from, tx);
                     scannedTo.remove(from);
                     return Optional.of(tx);
@@ -189,7 +231,7 @@ public final class StreamProbe implements AutoCloseable {
         if (scannedTo.size() > 256) {
             scannedTo.clear();
         }
-        scannedTo.put(from, at);
+        scannedTo.put(from, joiner.pending() ? joiner.pendingFrom() : at); // a payload being gathered is read again whole
         return Optional.empty();
     }
 
@@ -199,11 +241,14 @@ public final class StreamProbe implements AutoCloseable {
         return consumer.poll(timeout).records(partition);
     }
 
-    /** The record's last event (a run of several ends with its latest), or its first; null if unreadable. */
-    private static ChangeEvent decode(ConsumerRecord<byte[], byte[]> r, boolean last) {
+    private static ChangeEvent last(RecordJoiner.Joined payload) {
+        return payload == null ? null : payload.events().get(payload.events().size() - 1);
+    }
+
+    /** The payload {@code r} completes, or null: a fragment of one not yet whole, or unreadable. */
+    private static RecordJoiner.Joined join(RecordJoiner joiner, ConsumerRecord<byte[], byte[]> r) {
         try {
-            List<ChangeEvent> events = EventCodec.decodeAll(r.value());
-            return events.get(last ? events.size() - 1 : 0);
+            return joiner.offer(r.offset(), r.value());
         } catch (FormatException e) {
             return null; // the applier reports bad events; the monitor only measures
         }

@@ -2,11 +2,10 @@ package io.sluice.monitor.internal;
 
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.ConsistencyToken;
-import io.sluice.format.EventCodec;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
+import io.sluice.format.RecordJoiner;
 import io.sluice.format.TopicNames;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -58,9 +57,10 @@ public final class TokenLocator implements AutoCloseable {
         }
         long xid = token.streamXid();
         consumer.seek(partition, firstAfter(token.lsnBound(), deadlineNanos));
+        RecordJoiner joiner = new RecordJoiner();
         while (System.nanoTime() < deadlineNanos) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                for (ChangeEvent e : events(r)) {
+                for (ChangeEvent e : events(joiner, r)) {
                     if (ConsistencyToken.streamXid(e.header().xid()) == xid && e.header().commitLsn().isAfter(token.lsnBound())) {
                         found.put(token, e.header().commitLsn());
                         return Optional.of(e.header().commitLsn());
@@ -92,7 +92,7 @@ public final class TokenLocator implements AutoCloseable {
         consumer.seek(partition, offset);
         while (System.nanoTime() < deadlineNanos) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                List<ChangeEvent> events = events(r);
+                List<ChangeEvent> events = events(new RecordJoiner(), r); // a fragment alone has none: the next record's
                 if (!events.isEmpty()) {
                     return events.get(0).header().commitLsn();
                 }
@@ -101,9 +101,11 @@ public final class TokenLocator implements AutoCloseable {
         return null;
     }
 
-    private static List<ChangeEvent> events(ConsumerRecord<byte[], byte[]> r) {
+    /** The events of the payload {@code r} completes; none while it is a fragment of one not yet whole. */
+    private static List<ChangeEvent> events(RecordJoiner joiner, ConsumerRecord<byte[], byte[]> r) {
         try {
-            return r.value() == null ? List.of() : EventCodec.decodeAll(ByteBuffer.wrap(r.value()));
+            RecordJoiner.Joined payload = r.value() == null ? null : joiner.offer(r.offset(), r.value());
+            return payload == null ? List.of() : payload.events();
         } catch (FormatException e) {
             return List.of(); // not the monitor's to refuse: the applier stops at it, naming it
         }
