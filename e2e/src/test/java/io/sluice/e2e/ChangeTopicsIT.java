@@ -180,10 +180,7 @@ class ChangeTopicsIT {
             assertThat(second.state()).isEqualTo(StreamApplier.State.RUNNING);
 
             // The lag monitor reads the follower's watermark from the group offset the applier committed.
-            try (LagMonitor monitor = new LagMonitor(new MonitorConfig("kf", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
-                    Stack.superuser()), "slot_kf", kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka("feed",
-                    Rule.stalenessDefaults())), Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(),
-                    MonitorConfig.Http.disabled(), MonitorConfig.Webhooks.none()), Clock.systemUTC())) {
+            try (LagMonitor monitor = monitor("kf", "feed")) {
                 Lsn applied = second.applied().orElseThrow().commitLsn();
                 Status.Follower seen = monitor.evaluate().followers().get(0);
                 assertThat(seen.watermarkLsn()).as("the monitor's watermark of a change-topics follower").isEqualTo(applied);
@@ -218,10 +215,7 @@ class ChangeTopicsIT {
                 .withKind(ApplierConfig.Kind.TOPICS);
         try (CaptureService capture = new CaptureService(stack.capture("kd", List.of("public.docs"), true));
              StreamApplier applier = new StreamApplier(config);
-             LagMonitor monitor = new LagMonitor(new MonitorConfig("kd", new MonitorConfig.Endpoint(stack.primary.jdbcUrl(),
-                     Stack.superuser()), "slot_kd", kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka("papers",
-                     Rule.stalenessDefaults())), Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(),
-                     MonitorConfig.Http.disabled(), MonitorConfig.Webhooks.none()), Clock.systemUTC())) {
+             LagMonitor monitor = monitor("kd", "papers")) {
             capture.start();
             applier.start();
             monitor.start();
@@ -246,6 +240,14 @@ class ChangeTopicsIT {
             assertThat(records.get(1).value().length).as("the large row's record").isGreaterThan(3_200_000);
             assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
         }
+    }
+
+    /** A lag monitor of the source's change-topics follower, its watermark read from the group offset the applier commits. */
+    private static LagMonitor monitor(String source, String follower) {
+        return new LagMonitor(new MonitorConfig(source, new MonitorConfig.Endpoint(stack.primary.jdbcUrl(), Stack.superuser()),
+                "slot_" + source, kafka(), List.of(MonitorConfig.FollowerTarget.watermarkInKafka(follower, Rule.stalenessDefaults())),
+                Duration.ofMillis(200), Rule.stalenessDefaults(), Rule.slotDefaults(), MonitorConfig.Http.disabled(),
+                MonitorConfig.Webhooks.none()), Clock.systemUTC());
     }
 
     private static long appliedTransactions() throws Exception {
