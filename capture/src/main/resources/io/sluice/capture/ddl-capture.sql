@@ -273,10 +273,18 @@ SELECT coalesce(json_agg(json_build_object(
         OR x.extname IS NOT NULL AND t.typcategory <> 'A')
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 $types$;
+-- sluice.table_types, read only when the table has a column of a type that is not built in (an oid from 16384,
+-- FirstNormalObjectId, on; a built-in type uses built-in ones only): an SQL function's body is planned at each call,
+-- and planning that one cost most of an ordinary table's DDL command.
+CREATE OR REPLACE FUNCTION sluice.types_used(rel oid) RETURNS json LANGUAGE sql STABLE AS $f$
+  SELECT CASE WHEN EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+                              AND a.atttypid >= 16384)
+              THEN sluice.table_types(rel) ELSE '[]'::json END
+$f$;
 -- A table's shape with the types it uses, as a rows message carries it for capture to announce the table.
 CREATE OR REPLACE FUNCTION sluice.shape_with_types(rel oid) RETURNS jsonb LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
-  SELECT sluice.table_shape(rel)::jsonb || jsonb_build_object('types', sluice.table_types(rel))
+  SELECT sluice.table_shape(rel)::jsonb || jsonb_build_object('types', sluice.types_used(rel))
 $f$;
 -- A rows message's first line (sluice.emit_rows): the table, its root, the publication and the table that publication
 -- publishes the rows as (target) with that table's shape as it is now (capture may read the message once later DDL has
@@ -429,7 +437,7 @@ BEGIN
      JOIN pg_namespace n ON n.oid = top.relnamespace
      JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = top.relname
      JOIN pg_publication p ON p.pubname = pt.pubname AND p.pubviaroot
-    WHERE t.partition_root = root AND t.relid <> ALL (tree) AND sluice.has_rows(k.oid);
+    WHERE t.partition_root = root AND t.relid <> ALL (tree) AND sluice.has_rows(t.relid); -- on t: after its cheaper tests
   UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL, partition_collated = NULL
    WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- A partition's rows are read again where they may have changed: new to the tree, not known yet, or
@@ -481,11 +489,14 @@ BEGIN
                    'sluice_truncate_' || lower(r.w), r.w, r.oid::regclass);
   END LOOP;
 END $f$;
--- Whether a table has a row: a rewrite of an empty one computed no value.
+-- Whether a table has a row: a rewrite of an empty one computed no value. One the command dropped has none.
 CREATE OR REPLACE FUNCTION sluice.has_rows(rel oid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE found boolean;
 BEGIN
+  IF NOT EXISTS (SELECT FROM pg_class k WHERE k.oid = rel) THEN
+    RETURN false; -- dropped by the command under way
+  END IF;
   EXECUTE format('SELECT EXISTS (SELECT FROM %s)', rel::regclass) INTO found;
   RETURN found;
 END $f$;
@@ -757,11 +768,14 @@ CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed j
   RETURNS void LANGUAGE plpgsql
   SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
   AS $f$
-DECLARE names name[]; before int; lists json;
+DECLARE names name[]; before int; lists json; narrowed boolean;
 BEGIN
     names := sluice.names_before(rel);
     before := cardinality(names);
     IF to_regclass('pg_catalog.pg_publication_namespace') IS NOT NULL THEN -- PostgreSQL 15 and later: column lists
+      EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_publication_rel r WHERE r.prattrs IS NOT NULL)' INTO narrowed;
+    END IF;
+    IF narrowed THEN -- none without a column list anywhere, and the view lists every published table: not read
       -- The columns each publication that narrows the table by a column list publishes of it, by name as of now.
       EXECUTE $q$SELECT json_object_agg(pt.pubname, pt.attnames) FROM pg_publication_tables pt JOIN pg_class k ON k.oid = $1
                    JOIN pg_namespace n ON n.oid = k.relnamespace
@@ -773,12 +787,12 @@ BEGIN
       'table', json_build_array(n.nspname, c.relname),
       'trigger', true,
       'created', created,
-      'types', CASE WHEN renamed = '{}' THEN sluice.table_types(c.oid) ELSE (
+      'types', CASE WHEN renamed = '{}' THEN sluice.types_used(c.oid) ELSE (
                  SELECT json_agg(CASE WHEN renamed ? json_build_array(e.t ->> 'schema', e.t ->> 'name')::text
                                       THEN (e.t::jsonb || jsonb_build_object('renamed_from',
                                               renamed -> json_build_array(e.t ->> 'schema', e.t ->> 'name')::text))::json
                                       ELSE e.t END ORDER BY e.ord)
-                   FROM json_array_elements(sluice.table_types(c.oid)) WITH ORDINALITY e(t, ord)) END,
+                   FROM json_array_elements(sluice.types_used(c.oid)) WITH ORDINALITY e(t, ord)) END,
       'renamed_from', sluice.remember_name(c.oid),
       'volatile_rewrite', sluice.volatile_rewrite(c.oid),
       'rows_follow', carried,
@@ -878,8 +892,9 @@ BEGIN
   -- Rows left with values no follower can compute (sluice.rows_unknowable): they are written as they are now, for
   -- each publication that publishes them — a follower's table emptied first (so it takes the change with no values
   -- to convert), then the command's messages, which say the rows follow, then the rows.
-  SELECT coalesce(array_agg(k.oid), '{}') INTO carried FROM jsonb_array_elements(tables) e(t) JOIN pg_class k ON k.oid = (e.t ->> 'objid')::oid
-   WHERE NOT (e.t ->> 'created')::boolean AND sluice.rows_unknowable(k.oid);
+  -- One call per table of the command: joined to pg_class, the call could be planned on every row of it.
+  SELECT coalesce(array_agg((e.t ->> 'objid')::oid), '{}') INTO carried FROM jsonb_array_elements(tables) e(t)
+   WHERE CASE WHEN (e.t ->> 'created')::boolean THEN false ELSE sluice.rows_unknowable((e.t ->> 'objid')::oid) END;
   PERFORM sluice.emit('sluice.rows', (sluice.rows_header(x.leaf, x.top, x.pubname, x.target)::jsonb
                                       || jsonb_build_object('truncate', true))::text || E'\n')
      FROM (SELECT DISTINCT ON (a.target, p.pubname) l.leaf, t.top, p.pubname, a.target
@@ -946,7 +961,7 @@ BEGIN
             WHERE p.pronamespace = 'sluice'::regnamespace AND p.proname = ANY ('{set_mark,mark,emit,emit_drop,column_names,partition_rows,collated_bounds,fill_names,names_before,inheritors,copy_text,
         emit_rows,published_itself,emit_joined,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
-        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,table_shape,shape_with_types,type_users,emit_table,
+        dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,types_used,table_shape,shape_with_types,type_users,emit_table,
         emit_ddl}'::name[])
            UNION ALL
            SELECT c.oid::regclass::text, c.relacl, c.relowner FROM pg_class c
