@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark scenario on embedded servers against native logical replication.",
         subcommands = {EndToEndCommands.Catchup.class, EndToEndCommands.Steady.class, BenchCommand.Snapshot.class,
-                BenchCommand.Apply.class, BenchCommand.Capture.class, BenchCommand.BigTxn.class,
+                BenchCommand.Apply.class, BenchCommand.Capture.class, BenchCommand.BigTxn.class, BenchCommand.Ddl.class,
                 BenchCommand.Consistency.class, BenchCommand.Durability.class, BenchCommand.Monitor.class,
                 BenchCommand.MultiLeader.class})
 public final class BenchCommand {
@@ -160,6 +160,25 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new BigTxnBench(dir, rows).run());
+            return 0;
+        }
+    }
+
+    @Command(name = "ddl", mixinStandardHelpOptions = true,
+            description = "What capture's DDL triggers cost the primary: CREATE and ALTER TABLE timed with them and without.")
+    static final class Ddl implements Callable<Integer> {
+        @Mixin Common common;
+
+        @Option(names = "--existing", defaultValue = "500", description = "tables each database holds first (default: ${DEFAULT-VALUE})")
+        int existing;
+
+        @Option(names = "--tables", defaultValue = "200", description = "tables created and altered, timed (default: ${DEFAULT-VALUE})")
+        int tables;
+
+        @Override
+        public Integer call() throws Exception {
+            Path dir = common.start();
+            System.out.println(new DdlBench(dir, existing, tables).run());
             return 0;
         }
     }

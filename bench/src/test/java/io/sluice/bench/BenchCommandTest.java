@@ -13,17 +13,18 @@ import picocli.CommandLine;
 class BenchCommandTest {
 
     /** Every option a scenario has (besides --help and --version); nothing else may appear in its help. */
-    private static final Map<String, List<String>> OPTIONS = Map.of(
-            "catchup", List.of("--engine", "--scale", "--repeat", "--no-warmup", "--out"),
-            "steady", List.of("--engine", "--rates", "--seconds", "--repeat", "--no-warmup", "--warmup-seconds", "--settle-seconds", "--out"),
-            "snapshot", List.of("--engine", "--accounts", "--repeat", "--out"),
-            "apply", List.of("--engine", "--transactions", "--accounts", "--kind", "--passes"),
-            "capture", List.of("--engine", "--transactions", "--rows", "--rate", "--seconds"),
-            "bigtxn", List.of("--engine", "--rows"),
-            "consistency", List.of("--engine", "--writes", "--seconds", "--no-warmup", "--warmup-seconds"),
-            "durability", List.of("--engine", "--writes"),
-            "monitor", List.of("--engine", "--followers", "--rate", "--seconds"),
-            "multileader", List.of("--engine", "--rows", "--transactions"));
+    private static final Map<String, List<String>> OPTIONS = Map.ofEntries(
+            Map.entry("catchup", List.of("--engine", "--scale", "--repeat", "--no-warmup", "--out")),
+            Map.entry("steady", List.of("--engine", "--rates", "--seconds", "--repeat", "--no-warmup", "--warmup-seconds", "--settle-seconds", "--out")),
+            Map.entry("snapshot", List.of("--engine", "--accounts", "--repeat", "--out")),
+            Map.entry("apply", List.of("--engine", "--transactions", "--accounts", "--kind", "--passes")),
+            Map.entry("capture", List.of("--engine", "--transactions", "--rows", "--rate", "--seconds")),
+            Map.entry("bigtxn", List.of("--engine", "--rows")),
+            Map.entry("consistency", List.of("--engine", "--writes", "--seconds", "--no-warmup", "--warmup-seconds")),
+            Map.entry("durability", List.of("--engine", "--writes")),
+            Map.entry("monitor", List.of("--engine", "--followers", "--rate", "--seconds")),
+            Map.entry("multileader", List.of("--engine", "--rows", "--transactions")),
+            Map.entry("ddl", List.of("--engine", "--existing", "--tables")));
 
     private static final List<String> EVERY = OPTIONS.values().stream().flatMap(List::stream).distinct().toList();
 

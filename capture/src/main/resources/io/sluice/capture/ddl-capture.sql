@@ -561,7 +561,10 @@ CREATE OR REPLACE FUNCTION sluice.fill_type_names() RETURNS void LANGUAGE sql SE
    WHERE (y.typtype IN ('b', 'd', 'e', 'r', 'm') AND y.typcategory <> 'A' OR y.typtype = 'c' AND k.relkind = 'c')
      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
   ON CONFLICT (typid) DO UPDATE SET nspname = EXCLUDED.nspname, typname = EXCLUDED.typname
-   WHERE (t.nspname, t.typname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.typname)
+   WHERE (t.nspname, t.typname) IS DISTINCT FROM (EXCLUDED.nspname, EXCLUDED.typname);
+  -- Typid 0, no type: the map is filled, also in a database with no type of its own (else every DDL
+  -- command would fill it again); a crash empties it with the map.
+  INSERT INTO sluice.type_name VALUES (0, '', '') ON CONFLICT (typid) DO NOTHING;
 $f$;
 -- The type's name before the command that is ending, as [schema, name], when the command renamed
 -- or moved it (null otherwise); remembers the name it has now.
