@@ -187,17 +187,9 @@ class ChangeTopicsIT {
                 assertThat(seen.consumedOffset()).isEqualTo(second.applied().orElseThrow().streamOffset() + 1);
                 // /await on a change-topics follower: the token's transaction found on the stream, then the watermark past it.
                 monitor.start();
-                try (io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.builder("kf")
-                        .primary(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser())).build();
-                     Connection c = stack.primary.connect()) {
-                    c.setAutoCommit(false);
-                    try (Statement st = c.createStatement()) {
-                        st.execute("UPDATE fenced SET v = 3 WHERE id = 1");
-                    }
-                    io.sluice.format.ConsistencyToken token = client.commit(c, client.session());
-                    assertThat(monitor.awaitPosition(token, "feed", Duration.ofSeconds(30))).as("the token's transaction applied").isTrue();
-                    assertThat(second.applied().orElseThrow().commitLsn().isAfter(token.lsnBound())).isTrue();
-                }
+                io.sluice.format.ConsistencyToken token = commitWithToken("kf", "UPDATE fenced SET v = 3 WHERE id = 1");
+                assertThat(monitor.awaitPosition(token, "feed", Duration.ofSeconds(30))).as("the token's transaction applied").isTrue();
+                assertThat(second.applied().orElseThrow().commitLsn().isAfter(token.lsnBound())).isTrue();
             }
         }
     }
@@ -219,17 +211,10 @@ class ChangeTopicsIT {
             capture.start();
             applier.start();
             monitor.start();
-            try (io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.builder("kd")
-                    .primary(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser())).build();
-                 Connection c = stack.primary.connect()) {
-                c.setAutoCommit(false);
-                try (Statement st = c.createStatement()) {
-                    st.execute("INSERT INTO docs SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 100000) g");
-                }
-                io.sluice.format.ConsistencyToken token = client.commit(c, client.session());
-                assertThat(monitor.awaitPosition(token, "papers", Duration.ofSeconds(60)))
-                        .as(() -> "the token's transaction applied; applier " + applier.state() + " " + applier.failure()).isTrue();
-            }
+            io.sluice.format.ConsistencyToken token = commitWithToken("kd",
+                    "INSERT INTO docs SELECT 1, string_agg(md5(g::text), '') FROM generate_series(1, 100000) g");
+            assertThat(monitor.awaitPosition(token, "papers", Duration.ofSeconds(60)))
+                    .as(() -> "the token's transaction applied; applier " + applier.state() + " " + applier.failure()).isTrue();
             ChangeTopicVerifier verifier = new ChangeTopicVerifier(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser()),
                     kafka(), "kd", config.followerName(), 0, Duration.ZERO);
             Verifier.Report report = verifier.verify(List.of("public.docs"));
@@ -239,6 +224,19 @@ class ChangeTopicsIT {
             assertThat(records).hasSize(2);
             assertThat(records.get(1).value().length).as("the large row's record").isGreaterThan(3_200_000);
             assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /** Runs {@code sql} on the primary in a transaction committed through the client: the consistency token of it. */
+    private static io.sluice.format.ConsistencyToken commitWithToken(String source, String sql) throws Exception {
+        try (io.sluice.client.SluiceClient client = io.sluice.client.SluiceClient.builder(source)
+                .primary(new JdbcDataSource(stack.primary.jdbcUrl(), Stack.superuser())).build();
+             Connection c = stack.primary.connect()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            return client.commit(c, client.session());
         }
     }
 
