@@ -52,6 +52,12 @@ public final class StreamWriter implements AutoCloseable {
     private final Map<String, Object> clientProperties;
     private final PacedProducer producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    /** A fragment's acknowledgement: only a failure matters, the run's last record acknowledges it. */
+    private final Callback fragmentSent = (md, e) -> {
+        if (e != null) {
+            failure.compareAndSet(null, e);
+        }
+    };
     private final Consumer<ChangeEvent.Commit> onCommitAcked;
     private final java.util.concurrent.atomic.AtomicLong ackedCommit = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong ackedPosition = new java.util.concurrent.atomic.AtomicLong();
@@ -171,13 +177,8 @@ public final class StreamWriter implements AutoCloseable {
             sentPosition = position.value();
         }
         List<byte[]> records = Fragments.split(run.finish(), Fragments.MAX_RECORD_BYTES);
-        Callback failed = (md, e) -> {
-            if (e != null) {
-                failure.compareAndSet(null, e);
-            }
-        };
         for (int i = 0; i < records.size() - 1; i++) {
-            producer.send(new ProducerRecord<>(topic, key, records.get(i)), failed); // a longer run's fragments
+            producer.send(new ProducerRecord<>(topic, key, records.get(i)), fragmentSent); // a longer run's fragments
         }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key, records.get(records.size() - 1));
         Callback acked = (md, e) -> {

@@ -87,12 +87,13 @@ public final class TokenLocator implements AutoCloseable {
         return lo;
     }
 
-    /** The commit LSN of the record at (or first after) {@code offset}; null when none could be read. */
+    /** The commit LSN of the first payload that begins at or after {@code offset}; null when none could be read. */
     private Lsn lsnAt(long offset, long deadlineNanos) {
         consumer.seek(partition, offset);
+        RecordJoiner joiner = new RecordJoiner(); // a fragmented payload's: read once its last fragment is
         while (System.nanoTime() < deadlineNanos) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                List<ChangeEvent> events = events(new RecordJoiner(), r); // a fragment alone has none: the next record's
+                List<ChangeEvent> events = events(joiner, r);
                 if (!events.isEmpty()) {
                     return events.get(0).header().commitLsn();
                 }
