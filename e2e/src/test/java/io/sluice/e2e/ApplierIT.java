@@ -317,6 +317,42 @@ class ApplierIT {
     }
 
     /**
+     * A {@code TRUNCATE … CASCADE} on the primary empties on the follower the tables the primary
+     * emptied and no more: a table of the follower's own that references one stops the applier,
+     * naming it, its rows and the follower's untouched; once that table is gone the applier goes on.
+     */
+    @Test
+    void aTruncateCascadeEmptiesOnTheFollowerOnlyTheTablesThePrimaryEmptied() throws Exception {
+        stack.primary.execute("CREATE TABLE orders (id int PRIMARY KEY)",
+                "CREATE TABLE order_lines (id int PRIMARY KEY, order_id int REFERENCES orders)",
+                "INSERT INTO orders SELECT generate_series(1, 10)", "INSERT INTO order_lines SELECT g, g FROM generate_series(1, 10) g");
+        var follower = stack.followers.get(0);
+        try (CaptureService capture = new CaptureService(stack.capture("cascade", List.of("public.orders", "public.order_lines"), true))) {
+            capture.start();
+            try (StreamApplier applier = new StreamApplier(stack.applier("cascade", 0))) {
+                applier.start();
+                stack.awaitEqual(0, "order_lines", Duration.ofSeconds(60));
+                follower.execute("CREATE TABLE order_notes (id int PRIMARY KEY, order_id int REFERENCES orders)",
+                        "INSERT INTO order_notes VALUES (1, 1), (2, 2)");
+                stack.primary.execute("TRUNCATE orders CASCADE", "INSERT INTO orders VALUES (11)");
+                Await.until(Duration.ofSeconds(60), () -> "the applier to stop on the follower's own referencing table",
+                        () -> applier.state() == StreamApplier.State.FAILED);
+                assertThat(applier.failure().orElseThrow().getMessage())
+                        .contains("public.orders", "order_notes", "does not cascade a TRUNCATE");
+            }
+            assertThat(follower.queryScalar("SELECT count(*) FROM order_notes")).as("the follower's own rows").isEqualTo("2");
+            assertThat(follower.queryScalar("SELECT count(*) FROM orders")).as("rows of the transaction before").isEqualTo("10");
+            follower.execute("DROP TABLE order_notes");
+            try (StreamApplier applier = new StreamApplier(stack.applier("cascade", 0))) {
+                applier.start();
+                stack.awaitEqual(0, "orders", Duration.ofSeconds(60));
+                stack.awaitEqual(0, "order_lines", Duration.ofSeconds(60));
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+        }
+    }
+
+    /**
      * Domains and composite types (nested, in arrays, a domain over a composite) the follower has
      * never seen: capture sends their definitions before the table's schema event, and before an
      * ALTER TABLE's message that adds a column of a new one; the follower creates them and holds

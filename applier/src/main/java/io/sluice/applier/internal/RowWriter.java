@@ -51,6 +51,7 @@ public final class RowWriter {
     private boolean pendingChecksCount;
     private final CopyLoader copies;
     private final UnnestStatements byKey;
+    private final Truncations truncations;
 
     public RowWriter(Connection connection, SchemaSync schemas) {
         this.connection = connection;
@@ -58,6 +59,7 @@ public final class RowWriter {
         this.statements = new PreparedStatements(connection);
         this.copies = new CopyLoader(connection);
         this.byKey = new UnnestStatements(connection, statements);
+        this.truncations = new Truncations(connection, schemas);
     }
 
     /** The table as a statement on its rows names it ({@link SchemaSync#rowsOf}). */
@@ -136,26 +138,10 @@ public final class RowWriter {
         add(ps, e, e.before());
     }
 
-    /**
-     * Truncates the tables the follower has. A table it does not have yet (no row of it has come
-     * down the stream: {@code pgbench -i} truncates its tables before filling them) holds no rows
-     * on the follower, so truncating it changes nothing; it is created with its first rows.
-     */
+    /** Truncates the tables the primary emptied ({@link Truncations}). */
     public void truncate(ChangeEvent.Truncate e) throws SQLException {
         flush();
-        List<String> present = new java.util.ArrayList<>();
-        for (TableId t : e.tables()) {
-            if (FollowerTable.exists(connection, t)) {
-                present.add(rowsOf(t)); // the primary names each table it emptied, those inheriting from one too
-            }
-        }
-        if (present.isEmpty()) {
-            return;
-        }
-        try (Statement st = connection.createStatement()) {
-            st.execute("TRUNCATE " + String.join(", ", present)
-                    + (e.restartIdentity() ? " RESTART IDENTITY" : "") + (e.cascade() ? " CASCADE" : ""));
-        }
+        truncations.apply(e);
     }
 
     /**
