@@ -1004,6 +1004,34 @@ class ApplierIT {
     }
 
     /**
+     * An enum given a label after a table using it was made, both before capture reads the table's creation: capture
+     * announces the table from the catalog, whose enum has the label already, and the trigger's message of the
+     * creation lists the labels as they were then. The follower keeps the later label and holds the rows that use it
+     * (before, the applier stopped: the enum "cannot be brought to the primary's labels").
+     */
+    @Test
+    void anEnumLabelAddedBeforeCaptureReadsItsTablesCreationStaysOnTheFollower() throws Exception {
+        try (CaptureService capture = new CaptureService(stack.capture("late_label", List.of(), false))) {
+            capture.start(); // the slot and the triggers; what follows is read from the WAL by the next capture
+        }
+        stack.primary.execute("CREATE TYPE late_mood AS ENUM ('sad', 'ok')",
+                "CREATE TABLE late_labels (id int PRIMARY KEY, m late_mood)", "INSERT INTO late_labels VALUES (1, 'ok'), (2, 'sad')",
+                "ALTER TYPE late_mood ADD VALUE 'meh' BEFORE 'ok'", "ALTER TYPE late_mood ADD VALUE 'happy'",
+                "UPDATE late_labels SET m = 'happy' WHERE id = 2", "INSERT INTO late_labels VALUES (3, 'meh')",
+                "ALTER TABLE late_labels ADD COLUMN note text DEFAULT 'n'");
+        try (CaptureService capture = new CaptureService(stack.capture("late_label", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("late_label", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "late_labels", Duration.ofSeconds(60));
+            String labels = "SELECT enum_range(NULL::late_mood)::text";
+            assertThat(stack.followers.get(0).queryScalar(labels)).as("the follower's labels, in order")
+                    .isEqualTo(stack.primary.queryScalar(labels));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A table taken into the publication and then altered before capture reads it: the follower gets the table
      * as it was when it was taken in, its rows, and then each ALTER in turn — not the catalog's later shape.
      */

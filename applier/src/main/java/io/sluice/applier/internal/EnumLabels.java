@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  * before the rename applied again still find the old name; a label only the primary has was
  * added, and is added at the primary's place on a session of its own that commits at once, since
  * PostgreSQL refuses a label in the transaction that added it (55P04) — a label the primary has
- * is harmless to the follower whatever the apply transaction does. Lists that cannot be matched
- * (a label renamed and another added between the same two labels, or a different order) are
- * refused, naming both.
+ * is harmless to the follower whatever the apply transaction does. Where only the follower has
+ * labels, they are kept: a list read ahead of the stream (below) gave them, and the primary adds
+ * them later. Lists that cannot be matched (a label renamed and another added between the same
+ * two labels, or a different order) are refused, naming both.
  *
  * <p>Only a list as of its place in the stream — the event trigger's DDL message, written in the
  * ALTER TYPE's own transaction — renames. Capture reads a schema event's labels from the catalog
@@ -149,7 +150,8 @@ final class EnumLabels {
      * What brings {@code have} (the follower's labels in order) to {@code want} (the primary's).
      * Between two labels both lists hold, the follower's other labels are the primary's renamed
      * ones, in order, when the primary has as many new ones there; the primary's new labels there
-     * are added otherwise (when the follower has none of its own there). Unless {@code exact}
+     * are added otherwise (when the follower has none of its own there); where the primary has no
+     * new labels, the follower's own are kept. Unless {@code exact}
      * (the list as of its place in the stream), nothing is renamed: the primary's new labels are
      * added, the follower's own kept.
      *
@@ -182,6 +184,9 @@ final class EnumLabels {
             if (gone.isEmpty() || !exact) {
                 // Added before the next label the follower has; after the last one, last.
                 fresh.forEach(label -> additions.add(new Addition(label, end)));
+            } else if (fresh.isEmpty()) {
+                // Labels the primary has not added yet at this place in the stream, which a list read ahead gave.
+                continue;
             } else if (gone.size() == fresh.size()) {
                 for (int i = 0; i < gone.size(); i++) {
                     renames.add(new Rename(gone.get(i), fresh.get(i)));

@@ -47,7 +47,17 @@ class EnumLabelsTest {
                 .hasMessageContaining("[ok] before happy").hasMessageContaining("[fine, new]");
         assertThatThrownBy(() -> EnumLabels.plan(List.of("a", "b"), List.of("b", "a"), false))
                 .hasMessageContaining("different order");
-        assertThatThrownBy(() -> EnumLabels.plan(List.of("a", "b", "c"), List.of("a", "c"), true))
-                .hasMessageContaining("[b] before c");
+        assertThatThrownBy(() -> EnumLabels.plan(List.of("a", "b", "c", "d"), List.of("a", "x", "y", "z", "d"), true))
+                .hasMessageContaining("[b, c] before d").hasMessageContaining("[x, y, z]");
+    }
+
+    /** A list read ahead of the stream gave the follower labels that a list as of its place lacks: they stay. */
+    @Test
+    void labelsTheFollowerHasAndThePrimaryHasNotYetAddedStay() {
+        assertThat(EnumLabels.plan(List.of("a", "b", "c"), List.of("a", "c"), true).empty()).isTrue();
+        assertThat(EnumLabels.plan(List.of("sad", "meh", "ok", "happy"), List.of("sad", "ok"), true).empty()).isTrue();
+        EnumLabels.Plan p = EnumLabels.plan(List.of("sad", "meh", "ok", "happy"), List.of("sad", "fine", "ok"), true);
+        assertThat(p.renames()).containsExactly(new Rename("meh", "fine"));
+        assertThat(p.additions()).isEmpty();
     }
 }
