@@ -93,6 +93,7 @@ public final class Verifier {
         long primaryRows = 0;
         long followerRows = 0;
         int chunks = 0;
+        boolean followerMissing = false;
         List<Object> lower = null; // exclusive lower bound of the next chunk
         while (true) {
             List<Object> upper = key.isEmpty() ? null : KeyRange.upperBound(primary, table, key, lower, chunkRows);
@@ -116,7 +117,8 @@ public final class Verifier {
                 chunks++; // (an empty range after the last full chunk is not a chunk)
             }
             primaryRows += p.rows();
-            followerRows += f.rows();
+            followerMissing |= f.rows() < 0;
+            followerRows += Math.max(f.rows(), 0);
             if (!p.equals(f)) {
                 differences.addAll(narrow(name, range));
             }
@@ -124,6 +126,9 @@ public final class Verifier {
                 break;
             }
             lower = upper;
+        }
+        if (followerMissing) {
+            differences.add(0, "the follower has no table " + name);
         }
         return new TableResult(name, differences.isEmpty() && primaryRows == followerRows, primaryRows, followerRows, chunks,
                 differences);

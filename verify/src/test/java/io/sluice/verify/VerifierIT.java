@@ -123,11 +123,13 @@ class VerifierIT {
     }
 
     @Test
-    void aTableMissingOnTheFollowerDiffersInEveryRow() throws Exception {
+    void aTableMissingOnTheFollowerIsSaidToBeAndDiffersInEveryRow() throws Exception {
         TableResult t = only("public.gone");
         assertThat(t.equal()).isFalse();
         assertThat(t.primaryRows()).isEqualTo(1);
-        assertThat(t.differences()).containsExactly("public.gone id=1: primary (1) / follower (no row)");
+        assertThat(t.followerRows()).isZero();
+        assertThat(t.differences()).containsExactly("the follower has no table public.gone",
+                "public.gone id=1: primary (1) / follower (no row)");
     }
 
     @Test
