@@ -388,7 +388,7 @@ END $f$;
 CREATE OR REPLACE FUNCTION sluice.write_rows(rel oid, header jsonb, root oid, filter text, whole boolean) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3
-  SET bytea_output = 'hex' AS $f$
+  SET bytea_output = 'hex' SET lc_monetary = 'C' AS $f$
 DECLARE cols text; chunk text;
 BEGIN
   EXECUTE format('LOCK TABLE %s IN SHARE MODE', rel::regclass);
@@ -769,7 +769,7 @@ END $f$;
 -- rows are written after it, and its followers' copy emptied before it (rows_follow).
 CREATE OR REPLACE FUNCTION sluice.emit_table(rel oid, created boolean, renamed jsonb, reported jsonb, gone json, carried boolean)
   RETURNS void LANGUAGE plpgsql
-  SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex'
+  SET DateStyle = 'ISO, MDY' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' SET lc_monetary = 'C'
   AS $f$
 DECLARE names name[]; before int; lists json; narrowed boolean;
 BEGIN

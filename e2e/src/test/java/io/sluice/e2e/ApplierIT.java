@@ -317,6 +317,59 @@ class ApplierIT {
     }
 
     /**
+     * {@code money} is printed and read by {@code lc_monetary}: its symbol, separators and number of decimals. A primary
+     * whose database prints it in German and a follower whose database reads it in Japanese (no decimals) hold the same
+     * values — capture prints and the applier reads under {@code lc_monetary} C (snapshot, stream, an added column's
+     * value for existing rows) — and {@code sluice verify}'s comparison finds them equal. Before, the applier stopped on
+     * "1.234,56 €". Needs both locales on the machine.
+     */
+    @Test
+    void moneyPassesUnchangedBetweenAPrimaryAndAFollowerOfOtherLocales() throws Exception {
+        LocalPostgres follower = stack.followers.get(0);
+        try {
+            stack.primary.execute("ALTER DATABASE postgres SET lc_monetary = 'de_DE.utf8'");
+            follower.execute("ALTER DATABASE postgres SET lc_monetary = 'ja_JP.utf8'");
+        } catch (java.sql.SQLException e) {
+            stack.primary.execute("ALTER DATABASE postgres RESET lc_monetary");
+            org.junit.jupiter.api.Assumptions.abort("this machine lacks the de_DE and ja_JP locales: " + e.getMessage());
+        }
+        try {
+            stack.primary.execute("CREATE TABLE money_amounts (id int PRIMARY KEY, v money)", "INSERT INTO money_amounts VALUES (1, 1234.56::numeric),"
+                    + " (2, -0.01::numeric), (3, 92233720368547758.07::numeric), (4, -92233720368547758.08::numeric), (5, NULL)");
+            try (CaptureService capture = new CaptureService(stack.capture("money", List.of("public.money_amounts"), true));
+                 StreamApplier applier = new StreamApplier(stack.applier("money", 0))) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("INSERT INTO money_amounts VALUES (6, 77.7::numeric)", "UPDATE money_amounts SET v = v + 0.01::numeric::money"
+                        + " WHERE id = 1", "ALTER TABLE money_amounts ADD COLUMN w money DEFAULT 5.25::numeric");
+                String primaryRows = moneyRows(stack.primary);
+                Await.until(Duration.ofSeconds(60), () -> "the follower's rows, read with lc_monetary C: " + primaryRows,
+                        () -> primaryRows.equals(moneyRows(follower)));
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+                var verifier = new io.sluice.verify.Verifier(new io.sluice.format.follower.JdbcDataSource(stack.primary.jdbcUrl(),
+                        Stack.superuser()), new io.sluice.format.follower.JdbcDataSource(follower.jdbcUrl(), Stack.superuser()),
+                        "money", 1000, 3, Duration.ofSeconds(10));
+                var report = verifier.verify(List.of("public.money_amounts"));
+                assertThat(report.equal()).as("sluice verify: %s", report).isTrue();
+            }
+        } finally {
+            stack.primary.execute("ALTER DATABASE postgres RESET lc_monetary");
+            follower.execute("ALTER DATABASE postgres RESET lc_monetary");
+        }
+    }
+
+    /** The rows of {@code money_amounts} in a session printing money as the stream does, whatever the database's locale. */
+    private static String moneyRows(LocalPostgres pg) throws java.sql.SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("SET lc_monetary = 'C'");
+            try (var rs = st.executeQuery("SELECT string_agg(t::text, '; ' ORDER BY id) FROM money_amounts t")) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    /**
      * A {@code TRUNCATE … CASCADE} on the primary empties on the follower the tables the primary
      * emptied and no more: a table of the follower's own that references one stops the applier,
      * naming it, its rows and the follower's untouched; once that table is gone the applier goes on.

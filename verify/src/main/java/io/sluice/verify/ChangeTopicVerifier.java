@@ -132,7 +132,7 @@ public final class ChangeTopicVerifier {
     private static Map<Map<String, String>, Map<String, String>> rows(DataSource db, String name, List<String> key)
             throws SQLException {
         Map<Map<String, String>, Map<String, String>> rows = new LinkedHashMap<>();
-        try (Connection c = db.getConnection(); Statement st = c.createStatement();
+        try (Connection c = Verifier.session(db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT * FROM " + Verifier.qualified(name) + " LIMIT 0")) {
             List<String> columns = new ArrayList<>();
             for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {

@@ -50,7 +50,7 @@ public final class DuckDbVerifier {
 
     public Report verify(List<String> tables) throws SQLException, InterruptedException {
         List<TableResult> results = new ArrayList<>();
-        try (Connection duck = open(); Connection pg = primary.getConnection()) {
+        try (Connection duck = open(); Connection pg = Verifier.session(primary)) {
             for (String t : tables) {
                 TableResult r = table(pg, duck, t);
                 for (int attempt = 0; attempt < retries && !r.equal(); attempt++) {

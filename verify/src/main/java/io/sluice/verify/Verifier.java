@@ -1,6 +1,7 @@
 package io.sluice.verify;
 
 import io.sluice.format.Lsn;
+import io.sluice.format.ValueTextSettings;
 import io.sluice.format.follower.Watermark;
 import io.sluice.verify.KeyRange.Chunk;
 import java.sql.Connection;
@@ -106,7 +107,7 @@ public final class Verifier {
                     awaitFollowerPast(s.position);
                 }
                 p = s.primary;
-                try (Connection c = follower.getConnection()) {
+                try (Connection c = session(follower)) {
                     f = range.hash(c);
                 }
                 if (p.equals(f)) {
@@ -140,7 +141,7 @@ public final class Verifier {
     private Snapshot snapshot(KeyRange range) throws SQLException {
         String position;
         Chunk chunk;
-        try (Connection c = primary.getConnection()) {
+        try (Connection c = session(primary)) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             chunk = range.hash(c);
@@ -204,13 +205,29 @@ public final class Verifier {
     }
 
     private static Map<String, String> rows(DataSource ds, KeyRange range) throws SQLException {
-        try (Connection c = ds.getConnection()) {
+        try (Connection c = session(ds)) {
             return range.rows(c);
         } catch (SQLException e) {
             if (!"42P01".equals(e.getSQLState())) {
                 throw e;
             }
             return Map.of(); // the follower has no such table: every primary row differs
+        }
+    }
+
+    /**
+     * A session that prints values as capture's did ({@link ValueTextSettings}): a primary's and a
+     * follower's own settings (a locale's {@code money}, an {@code IntervalStyle}) would otherwise
+     * print equal values differently.
+     */
+    static Connection session(DataSource ds) throws SQLException {
+        Connection c = ds.getConnection();
+        try (Statement st = c.createStatement()) {
+            st.execute(ValueTextSettings.sql());
+            return c;
+        } catch (SQLException e) {
+            c.close();
+            throw e;
         }
     }
 

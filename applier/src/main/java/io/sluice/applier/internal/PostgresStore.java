@@ -12,6 +12,7 @@ import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
+import io.sluice.format.ValueTextSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -92,6 +93,10 @@ public final class PostgresStore implements FollowerStore {
         p.setProperty("ApplicationName", "sluice-applier-" + config.followerName());
         Connection c = DriverManager.getConnection(config.jdbcUrl(), p);
         c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute(ValueTextSettings.sql()); // values are read as capture's session printed them
+        }
+        c.commit();
         try (Statement st = c.createStatement()) {
             // Like native logical replication: no user triggers or FK checks fire on applied rows.
             st.execute("SET session_replication_role = replica");

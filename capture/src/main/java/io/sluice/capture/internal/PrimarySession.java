@@ -1,13 +1,16 @@
 package io.sluice.capture.internal;
 
+import io.sluice.format.ValueTextSettings;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.function.Supplier;
 
 /**
  * A connection to the primary opened on first use, and opened again after it was closed or
  * reset (a failed statement resets it). For the catalog readers and the heartbeat, which each
- * keep one. Not thread-safe.
+ * keep one. It prints with the stream's {@link ValueTextSettings}: the expressions the catalog
+ * readers print (generated columns, checks) hold constants, printed as values. Not thread-safe.
  */
 public final class PrimarySession implements AutoCloseable {
 
@@ -20,9 +23,23 @@ public final class PrimarySession implements AutoCloseable {
 
     public Connection get() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = connections.get();
+            connection = printingValues(connections.get());
         }
         return connection;
+    }
+
+    /**
+     * Gives {@code c} the stream's {@link ValueTextSettings}, committed; returns it. Every session of capture's
+     * whose text reaches the stream — a catalog reader's, a snapshot's — is made so.
+     */
+    public static Connection printingValues(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(ValueTextSettings.sql());
+        }
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+        return c;
     }
 
     /** Closes the connection, quietly: it may be broken; the next {@link #get} opens a new one. */

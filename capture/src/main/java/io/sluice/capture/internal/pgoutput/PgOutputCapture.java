@@ -3,14 +3,15 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.CaptureConfig;
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
-import io.sluice.format.follower.SnapshotTarget;
 import io.sluice.capture.internal.CaptureEngine;
 import io.sluice.capture.internal.FrameWriter;
 import io.sluice.capture.internal.Heartbeats;
 import io.sluice.capture.internal.MessageGate;
+import io.sluice.capture.internal.PrimarySession;
 import io.sluice.capture.internal.Reconnector;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.format.Lsn;
+import io.sluice.format.follower.SnapshotTarget;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -255,7 +256,7 @@ public final class PgOutputCapture implements CaptureEngine {
     private Connection outputSession() {
         Connection c = primary.get();
         try {
-            ReplicationConnection.useOutputSettings(c);
+            PrimarySession.printingValues(c);
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "setting up a snapshot connection: " + e.getMessage(), e);
         }

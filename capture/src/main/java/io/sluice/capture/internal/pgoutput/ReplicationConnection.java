@@ -4,6 +4,7 @@ import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.CaptureSessions;
 import io.sluice.format.Lsn;
+import io.sluice.format.ValueTextSettings;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -11,10 +12,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.postgresql.PGConnection;
 import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
@@ -24,29 +23,12 @@ import org.postgresql.replication.ReplicationSlotInfo;
 /**
  * One walsender connection to the primary ({@code replication=database}) through pgjdbc's
  * replication API: creates the slot with an exported snapshot, streams pgoutput from a position
- * and confirms positions back. The session's output settings are fixed (DateStyle ISO,
- * IntervalStyle postgres, extra_float_digits 3, bytea hex: see docs/capture.md), so every value's
- * text is in a form any PostgreSQL reads back as the same value.
+ * and confirms positions back. The session prints values with {@link ValueTextSettings}, so every
+ * value's text is in a form any PostgreSQL reads back as the same value.
  *
  * <p>Used by one thread, except {@link #abort()}, which any thread may call to end a blocked read.
  */
 public final class ReplicationConnection implements AutoCloseable {
-
-    /** Session settings of every connection whose value text reaches the stream (pgjdbc fixes DateStyle ISO). */
-    private static final Map<String, String> OUTPUT = Map.of(
-            "IntervalStyle", "postgres", "extra_float_digits", "3", "bytea_output", "hex");
-    /** {@link #OUTPUT} as startup options, for the walsender connection. */
-    public static final String OUTPUT_SETTINGS = OUTPUT.entrySet().stream()
-            .map(e -> "-c " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
-
-    /** Gives a plain session (a snapshot copy's) the same output settings as the walsender's. */
-    public static void useOutputSettings(Connection c) throws SQLException {
-        try (var st = c.createStatement()) {
-            for (Map.Entry<String, String> e : OUTPUT.entrySet()) {
-                st.execute("SET " + e.getKey() + " = " + e.getValue());
-            }
-        }
-    }
 
     private final Connection connection;
     private PGReplicationStream stream;
@@ -63,7 +45,7 @@ public final class ReplicationConnection implements AutoCloseable {
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         PGProperty.APPLICATION_NAME.set(p, CaptureSessions.walsender(source));
-        PGProperty.OPTIONS.set(p, OUTPUT_SETTINGS);
+        PGProperty.OPTIONS.set(p, ValueTextSettings.startupOptions());
         try {
             return new ReplicationConnection(DriverManager.getConnection(jdbcUrl, p));
         } catch (SQLException e) {

@@ -2,9 +2,10 @@ package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
-import io.sluice.format.follower.SnapshotTarget;
+import io.sluice.capture.internal.PrimarySession;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.follower.SnapshotTarget;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -41,7 +42,7 @@ public final class SnapshotAlone {
     private static Connection session(String jdbcUrl, Properties connection) {
         try {
             Connection c = DriverManager.getConnection(jdbcUrl, connection);
-            ReplicationConnection.useOutputSettings(c);
+            PrimarySession.printingValues(c);
             return c;
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "a snapshot connection to " + jdbcUrl + ": " + e.getMessage(), e);

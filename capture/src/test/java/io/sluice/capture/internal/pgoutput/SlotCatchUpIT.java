@@ -2,6 +2,7 @@ package io.sluice.capture.internal.pgoutput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.capture.internal.PrimarySession;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
@@ -106,7 +107,7 @@ class SlotCatchUpIT {
         return () -> {
             try {
                 Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl().replace("user=postgres", "user=" + role));
-                ReplicationConnection.useOutputSettings(c);
+                PrimarySession.printingValues(c);
                 return c;
             } catch (SQLException e) {
                 throw new IllegalStateException(e);

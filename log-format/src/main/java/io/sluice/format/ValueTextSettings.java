@@ -1,0 +1,44 @@
+package io.sluice.format;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The session settings under which a value's PostgreSQL text in the stream is printed, read back
+ * and compared (FORMAT.md, "Values"): every session that prints values for the stream (capture's),
+ * reads them into a follower (the applier's) or compares a follower's with the primary's
+ * ({@code sluice verify}) runs with them, so the text does not depend on either server's own
+ * settings. pgjdbc fixes {@code DateStyle} to ISO on every connection it opens. {@code lc_monetary}
+ * decides how {@code money} is printed and read — its symbol, separators and number of decimals —
+ * so a primary and a follower of different locales would otherwise change or refuse its values.
+ */
+public final class ValueTextSettings {
+
+    private static final Map<String, String> SETTINGS = settings();
+
+    private ValueTextSettings() { }
+
+    private static Map<String, String> settings() {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("IntervalStyle", "postgres");
+        s.put("extra_float_digits", "3");
+        s.put("bytea_output", "hex");
+        s.put("lc_monetary", "C");
+        return java.util.Collections.unmodifiableMap(s);
+    }
+
+    /** The settings as a connection's startup {@code options} ({@code -c name=value ...}), for a walsender connection. */
+    public static String startupOptions() {
+        return SETTINGS.entrySet().stream().map(e -> "-c " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+    }
+
+    /**
+     * The settings as one SQL string of {@code SET} commands, for an open session (in its transaction, if one is
+     * open: commit it for them to stay).
+     */
+    public static String sql() {
+        return SETTINGS.entrySet().stream().map(e -> "SET " + e.getKey() + " = '" + e.getValue() + "'")
+                .collect(Collectors.joining("; "));
+    }
+}
