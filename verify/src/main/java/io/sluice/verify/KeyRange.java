@@ -15,22 +15,44 @@ import javax.sql.DataSource;
  * One chunk of a table as the verifier compares it: the rows whose primary key is after
  * {@code lower} and at most {@code upper} (either null for no bound), in key order — or, for a
  * table without a key, the whole table in the order of its rows' text. The same queries run on
- * the primary and the follower, the bounds bound as parameters.
+ * the primary and the follower, the bounds bound as parameters. Text is ordered byte by byte
+ * ({@code COLLATE "C"}), whatever the columns' and databases' collations: a primary and a follower
+ * of other locales order the same keys otherwise, and their chunks would hold other rows.
  *
  * @param table the quoted {@code schema.table}
- * @param key the primary-key columns in key order; empty when the table has none
+ * @param key the primary-key columns in key order; none when the table has none
  */
-record KeyRange(String table, List<String> key, List<Object> lower, List<Object> upper) {
+record KeyRange(String table, Key key, List<Object> lower, List<Object> upper) {
 
     /** A chunk's row count and hash; a missing table has -1 rows. */
     record Chunk(long rows, String hash) { }
 
+    /** A table's primary-key columns in key order, and which of them have a collation. */
+    record Key(List<String> names, List<Boolean> collatable) {
+        Key {
+            names = List.copyOf(names);
+            collatable = List.copyOf(collatable);
+        }
+
+        boolean isEmpty() {
+            return names.isEmpty();
+        }
+
+        /** The columns as the key's order compares them: text byte by byte. */
+        String ordered() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                out.add(Verifier.quote(names.get(i)) + (collatable.get(i) ? " COLLATE \"C\"" : ""));
+            }
+            return String.join(", ", out);
+        }
+    }
+
     /** The key of the row {@code chunkRows} after {@code lower} on the primary, or null when fewer rows remain. */
-    static List<Object> upperBound(DataSource primary, String table, List<String> key, List<Object> lower, int chunkRows)
+    static List<Object> upperBound(DataSource primary, String table, Key key, List<Object> lower, int chunkRows)
             throws SQLException {
-        String columns = String.join(", ", Verifier.quoted(key));
-        String sql = "SELECT " + columns + " FROM " + table + " t" + where(key, lower, null) + " ORDER BY " + columns
-                + " OFFSET " + (chunkRows - 1) + " LIMIT 1";
+        String sql = "SELECT " + String.join(", ", Verifier.quoted(key.names())) + " FROM " + table + " t"
+                + where(key, lower, null) + " ORDER BY " + key.ordered() + " OFFSET " + (chunkRows - 1) + " LIMIT 1";
         try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, lower, null);
             try (ResultSet rs = ps.executeQuery()) {
@@ -38,7 +60,7 @@ record KeyRange(String table, List<String> key, List<Object> lower, List<Object>
                     return null;
                 }
                 List<Object> out = new ArrayList<>();
-                for (int i = 1; i <= key.size(); i++) {
+                for (int i = 1; i <= key.names().size(); i++) {
                     out.add(rs.getObject(i));
                 }
                 return out;
@@ -70,7 +92,7 @@ record KeyRange(String table, List<String> key, List<Object> lower, List<Object>
      */
     Map<String, String> rows(Connection c) throws SQLException {
         String keyText = key.isEmpty() ? "t::text" : "concat_ws(', ', " + String.join(", ",
-                key.stream().map(k -> "'" + k.replace("'", "''") + "=' || " + Verifier.quote(k)).toList()) + ")";
+                key.names().stream().map(k -> "'" + k.replace("'", "''") + "=' || " + Verifier.quote(k)).toList()) + ")";
         Map<String, String> out = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT " + keyText + ", t::text FROM " + table + " t"
                 + where(key, lower, upper) + " ORDER BY " + order())) {
@@ -89,13 +111,13 @@ record KeyRange(String table, List<String> key, List<Object> lower, List<Object>
     }
 
     private String order() {
-        return key.isEmpty() ? "t::text" : String.join(", ", Verifier.quoted(key));
+        return key.isEmpty() ? "t::text COLLATE \"C\"" : key.ordered();
     }
 
-    private static String where(List<String> key, List<Object> lower, List<Object> upper) {
+    private static String where(Key key, List<Object> lower, List<Object> upper) {
         List<String> parts = new ArrayList<>();
-        String tuple = "(" + String.join(", ", Verifier.quoted(key)) + ")";
-        String params = "(" + String.join(", ", key.stream().map(k -> "?").toList()) + ")";
+        String tuple = "(" + key.ordered() + ")";
+        String params = "(" + String.join(", ", key.names().stream().map(k -> "?").toList()) + ")";
         if (lower != null) {
             parts.add(tuple + " > " + params);
         }

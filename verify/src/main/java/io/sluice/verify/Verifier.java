@@ -88,7 +88,7 @@ public final class Verifier {
     }
 
     private TableResult table(String name) throws SQLException, InterruptedException {
-        List<String> key = primaryKey(primary, name);
+        KeyRange.Key key = key(primary, name);
         String table = qualified(name);
         List<String> differences = new ArrayList<>();
         long primaryRows = 0;
@@ -174,7 +174,7 @@ public final class Verifier {
     private List<String> narrow(String table, KeyRange range) throws SQLException {
         Map<String, String> p = rows(primary, range);
         Map<String, String> f = rows(follower, range);
-        List<String> key = range.key();
+        KeyRange.Key key = range.key();
         List<String> out = new ArrayList<>();
         TreeSet<String> keys = new TreeSet<>(p.keySet());
         keys.addAll(f.keySet());
@@ -233,18 +233,26 @@ public final class Verifier {
 
     /** The primary-key columns of {@code table} (schema.table) in key order; empty when it has none. */
     static List<String> primaryKey(DataSource primary, String table) throws SQLException {
-        List<String> out = new ArrayList<>();
+        return key(primary, table).names();
+    }
+
+    /** {@link #primaryKey}, with which of its columns have a collation. */
+    static KeyRange.Key key(DataSource primary, String table) throws SQLException {
+        List<String> names = new ArrayList<>();
+        List<Boolean> collatable = new ArrayList<>();
         try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
-                        + " WHERE i.indrelid = ?::regclass AND i.indisprimary ORDER BY array_position(i.indkey::smallint[], a.attnum)")) {
+                "SELECT a.attname, a.attcollation <> 0 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                        + " AND a.attnum = ANY (i.indkey) WHERE i.indrelid = ?::regclass AND i.indisprimary"
+                        + " ORDER BY array_position(i.indkey::smallint[], a.attnum)")) {
             ps.setString(1, qualified(table)); // a name may hold a dot or a quote of its own
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(rs.getString(1));
+                    names.add(rs.getString(1));
+                    collatable.add(rs.getBoolean(2));
                 }
             }
         }
-        return out;
+        return new KeyRange.Key(names, collatable);
     }
 
     /** A value for a difference's description: quoted, cut at 60 characters, or NULL. */

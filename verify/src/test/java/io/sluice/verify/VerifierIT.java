@@ -48,6 +48,26 @@ class VerifierIT {
                 st.execute("INSERT INTO public.\"Odd.\"\"name\" SELECT generate_series(1, 5)");
             }
         }
+        String words = "INSERT INTO public.%s SELECT w FROM unnest(ARRAY['apple', 'Apple', 'Zebra', 'zebra', 'äpfel',"
+                + " 'Österreich', 'ostern', '_x', '1a', 'a1', 'B', 'b', 'é', 'e', 'F', 'f', 'ß', 'ss', 'Ω', 'ω']) w";
+        for (String db : List.of("p", "f")) {
+            // The primary's words sort by an ICU locale, the follower's by the database's C.UTF-8; its database prints
+            // intervals, floats and bytea otherwise than the stream does.
+            String collate = db.equals("p") ? " COLLATE \"en-x-icu\"" : "";
+            try (var c = pg.connect(db); var st = c.createStatement()) {
+                st.execute("CREATE TABLE public.words (w text" + collate + " PRIMARY KEY)");
+                st.execute(String.format(words, "words"));
+                st.execute("CREATE TABLE public.words_nokey (w text" + collate + ")");
+                st.execute(String.format(words, "words_nokey"));
+                st.execute("CREATE TABLE public.printed (id int PRIMARY KEY, i interval, d float8, b bytea)");
+                st.execute("INSERT INTO public.printed VALUES (1, '-1 day +02:03:04', 0.1::float8 + 0.2, '\\x00ff')");
+            }
+        }
+        try (var c = pg.connect(); var st = c.createStatement()) {
+            st.execute("ALTER DATABASE f SET IntervalStyle = 'sql_standard'");
+            st.execute("ALTER DATABASE f SET extra_float_digits = 0");
+            st.execute("ALTER DATABASE f SET bytea_output = 'escape'");
+        }
         try (var c = pg.connect("p"); var st = c.createStatement()) {
             st.execute("CREATE TABLE public.gone (id int PRIMARY KEY)");
             st.execute("INSERT INTO public.gone VALUES (1)");
@@ -132,6 +152,19 @@ class VerifierIT {
                 "public.gone id=1: primary (1) / follower (no row)");
     }
 
+    /**
+     * A primary and a follower that order text otherwise (collations of other locales) and print values otherwise
+     * (their own IntervalStyle, extra_float_digits, bytea_output): equal tables are equal, chunk by chunk.
+     */
+    @Test
+    void serversThatSortAndPrintOtherwiseCompareEqualTablesEqual() throws Exception {
+        for (String table : List.of("public.words", "public.words_nokey", "public.printed")) {
+            TableResult t = only(table);
+            assertThat(t.equal()).as("%s: %s", table, t.differences()).isTrue();
+        }
+        assertThat(only("public.words").chunks()).as("chunks of four words").isEqualTo(5);
+    }
+
     @Test
     void aTableWhoseNameHoldsADotAndAQuoteIsComparedByItsKey() throws Exception {
         try (var c = pg.connect("f"); var st = c.createStatement()) {
@@ -147,6 +180,6 @@ class VerifierIT {
     @Test
     void theTablesAreThePrimarysUserTables() throws Exception {
         assertThat(verifier.tables()).containsExactly("public.Odd.\"name", "public.few", "public.gone", "public.many", "public.nokey",
-                "public.same");
+                "public.printed", "public.same", "public.words", "public.words_nokey");
     }
 }
