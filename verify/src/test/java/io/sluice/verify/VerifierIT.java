@@ -123,6 +123,19 @@ class VerifierIT {
                 "public.few b=k11, a=11: primary (no row) / follower (11,k11,extra)");
     }
 
+    /** An applier starting for the first time, its bookkeeping made up to a migration that lacks columns yet. */
+    @Test
+    void aFollowerWhoseBookkeepingIsHalfMadeIsComparedAfterTheWait() throws Exception {
+        try (var c = pg.connect("f"); var st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS sluice");
+            st.execute("CREATE TABLE IF NOT EXISTS sluice.watermark (source text PRIMARY KEY)");
+        }
+        Verifier retrying = new Verifier(dataSource("p"), dataSource("f"), "src", 4, 1, Duration.ofMillis(200));
+        TableResult t = retrying.verify(List.of("public.few")).tables().get(0);
+        assertThat(t.equal()).isFalse();
+        assertThat(t.differences()).contains("public.few b=k5, a=5: primary (5,k5,v5) / follower (no row)");
+    }
+
     @Test
     void aChunkWithMoreThanFiveDifferencesShowsFiveAndCountsTheRest() throws Exception {
         Verifier wide = new Verifier(dataSource("p"), dataSource("f"), "src", 100, 0, Duration.ofSeconds(1));
