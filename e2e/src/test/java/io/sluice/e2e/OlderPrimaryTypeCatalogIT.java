@@ -2,18 +2,17 @@ package io.sluice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.capture.CaptureConfig;
 import io.sluice.embedded.LocalPostgres;
 import java.nio.file.Path;
 
 /**
  * The catalog test with a PostgreSQL 15 primary — the oldest PostgreSQL still supported — and a PostgreSQL 17
  * follower, through the default engine: every type of the 15 server's own catalog, exactly. Capture's ways for a
- * server before 17 (no failover slot, no {@code infinity} interval, no {@code pg_stat_replication_slots} the same)
+ * server before 17 (a slot that is no failover slot, intervals without {@code infinity})
  * run here, which the tests of a 17 primary never take. The 15 server comes from its zonky binaries jar, which
  * the build copies into {@code target/older-postgres} (e2e/pom.xml).
  */
-class OlderPrimaryTypeCatalogIT extends TypeCatalogContract {
+class OlderPrimaryTypeCatalogIT extends TypeCatalogIT {
 
     @Override
     Stack servers(Path dir) {
@@ -26,15 +25,5 @@ class OlderPrimaryTypeCatalogIT extends TypeCatalogContract {
             throw new IllegalStateException(e);
         }
         return new Stack(dir, primary, 1);
-    }
-
-    @Override
-    CaptureConfig.Engine engine() {
-        return CaptureConfig.Engine.PGOUTPUT;
-    }
-
-    @Override
-    boolean carries(String type) {
-        return true;
     }
 }
