@@ -11,7 +11,7 @@ import io.sluice.format.EpochMarker;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
-import io.sluice.format.ValueTextSettings;
+import io.sluice.format.SessionSettings;
 import io.sluice.format.follower.SnapshotTarget;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -169,7 +169,7 @@ public final class DirectSeed implements SnapshotTarget {
         try (Statement st = c.createStatement()) {
             // As the applier: no user triggers or FK checks fire on the copied rows.
             st.execute("SET session_replication_role = replica");
-            st.execute(ValueTextSettings.sql()); // the COPY text is read as capture's session printed it
+            st.execute(SessionSettings.sql()); // the COPY text is read as capture's session printed it
         }
         c.commit();
         return c;

@@ -358,6 +358,47 @@ class ApplierIT {
         }
     }
 
+    /**
+     * A primary and a follower whose databases cancel statements after 100 ms (as databases guarded against runaway
+     * queries do): a snapshot of a million rows is copied out and loaded all the same, and the stream goes on —
+     * Sluice's sessions run without the servers' own timeouts. Before, capture failed in its snapshot, at every start.
+     */
+    @Test
+    void aMillionRowSnapshotPassesDatabasesThatCancelLongStatements() throws Exception {
+        LocalPostgres follower = stack.followers.get(0);
+        stack.primary.execute("CREATE TABLE timed (id int PRIMARY KEY, v text)",
+                "INSERT INTO timed SELECT g, md5(g::text) FROM generate_series(1, 1000000) g");
+        String sums = "SELECT count(*) || ' ' || sum(id) || ' ' || sum(length(v)) FROM timed";
+        try {
+            stack.primary.execute("ALTER DATABASE postgres SET statement_timeout = '100ms'");
+            follower.execute("ALTER DATABASE postgres SET statement_timeout = '100ms'");
+            try (CaptureService capture = new CaptureService(stack.capture("timed", List.of("public.timed"), true));
+                 StreamApplier applier = new StreamApplier(stack.applier("timed", 0))) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("INSERT INTO timed VALUES (1000001, 'after')", "UPDATE timed SET v = 'changed' WHERE id = 7");
+                String expected = untimed(stack.primary, sums);
+                Await.until(Duration.ofSeconds(120), () -> "the follower's million rows: " + expected,
+                        () -> expected.equals(untimed(follower, sums)));
+                assertThat(capture.state()).as("capture").isEqualTo(CaptureService.State.RUNNING);
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+        } finally {
+            stack.primary.execute("ALTER DATABASE postgres RESET statement_timeout");
+            follower.execute("ALTER DATABASE postgres RESET statement_timeout");
+        }
+    }
+
+    /** The first column of a query's first row, in a session without the database's statement timeout. */
+    private static String untimed(LocalPostgres pg, String sql) throws java.sql.SQLException {
+        try (Connection c = pg.connect(); Statement st = c.createStatement()) {
+            st.execute("SET statement_timeout = 0");
+            try (var rs = st.executeQuery(sql)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     /** The rows of {@code money_amounts} in a session printing money as the stream does, whatever the database's locale. */
     private static String moneyRows(LocalPostgres pg) throws java.sql.SQLException {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {

@@ -1,7 +1,7 @@
 package io.sluice.verify;
 
 import io.sluice.format.Lsn;
-import io.sluice.format.ValueTextSettings;
+import io.sluice.format.SessionSettings;
 import io.sluice.format.follower.Watermark;
 import io.sluice.verify.KeyRange.Chunk;
 import java.sql.Connection;
@@ -232,14 +232,14 @@ public final class Verifier {
     }
 
     /**
-     * A session that prints values as capture's did ({@link ValueTextSettings}): a primary's and a
+     * A session that prints values as capture's did ({@link SessionSettings}): a primary's and a
      * follower's own settings (a locale's {@code money}, an {@code IntervalStyle}) would otherwise
      * print equal values differently.
      */
     static Connection session(DataSource ds) throws SQLException {
         Connection c = ds.getConnection();
         try (Statement st = c.createStatement()) {
-            st.execute(ValueTextSettings.sql());
+            st.execute(SessionSettings.sql());
             return c;
         } catch (SQLException e) {
             c.close();

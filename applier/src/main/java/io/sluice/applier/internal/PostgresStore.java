@@ -12,7 +12,7 @@ import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
-import io.sluice.format.ValueTextSettings;
+import io.sluice.format.SessionSettings;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -94,7 +94,7 @@ public final class PostgresStore implements FollowerStore {
         Connection c = DriverManager.getConnection(config.jdbcUrl(), p);
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
-            st.execute(ValueTextSettings.sql()); // values are read as capture's session printed them
+            st.execute(SessionSettings.sql()); // values are read as capture's session printed them
         }
         c.commit();
         try (Statement st = c.createStatement()) {

@@ -1,6 +1,6 @@
 package io.sluice.capture.internal;
 
-import io.sluice.format.ValueTextSettings;
+import io.sluice.format.SessionSettings;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * A connection to the primary opened on first use, and opened again after it was closed or
  * reset (a failed statement resets it). For the catalog readers and the heartbeat, which each
- * keep one. It prints with the stream's {@link ValueTextSettings}: the expressions the catalog
+ * keep one. It prints with the stream's {@link SessionSettings}: the expressions the catalog
  * readers print (generated columns, checks) hold constants, printed as values. Not thread-safe.
  */
 public final class PrimarySession implements AutoCloseable {
@@ -29,12 +29,12 @@ public final class PrimarySession implements AutoCloseable {
     }
 
     /**
-     * Gives {@code c} the stream's {@link ValueTextSettings}, committed; returns it. Every session of capture's
+     * Gives {@code c} the stream's {@link SessionSettings}, committed; returns it. Every session of capture's
      * whose text reaches the stream — a catalog reader's, a snapshot's — is made so.
      */
     public static Connection printingValues(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute(ValueTextSettings.sql());
+            st.execute(SessionSettings.sql());
         }
         if (!c.getAutoCommit()) {
             c.commit();

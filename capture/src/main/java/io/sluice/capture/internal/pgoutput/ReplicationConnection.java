@@ -4,7 +4,7 @@ import io.sluice.capture.CaptureException;
 import io.sluice.capture.CaptureException.Kind;
 import io.sluice.format.CaptureSessions;
 import io.sluice.format.Lsn;
-import io.sluice.format.ValueTextSettings;
+import io.sluice.format.SessionSettings;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,7 +23,7 @@ import org.postgresql.replication.ReplicationSlotInfo;
 /**
  * One walsender connection to the primary ({@code replication=database}) through pgjdbc's
  * replication API: creates the slot with an exported snapshot, streams pgoutput from a position
- * and confirms positions back. The session prints values with {@link ValueTextSettings}, so every
+ * and confirms positions back. The session prints values with {@link SessionSettings}, so every
  * value's text is in a form any PostgreSQL reads back as the same value.
  *
  * <p>Used by one thread, except {@link #abort()}, which any thread may call to end a blocked read.
@@ -45,7 +45,7 @@ public final class ReplicationConnection implements AutoCloseable {
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "10");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         PGProperty.APPLICATION_NAME.set(p, CaptureSessions.walsender(source));
-        PGProperty.OPTIONS.set(p, ValueTextSettings.startupOptions());
+        PGProperty.OPTIONS.set(p, SessionSettings.startupOptions());
         try {
             return new ReplicationConnection(DriverManager.getConnection(jdbcUrl, p));
         } catch (SQLException e) {

@@ -45,7 +45,7 @@ final class SnapshotCopy {
     private final String publication;
     private final int workers;
 
-    /** {@code connections} must open sessions with the stream's output settings ({@link io.sluice.format.ValueTextSettings}). */
+    /** {@code connections} must open sessions with the stream's output settings ({@link io.sluice.format.SessionSettings}). */
     SnapshotCopy(Supplier<Connection> connections, String publication, int workers) {
         this.connections = connections;
         this.publication = publication;

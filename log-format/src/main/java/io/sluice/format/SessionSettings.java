@@ -5,19 +5,23 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The session settings under which a value's PostgreSQL text in the stream is printed, read back
- * and compared (FORMAT.md, "Values"): every session that prints values for the stream (capture's),
- * reads them into a follower (the applier's) or compares a follower's with the primary's
- * ({@code sluice verify}) runs with them, so the text does not depend on either server's own
- * settings. pgjdbc fixes {@code DateStyle} to ISO on every connection it opens. {@code lc_monetary}
- * decides how {@code money} is printed and read — its symbol, separators and number of decimals —
- * so a primary and a follower of different locales would otherwise change or refuse its values.
+ * The settings every session of Sluice's on a primary or a follower runs with. First, those under
+ * which a value's PostgreSQL text in the stream is printed, read back and compared (FORMAT.md,
+ * "Values"): every session that prints values for the stream (capture's), reads them into a
+ * follower (the applier's) or compares a follower's with the primary's ({@code sluice verify})
+ * runs with them, so the text does not depend on either server's own settings. pgjdbc fixes
+ * {@code DateStyle} to ISO on every connection it opens. {@code lc_monetary} decides how
+ * {@code money} is printed and read — its symbol, separators and number of decimals — so a primary
+ * and a follower of different locales would otherwise change or refuse its values. Then no
+ * statement and no idle-in-transaction timeout: a database's own (set against runaway queries)
+ * would cancel a snapshot's COPY, a large transaction's apply or a snapshot held open between reads,
+ * every time again.
  */
-public final class ValueTextSettings {
+public final class SessionSettings {
 
     private static final Map<String, String> SETTINGS = settings();
 
-    private ValueTextSettings() { }
+    private SessionSettings() { }
 
     private static Map<String, String> settings() {
         Map<String, String> s = new LinkedHashMap<>();
@@ -25,6 +29,8 @@ public final class ValueTextSettings {
         s.put("extra_float_digits", "3");
         s.put("bytea_output", "hex");
         s.put("lc_monetary", "C");
+        s.put("statement_timeout", "0");
+        s.put("idle_in_transaction_session_timeout", "0");
         return java.util.Collections.unmodifiableMap(s);
     }
 
