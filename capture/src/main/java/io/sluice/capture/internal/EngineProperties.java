@@ -1,6 +1,7 @@
 package io.sluice.capture.internal;
 
 import io.sluice.capture.CaptureConfig;
+import io.sluice.format.SessionSettings;
 import java.net.URI;
 import java.util.Properties;
 import java.util.regex.Pattern;
@@ -40,6 +41,8 @@ public final class EngineProperties {
         copyIfSet(conn, p, "sslkey", "database.sslkey");
         copyIfSet(conn, p, "sslpassword", "database.sslpassword");
         p.put("plugin.name", "pgoutput");
+        // Debezium's SQL sessions (its snapshot's) as every other of Sluice's: without the database's own timeouts.
+        p.put("database.initial.statements", SessionSettings.sql());
         p.put("slot.name", config.slotName());
         p.put("publication.name", config.publicationName());
         p.put("publication.autocreate.mode", "disabled");
