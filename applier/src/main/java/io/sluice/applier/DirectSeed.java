@@ -1,6 +1,5 @@
 package io.sluice.applier;
 
-import io.sluice.format.follower.Watermark;
 import io.sluice.applier.internal.Bookkeeping;
 import io.sluice.applier.internal.DdlSync;
 import io.sluice.applier.internal.SchemaSync;
@@ -10,9 +9,10 @@ import io.sluice.format.DdlMessage;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
-import io.sluice.format.TableId;
 import io.sluice.format.SessionSettings;
+import io.sluice.format.TableId;
 import io.sluice.format.follower.SnapshotTarget;
+import io.sluice.format.follower.Watermark;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

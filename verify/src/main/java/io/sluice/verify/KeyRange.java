@@ -53,7 +53,7 @@ record KeyRange(String table, Key key, List<Object> lower, List<Object> upper) {
             throws SQLException {
         String sql = "SELECT " + String.join(", ", Verifier.quoted(key.names())) + " FROM " + table + " t"
                 + where(key, lower, null) + " ORDER BY " + key.ordered() + " OFFSET " + (chunkRows - 1) + " LIMIT 1";
-        try (Connection c = primary.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = Verifier.session(primary); PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, lower, null);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

@@ -234,7 +234,7 @@ public final class Verifier {
     /**
      * A session that prints values as capture's did ({@link SessionSettings}): a primary's and a
      * follower's own settings (a locale's {@code money}, an {@code IntervalStyle}) would otherwise
-     * print equal values differently.
+     * print equal values differently, and a database's statement timeout cancel a large chunk's hash.
      */
     static Connection session(DataSource ds) throws SQLException {
         Connection c = ds.getConnection();

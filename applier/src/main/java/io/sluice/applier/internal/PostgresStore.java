@@ -1,7 +1,6 @@
 package io.sluice.applier.internal;
 
 import io.sluice.applier.ApplierConfig;
-import io.sluice.format.follower.Watermark;
 import io.sluice.applier.internal.FollowerPipeline.Work;
 import io.sluice.applier.internal.FrameReader.FrameEnd;
 import io.sluice.applier.internal.OpenGroup.GroupCommit;
@@ -10,9 +9,10 @@ import io.sluice.format.CopyEvent;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.SessionSettings;
 import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
-import io.sluice.format.SessionSettings;
+import io.sluice.format.follower.Watermark;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /**
  * A connection to the primary opened on first use, and opened again after it was closed or
  * reset (a failed statement resets it). For the catalog readers and the heartbeat, which each
- * keep one. It prints with the stream's {@link SessionSettings}: the expressions the catalog
+ * keep one. It runs with {@link SessionSettings}: the expressions the catalog
  * readers print (generated columns, checks) hold constants, printed as values. Not thread-safe.
  */
 public final class PrimarySession implements AutoCloseable {
@@ -23,7 +23,7 @@ public final class PrimarySession implements AutoCloseable {
 
     public Connection get() throws SQLException {
         if (connection == null || connection.isClosed()) {
-            connection = printingValues(connections.get());
+            connection = withSessionSettings(connections.get());
         }
         return connection;
     }
@@ -32,7 +32,7 @@ public final class PrimarySession implements AutoCloseable {
      * Gives {@code c} the stream's {@link SessionSettings}, committed; returns it. Every session of capture's
      * whose text reaches the stream — a catalog reader's, a snapshot's — is made so.
      */
-    public static Connection printingValues(Connection c) throws SQLException {
+    public static Connection withSessionSettings(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(SessionSettings.sql());
         }

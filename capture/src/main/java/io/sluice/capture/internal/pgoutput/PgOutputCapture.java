@@ -256,7 +256,7 @@ public final class PgOutputCapture implements CaptureEngine {
     private Connection outputSession() {
         Connection c = primary.get();
         try {
-            PrimarySession.printingValues(c);
+            PrimarySession.withSessionSettings(c);
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "setting up a snapshot connection: " + e.getMessage(), e);
         }

@@ -42,7 +42,7 @@ public final class SnapshotAlone {
     private static Connection session(String jdbcUrl, Properties connection) {
         try {
             Connection c = DriverManager.getConnection(jdbcUrl, connection);
-            PrimarySession.printingValues(c);
+            PrimarySession.withSessionSettings(c);
             return c;
         } catch (SQLException e) {
             throw new CaptureException(Kind.FATAL, "a snapshot connection to " + jdbcUrl + ": " + e.getMessage(), e);

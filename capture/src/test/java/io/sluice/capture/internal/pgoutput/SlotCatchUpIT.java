@@ -107,7 +107,7 @@ class SlotCatchUpIT {
         return () -> {
             try {
                 Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl().replace("user=postgres", "user=" + role));
-                PrimarySession.printingValues(c);
+                PrimarySession.withSessionSettings(c);
                 return c;
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
