@@ -389,6 +389,37 @@ class ApplierIT {
         }
     }
 
+    /**
+     * A primary database whose sessions search a schema of the application's first, and a follower database whose
+     * sessions search none of the types' schemas: a table of that schema with its types and a public enum reaches the
+     * follower all the same — type names are printed and read relative to {@code pg_catalog, public}. Before, the
+     * applier stopped: "the follower has no type by that name" ('sp_pos', printed bare by capture's session).
+     */
+    @Test
+    void typesReachAFollowerWhateverSearchPathEitherDatabaseSets() throws Exception {
+        LocalPostgres follower = stack.followers.get(0);
+        stack.primary.execute("CREATE SCHEMA sp_app", "CREATE DOMAIN sp_app.sp_pos AS int CHECK (VALUE > 0)",
+                "CREATE TYPE sp_mood AS ENUM ('low', 'high')");
+        try {
+            stack.primary.execute("ALTER DATABASE postgres SET search_path = sp_app, public");
+            follower.execute("ALTER DATABASE postgres SET search_path = nowhere");
+            stack.primary.execute("CREATE TABLE sp_app.sp_t (id int PRIMARY KEY, p sp_app.sp_pos, m sp_mood, ms sp_mood[])",
+                    "INSERT INTO sp_app.sp_t VALUES (1, 5, 'low', '{low,high}')");
+            try (CaptureService capture = new CaptureService(stack.capture("search", List.of("sp_app.sp_t"), true));
+                 StreamApplier applier = new StreamApplier(stack.applier("search", 0))) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("ALTER TABLE sp_app.sp_t ADD COLUMN q sp_app.sp_pos DEFAULT 3",
+                        "INSERT INTO sp_app.sp_t VALUES (2, 6, 'high', '{}', 4)");
+                stack.awaitEqual(0, "sp_app.sp_t", Duration.ofSeconds(60));
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+        } finally {
+            stack.primary.execute("ALTER DATABASE postgres RESET search_path");
+            follower.execute("ALTER DATABASE postgres RESET search_path");
+        }
+    }
+
     /** The first column of a query's first row, in a session without the database's statement timeout. */
     private static String untimed(LocalPostgres pg, String sql) throws java.sql.SQLException {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {

@@ -15,7 +15,9 @@ import java.util.stream.Collectors;
  * and a follower of different locales would otherwise change or refuse its values. Then no
  * statement and no idle-in-transaction timeout: a database's own (set against runaway queries)
  * would cancel a snapshot's COPY, a large transaction's apply or a snapshot held open between reads,
- * every time again.
+ * every time again. And {@code search_path} {@code pg_catalog, public}: a type's name in a schema
+ * event is printed relative to it — a type of {@code public} bare, any other schema's qualified — and
+ * read back under it, whatever search path either database sets for its sessions.
  */
 public final class SessionSettings {
 
@@ -31,12 +33,14 @@ public final class SessionSettings {
         s.put("lc_monetary", "C");
         s.put("statement_timeout", "0");
         s.put("idle_in_transaction_session_timeout", "0");
+        s.put("search_path", "pg_catalog, public");
         return java.util.Collections.unmodifiableMap(s);
     }
 
     /** The settings as a connection's startup {@code options} ({@code -c name=value ...}), for a walsender connection. */
     public static String startupOptions() {
-        return SETTINGS.entrySet().stream().map(e -> "-c " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+        return SETTINGS.entrySet().stream().map(e -> "-c " + e.getKey() + "=" + e.getValue().replace(" ", ""))
+                .collect(Collectors.joining(" "));
     }
 
     /**
@@ -44,7 +48,8 @@ public final class SessionSettings {
      * open: commit it for them to stay).
      */
     public static String sql() {
-        return SETTINGS.entrySet().stream().map(e -> "SET " + e.getKey() + " = '" + e.getValue() + "'")
+        return SETTINGS.entrySet().stream().map(e -> "SET " + e.getKey() + " = "
+                        + (e.getKey().equals("search_path") ? e.getValue() : "'" + e.getValue() + "'"))
                 .collect(Collectors.joining("; "));
     }
 }

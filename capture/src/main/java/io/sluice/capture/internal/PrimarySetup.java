@@ -35,9 +35,13 @@ public final class PrimarySetup {
     /** Slot facts for operators and the lag monitor. */
     public record SlotInfo(String name, boolean active, String confirmedFlushLsn, long retainedWalBytes) { }
 
+    /**
+     * A session on the primary with {@link io.sluice.format.SessionSettings}: the DDL triggers installed on it print
+     * type names relative to its search path, as capture's other sessions do.
+     */
     public Connection connect() {
         try {
-            return DriverManager.getConnection(jdbcUrl, connection);
+            return PrimarySession.withSessionSettings(DriverManager.getConnection(jdbcUrl, connection));
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
             String user = connection.getProperty("user", "(from the URL)");

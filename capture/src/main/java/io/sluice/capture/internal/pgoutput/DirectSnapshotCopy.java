@@ -74,7 +74,10 @@ final class DirectSnapshotCopy {
         List<ChangeEvent> define(TableId table, TableShape shape);
     }
 
-    /** Copies everything visible in {@code snapshotName} into the targets, then commits the frame; returns the rows. */
+    /**
+     * Copies everything visible in {@code snapshotName} into the targets, then commits the frame; returns the rows.
+     * Throws {@link SnapshotGuard.Outdated}, before anything is written, when a table changed under the snapshot.
+     */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
             throws Exception {
         FrameWriter.KnownFrame[] frame = new FrameWriter.KnownFrame[1];
@@ -102,19 +105,18 @@ final class DirectSnapshotCopy {
     private long copy(String snapshotName, Lsn consistentPoint, Clock clock, BooleanSupplier stopping,
                       java.util.function.BiFunction<Long, Instant, Definitions> opening) throws Exception {
         long started = System.nanoTime();
-        try {
-            List<Part> parts = new ArrayList<>();
-            Definitions definitions;
-            int tables;
-            try (Connection c = SnapshotSessions.inSnapshot(connections, snapshotName)) {
-                List<TableId> published = SnapshotSessions.tables(c, publication);
-                tables = published.size();
+        // Outdated leaves the targets open, for the snapshot taken again; anything after closes them.
+        try (SnapshotGuard guard = SnapshotGuard.take(connections, snapshotName, publication, tables -> workers)) {
+            try {
+                Connection c = guard.session();
+                List<TableId> published = guard.tables();
                 long xmin = SnapshotSessions.xmin(c);
                 Instant at = clock.instant();
                 for (SnapshotTarget t : targets) {
                     t.begin(consistentPoint, xmin, at);
                 }
-                definitions = opening.apply(xmin, at);
+                Definitions definitions = opening.apply(xmin, at);
+                List<Part> parts = new ArrayList<>();
                 for (TableId table : published) {
                     SnapshotSessions.Published what = SnapshotSessions.published(c, publication, table);
                     TableShape shape = CatalogShapes.read(c, table).publishedAs(what.columns());
@@ -124,20 +126,18 @@ final class DirectSnapshotCopy {
                     }
                     parts.addAll(parts(c, table, shape.columns(), what.filter()));
                 }
-                c.rollback();
+                log.info("initial snapshot of {} tables at {} by the direct path into {} ({} parts, {} copy connections)",
+                        published.size(), consistentPoint, names(), parts.size(), guard.sessions().size());
+                long rows = SnapshotSessions.copyAll(guard.sessions(), parts, "sluice-snapshot-direct", stopping, this::copyPart);
+                for (SnapshotTarget t : targets) {
+                    t.commit();
+                }
+                log.info("initial snapshot complete: {} rows of {} tables into {} in {} ms", rows, published.size(), names(),
+                        (System.nanoTime() - started) / 1_000_000);
+                return rows;
+            } finally {
+                targets.forEach(SnapshotTarget::close);
             }
-            log.info("initial snapshot of {} tables at {} by the direct path into {} ({} parts, {} copy connections)", tables,
-                    consistentPoint, names(), parts.size(), workers);
-            long rows = SnapshotSessions.copyAll(connections, snapshotName, parts, workers, "sluice-snapshot-direct", stopping,
-                    this::copyPart);
-            for (SnapshotTarget t : targets) {
-                t.commit();
-            }
-            log.info("initial snapshot complete: {} rows of {} tables into {} in {} ms", rows, tables, names(),
-                    (System.nanoTime() - started) / 1_000_000);
-            return rows;
-        } finally {
-            targets.forEach(SnapshotTarget::close);
         }
     }
 

@@ -139,6 +139,14 @@ public final class PgOutputCapture implements CaptureEngine {
         thread.start();
     }
 
+    private ReplicationConnection.CreatedSlot remakeSlot() throws SQLException {
+        replication.dropSlot(config.slotName());
+        ReplicationConnection.CreatedSlot created = replication.createSlot(config.slotName(), config.failover().slot());
+        log.info("created replication slot {} (pgoutput) again at {}, exporting snapshot {}", config.slotName(),
+                created.consistentPoint(), created.snapshotName());
+        return created;
+    }
+
     /**
      * A stream without transactions has had no snapshot: a slot left by a capture that died while
      * snapshotting holds nothing the stream needs, and its snapshot is gone with that capture.
@@ -158,15 +166,13 @@ public final class PgOutputCapture implements CaptureEngine {
         try {
             Lsn from = streamedThrough;
             if (created != null) {
-                if (direct.isEmpty()) {
-                    new SnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS)
-                            .copy(created.snapshotName(), created.consistentPoint(), frames, clock, () -> closing);
-                } else {
-                    new DirectSnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS, direct)
-                            .copy(created.snapshotName(), created.consistentPoint(), frames, clock, () -> closing);
-                }
+                ReplicationConnection.CreatedSlot copied = InitialSnapshot.take(created, slot -> direct.isEmpty()
+                        ? new SnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS)
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing)
+                        : new DirectSnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS, direct)
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing), this::remakeSlot);
                 writer.flush();
-                from = created.consistentPoint();
+                from = copied.consistentPoint();
                 written = from;
             }
             stream(from);

@@ -118,6 +118,13 @@ public final class ReplicationConnection implements AutoCloseable {
         }
     }
 
+    /** Drops a slot no session is using (its exported snapshot, if this connection made it, ends too). */
+    public void dropSlot(String slot) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("DROP_REPLICATION_SLOT " + slot);
+        }
+    }
+
     /** Makes an existing, inactive slot a failover slot (PostgreSQL 17; no SQL function can). */
     public Void makeFailover(String slot) throws SQLException {
         try (Statement st = connection.createStatement()) {

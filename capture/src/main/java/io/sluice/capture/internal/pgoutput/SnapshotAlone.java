@@ -27,11 +27,15 @@ public final class SnapshotAlone {
     public static Lsn copy(String jdbcUrl, Properties connection, String source, long epoch, String publication,
                            SnapshotTarget target, Clock clock) {
         try (ReplicationConnection replication = ReplicationConnection.open(jdbcUrl, connection, source)) {
-            ReplicationConnection.CreatedSlot slot = replication.createTemporarySlot("sluice_seed_" + ProcessHandle.current().pid());
-            new DirectSnapshotCopy(() -> session(jdbcUrl, connection), publication, 2, List.of(target))
-                    .copyAlone(slot.snapshotName(), slot.consistentPoint(), new EventHeader(source, slot.consistentPoint(), 1,
-                            clock.instant(), 0, epoch), clock);
-            return slot.consistentPoint();
+            String name = "sluice_seed_" + ProcessHandle.current().pid();
+            ReplicationConnection.CreatedSlot copied = InitialSnapshot.take(replication.createTemporarySlot(name), slot ->
+                    new DirectSnapshotCopy(() -> session(jdbcUrl, connection), publication, 2, List.of(target))
+                            .copyAlone(slot.snapshotName(), slot.consistentPoint(), new EventHeader(source, slot.consistentPoint(), 1,
+                                    clock.instant(), 0, epoch), clock), () -> {
+                        replication.dropSlot(name);
+                        return replication.createTemporarySlot(name);
+                    });
+            return copied.consistentPoint();
         } catch (CaptureException e) {
             throw e;
         } catch (Exception e) {

@@ -54,29 +54,28 @@ final class SnapshotCopy {
 
     /**
      * Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint};
-     * returns the rows. Gives up, leaving the frame without its COMMIT (void), once {@code stopping} holds.
+     * returns the rows. Gives up, leaving the frame without its COMMIT (void), once {@code stopping} holds;
+     * throws {@link SnapshotGuard.Outdated}, before the frame opens, when a table changed under the snapshot.
      */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
             throws Exception {
         long started = System.nanoTime();
-        List<TableId> tables;
-        long xmin;
-        try (Connection c = SnapshotSessions.inSnapshot(connections, snapshotName)) {
-            tables = SnapshotSessions.tables(c, publication);
-            xmin = SnapshotSessions.xmin(c);
-            c.rollback();
+        try (SnapshotGuard guard = SnapshotGuard.take(connections, snapshotName, publication,
+                tables -> Math.min(workers, Math.max(1, tables)))) {
+            List<TableId> tables = guard.tables();
+            long xmin = SnapshotSessions.xmin(guard.session());
+            log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
+                    snapshotName, guard.sessions().size());
+            FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
+            Map<TableId, CountDownLatch> defined = new HashMap<>();
+            tables.forEach(t -> defined.put(t, new CountDownLatch(1)));
+            long rows = SnapshotSessions.copyAll(guard.sessions(), tables, "sluice-snapshot-copy", stopping,
+                    (c, t, halt) -> copyTable(c, t, publication, frame, defined, halt));
+            frame.commit();
+            log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+            return rows;
         }
-        log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
-                snapshotName, Math.min(workers, Math.max(1, tables.size())));
-        FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
-        Map<TableId, CountDownLatch> defined = new HashMap<>();
-        tables.forEach(t -> defined.put(t, new CountDownLatch(1)));
-        long rows = SnapshotSessions.copyAll(connections, snapshotName, tables, workers, "sluice-snapshot-copy", stopping,
-                (c, t, halt) -> copyTable(c, t, publication, frame, defined, halt));
-        frame.commit();
-        log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
-                (System.nanoTime() - started) / 1_000_000);
-        return rows;
     }
 
     /** Sends a table's definition into the frame — its types, its schema, its generated columns and parents — and returns the events. */

@@ -113,26 +113,24 @@ final class SnapshotSessions {
     }
 
     /**
-     * Runs every copy of {@code work} on up to {@code sessions} snapshot sessions at once; returns the
-     * rows copied. The first failure stops the rest and is thrown; so is a stop asked for meanwhile.
+     * Runs every copy of {@code work} on the snapshot's sessions at once, one thread each; returns the rows copied.
+     * The first failure stops the rest and is thrown; so is a stop asked for meanwhile. The sessions stay open.
      */
-    static <T> long copyAll(Supplier<Connection> connections, String snapshotName, List<T> work, int sessions,
-                            String threadName, BooleanSupplier stopping, Copy<T> copy) throws Exception {
+    static <T> long copyAll(List<Connection> sessions, List<T> work, String threadName, BooleanSupplier stopping,
+                            Copy<T> copy) throws Exception {
         ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>(work);
         AtomicLong rows = new AtomicLong();
         AtomicBoolean failed = new AtomicBoolean();
         BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
-        int n = Math.min(sessions, Math.max(1, work.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(n, r -> new Thread(r, threadName));
+        ExecutorService pool = Executors.newFixedThreadPool(sessions.size(), r -> new Thread(r, threadName));
         try {
             List<Future<?>> running = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
+            for (Connection c : sessions) {
                 running.add(pool.submit(() -> {
-                    try (Connection c = inSnapshot(connections, snapshotName)) {
+                    try {
                         for (T w = queue.poll(); w != null && !halt.getAsBoolean(); w = queue.poll()) {
                             rows.addAndGet(copy.copy(c, w, halt));
                         }
-                        c.rollback();
                     } catch (Exception e) {
                         failed.set(true); // the other copies stop too: nothing of the snapshot is committed
                         throw e;

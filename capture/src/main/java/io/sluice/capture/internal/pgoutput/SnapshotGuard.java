@@ -1,0 +1,170 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.format.TableId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
+
+/**
+ * The snapshot's sessions, each holding {@code ACCESS SHARE} on every table the publication had in the snapshot
+ * until the copies are done, so no {@code ALTER TABLE} that rewrites a table, {@code VACUUM FULL}, {@code CLUSTER}
+ * or {@code TRUNCATE} can commit while they run. Such a command is not MVCC-safe: a snapshot taken before it reads
+ * the table as empty. One that committed between the slot's snapshot and the locks — a table whose storage is not
+ * the one the snapshot saw, or a table gone — makes the snapshot {@link Outdated}: it is taken again. Every session
+ * takes its locks before any copy starts, the first waiting for a command that holds one, the others not waiting
+ * at all: a command queued behind the first session's locks would otherwise hold up the others (PostgreSQL queues
+ * a lock behind a waiting one) while the first waits for them, and the snapshot is then taken again too.
+ */
+final class SnapshotGuard implements AutoCloseable {
+
+    /** A table changed under the snapshot after it was taken, or a command waits to change one; take a new snapshot. */
+    static final class Outdated extends Exception {
+        Outdated(String message) {
+            super(message);
+        }
+    }
+
+    private final List<Connection> sessions;
+    private final List<TableId> tables;
+
+    private SnapshotGuard(List<Connection> sessions, List<TableId> tables) {
+        this.sessions = sessions;
+        this.tables = tables;
+    }
+
+    /**
+     * Opens sessions in {@code snapshotName} — as many as {@code sessions} says for the number of tables — lists
+     * {@code publication}'s tables in the first, locks them in every session and checks them.
+     */
+    static SnapshotGuard take(Supplier<Connection> connections, String snapshotName, String publication,
+                              IntUnaryOperator sessions) throws SQLException, Outdated {
+        List<Connection> open = new ArrayList<>();
+        try {
+            Connection first = SnapshotSessions.inSnapshot(connections, snapshotName);
+            open.add(first);
+            List<TableId> tables = SnapshotSessions.tables(first, publication);
+            List<String> locks = lockAndCheck(first, tables);
+            for (int i = 1; i < sessions.applyAsInt(tables.size()); i++) {
+                Connection c = SnapshotSessions.inSnapshot(connections, snapshotName);
+                open.add(c);
+                try (Statement st = c.createStatement()) {
+                    for (String lock : locks) {
+                        st.execute(lock + " NOWAIT");
+                    }
+                } catch (SQLException e) {
+                    if ("55P03".equals(e.getSQLState())) {
+                        throw new Outdated("a command waits to change a table the snapshot copies: " + e.getMessage());
+                    }
+                    throw e;
+                }
+            }
+            return new SnapshotGuard(List.copyOf(open), tables);
+        } catch (SQLException | Outdated | RuntimeException e) {
+            for (Connection c : open) {
+                c.close();
+            }
+            throw e;
+        }
+    }
+
+    /** The sessions, in the snapshot, holding the locks; the first one's catalog reads see it as the snapshot did. */
+    List<Connection> sessions() {
+        return sessions;
+    }
+
+    /** The first session. */
+    Connection session() {
+        return sessions.get(0);
+    }
+
+    /** The publication's tables, each after the tables it inherits from (as {@link SnapshotSessions#tables}). */
+    List<TableId> tables() {
+        return tables;
+    }
+
+    /**
+     * Locks each table by its oid in the snapshot (its name now may be another table's), then compares the
+     * storage the snapshot saw — the table's, or a partitioned table's partitions' — with the storage now. Returns
+     * the lock statements, for the other sessions.
+     */
+    private static List<String> lockAndCheck(Connection c, List<TableId> tables) throws SQLException, Outdated {
+        List<String> changed = new ArrayList<>();
+        List<String> locks = new ArrayList<>();
+        // pg_class read by a query sees it as the snapshot did; pg_relation_filenode, pg_partition_tree and
+        // regclass's output read the catalog as it is now.
+        try (PreparedStatement seen = c.prepareStatement("SELECT c.oid, c.relkind = 'p' FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?");
+             PreparedStatement lock = c.prepareStatement("SELECT CASE WHEN pg_table_is_visible(?::oid) IS NOT NULL"
+                     + " THEN format('LOCK TABLE %s IN ACCESS SHARE MODE', ?::oid::regclass) END");
+             PreparedStatement moved = c.prepareStatement("WITH RECURSIVE tree(oid) AS (SELECT ?::oid UNION ALL"
+                     + " SELECT i.inhrelid FROM tree JOIN pg_inherits i ON i.inhparent = tree.oid"
+                     + " JOIN pg_class p ON p.oid = tree.oid WHERE p.relkind = 'p')"
+                     + " SELECT EXISTS (SELECT 1 FROM tree JOIN pg_class r ON r.oid = tree.oid"
+                     + " WHERE r.relkind = 'r' AND r.relfilenode IS DISTINCT FROM pg_relation_filenode(r.oid))"
+                     + " OR (? AND EXISTS ((SELECT oid FROM tree EXCEPT SELECT relid FROM pg_partition_tree(?::oid::regclass))"
+                     + " UNION ALL (SELECT relid FROM pg_partition_tree(?::oid::regclass) EXCEPT SELECT oid FROM tree)))");
+             Statement st = c.createStatement()) {
+            for (TableId table : tables) {
+                seen.setString(1, table.schema());
+                seen.setString(2, table.table());
+                long oid;
+                boolean partitioned;
+                try (ResultSet rs = seen.executeQuery()) {
+                    rs.next();
+                    oid = rs.getLong(1);
+                    partitioned = rs.getBoolean(2);
+                }
+                lock.setLong(1, oid);
+                lock.setLong(2, oid);
+                String statement;
+                try (ResultSet rs = lock.executeQuery()) {
+                    rs.next();
+                    statement = rs.getString(1);
+                }
+                if (statement == null) {
+                    changed.add(table + " (dropped)");
+                    continue;
+                }
+                st.execute(statement);
+                locks.add(statement);
+                moved.setLong(1, oid);
+                moved.setBoolean(2, partitioned);
+                moved.setLong(3, oid);
+                moved.setLong(4, oid);
+                try (ResultSet rs = moved.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        changed.add(table.toString());
+                    }
+                }
+            }
+        }
+        if (!changed.isEmpty()) {
+            throw new Outdated("rewritten, truncated, dropped or repartitioned after the snapshot was taken and before it"
+                    + " could lock them (it would read them as empty): " + changed);
+        }
+        return locks;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        SQLException first = null;
+        for (Connection c : sessions) {
+            try {
+                c.rollback();
+                c.close();
+            } catch (SQLException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
