@@ -177,7 +177,8 @@ END $f$;
 -- Type names, expressions and constraints as capture's own session prints them — format_type names a
 -- type without its schema where the search_path finds it — though the triggers run with pg_catalog
 -- alone on theirs: each wraps one catalog function, called by its full name, under the search_path
--- this script was installed with, so no schema on that path can put a function of its own in its place.
+-- this script was installed with (capture's: pg_catalog, public — whatever the database sets), so no
+-- schema on that path can put a function of its own in its place.
 CREATE OR REPLACE FUNCTION sluice.type_text(typ oid, mod int) RETURNS text LANGUAGE sql STABLE
   SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.format_type(typ, mod) $f$;
 CREATE OR REPLACE FUNCTION sluice.expr_text(expr pg_node_tree, rel oid) RETURNS text LANGUAGE sql STABLE
