@@ -185,7 +185,7 @@ CREATE OR REPLACE FUNCTION sluice.expr_text(expr pg_node_tree, rel oid) RETURNS 
   SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_expr(expr, rel) $f$;
 CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql STABLE
   SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_constraintdef(con) $f$;
--- A table's shape as capture announces it, as a DDL message's JSON — its columns (pgoutput's: no generated one),
+-- A table's shape as capture announces it, as a DDL message's JSON — its columns (pgoutput's: no generated one) with their defaults,
 -- its generated columns with their expressions — and what a schema event adds: the replica identity (relreplident),
 -- whether each column is in its key (the primary key's under DEFAULT and FULL, the identity index's under INDEX,
 -- none under NOTHING), an enum's labels — and the tables it inherits from (INHERITS; a partition's table is not one), in
@@ -195,6 +195,8 @@ CREATE OR REPLACE FUNCTION sluice.table_shape(rel oid) RETURNS json LANGUAGE sql
 SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'identity', c.relreplident,
          'columns', (SELECT json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod),
                                        'nullable', NOT a.attnotnull,
+                                       'default', (SELECT sluice.expr_text(d.adbin, d.adrelid) FROM pg_attrdef d
+                                                    WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum),
                                        'key', coalesce(a.attnum = ANY (CASE c.relreplident WHEN 'i' THEN ri.indkey
                                                                          WHEN 'n' THEN NULL ELSE pk.indkey END), false),
                                        'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
@@ -819,6 +821,8 @@ BEGIN
                       'missing', CASE WHEN a.atthasmissing THEN (a.attmissingval::text::text[])[1]
                                       WHEN a.attnum > before AND a.atthasdef THEN sluice.existing_value(c.oid, a.attnum) END,
                       'has_default', a.atthasdef OR a.attidentity <> '',
+                      'default', (SELECT sluice.expr_text(d.adbin, d.adrelid) FROM pg_attrdef d
+                                   WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum),
                       'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
                       ORDER BY a.attnum)
                     FROM pg_attribute a

@@ -420,6 +420,55 @@ class ApplierIT {
         }
     }
 
+    /**
+     * Column defaults reach the follower, so a follower promoted to primary fills the columns an insert leaves out as
+     * the primary did: a table's from the snapshot, another's made while streaming, defaults set, changed and dropped
+     * and a column added with one, mid-stream. A default the follower cannot take — a function only the primary has, a
+     * serial's sequence (which {@code sluice promote} makes) — is left out, and the applier goes on.
+     */
+    @Test
+    void columnDefaultsReachTheFollowerAsThePrimaryHasThem() throws Exception {
+        LocalPostgres follower = stack.followers.get(0);
+        stack.primary.execute("CREATE FUNCTION df_only_here() RETURNS int LANGUAGE sql AS 'SELECT 42'",
+                "CREATE TABLE df_a (id serial PRIMARY KEY, made date DEFAULT CURRENT_DATE, n int DEFAULT 7,"
+                        + " label text DEFAULT 'x' || 'y', tags text[] DEFAULT '{a,\"b c\"}', f int DEFAULT df_only_here())",
+                "INSERT INTO df_a DEFAULT VALUES");
+        try (CaptureService capture = new CaptureService(stack.capture("defaults", List.of("public.df_a"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("defaults", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE df_b (id int PRIMARY KEY, at timestamptz DEFAULT now(), k numeric(6,2) DEFAULT -1.5)",
+                    "ALTER PUBLICATION pub_defaults ADD TABLE df_b", "INSERT INTO df_b (id) VALUES (1)",
+                    "ALTER TABLE df_a ALTER COLUMN n SET DEFAULT 8", "ALTER TABLE df_a ALTER COLUMN label DROP DEFAULT",
+                    "ALTER TABLE df_a ADD COLUMN z int DEFAULT 5", "INSERT INTO df_a DEFAULT VALUES");
+            stack.awaitEqual(0, "df_a", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "df_b", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+        String defaults = "SELECT string_agg(c.relname || '.' || a.attname || ' = ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '-'),"
+                + " '; ' ORDER BY c.relname, a.attnum) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                + " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+                + " WHERE c.relname IN ('df_a', 'df_b') AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('id', 'f')";
+        assertThat(follower.queryScalar(defaults)).as("the follower's defaults, but those it cannot have")
+                .isEqualTo(stack.primary.queryScalar(defaults)).contains("df_a.n = 8").contains("df_a.label = -");
+        assertThat(follower.queryScalar("SELECT count(*) FROM pg_attrdef WHERE adrelid = 'df_a'::regclass AND adnum IN (1, 6)"))
+                .as("no default for a serial whose sequence, and a column whose function, the follower lacks").isEqualTo("0");
+
+        // A crafted message whose default carries SQL stops the applier before anything of it runs.
+        follower.execute("CREATE TABLE IF NOT EXISTS canary (id int)");
+        String source = "crafted_default";
+        io.sluice.format.EventHeader h = new io.sluice.format.EventHeader(source, new io.sluice.format.Lsn(0x2000), 11,
+                java.time.Instant.parse("2026-12-07T12:00:00Z"), 0);
+        io.sluice.format.DdlMessage crafted = new io.sluice.format.DdlMessage(new io.sluice.format.TableId("public", "df_b"),
+                List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, true, null,
+                        "1); DROP TABLE canary; --")), List.of(), List.of(), false, false, List.of());
+        writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(h),
+                new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX, crafted.toJson()),
+                new io.sluice.format.ChangeEvent.Commit(h.withSeq(2), 1)));
+        assertThat(refusal(source)).contains("sluice.crafted_default.stream-0@1", "the default of public.df_b.id");
+        assertThat(follower.queryScalar("SELECT to_regclass('canary') IS NOT NULL")).as("canary survives").isEqualTo("t");
+    }
+
     /** The first column of a query's first row, in a session without the database's statement timeout. */
     private static String untimed(LocalPostgres pg, String sql) throws java.sql.SQLException {
         try (Connection c = pg.connect(); Statement st = c.createStatement()) {

@@ -88,6 +88,9 @@ final class DdlJsonWriter {
                 if (c.renamedFrom() != null) {
                     g.writeStringField("renamed_from", c.renamedFrom());
                 }
+                if (c.defaultExpression() != null) {
+                    g.writeStringField("default", c.defaultExpression());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -160,12 +160,20 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      *                    {@code attmissingval}, as its text), or null when there is none
      * @param hasDefault  the column has a default (a message without the field: assumed so)
      * @param renamedFrom the column's name before the DDL renamed it (the same column, values and all), or null
+     * @param defaultExpression the column's default as {@code pg_get_expr} prints it, or null: none, an identity's,
+     *                    or not said (a message without the field)
      */
-    public record DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom) {
+    public record DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom,
+                            String defaultExpression) {
 
         /** A column the DDL did not rename. */
         public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault) {
-            this(name, type, nullable, missing, hasDefault, null);
+            this(name, type, nullable, missing, hasDefault, null, null);
+        }
+
+        /** A column whose default the message does not say. */
+        public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom) {
+            this(name, type, nullable, missing, hasDefault, renamedFrom, null);
         }
 
         public DdlColumn {

@@ -111,11 +111,25 @@ class DdlMessageTest {
     }
 
     @Test
+    void aColumnsDefaultReadsBackAndItsAbsenceStaysUnsaid() {
+        DdlMessage m = new DdlMessage(new TableId("public", "t"),
+                List.of(new DdlMessage.DdlColumn("id", "integer", false, null, true, null, "nextval('t_id_seq'::regclass)"),
+                        new DdlMessage.DdlColumn("note", "text", true, null, false)),
+                List.of(), List.of(), false, false, List.of());
+        DdlMessage read = DdlMessage.parse(m.toJson());
+        assertThat(read).isEqualTo(m);
+        assertThat(read.columns().get(0).defaultExpression()).isEqualTo("nextval('t_id_seq'::regclass)");
+        assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).as("no field for a column without one")
+                .doesNotContain("\"default\":null");
+    }
+
+    @Test
     void theEventTriggersMessageWithoutNewerFieldsReadsConservatively() {
         String trigger = "{\"table\":[\"public\",\"t\"],\"volatile_rewrite\":true,\"columns\":"
                 + "[{\"name\":\"c\",\"type\":\"integer\",\"nullable\":true,\"missing\":null}]}";
         DdlMessage m = DdlMessage.parse(trigger.getBytes(StandardCharsets.UTF_8));
         assertThat(m.columns().get(0).hasDefault()).as("a column of an older message may have a default").isTrue();
+        assertThat(m.columns().get(0).defaultExpression()).as("which it does not say").isNull();
         assertThat(m.generated()).isEmpty();
         assertThat(m.types()).isEmpty();
         assertThat(m.rowsFollow()).as("an older message says nothing of rows following").isFalse();

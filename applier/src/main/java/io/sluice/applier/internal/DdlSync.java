@@ -28,6 +28,7 @@ public final class DdlSync {
     private static final Logger log = LoggerFactory.getLogger(DdlSync.class);
 
     private final SchemaSync schemas;
+    private final FollowerDefaults defaults = new FollowerDefaults();
 
     /** {@code schemas}: told to forget a table's shape once a DDL message changed it. */
     public DdlSync(SchemaSync schemas) {
@@ -66,6 +67,7 @@ public final class DdlSync {
             return;
         }
         columns(c, ddl, header, where, existing);
+        defaults.follow(c, ddl, where);
         if (ddl.inherits() != null) {
             FollowerInheritance.follow(c, ddl.table(), ddl.inherits(), header, where);
         }
@@ -172,6 +174,13 @@ public final class DdlSync {
         for (DdlMessage.Generated g : ddl.generated()) {
             String refused = SchemaGuard.expressionRefusal("the generation expression of " + ddl.table() + "." + g.name(),
                     g.expression());
+            if (refused != null) {
+                return refused;
+            }
+        }
+        for (DdlMessage.DdlColumn col : ddl.columns()) {
+            String refused = col.defaultExpression() == null ? null
+                    : SchemaGuard.expressionRefusal("the default of " + ddl.table() + "." + col.name(), col.defaultExpression());
             if (refused != null) {
                 return refused;
             }

@@ -31,7 +31,7 @@ final class FollowerTable {
      * A column as the follower's catalog has it.
      *
      * @param generated  PostgreSQL's {@code attgenerated}: empty for a plain column
-     * @param expression the generation expression, or null
+     * @param expression the generation expression (a generated column) or the default (a plain one), or null
      */
     record Existing(String type, boolean nullable, String generated, String expression) {
         boolean isGenerated() {
@@ -133,7 +133,7 @@ final class FollowerTable {
         Map<String, Existing> cols = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT a.attname, format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'f' ELSE 't' END,
-                       a.attgenerated::text, CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END
+                       a.attgenerated::text, pg_get_expr(d.adbin, d.adrelid)
                   FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace
                   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                  WHERE n.nspname = ? AND k.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {

@@ -112,8 +112,14 @@ final class CatalogShapes {
         } catch (IOException e) {
             throw new FormatException("a table's shape is not valid JSON: " + e.getMessage());
         }
+        java.util.Map<String, String> defaults = new java.util.HashMap<>();
+        for (DdlMessage.DdlColumn c : definition.columns()) {
+            if (c.defaultExpression() != null) {
+                defaults.put(c.name(), c.defaultExpression());
+            }
+        }
         return new TableShape(definition.table(), columns, key, identity, definition.generated(), definition.types(),
-                definition.inherits() == null ? List.of() : definition.inherits());
+                definition.inherits() == null ? List.of() : definition.inherits(), defaults);
     }
 
     /** One column's object, whose name, type and nullability {@code c} holds: its key flag and enum labels read here. */

@@ -103,7 +103,7 @@ final class RelationShapes implements AutoCloseable {
             TableShape shape = new TableShape(table, columns, key, identity,
                     definition == null ? List.of() : definition.generated(),
                     anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of(),
-                    definition == null || definition.inherits() == null ? List.of() : definition.inherits());
+                    definition == null || definition.inherits() == null ? List.of() : definition.inherits(), Map.of());
             byOid.put(r.oid(), shape);
             relations.put(r.oid(), r);
             return shape;

@@ -14,10 +14,12 @@ import java.util.Map;
  * A captured table's shape at one point of the WAL: its columns with their exact types, in the
  * order pgoutput sends a row's values, the replica identity key and the identity kind — and its
  * generated columns, whose values pgoutput does not send (a follower computes them), the
- * domains and composite types its columns use, and the tables it inherits from (not a partition's table).
+ * domains and composite types its columns use, the tables it inherits from (not a partition's table), and its
+ * columns' defaults (by column name; read from the catalog with the snapshot, not on a Relation message).
  */
 record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
-                  List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types, List<TableId> inherits) {
+                  List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types, List<TableId> inherits,
+                  Map<String, String> defaults) {
 
     TableShape {
         columns = List.copyOf(columns);
@@ -25,19 +27,20 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         generated = List.copyOf(generated);
         types = List.copyOf(types);
         inherits = List.copyOf(inherits);
+        defaults = Map.copyOf(defaults);
     }
 
     /** The shape with {@code types} as the types its columns use. */
     TableShape withTypes(List<DdlMessage.TypeDefinition> types) {
-        return new TableShape(table, columns, key, identity, generated, types, inherits);
+        return new TableShape(table, columns, key, identity, generated, types, inherits, defaults);
     }
 
     /**
      * Whether a DDL message follows the schema event ({@link #definition}): what a schema event does not carry —
-     * generated columns, the tables it inherits from.
+     * generated columns, the tables it inherits from, columns' defaults.
      */
     boolean hasDefinition() {
-        return !generated.isEmpty() || !inherits.isEmpty();
+        return !generated.isEmpty() || !inherits.isEmpty() || !defaults.isEmpty();
     }
 
     /**
@@ -52,11 +55,11 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
     /**
      * The table's definition as a DDL message, written after its schema event when it has
      * generated columns — their expressions travel only in DDL messages (docs/applier.md, the
-     * trust boundary), never in schema events — or inherits from tables.
+     * trust boundary), never in schema events — or inherits from tables, or has defaults.
      */
     ChangeEvent.Message definition(EventHeader header) {
-        List<DdlMessage.DdlColumn> plain = columns.stream()
-                .map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null, false)).toList();
+        List<DdlMessage.DdlColumn> plain = columns.stream().map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(),
+                null, false, null, defaults.get(c.name()))).toList();
         return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
                 new DdlMessage(table, plain, generated, List.of(), false, false, List.of()).withInherits(inherits).toJson());
     }
@@ -93,8 +96,10 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         if (published == null || columns.stream().allMatch(c -> published.contains(c.name()))) {
             return this;
         }
+        Map<String, String> kept = new java.util.HashMap<>(defaults);
+        kept.keySet().retainAll(published);
         return new TableShape(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
-                key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits);
+                key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits, kept);
     }
 
     /** The columns' names, in order. */
