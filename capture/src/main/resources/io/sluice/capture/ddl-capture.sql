@@ -185,7 +185,8 @@ CREATE OR REPLACE FUNCTION sluice.expr_text(expr pg_node_tree, rel oid) RETURNS 
   SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_expr(expr, rel) $f$;
 CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql STABLE
   SET search_path FROM CURRENT AS $f$ SELECT pg_catalog.pg_get_constraintdef(con) $f$;
--- A table's shape as capture announces it, as a DDL message's JSON — its columns (pgoutput's: no generated one) with their defaults,
+-- A table's shape as capture announces it, as a DDL message's JSON — its columns (pgoutput's: no generated one) with
+-- their defaults and collations (where not their type's),
 -- its generated columns with their expressions — and what a schema event adds: the replica identity (relreplident),
 -- whether each column is in its key (the primary key's under DEFAULT and FULL, the identity index's under INDEX,
 -- none under NOTHING), an enum's labels — and the tables it inherits from (INHERITS; a partition's table is not one), in
@@ -197,6 +198,8 @@ SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'ident
                                        'nullable', NOT a.attnotnull,
                                        'default', (SELECT sluice.expr_text(d.adbin, d.adrelid) FROM pg_attrdef d
                                                     WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum),
+                                       'collation', (SELECT json_build_array(cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                                                     WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
                                        'key', coalesce(a.attnum = ANY (CASE c.relreplident WHEN 'i' THEN ri.indkey
                                                                          WHEN 'n' THEN NULL ELSE pk.indkey END), false),
                                        'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
@@ -823,6 +826,9 @@ BEGIN
                       'has_default', a.atthasdef OR a.attidentity <> '',
                       'default', (SELECT sluice.expr_text(d.adbin, d.adrelid) FROM pg_attrdef d
                                    WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum),
+                      'collation', (SELECT json_build_array(cn.nspname, co.collname) FROM pg_collation co
+                                     JOIN pg_namespace cn ON cn.oid = co.collnamespace JOIN pg_type t ON t.oid = a.atttypid
+                                    WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
                       'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
                       ORDER BY a.attnum)
                     FROM pg_attribute a

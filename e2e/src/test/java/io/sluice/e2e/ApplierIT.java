@@ -421,17 +421,20 @@ class ApplierIT {
     }
 
     /**
-     * Column defaults reach the follower, so a follower promoted to primary fills the columns an insert leaves out as
-     * the primary did: a table's from the snapshot, another's made while streaming, defaults set, changed and dropped
-     * and a column added with one, mid-stream. A default the follower cannot take — a function only the primary has, a
-     * serial's sequence (which {@code sluice promote} makes) — is left out, and the applier goes on.
+     * Column defaults and collations reach the follower, so it orders and compares text as the primary does, and fills
+     * the columns an insert leaves out as the primary did once promoted: a table's from the snapshot, another's made
+     * while streaming, defaults set, changed and dropped, a column added with one and a collation changed, mid-stream.
+     * A default or collation the follower cannot take — a function or collation only the primary has, a serial's
+     * sequence (which {@code sluice promote} makes) — is left out, and the applier goes on.
      */
     @Test
-    void columnDefaultsReachTheFollowerAsThePrimaryHasThem() throws Exception {
+    void columnDefaultsAndCollationsReachTheFollowerAsThePrimaryHasThem() throws Exception {
         LocalPostgres follower = stack.followers.get(0);
         stack.primary.execute("CREATE FUNCTION df_only_here() RETURNS int LANGUAGE sql AS 'SELECT 42'",
+                "CREATE COLLATION df_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
                 "CREATE TABLE df_a (id serial PRIMARY KEY, made date DEFAULT CURRENT_DATE, n int DEFAULT 7,"
-                        + " label text DEFAULT 'x' || 'y', tags text[] DEFAULT '{a,\"b c\"}', f int DEFAULT df_only_here())",
+                        + " label text DEFAULT 'x' || 'y', tags text[] DEFAULT '{a,\"b c\"}', f int DEFAULT df_only_here(),"
+                        + " name text COLLATE \"de-x-icu\", nick varchar(9) COLLATE df_nocase, sorted text[] COLLATE \"C\")",
                 "INSERT INTO df_a DEFAULT VALUES");
         try (CaptureService capture = new CaptureService(stack.capture("defaults", List.of("public.df_a"), true));
              StreamApplier applier = new StreamApplier(stack.applier("defaults", 0))) {
@@ -440,19 +443,24 @@ class ApplierIT {
             stack.primary.execute("CREATE TABLE df_b (id int PRIMARY KEY, at timestamptz DEFAULT now(), k numeric(6,2) DEFAULT -1.5)",
                     "ALTER PUBLICATION pub_defaults ADD TABLE df_b", "INSERT INTO df_b (id) VALUES (1)",
                     "ALTER TABLE df_a ALTER COLUMN n SET DEFAULT 8", "ALTER TABLE df_a ALTER COLUMN label DROP DEFAULT",
-                    "ALTER TABLE df_a ADD COLUMN z int DEFAULT 5", "INSERT INTO df_a DEFAULT VALUES");
+                    "ALTER TABLE df_a ADD COLUMN z int DEFAULT 5", "ALTER TABLE df_a ALTER COLUMN name TYPE text COLLATE \"sv-x-icu\"",
+                    "INSERT INTO df_a DEFAULT VALUES");
             stack.awaitEqual(0, "df_a", Duration.ofSeconds(60));
             stack.awaitEqual(0, "df_b", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
-        String defaults = "SELECT string_agg(c.relname || '.' || a.attname || ' = ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '-'),"
+        String described = "SELECT string_agg(c.relname || '.' || a.attname || ' = ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '-')"
+                + " || ' ' || CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text ELSE '-' END,"
                 + " '; ' ORDER BY c.relname, a.attnum) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-                + " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-                + " WHERE c.relname IN ('df_a', 'df_b') AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('id', 'f')";
-        assertThat(follower.queryScalar(defaults)).as("the follower's defaults, but those it cannot have")
-                .isEqualTo(stack.primary.queryScalar(defaults)).contains("df_a.n = 8").contains("df_a.label = -");
+                + " JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+                + " WHERE c.relname IN ('df_a', 'df_b') AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('id', 'f', 'nick')";
+        assertThat(follower.queryScalar(described)).as("the follower's defaults and collations, but those it cannot have")
+                .isEqualTo(stack.primary.queryScalar(described)).contains("df_a.n = 8 -").contains("df_a.label = - -")
+                .contains("df_a.name = - \"sv-x-icu\"").contains("df_a.sorted = - \"C\"");
         assertThat(follower.queryScalar("SELECT count(*) FROM pg_attrdef WHERE adrelid = 'df_a'::regclass AND adnum IN (1, 6)"))
                 .as("no default for a serial whose sequence, and a column whose function, the follower lacks").isEqualTo("0");
+        assertThat(follower.queryScalar("SELECT attcollation = 100 FROM pg_attribute WHERE attrelid = 'df_a'::regclass"
+                + " AND attname = 'nick'")).as("the type's collation for a column whose collation the follower lacks").isEqualTo("t");
 
         // A crafted message whose default carries SQL stops the applier before anything of it runs.
         follower.execute("CREATE TABLE IF NOT EXISTS canary (id int)");
@@ -461,7 +469,7 @@ class ApplierIT {
                 java.time.Instant.parse("2026-12-07T12:00:00Z"), 0);
         io.sluice.format.DdlMessage crafted = new io.sluice.format.DdlMessage(new io.sluice.format.TableId("public", "df_b"),
                 List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, true, null,
-                        "1); DROP TABLE canary; --")), List.of(), List.of(), false, false, List.of());
+                        "1); DROP TABLE canary; --", List.of())), List.of(), List.of(), false, false, List.of());
         writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(h),
                 new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX, crafted.toJson()),
                 new io.sluice.format.ChangeEvent.Commit(h.withSeq(2), 1)));

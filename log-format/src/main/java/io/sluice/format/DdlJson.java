@@ -160,7 +160,7 @@ final class DdlJson {
             throw new FormatException("a column of a DDL message needs a name and a type");
         }
         return new DdlMessage.DdlColumn(name, type, flag(f, "nullable", true), text(f, "missing"), flag(f, "has_default", true),
-                text(f, "renamed_from"), text(f, "default"));
+                text(f, "renamed_from"), text(f, "default"), qualified(f, "collation", "a column's"));
     }
 
     private static DdlMessage.Generated generated(JsonParser p) throws IOException {

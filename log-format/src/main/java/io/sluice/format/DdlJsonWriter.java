@@ -91,6 +91,9 @@ final class DdlJsonWriter {
                 if (c.defaultExpression() != null) {
                     g.writeStringField("default", c.defaultExpression());
                 }
+                if (!c.collation().isEmpty()) {
+                    writeStrings(g, "collation", c.collation());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

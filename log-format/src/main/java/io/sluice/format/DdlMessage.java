@@ -162,24 +162,27 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      * @param renamedFrom the column's name before the DDL renamed it (the same column, values and all), or null
      * @param defaultExpression the column's default as {@code pg_get_expr} prints it, or null: none, an identity's,
      *                    or not said (a message without the field)
+     * @param collation   the column's collation, {@code [schema, name]}, where it is not its type's; empty: the type's,
+     *                    or not said
      */
     public record DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom,
-                            String defaultExpression) {
+                            String defaultExpression, List<String> collation) {
 
         /** A column the DDL did not rename. */
         public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault) {
-            this(name, type, nullable, missing, hasDefault, null, null);
+            this(name, type, nullable, missing, hasDefault, null, null, List.of());
         }
 
-        /** A column whose default the message does not say. */
+        /** A column whose default and collation the message does not say. */
         public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom) {
-            this(name, type, nullable, missing, hasDefault, renamedFrom, null);
+            this(name, type, nullable, missing, hasDefault, renamedFrom, null, List.of());
         }
 
         public DdlColumn {
             if (name.equals(renamedFrom)) {
                 renamedFrom = null;
             }
+            collation = collation == null ? List.of() : List.copyOf(collation);
         }
     }
 

@@ -111,16 +111,21 @@ class DdlMessageTest {
     }
 
     @Test
-    void aColumnsDefaultReadsBackAndItsAbsenceStaysUnsaid() {
+    void aColumnsDefaultAndCollationReadBackAndTheirAbsenceStaysUnsaid() {
         DdlMessage m = new DdlMessage(new TableId("public", "t"),
-                List.of(new DdlMessage.DdlColumn("id", "integer", false, null, true, null, "nextval('t_id_seq'::regclass)"),
+                List.of(new DdlMessage.DdlColumn("id", "integer", false, null, true, null, "nextval('t_id_seq'::regclass)", List.of()),
+                        new DdlMessage.DdlColumn("name", "text", true, null, false, null, null, List.of("pg_catalog", "de-x-icu")),
                         new DdlMessage.DdlColumn("note", "text", true, null, false)),
                 List.of(), List.of(), false, false, List.of());
         DdlMessage read = DdlMessage.parse(m.toJson());
         assertThat(read).isEqualTo(m);
         assertThat(read.columns().get(0).defaultExpression()).isEqualTo("nextval('t_id_seq'::regclass)");
+        assertThat(read.columns().get(1).collation()).containsExactly("pg_catalog", "de-x-icu");
         assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).as("no field for a column without one")
-                .doesNotContain("\"default\":null");
+                .doesNotContain("\"default\":null").doesNotContain("\"collation\":[]");
+        assertThatThrownBy(() -> DdlMessage.parse(("{\"table\":[\"public\",\"t\"],\"columns\":[{\"name\":\"c\",\"type\":\"text\","
+                + "\"collation\":[\"a\",\"b\",\"c\"]}]}").getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(FormatException.class).hasMessageContaining("collation");
     }
 
     @Test

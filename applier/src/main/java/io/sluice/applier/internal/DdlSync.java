@@ -28,7 +28,7 @@ public final class DdlSync {
     private static final Logger log = LoggerFactory.getLogger(DdlSync.class);
 
     private final SchemaSync schemas;
-    private final FollowerDefaults defaults = new FollowerDefaults();
+    private final DefaultsAndCollations described = new DefaultsAndCollations();
 
     /** {@code schemas}: told to forget a table's shape once a DDL message changed it. */
     public DdlSync(SchemaSync schemas) {
@@ -67,7 +67,7 @@ public final class DdlSync {
             return;
         }
         columns(c, ddl, header, where, existing);
-        defaults.follow(c, ddl, where);
+        described.follow(c, ddl, where);
         if (ddl.inherits() != null) {
             FollowerInheritance.follow(c, ddl.table(), ddl.inherits(), header, where);
         }

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,9 @@ final class FollowerTable {
      *
      * @param generated  PostgreSQL's {@code attgenerated}: empty for a plain column
      * @param expression the generation expression (a generated column) or the default (a plain one), or null
+     * @param collation  {@code [schema, name]} of its collation where not its type's; empty otherwise
      */
-    record Existing(String type, boolean nullable, String generated, String expression) {
+    record Existing(String type, boolean nullable, String generated, String expression, List<String> collation) {
         boolean isGenerated() {
             return !generated.isEmpty();
         }
@@ -133,7 +135,10 @@ final class FollowerTable {
         Map<String, Existing> cols = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT a.attname, format_type(a.atttypid, a.atttypmod), CASE WHEN a.attnotnull THEN 'f' ELSE 't' END,
-                       a.attgenerated::text, pg_get_expr(d.adbin, d.adrelid)
+                       a.attgenerated::text, pg_get_expr(d.adbin, d.adrelid),
+                       (SELECT ARRAY[cn.nspname::text, co.collname::text] FROM pg_collation co
+                          JOIN pg_namespace cn ON cn.oid = co.collnamespace JOIN pg_type t ON t.oid = a.atttypid
+                         WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation)
                   FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace
                   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                  WHERE n.nspname = ? AND k.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum""")) {
@@ -141,7 +146,9 @@ final class FollowerTable {
             ps.setString(2, table.table());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    cols.put(rs.getString(1), new Existing(rs.getString(2), "t".equals(rs.getString(3)), rs.getString(4), rs.getString(5)));
+                    java.sql.Array collation = rs.getArray(6);
+                    cols.put(rs.getString(1), new Existing(rs.getString(2), "t".equals(rs.getString(3)), rs.getString(4),
+                            rs.getString(5), collation == null ? List.of() : List.of((String[]) collation.getArray())));
                 }
             }
         }

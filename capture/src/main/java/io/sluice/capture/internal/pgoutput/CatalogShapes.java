@@ -112,14 +112,10 @@ final class CatalogShapes {
         } catch (IOException e) {
             throw new FormatException("a table's shape is not valid JSON: " + e.getMessage());
         }
-        java.util.Map<String, String> defaults = new java.util.HashMap<>();
-        for (DdlMessage.DdlColumn c : definition.columns()) {
-            if (c.defaultExpression() != null) {
-                defaults.put(c.name(), c.defaultExpression());
-            }
-        }
+        java.util.Map<String, DdlMessage.DdlColumn> described = new java.util.HashMap<>();
+        definition.columns().forEach(c -> described.put(c.name(), c));
         return new TableShape(definition.table(), columns, key, identity, definition.generated(), definition.types(),
-                definition.inherits() == null ? List.of() : definition.inherits(), defaults);
+                definition.inherits() == null ? List.of() : definition.inherits(), described);
     }
 
     /** One column's object, whose name, type and nullability {@code c} holds: its key flag and enum labels read here. */

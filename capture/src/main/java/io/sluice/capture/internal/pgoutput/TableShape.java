@@ -15,11 +15,12 @@ import java.util.Map;
  * order pgoutput sends a row's values, the replica identity key and the identity kind — and its
  * generated columns, whose values pgoutput does not send (a follower computes them), the
  * domains and composite types its columns use, the tables it inherits from (not a partition's table), and its
- * columns' defaults (by column name; read from the catalog with the snapshot, not on a Relation message).
+ * columns as the catalog describes them, with their defaults and collations (by name; read with the snapshot's
+ * catalog reads, not on a Relation message).
  */
 record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
                   List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types, List<TableId> inherits,
-                  Map<String, String> defaults) {
+                  Map<String, DdlMessage.DdlColumn> described) {
 
     TableShape {
         columns = List.copyOf(columns);
@@ -27,20 +28,21 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         generated = List.copyOf(generated);
         types = List.copyOf(types);
         inherits = List.copyOf(inherits);
-        defaults = Map.copyOf(defaults);
+        described = Map.copyOf(described);
     }
 
     /** The shape with {@code types} as the types its columns use. */
     TableShape withTypes(List<DdlMessage.TypeDefinition> types) {
-        return new TableShape(table, columns, key, identity, generated, types, inherits, defaults);
+        return new TableShape(table, columns, key, identity, generated, types, inherits, described);
     }
 
     /**
      * Whether a DDL message follows the schema event ({@link #definition}): what a schema event does not carry —
-     * generated columns, the tables it inherits from, columns' defaults.
+     * generated columns, the tables it inherits from, columns' defaults and collations.
      */
     boolean hasDefinition() {
-        return !generated.isEmpty() || !inherits.isEmpty() || !defaults.isEmpty();
+        return !generated.isEmpty() || !inherits.isEmpty() || described.values().stream()
+                .anyMatch(c -> c.defaultExpression() != null || !c.collation().isEmpty());
     }
 
     /**
@@ -55,11 +57,14 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
     /**
      * The table's definition as a DDL message, written after its schema event when it has
      * generated columns — their expressions travel only in DDL messages (docs/applier.md, the
-     * trust boundary), never in schema events — or inherits from tables, or has defaults.
+     * trust boundary), never in schema events — or inherits from tables, or has defaults or collations.
      */
     ChangeEvent.Message definition(EventHeader header) {
-        List<DdlMessage.DdlColumn> plain = columns.stream().map(c -> new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(),
-                null, false, null, defaults.get(c.name()))).toList();
+        List<DdlMessage.DdlColumn> plain = columns.stream().map(c -> {
+            DdlMessage.DdlColumn d = described.get(c.name());
+            return new DdlMessage.DdlColumn(c.name(), c.type(), c.nullable(), null, false, null,
+                    d == null ? null : d.defaultExpression(), d == null ? List.of() : d.collation());
+        }).toList();
         return new ChangeEvent.Message(header, true, DdlMessage.PREFIX,
                 new DdlMessage(table, plain, generated, List.of(), false, false, List.of()).withInherits(inherits).toJson());
     }
@@ -96,7 +101,7 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         if (published == null || columns.stream().allMatch(c -> published.contains(c.name()))) {
             return this;
         }
-        Map<String, String> kept = new java.util.HashMap<>(defaults);
+        Map<String, DdlMessage.DdlColumn> kept = new java.util.HashMap<>(described);
         kept.keySet().retainAll(published);
         return new TableShape(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
                 key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits, kept);
