@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -67,10 +65,19 @@ final class SnapshotCopy {
             log.info("initial snapshot of {} tables at {} (snapshot {}, {} copy connections)", tables.size(), consistentPoint,
                     snapshotName, guard.sessions().size());
             FrameWriter.KnownFrame frame = frames.openKnown(consistentPoint, xmin, clock.instant());
-            Map<TableId, CountDownLatch> defined = new HashMap<>();
-            tables.forEach(t -> defined.put(t, new CountDownLatch(1)));
-            long rows = SnapshotSessions.copyAll(guard.sessions(), tables, "sluice-snapshot-copy", stopping,
-                    (c, t, halt) -> copyTable(c, t, publication, frame, defined, halt));
+            // Every definition first, on the first session, parents before the tables that inherit from them (the
+            // list's order): a follower links a table only to parents it has; and pg_publication_tables locks every
+            // table it lists (PostgreSQL 16 and later), which only the first session may wait for.
+            Map<TableId, Definition> definitions = new HashMap<>();
+            for (TableId t : tables) {
+                SnapshotSessions.Published published = SnapshotSessions.published(guard.session(), publication, t);
+                TableShape shape = CatalogShapes.read(guard.session(), t).publishedAs(published.columns());
+                define(frame, t, shape);
+                definitions.put(t, new Definition(shape, copyOut(t, partitioned(guard.session(), t), shape.columns(),
+                        SnapshotSessions.where(published.filter()))));
+            }
+            long rows = SnapshotSessions.copyAll(guard, tables, t -> t, "sluice-snapshot-copy", stopping,
+                    (c, t, halt) -> copyRows(c, t, definitions.get(t), frame, halt));
             frame.commit();
             log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
                     (System.nanoTime() - started) / 1_000_000);
@@ -118,28 +125,15 @@ final class SnapshotCopy {
         }
     }
 
-    /**
-     * Copies one table into the frame, its definition first — after those of the tables it inherits from
-     * ({@code defined}: a latch per table of the snapshot, opened once its definition is in the frame), which come
-     * earlier in the list, so a follower has a table's parents before it links the table to them.
-     */
-    private static long copyTable(Connection c, TableId table, String publication, FrameWriter.KnownFrame frame,
-                                  Map<TableId, CountDownLatch> defined, BooleanSupplier stopping) throws Exception {
+    /** A table of the snapshot as defined in the frame, and the COPY that reads the rows its publication publishes. */
+    private record Definition(TableShape shape, String sql) { }
+
+    /** Copies one table's rows into the frame, after its definition. */
+    private static long copyRows(Connection c, TableId table, Definition definition, FrameWriter.KnownFrame frame,
+                                 BooleanSupplier stopping) throws Exception {
         long started = System.nanoTime();
-        SnapshotSessions.Published published = SnapshotSessions.published(c, publication, table);
-        TableShape shape = CatalogShapes.read(c, table).publishedAs(published.columns());
-        for (TableId parent : shape.inherits()) {
-            CountDownLatch parentDefined = defined.get(parent);
-            while (parentDefined != null && !parentDefined.await(50, TimeUnit.MILLISECONDS)) {
-                if (stopping.getAsBoolean()) {
-                    return 0; // another copy failed, or capture is stopping: the frame is not committed
-                }
-            }
-        }
-        define(frame, table, shape);
-        defined.get(table).countDown();
-        List<Column> columns = shape.columns();
-        String sql = copyOut(table, partitioned(c, table), columns, SnapshotSessions.where(published.filter()));
+        TableShape shape = definition.shape();
+        String sql = definition.sql();
         List<String> names = shape.columnNames();
         CopyChunks rows = new CopyChunks(CHUNK_BYTES, stopping, (count, text) ->
                 frame.send(h -> CopyEvent.of(h, table, shape.key(), names, count, text)));

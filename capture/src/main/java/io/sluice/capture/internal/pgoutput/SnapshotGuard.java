@@ -7,23 +7,26 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 
 /**
- * The snapshot's sessions, each holding {@code ACCESS SHARE} on every table the publication had in the snapshot
- * until the copies are done, so no {@code ALTER TABLE} that rewrites a table, {@code VACUUM FULL}, {@code CLUSTER}
- * or {@code TRUNCATE} can commit while they run. Such a command is not MVCC-safe: a snapshot taken before it reads
- * the table as empty. One that committed between the slot's snapshot and the locks — a table whose storage is not
- * the one the snapshot saw, or a table gone — makes the snapshot {@link Outdated}: it is taken again. Every session
- * takes its locks before any copy starts, the first waiting for a command that holds one, the others not waiting
- * at all: a command queued behind the first session's locks would otherwise hold up the others (PostgreSQL queues
- * a lock behind a waiting one) while the first waits for them, and the snapshot is then taken again too.
+ * The snapshot's sessions. The first holds {@code ACCESS SHARE} on every table the publication had in the snapshot
+ * until the copies are done, so no {@code ALTER TABLE} that rewrites a table, {@code VACUUM FULL}, {@code CLUSTER} or
+ * {@code TRUNCATE} can commit while they run. Such a command is not MVCC-safe: a snapshot taken before it reads the
+ * table as empty. One that committed between the slot's snapshot and the locks — a table whose storage is not the one
+ * the snapshot saw, or a table gone — makes the snapshot {@link Outdated}: it is taken again. The other sessions copy
+ * a table at a time, each in a transaction of its own that takes that table's lock without waiting
+ * ({@link #lockAlone}): a command queued behind the first session's lock holds up every later request for that table
+ * (PostgreSQL queues locks in order), so a session that waited would wait for ever; and a transaction per table keeps
+ * the locks the copy holds at about one per table, as before.
  */
 final class SnapshotGuard implements AutoCloseable {
 
-    /** A table changed under the snapshot after it was taken, or a command waits to change one; take a new snapshot. */
+    /** A table changed under the snapshot after it was taken; a new snapshot must be taken. */
     static final class Outdated extends Exception {
         Outdated(String message) {
             super(message);
@@ -32,15 +35,19 @@ final class SnapshotGuard implements AutoCloseable {
 
     private final List<Connection> sessions;
     private final List<TableId> tables;
+    private final Map<TableId, String> locks;
+    private final String snapshotName;
 
-    private SnapshotGuard(List<Connection> sessions, List<TableId> tables) {
+    private SnapshotGuard(List<Connection> sessions, List<TableId> tables, Map<TableId, String> locks, String snapshotName) {
         this.sessions = sessions;
         this.tables = tables;
+        this.locks = locks;
+        this.snapshotName = snapshotName;
     }
 
     /**
      * Opens sessions in {@code snapshotName} — as many as {@code sessions} says for the number of tables — lists
-     * {@code publication}'s tables in the first, locks them in every session and checks them.
+     * {@code publication}'s tables in the first, locks them there and checks them.
      */
     static SnapshotGuard take(Supplier<Connection> connections, String snapshotName, String publication,
                               IntUnaryOperator sessions) throws SQLException, Outdated {
@@ -49,22 +56,11 @@ final class SnapshotGuard implements AutoCloseable {
             Connection first = SnapshotSessions.inSnapshot(connections, snapshotName);
             open.add(first);
             List<TableId> tables = SnapshotSessions.tables(first, publication);
-            List<String> locks = lockAndCheck(first, tables);
+            Map<TableId, String> locks = lockAndCheck(first, tables);
             for (int i = 1; i < sessions.applyAsInt(tables.size()); i++) {
-                Connection c = SnapshotSessions.inSnapshot(connections, snapshotName);
-                open.add(c);
-                try (Statement st = c.createStatement()) {
-                    for (String lock : locks) {
-                        st.execute(lock + " NOWAIT");
-                    }
-                } catch (SQLException e) {
-                    if ("55P03".equals(e.getSQLState())) {
-                        throw new Outdated("a command waits to change a table the snapshot copies: " + e.getMessage());
-                    }
-                    throw e;
-                }
+                open.add(SnapshotSessions.inSnapshot(connections, snapshotName));
             }
-            return new SnapshotGuard(List.copyOf(open), tables);
+            return new SnapshotGuard(List.copyOf(open), tables, locks, snapshotName);
         } catch (SQLException | Outdated | RuntimeException e) {
             for (Connection c : open) {
                 c.close();
@@ -73,7 +69,7 @@ final class SnapshotGuard implements AutoCloseable {
         }
     }
 
-    /** The sessions, in the snapshot, holding the locks; the first one's catalog reads see it as the snapshot did. */
+    /** The sessions, in the snapshot; the first holds every table, and its catalog reads see it as the snapshot did. */
     List<Connection> sessions() {
         return sessions;
     }
@@ -89,13 +85,32 @@ final class SnapshotGuard implements AutoCloseable {
     }
 
     /**
+     * Ends {@code c}'s transaction (another session than the first), starts the next in the snapshot and locks
+     * {@code table} in it if no command holds or waits for it; false, the transaction ended, if one does.
+     */
+    boolean lockAlone(Connection c, TableId table) throws SQLException {
+        c.rollback();
+        SnapshotSessions.enter(c, snapshotName);
+        try (Statement st = c.createStatement()) {
+            st.execute(locks.get(table) + " NOWAIT");
+            return true;
+        } catch (SQLException e) {
+            if ("55P03".equals(e.getSQLState())) {
+                c.rollback();
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Locks each table by its oid in the snapshot (its name now may be another table's), then compares the
      * storage the snapshot saw — the table's, or a partitioned table's partitions' — with the storage now. Returns
-     * the lock statements, for the other sessions.
+     * each table's lock statement, for the other sessions.
      */
-    private static List<String> lockAndCheck(Connection c, List<TableId> tables) throws SQLException, Outdated {
+    private static Map<TableId, String> lockAndCheck(Connection c, List<TableId> tables) throws SQLException, Outdated {
         List<String> changed = new ArrayList<>();
-        List<String> locks = new ArrayList<>();
+        Map<TableId, String> locks = new HashMap<>();
         // pg_class read by a query sees it as the snapshot did; pg_relation_filenode, pg_partition_tree and
         // regclass's output read the catalog as it is now.
         try (PreparedStatement seen = c.prepareStatement("SELECT c.oid, c.relkind = 'p' FROM pg_class c"
@@ -132,7 +147,7 @@ final class SnapshotGuard implements AutoCloseable {
                     continue;
                 }
                 st.execute(statement);
-                locks.add(statement);
+                locks.put(table, statement);
                 moved.setLong(1, oid);
                 moved.setBoolean(2, partitioned);
                 moved.setLong(3, oid);

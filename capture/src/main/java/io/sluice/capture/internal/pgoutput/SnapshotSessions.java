@@ -8,12 +8,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -39,13 +42,18 @@ final class SnapshotSessions {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             c.setReadOnly(true);
-            try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION SNAPSHOT '" + snapshotName.replace("'", "''") + "'");
-            }
+            enter(c, snapshotName);
             return c;
         } catch (SQLException e) {
             c.close();
             throw e;
+        }
+    }
+
+    /** Starts {@code c}'s next transaction (it has none open) in {@code snapshotName}. */
+    static void enter(Connection c, String snapshotName) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET TRANSACTION SNAPSHOT '" + snapshotName.replace("'", "''") + "'");
         }
     }
 
@@ -114,26 +122,49 @@ final class SnapshotSessions {
 
     /**
      * Runs every copy of {@code work} on the snapshot's sessions at once, one thread each; returns the rows copied.
-     * The first failure stops the rest and is thrown; so is a stop asked for meanwhile. The sessions stay open.
+     * The first session holds every table and copies whatever is left; each other session takes one copy per
+     * transaction and its table's lock without waiting ({@link SnapshotGuard#lockAlone}), and leaves the rest to the
+     * first once a command waits for a table. The first failure stops the rest and is thrown; so is a stop asked for
+     * meanwhile. The sessions stay open.
      */
-    static <T> long copyAll(List<Connection> sessions, List<T> work, String threadName, BooleanSupplier stopping,
-                            Copy<T> copy) throws Exception {
+    static <T> long copyAll(SnapshotGuard guard, List<T> work, Function<T, TableId> tableOf, String threadName,
+                            BooleanSupplier stopping, Copy<T> copy) throws Exception {
         ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>(work);
         AtomicLong rows = new AtomicLong();
         AtomicBoolean failed = new AtomicBoolean();
         BooleanSupplier halt = () -> failed.get() || stopping.getAsBoolean();
+        List<Connection> sessions = guard.sessions();
+        CountDownLatch othersDone = new CountDownLatch(sessions.size() - 1);
         ExecutorService pool = Executors.newFixedThreadPool(sessions.size(), r -> new Thread(r, threadName));
         try {
             List<Future<?>> running = new ArrayList<>();
-            for (Connection c : sessions) {
+            for (int i = 0; i < sessions.size(); i++) {
+                int session = i;
                 running.add(pool.submit(() -> {
+                    Connection c = sessions.get(session);
                     try {
-                        for (T w = queue.poll(); w != null && !halt.getAsBoolean(); w = queue.poll()) {
-                            rows.addAndGet(copy.copy(c, w, halt));
+                        while (!halt.getAsBoolean()) {
+                            T w = queue.poll();
+                            if (w == null) {
+                                // The first session ends last: another may still hand a copy back.
+                                if (session > 0 || othersDone.getCount() == 0 && queue.isEmpty()) {
+                                    break;
+                                }
+                                othersDone.await(20, TimeUnit.MILLISECONDS);
+                            } else if (session > 0 && !guard.lockAlone(c, tableOf.apply(w))) {
+                                queue.add(w); // a command waits for the table: the first session, which holds it, copies it
+                                break;
+                            } else {
+                                rows.addAndGet(copy.copy(c, w, halt));
+                            }
                         }
                     } catch (Exception e) {
                         failed.set(true); // the other copies stop too: nothing of the snapshot is committed
                         throw e;
+                    } finally {
+                        if (session > 0) {
+                            othersDone.countDown();
+                        }
                     }
                     return null;
                 }));
