@@ -105,8 +105,14 @@ final class DirectSnapshotCopy {
     private long copy(String snapshotName, Lsn consistentPoint, Clock clock, BooleanSupplier stopping,
                       java.util.function.BiFunction<Long, Instant, Definitions> opening) throws Exception {
         long started = System.nanoTime();
-        // Outdated leaves the targets open, for the snapshot taken again; anything after closes them.
-        try (SnapshotGuard guard = SnapshotGuard.take(connections, snapshotName, publication, tables -> workers)) {
+        SnapshotGuard guard;
+        try {
+            guard = SnapshotGuard.take(connections, snapshotName, publication, tables -> workers);
+        } catch (SQLException | RuntimeException e) {
+            targets.forEach(SnapshotTarget::close); // Outdated leaves them open, for the snapshot taken again
+            throw e;
+        }
+        try (guard) {
             try {
                 Connection c = guard.session();
                 List<TableId> published = guard.tables();
