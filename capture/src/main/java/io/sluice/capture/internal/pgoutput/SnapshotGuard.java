@@ -15,10 +15,11 @@ import java.util.function.Supplier;
 
 /**
  * The snapshot's sessions. The first holds {@code ACCESS SHARE} on every table the publication had in the snapshot
- * until the copies are done, so no {@code ALTER TABLE} that rewrites a table, {@code VACUUM FULL}, {@code CLUSTER} or
- * {@code TRUNCATE} can commit while they run. Such a command is not MVCC-safe: a snapshot taken before it reads the
- * table as empty. One that committed between the slot's snapshot and the locks — a table whose storage is not the one
- * the snapshot saw, or a table gone — makes the snapshot {@link Outdated}: it is taken again. The other sessions copy
+ * until the copies are done, so no command that gives a table new storage ({@code TRUNCATE}, an {@code ALTER TABLE}
+ * that rewrites it, {@code VACUUM FULL}, {@code CLUSTER}) can commit while they run. The first two are not MVCC-safe:
+ * a snapshot taken before one of them reads the table as empty. Any of them that committed between the slot's snapshot
+ * and the locks — a table whose storage is not the one the snapshot saw (the forms cannot be told apart), or a table
+ * gone — makes the snapshot {@link Outdated}: it is taken again. The other sessions copy
  * a table at a time, each in a transaction of its own that takes that table's lock without waiting
  * ({@link #lockAlone}): a command queued behind the first session's lock holds up every later request for that table
  * (PostgreSQL queues locks in order), so a session that waited would wait for ever; and a transaction per table keeps

@@ -26,9 +26,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The snapshot against a real primary whose tables are rewritten around it. A rewrite ({@code ALTER TABLE …
- * TYPE}, {@code VACUUM FULL}, {@code TRUNCATE}) is not MVCC-safe: a snapshot taken before it reads the table as
- * empty. One committed after the slot's snapshot and before the snapshot's locks makes the snapshot outdated, and
+ * The snapshot against a real primary whose tables are rewritten around it. A rewrite by {@code ALTER TABLE … TYPE}
+ * or a {@code TRUNCATE} is not MVCC-safe: a snapshot taken before it reads the table as empty. One committed after the slot's snapshot and before the snapshot's locks makes the snapshot outdated, and
  * a later slot's snapshot holds the rows; one that comes after the locks waits until the snapshot is done, and the
  * tables it waits for are copied by the session holding them.
  */
