@@ -65,7 +65,14 @@ final class DefaultsAndCollations {
             log.info("{}.{}: {} on the follower ({})", table, column, what, where);
         } catch (SQLException e) {
             c.rollback(before);
-            if (refused.add(table + "." + column + " " + what)) {
+            if (!refused.add(table + "." + column + " " + what)) {
+                return;
+            }
+            if (what.startsWith("default set to nextval(") && "42P01".equals(e.getSQLState())) {
+                // A follower has no sequences until sluice promote makes them (docs/failover.md).
+                log.info("{}.{}: {} left to sluice promote: it makes the primary's sequences and gives a column owning one"
+                        + " (a serial) this default back ({})", table, column, what, where);
+            } else {
                 log.warn("{}.{}: the follower refused \"{}\" ({}): {}; its rows are unaffected, but it differs from the"
                         + " primary there, as would a follower promoted to primary", table, column, what, where, e.getMessage());
             }
