@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * {@code collation}s (FORMAT.md). A collation orders and compares a column's text — and a nondeterministic one decides
  * which values are equal, so which are unique — as on the primary; a default fills a column an insert leaves out once
  * the follower is promoted to primary. Applied rows never use a default (every row carries its values), and a
- * follower that lacks what the primary's needs — a function, a collation, a serial's sequence (made by
- * {@code sluice promote}) — keeps its own with a warning rather than stop the applier: its rows stay equal.
+ * follower that lacks what the primary's needs — a function, a collation — keeps its own with a warning rather than
+ * stop the applier: its rows stay equal (a sequence, which only {@code sluice promote} makes, with a note).
  * Only the event trigger's message drops a default: capture's own say nothing of defaults the primary dropped; a
  * collation is never taken back. Not thread-safe.
  */
