@@ -134,7 +134,7 @@ final class DirectSnapshotCopy {
                 }
                 log.info("initial snapshot of {} tables at {} by the direct path into {} ({} parts, {} copy connections)",
                         published.size(), consistentPoint, names(), parts.size(), guard.sessions().size());
-                long rows = SnapshotSessions.copyAll(guard, parts, Part::table, "sluice-snapshot-direct", stopping,
+                long rows = SnapshotWorkers.copyAll(guard, parts, Part::table, "sluice-snapshot-direct", stopping,
                         this::copyPart);
                 for (SnapshotTarget t : targets) {
                     t.commit();

@@ -76,7 +76,7 @@ final class SnapshotCopy {
                 definitions.put(t, new Definition(shape, copyOut(t, partitioned(guard.session(), t), shape.columns(),
                         SnapshotSessions.where(published.filter()))));
             }
-            long rows = SnapshotSessions.copyAll(guard, tables, t -> t, "sluice-snapshot-copy", stopping,
+            long rows = SnapshotWorkers.copyAll(guard, tables, t -> t, "sluice-snapshot-copy", stopping,
                     (c, t, halt) -> copyRows(c, t, definitions.get(t), frame, halt));
             frame.commit();
             log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),

@@ -125,7 +125,7 @@ class SnapshotGuardIT {
                 assertThat(guard.lockAlone(guard.sessions().get(1), new TableId("public", "held")))
                         .as("another session's lock, behind the waiting rewrite").isFalse();
                 TableId held = new TableId("public", "held");
-                long copied = SnapshotSessions.copyAll(guard, List.of(held, held, held, held), t -> t, "test-copy", () -> false,
+                long copied = SnapshotWorkers.copyAll(guard, List.of(held, held, held, held), t -> t, "test-copy", () -> false,
                         (c, t, halt) -> rows(c, "held"));
                 assertThat(copied).as("four copies of the table, those the other session handed back too").isEqualTo(2000);
                 assertThat(rewrite).as("the rewrite, while the snapshot holds its lock").isNotDone();
