@@ -41,7 +41,7 @@ final class DefaultsAndCollations {
             String column = TableId.quote(col.name());
             List<String> collation = col.collation();
             if (!collation.isEmpty() && !collation.equals(have.collation())) {
-                String name = TableId.quote(collation.get(0)) + "." + TableId.quote(collation.get(1));
+                String name = FollowerTypes.qualified(collation);
                 // Not ONLY: a table's inheriting tables and partitions keep their parent's column type.
                 change(c, "ALTER TABLE " + ddl.table().quoted() + " ALTER COLUMN " + column + " TYPE " + col.type() + " COLLATE "
                         + name, ddl.table(), col.name(), "collation set to " + name, where);

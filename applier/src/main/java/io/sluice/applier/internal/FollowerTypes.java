@@ -179,7 +179,8 @@ final class FollowerTypes {
         return sql.append(')').toString();
     }
 
-    private static String qualified(List<String> schemaAndName) {
+    /** {@code [schema, name]} as a quoted, qualified name: a type's, a collation's, an operator class's. */
+    static String qualified(List<String> schemaAndName) {
         return TableId.quote(schemaAndName.get(0)) + "." + TableId.quote(schemaAndName.get(1));
     }
 

@@ -46,6 +46,7 @@ final class InitialSnapshot {
                 }
                 log.warn("the initial snapshot at {} cannot be copied, taking it again: {}", slot.consistentPoint(), e.getMessage());
                 slot = remake.remake();
+                log.info("replication slot made again at {}, exporting snapshot {}", slot.consistentPoint(), slot.snapshotName());
             }
         }
     }

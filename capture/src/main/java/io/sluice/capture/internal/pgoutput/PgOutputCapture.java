@@ -139,14 +139,6 @@ public final class PgOutputCapture implements CaptureEngine {
         thread.start();
     }
 
-    private ReplicationConnection.CreatedSlot remakeSlot() throws SQLException {
-        replication.dropSlot(config.slotName());
-        ReplicationConnection.CreatedSlot created = replication.createSlot(config.slotName(), config.failover().slot());
-        log.info("created replication slot {} (pgoutput) again at {}, exporting snapshot {}", config.slotName(),
-                created.consistentPoint(), created.snapshotName());
-        return created;
-    }
-
     /**
      * A stream without transactions has had no snapshot: a slot left by a capture that died while
      * snapshotting holds nothing the stream needs, and its snapshot is gone with that capture.
@@ -170,7 +162,10 @@ public final class PgOutputCapture implements CaptureEngine {
                         ? new SnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS)
                                 .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing)
                         : new DirectSnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS, direct)
-                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing), this::remakeSlot);
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing), () -> {
+                            replication.dropSlot(config.slotName());
+                            return replication.createSlot(config.slotName(), config.failover().slot());
+                        });
                 writer.flush();
                 from = copied.consistentPoint();
                 written = from;
