@@ -205,6 +205,7 @@ public final class PostgresStore implements FollowerStore {
         return () -> {
             writer.flush();
             change.run();
+            writer.shapesChanged();
             if (conflicting != null) {
                 conflicting.schemaChanged();
             }

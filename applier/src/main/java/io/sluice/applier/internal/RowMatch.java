@@ -27,15 +27,15 @@ record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, 
     static RowMatch of(ChangeEvent e, List<String> key, Map<String, Value> identity, SchemaSync schemas,
                        Connection connection) throws SQLException {
         TableId table = e instanceof ChangeEvent.Update u ? u.table() : ((ChangeEvent.Delete) e).table();
+        Map<String, String> types = Objects.requireNonNullElse(schemas.castTypes(connection, table), Map.of());
         if (!key.isEmpty()) {
-            return new RowMatch(key, identity, true, Map.of());
+            return new RowMatch(key, identity, true, types);
         }
         if (identity.isEmpty() || (e instanceof ChangeEvent.Update u && u.before().isEmpty())) {
             throw new ApplierException(e.kind() + " on " + table + " at source LSN " + e.header().commitLsn()
                     + " carries no key and no old row: give the table a primary key or set REPLICA IDENTITY FULL"
                     + " on the primary", false, null);
         }
-        Map<String, String> types = Objects.requireNonNullElse(schemas.castTypes(connection, table), Map.of());
         List<String> cols = identity.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
                 .map(Map.Entry::getKey).toList();
         return new RowMatch(cols, identity, false, types);
@@ -43,13 +43,20 @@ record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, 
 
     /** The WHERE condition on {@code rowsOf} ({@link SchemaSync#rowsOf}), its parameters in {@link #columns}' order. */
     String sql(String rowsOf) {
+        // Each value cast to its column's type, as the many-row statements do (UnnestStatements): a composite type's
+        // equality is record's, which would take an uncast parameter as an anonymous record and refuse it.
         if (byKey) {
-            return columns.stream().map(c -> TableId.quote(c) + " = ?").collect(Collectors.joining(" AND "));
+            return columns.stream().map(c -> TableId.quote(c) + " = " + parameter(c)).collect(Collectors.joining(" AND "));
         }
         // json has no equality operator: its text is compared instead.
-        String match = columns.stream().map(c -> ("json".equals(types.get(c)) ? TableId.quote(c) + "::text" : TableId.quote(c))
-                + " IS NOT DISTINCT FROM ?").collect(Collectors.joining(" AND "));
+        String match = columns.stream().map(c -> "json".equals(types.get(c)) ? TableId.quote(c) + "::text IS NOT DISTINCT FROM ?"
+                : TableId.quote(c) + " IS NOT DISTINCT FROM " + parameter(c)).collect(Collectors.joining(" AND "));
         return "ctid = (SELECT ctid FROM " + rowsOf + " WHERE " + match + " LIMIT 1)";
+    }
+
+    private String parameter(String column) {
+        String type = types.get(column);
+        return type == null ? "?" : "?::" + type;
     }
 
     /** Binds the condition's values from parameter {@code from} on. */

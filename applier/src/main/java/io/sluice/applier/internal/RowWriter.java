@@ -239,6 +239,15 @@ public final class RowWriter {
         }
     }
 
+    /**
+     * Forgets the statements' texts after a table's shape changed: they cast values to the columns' types, which a
+     * column's new type would refuse (an integer retyped as text, say).
+     */
+    public void shapesChanged() {
+        sqlCache.clear();
+        byKey.reset();
+    }
+
     /** Forgets statements (after the connection changed or rolled back). */
     public void reset() {
         pending = null;

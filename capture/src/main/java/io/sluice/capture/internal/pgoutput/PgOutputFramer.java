@@ -199,6 +199,9 @@ final class PgOutputFramer {
                 }
                 if (ddl != null) {
                     shapes.typesChanged();
+                    if (ddl.renamedFrom() != null) {
+                        shapes.renamed(ddl.renamedFrom(), ddl.table());
+                    }
                 }
                 if (ddl != null && ddl.inherits() != null) {
                     announced.parentsFirst(ddl.inherits()); // the follower links the table to the parents it has

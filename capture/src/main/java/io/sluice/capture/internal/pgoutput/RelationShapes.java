@@ -234,6 +234,18 @@ final class RelationShapes implements AutoCloseable {
         typeNames.forget();
     }
 
+    /**
+     * A DDL message renamed or moved the table {@code from} to {@code to}. pgoutput sends a partition's rows as its
+     * root's under the Relation message it sent last for that partition, and renaming only the root sends no new one
+     * (its cache entry is the partition's, which the rename does not touch): without this the rows went on under the
+     * root's old name, which the follower no longer has.
+     */
+    void renamed(TableId from, TableId to) {
+        byOid.replaceAll((oid, shape) -> shape.table().equals(from) ? shape.named(to) : shape);
+        relations.replaceAll((oid, r) -> r.namespace().equals(from.schema()) && r.name().equals(from.table())
+                ? new Relation(r.streamXid(), r.oid(), to.schema(), to.table(), r.replicaIdentity(), r.columns()) : r);
+    }
+
     /** Every relation this session has seen dropped: after a reconnect pgoutput sends them again. */
     void forgetRelations() {
         byOid.clear();
