@@ -817,7 +817,7 @@ BEGIN
       -- Partitions that left it with their rows (dropped, detached).
       'partitions_gone', gone,
       'inherits', sluice.table_shape(c.oid) -> 'inherits',
-      'columns', (SELECT json_agg(json_build_object('name', a.attname,
+      'columns', (SELECT coalesce(json_agg(json_build_object('name', a.attname,
                       'type', sluice.type_text(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                       -- Without a missing value (a rewrite cleared it, the partitions keep it), a
                       -- column this ALTER added has in the rows that existed what they hold now.
@@ -830,7 +830,7 @@ BEGIN
                                      JOIN pg_namespace cn ON cn.oid = co.collnamespace JOIN pg_type t ON t.oid = a.atttypid
                                     WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
                       'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
-                      ORDER BY a.attnum)
+                      ORDER BY a.attnum), '[]')
                     FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
       'generated', (SELECT json_agg(json_build_object('name', a.attname,

@@ -1096,6 +1096,35 @@ class ApplierIT {
     }
 
     /**
+     * A migration that drops a table's last column and adds another, or makes a table of no columns and then gives it
+     * some: the trigger's message between them describes a table of no columns, which the follower passes over until
+     * the next gives it columns again (before, that message was null where its columns go, and the applier stopped).
+     */
+    @Test
+    void aTableThatLosesItsLastColumnAndGainsAnotherStaysEqual() throws Exception {
+        stack.primary.execute("CREATE TABLE nc_t (id int PRIMARY KEY, a int)", "INSERT INTO nc_t VALUES (1, 1), (2, 2)");
+        try (CaptureService capture = new CaptureService(stack.capture("nocols", List.of("public.nc_t"), true));
+             StreamApplier applier = new StreamApplier(stack.applier("nocols", 0))) {
+            capture.start();
+            applier.start();
+            stack.awaitEqual(0, "nc_t", Duration.ofSeconds(60));
+            try (Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("ALTER TABLE nc_t DROP COLUMN a");
+                st.execute("ALTER TABLE nc_t DROP COLUMN id");
+                st.execute("ALTER TABLE nc_t ADD COLUMN b int DEFAULT 7");
+                c.commit();
+            }
+            stack.primary.execute("INSERT INTO nc_t VALUES (8)");
+            stack.awaitEqual(0, "nc_t", Duration.ofSeconds(60));
+            stack.primary.execute("CREATE TABLE nc_empty ()", "ALTER PUBLICATION pub_nocols ADD TABLE nc_empty",
+                    "ALTER TABLE nc_empty ADD COLUMN c text DEFAULT 'x'", "INSERT INTO nc_empty VALUES ('y'), (DEFAULT)");
+            stack.awaitEqual(0, "nc_empty", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A column's type changed mid-stream, then rows written many to a statement: the applier's statements cast each
      * value to its column's type, and after the ALTER to the new one (before, a statement kept the old cast, and an
      * integer column retyped as text stopped the applier at its next many-row update).

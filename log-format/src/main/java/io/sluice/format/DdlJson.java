@@ -121,7 +121,9 @@ final class DdlJson {
                     default -> p.skipChildren();
                 }
             }
-            if (schema == null || name == null || columns.isEmpty() && types.isEmpty()) {
+            // Capture's own message of no columns carries types; the trigger's may describe a table whose last column
+            // was dropped (its next ALTER, usually in the same migration, gives it columns again).
+            if (schema == null || name == null || columns.isEmpty() && types.isEmpty() && !trigger) {
                 throw new FormatException("a DDL message needs a table and its columns or types");
             }
             return new DdlMessage(new TableId(schema, name), columns, generated, types, rewrite, using, renamed, renamedFrom,

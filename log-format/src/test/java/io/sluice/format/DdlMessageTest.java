@@ -171,6 +171,16 @@ class DdlMessageTest {
     }
 
     @Test
+    void onlyTheTriggersMessageMayDescribeATableOfNoColumns() {
+        DdlMessage none = DdlMessage.parse("{\"table\":[\"public\",\"t\"],\"trigger\":true,\"columns\":[]}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(none.columns()).isEmpty();
+        assertThat(none.fromTrigger()).isTrue();
+        assertThatThrownBy(() -> DdlMessage.parse("{\"table\":[\"public\",\"t\"],\"columns\":[]}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(FormatException.class).hasMessageContaining("its columns or types");
+    }
+
+    @Test
     void aTypeWithoutItsDefinitionIsRefused() {
         String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"d\",\"kind\":\"domain\"}]}";
         assertThatThrownBy(() -> DdlMessage.parse(bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)

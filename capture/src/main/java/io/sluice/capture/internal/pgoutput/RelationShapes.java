@@ -72,6 +72,11 @@ final class RelationShapes implements AutoCloseable {
      */
     TableShape define(Relation r) {
         TableId table = new TableId(r.namespace(), r.name());
+        if (r.columns().isEmpty()) {
+            throw new IllegalStateException("a row of " + table + " was written while the table had no column pgoutput sends"
+                    + " (every column dropped, or only generated ones): the stream cannot carry a row of no values (docs/capture.md,"
+                    + " \"Schema changes\")");
+        }
         ReplicaIdentity identity = TableShape.identity(r.replicaIdentity());
         try {
             Map<String, ColumnFacts> read = columns(r.oid());
