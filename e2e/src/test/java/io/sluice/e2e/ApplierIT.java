@@ -1125,6 +1125,34 @@ class ApplierIT {
     }
 
     /**
+     * Rows of a table dropped before capture reads them: the catalog no longer says which columns are NOT NULL, so the
+     * shape keeps what the session knew and a key column stays NOT NULL (before, every column was taken as nullable,
+     * and the follower, told to drop its primary key's NOT NULL, stopped the applier), until the drop that follows.
+     */
+    @Test
+    void rowsOfATableDroppedBeforeCaptureReadsThemPassUpToItsDrop() throws Exception {
+        stack.primary.execute("CREATE TABLE dr_t (id int PRIMARY KEY, v int NOT NULL)", "CREATE TABLE dr_keep (id int PRIMARY KEY)",
+                "INSERT INTO dr_t VALUES (1, 1)");
+        try (StreamApplier applier = new StreamApplier(stack.applier("dropped", 0))) {
+            try (CaptureService capture = new CaptureService(stack.capture("dropped", List.of("public.dr_t", "public.dr_keep"), true))) {
+                capture.start();
+                applier.start();
+                stack.awaitEqual(0, "dr_t", Duration.ofSeconds(60));
+            }
+            // Made again under its name, so capture starts with the tables it was given.
+            stack.primary.execute("INSERT INTO dr_t VALUES (2, 2)", "UPDATE dr_t SET v = 3 WHERE id = 1", "DROP TABLE dr_t",
+                    "INSERT INTO dr_keep VALUES (1)", "CREATE TABLE dr_t (id int PRIMARY KEY, v text)",
+                    "ALTER PUBLICATION pub_dropped ADD TABLE dr_t", "INSERT INTO dr_t VALUES (9, 'new')");
+            try (CaptureService capture = new CaptureService(stack.capture("dropped", List.of("public.dr_t", "public.dr_keep"), true))) {
+                capture.start();
+                stack.awaitEqual(0, "dr_keep", Duration.ofSeconds(60));
+                stack.awaitEqual(0, "dr_t", Duration.ofSeconds(60));
+                assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+            }
+        }
+    }
+
+    /**
      * A column's type changed mid-stream, then rows written many to a statement: the applier's statements cast each
      * value to its column's type, and after the ALTER to the new one (before, a statement kept the old cast, and an
      * integer column retyped as text stopped the applier at its next many-row update).

@@ -84,16 +84,23 @@ final class RelationShapes implements AutoCloseable {
                 read = columns(r.oid());
             }
             // Still missing (dropped since, or the transaction not visible while its commit waits for
-            // capture as the synchronous standby): such a column is taken as nullable.
+            // capture as the synchronous standby): such a column is taken as nullable. A table gone from the catalog
+            // altogether keeps what this session knew of it — its drop follows on the stream, and a shape claiming
+            // less would have the follower drop constraints it cannot (a primary key's NOT NULL) — and a key column
+            // under DEFAULT or INDEX, which PostgreSQL keeps NOT NULL, stays so.
             Map<String, ColumnFacts> catalog = read;
+            TableShape known = read.isEmpty() ? byOid.get(r.oid()) : null;
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
             for (RelationColumn c : r.columns()) {
                 TypeNames.TypeName type = typeNames.of(c.typeOid(), c.typeModifier());
                 ColumnFacts facts = catalog.get(c.name());
-                boolean nullable = facts == null || facts.nullable();
+                Column before = known == null ? null : known.column(c.name());
+                boolean nullable = facts != null ? facts.nullable()
+                        : before != null ? before.nullable() : identity == ReplicaIdentity.FULL || !c.key();
                 // Under FULL every column is flagged; the key is then the primary key, if any.
-                boolean isKey = identity == ReplicaIdentity.FULL ? facts != null && facts.primaryKey() : c.key();
+                boolean isKey = identity != ReplicaIdentity.FULL ? c.key()
+                        : facts != null ? facts.primaryKey() : before != null && before.key();
                 columns.add(new Column(c.name(), type.name(), nullable, isKey, type.enumLabels()));
                 if (isKey) {
                     key.add(c.name());

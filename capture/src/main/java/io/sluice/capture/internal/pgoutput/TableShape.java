@@ -112,6 +112,11 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
                 key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits, kept);
     }
 
+    /** The column of that name, or null. */
+    Column column(String name) {
+        return columns.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+    }
+
     /** The columns' names, in order. */
     List<String> columnNames() {
         return columns.stream().map(Column::name).toList();
