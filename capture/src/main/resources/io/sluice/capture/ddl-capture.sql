@@ -829,7 +829,12 @@ BEGIN
                       'collation', (SELECT json_build_array(cn.nspname, co.collname) FROM pg_collation co
                                      JOIN pg_namespace cn ON cn.oid = co.collnamespace JOIN pg_type t ON t.oid = a.atttypid
                                     WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
-                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
+                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END,
+                      -- In the key as a schema event has it (table_shape's rule), as of this command: capture reads rows
+                      -- written before it against this, not against a catalog that may have moved on.
+                      'key', coalesce(a.attnum = ANY ((SELECT i.indkey FROM pg_index i WHERE i.indrelid = c.oid
+                                        AND CASE c.relreplident WHEN 'i' THEN i.indisreplident WHEN 'n' THEN false
+                                                                ELSE i.indisprimary END)::int2[]), false))
                       ORDER BY a.attnum), '[]')
                     FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),

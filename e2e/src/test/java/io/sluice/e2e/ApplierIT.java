@@ -1153,6 +1153,56 @@ class ApplierIT {
     }
 
     /**
+     * Migrations of one transaction each — a column added, backfilled and set NOT NULL; a generated column added, then
+     * the column it reads renamed; duplicates deleted and a primary key added — are decoded once the transaction has
+     * committed, when the catalog already has the end of them. The rows before each later command take the table as
+     * the triggers' messages said it then (before, the follower was told the column was NOT NULL ahead of the backfill,
+     * the expression named the renamed column ahead of its rename, the key held ahead of the deletes, and the applier
+     * stopped each time).
+     */
+    @Test
+    void rowsWrittenBeforeALaterAlterOfTheirTransactionTakeTheTableAsItWasThen() throws Exception {
+        stack.primary.execute("CREATE TABLE sw_nn (id int PRIMARY KEY, v int)", "INSERT INTO sw_nn VALUES (1, NULL), (2, NULL)",
+                "CREATE TABLE sw_gen (id int PRIMARY KEY, c int)", "INSERT INTO sw_gen VALUES (1, 10)",
+                "CREATE TABLE sw_key (a int, b text)", "INSERT INTO sw_key VALUES (1, 'x')");
+        List<String> tables = List.of("sw_nn", "sw_gen", "sw_key");
+        try (CaptureService capture = new CaptureService(stack.capture("streamsaid", tables.stream().map(t -> "public." + t).toList(), true));
+             StreamApplier applier = new StreamApplier(stack.applier("streamsaid", 0))) {
+            capture.start();
+            applier.start();
+            for (String t : tables) {
+                stack.awaitEqual(0, t, Duration.ofSeconds(60));
+            }
+            try (Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("ALTER TABLE sw_nn ADD COLUMN w int");
+                st.execute("UPDATE sw_nn SET v = id * 10");
+                st.execute("ALTER TABLE sw_nn ALTER COLUMN v SET NOT NULL");
+                c.commit();
+                st.execute("ALTER TABLE sw_gen ADD COLUMN g int GENERATED ALWAYS AS (c % 7) STORED");
+                st.execute("INSERT INTO sw_gen VALUES (2, 20)");
+                st.execute("ALTER TABLE sw_gen RENAME COLUMN c TO r");
+                st.execute("INSERT INTO sw_gen VALUES (3, 30)");
+                c.commit();
+                st.execute("ALTER TABLE sw_key REPLICA IDENTITY FULL");
+                st.execute("INSERT INTO sw_key VALUES (1, 'x'), (2, 'y')");
+                st.execute("DELETE FROM sw_key WHERE ctid NOT IN (SELECT min(ctid) FROM sw_key GROUP BY a)");
+                st.execute("ALTER TABLE sw_key ADD PRIMARY KEY (a)");
+                st.execute("INSERT INTO sw_key VALUES (3, 'z')");
+                c.commit();
+            }
+            for (String t : tables) {
+                stack.awaitEqual(0, t, Duration.ofSeconds(60));
+            }
+            assertThat(stack.followers.get(0).queryScalar("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'sw_nn'::regclass"
+                    + " AND attname = 'v'")).as("the follower's column NOT NULL, as the primary's").isEqualTo("t");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_index WHERE indrelid = 'sw_key'::regclass"
+                    + " AND indisprimary")).as("the follower's table keyed, as the primary's").isEqualTo("1");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A column's type changed mid-stream, then rows written many to a statement: the applier's statements cast each
      * value to its column's type, and after the ALTER to the new one (before, a statement kept the old cast, and an
      * integer column retyped as text stopped the applier at its next many-row update).

@@ -162,7 +162,8 @@ final class DdlJson {
             throw new FormatException("a column of a DDL message needs a name and a type");
         }
         return new DdlMessage.DdlColumn(name, type, flag(f, "nullable", true), text(f, "missing"), flag(f, "has_default", true),
-                text(f, "renamed_from"), text(f, "default"), qualified(f, "collation", "a column's"));
+                text(f, "renamed_from"), text(f, "default"), qualified(f, "collation", "a column's"),
+                f.get("key") instanceof Boolean b ? b : null);
     }
 
     private static DdlMessage.Generated generated(JsonParser p) throws IOException {

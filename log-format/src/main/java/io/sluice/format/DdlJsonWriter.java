@@ -94,6 +94,9 @@ final class DdlJsonWriter {
                 if (!c.collation().isEmpty()) {
                     writeStrings(g, "collation", c.collation());
                 }
+                if (c.key() != null) {
+                    g.writeBooleanField("key", c.key());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

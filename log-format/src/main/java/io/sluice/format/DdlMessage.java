@@ -164,9 +164,10 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      *                    or not said (a message without the field)
      * @param collation   the column's collation, {@code [schema, name]}, where it is not its type's; empty: the type's,
      *                    or not said
+     * @param key         whether the column is in the table's key (the schema event's rule), or null: not said
      */
     public record DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom,
-                            String defaultExpression, List<String> collation) {
+                            String defaultExpression, List<String> collation, Boolean key) {
 
         /** A column the DDL did not rename. */
         public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault) {
@@ -176,6 +177,12 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
         /** A column whose default and collation the message does not say. */
         public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom) {
             this(name, type, nullable, missing, hasDefault, renamedFrom, null, List.of());
+        }
+
+        /** A column whose key membership the message does not say. */
+        public DdlColumn(String name, String type, boolean nullable, String missing, boolean hasDefault, String renamedFrom,
+                         String defaultExpression, List<String> collation) {
+            this(name, type, nullable, missing, hasDefault, renamedFrom, defaultExpression, collation, null);
         }
 
         public DdlColumn {

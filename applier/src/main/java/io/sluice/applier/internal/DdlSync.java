@@ -137,6 +137,9 @@ public final class DdlSync {
                             + " DROP EXPRESSION", shape, col.name()); // the primary made it a plain column
                 }
                 retype(st, ddl, col, have.type(), shape, emptied);
+                if (have.nullable() != col.nullable()) {
+                    FollowerTable.setNullable(st, shape, col.name(), col.nullable()); // at the command's place, not the next row's
+                }
             }
             for (DdlMessage.Generated col : ddl.generated()) {
                 generated(st, shape, col, had.get(col.name()));

@@ -81,6 +81,12 @@ final class FollowerTable {
         return "'" + s.replace("'", "''") + "'";
     }
 
+    /** Makes the follower's column nullable or NOT NULL, as the primary's is. */
+    static void setNullable(Statement st, ChangeEvent.SchemaChange e, String name, boolean nullable) throws SQLException {
+        execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(name)
+                + (nullable ? " DROP NOT NULL" : " SET NOT NULL"), e, name);
+    }
+
     static void execute(Statement st, String sql, ChangeEvent.SchemaChange e, String column) throws SQLException {
         try {
             st.execute(sql);

@@ -186,8 +186,7 @@ public final class SchemaSync {
                 FollowerTable.retypeColumn(st, e, col.name(), have.type(), col.type(), false);
             }
             if (have != null && have.nullable() != col.nullable()) {
-                FollowerTable.execute(st, "ALTER TABLE " + e.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
-                        + (col.nullable() ? " DROP NOT NULL" : " SET NOT NULL"), e, col.name());
+                FollowerTable.setNullable(st, e, col.name(), col.nullable());
             }
         }
         followKey(c, st, e);

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -76,14 +77,17 @@ final class DirectSnapshotCopy {
 
     /**
      * Copies everything visible in {@code snapshotName} into the targets, then commits the frame; returns the rows.
-     * Throws {@link SnapshotGuard.Outdated}, before anything is written, when a table changed under the snapshot.
+     * {@code defined} is told each table's shape as the snapshot has it. Throws {@link SnapshotGuard.Outdated}, before anything is written, when a table changed under the snapshot.
      */
-    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
-            throws Exception {
+    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping,
+              Consumer<TableShape> defined) throws Exception {
         FrameWriter.KnownFrame[] frame = new FrameWriter.KnownFrame[1];
         long rows = copy(snapshotName, consistentPoint, clock, stopping, (xmin, at) -> {
             frame[0] = frames.openKnown(consistentPoint, xmin, at);
-            return (table, shape) -> SnapshotCopy.define(frame[0], table, shape);
+            return (table, shape) -> {
+                defined.accept(shape);
+                return SnapshotCopy.define(frame[0], table, shape);
+            };
         });
         frame[0].send(h -> new DirectSnapshotMessage(names()).toEvent(h));
         frame[0].commit();

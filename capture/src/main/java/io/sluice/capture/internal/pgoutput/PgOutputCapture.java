@@ -160,9 +160,9 @@ public final class PgOutputCapture implements CaptureEngine {
             if (created != null) {
                 ReplicationConnection.CreatedSlot copied = InitialSnapshot.take(created, slot -> direct.isEmpty()
                         ? new SnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS)
-                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing)
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing, shapes::said)
                         : new DirectSnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS, direct)
-                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing), () -> {
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing, shapes::said), () -> {
                             replication.dropSlot(config.slotName());
                             return replication.createSlot(config.slotName(), config.failover().slot());
                         });

@@ -183,7 +183,9 @@ final class PgOutputFramer {
             return null;
         }
         if (m.prefix().equals(TableDrop.PREFIX)) {
-            announced.forget(TableDrop.parse(content).table());
+            TableId dropped = TableDrop.parse(content).table();
+            announced.forget(dropped);
+            shapes.dropped(dropped);
         }
         if (m.transactional()) {
             if (m.prefix().equals(DdlMessage.PREFIX)) {
@@ -201,6 +203,9 @@ final class PgOutputFramer {
                     shapes.typesChanged();
                     if (ddl.renamedFrom() != null) {
                         shapes.renamed(ddl.renamedFrom(), ddl.table());
+                    }
+                    if (ddl.fromTrigger()) {
+                        shapes.said(ddl);
                     }
                 }
                 if (ddl != null && ddl.inherits() != null) {

@@ -49,6 +49,7 @@ final class RelationShapes implements AutoCloseable {
     private static final Duration ANNOUNCE_PATIENCE = Duration.ofSeconds(5);
 
     private final PrimarySession session;
+    private final StreamColumns said = new StreamColumns();
     private final Map<Integer, TableShape> byOid = new HashMap<>();
     private final Map<Integer, Relation> relations = new HashMap<>();
     private final CommitVisibility commits;
@@ -112,10 +113,11 @@ final class RelationShapes implements AutoCloseable {
             boolean anyUserType = catalog.values().stream().anyMatch(ColumnFacts::ownType);
             boolean inherits = catalog.values().stream().anyMatch(ColumnFacts::inherits);
             DdlMessage definition = anyGenerated || inherits ? CatalogShapes.definition(session.get(), r.oid()) : null;
-            TableShape shape = new TableShape(table, columns, key, identity,
+            TableShape shape = said.asSaid(new TableShape(table, columns, key, identity,
                     definition == null ? List.of() : definition.generated(),
                     anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of(),
-                    definition == null || definition.inherits() == null ? List.of() : definition.inherits(), Map.of());
+                    definition == null || definition.inherits() == null ? List.of() : definition.inherits(), Map.of()),
+                    StreamColumns.keyFromCatalog(identity));
             byOid.put(r.oid(), shape);
             relations.put(r.oid(), r);
             return shape;
@@ -168,7 +170,7 @@ final class RelationShapes implements AutoCloseable {
         if (shape.isEmpty()) {
             return shape;
         }
-        return Optional.of(shape.get().publishedAs(SnapshotSessions.published(c, publication, table).columns()));
+        return Optional.of(said.asSaid(shape.get().publishedAs(SnapshotSessions.published(c, publication, table).columns()), true));
     }
 
     /**
@@ -246,6 +248,21 @@ final class RelationShapes implements AutoCloseable {
         typeNames.forget();
     }
 
+    /** The DDL triggers' message of a table: its columns as of its command, which later shapes of it carry. */
+    void said(DdlMessage ddl) {
+        said.said(ddl);
+    }
+
+    /** A shape exact as of its place on the stream (the snapshot's, a trigger's rows message's), which later shapes of it carry. */
+    void said(TableShape shape) {
+        said.said(shape);
+    }
+
+    /** A table dropped on the primary: what the stream said of it goes with it. */
+    void dropped(TableId table) {
+        said.dropped(table);
+    }
+
     /**
      * A DDL message renamed or moved the table {@code from} to {@code to}. pgoutput sends a partition's rows as its
      * root's under the Relation message it sent last for that partition, and renaming only the root sends no new one
@@ -253,6 +270,7 @@ final class RelationShapes implements AutoCloseable {
      * root's old name, which the follower no longer has.
      */
     void renamed(TableId from, TableId to) {
+        said.renamed(from, to);
         byOid.replaceAll((oid, shape) -> shape.table().equals(from) ? shape.named(to) : shape);
         relations.replaceAll((oid, r) -> r.namespace().equals(from.schema()) && r.name().equals(from.table())
                 ? new Relation(r.streamXid(), r.oid(), to.schema(), to.table(), r.replicaIdentity(), r.columns()) : r);

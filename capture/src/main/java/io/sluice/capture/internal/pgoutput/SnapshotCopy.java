@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -52,11 +53,11 @@ final class SnapshotCopy {
 
     /**
      * Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint};
-     * returns the rows. Gives up, leaving the frame without its COMMIT (void), once {@code stopping} holds;
+     * returns the rows; {@code defined} is told each table's shape as the snapshot has it. Gives up, leaving the frame without its COMMIT (void), once {@code stopping} holds;
      * throws {@link SnapshotGuard.Outdated}, before the frame opens, when a table changed under the snapshot.
      */
-    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping)
-            throws Exception {
+    long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping,
+              Consumer<TableShape> defined) throws Exception {
         long started = System.nanoTime();
         try (SnapshotGuard guard = SnapshotGuard.take(connections, snapshotName, publication,
                 tables -> Math.min(workers, Math.max(1, tables)))) {
@@ -73,6 +74,7 @@ final class SnapshotCopy {
                 SnapshotSessions.Published published = SnapshotSessions.published(guard.session(), publication, t);
                 TableShape shape = CatalogShapes.read(guard.session(), t).publishedAs(published.columns());
                 define(frame, t, shape);
+                defined.accept(shape);
                 definitions.put(t, new Definition(shape, copyOut(t, partitioned(guard.session(), t), shape.columns(),
                         SnapshotSessions.where(published.filter()))));
             }

@@ -31,6 +31,11 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         described = Map.copyOf(described);
     }
 
+    /** The shape with these columns, key, generated columns and parents. */
+    TableShape withDefinition(List<Column> columns, List<String> key, List<DdlMessage.Generated> generated, List<TableId> inherits) {
+        return new TableShape(table, columns, key, identity, generated, types, inherits, described);
+    }
+
     /** The shape under another name (the table renamed or moved). */
     TableShape named(TableId name) {
         return new TableShape(name, columns, key, identity, generated, types, inherits, described);

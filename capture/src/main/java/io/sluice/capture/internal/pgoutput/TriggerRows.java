@@ -68,6 +68,7 @@ final class TriggerRows {
         }
         if (rows.shapes().containsKey(as)) {
             TableShape then = CatalogShapes.parse(rows.shapes().get(as)).publishedAs(rows.columns());
+            shapes.said(then);
             if (!then.equals(known)) {
                 announced.announce(then);
             }
@@ -93,7 +94,9 @@ final class TriggerRows {
         }
         byte[] then = rows.shapes().get(target);
         if (then != null) {
-            announced.announce(CatalogShapes.parse(then));
+            TableShape shape = CatalogShapes.parse(then);
+            shapes.said(shape);
+            announced.announce(shape);
             return target;
         }
         return shapes.published(publication, target).map(announced::announce).isPresent() ? target : null;

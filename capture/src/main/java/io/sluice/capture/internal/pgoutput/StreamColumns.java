@@ -1,0 +1,98 @@
+package io.sluice.capture.internal.pgoutput;
+
+import io.sluice.format.ChangeEvent.ReplicaIdentity;
+import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
+import io.sluice.format.TableId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated
+ * and from what, and the tables it inherits from — as of the position
+ * capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream stood
+ * (the snapshot's, in its snapshot; a trigger's rows message's, as of its command). A Relation message says neither (nor, under
+ * REPLICA IDENTITY FULL, the key, nor generated columns), and the catalog's current state may already hold a later
+ * command's: a column set NOT NULL after the rows decoded now were written, a primary key added once duplicates were
+ * deleted, a generated column's expression naming a column renamed since — a follower given that ahead of those rows
+ * refuses them. So where the stream has said it, that is what a shape carries
+ * (docs/capture.md, "Schema changes"). Not thread-safe: the engine's thread.
+ */
+final class StreamColumns {
+
+    /** A column as the stream last said it: {@code key} null when the message did not say (older triggers). */
+    private record Fact(boolean nullable, Boolean key) { }
+
+    /** A table as the stream last said it: {@code inherits} null when not said. */
+    private record Said(Map<String, Fact> columns, List<DdlMessage.Generated> generated, List<TableId> inherits) { }
+
+    private final Map<TableId, Said> tables = new HashMap<>();
+
+    /** A trigger's message: the table's columns as of its command. */
+    void said(DdlMessage ddl) {
+        Said before = ddl.renamedFrom() != null ? tables.remove(ddl.renamedFrom()) : tables.get(ddl.table());
+        Map<String, Fact> columns = new HashMap<>();
+        for (DdlMessage.DdlColumn c : ddl.columns()) {
+            columns.put(c.name(), new Fact(c.nullable(), c.key()));
+        }
+        List<TableId> inherits = ddl.inherits() != null ? ddl.inherits() : before == null ? null : before.inherits();
+        tables.put(ddl.table(), new Said(columns, ddl.generated(), inherits));
+    }
+
+    /** A shape exact as of its place on the stream: the snapshot's (read in its snapshot), a trigger's rows message's. */
+    void said(TableShape shape) {
+        Map<String, Fact> columns = new HashMap<>();
+        for (Column c : shape.columns()) {
+            columns.put(c.name(), new Fact(c.nullable(), c.key()));
+        }
+        tables.put(shape.table(), new Said(columns, shape.generated(), shape.inherits()));
+    }
+
+    /** A table renamed or moved: what was said of it holds under its new name. */
+    void renamed(TableId from, TableId to) {
+        Said said = tables.remove(from);
+        if (said != null) {
+            tables.put(to, said);
+        }
+    }
+
+    /** A dropped table: one made again under its name starts unsaid. */
+    void dropped(TableId table) {
+        tables.remove(table);
+    }
+
+    /**
+     * The shape with what the stream said of its columns, generated columns and parents in place of what the catalog
+     * or the Relation message gave; a column never said keeps its own. The key is taken from what was said only where the shape's own may be
+     * ahead — read from the catalog ({@code keyFromCatalog}: an announcement, or a Relation under FULL).
+     */
+    TableShape asSaid(TableShape shape, boolean keyFromCatalog) {
+        Said said = tables.get(shape.table());
+        if (said == null) {
+            return shape;
+        }
+        List<Column> columns = new ArrayList<>(shape.columns().size());
+        List<String> key = new ArrayList<>();
+        boolean changed = !said.generated().equals(shape.generated())
+                || said.inherits() != null && !said.inherits().equals(shape.inherits());
+        for (Column c : shape.columns()) {
+            Fact s = said.columns().get(c.name());
+            boolean nullable = s == null ? c.nullable() : s.nullable();
+            boolean isKey = keyFromCatalog && s != null && s.key() != null ? s.key() : c.key();
+            changed |= nullable != c.nullable() || isKey != c.key();
+            columns.add(new Column(c.name(), c.type(), nullable, isKey, c.enumLabels()));
+            if (isKey) {
+                key.add(c.name());
+            }
+        }
+        return changed ? shape.withDefinition(columns, key, said.generated(), said.inherits() != null ? said.inherits() : shape.inherits())
+                : shape;
+    }
+
+    /** Whether a shape of this identity, built from a Relation message, took its key from the catalog. */
+    static boolean keyFromCatalog(ReplicaIdentity identity) {
+        return identity == ReplicaIdentity.FULL;
+    }
+}
