@@ -1154,18 +1154,21 @@ class ApplierIT {
 
     /**
      * Migrations of one transaction each — a column added, backfilled and set NOT NULL; a generated column added, then
-     * the column it reads renamed; duplicates deleted and a primary key added — are decoded once the transaction has
+     * the column it reads renamed; duplicates deleted and a primary key added; a row written and its enum label
+     * renamed — are decoded once the transaction has
      * committed, when the catalog already has the end of them. The rows before each later command take the table as
      * the triggers' messages said it then (before, the follower was told the column was NOT NULL ahead of the backfill,
-     * the expression named the renamed column ahead of its rename, the key held ahead of the deletes, and the applier
-     * stopped each time).
+     * the expression named the renamed column ahead of its rename, the key held ahead of the deletes — the applier
+     * stopped each time — and the renamed label was added beside the old one, the rows keeping the old).
      */
     @Test
     void rowsWrittenBeforeALaterAlterOfTheirTransactionTakeTheTableAsItWasThen() throws Exception {
         stack.primary.execute("CREATE TABLE sw_nn (id int PRIMARY KEY, v int)", "INSERT INTO sw_nn VALUES (1, NULL), (2, NULL)",
                 "CREATE TABLE sw_gen (id int PRIMARY KEY, c int)", "INSERT INTO sw_gen VALUES (1, 10)",
-                "CREATE TABLE sw_key (a int, b text)", "INSERT INTO sw_key VALUES (1, 'x')");
-        List<String> tables = List.of("sw_nn", "sw_gen", "sw_key");
+                "CREATE TABLE sw_key (a int, b text)", "INSERT INTO sw_key VALUES (1, 'x')",
+                "CREATE TYPE sw_mood AS ENUM ('a', 'z')", "CREATE TABLE sw_enum (id int PRIMARY KEY, m sw_mood)",
+                "INSERT INTO sw_enum VALUES (1, 'a')");
+        List<String> tables = List.of("sw_nn", "sw_gen", "sw_key", "sw_enum");
         try (CaptureService capture = new CaptureService(stack.capture("streamsaid", tables.stream().map(t -> "public." + t).toList(), true));
              StreamApplier applier = new StreamApplier(stack.applier("streamsaid", 0))) {
             capture.start();
@@ -1190,6 +1193,10 @@ class ApplierIT {
                 st.execute("ALTER TABLE sw_key ADD PRIMARY KEY (a)");
                 st.execute("INSERT INTO sw_key VALUES (3, 'z')");
                 c.commit();
+                st.execute("ALTER TABLE sw_enum ADD COLUMN w int");
+                st.execute("INSERT INTO sw_enum VALUES (2, 'a')");
+                st.execute("ALTER TYPE sw_mood RENAME VALUE 'a' TO 'b'");
+                c.commit();
             }
             for (String t : tables) {
                 stack.awaitEqual(0, t, Duration.ofSeconds(60));
@@ -1198,6 +1205,8 @@ class ApplierIT {
                     + " AND attname = 'v'")).as("the follower's column NOT NULL, as the primary's").isEqualTo("t");
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_index WHERE indrelid = 'sw_key'::regclass"
                     + " AND indisprimary")).as("the follower's table keyed, as the primary's").isEqualTo("1");
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
+                    + " WHERE enumtypid = 'sw_mood'::regtype")).as("the label renamed in place, not added beside the old").isEqualTo("b,z");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

@@ -72,6 +72,11 @@ final class RelationShapes implements AutoCloseable {
      * the catalog is read again once the transaction is visible, or the shape is built without it.
      */
     TableShape define(Relation r) {
+        return define(r, false);
+    }
+
+    /** {@code labelsRead}: enum labels from the catalog, not as the stream said them (a row used one it never said). */
+    private TableShape define(Relation r, boolean labelsRead) {
         TableId table = new TableId(r.namespace(), r.name());
         if (r.columns().isEmpty()) {
             throw new IllegalStateException("a row of " + table + " was written while the table had no column pgoutput sends"
@@ -95,6 +100,13 @@ final class RelationShapes implements AutoCloseable {
             List<String> key = new ArrayList<>();
             for (RelationColumn c : r.columns()) {
                 TypeNames.TypeName type = typeNames.of(c.typeOid(), c.typeModifier());
+                if (labelsRead) {
+                    said.labelsRead(type.enumType(), type.enumLabels());
+                }
+                List<String> labels = said.labels(type.enumType());
+                if (labels != null) {
+                    type = type.withLabels(labels);
+                }
                 ColumnFacts facts = catalog.get(c.name());
                 Column before = known == null ? null : known.column(c.name());
                 boolean nullable = facts != null ? facts.nullable()
@@ -240,7 +252,7 @@ final class RelationShapes implements AutoCloseable {
      */
     TableShape reread(int relationOid) {
         typeNames.forget();
-        return define(relations.get(relationOid));
+        return define(relations.get(relationOid), true);
     }
 
     /** A DDL message passed: types are read from the catalog again at the next Relation message. */

@@ -11,13 +11,14 @@ import java.util.Map;
 
 /**
  * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated
- * and from what, and the tables it inherits from — as of the position
+ * and from what, and the tables it inherits from — and of each enum's labels, as of the position
  * capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream stood
  * (the snapshot's, in its snapshot; a trigger's rows message's, as of its command). A Relation message says neither (nor, under
  * REPLICA IDENTITY FULL, the key, nor generated columns), and the catalog's current state may already hold a later
  * command's: a column set NOT NULL after the rows decoded now were written, a primary key added once duplicates were
- * deleted, a generated column's expression naming a column renamed since — a follower given that ahead of those rows
- * refuses them. So where the stream has said it, that is what a shape carries
+ * deleted, a generated column's expression naming a column renamed since, an enum label renamed since (which a
+ * follower, given the new name ahead of the rename, could only add beside the old) — a follower given that ahead of
+ * those rows refuses them or differs. So where the stream has said it, that is what a shape carries
  * (docs/capture.md, "Schema changes"). Not thread-safe: the engine's thread.
  */
 final class StreamColumns {
@@ -29,6 +30,8 @@ final class StreamColumns {
     private record Said(Map<String, Fact> columns, List<DdlMessage.Generated> generated, List<TableId> inherits) { }
 
     private final Map<TableId, Said> tables = new HashMap<>();
+    /** Each enum's labels as the stream last said them, by {@code [schema, name]}. */
+    private final Map<List<String>, List<String>> labels = new HashMap<>();
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
@@ -39,6 +42,34 @@ final class StreamColumns {
         }
         List<TableId> inherits = ddl.inherits() != null ? ddl.inherits() : before == null ? null : before.inherits();
         tables.put(ddl.table(), new Said(columns, ddl.generated(), inherits));
+        saidTypes(ddl.types());
+    }
+
+    /** Enum labels as the types of a message or a shape give them (a trigger's: as of its command). */
+    private void saidTypes(List<DdlMessage.TypeDefinition> types) {
+        for (DdlMessage.TypeDefinition t : types) {
+            if (!t.renamedFrom().isEmpty()) {
+                labels.remove(t.renamedFrom());
+            }
+            if ("enum".equals(t.kind())) {
+                labels.put(List.of(t.schema(), t.name()), t.labels());
+            }
+        }
+    }
+
+    /**
+     * An enum's labels read from the catalog because a row used one the stream never said (without the triggers, a label
+     * added reaches the stream only so): they hold from now on.
+     */
+    void labelsRead(List<String> enumType, List<String> read) {
+        if (!enumType.isEmpty()) {
+            labels.put(enumType, read);
+        }
+    }
+
+    /** An enum's labels as the stream last said them, or null when it has not (then the catalog's hold). */
+    List<String> labels(List<String> enumType) {
+        return enumType.isEmpty() ? null : labels.get(enumType);
     }
 
     /** A shape exact as of its place on the stream: the snapshot's (read in its snapshot), a trigger's rows message's. */
@@ -48,6 +79,7 @@ final class StreamColumns {
             columns.put(c.name(), new Fact(c.nullable(), c.key()));
         }
         tables.put(shape.table(), new Said(columns, shape.generated(), shape.inherits()));
+        saidTypes(shape.types());
     }
 
     /** A table renamed or moved: what was said of it holds under its new name. */
@@ -69,6 +101,7 @@ final class StreamColumns {
      * ahead — read from the catalog ({@code keyFromCatalog}: an announcement, or a Relation under FULL).
      */
     TableShape asSaid(TableShape shape, boolean keyFromCatalog) {
+        shape = typesAsSaid(shape);
         Said said = tables.get(shape.table());
         if (said == null) {
             return shape;
@@ -89,6 +122,22 @@ final class StreamColumns {
         }
         return changed ? shape.withDefinition(columns, key, said.generated(), said.inherits() != null ? said.inherits() : shape.inherits())
                 : shape;
+    }
+
+    /** The shape with the labels the stream said of the enums among its types (read from the catalog: maybe ahead). */
+    private TableShape typesAsSaid(TableShape shape) {
+        boolean changed = false;
+        List<DdlMessage.TypeDefinition> types = new ArrayList<>(shape.types().size());
+        for (DdlMessage.TypeDefinition t : shape.types()) {
+            List<String> said = "enum".equals(t.kind()) ? labels.get(List.of(t.schema(), t.name())) : null;
+            if (said != null && !said.equals(t.labels())) {
+                t = new DdlMessage.TypeDefinition(t.schema(), t.name(), t.kind(), t.base(), t.notNull(), t.checks(), t.attributes(),
+                        said, t.range(), t.extension(), t.renamedFrom());
+                changed = true;
+            }
+            types.add(t);
+        }
+        return changed ? shape.withTypes(types) : shape;
     }
 
     /** Whether a shape of this identity, built from a Relation message, took its key from the catalog. */

@@ -27,11 +27,24 @@ final class TypeNames {
     private static final String TYPE = """
             SELECT format_type(t.oid, ?),
                    (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
-                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END)
-              FROM pg_type t WHERE t.oid = ?""";
+                     WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END),
+                   en.nspname, ev.typname
+              FROM pg_type t
+              LEFT JOIN pg_type ev ON ev.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END AND ev.typtype = 'e'
+              LEFT JOIN pg_namespace en ON en.oid = ev.typnamespace
+             WHERE t.oid = ?""";
 
-    /** A column type's name as the schema event gives it, with its labels when it is an enum. */
-    record TypeName(String name, List<String> enumLabels) { }
+    /**
+     * A column type's name as the schema event gives it, with its labels when it is an enum (or an array of one), and
+     * that enum's {@code [schema, name]} (empty when none).
+     */
+    record TypeName(String name, List<String> enumLabels, List<String> enumType) {
+
+        /** The name with these labels. */
+        TypeName withLabels(List<String> labels) {
+            return new TypeName(name, labels, enumType);
+        }
+    }
 
     private record TypeKey(int oid, int modifier) { }
 
@@ -85,7 +98,7 @@ final class TypeNames {
         String name = TableId.quote(t.namespace()) + "." + TableId.quote(t.name());
         log.warn("type {} (oid {}) is not in the primary's catalog ({}): named as pgoutput names it, without enum labels",
                 name, t.oid(), why);
-        return new TypeName(name, List.of());
+        return new TypeName(name, List.of(), List.of());
     }
 
     /**
@@ -110,7 +123,8 @@ final class TypeNames {
                     return null;
                 }
                 Array labels = rs.getArray(2);
-                return new TypeName(rs.getString(1), labels == null ? List.of() : List.of((String[]) labels.getArray()));
+                return new TypeName(rs.getString(1), labels == null ? List.of() : List.of((String[]) labels.getArray()),
+                        rs.getString(3) == null ? List.of() : List.of(rs.getString(3), rs.getString(4)));
             }
         }
     }
