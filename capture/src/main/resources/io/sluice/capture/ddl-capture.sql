@@ -189,7 +189,7 @@ CREATE OR REPLACE FUNCTION sluice.check_text(con oid) RETURNS text LANGUAGE sql 
 -- their defaults and collations (where not their type's),
 -- its generated columns with their expressions — and what a schema event adds: the replica identity (relreplident),
 -- whether each column is in its key (the primary key's under DEFAULT and FULL, the identity index's under INDEX,
--- none under NOTHING), an enum's labels — and the tables it inherits from (INHERITS; a partition's table is not one), in
+-- none under NOTHING), an enum's labels and which enum's — and the tables it inherits from (INHERITS; a partition's table is not one), in
 -- PostgreSQL's order. A rows message of a table taken into a publication carries it as the table
 -- was then; capture runs the same query (the function's body) for its own catalog reads.
 CREATE OR REPLACE FUNCTION sluice.table_shape(rel oid) RETURNS json LANGUAGE sql STABLE AS $shape$
@@ -203,7 +203,11 @@ SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'ident
                                        'key', coalesce(a.attnum = ANY (CASE c.relreplident WHEN 'i' THEN ri.indkey
                                                                          WHEN 'n' THEN NULL ELSE pk.indkey END), false),
                                        'labels', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e
-                                                   WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END))
+                                                   WHERE e.enumtypid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END),
+                                       'enum', (SELECT json_build_array(en.nspname, ev.typname) FROM pg_type ev
+                                                  JOIN pg_namespace en ON en.oid = ev.typnamespace
+                                                 WHERE ev.oid = CASE WHEN t.typcategory = 'A' THEN t.typelem ELSE t.oid END
+                                                   AND ev.typtype = 'e'))
                                      ORDER BY a.attnum)
                        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                        LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary

@@ -88,6 +88,7 @@ final class CatalogShapes {
         DdlMessage definition = DdlMessage.parse(json);
         List<Column> columns = new ArrayList<>();
         List<String> key = new ArrayList<>();
+        java.util.Map<String, List<String>> enumTypes = new java.util.HashMap<>();
         ReplicaIdentity identity = ReplicaIdentity.DEFAULT;
         try (JsonParser p = JSON.createParser(json)) {
             p.nextToken();
@@ -99,7 +100,7 @@ final class CatalogShapes {
                 } else if (field.equals("columns") && t == JsonToken.START_ARRAY) {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
                         DdlMessage.DdlColumn c = definition.columns().get(columns.size());
-                        Column column = column(p, c);
+                        Column column = column(p, c, enumTypes);
                         columns.add(column);
                         if (column.key()) {
                             key.add(column.name());
@@ -115,11 +116,15 @@ final class CatalogShapes {
         java.util.Map<String, DdlMessage.DdlColumn> described = new java.util.HashMap<>();
         definition.columns().forEach(c -> described.put(c.name(), c));
         return new TableShape(definition.table(), columns, key, identity, definition.generated(), definition.types(),
-                definition.inherits() == null ? List.of() : definition.inherits(), described);
+                definition.inherits() == null ? List.of() : definition.inherits(), described, enumTypes);
     }
 
-    /** One column's object, whose name, type and nullability {@code c} holds: its key flag and enum labels read here. */
-    private static Column column(JsonParser p, DdlMessage.DdlColumn c) throws IOException {
+    /**
+     * One column's object, whose name, type and nullability {@code c} holds: its key flag and enum labels read here, and
+     * the enum they are of into {@code enumTypes}.
+     */
+    private static Column column(JsonParser p, DdlMessage.DdlColumn c, java.util.Map<String, List<String>> enumTypes)
+            throws IOException {
         boolean isKey = false;
         List<String> labels = new ArrayList<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -130,6 +135,14 @@ final class CatalogShapes {
             } else if (field.equals("labels") && t == JsonToken.START_ARRAY) {
                 while (p.nextToken() == JsonToken.VALUE_STRING) {
                     labels.add(p.getText());
+                }
+            } else if (field.equals("enum") && t == JsonToken.START_ARRAY) {
+                List<String> type = new ArrayList<>();
+                while (p.nextToken() == JsonToken.VALUE_STRING) {
+                    type.add(p.getText());
+                }
+                if (type.size() == 2) {
+                    enumTypes.put(c.name(), type);
                 }
             } else {
                 p.skipChildren();

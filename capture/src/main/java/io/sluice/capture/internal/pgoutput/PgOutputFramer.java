@@ -148,7 +148,7 @@ final class PgOutputFramer {
         if (label == null || !unresolved.computeIfAbsent(relationOid, k -> new HashSet<>()).add(label)) {
             return shape;
         }
-        shapes.reread(relationOid);
+        shapes.reread(relationOid, row);
         return changed(relationOid);
     }
 

@@ -7,6 +7,7 @@ import io.sluice.format.ChangeEvent.ReplicaIdentity;
 import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.TableId;
+import io.sluice.format.Value;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -98,14 +99,14 @@ final class RelationShapes implements AutoCloseable {
             TableShape known = read.isEmpty() ? byOid.get(r.oid()) : null;
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
+            Map<String, List<String>> enumTypes = new HashMap<>();
             for (RelationColumn c : r.columns()) {
                 TypeNames.TypeName type = typeNames.of(c.typeOid(), c.typeModifier());
                 if (labelsRead) {
                     said.labelsRead(type.enumType(), type.enumLabels());
                 }
-                List<String> labels = said.labels(type.enumType());
-                if (labels != null) {
-                    type = type.withLabels(labels);
+                if (!type.enumType().isEmpty()) {
+                    enumTypes.put(c.name(), type.enumType());
                 }
                 ColumnFacts facts = catalog.get(c.name());
                 Column before = known == null ? null : known.column(c.name());
@@ -128,7 +129,7 @@ final class RelationShapes implements AutoCloseable {
             TableShape shape = said.asSaid(new TableShape(table, columns, key, identity,
                     definition == null ? List.of() : definition.generated(),
                     anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of(),
-                    definition == null || definition.inherits() == null ? List.of() : definition.inherits(), Map.of()),
+                    definition == null || definition.inherits() == null ? List.of() : definition.inherits(), Map.of(), enumTypes),
                     StreamColumns.keyFromCatalog(identity));
             byOid.put(r.oid(), shape);
             relations.put(r.oid(), r);
@@ -246,13 +247,16 @@ final class RelationShapes implements AutoCloseable {
     }
 
     /**
-     * The relation's shape read again from the catalog, its types' names and enum labels too: a
-     * row used an enum label the shape did not have (added on the primary since; without the DDL
-     * triggers nothing else says so).
+     * The relation's shape made again, its types' names and enum labels too: {@code row} used an enum label the shape
+     * did not have (added on the primary since) — as the stream said them since, or, for a label it never said
+     * (without the DDL triggers nothing else says so), from the catalog.
      */
-    TableShape reread(int relationOid) {
+    TableShape reread(int relationOid, Map<String, Value> row) {
         typeNames.forget();
-        return define(relations.get(relationOid), true);
+        // The triggers' messages may have said the label since the shape was made (pgoutput sends no Relation message
+        // for an enum's change); only a label the stream never said is read from the catalog, which may be ahead.
+        TableShape shape = define(relations.get(relationOid), false);
+        return shape.unknownLabel(row) == null ? shape : define(relations.get(relationOid), true);
     }
 
     /** A DDL message passed: types are read from the catalog again at the next Relation message. */

@@ -67,10 +67,6 @@ final class StreamColumns {
         }
     }
 
-    /** An enum's labels as the stream last said them, or null when it has not (then the catalog's hold). */
-    List<String> labels(List<String> enumType) {
-        return enumType.isEmpty() ? null : labels.get(enumType);
-    }
 
     /** A shape exact as of its place on the stream: the snapshot's (read in its snapshot), a trigger's rows message's. */
     void said(TableShape shape) {
@@ -101,7 +97,7 @@ final class StreamColumns {
      * ahead — read from the catalog ({@code keyFromCatalog}: an announcement, or a Relation under FULL).
      */
     TableShape asSaid(TableShape shape, boolean keyFromCatalog) {
-        shape = typesAsSaid(shape);
+        shape = labelsAsSaid(typesAsSaid(shape));
         Said said = tables.get(shape.table());
         if (said == null) {
             return shape;
@@ -122,6 +118,24 @@ final class StreamColumns {
         }
         return changed ? shape.withDefinition(columns, key, said.generated(), said.inherits() != null ? said.inherits() : shape.inherits())
                 : shape;
+    }
+
+    /** The shape with the labels the stream said of its enum columns' enums (read from the catalog: maybe ahead). */
+    private TableShape labelsAsSaid(TableShape shape) {
+        if (shape.enumTypes().isEmpty()) {
+            return shape;
+        }
+        boolean changed = false;
+        List<Column> columns = new ArrayList<>(shape.columns().size());
+        for (Column c : shape.columns()) {
+            List<String> said = labels.get(shape.enumTypes().getOrDefault(c.name(), List.of()));
+            if (said != null && !said.equals(c.enumLabels())) {
+                c = new Column(c.name(), c.type(), c.nullable(), c.key(), said);
+                changed = true;
+            }
+            columns.add(c);
+        }
+        return changed ? shape.withDefinition(columns, shape.key(), shape.generated(), shape.inherits()) : shape;
     }
 
     /** The shape with the labels the stream said of the enums among its types (read from the catalog: maybe ahead). */

@@ -16,11 +16,12 @@ import java.util.Map;
  * generated columns, whose values pgoutput does not send (a follower computes them), the
  * domains and composite types its columns use, the tables it inherits from (not a partition's table), and its
  * columns as the catalog describes them, with their defaults and collations (by name; read with the snapshot's
- * catalog reads, not on a Relation message).
+ * catalog reads, not on a Relation message), and the enum ({@code [schema, name]}) each enum or enum-array column's
+ * labels are of.
  */
 record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
                   List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types, List<TableId> inherits,
-                  Map<String, DdlMessage.DdlColumn> described) {
+                  Map<String, DdlMessage.DdlColumn> described, Map<String, List<String>> enumTypes) {
 
     TableShape {
         columns = List.copyOf(columns);
@@ -29,21 +30,22 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         types = List.copyOf(types);
         inherits = List.copyOf(inherits);
         described = Map.copyOf(described);
+        enumTypes = Map.copyOf(enumTypes);
     }
 
     /** The shape with these columns, key, generated columns and parents. */
     TableShape withDefinition(List<Column> columns, List<String> key, List<DdlMessage.Generated> generated, List<TableId> inherits) {
-        return new TableShape(table, columns, key, identity, generated, types, inherits, described);
+        return new TableShape(table, columns, key, identity, generated, types, inherits, described, enumTypes);
     }
 
     /** The shape under another name (the table renamed or moved). */
     TableShape named(TableId name) {
-        return new TableShape(name, columns, key, identity, generated, types, inherits, described);
+        return new TableShape(name, columns, key, identity, generated, types, inherits, described, enumTypes);
     }
 
     /** The shape with {@code types} as the types its columns use. */
     TableShape withTypes(List<DdlMessage.TypeDefinition> types) {
-        return new TableShape(table, columns, key, identity, generated, types, inherits, described);
+        return new TableShape(table, columns, key, identity, generated, types, inherits, described, enumTypes);
     }
 
     /**
@@ -114,7 +116,7 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         Map<String, DdlMessage.DdlColumn> kept = new java.util.HashMap<>(described);
         kept.keySet().retainAll(published);
         return new TableShape(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
-                key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits, kept);
+                key.stream().filter(published::contains).toList(), identity, List.of(), types, inherits, kept, enumTypes);
     }
 
     /** The column of that name, or null. */

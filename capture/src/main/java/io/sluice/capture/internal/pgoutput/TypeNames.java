@@ -38,13 +38,7 @@ final class TypeNames {
      * A column type's name as the schema event gives it, with its labels when it is an enum (or an array of one), and
      * that enum's {@code [schema, name]} (empty when none).
      */
-    record TypeName(String name, List<String> enumLabels, List<String> enumType) {
-
-        /** The name with these labels. */
-        TypeName withLabels(List<String> labels) {
-            return new TypeName(name, labels, enumType);
-        }
-    }
+    record TypeName(String name, List<String> enumLabels, List<String> enumType) { }
 
     private record TypeKey(int oid, int modifier) { }
 
