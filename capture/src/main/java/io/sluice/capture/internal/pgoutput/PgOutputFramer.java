@@ -47,7 +47,7 @@ final class PgOutputFramer {
         this.publication = publication;
         this.clock = clock;
         this.gate = gate;
-        this.announced = new AnnouncedTables(frames, table -> shapes.published(publication, table));
+        this.announced = new AnnouncedTables(frames, table -> shapes.catalogNow().published(publication, table));
         this.rows = new TriggerRows(frames, shapes, publication, announced);
     }
 
@@ -168,7 +168,7 @@ final class PgOutputFramer {
         if (!ddl.created() || ddl.columns().isEmpty() || announced.has(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
-        Optional<TableShape> shape = shapes.published(publication, ddl.table()).filter(s -> s.hasColumnsOf(ddl));
+        Optional<TableShape> shape = shapes.catalogNow().published(publication, ddl.table()).filter(s -> s.hasColumnsOf(ddl));
         shape.ifPresent(announced::announce);
         return shape.isPresent();
     }
@@ -241,7 +241,7 @@ final class PgOutputFramer {
      * waits for capture as a synchronous standby).
      */
     private void typesBefore(DdlMessage ddl) {
-        List<DdlMessage.TypeDefinition> types = shapes.userTypes(ddl.table());
+        List<DdlMessage.TypeDefinition> types = shapes.catalogNow().userTypes(ddl.table());
         if (!types.isEmpty()) {
             frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX,
                     DdlMessage.typesOnly(ddl.table(), types).toJson()));

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -46,8 +45,6 @@ final class RelationShapes implements AutoCloseable {
 
     /** How long a Relation message's catalog read waits for its transaction to become visible. */
     private static final Duration DEFINE_PATIENCE = Duration.ofSeconds(30);
-    /** How long a created table's announcement waits for it before leaving it to its first row. */
-    private static final Duration ANNOUNCE_PATIENCE = Duration.ofSeconds(5);
 
     private final PrimarySession session;
     private final StreamColumns said = new StreamColumns();
@@ -55,11 +52,18 @@ final class RelationShapes implements AutoCloseable {
     private final Map<Integer, Relation> relations = new HashMap<>();
     private final CommitVisibility commits;
     private final TypeNames typeNames;
+    private final PublishedShapes published;
 
     RelationShapes(Supplier<Connection> connections, String source, Clock clock) {
         this.session = new PrimarySession(connections);
         this.commits = new CommitVisibility(source, clock);
         this.typeNames = new TypeNames(session, commits, DEFINE_PATIENCE);
+        this.published = new PublishedShapes(session, commits, said);
+    }
+
+    /** Tables as the catalog has them now, for announcements: on the same session, as the stream said them. */
+    PublishedShapes catalogNow() {
+        return published;
     }
 
     /** The transaction whose messages come next (its Relation messages are read against its catalog). */
@@ -137,98 +141,6 @@ final class RelationShapes implements AutoCloseable {
         } catch (SQLException e) {
             session.reset();
             throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
-        }
-    }
-
-    /** The domains and composite types the table's columns use now (the catalog's current state). */
-    List<DdlMessage.TypeDefinition> userTypes(TableId table) {
-        try (PreparedStatement ps = session.get().prepareStatement("SELECT to_regclass(?)::oid")) {
-            ps.setString(1, table.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getObject(1) == null ? List.of() : UserTypes.read(session.get(), rs.getInt(1));
-            }
-        } catch (SQLException e) {
-            session.reset();
-            throw new IllegalStateException("reading the types of " + table + " from the primary's catalog: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The table's shape as the catalog has it now, if {@code publication} publishes the table (a
-     * partition published through its root is not published itself); empty otherwise, as for a
-     * table dropped since — or created by the decoded transaction, which is not visible within
-     * a few seconds (or may be waiting for capture as its synchronous standby).
-     */
-    Optional<TableShape> published(String publication, TableId table) {
-        try {
-            if (!publishes(publication, table)
-                    && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !publishes(publication, table))) {
-                return Optional.empty(); // not published, or (the transaction not visible in time) left to its first row
-            }
-            return publishedShape(publication, table);
-        } catch (SQLException e) {
-            session.reset();
-            throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * The table's shape as the catalog has it now, with the columns {@code publication} publishes of it (a column list);
-     * empty when the catalog no longer has it.
-     */
-    private Optional<TableShape> publishedShape(String publication, TableId table) throws SQLException {
-        Connection c = session.get();
-        Optional<TableShape> shape = CatalogShapes.readIfPresent(c, table); // empty: dropped or renamed since it was looked for
-        if (shape.isEmpty()) {
-            return shape;
-        }
-        return Optional.of(said.asSaid(shape.get().publishedAs(SnapshotSessions.published(c, publication, table).columns()), true));
-    }
-
-    /**
-     * The table's shape as the catalog has it now, for rows the DDL triggers said {@code publication}
-     * publishes as this table — the columns it publishes — read again once the decoded transaction is
-     * visible if it made the table or grew the column list to the {@code columns} the rows have; empty
-     * when the catalog lacks the table even so (dropped since: its drop follows on the stream).
-     */
-    Optional<TableShape> described(String publication, TableId table, List<String> columns) {
-        try {
-            if (!exists(table) && (!commits.becameVisible(session.get(), ANNOUNCE_PATIENCE) || !exists(table))) {
-                return Optional.empty();
-            }
-            Optional<TableShape> shape = publishedShape(publication, table);
-            if (shape.isPresent() && !shape.get().columnNames().containsAll(columns)
-                    && commits.becameVisible(session.get(), ANNOUNCE_PATIENCE)) {
-                // The decoded transaction grew the publication's column list: the catalog has it once that is visible.
-                shape = publishedShape(publication, table);
-            }
-            return shape;
-        } catch (SQLException e) {
-            session.reset();
-            throw new IllegalStateException("reading the shape of " + table + " from the primary's catalog: " + e.getMessage(), e);
-        }
-    }
-
-    private boolean exists(TableId table) throws SQLException {
-        try (PreparedStatement ps = session.get().prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table.quoted());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
-    private boolean publishes(String publication, TableId table) throws SQLException {
-        try (PreparedStatement ps = session.get().prepareStatement("SELECT 1 FROM pg_publication_tables"
-                + " WHERE pubname = ? AND schemaname = ? AND tablename = ?")) {
-            ps.setString(1, publication);
-            ps.setString(2, table.schema());
-            ps.setString(3, table.table());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
         }
     }
 

@@ -77,7 +77,7 @@ final class TriggerRows {
         // An older script's message: the catalog describes the table — again if announced without columns the rows
         // have (its publication's column list grew).
         boolean fits = known != null && known.columnNames().containsAll(rows.columns());
-        return fits || shapes.described(publication, as, rows.columns()).map(announced::announce).isPresent() ? as : null;
+        return fits || shapes.catalogNow().described(publication, as, rows.columns()).map(announced::announce).isPresent() ? as : null;
     }
 
     /**
@@ -99,13 +99,13 @@ final class TriggerRows {
             announced.announce(shape);
             return target;
         }
-        return shapes.published(publication, target).map(announced::announce).isPresent() ? target : null;
+        return shapes.catalogNow().published(publication, target).map(announced::announce).isPresent() ? target : null;
     }
 
     /** An older script's message of any publication's rows: the table or its root, whichever the catalog says capture's publication publishes. */
     private TableId catalogTarget(AttachedRows.Rows rows) {
         for (TableId t : List.of(rows.table(), rows.root())) {
-            if (announced.has(t) || shapes.published(publication, t).map(announced::announce).isPresent()) {
+            if (announced.has(t) || shapes.catalogNow().published(publication, t).map(announced::announce).isPresent()) {
                 return t;
             }
         }
