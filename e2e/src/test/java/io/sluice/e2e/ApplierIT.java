@@ -1,5 +1,6 @@
 package io.sluice.e2e;
 
+import io.sluice.format.TypeDefinition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.applier.StreamApplier;
@@ -622,7 +623,7 @@ class ApplierIT {
         io.sluice.format.TableId table = new io.sluice.format.TableId("public", source);
         writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(h),
                 new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX,
-                        io.sluice.format.DdlMessage.typesOnly(table, List.of(io.sluice.format.DdlMessage.TypeDefinition.ofExtension(
+                        io.sluice.format.DdlMessage.typesOnly(table, List.of(io.sluice.format.TypeDefinition.ofExtension(
                                 "public", "gadget", "no_such_extension"))).toJson()),
                 new io.sluice.format.ChangeEvent.SchemaChange(h.withSeq(2), table,
                         List.of(new io.sluice.format.Column("id", "integer", false, true), new io.sluice.format.Column("g", "gadget", true, false)),
@@ -702,7 +703,7 @@ class ApplierIT {
                 java.time.Instant.parse("2026-11-29T12:00:00Z"), 0);
         io.sluice.format.DdlMessage crafted = new io.sluice.format.DdlMessage(new io.sluice.format.TableId("public", source),
                 List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, false)), List.of(),
-                List.of(new io.sluice.format.DdlMessage.TypeDefinition("public", "int4", "enum", null, false, List.of(), List.of(),
+                List.of(new io.sluice.format.TypeDefinition("public", "int4", "enum", null, false, List.of(), List.of(),
                         List.of("a"), null, null, List.of("pg_catalog", "int4"))), false, false, List.of(), null, false, true);
         writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(h),
                 new io.sluice.format.ChangeEvent.Message(h.withSeq(1), true, io.sluice.format.DdlMessage.PREFIX, crafted.toJson()),

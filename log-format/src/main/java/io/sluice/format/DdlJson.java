@@ -32,7 +32,7 @@ final class DdlJson {
             TableId renamedFrom = null;
             List<DdlMessage.DdlColumn> columns = new ArrayList<>();
             List<DdlMessage.Generated> generated = new ArrayList<>();
-            List<DdlMessage.TypeDefinition> types = new ArrayList<>();
+            List<TypeDefinition> types = new ArrayList<>();
             List<DdlMessage.GonePartition> gone = new ArrayList<>();
             List<TableId> inherits = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -134,9 +134,9 @@ final class DdlJson {
     }
 
     /** A {@code types} array on its own, as {@code sluice.table_types} returns it. */
-    static List<DdlMessage.TypeDefinition> types(byte[] content) {
+    static List<TypeDefinition> types(byte[] content) {
         try (JsonParser p = JSON.createParser(content)) {
-            List<DdlMessage.TypeDefinition> types = new ArrayList<>();
+            List<TypeDefinition> types = new ArrayList<>();
             types(p, p.nextToken(), types);
             return types;
         } catch (IOException e) {
@@ -145,7 +145,7 @@ final class DdlJson {
     }
 
     /** Reads a {@code types} array (or null) whose first token is {@code t} into {@code out}. */
-    private static void types(JsonParser p, JsonToken t, List<DdlMessage.TypeDefinition> out) throws IOException {
+    private static void types(JsonParser p, JsonToken t, List<TypeDefinition> out) throws IOException {
         if (t != JsonToken.VALUE_NULL) {
             expect(t, JsonToken.START_ARRAY, "types");
             while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -190,16 +190,16 @@ final class DdlJson {
         return out;
     }
 
-    private static DdlMessage.TypeDefinition type(JsonParser p) throws IOException {
+    private static TypeDefinition type(JsonParser p) throws IOException {
         Map<String, Object> f = fields(p);
         List<String> checks = strings(f, "checks", "a domain's checks");
-        List<DdlMessage.Attribute> attributes = new ArrayList<>();
+        List<TypeDefinition.Attribute> attributes = new ArrayList<>();
         for (Object item : list(f, "attributes")) {
             Map<?, ?> a = item instanceof Map<?, ?> m ? m : Map.of();
             if (!(a.get("name") instanceof String name) || !(a.get("type") instanceof String type)) {
                 throw new FormatException("an attribute of a composite type in a DDL message needs a name and a type");
             }
-            attributes.add(new DdlMessage.Attribute(name, type));
+            attributes.add(new TypeDefinition.Attribute(name, type));
         }
         List<String> labels = strings(f, "labels", "an enum's labels");
         String schema = text(f, "schema");
@@ -221,15 +221,15 @@ final class DdlJson {
         }
         List<String> renamedFrom = qualified(f, "renamed_from", "a type's");
         if (kind.equals("extension")) {
-            return new DdlMessage.TypeDefinition(schema, name, kind, null, false, List.of(), List.of(), List.of(), null, extension,
+            return new TypeDefinition(schema, name, kind, null, false, List.of(), List.of(), List.of(), null, extension,
                     renamedFrom);
         }
-        DdlMessage.RangeParts range = null;
+        TypeDefinition.RangeParts range = null;
         if (kind.equals("range")) {
-            range = new DdlMessage.RangeParts(qualified(f, "collation", "a range type's"), qualified(f, "opclass", "a range type's"),
+            range = new TypeDefinition.RangeParts(qualified(f, "collation", "a range type's"), qualified(f, "opclass", "a range type's"),
                     qualified(f, "multirange", "a range type's"));
         }
-        return new DdlMessage.TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels,
+        return new TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels,
                 range, null, renamedFrom);
     }
 

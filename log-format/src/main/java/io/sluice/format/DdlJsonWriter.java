@@ -101,7 +101,7 @@ final class DdlJsonWriter {
             }
             g.writeEndArray();
             g.writeArrayFieldStart("types");
-            for (DdlMessage.TypeDefinition d : m.types()) {
+            for (TypeDefinition d : m.types()) {
                 g.writeStartObject();
                 g.writeStringField("schema", d.schema());
                 g.writeStringField("name", d.name());
@@ -110,7 +110,7 @@ final class DdlJsonWriter {
                 g.writeBooleanField("not_null", d.notNull());
                 writeStrings(g, "checks", d.checks());
                 g.writeArrayFieldStart("attributes");
-                for (DdlMessage.Attribute a : d.attributes()) {
+                for (TypeDefinition.Attribute a : d.attributes()) {
                     g.writeStartObject();
                     g.writeStringField("name", a.name());
                     g.writeStringField("type", a.type());

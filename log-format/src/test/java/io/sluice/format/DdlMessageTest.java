@@ -15,18 +15,18 @@ class DdlMessageTest {
                 List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false),
                         new DdlMessage.DdlColumn("note", "text", true, "it's \"quoted\"", true)),
                 List.of(new DdlMessage.Generated("total", "numeric", true, "(price * (qty)::numeric)", true)),
-                List.of(new DdlMessage.TypeDefinition("public", "positive", "domain", "integer", true,
+                List.of(new TypeDefinition("public", "positive", "domain", "integer", true,
                                 List.of("CHECK ((VALUE > 0))"), List.of()),
-                        new DdlMessage.TypeDefinition("sales", "amount", "composite", null, false, List.of(),
-                                List.of(new DdlMessage.Attribute("value", "numeric(12,2)"),
-                                        new DdlMessage.Attribute("currency", "character(3)"))),
-                        new DdlMessage.TypeDefinition("sales", "state", "enum", null, false, List.of(), List.of(),
+                        new TypeDefinition("sales", "amount", "composite", null, false, List.of(),
+                                List.of(new TypeDefinition.Attribute("value", "numeric(12,2)"),
+                                        new TypeDefinition.Attribute("currency", "character(3)"))),
+                        new TypeDefinition("sales", "state", "enum", null, false, List.of(), List.of(),
                                 List.of("new", "it's \"paid\"", "été")),
-                        new DdlMessage.TypeDefinition("sales", "span", "range", "text", false, List.of(), List.of(), List.of(),
-                                new DdlMessage.RangeParts(List.of("pg_catalog", "C"), List.of(), List.of("sales", "spans"))),
-                        new DdlMessage.TypeDefinition("sales", "plain", "range", "double precision", false, List.of(), List.of(),
-                                List.of(), new DdlMessage.RangeParts(List.of(), List.of(), List.of())),
-                        DdlMessage.TypeDefinition.ofExtension("public", "hstore", "hstore")),
+                        new TypeDefinition("sales", "span", "range", "text", false, List.of(), List.of(), List.of(),
+                                new TypeDefinition.RangeParts(List.of("pg_catalog", "C"), List.of(), List.of("sales", "spans"))),
+                        new TypeDefinition("sales", "plain", "range", "double precision", false, List.of(), List.of(),
+                                List.of(), new TypeDefinition.RangeParts(List.of(), List.of(), List.of())),
+                        TypeDefinition.ofExtension("public", "hstore", "hstore")),
                 false, true, List.of("renamed"), new TableId("archive", "orders_old"));
         assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
         assertThat(m.types().get(1).qualifiedName()).isEqualTo("\"sales\".\"amount\"");
@@ -41,17 +41,17 @@ class DdlMessageTest {
 
     @Test
     void aTypeTheTriggerSawRenamedCarriesItsOldName() {
-        DdlMessage.TypeDefinition moved = new DdlMessage.TypeDefinition("sales", "mood", "enum", null, false, List.of(), List.of(),
+        TypeDefinition moved = new TypeDefinition("sales", "mood", "enum", null, false, List.of(), List.of(),
                 List.of("sad"), null, null, List.of("public", "feeling"));
-        DdlMessage.TypeDefinition extension = new DdlMessage.TypeDefinition("public", "kv", "extension", null, false, List.of(),
+        TypeDefinition extension = new TypeDefinition("public", "kv", "extension", null, false, List.of(),
                 List.of(), List.of(), null, "hstore", List.of("public", "hstore"));
         DdlMessage m = new DdlMessage(new TableId("public", "t"), List.of(new DdlMessage.DdlColumn("m", "sales.mood", true, null, false)),
                 List.of(), List.of(moved, extension), false, false, List.of(), null, false, true);
         DdlMessage read = DdlMessage.parse(m.toJson());
         assertThat(read).isEqualTo(m);
         assertThat(read.types().get(0).renamedFrom()).containsExactly("public", "feeling");
-        assertThat(new DdlMessage.TypeDefinition("s", "t", "domain", "int", false, List.of(), List.of()).renamedFrom()).isEmpty();
-        assertThat(new DdlMessage.TypeDefinition("s", "t", "enum", null, false, List.of(), List.of(), List.of(), null, null,
+        assertThat(new TypeDefinition("s", "t", "domain", "int", false, List.of(), List.of()).renamedFrom()).isEmpty();
+        assertThat(new TypeDefinition("s", "t", "enum", null, false, List.of(), List.of(), List.of(), null, null,
                 List.of("s", "t")).renamedFrom()).as("its own name is no rename").isEmpty();
         String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[],\"types\":[{\"schema\":\"public\",\"name\":\"e\","
                 + "\"kind\":\"enum\",\"renamed_from\":[\"x\"]}]}";

@@ -7,6 +7,7 @@ import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -52,11 +53,11 @@ public final class DdlSync {
                     + " watermark", false, null);
         }
         if (ddl.fromTrigger()) { // renames first: a type may use another the primary renamed
-            for (DdlMessage.TypeDefinition type : ddl.types()) {
+            for (TypeDefinition type : ddl.types()) {
                 FollowerTypes.renameAsOnPrimary(c, type, header, where);
             }
         }
-        for (DdlMessage.TypeDefinition type : ddl.types()) {
+        for (TypeDefinition type : ddl.types()) {
             FollowerTypes.ensure(c, type, header, where, schemas.enums(), ddl.fromTrigger());
         }
         if (ddl.renamedFrom() != null) {
@@ -188,7 +189,7 @@ public final class DdlSync {
                 return refused;
             }
         }
-        for (DdlMessage.TypeDefinition t : ddl.types()) {
+        for (TypeDefinition t : ddl.types()) {
             for (String check : t.checks()) {
                 String body = check.endsWith(" NOT VALID") ? check.substring(0, check.length() - " NOT VALID".length()) : check;
                 if (!body.startsWith("CHECK (") || !body.endsWith(")")) {

@@ -4,6 +4,7 @@ import io.sluice.applier.ApplierException;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -27,7 +28,7 @@ final class FollowerExtensions {
     }
 
     /** Creates {@code type}'s extension unless the follower has the type already. */
-    static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where) throws SQLException {
+    static void ensure(Connection c, TypeDefinition type, EventHeader header, String where) throws SQLException {
         String name = type.qualifiedName();
         if (FollowerTypes.exists(c, name)) {
             return;

@@ -6,6 +6,7 @@ import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -34,7 +35,7 @@ final class FollowerTypes {
      * {@code exact} (the event trigger's message, as of its place in the stream: {@link TypeChanges}),
      * and left as it is otherwise.
      */
-    static void ensure(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where, EnumLabels enums,
+    static void ensure(Connection c, TypeDefinition type, EventHeader header, String where, EnumLabels enums,
                        boolean exact) throws SQLException {
         if (type.kind().equals("extension")) {
             FollowerExtensions.ensure(c, type, header, where);
@@ -91,13 +92,13 @@ final class FollowerTypes {
      * multirange type, which has a name of its own, is found through the range and follows the name
      * the definition gives it.
      */
-    static void renameAsOnPrimary(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
+    static void renameAsOnPrimary(Connection c, TypeDefinition type, EventHeader header, String where)
             throws SQLException {
         String alter = type.kind().equals("domain") ? "ALTER DOMAIN " : "ALTER TYPE ";
         if (!type.renamedFrom().isEmpty()) {
             rename(c, alter, type.renamedFrom(), List.of(type.schema(), type.name()), type.kind(), header, where);
         }
-        DdlMessage.RangeParts parts = type.range();
+        TypeDefinition.RangeParts parts = type.range();
         if (type.kind().equals("range") && parts != null && !parts.multirange().isEmpty()) {
             try (var ps = c.prepareStatement("SELECT n.nspname, t.typname FROM pg_range r JOIN pg_type t ON t.oid = r.rngmultitypid"
                     + " JOIN pg_namespace n ON n.oid = t.typnamespace WHERE r.rngtypid = to_regtype(?)")) {
@@ -164,9 +165,9 @@ final class FollowerTypes {
      * canonical and subtype-difference functions are not created: values arrive canonical, as the
      * primary printed them.
      */
-    private static String rangeStatement(String name, DdlMessage.TypeDefinition type) {
+    private static String rangeStatement(String name, TypeDefinition type) {
         StringBuilder sql = new StringBuilder("CREATE TYPE ").append(name).append(" AS RANGE (subtype = ").append(type.base());
-        DdlMessage.RangeParts parts = type.range();
+        TypeDefinition.RangeParts parts = type.range();
         if (parts != null && !parts.collation().isEmpty()) {
             sql.append(", collation = ").append(qualified(parts.collation()));
         }
@@ -185,7 +186,7 @@ final class FollowerTypes {
     }
 
     /** An enum: created with its labels, or given the labels the primary added or renamed since. */
-    private static void ensureEnum(Connection c, DdlMessage.TypeDefinition type, boolean exists, EventHeader header,
+    private static void ensureEnum(Connection c, TypeDefinition type, boolean exists, EventHeader header,
                                    EnumLabels enums, boolean exact) throws SQLException {
         String name = type.qualifiedName();
         try (Statement st = c.createStatement()) {

@@ -4,6 +4,7 @@ import io.sluice.applier.ApplierException;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -32,7 +33,7 @@ final class TypeChanges {
     }
 
     /** Brings the follower's {@code type} (which exists) to its definition; runs in the apply transaction. */
-    static void evolve(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where) throws SQLException {
+    static void evolve(Connection c, TypeDefinition type, EventHeader header, String where) throws SQLException {
         switch (type.kind()) {
             case "domain" -> domain(c, type, header, where);
             case "composite" -> composite(c, type, header, where);
@@ -40,7 +41,7 @@ final class TypeChanges {
         }
     }
 
-    private static void domain(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
+    private static void domain(Connection c, TypeDefinition type, EventHeader header, String where)
             throws SQLException {
         String name = type.qualifiedName();
         Map<String, String> have = new LinkedHashMap<>(); // definition -> constraint name
@@ -76,39 +77,39 @@ final class TypeChanges {
         run(c, statements, type, header, where);
     }
 
-    private static void composite(Connection c, DdlMessage.TypeDefinition type, EventHeader header, String where)
+    private static void composite(Connection c, TypeDefinition type, EventHeader header, String where)
             throws SQLException {
         String name = type.qualifiedName();
-        List<DdlMessage.Attribute> have = new ArrayList<>();
+        List<TypeDefinition.Attribute> have = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_type t"
                 + " JOIN pg_attribute a ON a.attrelid = t.typrelid WHERE t.oid = to_regtype(?) AND a.attnum > 0"
                 + " AND NOT a.attisdropped ORDER BY a.attnum")) {
             ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    have.add(new DdlMessage.Attribute(rs.getString(1), rs.getString(2)));
+                    have.add(new TypeDefinition.Attribute(rs.getString(1), rs.getString(2)));
                 }
             }
         }
-        List<DdlMessage.Attribute> want = type.attributes();
+        List<TypeDefinition.Attribute> want = type.attributes();
         if (have.equals(want)) {
             return;
         }
         List<String> statements = new ArrayList<>();
         if (have.size() < want.size() && want.subList(0, have.size()).equals(have)) {
-            for (DdlMessage.Attribute a : want.subList(have.size(), want.size())) {
+            for (TypeDefinition.Attribute a : want.subList(have.size(), want.size())) {
                 statements.add("ALTER TYPE " + name + " ADD ATTRIBUTE " + TableId.quote(a.name()) + " " + a.type());
             }
         } else if (have.size() > want.size() && isSubsequence(want, have)) {
-            for (DdlMessage.Attribute a : have) {
+            for (TypeDefinition.Attribute a : have) {
                 if (!want.contains(a)) {
                     statements.add("ALTER TYPE " + name + " DROP ATTRIBUTE " + TableId.quote(a.name()));
                 }
             }
         } else if (have.size() == want.size()) {
             for (int i = 0; i < have.size(); i++) {
-                DdlMessage.Attribute h = have.get(i);
-                DdlMessage.Attribute w = want.get(i);
+                TypeDefinition.Attribute h = have.get(i);
+                TypeDefinition.Attribute w = want.get(i);
                 if (!h.type().equals(w.type()) && !h.name().equals(w.name())) {
                     throw refused(type, have, header, where);
                 }
@@ -125,9 +126,9 @@ final class TypeChanges {
         run(c, statements, type, header, where);
     }
 
-    private static boolean isSubsequence(List<DdlMessage.Attribute> part, List<DdlMessage.Attribute> whole) {
+    private static boolean isSubsequence(List<TypeDefinition.Attribute> part, List<TypeDefinition.Attribute> whole) {
         int i = 0;
-        for (DdlMessage.Attribute a : whole) {
+        for (TypeDefinition.Attribute a : whole) {
             if (i < part.size() && part.get(i).equals(a)) {
                 i++;
             }
@@ -135,7 +136,7 @@ final class TypeChanges {
         return i == part.size();
     }
 
-    private static void run(Connection c, List<String> statements, DdlMessage.TypeDefinition type, EventHeader header,
+    private static void run(Connection c, List<String> statements, TypeDefinition type, EventHeader header,
                             String where) throws SQLException {
         if (statements.isEmpty()) {
             return;
@@ -156,7 +157,7 @@ final class TypeChanges {
                 header.commitLsn(), statements);
     }
 
-    private static ApplierException refused(DdlMessage.TypeDefinition type, List<DdlMessage.Attribute> have,
+    private static ApplierException refused(TypeDefinition type, List<TypeDefinition.Attribute> have,
                                             EventHeader header, String where) {
         return new ApplierException("composite type " + type.qualifiedName() + " on the follower " + have + " cannot be"
                 + " brought to the primary's " + type.attributes() + " at source LSN " + header.commitLsn() + " (" + where

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.sluice.embedded.LocalPostgres;
 import java.nio.file.Path;
 import io.sluice.format.DdlMessage;
+import io.sluice.format.TypeDefinition;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.List;
@@ -100,7 +101,7 @@ class DdlTriggerIT {
             st.execute("CREATE EXTENSION lo");
             st.execute("CREATE DOMAIN short_name AS citext CHECK (length(VALUE) < 40)");
             st.execute("CREATE TABLE uses (id int PRIMARY KEY, c citext, hs ext.hstore[], l lo, n short_name, t text)");
-            List<DdlMessage.TypeDefinition> types;
+            List<TypeDefinition> types;
             try (var ps = c.prepareStatement(DdlTrigger.TABLE_TYPES)) {
                 ps.setInt(1, Integer.parseInt(scalar(c, "SELECT 'uses'::regclass::oid")));
                 try (var rs = ps.executeQuery()) {
@@ -109,10 +110,10 @@ class DdlTriggerIT {
                 }
             }
             assertThat(types).containsExactly(
-                    DdlMessage.TypeDefinition.ofExtension("ext", "hstore", "hstore"),
-                    DdlMessage.TypeDefinition.ofExtension("public", "citext", "citext"),
-                    DdlMessage.TypeDefinition.ofExtension("public", "lo", "lo"),
-                    new DdlMessage.TypeDefinition("public", "short_name", "domain", "citext", false,
+                    TypeDefinition.ofExtension("ext", "hstore", "hstore"),
+                    TypeDefinition.ofExtension("public", "citext", "citext"),
+                    TypeDefinition.ofExtension("public", "lo", "lo"),
+                    new TypeDefinition("public", "short_name", "domain", "citext", false,
                             List.of("CHECK ((length((VALUE)::text) < 40))"), List.of()));
         }
     }

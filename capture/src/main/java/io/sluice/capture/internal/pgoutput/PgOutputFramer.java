@@ -10,6 +10,7 @@ import io.sluice.format.FormatException;
 import io.sluice.format.Lsn;
 import io.sluice.format.TableDrop;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import io.sluice.format.Value;
 import io.sluice.format.follower.Watermark;
 import java.time.Clock;
@@ -241,7 +242,7 @@ final class PgOutputFramer {
      * waits for capture as a synchronous standby).
      */
     private void typesBefore(DdlMessage ddl) {
-        List<DdlMessage.TypeDefinition> types = shapes.catalogNow().userTypes(ddl.table());
+        List<TypeDefinition> types = shapes.catalogNow().userTypes(ddl.table());
         if (!types.isEmpty()) {
             frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX,
                     DdlMessage.typesOnly(ddl.table(), types).toJson()));

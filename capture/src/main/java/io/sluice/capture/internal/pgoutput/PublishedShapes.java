@@ -3,6 +3,7 @@ package io.sluice.capture.internal.pgoutput;
 import io.sluice.capture.internal.PrimarySession;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -33,7 +34,7 @@ final class PublishedShapes {
     }
 
     /** The domains and composite types the table's columns use now (the catalog's current state). */
-    List<DdlMessage.TypeDefinition> userTypes(TableId table) {
+    List<TypeDefinition> userTypes(TableId table) {
         try (PreparedStatement ps = session.get().prepareStatement("SELECT to_regclass(?)::oid")) {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {

@@ -4,6 +4,7 @@ import io.sluice.format.ChangeEvent.ReplicaIdentity;
 import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,8 +47,8 @@ final class StreamColumns {
     }
 
     /** Enum labels as the types of a message or a shape give them (a trigger's: as of its command). */
-    private void saidTypes(List<DdlMessage.TypeDefinition> types) {
-        for (DdlMessage.TypeDefinition t : types) {
+    private void saidTypes(List<TypeDefinition> types) {
+        for (TypeDefinition t : types) {
             if (!t.renamedFrom().isEmpty()) {
                 labels.remove(t.renamedFrom());
             }
@@ -141,11 +142,11 @@ final class StreamColumns {
     /** The shape with the labels the stream said of the enums among its types (read from the catalog: maybe ahead). */
     private TableShape typesAsSaid(TableShape shape) {
         boolean changed = false;
-        List<DdlMessage.TypeDefinition> types = new ArrayList<>(shape.types().size());
-        for (DdlMessage.TypeDefinition t : shape.types()) {
+        List<TypeDefinition> types = new ArrayList<>(shape.types().size());
+        for (TypeDefinition t : shape.types()) {
             List<String> said = "enum".equals(t.kind()) ? labels.get(List.of(t.schema(), t.name())) : null;
             if (said != null && !said.equals(t.labels())) {
-                t = new DdlMessage.TypeDefinition(t.schema(), t.name(), t.kind(), t.base(), t.notNull(), t.checks(), t.attributes(),
+                t = new TypeDefinition(t.schema(), t.name(), t.kind(), t.base(), t.notNull(), t.checks(), t.attributes(),
                         said, t.range(), t.extension(), t.renamedFrom());
                 changed = true;
             }

@@ -6,6 +6,7 @@ import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.EventHeader;
 import io.sluice.format.TableId;
+import io.sluice.format.TypeDefinition;
 import io.sluice.format.Value;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,7 @@ import java.util.Map;
  * labels are of.
  */
 record TableShape(TableId table, List<Column> columns, List<String> key, ReplicaIdentity identity,
-                  List<DdlMessage.Generated> generated, List<DdlMessage.TypeDefinition> types, List<TableId> inherits,
+                  List<DdlMessage.Generated> generated, List<TypeDefinition> types, List<TableId> inherits,
                   Map<String, DdlMessage.DdlColumn> described, Map<String, List<String>> enumTypes) {
 
     TableShape {
@@ -44,7 +45,7 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
     }
 
     /** The shape with {@code types} as the types its columns use. */
-    TableShape withTypes(List<DdlMessage.TypeDefinition> types) {
+    TableShape withTypes(List<TypeDefinition> types) {
         return new TableShape(table, columns, key, identity, generated, types, inherits, described, enumTypes);
     }
 

@@ -2,6 +2,7 @@ package io.sluice.capture.internal.pgoutput;
 
 import io.sluice.capture.internal.DdlTrigger;
 import io.sluice.format.DdlMessage;
+import io.sluice.format.TypeDefinition;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,7 +23,7 @@ final class UserTypes {
     }
 
     /** The types of the relation {@code relationOid}. */
-    static List<DdlMessage.TypeDefinition> read(Connection c, int relationOid) throws SQLException {
+    static List<TypeDefinition> read(Connection c, int relationOid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(DdlTrigger.TABLE_TYPES)) {
             ps.setInt(1, relationOid);
             try (ResultSet rs = ps.executeQuery()) {
