@@ -77,7 +77,8 @@ final class DirectSnapshotCopy {
 
     /**
      * Copies everything visible in {@code snapshotName} into the targets, then commits the frame; returns the rows.
-     * {@code defined} is told each table's shape as the snapshot has it. Throws {@link SnapshotGuard.Outdated}, before anything is written, when a table changed under the snapshot.
+     * {@code defined} is told each table's shape as the snapshot has it. Throws {@link SnapshotGuard.Outdated}, before
+     * anything is written, when a table changed under the snapshot.
      */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping,
               Consumer<TableShape> defined) throws Exception {

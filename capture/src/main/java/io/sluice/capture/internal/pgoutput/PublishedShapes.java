@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * A table's shape as the primary's catalog has it now, for the engine to announce a table before pgoutput describes it
  * — a created table, one a publication took in, a parent, the types an ALTER's message lacks — with what the stream
- * said of it in place of what the catalog may hold ahead ({@link StreamColumns}). Shares {@link RelationShapes}'s
+ * said of it in place of what the catalog may hold ahead ({@link StreamDefinitions}). Shares {@link RelationShapes}'s
  * catalog session. Not thread-safe: the engine's thread.
  */
 final class PublishedShapes {
@@ -25,9 +25,9 @@ final class PublishedShapes {
 
     private final PrimarySession session;
     private final CommitVisibility commits;
-    private final StreamColumns said;
+    private final StreamDefinitions said;
 
-    PublishedShapes(PrimarySession session, CommitVisibility commits, StreamColumns said) {
+    PublishedShapes(PrimarySession session, CommitVisibility commits, StreamDefinitions said) {
         this.session = session;
         this.commits = commits;
         this.said = said;

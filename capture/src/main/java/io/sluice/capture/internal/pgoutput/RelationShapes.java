@@ -47,7 +47,7 @@ final class RelationShapes implements AutoCloseable {
     private static final Duration DEFINE_PATIENCE = Duration.ofSeconds(30);
 
     private final PrimarySession session;
-    private final StreamColumns said = new StreamColumns();
+    private final StreamDefinitions said = new StreamDefinitions();
     private final Map<Integer, TableShape> byOid = new HashMap<>();
     private final Map<Integer, Relation> relations = new HashMap<>();
     private final CommitVisibility commits;
@@ -134,7 +134,7 @@ final class RelationShapes implements AutoCloseable {
                     definition == null ? List.of() : definition.generated(),
                     anyUserType ? UserTypes.read(session.get(), r.oid()) : List.of(),
                     definition == null || definition.inherits() == null ? List.of() : definition.inherits(), Map.of(), enumTypes),
-                    StreamColumns.keyFromCatalog(identity));
+                    StreamDefinitions.keyFromCatalog(identity));
             byOid.put(r.oid(), shape);
             relations.put(r.oid(), r);
             return shape;

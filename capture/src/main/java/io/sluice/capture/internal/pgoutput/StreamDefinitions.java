@@ -22,7 +22,7 @@ import java.util.Map;
  * those rows refuses them or differs. So where the stream has said it, that is what a shape carries
  * (docs/capture.md, "Schema changes"). Not thread-safe: the engine's thread.
  */
-final class StreamColumns {
+final class StreamDefinitions {
 
     /** A column as the stream last said it: {@code key} null when the message did not say (older triggers). */
     private record Fact(boolean nullable, Boolean key) { }
