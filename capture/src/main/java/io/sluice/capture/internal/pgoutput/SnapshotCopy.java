@@ -52,9 +52,10 @@ final class SnapshotCopy {
     }
 
     /**
-     * Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint};
-     * returns the rows; {@code defined} is told each table's shape as the snapshot has it. Gives up, leaving the frame without its COMMIT (void), once {@code stopping} holds;
-     * throws {@link SnapshotGuard.Outdated}, before the frame opens, when a table changed under the snapshot.
+     * Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint}; returns the rows;
+     * {@code defined} is told each table's shape as the snapshot has it. Gives up, leaving the frame without its COMMIT
+     * (void), once {@code stopping} holds; throws {@link SnapshotGuard.Outdated}, before the frame opens, when a table
+     * changed under the snapshot.
      */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping,
               Consumer<TableShape> defined) throws Exception {

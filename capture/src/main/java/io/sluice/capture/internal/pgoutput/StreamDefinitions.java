@@ -11,16 +11,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated
- * and from what, and the tables it inherits from — and of each enum's labels, as of the position
- * capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream stood
- * (the snapshot's, in its snapshot; a trigger's rows message's, as of its command). A Relation message says neither (nor, under
- * REPLICA IDENTITY FULL, the key, nor generated columns), and the catalog's current state may already hold a later
- * command's: a column set NOT NULL after the rows decoded now were written, a primary key added once duplicates were
- * deleted, a generated column's expression naming a column renamed since, an enum label renamed since (which a
- * follower, given the new name ahead of the rename, could only add beside the old) — a follower given that ahead of
- * those rows refuses them or differs. So where the stream has said it, that is what a shape carries
- * (docs/capture.md, "Schema changes"). Not thread-safe: the engine's thread.
+ * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated and
+ * from what, and the tables it inherits from — and of each enum's labels, as of the position capture has reached: the
+ * DDL triggers' messages, each as of its command, and the shapes read where the stream stood (the snapshot's, in its
+ * snapshot; a trigger's rows message's, as of its command). A Relation message says none of it but the key under
+ * DEFAULT and INDEX identity, and the catalog's current state may already hold a later command's: a column set NOT
+ * NULL after the rows decoded now were written, a primary key added once duplicates were deleted, a generated column's
+ * expression naming a column renamed since, an enum label renamed since (which a follower, given the new name ahead of
+ * the rename, could only add beside the old) — a follower given that ahead of those rows refuses them or differs. So
+ * where the stream has said it, that is what a shape carries (docs/capture.md, "Schema changes"). Not thread-safe: the
+ * engine's thread.
  */
 final class StreamDefinitions {
 
@@ -68,7 +68,6 @@ final class StreamDefinitions {
         }
     }
 
-
     /** A shape exact as of its place on the stream: the snapshot's (read in its snapshot), a trigger's rows message's. */
     void said(TableShape shape) {
         Map<String, Fact> columns = new HashMap<>();
@@ -93,9 +92,10 @@ final class StreamDefinitions {
     }
 
     /**
-     * The shape with what the stream said of its columns, generated columns and parents in place of what the catalog
-     * or the Relation message gave; a column never said keeps its own. The key is taken from what was said only where the shape's own may be
-     * ahead — read from the catalog ({@code keyFromCatalog}: an announcement, or a Relation under FULL).
+     * The shape with what the stream said of its columns, generated columns, parents and enums in place of what the
+     * catalog or the Relation message gave; a column never said keeps its own. The key is taken from what was said only
+     * where the shape's own may be ahead — read from the catalog ({@code keyFromCatalog}: an announcement, or a Relation
+     * under FULL).
      */
     TableShape asSaid(TableShape shape, boolean keyFromCatalog) {
         shape = labelsAsSaid(typesAsSaid(shape));
@@ -117,8 +117,8 @@ final class StreamDefinitions {
                 key.add(c.name());
             }
         }
-        return changed ? shape.withDefinition(columns, key, said.generated(), said.inherits() != null ? said.inherits() : shape.inherits())
-                : shape;
+        List<TableId> inherits = said.inherits() != null ? said.inherits() : shape.inherits();
+        return changed ? shape.withDefinition(columns, key, said.generated(), inherits) : shape;
     }
 
     /** The shape with the labels the stream said of its enum columns' enums (read from the catalog: maybe ahead). */
