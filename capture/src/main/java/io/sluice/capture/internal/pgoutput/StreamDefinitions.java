@@ -36,13 +36,14 @@ final class StreamDefinitions {
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
-        Said before = ddl.renamedFrom() != null ? tables.remove(ddl.renamedFrom()) : tables.get(ddl.table());
+        if (ddl.renamedFrom() != null) {
+            tables.remove(ddl.renamedFrom());
+        }
         Map<String, Fact> columns = new HashMap<>();
         for (DdlMessage.DdlColumn c : ddl.columns()) {
             columns.put(c.name(), new Fact(c.nullable(), c.key()));
         }
-        List<TableId> inherits = ddl.inherits() != null ? ddl.inherits() : before == null ? null : before.inherits();
-        tables.put(ddl.table(), new Said(columns, ddl.generated(), inherits));
+        tables.put(ddl.table(), new Said(columns, ddl.generated(), ddl.inherits())); // the triggers always say the parents
         saidTypes(ddl.types());
     }
 
