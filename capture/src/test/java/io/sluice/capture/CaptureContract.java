@@ -302,7 +302,7 @@ abstract class CaptureContract {
     /**
      * Any role of the primary may write a logical message (pg_logical_emit_message is PUBLIC): one under a
      * prefix followers act on that Sluice did not write — a table's definition, rows, sequences, an epoch,
-     * a signature of its own making — is not passed on; the DDL triggers' own message is, without its
+     * capture's definitions, a signature of its own making — is not passed on; the DDL triggers' own message is, without its
      * signature, and any other prefix passes as it is.
      */
     @Test
@@ -327,6 +327,8 @@ abstract class CaptureContract {
                     "SELECT pg_logical_emit_message(true, 'sluice.rows', '{\"table\": [\"public\", \"t_forged\"]}' || E'\\n2\\n')",
                     "SELECT pg_logical_emit_message(false, 'sluice.sequences', '[]')",
                     "SELECT pg_logical_emit_message(false, 'sluice.epoch', '{\"epoch\": 9}')",
+                    "SELECT pg_logical_emit_message(true, 'sluice.definitions', '{\"full\": true, \"tables\": [{\"table\":"
+                            + " [\"public\", \"forged_marker\"], \"columns\": []}]}')",
                     "SELECT pg_logical_emit_message(true, 'app.note', 'kept')");
             run(c, "ALTER TABLE t_forged ADD COLUMN v int DEFAULT 1", "INSERT INTO t_forged VALUES (2, 2)");
             List<ChangeEvent> events = reader.until(Duration.ofSeconds(60), "both transactions",
@@ -335,8 +337,12 @@ abstract class CaptureContract {
                     .map(e -> (ChangeEvent.Message) e).toList();
             // Capture's own sequence reports stand between frames; the forged ones are not among them.
             assertThat(all).noneMatch(m -> m.prefix().equals("sluice.epoch")
-                    || m.prefix().equals("sluice.sequences") && new String(m.content(), java.nio.charset.StandardCharsets.UTF_8).equals("[]"));
-            List<ChangeEvent.Message> messages = all.stream().filter(ChangeEvent.Message::transactional).toList();
+                    || m.prefix().equals("sluice.sequences") && new String(m.content(), java.nio.charset.StandardCharsets.UTF_8).equals("[]")
+                    || io.sluice.format.SaidDefinitions.is(m)
+                            && new String(m.content(), java.nio.charset.StandardCharsets.UTF_8).contains("forged_marker"));
+            // Capture's own definitions messages aside (the pgoutput engine writes them), the transactional ones are these.
+            List<ChangeEvent.Message> messages = all.stream().filter(ChangeEvent.Message::transactional)
+                    .filter(m -> !io.sluice.format.SaidDefinitions.is(m)).toList();
             assertThat(messages).extracting(ChangeEvent.Message::prefix)
                     .containsExactly("app.note", io.sluice.format.DdlMessage.PREFIX);
             assertThat(new String(messages.get(0).content(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("kept");

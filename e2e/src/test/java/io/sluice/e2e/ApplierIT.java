@@ -1152,6 +1152,62 @@ class ApplierIT {
             }
         }
     }
+    /**
+     * Capture stopped, then rows written and, in later transactions, the table altered past them: a capture started
+     * again reads that backlog with the catalog already ahead of its rows. It takes each table as the stream last said
+     * it — read back from the stream's definitions messages — not as the catalog has it now (before, the follower was
+     * told the column NOT NULL ahead of the NULLs written before, and the key ahead of the duplicates: the applier
+     * stopped).
+     */
+    @Test
+    void aCaptureStartedAgainBehindLaterDdlTakesTablesAsTheStreamLastSaidThem() throws Exception {
+        stack.primary.execute("CREATE TABLE ra_nn (id int PRIMARY KEY, v int)", "INSERT INTO ra_nn VALUES (1, NULL)",
+                "CREATE TABLE ra_key (a int, b text)", "ALTER TABLE ra_key REPLICA IDENTITY FULL", "INSERT INTO ra_key VALUES (1, 'x')",
+                "CREATE TYPE ra_mood AS ENUM ('a', 'z')", "CREATE TABLE ra_enum (id int PRIMARY KEY, m ra_mood)",
+                "INSERT INTO ra_enum VALUES (1, 'a')");
+        List<String> tables = List.of("ra_nn", "ra_key", "ra_enum");
+        var config = stack.capture("restartsaid", tables.stream().map(t -> "public." + t).toList(), true);
+        try (StreamApplier applier = new StreamApplier(stack.applier("restartsaid", 0))) {
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("ALTER TABLE ra_nn ADD COLUMN w int");
+                for (String t : tables) {
+                    stack.awaitEqual(0, t, Duration.ofSeconds(60));
+                }
+            }
+            stack.primary.execute("INSERT INTO ra_nn VALUES (2, NULL)", "INSERT INTO ra_key VALUES (1, 'x'), (2, 'y')",
+                    "INSERT INTO ra_enum VALUES (2, 'a')");
+            try (Connection c = stack.primary.connect(); Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("UPDATE ra_nn SET v = id * 10");
+                st.execute("ALTER TABLE ra_nn ALTER COLUMN v SET NOT NULL");
+                c.commit();
+                st.execute("DELETE FROM ra_key WHERE ctid NOT IN (SELECT min(ctid) FROM ra_key GROUP BY a)");
+                st.execute("ALTER TABLE ra_key ADD PRIMARY KEY (a)");
+                c.commit();
+                st.execute("ALTER TYPE ra_mood RENAME VALUE 'a' TO 'b'");
+                c.commit();
+            }
+            // A row of each after its change: the follower has taken the change once it has the row.
+            stack.primary.execute("INSERT INTO ra_nn VALUES (3, 30)", "INSERT INTO ra_key VALUES (3, 'z')",
+                    "INSERT INTO ra_enum VALUES (3, 'b')");
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                for (String t : tables) {
+                    stack.awaitEqual(0, t, Duration.ofSeconds(60));
+                }
+            }
+            assertThat(stack.followers.get(0).queryScalar("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'ra_nn'::regclass"
+                    + " AND attname = 'v'")).as("the follower's column NOT NULL, as the primary's").isEqualTo("t");
+            assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_index WHERE indrelid = 'ra_key'::regclass"
+                    + " AND indisprimary")).as("the follower's table keyed, as the primary's").isEqualTo("1");
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
+                    + " WHERE enumtypid = 'ra_mood'::regtype")).as("the label renamed in place, not added beside the old").isEqualTo("b,z");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
 
     /**
      * Migrations of one transaction each — a column added, backfilled and set NOT NULL; a generated column added, then

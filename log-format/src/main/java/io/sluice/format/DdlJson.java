@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -89,13 +88,13 @@ final class DdlJson {
                         if (t != JsonToken.VALUE_NULL) {
                             expect(t, JsonToken.START_ARRAY, "partitions_gone");
                             while (p.nextToken() == JsonToken.START_OBJECT) {
-                                Map<String, Object> f = fields(p);
-                                List<String> at = strings(f, "table", "a gone partition's table");
+                                Map<String, Object> f = JsonFields.fields(p);
+                                List<String> at = JsonFields.strings(f, "table", "a gone partition's table");
                                 if (at.size() != 2) {
                                     throw new FormatException("a gone partition in a DDL message needs its table as [schema, name]");
                                 }
-                                gone.add(new DdlMessage.GonePartition(new TableId(at.get(0), at.get(1)), text(f, "rows"),
-                                        flag(f, "collated", false)));
+                                gone.add(new DdlMessage.GonePartition(new TableId(at.get(0), at.get(1)), JsonFields.text(f, "rows"),
+                                        JsonFields.flag(f, "collated", false)));
                             }
                         }
                     }
@@ -155,58 +154,50 @@ final class DdlJson {
     }
 
     private static DdlMessage.DdlColumn column(JsonParser p) throws IOException {
-        Map<String, Object> f = fields(p);
-        String name = text(f, "name");
-        String type = text(f, "type");
+        Map<String, Object> f = JsonFields.fields(p);
+        String name = JsonFields.text(f, "name");
+        String type = JsonFields.text(f, "type");
         if (name == null || type == null) {
             throw new FormatException("a column of a DDL message needs a name and a type");
         }
-        return new DdlMessage.DdlColumn(name, type, flag(f, "nullable", true), text(f, "missing"), flag(f, "has_default", true),
-                text(f, "renamed_from"), text(f, "default"), qualified(f, "collation", "a column's"),
+        return new DdlMessage.DdlColumn(name, type, JsonFields.flag(f, "nullable", true), JsonFields.text(f, "missing"), JsonFields.flag(f, "has_default", true),
+                JsonFields.text(f, "renamed_from"), JsonFields.text(f, "default"), JsonFields.qualified(f, "collation", "a column's"),
                 f.get("key") instanceof Boolean b ? b : null);
     }
 
     private static DdlMessage.Generated generated(JsonParser p) throws IOException {
-        Map<String, Object> f = fields(p);
-        String name = text(f, "name");
-        String type = text(f, "type");
-        String expression = text(f, "expression");
+        return generated(JsonFields.fields(p));
+    }
+
+    /** A generated column from its object's fields ({@link SaidDefinitions} too). */
+    static DdlMessage.Generated generated(Map<String, Object> f) {
+        String name = JsonFields.text(f, "name");
+        String type = JsonFields.text(f, "type");
+        String expression = JsonFields.text(f, "expression");
         if (name == null || type == null || expression == null) {
             throw new FormatException("a generated column of a DDL message needs a name, a type and an expression");
         }
-        return new DdlMessage.Generated(name, type, flag(f, "nullable", true), expression, flag(f, "stored", true),
-                text(f, "renamed_from"));
-    }
-
-    /** A field's array of strings; {@code what} names it when an element is not a string. */
-    private static List<String> strings(Map<String, Object> f, String field, String what) {
-        List<String> out = new ArrayList<>();
-        for (Object item : list(f, field)) {
-            if (!(item instanceof String text)) {
-                throw new FormatException(what + " in a DDL message are strings, found " + item);
-            }
-            out.add(text);
-        }
-        return out;
+        return new DdlMessage.Generated(name, type, JsonFields.flag(f, "nullable", true), expression, JsonFields.flag(f, "stored", true),
+                JsonFields.text(f, "renamed_from"));
     }
 
     private static TypeDefinition type(JsonParser p) throws IOException {
-        Map<String, Object> f = fields(p);
-        List<String> checks = strings(f, "checks", "a domain's checks");
+        Map<String, Object> f = JsonFields.fields(p);
+        List<String> checks = JsonFields.strings(f, "checks", "a domain's checks");
         List<TypeDefinition.Attribute> attributes = new ArrayList<>();
-        for (Object item : list(f, "attributes")) {
+        for (Object item : JsonFields.list(f, "attributes")) {
             Map<?, ?> a = item instanceof Map<?, ?> m ? m : Map.of();
             if (!(a.get("name") instanceof String name) || !(a.get("type") instanceof String type)) {
                 throw new FormatException("an attribute of a composite type in a DDL message needs a name and a type");
             }
             attributes.add(new TypeDefinition.Attribute(name, type));
         }
-        List<String> labels = strings(f, "labels", "an enum's labels");
-        String schema = text(f, "schema");
-        String name = text(f, "name");
-        String kind = text(f, "kind");
-        String base = text(f, "base");
-        String extension = text(f, "extension");
+        List<String> labels = JsonFields.strings(f, "labels", "an enum's labels");
+        String schema = JsonFields.text(f, "schema");
+        String name = JsonFields.text(f, "name");
+        String kind = JsonFields.text(f, "kind");
+        String base = JsonFields.text(f, "base");
+        String extension = JsonFields.text(f, "extension");
         boolean complete = switch (kind == null ? "" : kind) {
             case "domain", "range" -> base != null;
             case "composite" -> !attributes.isEmpty();
@@ -219,75 +210,18 @@ final class DdlJson {
                     + " a composite its attributes, a range its subtype (base), an enum, or an extension's type its"
                     + " extension");
         }
-        List<String> renamedFrom = qualified(f, "renamed_from", "a type's");
+        List<String> renamedFrom = JsonFields.qualified(f, "renamed_from", "a type's");
         if (kind.equals("extension")) {
             return new TypeDefinition(schema, name, kind, null, false, List.of(), List.of(), List.of(), null, extension,
                     renamedFrom);
         }
         TypeDefinition.RangeParts range = null;
         if (kind.equals("range")) {
-            range = new TypeDefinition.RangeParts(qualified(f, "collation", "a range type's"), qualified(f, "opclass", "a range type's"),
-                    qualified(f, "multirange", "a range type's"));
+            range = new TypeDefinition.RangeParts(JsonFields.qualified(f, "collation", "a range type's"), JsonFields.qualified(f, "opclass", "a range type's"),
+                    JsonFields.qualified(f, "multirange", "a range type's"));
         }
-        return new TypeDefinition(schema, name, kind, base, flag(f, "not_null", false), checks, attributes, labels,
+        return new TypeDefinition(schema, name, kind, base, JsonFields.flag(f, "not_null", false), checks, attributes, labels,
                 range, null, renamedFrom);
-    }
-
-    /** A {@code [schema, name]} field of a type, or empty when absent; {@code whose} names it in an error. */
-    private static List<String> qualified(Map<String, Object> f, String field, String whose) {
-        List<String> parts = strings(f, field, whose + " " + field);
-        if (!parts.isEmpty() && parts.size() != 2) {
-            throw new FormatException(whose + " " + field + " in a DDL message must be [schema, name], not " + parts);
-        }
-        return parts;
-    }
-
-    /**
-     * The fields of the object whose START_OBJECT was just read: text (numbers too, as their text),
-     * booleans, null, and arrays of these or of objects; the parser ends on the END_OBJECT.
-     */
-    private static Map<String, Object> fields(JsonParser p) throws IOException {
-        Map<String, Object> fields = new HashMap<>();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            fields.put(name, value(p, p.nextToken()));
-        }
-        return fields;
-    }
-
-    private static Object value(JsonParser p, JsonToken t) throws IOException {
-        return switch (t) {
-            case VALUE_TRUE -> Boolean.TRUE;
-            case VALUE_FALSE -> Boolean.FALSE;
-            case VALUE_NULL -> null;
-            case START_OBJECT -> fields(p);
-            case START_ARRAY -> {
-                List<Object> items = new ArrayList<>();
-                for (JsonToken item = p.nextToken(); item != JsonToken.END_ARRAY; item = p.nextToken()) {
-                    items.add(value(p, item));
-                }
-                yield items;
-            }
-            default -> p.getText();
-        };
-    }
-
-    private static String text(Map<String, Object> fields, String name) {
-        Object v = fields.get(name);
-        return v == null ? null : v.toString();
-    }
-
-    /** A boolean field: only {@code false} (or {@code true}) says otherwise than {@code absent}. */
-    private static boolean flag(Map<String, Object> fields, String name, boolean absent) {
-        return fields.get(name) instanceof Boolean b ? b : absent;
-    }
-
-    private static List<?> list(Map<String, Object> fields, String name) {
-        Object v = fields.get(name);
-        if (v != null && !(v instanceof List<?>)) {
-            throw new FormatException("a DDL message's " + name + " should be an array, found " + v);
-        }
-        return v == null ? List.of() : (List<?>) v;
     }
 
     private static String nextText(JsonParser p, String what) throws IOException {

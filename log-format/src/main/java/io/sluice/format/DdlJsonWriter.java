@@ -17,7 +17,7 @@ final class DdlJsonWriter {
     }
 
     /** An array of strings: a field's value, or an element of the array being written ({@code field} null). */
-    private static void writeStrings(JsonGenerator g, String field, List<String> values)
+    static void writeStrings(JsonGenerator g, String field, List<String> values)
             throws IOException {
         if (field == null) {
             g.writeStartArray();
@@ -137,24 +137,29 @@ final class DdlJsonWriter {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            g.writeArrayFieldStart("generated");
-            for (DdlMessage.Generated c : m.generated()) {
-                g.writeStartObject();
-                g.writeStringField("name", c.name());
-                g.writeStringField("type", c.type());
-                g.writeBooleanField("nullable", c.nullable());
-                g.writeStringField("expression", c.expression());
-                g.writeBooleanField("stored", c.stored());
-                if (c.renamedFrom() != null) {
-                    g.writeStringField("renamed_from", c.renamedFrom());
-                }
-                g.writeEndObject();
-            }
-            g.writeEndArray();
+            writeGenerated(g, m.generated());
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** The {@code generated} field: generated columns as a DDL message has them ({@link SaidDefinitions} too). */
+    static void writeGenerated(JsonGenerator g, List<DdlMessage.Generated> generated) throws IOException {
+        g.writeArrayFieldStart("generated");
+        for (DdlMessage.Generated c : generated) {
+            g.writeStartObject();
+            g.writeStringField("name", c.name());
+            g.writeStringField("type", c.type());
+            g.writeBooleanField("nullable", c.nullable());
+            g.writeStringField("expression", c.expression());
+            g.writeBooleanField("stored", c.stored());
+            if (c.renamedFrom() != null) {
+                g.writeStringField("renamed_from", c.renamedFrom());
+            }
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 }

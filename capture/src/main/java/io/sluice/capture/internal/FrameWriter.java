@@ -112,6 +112,11 @@ public final class FrameWriter implements AutoCloseable {
         return buffer.size();
     }
 
+    /** The number of events the open frame has been given headers for so far. */
+    public long events() {
+        return seq;
+    }
+
     public long openXid() {
         return open == null ? 0 : open.xid();
     }

@@ -4,6 +4,7 @@ import io.sluice.format.DdlMessage;
 import io.sluice.format.DirectSnapshotMessage;
 import io.sluice.format.EpochMarker;
 import io.sluice.format.Lsn;
+import io.sluice.format.SaidDefinitions;
 import io.sluice.format.SequenceState;
 import io.sluice.format.TableDrop;
 import java.sql.Connection;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code sluice.rows} and {@code sluice.drop}, these two only for capture's publication)
  * signed with the key the triggers' script keeps on the primary, capture's own
  * sequence reports signed with a key of this process, and none of the prefixes Sluice never writes to
- * the WAL (epoch markers, direct snapshots). Their signature is taken off; any other message passes
+ * the WAL (epoch markers, direct snapshots, definitions). Their signature is taken off; any other message passes
  * as it is. A message refused is logged as an error, naming its prefix and position, and dropped.
  * Used by the engine's thread.
  */
@@ -84,7 +85,7 @@ public final class MessageGate {
             }
             return verified;
         }
-        if (prefix.equals(EpochMarker.PREFIX) || prefix.equals(DirectSnapshotMessage.PREFIX)) {
+        if (prefix.equals(EpochMarker.PREFIX) || prefix.equals(DirectSnapshotMessage.PREFIX) || prefix.equals(SaidDefinitions.PREFIX)) {
             return refused(prefix, lsn, "Sluice never writes it to the primary's WAL (it goes to the stream directly)");
         }
         return content;

@@ -99,6 +99,11 @@ public final class StreamWriter implements AutoCloseable {
         epoch = e;
     }
 
+    /** The epoch runs are written in. */
+    public long epoch() {
+        return epoch;
+    }
+
     /** Creates the stream topic if absent: one partition (one ordered stream), retention as configured. */
     public void ensureTopic(Duration timeout) {
         try (Admin admin = Admin.create(clientProperties)) {

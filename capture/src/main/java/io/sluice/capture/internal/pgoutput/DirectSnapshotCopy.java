@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -81,16 +80,17 @@ final class DirectSnapshotCopy {
      * anything is written, when a table changed under the snapshot.
      */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping,
-              Consumer<TableShape> defined) throws Exception {
+              SnapshotCopy.Definitions defined) throws Exception {
         FrameWriter.KnownFrame[] frame = new FrameWriter.KnownFrame[1];
         long rows = copy(snapshotName, consistentPoint, clock, stopping, (xmin, at) -> {
             frame[0] = frames.openKnown(consistentPoint, xmin, at);
             return (table, shape) -> {
-                defined.accept(shape);
+                defined.said(shape);
                 return SnapshotCopy.define(frame[0], table, shape);
             };
         });
         frame[0].send(h -> new DirectSnapshotMessage(names()).toEvent(h));
+        defined.into(frame[0]);
         frame[0].commit();
         return rows;
     }

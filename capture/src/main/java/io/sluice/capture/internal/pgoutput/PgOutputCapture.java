@@ -72,6 +72,8 @@ public final class PgOutputCapture implements CaptureEngine {
     private final Consumer<Throwable> onFailure;
     private final Clock clock;
     private final FrameWriter frames;
+    private final StreamDefinitions definitions = new StreamDefinitions();
+    private final DefinitionsOnStream onStream;
     private final RelationShapes shapes;
     private final MessageGate gate;
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -99,7 +101,8 @@ public final class PgOutputCapture implements CaptureEngine {
         this.written = streamedThrough;
         this.frames = new FrameWriter(config.sourceId(),
                 new FrameWriter.BufferSettings(10_000, config.stateDirectory().resolve("spill")), writer, clock, streamedThrough);
-        this.shapes = new RelationShapes(primary, config.sourceId(), clock);
+        this.shapes = new RelationShapes(primary, config.sourceId(), clock, definitions);
+        this.onStream = new DefinitionsOnStream(definitions, clock);
         this.gate = MessageGate.of(primary, config.publicationName());
         this.catchUp = new SlotCatchUp(this::outputSession, config.slotName(), config.publicationName(),
                 config.origins() == CaptureConfig.Origins.LOCAL, config.sourceId());
@@ -160,15 +163,17 @@ public final class PgOutputCapture implements CaptureEngine {
             if (created != null) {
                 ReplicationConnection.CreatedSlot copied = InitialSnapshot.take(created, slot -> direct.isEmpty()
                         ? new SnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS)
-                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing, shapes::said)
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing, onStream)
                         : new DirectSnapshotCopy(this::outputSession, config.publicationName(), SNAPSHOT_CONNECTIONS, direct)
-                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing, shapes::said), () -> {
+                                .copy(slot.snapshotName(), slot.consistentPoint(), frames, clock, () -> closing, onStream), () -> {
                             replication.dropSlot(config.slotName());
                             return replication.createSlot(config.slotName(), config.failover().slot());
                         });
                 writer.flush();
                 from = copied.consistentPoint();
                 written = from;
+            } else {
+                DefinitionsReadBack.read(writer.topic(), config.kafka(), writer.epoch(), Duration.ofSeconds(60), definitions);
             }
             stream(from);
         } catch (Exception e) {
@@ -187,8 +192,8 @@ public final class PgOutputCapture implements CaptureEngine {
 
     /** Catches up through SQL when far behind ({@link SlotCatchUp}), then streams from where that left the slot. */
     private void stream(Lsn from) throws SQLException {
-        messages = new PgOutputMessages(frames, shapes, config.publicationName(), clock, config.stateDirectory().resolve("spill"),
-                gate);
+        messages = new PgOutputMessages(frames, shapes, onStream, config.publicationName(), clock,
+                config.stateDirectory().resolve("spill"), gate);
         try (BacklogProbe backlog = new BacklogProbe(primary, clock)) {
             Lsn start = config.catchUp() == CaptureConfig.CatchUp.SQL ? catchUp.run(from, backlog, messages, writer, () -> closing)
                     : from;

@@ -34,6 +34,7 @@ final class PgOutputFramer {
 
     private final FrameWriter frames;
     private final RelationShapes shapes;
+    private final DefinitionsOnStream definitions;
     private final String publication;
     private final Clock clock;
     private final MessageGate gate;
@@ -42,9 +43,11 @@ final class PgOutputFramer {
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
 
-    PgOutputFramer(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, MessageGate gate) {
+    PgOutputFramer(FrameWriter frames, RelationShapes shapes, DefinitionsOnStream definitions, String publication, Clock clock,
+                   MessageGate gate) {
         this.frames = frames;
         this.shapes = shapes;
+        this.definitions = definitions;
         this.publication = publication;
         this.clock = clock;
         this.gate = gate;
@@ -64,8 +67,7 @@ final class PgOutputFramer {
             frames.open(b.xid(), b.commitTime());
             rows.newFrame();
         } else if (message instanceof PgOutputMessage.Commit c) {
-            frames.close(c.endLsn());
-            return c.endLsn();
+            return close(c.endLsn());
         } else if (message instanceof PgOutputMessage.Relation r) {
             // Announced with the table's first change, not here: publishing via a partitioned table's
             // root, pgoutput describes the root and the partition, and only the root carries rows.
@@ -120,8 +122,16 @@ final class PgOutputFramer {
         frames.openCommitted(commit.xid(), commit.commitTime(), commit.endLsn());
         rows.newFrame();
         streamed.replay(commit, this::handle);
-        frames.close(commit.endLsn());
-        return commit.endLsn();
+        return close(commit.endLsn());
+    }
+
+    /** Closes the open frame — what it changed of the stream's definitions last — and returns its commit's position. */
+    private Lsn close(Lsn commitLsn) {
+        definitions.intoFrame(frames);
+        long events = frames.events();
+        frames.close(commitLsn);
+        definitions.afterFrame(frames, commitLsn, events);
+        return commitLsn;
     }
 
     /**

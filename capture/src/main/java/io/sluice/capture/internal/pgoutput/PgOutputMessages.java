@@ -22,11 +22,12 @@ final class PgOutputMessages implements SlotCatchUp.Handler, AutoCloseable {
 
     /**
      * {@code spill}: where transactions streamed in progress are held until their commit; {@code gate}:
-     * which logical messages are passed on.
+     * which logical messages are passed on; {@code definitions}: what the stream said, put on it with each frame.
      */
-    PgOutputMessages(FrameWriter frames, RelationShapes shapes, String publication, Clock clock, Path spill, MessageGate gate) {
+    PgOutputMessages(FrameWriter frames, RelationShapes shapes, DefinitionsOnStream definitions, String publication, Clock clock,
+                     Path spill, MessageGate gate) {
         this.frames = frames;
-        this.framer = new PgOutputFramer(frames, shapes, publication, clock, gate);
+        this.framer = new PgOutputFramer(frames, shapes, definitions, publication, clock, gate);
         this.inProgress = new StreamedTransactions(spill);
     }
 

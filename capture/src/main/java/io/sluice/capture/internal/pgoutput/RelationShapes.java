@@ -47,14 +47,16 @@ final class RelationShapes implements AutoCloseable {
     private static final Duration DEFINE_PATIENCE = Duration.ofSeconds(30);
 
     private final PrimarySession session;
-    private final StreamDefinitions said = new StreamDefinitions();
+    private final StreamDefinitions said;
     private final Map<Integer, TableShape> byOid = new HashMap<>();
     private final Map<Integer, Relation> relations = new HashMap<>();
     private final CommitVisibility commits;
     private final TypeNames typeNames;
     private final PublishedShapes published;
 
-    RelationShapes(Supplier<Connection> connections, String source, Clock clock) {
+    /** {@code said}: what the stream said of tables and enums, which shapes carry in place of the catalog's. */
+    RelationShapes(Supplier<Connection> connections, String source, Clock clock, StreamDefinitions said) {
+        this.said = said;
         this.session = new PrimarySession(connections);
         this.commits = new CommitVisibility(source, clock);
         this.typeNames = new TypeNames(session, commits, DEFINE_PATIENCE);

@@ -6,6 +6,7 @@ import io.sluice.format.Column;
 import io.sluice.format.CopyEvent;
 import io.sluice.format.EventHeader;
 import io.sluice.format.Lsn;
+import io.sluice.format.SaidDefinitions;
 import io.sluice.format.TableId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -51,6 +51,22 @@ final class SnapshotCopy {
         this.workers = workers;
     }
 
+    /** Told each table's shape as the snapshot has it; what it was told goes into the snapshot's frame before its COMMIT. */
+    interface Definitions {
+        void said(TableShape shape);
+
+        /** What it was told since this was last asked; null when nothing. */
+        SaidDefinitions changes();
+
+        /** Sends the changes, if any, into the frame. */
+        default void into(FrameWriter.KnownFrame frame) {
+            SaidDefinitions changes = changes();
+            if (changes != null) {
+                frame.send(changes::toEvent);
+            }
+        }
+    }
+
     /**
      * Copies everything visible in {@code snapshotName} into one frame at {@code consistentPoint}; returns the rows;
      * {@code defined} is told each table's shape as the snapshot has it. Gives up, leaving the frame without its COMMIT
@@ -58,7 +74,7 @@ final class SnapshotCopy {
      * changed under the snapshot.
      */
     long copy(String snapshotName, Lsn consistentPoint, FrameWriter frames, Clock clock, BooleanSupplier stopping,
-              Consumer<TableShape> defined) throws Exception {
+              Definitions defined) throws Exception {
         long started = System.nanoTime();
         try (SnapshotGuard guard = SnapshotGuard.take(connections, snapshotName, publication,
                 tables -> Math.min(workers, Math.max(1, tables)))) {
@@ -75,12 +91,13 @@ final class SnapshotCopy {
                 SnapshotSessions.Published published = SnapshotSessions.published(guard.session(), publication, t);
                 TableShape shape = CatalogShapes.read(guard.session(), t).publishedAs(published.columns());
                 define(frame, t, shape);
-                defined.accept(shape);
+                defined.said(shape);
                 definitions.put(t, new Definition(shape, copyOut(t, partitioned(guard.session(), t), shape.columns(),
                         SnapshotSessions.where(published.filter()))));
             }
             long rows = SnapshotWorkers.copyAll(guard, tables, t -> t, "sluice-snapshot-copy", stopping,
                     (c, t, halt) -> copyRows(c, t, definitions.get(t), frame, halt));
+            defined.into(frame);
             frame.commit();
             log.info("initial snapshot complete: {} rows of {} tables in {} ms", rows, tables.size(),
                     (System.nanoTime() - started) / 1_000_000);

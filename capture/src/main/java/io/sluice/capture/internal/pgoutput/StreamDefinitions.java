@@ -5,10 +5,15 @@ import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.TableId;
 import io.sluice.format.TypeDefinition;
+import io.sluice.format.SaidDefinitions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated and
@@ -19,8 +24,9 @@ import java.util.Map;
  * NULL after the rows decoded now were written, a primary key added once duplicates were deleted, a generated column's
  * expression naming a column renamed since, an enum label renamed since (which a follower, given the new name ahead of
  * the rename, could only add beside the old) — a follower given that ahead of those rows refuses them or differs. So
- * where the stream has said it, that is what a shape carries (docs/capture.md, "Schema changes"). Not thread-safe: the
- * engine's thread.
+ * where the stream has said it, that is what a shape carries (docs/capture.md, "Schema changes"). What changed goes onto
+ * the stream too ({@link SaidDefinitions}), so a capture started again holds it from the start instead of the catalog's
+ * state by then. Not thread-safe: the engine's thread.
  */
 final class StreamDefinitions {
 
@@ -33,17 +39,20 @@ final class StreamDefinitions {
     private final Map<TableId, Said> tables = new HashMap<>();
     /** Each enum's labels as the stream last said them, by {@code [schema, name]}. */
     private final Map<List<String>, List<String>> labels = new HashMap<>();
+    /** Tables and enums whose entry changed since {@link #changes()} last gave them. */
+    private final Set<TableId> changedTables = new LinkedHashSet<>();
+    private final Set<List<String>> changedEnums = new LinkedHashSet<>();
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
         if (ddl.renamedFrom() != null) {
-            tables.remove(ddl.renamedFrom());
+            forget(ddl.renamedFrom());
         }
-        Map<String, Fact> columns = new HashMap<>();
+        Map<String, Fact> columns = new LinkedHashMap<>();
         for (DdlMessage.DdlColumn c : ddl.columns()) {
             columns.put(c.name(), new Fact(c.nullable(), c.key()));
         }
-        tables.put(ddl.table(), new Said(columns, ddl.generated(), ddl.inherits())); // the triggers always say the parents
+        put(ddl.table(), new Said(columns, ddl.generated(), ddl.inherits())); // the triggers always say the parents
         saidTypes(ddl.types());
     }
 
@@ -51,10 +60,10 @@ final class StreamDefinitions {
     private void saidTypes(List<TypeDefinition> types) {
         for (TypeDefinition t : types) {
             if (!t.renamedFrom().isEmpty()) {
-                labels.remove(t.renamedFrom());
+                labels(t.renamedFrom(), null);
             }
             if ("enum".equals(t.kind())) {
-                labels.put(List.of(t.schema(), t.name()), t.labels());
+                labels(List.of(t.schema(), t.name()), t.labels());
             }
         }
     }
@@ -65,31 +74,128 @@ final class StreamDefinitions {
      */
     void labelsRead(List<String> enumType, List<String> read) {
         if (!enumType.isEmpty()) {
-            labels.put(enumType, read);
+            labels(enumType, read);
         }
     }
 
     /** A shape exact as of its place on the stream: the snapshot's (read in its snapshot), a trigger's rows message's. */
     void said(TableShape shape) {
-        Map<String, Fact> columns = new HashMap<>();
+        Map<String, Fact> columns = new LinkedHashMap<>();
         for (Column c : shape.columns()) {
             columns.put(c.name(), new Fact(c.nullable(), c.key()));
         }
-        tables.put(shape.table(), new Said(columns, shape.generated(), shape.inherits()));
+        put(shape.table(), new Said(columns, shape.generated(), shape.inherits()));
         saidTypes(shape.types());
     }
 
     /** A table renamed or moved: what was said of it holds under its new name. */
     void renamed(TableId from, TableId to) {
-        Said said = tables.remove(from);
+        Said said = tables.get(from);
         if (said != null) {
-            tables.put(to, said);
+            forget(from);
+            put(to, said);
         }
     }
 
     /** A dropped table: one made again under its name starts unsaid. */
     void dropped(TableId table) {
-        tables.remove(table);
+        forget(table);
+    }
+
+    private void put(TableId table, Said said) {
+        if (!said.equals(tables.put(table, said))) {
+            changedTables.add(table);
+        }
+    }
+
+    private void forget(TableId table) {
+        if (tables.remove(table) != null) {
+            changedTables.add(table);
+        }
+    }
+
+    /** An enum's labels said, or ({@code said} null) the enum no longer said. */
+    private void labels(List<String> enumType, List<String> said) {
+        List<String> before = said == null ? labels.remove(enumType) : labels.put(enumType, said);
+        if (!Objects.equals(before, said)) {
+            changedEnums.add(enumType);
+        }
+    }
+
+    /** Whether anything changed since {@link #changes()} last gave it. */
+    boolean hasChanges() {
+        return !changedTables.isEmpty() || !changedEnums.isEmpty();
+    }
+
+    /**
+     * What changed since the last call — each table and enum changed, as held now — for the frame that changed it to
+     * carry before its COMMIT; null when nothing did.
+     */
+    SaidDefinitions changes() {
+        if (!hasChanges()) {
+            return null;
+        }
+        List<SaidDefinitions.Table> said = new ArrayList<>();
+        List<TableId> gone = new ArrayList<>();
+        for (TableId t : changedTables) {
+            if (tables.containsKey(t)) {
+                said.add(entry(t, tables.get(t)));
+            } else {
+                gone.add(t);
+            }
+        }
+        List<SaidDefinitions.EnumLabels> enums = new ArrayList<>();
+        List<List<String>> enumsGone = new ArrayList<>();
+        for (List<String> e : changedEnums) {
+            if (labels.containsKey(e)) {
+                enums.add(new SaidDefinitions.EnumLabels(e, labels.get(e)));
+            } else {
+                enumsGone.add(e);
+            }
+        }
+        changedTables.clear();
+        changedEnums.clear();
+        return new SaidDefinitions(false, said, gone, enums, enumsGone);
+    }
+
+    /** Everything held, for a message standing between frames ({@code changes()} since are to come). */
+    SaidDefinitions everything() {
+        List<SaidDefinitions.Table> said = new ArrayList<>(tables.size());
+        tables.forEach((t, s) -> said.add(entry(t, s)));
+        List<SaidDefinitions.EnumLabels> enums = new ArrayList<>(labels.size());
+        labels.forEach((e, l) -> enums.add(new SaidDefinitions.EnumLabels(e, l)));
+        return new SaidDefinitions(true, said, List.of(), enums, List.of());
+    }
+
+    /** The number of tables and enums held. */
+    int size() {
+        return tables.size() + labels.size();
+    }
+
+    /** Definitions read back from the stream, in its order: a full message replaces what is held, a frame's changes update it. */
+    void readBack(SaidDefinitions d) {
+        if (d.full()) {
+            tables.clear();
+            labels.clear();
+        }
+        for (SaidDefinitions.Table t : d.tables()) {
+            Map<String, Fact> columns = new LinkedHashMap<>();
+            t.columns().forEach(c -> columns.put(c.name(), new Fact(c.nullable(), c.key())));
+            tables.put(t.table(), new Said(columns, t.generated(), t.inherits()));
+        }
+        d.gone().forEach(tables::remove);
+        d.enums().forEach(e -> labels.put(e.type(), e.labels()));
+        d.enumsGone().forEach(labels::remove);
+        if (d.full()) {
+            changedTables.clear(); // what is held now is what the stream holds
+            changedEnums.clear();
+        }
+    }
+
+    private static SaidDefinitions.Table entry(TableId table, Said said) {
+        List<SaidDefinitions.ColumnFact> columns = new ArrayList<>(said.columns().size());
+        said.columns().forEach((name, f) -> columns.add(new SaidDefinitions.ColumnFact(name, f.nullable(), f.key())));
+        return new SaidDefinitions.Table(table, columns, said.generated(), said.inherits());
     }
 
     /**
