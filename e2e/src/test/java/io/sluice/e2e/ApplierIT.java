@@ -1210,6 +1210,40 @@ class ApplierIT {
 
 
     /**
+     * A table created empty and altered before capture read its creation (capture stopped meanwhile): the catalog no
+     * longer has the columns the creation's message gives, so the table is announced as that message gives it — it
+     * reaches the follower at its creation, and each ALTER after it at its own place (before, it reached the follower
+     * only with its first row: an empty table stayed missing).
+     */
+    @Test
+    void aTableCreatedEmptyAndAlteredBeforeCaptureReadItsCreationReachesTheFollower() throws Exception {
+        stack.primary.execute("CREATE TYPE ce_mood AS ENUM ('a', 'b')", "CREATE TABLE ce_seen (id int PRIMARY KEY)");
+        var config = stack.capture("createdlate", List.of(), false);
+        String columns = "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull, ', '"
+                + " ORDER BY attnum) FROM pg_attribute WHERE attrelid = to_regclass('ce_t') AND attnum > 0 AND NOT attisdropped";
+        try (StreamApplier applier = new StreamApplier(stack.applier("createdlate", 0))) {
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("INSERT INTO ce_seen VALUES (1)");
+                stack.awaitEqual(0, "ce_seen", Duration.ofSeconds(60));
+            }
+            stack.primary.execute("CREATE TABLE ce_t (id int PRIMARY KEY, m ce_mood NOT NULL, v int DEFAULT 7)",
+                    "ALTER TABLE ce_t ALTER COLUMN v TYPE text", "ALTER TABLE ce_t RENAME COLUMN m TO m2",
+                    "ALTER TYPE ce_mood RENAME VALUE 'a' TO 'z'");
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                String primary = stack.primary.queryScalar(columns);
+                Await.until(Duration.ofSeconds(60), () -> "the follower's ce_t to have the primary's columns " + primary,
+                        () -> primary.equals(stack.followers.get(0).queryScalar(columns)));
+            }
+            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
+                    + " WHERE enumtypid = 'ce_mood'::regtype")).isEqualTo("z,b");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * Migrations of one transaction each — a column added, backfilled and set NOT NULL; a generated column added, then
      * the column it reads renamed; duplicates deleted and a primary key added; a row written and its enum label
      * renamed — are decoded once the transaction has

@@ -170,8 +170,8 @@ final class PgOutputFramer {
     /**
      * A CREATE TABLE's DDL message (the event trigger's) of a table this capture publishes and has
      * not announced: announced now, so a table created empty reaches the followers at its creation
-     * rather than with its first row — from the catalog, and only if the catalog still has the
-     * columns the message gives (a table changed again since arrives with its first row).
+     * rather than with its first row — from the catalog while it still has the columns the message
+     * gives, else (changed since: capture read the creation late) as the message gives it.
      *
      * @return whether it announced the table (with the types it uses)
      */
@@ -179,7 +179,8 @@ final class PgOutputFramer {
         if (!ddl.created() || ddl.columns().isEmpty() || announced.has(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
-        Optional<TableShape> shape = shapes.catalogNow().published(publication, ddl.table()).filter(s -> s.hasColumnsOf(ddl));
+        Optional<TableShape> shape = shapes.catalogNow().published(publication, ddl.table())
+                .flatMap(s -> s.hasColumnsOf(ddl) ? Optional.of(s) : TableShape.created(ddl));
         shape.ifPresent(announced::announce);
         return shape.isPresent();
     }

@@ -130,6 +130,41 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
         return columns.stream().map(Column::name).toList();
     }
 
+    /**
+     * The table as a trigger's message of its creation gave it: its columns (each enum column with the labels the
+     * message's types give), key (a new table's identity is DEFAULT: its primary key), generated columns, types and
+     * parents, as of the CREATE — for a table the catalog has changed since. Empty when the message does not say the
+     * key (an older trigger).
+     */
+    static java.util.Optional<TableShape> created(DdlMessage ddl) {
+        if (ddl.columns().stream().anyMatch(c -> c.key() == null)) {
+            return java.util.Optional.empty();
+        }
+        Map<String, TypeDefinition> enums = new java.util.HashMap<>();
+        for (TypeDefinition t : ddl.types()) {
+            if ("enum".equals(t.kind())) {
+                enums.put(("public".equals(t.schema()) ? "" : ident(t.schema()) + ".") + ident(t.name()), t);
+            }
+        }
+        List<Column> columns = new java.util.ArrayList<>();
+        Map<String, List<String>> enumTypes = new java.util.HashMap<>();
+        for (DdlMessage.DdlColumn c : ddl.columns()) {
+            TypeDefinition e = enums.get(c.type().replaceAll("(\\[\\])+$", ""));
+            if (e != null) {
+                enumTypes.put(c.name(), List.of(e.schema(), e.name()));
+            }
+            columns.add(new Column(c.name(), c.type(), c.nullable(), c.key(), e == null ? List.of() : e.labels()));
+        }
+        return java.util.Optional.of(new TableShape(ddl.table(), columns,
+                columns.stream().filter(Column::key).map(Column::name).toList(), ReplicaIdentity.DEFAULT, ddl.generated(),
+                ddl.types(), ddl.inherits() == null ? List.of() : ddl.inherits(), Map.of(), enumTypes));
+    }
+
+    /** An identifier as {@code format_type} prints it: bare when it is a plain lower-case one, else quoted. */
+    private static String ident(String name) {
+        return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
     /** Whether the shape has the columns a DDL message gives, by name and type, in order. */
     boolean hasColumnsOf(DdlMessage ddl) {
         if (columns.size() != ddl.columns().size()) {
