@@ -223,7 +223,7 @@ final class PgOutputFramer {
                 if (ddl != null && ddl.inherits() != null) {
                     announced.parentsFirst(ddl.inherits()); // the follower links the table to the parents it has
                 }
-                if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty()) {
+                if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty() && !saysTypes(ddl)) {
                     typesBefore(ddl);
                 }
             }
@@ -246,8 +246,8 @@ final class PgOutputFramer {
     /**
      * An ALTER TABLE's message may give a column a domain or composite type the follower has never
      * seen. The trigger's message carries their definitions, read inside the ALTER's own
-     * transaction; a message without any (from a trigger installed by an older ddl-capture.sql, or
-     * a table of built-in types only) gets them from the catalog now, in a message of their own
+     * transaction; a message of a trigger installed by an older ddl-capture.sql, which says none,
+     * gets them from the catalog now (enums' labels as the stream said them), in a message of their own
      * before it. Only the trigger's own are exact: the ALTER is decoded once its commit record is
      * flushed, and capture's session may not see the commit yet (nor ever, while the ALTER's commit
      * waits for capture as a synchronous standby).
@@ -258,5 +258,14 @@ final class PgOutputFramer {
             frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX,
                     DdlMessage.typesOnly(ddl.table(), types).toJson()));
         }
+    }
+
+    /**
+     * Whether the message is a trigger's that says the types its table uses, even none: a script that says columns' key
+     * membership says types too. The catalog read instead may be far ahead — an enum column added since, its labels
+     * renamed since — and a follower given labels ahead adds them beside the ones the stream renames later.
+     */
+    private static boolean saysTypes(DdlMessage ddl) {
+        return ddl.fromTrigger() && ddl.columns().stream().anyMatch(c -> c.key() != null);
     }
 }

@@ -33,13 +33,13 @@ final class PublishedShapes {
         this.said = said;
     }
 
-    /** The domains and composite types the table's columns use now (the catalog's current state). */
+    /** The domains, composite types and enums the table's columns use now (the catalog's current state; enums' labels as said). */
     List<TypeDefinition> userTypes(TableId table) {
         try (PreparedStatement ps = session.get().prepareStatement("SELECT to_regclass(?)::oid")) {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getObject(1) == null ? List.of() : UserTypes.read(session.get(), rs.getInt(1));
+                return rs.getObject(1) == null ? List.of() : said.typesAsSaid(UserTypes.read(session.get(), rs.getInt(1)));
             }
         } catch (SQLException e) {
             session.reset();

@@ -248,18 +248,22 @@ final class StreamDefinitions {
 
     /** The shape with the labels the stream said of the enums among its types (read from the catalog: maybe ahead). */
     private TableShape typesAsSaid(TableShape shape) {
-        boolean changed = false;
-        List<TypeDefinition> types = new ArrayList<>(shape.types().size());
-        for (TypeDefinition t : shape.types()) {
+        List<TypeDefinition> types = typesAsSaid(shape.types());
+        return types.equals(shape.types()) ? shape : shape.withTypes(types);
+    }
+
+    /** The types, each enum among them with the labels the stream said of it (read from the catalog: maybe ahead). */
+    List<TypeDefinition> typesAsSaid(List<TypeDefinition> read) {
+        List<TypeDefinition> types = new ArrayList<>(read.size());
+        for (TypeDefinition t : read) {
             List<String> said = "enum".equals(t.kind()) ? labels.get(List.of(t.schema(), t.name())) : null;
             if (said != null && !said.equals(t.labels())) {
                 t = new TypeDefinition(t.schema(), t.name(), t.kind(), t.base(), t.notNull(), t.checks(), t.attributes(),
                         said, t.range(), t.extension(), t.renamedFrom());
-                changed = true;
             }
             types.add(t);
         }
-        return changed ? shape.withTypes(types) : shape;
+        return types;
     }
 
     /** Whether a shape of this identity, built from a Relation message, took its key from the catalog. */
