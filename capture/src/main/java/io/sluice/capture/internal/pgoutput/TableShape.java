@@ -162,7 +162,7 @@ record TableShape(TableId table, List<Column> columns, List<String> key, Replica
 
     /** An identifier as {@code format_type} prints it: bare when it is a plain lower-case one, else quoted. */
     private static String ident(String name) {
-        return name.matches("[a-z_][a-z0-9_$]*") ? name : "\"" + name.replace("\"", "\"\"") + "\"";
+        return name.matches("[a-z_][a-z0-9_$]*") ? name : TableId.quote(name);
     }
 
     /** Whether the shape has the columns a DDL message gives, by name and type, in order. */
