@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Makes a follower table follow an ALTER TABLE as it happened on the primary, from the DDL
  * messages capture writes inside the ALTER's own frame (FORMAT.md): dropped columns at once, new
  * ones with the value existing rows have, retypes by the type's cast, generated columns with their
- * expressions — and stops where the follower cannot reproduce what the primary did. Runs inside
+ * expressions, the key as the trigger's message says it — and stops where the follower cannot reproduce what the primary did. Runs inside
  * the apply transaction. Not thread-safe.
  */
 public final class DdlSync {
@@ -145,8 +145,20 @@ public final class DdlSync {
             for (DdlMessage.Generated col : ddl.generated()) {
                 generated(st, shape, col, had.get(col.name()));
             }
+            List<String> key = saidKey(ddl);
+            if (key != null) { // at the command's place: a table the primary keyed and never writes again is keyed too
+                SchemaSync.followKey(c, st, shape, key);
+            }
         }
         schemas.forget(ddl.table());
+    }
+
+    /** The key's columns as a trigger's message says them, in table order; null where it does not say. */
+    private static List<String> saidKey(DdlMessage ddl) {
+        if (!ddl.fromTrigger() || ddl.columns().stream().anyMatch(col -> col.key() == null)) {
+            return null;
+        }
+        return ddl.columns().stream().filter(col -> col.key()).map(DdlMessage.DdlColumn::name).toList();
     }
 
     /** The columns the primary renamed, renamed on the follower the same way; whether it renamed any. */

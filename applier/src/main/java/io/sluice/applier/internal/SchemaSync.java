@@ -189,17 +189,16 @@ public final class SchemaSync {
                 FollowerTable.setNullable(st, e, col.name(), col.nullable());
             }
         }
-        followKey(c, st, e);
+        followKey(c, st, e, e.keyColumns());
     }
 
     /**
      * The follower's primary key follows the key the stream names: {@code pgbench -i} creates its
      * tables without keys, fills them, then adds them. Without the key on the follower every
      * update and delete would scan the table; with a key the primary has dropped, the follower
-     * could refuse rows the primary accepts.
+     * could refuse rows the primary accepts. {@code wanted} in table order, as the stream names a key.
      */
-    private static void followKey(Connection c, Statement st, ChangeEvent.SchemaChange e) throws SQLException {
-        List<String> wanted = e.keyColumns();
+    static void followKey(Connection c, Statement st, ChangeEvent.SchemaChange e, List<String> wanted) throws SQLException {
         String constraint = null;
         List<String> have = List.of();
         try (PreparedStatement ps = c.prepareStatement("""
