@@ -111,6 +111,7 @@ public final class DirectSeed implements SnapshotTarget {
             }
         }
         connection.commit();
+        schemas.committed();
     }
 
     private void refuseRows(TableId table) throws SQLException {

@@ -215,7 +215,9 @@ SELECT json_build_object('table', json_build_array(n.nspname, c.relname), 'ident
                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''),
          'generated', (SELECT json_agg(json_build_object('name', a.attname, 'type', sluice.type_text(a.atttypid, a.atttypmod),
                                          'nullable', NOT a.attnotnull, 'expression', sluice.expr_text(d.adbin, d.adrelid),
-                                         'stored', a.attgenerated = 's') ORDER BY a.attnum)
+                                         'stored', a.attgenerated = 's',
+                                         'place', (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = a.attrelid AND b.attnum > 0
+                                                        AND b.attnum < a.attnum AND NOT b.attisdropped AND b.attgenerated = '')) ORDER BY a.attnum)
                          FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''),
          'inherits', (SELECT coalesce(json_agg(json_build_array(pn.nspname, p.relname) ORDER BY i.inhseqno), '[]')
@@ -845,7 +847,10 @@ BEGIN
       'generated', (SELECT json_agg(json_build_object('name', a.attname,
                       'type', sluice.type_text(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                       'expression', sluice.expr_text(d.adbin, d.adrelid), 'stored', a.attgenerated = 's',
-                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END)
+                      'renamed_from', CASE WHEN a.attnum <= before AND names[a.attnum] <> a.attname THEN names[a.attnum] END,
+                      -- How many of the columns above come before it: a follower making the table puts it there.
+                      'place', (SELECT count(*) FROM pg_attribute b WHERE b.attrelid = a.attrelid AND b.attnum > 0
+                                                        AND b.attnum < a.attnum AND NOT b.attisdropped AND b.attgenerated = ''))
                       ORDER BY a.attnum)
                     FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)

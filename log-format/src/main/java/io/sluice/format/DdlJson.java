@@ -177,8 +177,13 @@ final class DdlJson {
         if (name == null || type == null || expression == null) {
             throw new FormatException("a generated column of a DDL message needs a name, a type and an expression");
         }
-        return new DdlMessage.Generated(name, type, JsonFields.flag(f, "nullable", true), expression, JsonFields.flag(f, "stored", true),
-                JsonFields.text(f, "renamed_from"));
+        String place = JsonFields.text(f, "place");
+        try {
+            return new DdlMessage.Generated(name, type, JsonFields.flag(f, "nullable", true), expression, JsonFields.flag(f, "stored", true),
+                    JsonFields.text(f, "renamed_from"), place == null ? null : Integer.valueOf(place));
+        } catch (IllegalArgumentException e) { // NumberFormatException too
+            throw new FormatException("generated column " + name + " of a DDL message: place " + place + " is not a count of columns");
+        }
     }
 
     private static TypeDefinition type(JsonParser p) throws IOException {

@@ -158,6 +158,9 @@ final class DdlJsonWriter {
             if (c.renamedFrom() != null) {
                 g.writeStringField("renamed_from", c.renamedFrom());
             }
+            if (c.place() != null) {
+                g.writeNumberField("place", c.place());
+            }
             g.writeEndObject();
         }
         g.writeEndArray();

@@ -143,7 +143,10 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      */
     public DdlMessage onlyColumns(java.util.Collection<String> published) {
         return new DdlMessage(table, columns.stream().filter(c -> published.contains(c.name())).toList(),
-                generated.stream().filter(g -> published.contains(g.name())).toList(), types, volatileRewrite, usingExpression,
+                generated.stream().filter(g -> published.contains(g.name()))
+                        .map(g -> g.place() == null ? g : g.at((int) columns.subList(0, Math.min(g.place(), columns.size())).stream()
+                                .filter(c -> published.contains(c.name())).count()))
+                        .toList(), types, volatileRewrite, usingExpression,
                 renamedColumns.stream().filter(published::contains).toList(), renamedFrom, created, fromTrigger, partitionsGone,
                 rowsFollow, Map.of(), inherits);
     }
@@ -200,18 +203,34 @@ public record DdlMessage(TableId table, List<DdlColumn> columns, List<Generated>
      * @param expression  the generation expression as {@code pg_get_expr} prints it
      * @param stored      {@code GENERATED ALWAYS AS (…) STORED}; false for a virtual one (PostgreSQL 18)
      * @param renamedFrom the column's name before the DDL renamed it, or null
+     * @param place       how many of the message's {@code columns} come before it in table order, or null: not said
+     *                    (after them all)
      */
-    public record Generated(String name, String type, boolean nullable, String expression, boolean stored, String renamedFrom) {
+    public record Generated(String name, String type, boolean nullable, String expression, boolean stored, String renamedFrom,
+                            Integer place) {
 
         /** A generated column the DDL did not rename. */
         public Generated(String name, String type, boolean nullable, String expression, boolean stored) {
             this(name, type, nullable, expression, stored, null);
         }
 
+        /** A generated column whose place among the columns is not said. */
+        public Generated(String name, String type, boolean nullable, String expression, boolean stored, String renamedFrom) {
+            this(name, type, nullable, expression, stored, renamedFrom, null);
+        }
+
         public Generated {
             if (name.equals(renamedFrom)) {
                 renamedFrom = null;
             }
+            if (place != null && place < 0) {
+                throw new IllegalArgumentException("generated column " + name + " has a negative place " + place);
+            }
+        }
+
+        /** The column at {@code place} among a consumer's columns. */
+        Generated at(Integer place) {
+            return new Generated(name, type, nullable, expression, stored, renamedFrom, place);
         }
     }
 

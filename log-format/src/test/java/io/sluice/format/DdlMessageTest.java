@@ -159,6 +159,28 @@ class DdlMessageTest {
         assertThat(DdlMessage.parse(seen.toJson())).isEqualTo(seen);
     }
 
+    /**
+     * A generated column's place among the columns reads back, is counted again among the columns a column list
+     * leaves, stays unsaid when absent, and one that is no count is refused naming the column.
+     */
+    @Test
+    void aGeneratedColumnsPlaceReadsBackAndCountsOnlyTheColumnsAConsumerHolds() {
+        List<DdlMessage.DdlColumn> columns = List.of(new DdlMessage.DdlColumn("id", "integer", false, null, false),
+                new DdlMessage.DdlColumn("secret", "text", true, null, false), new DdlMessage.DdlColumn("v", "text", true, null, false));
+        DdlMessage m = new DdlMessage(new TableId("public", "t"), columns,
+                List.of(new DdlMessage.Generated("g", "integer", true, "id + 1", true, null, 2),
+                        new DdlMessage.Generated("h", "integer", true, "id + 2", true, null, 3),
+                        new DdlMessage.Generated("k", "integer", true, "id + 3", true)), List.of(), false, false, List.of(), null,
+                false, true);
+        assertThat(DdlMessage.parse(m.toJson())).isEqualTo(m);
+        assertThat(m.onlyColumns(List.of("id", "v", "g", "h", "k")).generated()).extracting(DdlMessage.Generated::place)
+                .as("after id only, then after id and v, then unsaid").containsExactly(1, 2, null);
+        String bad = "{\"table\":[\"public\",\"t\"],\"columns\":[{\"name\":\"id\",\"type\":\"integer\"}],"
+                + "\"generated\":[{\"name\":\"g\",\"type\":\"integer\",\"expression\":\"id\",\"place\":\"one\"}]}";
+        assertThatThrownBy(() -> DdlMessage.parse(bad.getBytes(StandardCharsets.UTF_8))).isInstanceOf(FormatException.class)
+                .hasMessageContaining("generated column g").hasMessageContaining("place one");
+    }
+
     /** A rewrite whose values follow as rows: the mark reads back, and a message without them writes none. */
     @Test
     void rowsThatFollowAMessageAreMarkedOnIt() {

@@ -93,7 +93,7 @@ public final class DdlSync {
             throw new ApplierException("bad DDL message at " + where + ": " + refused + "; the follower stays at its last good"
                     + " watermark", false, null);
         }
-        if (ddl.fromTrigger() && renameColumns(c, ddl, existing, shape)) {
+        if (ddl.fromTrigger() && renameColumns(c, ddl, existing, shape) || remadeInOrder(c, ddl, existing)) {
             existing = FollowerTable.columns(c, ddl.table());
         }
         // PostgreSQL rewrites a table for a volatile default, but also to add or re-express a stored
@@ -151,6 +151,26 @@ public final class DdlSync {
             }
         }
         schemas.forget(ddl.table());
+    }
+
+    /**
+     * A table the open transaction created from its schema event, still empty, made again with the message's generated
+     * columns at their places, where one comes before a plain column: added, it would come last, and the follower's
+     * columns would stand in another order than the primary's. Whether it did.
+     */
+    private boolean remadeInOrder(Connection c, DdlMessage ddl, Map<String, FollowerTable.Existing> existing) throws SQLException {
+        List<String> plain = ddl.columns().stream().map(DdlMessage.DdlColumn::name).toList();
+        boolean outOfPlace = ddl.generated().stream()
+                .anyMatch(g -> !existing.containsKey(g.name()) && g.place() != null && g.place() < plain.size());
+        if (!outOfPlace || !plain.equals(schemas.createdNowWith(ddl.table())) || existing.size() != plain.size()
+                || !FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, ddl.table()))) {
+            return false;
+        }
+        try (Statement st = c.createStatement()) {
+            schemas.remake(st, ddl.table(), ddl.generated());
+        }
+        log.info("made follower table {} again with its generated columns where the primary has them", ddl.table());
+        return true;
     }
 
     /** The key's columns as a trigger's message says them, in table order; null where it does not say. */

@@ -269,6 +269,7 @@ public final class PostgresStore implements FollowerStore {
             connection.commit();
         }
         watermarkSeen = new Bookkeeping.Position(last.commitLsn(), last.offset());
+        schemas.committed();
         return now;
     }
 

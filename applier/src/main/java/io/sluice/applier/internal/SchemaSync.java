@@ -3,6 +3,7 @@ package io.sluice.applier.internal;
 import io.sluice.applier.ApplierConfig;
 import io.sluice.format.ChangeEvent;
 import io.sluice.format.Column;
+import io.sluice.format.DdlMessage;
 import io.sluice.format.TableId;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,9 +13,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +36,8 @@ public final class SchemaSync {
     private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
     private final Map<TableId, Map<String, String>> castTypes = new HashMap<>();
     private final Map<TableId, String> rowsOf = new HashMap<>();
+    /** Tables created in the open transaction from a schema event. */
+    private final Set<TableId> createdNow = new HashSet<>();
 
     /** For the follower {@code config} names; enum labels are added on a session of its own there ({@link EnumLabels}). */
     public SchemaSync(ApplierConfig config) {
@@ -112,6 +117,30 @@ public final class SchemaSync {
         shapes.clear();
         castTypes.clear();
         rowsOf.clear();
+        createdNow.clear();
+    }
+
+    /** The open transaction committed: the tables it created are no longer new. */
+    public void committed() {
+        createdNow.clear();
+    }
+
+    /** Whether the open transaction created the table from a schema event, and which columns it has then. */
+    List<String> createdNowWith(TableId table) {
+        ChangeEvent.SchemaChange shape = shapes.get(table);
+        return createdNow.contains(table) && shape != null ? shape.columns().stream().map(Column::name).toList() : null;
+    }
+
+    /**
+     * Makes again a table the open transaction created, still empty, with {@code generated} among its columns
+     * where the primary has them: PostgreSQL adds a column only after the others.
+     */
+    void remake(Statement st, TableId table, List<DdlMessage.Generated> generated) throws SQLException {
+        ChangeEvent.SchemaChange shape = shapes.get(table);
+        FollowerTable.execute(st, "DROP TABLE " + table.quoted(), shape, null);
+        create(st, shape, generated);
+        castTypes.remove(table);
+        rowsOf.remove(table);
     }
 
     /**
@@ -128,7 +157,8 @@ public final class SchemaSync {
         try (Statement st = c.createStatement()) {
             ensureEnums(c, st, event);
             if (existing.isEmpty()) {
-                create(st, event);
+                create(st, event, List.of());
+                createdNow.add(event.table());
             } else {
                 evolve(c, st, event, existing);
             }
@@ -150,10 +180,20 @@ public final class SchemaSync {
         }
     }
 
-    private static void create(Statement st, ChangeEvent.SchemaChange e) throws SQLException {
+    /** {@code generated}: columns made with it, each at its place among the event's (after them all when not said). */
+    private static void create(Statement st, ChangeEvent.SchemaChange e, List<DdlMessage.Generated> generated) throws SQLException {
         List<String> defs = new ArrayList<>();
-        for (Column col : e.columns()) {
-            defs.add(TableId.quote(col.name()) + " " + col.type() + (col.nullable() ? "" : " NOT NULL"));
+        for (int i = 0; i <= e.columns().size(); i++) {
+            for (DdlMessage.Generated g : generated) {
+                if (g.place() == null ? i == e.columns().size() : Math.min(g.place(), e.columns().size()) == i) {
+                    defs.add(TableId.quote(g.name()) + " " + g.type() + " GENERATED ALWAYS AS (" + g.expression() + ")"
+                            + (g.stored() ? " STORED" : " VIRTUAL") + (g.nullable() ? "" : " NOT NULL"));
+                }
+            }
+            if (i < e.columns().size()) {
+                Column col = e.columns().get(i);
+                defs.add(TableId.quote(col.name()) + " " + col.type() + (col.nullable() ? "" : " NOT NULL"));
+            }
         }
         List<String> key = e.keyColumns();
         if (!key.isEmpty()) {
