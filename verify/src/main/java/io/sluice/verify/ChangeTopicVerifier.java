@@ -141,7 +141,7 @@ public final class ChangeTopicVerifier {
             // Each value as its type's output function prints it — what pgoutput sends — not as a cast
             // to text (a boolean casts to 'true' but prints as 't'): a simple query's results are text.
             String select = "SELECT " + String.join(", ", columns.stream().map(col -> "t." + quote(col)).toList())
-                    + " FROM " + Verifier.qualified(name) + " t";
+                    + " FROM " + KeyRange.rowsOf(c, Verifier.qualified(name)) + " t";
             try (Statement all = c.createStatement(); ResultSet r = all.executeQuery(select)) {
                 while (r.next()) {
                     Map<String, String> row = new LinkedHashMap<>();

@@ -128,7 +128,8 @@ public final class DuckDbVerifier {
         List<String> exprs = cols.stream().map(col -> canonical(col.type(), TableId.quote(col.name()), postgres)).toList();
         Map<List<String>, Row> rows = new HashMap<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT " + String.join(", ", exprs) + " FROM " + table.quoted())) {
+             ResultSet rs = st.executeQuery("SELECT " + String.join(", ", exprs) + " FROM "
+                     + (postgres ? KeyRange.rowsOf(c, table.quoted()) : table.quoted()))) {
             while (rs.next()) {
                 List<String> values = new ArrayList<>(cols.size());
                 for (int i = 0; i < cols.size(); i++) {

@@ -48,12 +48,27 @@ record KeyRange(String table, Key key, List<Object> lower, List<Object> upper) {
         }
     }
 
+    /**
+     * The table ({@code table} quoted) as a query of its own rows names it on {@code c}: {@code ONLY} the table — the
+     * rows of tables inheriting from it are theirs, compared on their own — unless it is partitioned there, whose rows
+     * are its partitions'. A table {@code c} lacks is named as it is: the query's error says so.
+     */
+    static String rowsOf(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                return !rs.next() || rs.getBoolean(1) ? table : "ONLY " + table;
+            }
+        }
+    }
+
     /** The key of the row {@code chunkRows} after {@code lower} on the primary, or null when fewer rows remain. */
     static List<Object> upperBound(DataSource primary, String table, Key key, List<Object> lower, int chunkRows)
             throws SQLException {
-        String sql = "SELECT " + String.join(", ", Verifier.quoted(key.names())) + " FROM " + table + " t"
-                + where(key, lower, null) + " ORDER BY " + key.ordered() + " OFFSET " + (chunkRows - 1) + " LIMIT 1";
-        try (Connection c = Verifier.session(primary); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = Verifier.session(primary);
+             PreparedStatement ps = c.prepareStatement("SELECT " + String.join(", ", Verifier.quoted(key.names())) + " FROM "
+                     + rowsOf(c, table) + " t" + where(key, lower, null) + " ORDER BY " + key.ordered() + " OFFSET "
+                     + (chunkRows - 1) + " LIMIT 1")) {
             bind(ps, lower, null);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -71,7 +86,7 @@ record KeyRange(String table, Key key, List<Object> lower, List<Object> upper) {
     /** The rows' count and the {@code md5} of their text in order. */
     Chunk hash(Connection c) throws SQLException {
         String sql = "SELECT count(*), coalesce(md5(string_agg(md5(t::text), '' ORDER BY " + order() + ")), '-') FROM "
-                + table + " t" + where(key, lower, upper);
+                + rowsOf(c, table) + " t" + where(key, lower, upper);
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bind(ps, lower, upper);
             try (ResultSet rs = ps.executeQuery()) {
@@ -94,7 +109,7 @@ record KeyRange(String table, Key key, List<Object> lower, List<Object> upper) {
         String keyText = key.isEmpty() ? "t::text" : "concat_ws(', ', " + String.join(", ",
                 key.names().stream().map(k -> "'" + k.replace("'", "''") + "=' || " + Verifier.quote(k)).toList()) + ")";
         Map<String, String> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + keyText + ", t::text FROM " + table + " t"
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + keyText + ", t::text FROM " + rowsOf(c, table) + " t"
                 + where(key, lower, upper) + " ORDER BY " + order())) {
             bind(ps, lower, upper);
             try (ResultSet rs = ps.executeQuery()) {
