@@ -443,13 +443,13 @@ BEGIN
     WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
   -- Detached, and published as itself (or as its own tree) now by a publication that published it
   -- through this root before (FOR ALL TABLES WITH publish_via_partition_root: capture's own when it
-  -- lists no tables): the rows it holds.
+  -- lists no tables): the rows it holds — none, for an empty one, which its followers then hold empty.
   PERFORM sluice.emit_rows(k.oid, top.oid, p.pubname) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
      JOIN pg_class top ON top.oid = CASE WHEN k.relispartition THEN pg_partition_root(k.oid) ELSE k.oid END
      JOIN pg_namespace n ON n.oid = top.relnamespace
      JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = top.relname
      JOIN pg_publication p ON p.pubname = pt.pubname AND p.pubviaroot
-    WHERE t.partition_root = root AND t.relid <> ALL (tree) AND sluice.has_rows(t.relid); -- on t: after its cheaper tests
+    WHERE t.partition_root = root AND t.relid <> ALL (tree);
   UPDATE sluice.table_name t SET partition_root = NULL, partition_rows = NULL, partition_collated = NULL
    WHERE t.partition_root = root AND t.relid <> ALL (tree);
   -- A partition's rows are read again where they may have changed: new to the tree, not known yet, or

@@ -1632,6 +1632,35 @@ class ApplierIT {
      * the new one's rows into it (a keyless table held both; a keyed one stopped on a key it had). A
      * table loaded unlogged and then made logged arrives with its rows (before: without them).
      */
+    /**
+     * Under a publication of every table through the root (capture's own), a partition detached becomes a table the
+     * publication publishes itself: it leaves the root's rows and reaches the follower as a table of its own with the
+     * rows it holds — also when it holds none (before, an empty one was missing on the follower until its first row,
+     * and {@code sluice verify} reported it).
+     */
+    @Test
+    void aDetachedPartitionReachesTheFollowerAsATableOfItsOwnEmptyOrNot() throws Exception {
+        stack.primary.execute("CREATE SCHEMA detp", "CREATE TABLE detp.m (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                "CREATE TABLE detp.m_full PARTITION OF detp.m FOR VALUES FROM (0) TO (100)",
+                "CREATE TABLE detp.m_empty PARTITION OF detp.m FOR VALUES FROM (100) TO (200)",
+                "CREATE TABLE detp.m_rest PARTITION OF detp.m FOR VALUES FROM (200) TO (300)");
+        try (CaptureService capture = new CaptureService(stack.capture("detp", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("detp", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO detp.m SELECT g, 'v' || g FROM generate_series(1, 50) g",
+                    "INSERT INTO detp.m VALUES (250, 'rest')");
+            stack.awaitEqual(0, "detp.m", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE detp.m DETACH PARTITION detp.m_full", "ALTER TABLE detp.m DETACH PARTITION detp.m_empty");
+            stack.awaitEqual(0, "detp.m_full", Duration.ofSeconds(60));
+            Await.until(Duration.ofSeconds(60), () -> "the follower to hold the empty detached partition detp.m_empty",
+                    () -> "t".equals(stack.followers.get(0).queryScalar("SELECT to_regclass('detp.m_empty') IS NOT NULL")));
+            stack.awaitEqual(0, "detp.m_empty", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "detp.m", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
     @Test
     void aTableDroppedOnThePrimaryIsDroppedOnTheFollowerAndOneMadeAgainStartsEmpty() throws Exception {
         stack.primary.execute("CREATE SCHEMA drops");
