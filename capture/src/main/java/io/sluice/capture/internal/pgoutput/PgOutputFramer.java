@@ -78,20 +78,20 @@ final class PgOutputFramer {
             return null; // Sluice's own tables (a promoted follower's or a leader's applier bookkeeping) never go out
         } else if (message instanceof PgOutputMessage.Insert i) {
             TableShape s = changed(i.relationOid());
-            Map<String, Value> after = TupleRows.row(s, i.row(), false);
+            Map<String, Value> after = shapes.labelsNow(s, TupleRows.row(s, i.row(), false));
             s = withLabelsOf(s, i.relationOid(), after);
             frames.add(new ChangeEvent.Insert(frames.next(), s.table(), s.key(), after));
         } else if (message instanceof PgOutputMessage.Update u) {
             TableShape s = changed(u.relationOid());
-            Map<String, Value> before = u.oldRow() != null ? TupleRows.row(s, u.oldRow(), false)
-                    : u.oldKey() != null ? TupleRows.row(s, u.oldKey(), true) : Map.of();
-            Map<String, Value> after = TupleRows.row(s, u.row(), false);
+            Map<String, Value> before = shapes.labelsNow(s, u.oldRow() != null ? TupleRows.row(s, u.oldRow(), false)
+                    : u.oldKey() != null ? TupleRows.row(s, u.oldKey(), true) : Map.of());
+            Map<String, Value> after = shapes.labelsNow(s, TupleRows.row(s, u.row(), false));
             s = withLabelsOf(s, u.relationOid(), after);
             frames.add(new ChangeEvent.Update(frames.next(), s.table(), s.key(), before, after));
         } else if (message instanceof PgOutputMessage.Delete d) {
             TableShape s = changed(d.relationOid());
-            Map<String, Value> before = d.oldRow() != null ? TupleRows.row(s, d.oldRow(), false)
-                    : TupleRows.row(s, d.oldKey(), true);
+            Map<String, Value> before = shapes.labelsNow(s, d.oldRow() != null ? TupleRows.row(s, d.oldRow(), false)
+                    : TupleRows.row(s, d.oldKey(), true));
             frames.add(new ChangeEvent.Delete(frames.next(), s.table(), s.key(), before));
         } else if (message instanceof PgOutputMessage.Truncate t) {
             List<TableId> tables = new ArrayList<>(t.relationOids().size());

@@ -155,6 +155,11 @@ final class RelationShapes implements AutoCloseable {
         return shape;
     }
 
+    /** The row with its enum values named as their labels are named where the row's transaction commits ({@link LabelRenames}). */
+    Map<String, Value> labelsNow(TableShape shape, Map<String, Value> row) {
+        return said.renames().named(shape, row);
+    }
+
     /** Records the name pgoutput gives a type of its own before a Relation message that uses it. */
     void named(PgOutputMessage.Type t) {
         typeNames.named(t);

@@ -42,6 +42,7 @@ final class StreamDefinitions {
     /** Tables and enums whose entry changed since {@link #changes()} last gave them. */
     private final Set<TableId> changedTables = new LinkedHashSet<>();
     private final Set<List<String>> changedEnums = new LinkedHashSet<>();
+    private final LabelRenames renames = new LabelRenames();
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
@@ -60,10 +61,10 @@ final class StreamDefinitions {
     private void saidTypes(List<TypeDefinition> types) {
         for (TypeDefinition t : types) {
             if (!t.renamedFrom().isEmpty()) {
-                labels(t.renamedFrom(), null);
+                labels(t.renamedFrom(), null, true);
             }
             if ("enum".equals(t.kind())) {
-                labels(List.of(t.schema(), t.name()), t.labels());
+                labels(List.of(t.schema(), t.name()), t.labels(), true);
             }
         }
     }
@@ -74,7 +75,7 @@ final class StreamDefinitions {
      */
     void labelsRead(List<String> enumType, List<String> read) {
         if (!enumType.isEmpty()) {
-            labels(enumType, read);
+            labels(enumType, read, false);
         }
     }
 
@@ -114,12 +115,23 @@ final class StreamDefinitions {
         }
     }
 
-    /** An enum's labels said, or ({@code said} null) the enum no longer said. */
-    private void labels(List<String> enumType, List<String> said) {
+    /**
+     * An enum's labels said, or ({@code said} null) the enum no longer said; {@code inPlace}: as of this place on the
+     * stream, the list before it as of the place before — what tells a label renamed ({@link LabelRenames}).
+     */
+    private void labels(List<String> enumType, List<String> said, boolean inPlace) {
         List<String> before = said == null ? labels.remove(enumType) : labels.put(enumType, said);
+        if (inPlace) {
+            renames.said(enumType, before, said);
+        }
         if (!Objects.equals(before, said)) {
             changedEnums.add(enumType);
         }
+    }
+
+    /** The labels renamed as the stream said it, for the values of rows written before a rename ({@link LabelRenames}). */
+    LabelRenames renames() {
+        return renames;
     }
 
     /** Whether anything changed since {@link #changes()} last gave it. */
@@ -177,6 +189,7 @@ final class StreamDefinitions {
         if (d.full()) {
             tables.clear();
             labels.clear();
+            renames.clear();
         }
         for (SaidDefinitions.Table t : d.tables()) {
             Map<String, Fact> columns = new LinkedHashMap<>();
@@ -184,8 +197,8 @@ final class StreamDefinitions {
             tables.put(t.table(), new Said(columns, t.generated(), t.inherits()));
         }
         d.gone().forEach(tables::remove);
-        d.enums().forEach(e -> labels.put(e.type(), e.labels()));
-        d.enumsGone().forEach(labels::remove);
+        d.enums().forEach(e -> renames.said(e.type(), labels.put(e.type(), e.labels()), e.labels()));
+        d.enumsGone().forEach(e -> renames.said(e, labels.remove(e), null));
         if (d.full()) {
             changedTables.clear(); // what is held now is what the stream holds
             changedEnums.clear();
