@@ -1347,6 +1347,39 @@ class ApplierIT {
     }
 
     /**
+     * A table made by {@code CREATE TABLE … AS} while capture was stopped, then altered — its column renamed, a generated
+     * column reading it added, set NOT NULL — is read late: its rows come before the trigger's message of the CREATE,
+     * and the catalog has the later DDL by then. The rows take the table as the Relation message gives it, and each
+     * later ALTER applies at its place (before, the follower was given the generated column's expression naming the
+     * renamed column ahead of the rename, and the applier stopped).
+     */
+    @Test
+    void aTableCreatedAsASelectAndAlteredBeforeCaptureReadItsRowsReachesTheFollower() throws Exception {
+        stack.primary.execute("CREATE SCHEMA ctlate", "CREATE TABLE ctlate.seen (id int PRIMARY KEY)");
+        var config = stack.capture("ctlate", List.of(), false);
+        try (StreamApplier applier = new StreamApplier(stack.applier("ctlate", 0))) {
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("INSERT INTO ctlate.seen VALUES (1)");
+                stack.awaitEqual(0, "ctlate.seen", Duration.ofSeconds(60));
+            }
+            stack.primary.execute("CREATE TABLE ctlate.ctl_t AS SELECT g AS id, CASE WHEN g = 3 THEN NULL ELSE g * 10 END AS c"
+                            + " FROM generate_series(1, 5) g",
+                    "ALTER TABLE ctlate.ctl_t RENAME COLUMN c TO c2", "ALTER TABLE ctlate.ctl_t REPLICA IDENTITY FULL",
+                    "UPDATE ctlate.ctl_t SET c2 = 0 WHERE c2 IS NULL",
+                    "ALTER TABLE ctlate.ctl_t ALTER COLUMN c2 SET NOT NULL",
+                    "ALTER TABLE ctlate.ctl_t ADD COLUMN g int GENERATED ALWAYS AS (c2 % 7) STORED");
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                stack.awaitEqual(0, "ctlate.ctl_t", Duration.ofSeconds(60));
+                assertSameColumns("ctl_t");
+            }
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * Migrations of one transaction each — a column added, backfilled and set NOT NULL; a generated column added, then
      * the column it reads renamed; duplicates deleted and a primary key added; a row written and its enum label
      * renamed — are decoded once the transaction has

@@ -101,7 +101,12 @@ final class RelationShapes implements AutoCloseable {
             // altogether keeps what this session knew of it — its drop follows on the stream, and a shape claiming
             // less would have the follower drop constraints it cannot (a primary key's NOT NULL) — and a key column
             // under DEFAULT or INDEX, which PostgreSQL keeps NOT NULL, stays so.
-            Map<String, ColumnFacts> catalog = read;
+            // A table the stream never said, whose catalog no longer has a column the rows have, is read after later
+            // DDL of it (a CREATE TABLE … AS read late, its column renamed since): the catalog's NOT NULLs, generated
+            // expressions and parents may name what these rows predate. The Relation message alone describes them
+            // then; the triggers' messages of that DDL bring the rest at their place.
+            Map<String, ColumnFacts> catalog = !read.isEmpty() && !describes(read, r) && !said.has(table) && triggersCapture()
+                    ? Map.of() : read;
             TableShape known = read.isEmpty() ? byOid.get(r.oid()) : null;
             List<Column> columns = new ArrayList<>(r.columns().size());
             List<String> key = new ArrayList<>();
@@ -129,7 +134,7 @@ final class RelationShapes implements AutoCloseable {
             // Most tables have no generated column, no type of their own and no parent: two catalog reads
             // spared for every Relation message, which each SQL chunk of a catch-up sends again.
             boolean anyGenerated = catalog.values().stream().anyMatch(ColumnFacts::generated);
-            boolean anyUserType = catalog.values().stream().anyMatch(ColumnFacts::ownType);
+            boolean anyUserType = read.values().stream().anyMatch(ColumnFacts::ownType);
             boolean inherits = catalog.values().stream().anyMatch(ColumnFacts::inherits);
             DdlMessage definition = anyGenerated || inherits ? CatalogShapes.definition(session.get(), r.oid()) : null;
             TableShape shape = said.asSaid(new TableShape(table, columns, key, identity,
@@ -215,6 +220,15 @@ final class RelationShapes implements AutoCloseable {
     void forgetRelations() {
         byOid.clear();
         relations.clear();
+    }
+
+    /** Whether the DDL triggers capture DDL on the primary (asked only of a table read after later DDL of it). */
+    private boolean triggersCapture() throws SQLException {
+        try (PreparedStatement ps = session.get().prepareStatement(
+                "SELECT EXISTS (SELECT FROM pg_event_trigger WHERE evtname = 'sluice_ddl' AND evtenabled <> 'D')");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+        }
     }
 
     /** Whether the catalog's columns include every column the Relation message gives. */

@@ -89,6 +89,11 @@ final class StreamDefinitions {
         saidTypes(shape.types());
     }
 
+    /** Whether the stream said anything of the table. */
+    boolean has(TableId table) {
+        return tables.containsKey(table);
+    }
+
     /** A table renamed or moved: what was said of it holds under its new name. */
     void renamed(TableId from, TableId to) {
         Said said = tables.get(from);
