@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Makes a follower table follow an ALTER TABLE as it happened on the primary, from the DDL
  * messages capture writes inside the ALTER's own frame (FORMAT.md): dropped columns at once, new
  * ones with the value existing rows have, retypes by the type's cast, generated columns with their
- * expressions, the key as the trigger's message says it — and stops where the follower cannot reproduce what the primary did. Runs inside
- * the apply transaction. Not thread-safe.
+ * expressions, the key as the trigger's message says it — and stops where the follower cannot
+ * reproduce what the primary did. Runs inside the apply transaction. Not thread-safe.
  */
 public final class DdlSync {
 
