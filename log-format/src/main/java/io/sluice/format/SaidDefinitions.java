@@ -43,11 +43,20 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
         }
     }
 
-    /** An enum's labels in order, by {@code [schema, name]}. */
-    public record EnumLabels(List<String> type, List<String> labels) {
+    /**
+     * An enum's labels in order, by {@code [schema, name]}; {@code renamed}: old names of labels the stream said renamed,
+     * each with the label's name now (a row written before a rename may still come under the old name).
+     */
+    public record EnumLabels(List<String> type, List<String> labels, Map<String, String> renamed) {
         public EnumLabels {
             type = List.copyOf(type);
             labels = List.copyOf(labels);
+            renamed = renamed == null ? Map.of() : Map.copyOf(renamed);
+        }
+
+        /** An enum none of whose labels the stream said renamed. */
+        public EnumLabels(List<String> type, List<String> labels) {
+            this(type, labels, Map.of());
         }
     }
 
@@ -110,6 +119,13 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
                 g.writeStartObject();
                 DdlJsonWriter.writeStrings(g, "type", e.type());
                 DdlJsonWriter.writeStrings(g, "labels", e.labels());
+                if (!e.renamed().isEmpty()) {
+                    g.writeObjectFieldStart("renamed");
+                    for (Map.Entry<String, String> r : new java.util.TreeMap<>(e.renamed()).entrySet()) {
+                        g.writeStringField(r.getKey(), r.getValue());
+                    }
+                    g.writeEndObject();
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -164,7 +180,14 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
                 if (type.isEmpty()) {
                     throw new FormatException("an enum is not named");
                 }
-                enums.add(new EnumLabels(type, JsonFields.strings(e, "labels", "an enum's labels")));
+                Map<String, String> renamed = new java.util.HashMap<>();
+                object(e.getOrDefault("renamed", Map.of()), "an enum's renamed labels").forEach((from, to) -> {
+                    if (!(to instanceof String name)) {
+                        throw new FormatException("renamed label " + from + " of " + type + " has no name now");
+                    }
+                    renamed.put(from, name);
+                });
+                enums.add(new EnumLabels(type, JsonFields.strings(e, "labels", "an enum's labels"), renamed));
             }
             List<List<String>> enumsGone = new ArrayList<>();
             for (TableId t : tables(JsonFields.list(f, "enums_gone"), "enums_gone")) {

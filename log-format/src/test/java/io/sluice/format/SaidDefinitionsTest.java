@@ -23,7 +23,8 @@ class SaidDefinitionsTest {
                                 List.of(new TableId("public", "parent"))),
                         new SaidDefinitions.Table(new TableId("public", "u"), List.of(), List.of(), null)),
                 List.of(new TableId("public", "gone")),
-                List.of(new SaidDefinitions.EnumLabels(List.of("public", "mood"), List.of("sad", "", "hé"))),
+                List.of(new SaidDefinitions.EnumLabels(List.of("public", "mood"), List.of("sad", "", "hé")),
+                        new SaidDefinitions.EnumLabels(List.of("public", "feel"), List.of("x,y", "c"), java.util.Map.of("b", "x,y", "a", "x,y"))),
                 List.of(List.of("s", "old_enum")));
         assertThat(SaidDefinitions.parse(d.toJson())).isEqualTo(d);
         assertThat(d.toEvent(new EventHeader("src", Lsn.parse("0/10"), 1, java.time.Instant.EPOCH, 1)).transactional())
@@ -52,5 +53,7 @@ class SaidDefinitionsTest {
                 .hasMessageContaining("gone holds [s]");
         assertThatThrownBy(() -> parse("{\"enums\": [{\"labels\": [\"a\"]}]}")).isInstanceOf(FormatException.class)
                 .hasMessageContaining("an enum is not named");
+        assertThatThrownBy(() -> parse("{\"enums\": [{\"type\": [\"s\", \"e\"], \"labels\": [\"a\"], \"renamed\": {\"b\": [\"x\"]}}]}"))
+                .isInstanceOf(FormatException.class).hasMessageContaining("renamed label b of [s, e] has no name now");
     }
 }

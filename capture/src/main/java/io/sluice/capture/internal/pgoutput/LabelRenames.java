@@ -51,6 +51,19 @@ final class LabelRenames {
         renamed.clear();
     }
 
+    /** The enum's old label names and the names they have now, for the stream's definitions messages. */
+    Map<String, String> of(List<String> enumType) {
+        Map<String, String> names = renamed.get(enumType);
+        return names == null ? Map.of() : Map.copyOf(names);
+    }
+
+    /** What a definitions message read back says of the enum's renamed labels (none said: what is held stays). */
+    void restore(List<String> enumType, Map<String, String> names) {
+        if (!names.isEmpty()) {
+            renamed.put(enumType, new HashMap<>(names));
+        }
+    }
+
     /**
      * The row with each enum value (or array of enum values) its shape's labels lack named as its label is named now,
      * where a rename says so; the row itself when nothing was renamed.

@@ -165,7 +165,7 @@ final class StreamDefinitions {
         List<List<String>> enumsGone = new ArrayList<>();
         for (List<String> e : changedEnums) {
             if (labels.containsKey(e)) {
-                enums.add(new SaidDefinitions.EnumLabels(e, labels.get(e)));
+                enums.add(new SaidDefinitions.EnumLabels(e, labels.get(e), renames.of(e)));
             } else {
                 enumsGone.add(e);
             }
@@ -180,7 +180,7 @@ final class StreamDefinitions {
         List<SaidDefinitions.Table> said = new ArrayList<>(tables.size());
         tables.forEach((t, s) -> said.add(entry(t, s)));
         List<SaidDefinitions.EnumLabels> enums = new ArrayList<>(labels.size());
-        labels.forEach((e, l) -> enums.add(new SaidDefinitions.EnumLabels(e, l)));
+        labels.forEach((e, l) -> enums.add(new SaidDefinitions.EnumLabels(e, l, renames.of(e))));
         return new SaidDefinitions(true, said, List.of(), enums, List.of());
     }
 
@@ -202,7 +202,10 @@ final class StreamDefinitions {
             tables.put(t.table(), new Said(columns, t.generated(), t.inherits()));
         }
         d.gone().forEach(tables::remove);
-        d.enums().forEach(e -> renames.said(e.type(), labels.put(e.type(), e.labels()), e.labels()));
+        for (SaidDefinitions.EnumLabels e : d.enums()) {
+            renames.said(e.type(), labels.put(e.type(), e.labels()), e.labels()); // an older capture's messages say none
+            renames.restore(e.type(), e.renamed());
+        }
         d.enumsGone().forEach(e -> renames.said(e, labels.remove(e), null));
         if (d.full()) {
             changedTables.clear(); // what is held now is what the stream holds

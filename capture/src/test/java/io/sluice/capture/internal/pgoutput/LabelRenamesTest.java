@@ -69,6 +69,19 @@ class LabelRenamesTest {
         assertThat(EnumArrayText.renamed("{}", names)).isEqualTo("{}");
     }
 
+    /** Written to the stream and read back: a message of everything carries the renames it held. */
+    @Test
+    void aMessageOfEverythingCarriesTheRenamesHeld() {
+        StreamDefinitions written = new StreamDefinitions();
+        written.readBack(new SaidDefinitions(true, List.of(), List.of(), List.of(new SaidDefinitions.EnumLabels(MOOD, List.of("a", "b"))),
+                List.of()));
+        written.readBack(new SaidDefinitions(false, List.of(), List.of(), List.of(new SaidDefinitions.EnumLabels(MOOD, List.of("a", "x"))),
+                List.of()));
+        StreamDefinitions read = new StreamDefinitions();
+        read.readBack(SaidDefinitions.parse(written.everything().toJson()));
+        assertThat(text(read.renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("x");
+    }
+
     /** Read back from the stream: the renames a frame's changes tell are learned again; a message of everything starts over. */
     @Test
     void renamesAreLearnedAgainFromTheChangesReadBack() {
