@@ -1347,6 +1347,35 @@ class ApplierIT {
     }
 
     /**
+     * A table created empty, then renamed and moved to another schema while capture was stopped, reaches the follower
+     * under its last name with no row written: the catalog no longer has it by the name its creation's message gives,
+     * so its rename's message announces it (before, the follower never had the table until its first row, and
+     * {@code sluice verify} reported it missing).
+     */
+    @Test
+    void aTableCreatedEmptyAndRenamedBeforeCaptureReadItsCreationReachesTheFollowerUnderItsLastName() throws Exception {
+        stack.primary.execute("CREATE SCHEMA rnlate", "CREATE SCHEMA rnlate_to", "CREATE TABLE rnlate.seen (id int PRIMARY KEY)");
+        var config = stack.capture("rnlate", List.of(), false);
+        try (StreamApplier applier = new StreamApplier(stack.applier("rnlate", 0))) {
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("INSERT INTO rnlate.seen VALUES (1)");
+                stack.awaitEqual(0, "rnlate.seen", Duration.ofSeconds(60));
+            }
+            stack.primary.execute("CREATE TABLE rnlate.made (id int PRIMARY KEY, v text NOT NULL)",
+                    "ALTER TABLE rnlate.made RENAME TO renamed", "ALTER TABLE rnlate.renamed SET SCHEMA rnlate_to");
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                Await.until(Duration.ofSeconds(60), () -> "the follower to hold the empty table rnlate_to.renamed",
+                        () -> "t".equals(stack.followers.get(0).queryScalar("SELECT to_regclass('rnlate_to.renamed') IS NOT NULL")));
+            }
+            assertSameColumns("renamed");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A table made by {@code CREATE TABLE … AS} while capture was stopped, then altered — its column renamed, a generated
      * column reading it added, set NOT NULL — is read late: its rows come before the trigger's message of the CREATE,
      * and the catalog has the later DDL by then. The rows take the table as the Relation message gives it, and each

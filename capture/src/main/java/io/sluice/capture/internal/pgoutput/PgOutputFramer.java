@@ -42,6 +42,8 @@ final class PgOutputFramer {
     private final TriggerRows rows;
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
+    /** Tables whose CREATE message came when the catalog no longer had them by that name: renamed since. */
+    private final Set<TableId> createdUnseen = new HashSet<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, DefinitionsOnStream definitions, String publication, Clock clock,
                    MessageGate gate) {
@@ -171,16 +173,22 @@ final class PgOutputFramer {
      * A CREATE TABLE's DDL message (the event trigger's) of a table this capture publishes and has
      * not announced: announced now, so a table created empty reaches the followers at its creation
      * rather than with its first row — from the catalog while it still has the columns the message
-     * gives, else (changed since: capture read the creation late) as the message gives it.
+     * gives, else (changed since: capture read the creation late) as the message gives it. A table
+     * the catalog no longer has by that name (renamed since) is announced at its rename's message,
+     * under the name that gives, when the catalog publishes it by that one.
      *
      * @return whether it announced the table (with the types it uses)
      */
     private boolean announceUnseen(DdlMessage ddl) {
-        if (!ddl.created() || ddl.columns().isEmpty() || announced.has(ddl.table())) {
+        boolean renamedUnseen = ddl.renamedFrom() != null && createdUnseen.remove(ddl.renamedFrom());
+        if (!ddl.created() && !renamedUnseen || ddl.columns().isEmpty() || announced.has(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
         Optional<TableShape> shape = shapes.catalogNow().published(publication, ddl.table())
                 .flatMap(s -> s.hasColumnsOf(ddl) ? Optional.of(s) : TableShape.created(ddl));
+        if (shape.isEmpty()) {
+            createdUnseen.add(ddl.table());
+        }
         shape.ifPresent(announced::announce);
         return shape.isPresent();
     }
@@ -197,6 +205,7 @@ final class PgOutputFramer {
         if (m.prefix().equals(TableDrop.PREFIX)) {
             TableId dropped = TableDrop.parse(content).table();
             announced.forget(dropped);
+            createdUnseen.remove(dropped);
             shapes.dropped(dropped);
         }
         if (m.transactional()) {
