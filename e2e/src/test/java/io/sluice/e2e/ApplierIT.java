@@ -1376,6 +1376,42 @@ class ApplierIT {
     }
 
     /**
+     * A capture started again re-reads a table's creation it had already announced, finds it renamed since, and
+     * announces it under the new name before the rename's message: the follower, which holds it by the old name with its
+     * rows, keeps that one and renames it (before, the applier stopped: "the follower has both").
+     */
+    @Test
+    void aTableAnnouncedAgainUnderItsNewNameBeforeItsRenameKeepsTheFollowersRows() throws Exception {
+        String source = "announced_again";
+        io.sluice.format.TableId old = new io.sluice.format.TableId("public", "aa_t");
+        io.sluice.format.TableId moved = new io.sluice.format.TableId("aa_to", "aa_t");
+        List<io.sluice.format.Column> columns = List.of(new io.sluice.format.Column("id", "integer", false, true));
+        io.sluice.format.EventHeader first = new io.sluice.format.EventHeader(source, new io.sluice.format.Lsn(0x1000), 21,
+                java.time.Instant.parse("2026-12-07T12:00:00Z"), 0);
+        io.sluice.format.EventHeader second = new io.sluice.format.EventHeader(source, new io.sluice.format.Lsn(0x2000), 22,
+                java.time.Instant.parse("2026-12-07T12:00:01Z"), 0);
+        io.sluice.format.DdlMessage rename = new io.sluice.format.DdlMessage(moved,
+                List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, false, null, null, List.of(), true)),
+                List.of(), List.of(), false, false, List.of(), old, false, true);
+        writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(first),
+                new io.sluice.format.ChangeEvent.SchemaChange(first.withSeq(1), old, columns, io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
+                new io.sluice.format.ChangeEvent.Insert(first.withSeq(2), old, List.of("id"), java.util.Map.of("id", new io.sluice.format.Value.Text("1"))),
+                new io.sluice.format.ChangeEvent.Commit(first.withSeq(3), 2),
+                new io.sluice.format.ChangeEvent.Begin(second),
+                new io.sluice.format.ChangeEvent.SchemaChange(second.withSeq(1), moved, columns, io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
+                new io.sluice.format.ChangeEvent.Message(second.withSeq(2), true, io.sluice.format.DdlMessage.PREFIX, rename.toJson()),
+                new io.sluice.format.ChangeEvent.Insert(second.withSeq(3), moved, List.of("id"), java.util.Map.of("id", new io.sluice.format.Value.Text("2"))),
+                new io.sluice.format.ChangeEvent.Commit(second.withSeq(4), 3)));
+        try (StreamApplier applier = new StreamApplier(stack.applier(source, 0))) {
+            applier.start();
+            Await.until(Duration.ofSeconds(60), () -> "the follower's aa_to.aa_t to hold rows 1 and 2 (applier " + applier.state() + ")",
+                    () -> "1,2".equals(stack.followers.get(0).queryScalar("SELECT string_agg(id::text, ',' ORDER BY id) FROM aa_to.aa_t")));
+            assertThat(stack.followers.get(0).queryScalar("SELECT to_regclass('public.aa_t') IS NULL")).as("the old name gone").isEqualTo("t");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A table made by {@code CREATE TABLE … AS} while capture was stopped, then altered — its column renamed, a generated
      * column reading it added, set NOT NULL — is read late: its rows come before the trigger's message of the CREATE,
      * and the catalog has the later DDL by then. The rows take the table as the Relation message gives it, and each

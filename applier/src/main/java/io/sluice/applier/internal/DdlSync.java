@@ -292,6 +292,14 @@ public final class DdlSync {
         if (!had) {
             return;
         }
+        if (FollowerTable.exists(c, to) && schemas.createdNowWith(to) != null && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, to))) {
+            // Announced under its new name by a capture that read its creation late, and this follower has it by the old
+            // name already: that one, rows and all, is the table.
+            try (Statement st = c.createStatement()) {
+                st.execute("DROP TABLE " + to.quoted());
+            }
+            schemas.forget(to);
+        }
         if (FollowerTable.exists(c, to)) {
             throw new ApplierException("the primary renamed table " + from + " to " + to + " at source LSN " + lsn + " (" + where
                     + "), but the follower has both: " + to + " is a table the primary dropped before (drops are not"

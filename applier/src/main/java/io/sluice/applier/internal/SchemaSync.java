@@ -110,6 +110,7 @@ public final class SchemaSync {
         shapes.remove(table);
         castTypes.remove(table);
         rowsOf.remove(table);
+        createdNow.remove(table);
     }
 
     /** Forgets what it knows (after a rollback the follower's catalog is read again). */
