@@ -1393,15 +1393,20 @@ class ApplierIT {
         io.sluice.format.DdlMessage rename = new io.sluice.format.DdlMessage(moved,
                 List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, false, null, null, List.of(), true)),
                 List.of(), List.of(), false, false, List.of(), old, false, true);
+        io.sluice.format.DdlMessage defaults = new io.sluice.format.DdlMessage(moved,
+                List.of(new io.sluice.format.DdlMessage.DdlColumn("id", "integer", false, null, true, null, "7", List.of())),
+                List.of(), List.of(), false, false, List.of());
         writeToStream(source, List.of(new io.sluice.format.ChangeEvent.Begin(first),
                 new io.sluice.format.ChangeEvent.SchemaChange(first.withSeq(1), old, columns, io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
                 new io.sluice.format.ChangeEvent.Insert(first.withSeq(2), old, List.of("id"), java.util.Map.of("id", new io.sluice.format.Value.Text("1"))),
                 new io.sluice.format.ChangeEvent.Commit(first.withSeq(3), 2),
                 new io.sluice.format.ChangeEvent.Begin(second),
                 new io.sluice.format.ChangeEvent.SchemaChange(second.withSeq(1), moved, columns, io.sluice.format.ChangeEvent.ReplicaIdentity.DEFAULT),
-                new io.sluice.format.ChangeEvent.Message(second.withSeq(2), true, io.sluice.format.DdlMessage.PREFIX, rename.toJson()),
-                new io.sluice.format.ChangeEvent.Insert(second.withSeq(3), moved, List.of("id"), java.util.Map.of("id", new io.sluice.format.Value.Text("2"))),
-                new io.sluice.format.ChangeEvent.Commit(second.withSeq(4), 3)));
+                // capture's own message of the announced table's defaults, as for a table read from the catalog
+                new io.sluice.format.ChangeEvent.Message(second.withSeq(2), true, io.sluice.format.DdlMessage.PREFIX, defaults.toJson()),
+                new io.sluice.format.ChangeEvent.Message(second.withSeq(3), true, io.sluice.format.DdlMessage.PREFIX, rename.toJson()),
+                new io.sluice.format.ChangeEvent.Insert(second.withSeq(4), moved, List.of("id"), java.util.Map.of("id", new io.sluice.format.Value.Text("2"))),
+                new io.sluice.format.ChangeEvent.Commit(second.withSeq(5), 4)));
         try (StreamApplier applier = new StreamApplier(stack.applier(source, 0))) {
             applier.start();
             Await.until(Duration.ofSeconds(60), () -> "the follower's aa_to.aa_t to hold rows 1 and 2 (applier " + applier.state() + ")",

@@ -292,13 +292,13 @@ public final class DdlSync {
         if (!had) {
             return;
         }
-        if (FollowerTable.exists(c, to) && schemas.createdNowWith(to) != null && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, to))) {
+        if (FollowerTable.exists(c, to) && schemas.createdNow(to) && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, to))) {
             // Announced under its new name by a capture that read its creation late, and this follower has it by the old
             // name already: that one, rows and all, is the table.
             try (Statement st = c.createStatement()) {
                 st.execute("DROP TABLE " + to.quoted());
             }
-            schemas.forget(to);
+            schemas.droppedNow(to);
         }
         if (FollowerTable.exists(c, to)) {
             throw new ApplierException("the primary renamed table " + from + " to " + to + " at source LSN " + lsn + " (" + where

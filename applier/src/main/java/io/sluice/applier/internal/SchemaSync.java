@@ -110,7 +110,6 @@ public final class SchemaSync {
         shapes.remove(table);
         castTypes.remove(table);
         rowsOf.remove(table);
-        createdNow.remove(table);
     }
 
     /** Forgets what it knows (after a rollback the follower's catalog is read again). */
@@ -126,7 +125,18 @@ public final class SchemaSync {
         createdNow.clear();
     }
 
-    /** Whether the open transaction created the table from a schema event, and which columns it has then. */
+    /** Whether the open transaction created the table from a schema event. */
+    boolean createdNow(TableId table) {
+        return createdNow.contains(table);
+    }
+
+    /** A table the open transaction created, dropped again. */
+    void droppedNow(TableId table) {
+        createdNow.remove(table);
+        forget(table);
+    }
+
+    /** Which columns a table the open transaction created from a schema event has then; null for any other table. */
     List<String> createdNowWith(TableId table) {
         ChangeEvent.SchemaChange shape = shapes.get(table);
         return createdNow.contains(table) && shape != null ? shape.columns().stream().map(Column::name).toList() : null;
