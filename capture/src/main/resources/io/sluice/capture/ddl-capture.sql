@@ -932,6 +932,12 @@ BEGIN
   FOR r IN SELECT (e.t ->> 'objid')::oid AS objid, (e.t ->> 'created')::boolean AS created FROM jsonb_array_elements(tables) e(t) LOOP
     gone := NULL;
     IF EXISTS (SELECT FROM pg_class k WHERE k.oid = r.objid AND k.relkind = 'p' AND NOT k.relispartition) THEN
+      -- A column renamed (or dropped): the map holds its partitions' constraints under the old name; read them again.
+      IF EXISTS (SELECT FROM sluice.table_name t CROSS JOIN LATERAL (SELECT sluice.column_names(r.objid) AS now) c
+                   CROSS JOIN LATERAL unnest(t.column_names) WITH ORDINALITY w(name, n)
+                  WHERE t.relid = r.objid AND c.now[w.n] <> w.name) THEN
+        UPDATE sluice.table_name SET partition_rows = NULL WHERE partition_root = r.objid;
+      END IF;
       gone := sluice.partition_moves(r.objid);
     END IF;
     -- Made logged (ALTER TABLE … SET LOGGED, a bulk load's last step): a publication of every table (FOR ALL
