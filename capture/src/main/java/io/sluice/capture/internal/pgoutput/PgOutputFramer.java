@@ -42,7 +42,10 @@ final class PgOutputFramer {
     private final TriggerRows rows;
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
-    /** Tables whose CREATE message came when the catalog no longer had them by that name: renamed since. */
+    /**
+     * Tables a CREATE message did not announce: renamed since (the catalog no longer has them by that name; their
+     * rename's message announces them) or not published by this capture's publication.
+     */
     private final Set<TableId> createdUnseen = new HashSet<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, DefinitionsOnStream definitions, String publication, Clock clock,
