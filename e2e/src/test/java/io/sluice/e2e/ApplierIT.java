@@ -1288,12 +1288,7 @@ class ApplierIT {
         String columns = "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || ' ' || attnotnull, ', '"
                 + " ORDER BY attnum) FROM pg_attribute WHERE attrelid = to_regclass('ce_t') AND attnum > 0 AND NOT attisdropped";
         try (StreamApplier applier = new StreamApplier(stack.applier("createdlate", 0))) {
-            try (CaptureService capture = new CaptureService(config)) {
-                capture.start();
-                applier.start();
-                stack.primary.execute("INSERT INTO ce_seen VALUES (1)");
-                stack.awaitEqual(0, "ce_seen", Duration.ofSeconds(60));
-            }
+            captureUntilSeenThenStop(config, applier, "ce_seen");
             stack.primary.execute("CREATE TABLE ce_t (id int PRIMARY KEY, m ce_mood NOT NULL, v int DEFAULT 7)",
                     "ALTER TABLE ce_t ALTER COLUMN v TYPE text", "ALTER TABLE ce_t RENAME COLUMN m TO m2",
                     "ALTER TYPE ce_mood RENAME VALUE 'a' TO 'z'");
@@ -1347,6 +1342,20 @@ class ApplierIT {
     }
 
     /**
+     * Runs a capture of {@code config} with {@code applier} until a row written to {@code seen} reached the follower,
+     * then stops it: what the primary does next is in capture's backlog when it starts again.
+     */
+    private static void captureUntilSeenThenStop(io.sluice.capture.CaptureConfig config, StreamApplier applier, String seen)
+            throws Exception {
+        try (CaptureService capture = new CaptureService(config)) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("INSERT INTO " + seen + " VALUES (1)");
+            stack.awaitEqual(0, seen, Duration.ofSeconds(60));
+        }
+    }
+
+    /**
      * A table created empty, then renamed and moved to another schema while capture was stopped, reaches the follower
      * under its last name with no row written: the catalog no longer has it by the name its creation's message gives,
      * so its rename's message announces it (before, the follower never had the table until its first row, and
@@ -1357,12 +1366,7 @@ class ApplierIT {
         stack.primary.execute("CREATE SCHEMA rnlate", "CREATE SCHEMA rnlate_to", "CREATE TABLE rnlate.seen (id int PRIMARY KEY)");
         var config = stack.capture("rnlate", List.of(), false);
         try (StreamApplier applier = new StreamApplier(stack.applier("rnlate", 0))) {
-            try (CaptureService capture = new CaptureService(config)) {
-                capture.start();
-                applier.start();
-                stack.primary.execute("INSERT INTO rnlate.seen VALUES (1)");
-                stack.awaitEqual(0, "rnlate.seen", Duration.ofSeconds(60));
-            }
+            captureUntilSeenThenStop(config, applier, "rnlate.seen");
             stack.primary.execute("CREATE TABLE rnlate.made (id int PRIMARY KEY, v text NOT NULL)",
                     "ALTER TABLE rnlate.made RENAME TO renamed", "ALTER TABLE rnlate.renamed SET SCHEMA rnlate_to");
             try (CaptureService capture = new CaptureService(config)) {
@@ -1428,12 +1432,7 @@ class ApplierIT {
         stack.primary.execute("CREATE SCHEMA ctlate", "CREATE TABLE ctlate.seen (id int PRIMARY KEY)");
         var config = stack.capture("ctlate", List.of(), false);
         try (StreamApplier applier = new StreamApplier(stack.applier("ctlate", 0))) {
-            try (CaptureService capture = new CaptureService(config)) {
-                capture.start();
-                applier.start();
-                stack.primary.execute("INSERT INTO ctlate.seen VALUES (1)");
-                stack.awaitEqual(0, "ctlate.seen", Duration.ofSeconds(60));
-            }
+            captureUntilSeenThenStop(config, applier, "ctlate.seen");
             stack.primary.execute("CREATE TABLE ctlate.ctl_t AS SELECT g AS id, CASE WHEN g = 3 THEN NULL ELSE g * 10 END AS c"
                             + " FROM generate_series(1, 5) g",
                     "ALTER TABLE ctlate.ctl_t RENAME COLUMN c TO c2", "ALTER TABLE ctlate.ctl_t REPLICA IDENTITY FULL",
