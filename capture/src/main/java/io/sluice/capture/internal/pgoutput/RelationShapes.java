@@ -53,6 +53,8 @@ final class RelationShapes implements AutoCloseable {
     private final CommitVisibility commits;
     private final TypeNames typeNames;
     private final PublishedShapes published;
+    /** The stream's count of label changes the shapes held carry ({@link StreamDefinitions#labelChanges}). */
+    private long labelsCarried;
 
     /** {@code said}: what the stream said of tables and enums, which shapes carry in place of the catalog's. */
     RelationShapes(Supplier<Connection> connections, String source, Clock clock, StreamDefinitions said) {
@@ -153,6 +155,13 @@ final class RelationShapes implements AutoCloseable {
 
     /** The shape last defined for the relation; pgoutput always sends it before the relation's first change. */
     TableShape of(int relationOid) {
+        if (labelsCarried != said.labelChanges()) {
+            // pgoutput describes a relation again only when its own description changes, not when an enum it uses does
+            // (nor, for a partition published as its root, when the root is renamed): a shape held from before carries
+            // the labels the stream said since, so announcing it never takes a follower back to labels it left.
+            labelsCarried = said.labelChanges();
+            byOid.replaceAll((oid, shape) -> said.withLabelsAsSaid(shape));
+        }
         TableShape shape = byOid.get(relationOid);
         if (shape == null) {
             throw new IllegalStateException("pgoutput sent a change of relation " + relationOid + " before its Relation message");

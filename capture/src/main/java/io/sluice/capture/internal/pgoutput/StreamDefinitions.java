@@ -43,6 +43,8 @@ final class StreamDefinitions {
     private final Set<TableId> changedTables = new LinkedHashSet<>();
     private final Set<List<String>> changedEnums = new LinkedHashSet<>();
     private final LabelRenames renames = new LabelRenames();
+    /** How many times any enum's labels changed: shapes made before the last change carry labels no longer said. */
+    private long labelChanges;
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
@@ -131,7 +133,13 @@ final class StreamDefinitions {
         }
         if (!Objects.equals(before, said)) {
             changedEnums.add(enumType);
+            labelChanges++;
         }
+    }
+
+    /** How many times any enum's labels changed so far. */
+    long labelChanges() {
+        return labelChanges;
     }
 
     /** The labels renamed as the stream said it, for the values of rows written before a rename ({@link LabelRenames}). */
@@ -191,6 +199,7 @@ final class StreamDefinitions {
 
     /** Definitions read back from the stream, in its order: a full message replaces what is held, a frame's changes update it. */
     void readBack(SaidDefinitions d) {
+        labelChanges++;
         if (d.full()) {
             tables.clear();
             labels.clear();
@@ -226,7 +235,7 @@ final class StreamDefinitions {
      * under FULL).
      */
     TableShape asSaid(TableShape shape, boolean keyFromCatalog) {
-        shape = labelsAsSaid(typesAsSaid(shape));
+        shape = withLabelsAsSaid(shape);
         Said said = tables.get(shape.table());
         if (said == null) {
             return shape;
@@ -247,6 +256,11 @@ final class StreamDefinitions {
         }
         List<TableId> inherits = said.inherits() != null ? said.inherits() : shape.inherits();
         return changed ? shape.withDefinition(columns, key, said.generated(), inherits) : shape;
+    }
+
+    /** The shape with the labels the stream said of the enums its columns and types use (it may have been made before). */
+    TableShape withLabelsAsSaid(TableShape shape) {
+        return labelsAsSaid(typesAsSaid(shape));
     }
 
     /** The shape with the labels the stream said of its enum columns' enums (read from the catalog: maybe ahead). */
