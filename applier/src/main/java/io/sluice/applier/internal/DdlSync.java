@@ -30,10 +30,12 @@ public final class DdlSync {
 
     private final SchemaSync schemas;
     private final DefaultsAndCollations described = new DefaultsAndCollations();
+    private final TableRenames renames;
 
     /** {@code schemas}: told to forget a table's shape once a DDL message changed it. */
     public DdlSync(SchemaSync schemas) {
         this.schemas = schemas;
+        this.renames = new TableRenames(schemas);
     }
 
     /**
@@ -61,7 +63,7 @@ public final class DdlSync {
             FollowerTypes.ensure(c, type, header, where, schemas.enums(), ddl.fromTrigger());
         }
         if (ddl.renamedFrom() != null) {
-            rename(c, ddl.renamedFrom(), ddl.table(), lsn, where);
+            renames.follow(c, ddl.renamedFrom(), ddl.table(), lsn, where);
         }
         Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, ddl.table());
         if (existing.isEmpty() || ddl.columns().isEmpty()) {
@@ -278,46 +280,5 @@ public final class DdlSync {
             log.info("generated column {}.{} now AS ({}) on the follower (source LSN {})", e.table(), col.name(),
                     col.expression(), e.header().commitLsn());
         }
-    }
-
-    /**
-     * The primary renamed the table or moved it to another schema: so does the follower, at the same
-     * position, rows and all (otherwise the table's next write would create an empty one under the
-     * new name). A follower without the old table has nothing to rename; one that already has the
-     * new name as well — a table the primary dropped before taking its name (drops are not carried)
-     * — cannot tell which is meant, and the applier stops.
-     */
-    private void rename(Connection c, TableId from, TableId to, Lsn lsn, String where) throws SQLException {
-        boolean had = FollowerTable.exists(c, from);
-        if (!had) {
-            return;
-        }
-        if (FollowerTable.exists(c, to) && schemas.createdNow(to) && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, to))) {
-            // Announced under its new name by a capture that read its creation late, and this follower has it by the old
-            // name already: that one, rows and all, is the table.
-            try (Statement st = c.createStatement()) {
-                st.execute("DROP TABLE " + to.quoted());
-            }
-            schemas.droppedNow(to);
-        }
-        if (FollowerTable.exists(c, to)) {
-            throw new ApplierException("the primary renamed table " + from + " to " + to + " at source LSN " + lsn + " (" + where
-                    + "), but the follower has both: " + to + " is a table the primary dropped before (drops are not"
-                    + " carried). Drop " + to + " on the follower if it is not wanted, then restart the applier", false, null);
-        }
-        try (Statement st = c.createStatement()) {
-            TableId at = from;
-            if (!from.schema().equals(to.schema())) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + TableId.quote(to.schema()));
-                st.execute("ALTER TABLE " + from.quoted() + " SET SCHEMA " + TableId.quote(to.schema()));
-                at = new TableId(to.schema(), from.table());
-            }
-            if (!at.table().equals(to.table())) {
-                st.execute("ALTER TABLE " + at.quoted() + " RENAME TO " + TableId.quote(to.table()));
-            }
-        }
-        schemas.forget(from);
-        schemas.forget(to);
-        log.info("follower table {} renamed to {} as on the primary (source LSN {})", from, to, lsn);
     }
 }
