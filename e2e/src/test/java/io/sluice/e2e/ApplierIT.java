@@ -1406,6 +1406,37 @@ class ApplierIT {
     }
 
     /**
+     * A parent table renamed and then given a column while capture was stopped: at its child's message of the rename,
+     * capture announced the parent under its new name from the catalog as it is now, the later column with it, so the
+     * follower's parent took the column early, its child with it, and the child's own message (of the rename, without
+     * the column) had the applier try to drop an inherited column and stop (the random run). The column reaches both
+     * at its ALTER, with the value the rows have.
+     */
+    @Test
+    void aParentRenamedAndThenGivenAColumnWhileCaptureWasStoppedGivesItToItsChildAtTheAlter() throws Exception {
+        stack.primary.execute("CREATE SCHEMA inhlate", "CREATE TABLE inhlate.p (id int PRIMARY KEY, v text)",
+                "CREATE TABLE inhlate.c (w int) INHERITS (inhlate.p)");
+        var config = stack.capture("inhlate", List.of(), false);
+        try (StreamApplier applier = new StreamApplier(stack.applier("inhlate", 0))) {
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("INSERT INTO inhlate.p VALUES (1, 'p')", "INSERT INTO inhlate.c VALUES (2, 'c', 20)");
+                stack.awaitEqual(0, "inhlate.c", Duration.ofSeconds(60));
+                stack.awaitEqual(0, "inhlate.p", Duration.ofSeconds(60));
+            }
+            stack.primary.execute("ALTER TABLE inhlate.p RENAME TO p2", "ALTER TABLE inhlate.p2 ADD COLUMN x int DEFAULT 5",
+                    "INSERT INTO inhlate.c VALUES (3, 'c', 30, 6)");
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                stack.awaitEqual(0, "inhlate.c", Duration.ofSeconds(60));
+                stack.awaitEqual(0, "inhlate.p2", Duration.ofSeconds(60));
+            }
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A capture started again re-reads a table's creation it had already announced, finds it renamed since, and
      * announces it under the new name before the rename's message: the follower, which holds it by the old name with its
      * rows, keeps that one and renames it (before, the applier stopped: "the follower has both").

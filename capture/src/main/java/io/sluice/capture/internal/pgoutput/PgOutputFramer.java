@@ -56,7 +56,10 @@ final class PgOutputFramer {
         this.publication = publication;
         this.clock = clock;
         this.gate = gate;
-        this.announced = new AnnouncedTables(frames, table -> shapes.catalogNow().published(publication, table));
+        // A parent the stream said with other columns than the catalog has now is not announced from the catalog: the
+        // follower has it from the stream's own messages, and columns added since would reach its children early.
+        this.announced = new AnnouncedTables(frames, table -> shapes.catalogNow().published(publication, table)
+                .filter(shape -> !shapes.aheadOfStream(shape)));
         this.rows = new TriggerRows(frames, shapes, publication, announced);
     }
 

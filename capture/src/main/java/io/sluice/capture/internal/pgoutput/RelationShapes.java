@@ -70,6 +70,11 @@ final class RelationShapes implements AutoCloseable {
         return published;
     }
 
+    /** Whether the stream said the shape's table with other columns (the shape read from the catalog now, ahead). */
+    boolean aheadOfStream(TableShape shape) {
+        return said.saidOtherwise(shape);
+    }
+
     /** The transaction whose messages come next (its Relation messages are read against its catalog). */
     void decoding(long xid) {
         commits.decoding(xid);

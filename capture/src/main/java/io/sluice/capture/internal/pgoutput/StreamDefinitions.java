@@ -8,6 +8,7 @@ import io.sluice.format.TableId;
 import io.sluice.format.TypeDefinition;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -94,6 +95,15 @@ final class StreamDefinitions {
     /** Whether the stream said anything of the table. */
     boolean has(TableId table) {
         return tables.containsKey(table);
+    }
+
+    /**
+     * Whether the stream said the shape's table with other columns than the shape has: a shape read from the catalog
+     * now, ahead of the stream (a backlog read after later DDL of the table).
+     */
+    boolean saidOtherwise(TableShape shape) {
+        Said s = tables.get(shape.table());
+        return s != null && !s.columns().keySet().equals(new HashSet<>(shape.columnNames()));
     }
 
     /** A table renamed or moved: what was said of it holds under its new name. */
