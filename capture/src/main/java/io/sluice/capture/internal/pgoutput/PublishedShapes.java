@@ -39,7 +39,7 @@ final class PublishedShapes {
             ps.setString(1, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getObject(1) == null ? List.of() : said.typesAsSaid(UserTypes.read(session.get(), rs.getInt(1)));
+                return rs.getObject(1) == null ? List.of() : said.labels().typesAsSaid(UserTypes.read(session.get(), rs.getInt(1)));
             }
         } catch (SQLException e) {
             session.reset();

@@ -53,7 +53,7 @@ final class RelationShapes implements AutoCloseable {
     private final CommitVisibility commits;
     private final TypeNames typeNames;
     private final PublishedShapes published;
-    /** The stream's count of label changes the shapes held carry ({@link StreamDefinitions#labelChanges}). */
+    /** The stream's count of label changes the shapes held carry ({@link SaidLabels#changeCount}). */
     private long labelsCarried;
 
     /** {@code said}: what the stream said of tables and enums, which shapes carry in place of the catalog's. */
@@ -121,7 +121,7 @@ final class RelationShapes implements AutoCloseable {
             for (RelationColumn c : r.columns()) {
                 TypeNames.TypeName type = typeNames.of(c.typeOid(), c.typeModifier());
                 if (labelsRead) {
-                    said.labelsRead(type.enumType(), type.enumLabels());
+                    said.labels().read(type.enumType(), type.enumLabels());
                 }
                 if (!type.enumType().isEmpty()) {
                     enumTypes.put(c.name(), type.enumType());
@@ -160,12 +160,12 @@ final class RelationShapes implements AutoCloseable {
 
     /** The shape last defined for the relation; pgoutput always sends it before the relation's first change. */
     TableShape of(int relationOid) {
-        if (labelsCarried != said.labelChanges()) {
+        if (labelsCarried != said.labels().changeCount()) {
             // pgoutput describes a relation again only when its own description changes, not when an enum it uses does
             // (nor, for a partition published as its root, when the root is renamed): a shape held from before carries
             // the labels the stream said since, so announcing it never takes a follower back to labels it left.
-            labelsCarried = said.labelChanges();
-            byOid.replaceAll((oid, shape) -> said.withLabelsAsSaid(shape));
+            labelsCarried = said.labels().changeCount();
+            byOid.replaceAll((oid, shape) -> said.labels().asSaid(shape));
         }
         TableShape shape = byOid.get(relationOid);
         if (shape == null) {
@@ -176,7 +176,7 @@ final class RelationShapes implements AutoCloseable {
 
     /** The row with its enum values named as their labels are named where the row's transaction commits ({@link LabelRenames}). */
     Map<String, Value> labelsNow(TableShape shape, Map<String, Value> row) {
-        return said.renames().named(shape, row);
+        return said.labels().renames().named(shape, row);
     }
 
     /** Records the name pgoutput gives a type of its own before a Relation message that uses it. */

@@ -5,7 +5,6 @@ import io.sluice.format.Column;
 import io.sluice.format.DdlMessage;
 import io.sluice.format.SaidDefinitions;
 import io.sluice.format.TableId;
-import io.sluice.format.TypeDefinition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,13 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
  * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated and
- * from what, and the tables it inherits from — and of each enum's labels, as of the position capture has reached: the
- * DDL triggers' messages, each as of its command, and the shapes read where the stream stood (the snapshot's, in its
+ * from what, and the tables it inherits from — and of each enum's labels ({@link SaidLabels}), as of the position
+ * capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream stood (the snapshot's, in its
  * snapshot; a trigger's rows message's, as of its command). A Relation message says none of it but the key under
  * DEFAULT and INDEX identity, and the catalog's current state may already hold a later command's: a column set NOT
  * NULL after the rows decoded now were written, a primary key added once duplicates were deleted, a generated column's
@@ -38,14 +36,9 @@ final class StreamDefinitions {
     private record Said(Map<String, Fact> columns, List<DdlMessage.Generated> generated, List<TableId> inherits) { }
 
     private final Map<TableId, Said> tables = new HashMap<>();
-    /** Each enum's labels as the stream last said them, by {@code [schema, name]}. */
-    private final Map<List<String>, List<String>> labels = new HashMap<>();
-    /** Tables and enums whose entry changed since {@link #changes()} last gave them. */
+    /** Tables whose entry changed since {@link #changes()} last gave them. */
     private final Set<TableId> changedTables = new LinkedHashSet<>();
-    private final Set<List<String>> changedEnums = new LinkedHashSet<>();
-    private final LabelRenames renames = new LabelRenames();
-    /** How many times any enum's labels changed: shapes made before the last change carry labels no longer said. */
-    private long labelChanges;
+    private final SaidLabels labels = new SaidLabels();
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
@@ -57,29 +50,7 @@ final class StreamDefinitions {
             columns.put(c.name(), new Fact(c.nullable(), c.key()));
         }
         put(ddl.table(), new Said(columns, ddl.generated(), ddl.inherits())); // the triggers always say the parents
-        saidTypes(ddl.types());
-    }
-
-    /** Enum labels as the types of a message or a shape give them (a trigger's: as of its command). */
-    private void saidTypes(List<TypeDefinition> types) {
-        for (TypeDefinition t : types) {
-            if (!t.renamedFrom().isEmpty()) {
-                labels(t.renamedFrom(), null, true);
-            }
-            if ("enum".equals(t.kind())) {
-                labels(List.of(t.schema(), t.name()), t.labels(), true);
-            }
-        }
-    }
-
-    /**
-     * An enum's labels read from the catalog because a row used one the stream never said (without the triggers, a label
-     * added reaches the stream only so): they hold from now on.
-     */
-    void labelsRead(List<String> enumType, List<String> read) {
-        if (!enumType.isEmpty()) {
-            labels(enumType, read, false);
-        }
+        labels.said(ddl.types());
     }
 
     /** A shape exact as of its place on the stream: the snapshot's (read in its snapshot), a trigger's rows message's. */
@@ -89,7 +60,7 @@ final class StreamDefinitions {
             columns.put(c.name(), new Fact(c.nullable(), c.key()));
         }
         put(shape.table(), new Said(columns, shape.generated(), shape.inherits()));
-        saidTypes(shape.types());
+        labels.said(shape.types());
     }
 
     /** Whether the stream said anything of the table. */
@@ -132,34 +103,14 @@ final class StreamDefinitions {
         }
     }
 
-    /**
-     * An enum's labels said, or ({@code said} null) the enum no longer said; {@code inPlace}: as of this place on the
-     * stream, the list before it as of the place before — what tells a label renamed ({@link LabelRenames}).
-     */
-    private void labels(List<String> enumType, List<String> said, boolean inPlace) {
-        List<String> before = said == null ? labels.remove(enumType) : labels.put(enumType, said);
-        if (inPlace) {
-            renames.said(enumType, before, said);
-        }
-        if (!Objects.equals(before, said)) {
-            changedEnums.add(enumType);
-            labelChanges++;
-        }
-    }
-
-    /** How many times any enum's labels changed so far. */
-    long labelChanges() {
-        return labelChanges;
-    }
-
-    /** The labels renamed as the stream said it, for the values of rows written before a rename ({@link LabelRenames}). */
-    LabelRenames renames() {
-        return renames;
+    /** What the stream said of enums' labels. */
+    SaidLabels labels() {
+        return labels;
     }
 
     /** Whether anything changed since {@link #changes()} last gave it. */
     boolean hasChanges() {
-        return !changedTables.isEmpty() || !changedEnums.isEmpty();
+        return !changedTables.isEmpty() || labels.hasChanges();
     }
 
     /**
@@ -181,15 +132,8 @@ final class StreamDefinitions {
         }
         List<SaidDefinitions.EnumLabels> enums = new ArrayList<>();
         List<List<String>> enumsGone = new ArrayList<>();
-        for (List<String> e : changedEnums) {
-            if (labels.containsKey(e)) {
-                enums.add(new SaidDefinitions.EnumLabels(e, labels.get(e), renames.of(e)));
-            } else {
-                enumsGone.add(e);
-            }
-        }
+        labels.changes(enums, enumsGone);
         changedTables.clear();
-        changedEnums.clear();
         return new SaidDefinitions(false, said, gone, enums, enumsGone);
     }
 
@@ -197,9 +141,7 @@ final class StreamDefinitions {
     SaidDefinitions everything() {
         List<SaidDefinitions.Table> said = new ArrayList<>(tables.size());
         tables.forEach((t, s) -> said.add(entry(t, s)));
-        List<SaidDefinitions.EnumLabels> enums = new ArrayList<>(labels.size());
-        labels.forEach((e, l) -> enums.add(new SaidDefinitions.EnumLabels(e, l, renames.of(e))));
-        return new SaidDefinitions(true, said, List.of(), enums, List.of());
+        return new SaidDefinitions(true, said, List.of(), labels.everything(), List.of());
     }
 
     /** The number of tables and enums held. */
@@ -209,11 +151,9 @@ final class StreamDefinitions {
 
     /** Definitions read back from the stream, in its order: a full message replaces what is held, a frame's changes update it. */
     void readBack(SaidDefinitions d) {
-        labelChanges++;
+        labels.readBack(d);
         if (d.full()) {
             tables.clear();
-            labels.clear();
-            renames.clear();
         }
         for (SaidDefinitions.Table t : d.tables()) {
             Map<String, Fact> columns = new LinkedHashMap<>();
@@ -221,14 +161,8 @@ final class StreamDefinitions {
             tables.put(t.table(), new Said(columns, t.generated(), t.inherits()));
         }
         d.gone().forEach(tables::remove);
-        for (SaidDefinitions.EnumLabels e : d.enums()) {
-            renames.said(e.type(), labels.put(e.type(), e.labels()), e.labels()); // an older capture's messages say none
-            renames.restore(e.type(), e.renamed());
-        }
-        d.enumsGone().forEach(e -> renames.said(e, labels.remove(e), null));
         if (d.full()) {
             changedTables.clear(); // what is held now is what the stream holds
-            changedEnums.clear();
         }
     }
 
@@ -245,7 +179,7 @@ final class StreamDefinitions {
      * under FULL).
      */
     TableShape asSaid(TableShape shape, boolean keyFromCatalog) {
-        shape = withLabelsAsSaid(shape);
+        shape = labels.asSaid(shape);
         Said said = tables.get(shape.table());
         if (said == null) {
             return shape;
@@ -266,49 +200,6 @@ final class StreamDefinitions {
         }
         List<TableId> inherits = said.inherits() != null ? said.inherits() : shape.inherits();
         return changed ? shape.withDefinition(columns, key, said.generated(), inherits) : shape;
-    }
-
-    /** The shape with the labels the stream said of the enums its columns and types use (it may have been made before). */
-    TableShape withLabelsAsSaid(TableShape shape) {
-        return labelsAsSaid(typesAsSaid(shape));
-    }
-
-    /** The shape with the labels the stream said of its enum columns' enums (read from the catalog: maybe ahead). */
-    private TableShape labelsAsSaid(TableShape shape) {
-        if (shape.enumTypes().isEmpty()) {
-            return shape;
-        }
-        boolean changed = false;
-        List<Column> columns = new ArrayList<>(shape.columns().size());
-        for (Column c : shape.columns()) {
-            List<String> said = labels.get(shape.enumTypes().getOrDefault(c.name(), List.of()));
-            if (said != null && !said.equals(c.enumLabels())) {
-                c = new Column(c.name(), c.type(), c.nullable(), c.key(), said);
-                changed = true;
-            }
-            columns.add(c);
-        }
-        return changed ? shape.withDefinition(columns, shape.key(), shape.generated(), shape.inherits()) : shape;
-    }
-
-    /** The shape with the labels the stream said of the enums among its types (read from the catalog: maybe ahead). */
-    private TableShape typesAsSaid(TableShape shape) {
-        List<TypeDefinition> types = typesAsSaid(shape.types());
-        return types.equals(shape.types()) ? shape : shape.withTypes(types);
-    }
-
-    /** The types, each enum among them with the labels the stream said of it (read from the catalog: maybe ahead). */
-    List<TypeDefinition> typesAsSaid(List<TypeDefinition> read) {
-        List<TypeDefinition> types = new ArrayList<>(read.size());
-        for (TypeDefinition t : read) {
-            List<String> said = "enum".equals(t.kind()) ? labels.get(List.of(t.schema(), t.name())) : null;
-            if (said != null && !said.equals(t.labels())) {
-                t = new TypeDefinition(t.schema(), t.name(), t.kind(), t.base(), t.notNull(), t.checks(), t.attributes(),
-                        said, t.range(), t.extension(), t.renamedFrom());
-            }
-            types.add(t);
-        }
-        return types;
     }
 
     /** Whether a shape of this identity, built from a Relation message, took its key from the catalog. */

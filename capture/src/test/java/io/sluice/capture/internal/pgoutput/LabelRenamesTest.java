@@ -79,7 +79,7 @@ class LabelRenamesTest {
                 List.of()));
         StreamDefinitions read = new StreamDefinitions();
         read.readBack(SaidDefinitions.parse(written.everything().toJson()));
-        assertThat(text(read.renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("x");
+        assertThat(text(read.labels().renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("x");
     }
 
     /** Read back from the stream: the renames a frame's changes tell are learned again; a message of everything starts over. */
@@ -90,9 +90,9 @@ class LabelRenamesTest {
                 List.of()));
         held.readBack(new SaidDefinitions(false, List.of(), List.of(), List.of(new SaidDefinitions.EnumLabels(MOOD, List.of("a", "x"))),
                 List.of()));
-        assertThat(text(held.renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("x");
+        assertThat(text(held.labels().renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("x");
         held.readBack(new SaidDefinitions(true, List.of(), List.of(), List.of(new SaidDefinitions.EnumLabels(MOOD, List.of("a", "x"))),
                 List.of()));
-        assertThat(text(held.renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("b");
+        assertThat(text(held.labels().renames().named(shape(List.of("a", "x")), row("b", "{b}")), "m")).isEqualTo("b");
     }
 }
