@@ -26,7 +26,7 @@ final class SaidLabels {
     private final Set<List<String>> changed = new LinkedHashSet<>();
     private final LabelRenames renames = new LabelRenames();
     /** How many times any enum's labels changed: shapes made before the last change carry labels no longer said. */
-    private long changes;
+    private long changeCount;
 
     /** Enum labels as the types of a message or a shape give them (a trigger's: as of its command). */
     void said(List<TypeDefinition> types) {
@@ -61,13 +61,13 @@ final class SaidLabels {
         }
         if (!Objects.equals(before, said)) {
             changed.add(enumType);
-            changes++;
+            changeCount++;
         }
     }
 
     /** How many times any enum's labels changed so far. */
     long changeCount() {
-        return changes;
+        return changeCount;
     }
 
     /** The labels renamed as the stream said it, for the values of rows written before a rename ({@link LabelRenames}). */
@@ -106,7 +106,7 @@ final class SaidLabels {
 
     /** The enums' part of definitions read back from the stream ({@link StreamDefinitions#readBack}). */
     void readBack(SaidDefinitions d) {
-        changes++;
+        changeCount++;
         if (d.full()) {
             labels.clear();
             renames.clear();
