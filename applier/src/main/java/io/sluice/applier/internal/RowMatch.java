@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
  * table without a key, {@code REPLICA IDENTITY FULL} on the primary — by its whole old image, one
  * row of those that match it.
  */
-record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, Map<String, String> types) {
+record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, Map<String, String> types,
+                Map<String, ColumnEquality> equalities) {
 
     /**
      * The match for {@code e}'s row, by {@code key} when it has one, else by {@code identity}.
@@ -28,8 +29,9 @@ record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, 
                        Connection connection) throws SQLException {
         TableId table = e instanceof ChangeEvent.Update u ? u.table() : ((ChangeEvent.Delete) e).table();
         Map<String, String> types = Objects.requireNonNullElse(schemas.castTypes(connection, table), Map.of());
+        Map<String, ColumnEquality> equalities = schemas.equalities(connection, table);
         if (!key.isEmpty()) {
-            return new RowMatch(key, identity, true, types);
+            return new RowMatch(key, identity, true, types, equalities);
         }
         if (identity.isEmpty() || (e instanceof ChangeEvent.Update u && u.before().isEmpty())) {
             throw new ApplierException(e.kind() + " on " + table + " at source LSN " + e.header().commitLsn()
@@ -38,25 +40,20 @@ record RowMatch(List<String> columns, Map<String, Value> values, boolean byKey, 
         }
         List<String> cols = identity.entrySet().stream().filter(en -> !(en.getValue() instanceof Value.Unchanged))
                 .map(Map.Entry::getKey).toList();
-        return new RowMatch(cols, identity, false, types);
+        return new RowMatch(cols, identity, false, types, equalities);
     }
 
     /** The WHERE condition on {@code rowsOf} ({@link SchemaSync#rowsOf}), its parameters in {@link #columns}' order. */
     String sql(String rowsOf) {
         // Each value cast to its column's type, as the many-row statements do (UnnestStatements): a composite type's
         // equality is record's, which would take an uncast parameter as an anonymous record and refuse it.
+        String operator = byKey ? "=" : "IS NOT DISTINCT FROM";
+        String match = columns.stream().map(c -> ColumnEquality.condition(equalities.get(c), TableId.quote(c), operator, "?",
+                types.get(c))).collect(Collectors.joining(" AND "));
         if (byKey) {
-            return columns.stream().map(c -> TableId.quote(c) + " = " + parameter(c)).collect(Collectors.joining(" AND "));
+            return match;
         }
-        // json has no equality operator: its text is compared instead.
-        String match = columns.stream().map(c -> "json".equals(types.get(c)) ? TableId.quote(c) + "::text IS NOT DISTINCT FROM ?"
-                : TableId.quote(c) + " IS NOT DISTINCT FROM " + parameter(c)).collect(Collectors.joining(" AND "));
         return "ctid = (SELECT ctid FROM " + rowsOf + " WHERE " + match + " LIMIT 1)";
-    }
-
-    private String parameter(String column) {
-        String type = types.get(column);
-        return type == null ? "?" : "?::" + type;
     }
 
     /** Binds the condition's values from parameter {@code from} on. */

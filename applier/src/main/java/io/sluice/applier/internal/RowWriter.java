@@ -183,7 +183,7 @@ public final class RowWriter {
             return;
         }
         flush();
-        byKey.updateMany(table, rowsOf(table), key, set, rows, texts, types);
+        byKey.updateMany(table, rowsOf(table), key, set, rows, texts, types, schemas.equalities(connection, table));
     }
 
     /** The text arrays of a multi-row update, buildable on any thread; null for a single row. */
@@ -202,7 +202,7 @@ public final class RowWriter {
             return;
         }
         flush();
-        byKey.deleteMany(table, rowsOf(table), key, rows, texts, types);
+        byKey.deleteMany(table, rowsOf(table), key, rows, texts, types, schemas.equalities(connection, table));
     }
 
     /** The text arrays of a multi-row delete, buildable on any thread; null for a single row. */

@@ -35,6 +35,7 @@ public final class SchemaSync {
     private final EnumLabels enums;
     private final Map<TableId, ChangeEvent.SchemaChange> shapes = new HashMap<>();
     private final Map<TableId, Map<String, String>> castTypes = new HashMap<>();
+    private final Map<TableId, Map<String, ColumnEquality>> equalities = new HashMap<>();
     private final Map<TableId, String> rowsOf = new HashMap<>();
     /** Tables created in the open transaction from a schema event. */
     private final Set<TableId> createdNow = new HashSet<>();
@@ -76,6 +77,16 @@ public final class SchemaSync {
         return types;
     }
 
+    /** The columns of a follower table an update or delete compares by more than {@code =} ({@link ColumnEquality}). */
+    Map<String, ColumnEquality> equalities(Connection c, TableId table) throws SQLException {
+        Map<String, ColumnEquality> eq = equalities.get(table);
+        if (eq == null) {
+            eq = ColumnEquality.read(c, table);
+            equalities.put(table, eq);
+        }
+        return eq;
+    }
+
     /**
      * The table as a statement on its rows names it: {@code ONLY} the table — other follower tables may inherit from
      * it, as on the primary, and their rows are theirs — unless the follower's table is partitioned (its owner made
@@ -109,6 +120,7 @@ public final class SchemaSync {
     void forget(TableId table) {
         shapes.remove(table);
         castTypes.remove(table);
+        equalities.remove(table);
         rowsOf.remove(table);
     }
 
@@ -116,6 +128,7 @@ public final class SchemaSync {
     public void reset() {
         shapes.clear();
         castTypes.clear();
+        equalities.clear();
         rowsOf.clear();
         createdNow.clear();
     }
@@ -151,6 +164,7 @@ public final class SchemaSync {
         FollowerTable.execute(st, "DROP TABLE " + table.quoted(), shape, null);
         create(st, shape, generated);
         castTypes.remove(table);
+        equalities.remove(table);
         rowsOf.remove(table);
     }
 
@@ -176,6 +190,7 @@ public final class SchemaSync {
         }
         shapes.put(event.table(), event);
         castTypes.remove(event.table());
+        equalities.remove(event.table());
     }
 
     /** Creates enum types the follower lacks; labels the primary added or renamed since, added or renamed ({@link EnumLabels}). */

@@ -56,16 +56,17 @@ final class UnnestStatements {
      * type without the modifier ({@link #castType}), so assigning it checks length and precision
      * as a single-row update would. The statement text depends only on the columns: it is
      * prepared once and reused. The text arrays are built ahead by {@link #updateTexts}; {@code types}
-     * are the columns' cast types ({@link SchemaSync#castTypes}).
+     * are the columns' cast types ({@link SchemaSync#castTypes}), {@code equalities} how key columns compare where
+     * {@code =} does not serve ({@link ColumnEquality}).
      */
     void updateMany(TableId table, String rowsOf, List<String> key, List<String> set, List<ChangeEvent.Update> rows,
-                    ColumnTexts texts, Map<String, String> types) throws SQLException {
+                    ColumnTexts texts, Map<String, String> types, Map<String, ColumnEquality> equalities) throws SQLException {
         List<String> cols = updateColumns(key, set);
         String sql = sqlCache.computeIfAbsent(List.of("update", table, set, key), k -> {
             return "UPDATE " + rowsOf + " AS t SET "
                     + set.stream().map(c -> TableId.quote(c) + " = v.c" + cols.indexOf(c) + "::" + types.get(c))
                             .collect(Collectors.joining(", "))
-                    + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types);
+                    + " FROM " + unnest(cols) + " WHERE " + matchKey(key, types, equalities);
         });
         executeByKey(sql, table, texts, rows);
     }
@@ -80,9 +81,9 @@ final class UnnestStatements {
      * The text arrays are built ahead by {@link #deleteTexts}.
      */
     void deleteMany(TableId table, String rowsOf, List<String> key, List<ChangeEvent.Delete> rows, ColumnTexts texts,
-                    Map<String, String> types) throws SQLException {
+                    Map<String, String> types, Map<String, ColumnEquality> equalities) throws SQLException {
         String sql = sqlCache.computeIfAbsent(List.of("delete", table, key), k ->
-                "DELETE FROM " + rowsOf + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types));
+                "DELETE FROM " + rowsOf + " AS t USING " + unnest(key) + " WHERE " + matchKey(key, types, equalities));
         executeByKey(sql, table, texts, rows);
     }
 
@@ -160,9 +161,10 @@ final class UnnestStatements {
     }
 
     /** The key columns are the first columns of the unnest. */
-    private static String matchKey(List<String> key, Map<String, String> types) {
+    private static String matchKey(List<String> key, Map<String, String> types, Map<String, ColumnEquality> equalities) {
         return java.util.stream.IntStream.range(0, key.size())
-                .mapToObj(i -> "t." + TableId.quote(key.get(i)) + " = v.c" + i + "::" + types.get(key.get(i)))
+                .mapToObj(i -> ColumnEquality.condition(equalities.get(key.get(i)), "t." + TableId.quote(key.get(i)), "=",
+                        "v.c" + i, types.get(key.get(i))))
                 .collect(Collectors.joining(" AND "));
     }
 
