@@ -119,8 +119,7 @@ public final class SchemaSync {
     /** Forgets what it knows of one table (a DDL message changed it). */
     void forget(TableId table) {
         shapes.remove(table);
-        castTypes.remove(table);
-        equalities.remove(table);
+        typesChanged(table);
         rowsOf.remove(table);
     }
 
@@ -163,8 +162,7 @@ public final class SchemaSync {
         ChangeEvent.SchemaChange shape = shapes.get(table);
         FollowerTable.execute(st, "DROP TABLE " + table.quoted(), shape, null);
         create(st, shape, generated);
-        castTypes.remove(table);
-        equalities.remove(table);
+        typesChanged(table);
         rowsOf.remove(table);
     }
 
@@ -189,8 +187,13 @@ public final class SchemaSync {
             }
         }
         shapes.put(event.table(), event);
-        castTypes.remove(event.table());
-        equalities.remove(event.table());
+        typesChanged(event.table());
+    }
+
+    /** The table's columns changed: their cast types and equalities are read again when next wanted. */
+    private void typesChanged(TableId table) {
+        castTypes.remove(table);
+        equalities.remove(table);
     }
 
     /** Creates enum types the follower lacks; labels the primary added or renamed since, added or renamed ({@link EnumLabels}). */
