@@ -1369,23 +1369,26 @@ class ApplierIT {
 
     /**
      * Updates and deletes find their row on the follower by values whose type has no equality of its own (xml, json,
-     * point, arrays of them), one whose equality is not identity (two boxes of one area are "equal"), and a
-     * domain over an enum, which PostgreSQL's {@code =} does not take: by their text where equality is not identity, by
-     * the domain's base type otherwise (the random run: "operator does not exist: fz_dm = fz_dm"; before, the applier
-     * stopped on each, or changed the other box's row).
+     * point, arrays of them), one whose equality is not identity (two boxes of one area are "equal"), a composite type
+     * holding such types (its {@code =} is its attributes') and a domain over an enum, which PostgreSQL's {@code =} does
+     * not take: by their text where equality is not identity, by the domain's base type otherwise (the random run:
+     * "operator does not exist: fz_dm = fz_dm"; before, the applier stopped on each — the composite's with "could not
+     * identify an equality operator for type point" — or changed the other box's row).
      */
     @Test
     void rowsFoundByValuesWithoutAnEqualityOfTheirOwnAreTheOnesChanged() throws Exception {
         stack.primary.execute("CREATE TYPE eq_mood AS ENUM ('a', 'b')", "CREATE DOMAIN eq_dm AS eq_mood",
-                "CREATE TABLE eq_full (b box, p point, x xml, j json, d eq_dm, ps point[], n int)",
+                "CREATE TYPE eq_pair AS (p point, j json)",
+                "CREATE TABLE eq_full (b box, p point, x xml, j json, d eq_dm, ps point[], c eq_pair, cs eq_pair[], n int)",
                 "ALTER TABLE eq_full REPLICA IDENTITY FULL",
                 "CREATE TABLE eq_key (d eq_dm PRIMARY KEY, v int)");
         try (CaptureService capture = new CaptureService(stack.capture("eq", List.of("public.eq_full", "public.eq_key"), true));
              StreamApplier applier = new StreamApplier(stack.applier("eq", 0))) {
             capture.start();
             applier.start();
-            stack.primary.execute("INSERT INTO eq_full VALUES ('((0,0),(1,1))', '(1,2)', '<a/>', '{\"k\": 1}', 'a', '{\"(1,2)\"}', 1),"
-                    + " ('((5,5),(6,6))', '(1,2)', '<a/>', '{\"k\": 1}', 'a', '{\"(1,2)\"}', 1)",
+            String pair = "'(\"(1,2)\",\"{\"\"k\"\": 1}\")', ARRAY[ROW('(3,4)', '[]')::eq_pair]";
+            stack.primary.execute("INSERT INTO eq_full VALUES ('((0,0),(1,1))', '(1,2)', '<a/>', '{\"k\": 1}', 'a', '{\"(1,2)\"}', "
+                    + pair + ", 1), ('((5,5),(6,6))', '(1,2)', '<a/>', '{\"k\": 1}', 'a', '{\"(1,2)\"}', " + pair + ", 1)",
                     "INSERT INTO eq_key VALUES ('a', 1), ('b', 2)");
             stack.awaitEqual(0, "eq_full", Duration.ofSeconds(60));
             // The rows differ only in their box, and the boxes have one area.
