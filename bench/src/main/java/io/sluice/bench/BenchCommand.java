@@ -5,6 +5,7 @@ import io.sluice.capture.CaptureConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -49,6 +50,34 @@ public final class BenchCommand {
             return Files.createTempDirectory("sluice-bench-");
         }
 
+        /**
+         * Returns {@code exit}, having deleted, when it is 0, the topics of every broker the scenario ran in {@code scratch}
+         * (hundreds of MB a catch-up): each scenario's directory is new, so nothing reads them again. Its logs and plots stay;
+         * after a failure everything stays, for a look.
+         */
+        static int finish(Path scratch, int exit) throws java.io.IOException {
+            if (exit != 0) {
+                System.out.println("scratch directory kept: " + scratch);
+                return exit;
+            }
+            List<Path> brokers;
+            try (var files = Files.walk(scratch)) {
+                // LocalKafka writes server.properties beside its data directory.
+                brokers = files.filter(f -> f.getFileName().toString().equals("server.properties")).map(Path::getParent).toList();
+            }
+            for (Path broker : brokers) {
+                Path data = broker.resolve("data");
+                if (Files.isDirectory(data)) {
+                    try (var tree = Files.walk(data)) {
+                        for (Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                            Files.delete(f);
+                        }
+                    }
+                }
+            }
+            return exit;
+        }
+
         int repeat(int repeat) {
             if (repeat < 1) {
                 throw new ParameterException(spec.commandLine(), "--repeat must be at least 1");
@@ -85,8 +114,8 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             int runs = common.repeat(repeat);
             Path base = common.start();
-            return Common.report(Harness.run("snapshot", Map.of("accounts", accounts, "repeat", runs), runs, null,
-                    i -> new SnapshotBench(base.resolve("run" + i), accounts).run()), out);
+            return Common.finish(base, Common.report(Harness.run("snapshot", Map.of("accounts", accounts, "repeat", runs), runs, null,
+                    i -> new SnapshotBench(base.resolve("run" + i), accounts).run()), out));
         }
     }
 
@@ -119,7 +148,7 @@ public final class BenchCommand {
             }
             Path dir = common.start();
             System.out.println(ApplyBench.report(new ApplyBench(dir, transactions, accounts, passes, k).run()));
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -144,7 +173,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(CaptureBench.report(new CaptureBench(dir, transactions, rows, rate, Duration.ofSeconds(seconds)).run()));
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -160,7 +189,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new BigTxnBench(dir, rows).run());
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -179,7 +208,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new DdlBench(dir, existing, tables).run());
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -206,7 +235,7 @@ public final class BenchCommand {
             Path dir = common.start();
             Duration warmup = noWarmup ? Duration.ZERO : Duration.ofSeconds(warmupSeconds);
             System.out.println(new ConsistencyBench(dir, writes, Duration.ofSeconds(seconds), warmup).run());
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -222,7 +251,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new DurabilityBench(dir, writes).run());
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -244,7 +273,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new MonitorBench(dir, followers, rate, Duration.ofSeconds(seconds)).run());
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 
@@ -266,7 +295,7 @@ public final class BenchCommand {
         public Integer call() throws Exception {
             Path dir = common.start();
             System.out.println(new MultiLeaderBench(dir, rows, transactions).run());
-            return 0;
+            return Common.finish(dir, 0);
         }
     }
 

@@ -62,13 +62,15 @@ final class EndToEndCommands {
             // compile capture's and the applier's paths, without a large run's minutes again.
             CatchupBench.Scale warmup = sc.compareTo(CatchupBench.Scale.SMALL) < 0 ? sc : CatchupBench.Scale.SMALL;
             // One broker, capture and applier for every run, each a process of its own, kept up as deployed.
+            int exit;
             try (KafkaProcess broker = KafkaProcess.start(base.resolve("kafka"), brokerOptions());
                  SluiceProcesses sluice = SluiceProcesses.start(base.resolve("sluice"))) {
                 int warmups = noWarmup ? 0 : warmupRuns;
-                return BenchCommand.Common.report(Harness.run("catchup", Map.of("scale", scale, "repeat", runs, "warmup_runs", warmups), runs,
+                exit = BenchCommand.Common.report(Harness.run("catchup", Map.of("scale", scale, "repeat", runs, "warmup_runs", warmups), runs,
                         warmups, i -> new CatchupBench(base.resolve("warmup" + (i == -1 ? "" : -i)), warmup, broker, sluice).run(),
                         i -> new CatchupBench(base.resolve("run" + i), sc, broker, sluice).run()), out);
             }
+            return BenchCommand.Common.finish(base, exit);
         }
     }
 
@@ -139,7 +141,7 @@ final class EndToEndCommands {
                 Harness.write(all, out);
                 System.out.println("results: " + out);
             }
-            return valid ? 0 : 1;
+            return BenchCommand.Common.finish(base, valid ? 0 : 1);
         }
     }
 }
