@@ -114,8 +114,7 @@ class ApplierIT {
             assertThat(stack.followers.get(0).queryScalar(
                     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'all_types'::regclass AND attname = 'c_num'"))
                     .isEqualTo("numeric(38,18)");
-            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)"
-                    + " FROM pg_enum WHERE enumtypid = 'mood'::regtype")).as("enum created from the stream").isEqualTo("sad,happy");
+            assertThat(stack.followers.get(0).queryScalar(labelsOf("mood"))).as("enum created from the stream").isEqualTo("sad,happy");
             assertThat(applier.state()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
@@ -730,7 +729,7 @@ class ApplierIT {
     void withoutTheTriggersAnEnumLabelArrivesWithTheFirstRowThatUsesIt() throws Exception {
         stack.primary.execute("CREATE TYPE weather AS ENUM ('rain', 'sun')", "CREATE TABLE forecast (id int PRIMARY KEY, w weather)",
                 "INSERT INTO forecast VALUES (1, 'rain')");
-        String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'weather'::regtype";
+        String labels = labelsOf("weather");
         try (CaptureService capture = new CaptureService(stack.capture("forecast", List.of("public.forecast"), true));
              StreamApplier applier = new StreamApplier(stack.applier("forecast", 0))) {
             capture.start();
@@ -833,8 +832,7 @@ class ApplierIT {
             writer.join(30_000);
             stack.awaitEqual(0, "made_inside", Duration.ofSeconds(60));
             assertThat(capture.state()).as("capture").isEqualTo(CaptureService.State.RUNNING);
-            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder)"
-                    + " FROM pg_enum WHERE enumtypid = 'inside_mood'::regtype")).isEqualTo("calm,keen");
+            assertThat(stack.followers.get(0).queryScalar(labelsOf("inside_mood"))).isEqualTo("calm,keen");
         } finally {
             stack.primary.execute("ALTER SYSTEM RESET synchronous_standby_names", "SELECT pg_reload_conf()");
         }
@@ -1236,8 +1234,7 @@ class ApplierIT {
                     + " AND attname = 'v'")).as("the follower's column NOT NULL, as the primary's").isEqualTo("t");
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_index WHERE indrelid = 'ra_key'::regclass"
                     + " AND indisprimary")).as("the follower's table keyed, as the primary's").isEqualTo("1");
-            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
-                    + " WHERE enumtypid = 'ra_mood'::regtype")).as("the label renamed in place, not added beside the old").isEqualTo("b,z");
+            assertThat(stack.followers.get(0).queryScalar(labelsOf("ra_mood"))).as("the label renamed in place, not added beside the old").isEqualTo("b,z");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
@@ -1269,8 +1266,7 @@ class ApplierIT {
                 capture.start();
                 stack.awaitEqual(0, "tb_t", Duration.ofSeconds(60));
             }
-            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
-                    + " WHERE enumtypid = 'tb_mood'::regtype")).isEqualTo("z,c,b");
+            assertThat(stack.followers.get(0).queryScalar(labelsOf("tb_mood"))).isEqualTo("z,c,b");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
@@ -1298,8 +1294,7 @@ class ApplierIT {
                 Await.until(Duration.ofSeconds(60), () -> "the follower's ce_t to have the primary's columns " + primary,
                         () -> primary.equals(stack.followers.get(0).queryScalar(columns)));
             }
-            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
-                    + " WHERE enumtypid = 'ce_mood'::regtype")).isEqualTo("z,b");
+            assertThat(stack.followers.get(0).queryScalar(labelsOf("ce_mood"))).isEqualTo("z,b");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
@@ -1335,7 +1330,7 @@ class ApplierIT {
             stack.primary.execute("ALTER TYPE cr_mood RENAME VALUE 'x,\"y' TO 'z'", "INSERT INTO cr_t VALUES (3, 'z', '{z,a}')");
             stack.awaitEqual(0, "cr_t", Duration.ofSeconds(60));
             stack.awaitEqual(0, "cr_full", Duration.ofSeconds(60));
-            String labels = "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'cr_mood'::regtype";
+            String labels = labelsOf("cr_mood");
             assertThat(stack.followers.get(0).queryScalar(labels)).as("the follower's labels").isEqualTo(stack.primary.queryScalar(labels));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
@@ -1361,7 +1356,7 @@ class ApplierIT {
             stack.primary.execute("ALTER TYPE pm_mood RENAME VALUE 'a' TO 'a2'", "ALTER TABLE pm_a.t SET SCHEMA pm_b",
                     "INSERT INTO pm_b.t VALUES (3, 'b')", "INSERT INTO pm_b.t VALUES (4, 'a2')");
             stack.awaitEqual(0, "pm_b.t", Duration.ofSeconds(60));
-            String labels = "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'pm_mood'::regtype";
+            String labels = labelsOf("pm_mood");
             assertThat(stack.followers.get(0).queryScalar(labels)).as("the follower's labels").isEqualTo(stack.primary.queryScalar(labels));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
@@ -1400,6 +1395,11 @@ class ApplierIT {
             stack.awaitEqual(0, "eq_full", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
+    }
+
+    /** A query for the labels of the enum type {@code type}, in their order, joined by commas. */
+    private static String labelsOf(String type) {
+        return "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = '" + type + "'::regtype";
     }
 
     /**
@@ -1593,8 +1593,7 @@ class ApplierIT {
                     + " AND attname = 'v'")).as("the follower's column NOT NULL, as the primary's").isEqualTo("t");
             assertThat(stack.followers.get(0).queryScalar("SELECT count(*) FROM pg_index WHERE indrelid = 'sw_key'::regclass"
                     + " AND indisprimary")).as("the follower's table keyed, as the primary's").isEqualTo("1");
-            assertThat(stack.followers.get(0).queryScalar("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"
-                    + " WHERE enumtypid = 'sw_mood'::regtype")).as("the label renamed in place, not added beside the old").isEqualTo("b,z");
+            assertThat(stack.followers.get(0).queryScalar(labelsOf("sw_mood"))).as("the label renamed in place, not added beside the old").isEqualTo("b,z");
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }
