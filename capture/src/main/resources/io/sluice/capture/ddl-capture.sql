@@ -438,9 +438,10 @@ BEGIN
                                     'collated', coalesce(t.partition_collated, true))
                   ORDER BY t.nspname, t.relname) INTO gone
     FROM sluice.table_name t WHERE t.partition_root = root AND t.relid <> ALL (tree);
-  -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves').
+  -- Joined: a leaf whose rows no row change carried (a partitioned one's are its leaves'); and one that was a table of
+  -- its own though it holds none, whose followers hold it as that table until a drop message says it has gone.
   PERFORM sluice.emit_joined(t.relid, root, coalesce(t.partition_root, t.relid)) FROM sluice.table_name t JOIN pg_class k ON k.oid = t.relid AND k.relkind = 'r'
-    WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND sluice.has_rows(t.relid);
+    WHERE t.relid = ANY (tree) AND t.partition_root IS DISTINCT FROM root AND (t.partition_root IS NULL OR sluice.has_rows(t.relid));
   -- Detached, and published as itself (or as its own tree) now by a publication that published it
   -- through this root before (FOR ALL TABLES WITH publish_via_partition_root: capture's own when it
   -- lists no tables): the rows it holds — none, for an empty one, which its followers then hold empty.

@@ -1721,6 +1721,33 @@ class ApplierIT {
     }
 
     /**
+     * A partition detached and attached again holding no rows, under a publication of every table: while detached, the
+     * follower held it as a table of its own; the ATTACH takes that table away with a drop message, as it does for one
+     * that holds rows (the random run: before, the follower kept the empty table beside its root).
+     */
+    @Test
+    void aPartitionDetachedAndAttachedAgainEmptyLeavesNoTableOfItsOwnOnTheFollower() throws Exception {
+        stack.primary.execute("CREATE SCHEMA reat");
+        LocalPostgres follower = stack.followers.get(0);
+        try (CaptureService capture = new CaptureService(stack.capture("reat", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("reat", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE reat.p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                    "CREATE TABLE reat.p_a PARTITION OF reat.p FOR VALUES FROM (MINVALUE) TO (100)",
+                    "CREATE TABLE reat.p_b PARTITION OF reat.p FOR VALUES FROM (100) TO (MAXVALUE)",
+                    "INSERT INTO reat.p VALUES (1, 'a'), (150, 'b')", "ALTER TABLE reat.p DETACH PARTITION reat.p_b");
+            stack.awaitEqual(0, "reat.p_b", Duration.ofSeconds(60));
+            stack.primary.execute("DELETE FROM reat.p_b",
+                    "ALTER TABLE reat.p ATTACH PARTITION reat.p_b FOR VALUES FROM (100) TO (MAXVALUE)", "INSERT INTO reat.p VALUES (200, 'c')");
+            stack.awaitEqual(0, "reat.p", Duration.ofSeconds(60));
+            assertThat(follower.queryScalar("SELECT to_regclass('reat.p_b') IS NULL")).as("the detached partition's own table gone")
+                    .isEqualTo("t");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A table added to capture's publication while it runs (ALTER PUBLICATION … ADD TABLE, … ADD
      * TABLES IN SCHEMA) reaches the follower with the rows it held, which no row change carries; one
      * added to another publication does not.
