@@ -1,0 +1,267 @@
+package io.sluice.e2e;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * Seeded random DDL and DML on a primary, in the schemas {@code rnd} and {@code rnd2}: tables of many types created,
+ * altered (columns added with defaults, dropped, renamed, retyped; keys and replica identity changed), renamed, moved,
+ * truncated and dropped; an enum's labels added and renamed, a composite type's attributes added and dropped;
+ * partitions attached and detached; rows inserted, updated and deleted, several statements to a transaction and some
+ * transactions rolled back. What it picks reads the primary's catalog as it is, so a statement the primary refuses
+ * (a type change its rows do not allow, say) is only a statement that did nothing.
+ */
+final class RandomWorkload {
+
+    /** Column types the tables are made of: built-in ones and the workload's own enum, domain and composite. */
+    private static final List<String> TYPES = List.of("integer", "bigint", "text", "numeric(12,2)", "jsonb", "json",
+            "timestamp with time zone", "date", "bytea", "boolean", "rnd.mood", "rnd.mood[]", "rnd.dm", "rnd.pair",
+            "point", "integer[]", "character varying(20)", "interval", "real");
+
+    private final Random random;
+    private final Connection c;
+    private int made;
+    private int labels;
+    private int applied;
+    private int refused;
+
+    RandomWorkload(long seed, Connection primary) {
+        this.random = new Random(seed);
+        this.c = primary;
+    }
+
+    /** The schemas and types the tables use (once, before capture starts). */
+    static void prepare(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA rnd; CREATE SCHEMA rnd2; CREATE TYPE rnd.mood AS ENUM ('m0', 'm1');"
+                    + " CREATE DOMAIN rnd.dm AS integer CHECK (VALUE > -1000000);"
+                    + " CREATE TYPE rnd.pair AS (n integer, m rnd.mood)");
+        }
+    }
+
+    /** One transaction of one to four statements, committed, or one in ten rolled back. */
+    void transaction() throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            int n = 1 + random.nextInt(4);
+            for (int i = 0; i < n; i++) {
+                String sql = next();
+                if (sql == null) {
+                    continue;
+                }
+                try (Statement st = c.createStatement()) {
+                    st.execute("SAVEPOINT s");
+                    try {
+                        st.execute(sql);
+                        st.execute("RELEASE SAVEPOINT s");
+                        applied++;
+                    } catch (SQLException e) {
+                        st.execute("ROLLBACK TO SAVEPOINT s");
+                        refused++;
+                    }
+                }
+            }
+            if (random.nextInt(10) == 0) {
+                c.rollback();
+            } else {
+                c.commit();
+            }
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** How many statements the primary took and how many it refused, so far. */
+    String tally() {
+        return applied + " statements taken, " + refused + " refused";
+    }
+
+    /** A statement, or null when what it would work on is not there. */
+    private String next() throws SQLException {
+        List<String> tables = tables();
+        if (tables.isEmpty() || random.nextInt(12) == 0) {
+            return create();
+        }
+        String t = tables.get(random.nextInt(tables.size()));
+        int op = random.nextInt(100);
+        if (op < 30) {
+            return insert(t);
+        } else if (op < 42) {
+            return update(t);
+        } else if (op < 50) {
+            return "DELETE FROM " + t + " WHERE ctid IN (SELECT ctid FROM " + t + " ORDER BY random() LIMIT " + (1 + random.nextInt(3)) + ")";
+        }
+        List<String[]> cols = columns(t);
+        String col = cols.isEmpty() ? null : cols.get(random.nextInt(cols.size()))[0];
+        return switch (op) {
+            case 50, 51, 52, 53, 54 -> "ALTER TABLE " + t + " ADD COLUMN c" + (++made) + " " + pick()
+                    + (random.nextBoolean() ? "" : " DEFAULT " + value(TYPES.get(random.nextInt(4))));
+            case 55, 56, 57 -> "ALTER TABLE " + t + " ADD COLUMN c" + (++made) + " integer DEFAULT " + random.nextInt(100)
+                    + (random.nextBoolean() ? " NOT NULL" : "");
+            case 58, 59, 60 -> col == null ? null : "ALTER TABLE " + t + " DROP COLUMN " + col;
+            case 61, 62, 63 -> col == null ? null : "ALTER TABLE " + t + " RENAME COLUMN " + col + " TO r" + (++made);
+            case 64, 65, 66 -> col == null ? null : "ALTER TABLE " + t + " ALTER COLUMN " + col + " TYPE "
+                    + oneOf("text", "bigint", "numeric", "character varying(40)") + " USING " + col + "::text::"
+                    + oneOf("text", "bigint", "numeric", "character varying(40)");
+            case 67, 68 -> col == null ? null : "ALTER TABLE " + t + " ALTER COLUMN " + col
+                    + oneOf(" SET NOT NULL", " DROP NOT NULL", " SET DEFAULT 7", " DROP DEFAULT");
+            case 69, 70 -> "ALTER TABLE " + t + " RENAME TO t" + (++made);
+            case 71, 72 -> "ALTER TABLE " + t + " SET SCHEMA " + (t.startsWith("rnd.") ? "rnd2" : "rnd");
+            case 73, 74 -> "TRUNCATE " + t;
+            case 75 -> "DROP TABLE " + t;
+            case 76, 77 -> "ALTER TABLE " + t + " REPLICA IDENTITY " + oneOf("FULL", "DEFAULT");
+            case 78 -> "ALTER TABLE " + t + " ADD PRIMARY KEY (" + (col == null ? "id" : col) + ")";
+            case 79, 80 -> "ALTER TYPE rnd.mood ADD VALUE 'm" + (labels += 2) + "'"
+                    + (random.nextBoolean() ? "" : " BEFORE 'm" + random.nextInt(2) + "'");
+            case 81, 82 -> renameLabel();
+            case 83 -> "ALTER TYPE rnd.pair ADD ATTRIBUTE a" + (++made) + " " + oneOf("text", "integer", "rnd.mood") + " CASCADE";
+            case 84 -> dropAttribute();
+            case 85, 86 -> partitioned();
+            case 87, 88 -> detachOrAttach();
+            default -> insert(t);
+        };
+    }
+
+    private String create() {
+        String name = (random.nextBoolean() ? "rnd." : "rnd2.") + "t" + (++made);
+        StringBuilder sql = new StringBuilder("CREATE TABLE " + name + " (");
+        boolean keyed = random.nextInt(3) > 0;
+        sql.append(keyed ? "id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY" : "id integer");
+        for (int i = 0, n = 1 + random.nextInt(4); i < n; i++) {
+            sql.append(", c").append(++made).append(' ').append(pick());
+        }
+        sql.append(")");
+        return keyed ? sql.toString() : sql + "; ALTER TABLE " + name + " REPLICA IDENTITY FULL";
+    }
+
+    private String insert(String t) throws SQLException {
+        List<String[]> cols = columns(t);
+        if (cols.isEmpty()) {
+            return null;
+        }
+        int rows = 1 + random.nextInt(5);
+        List<String> values = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            values.add("(" + String.join(", ", cols.stream().map(col -> value(col[1])).toList()) + ")");
+        }
+        return "INSERT INTO " + t + " (" + String.join(", ", cols.stream().map(col -> col[0]).toList()) + ") VALUES "
+                + String.join(", ", values);
+    }
+
+    private String update(String t) throws SQLException {
+        List<String[]> cols = columns(t);
+        if (cols.isEmpty()) {
+            return null;
+        }
+        String[] col = cols.get(random.nextInt(cols.size()));
+        return "UPDATE " + t + " SET " + col[0] + " = " + value(col[1]) + " WHERE ctid IN (SELECT ctid FROM " + t
+                + " ORDER BY random() LIMIT " + (1 + random.nextInt(3)) + ")";
+    }
+
+    private String renameLabel() throws SQLException {
+        List<String> all = query("SELECT enumlabel::text FROM pg_enum WHERE enumtypid = 'rnd.mood'::regtype ORDER BY 1");
+        return "ALTER TYPE rnd.mood RENAME VALUE '" + all.get(random.nextInt(all.size())) + "' TO 'm" + (labels += 2) + "x'";
+    }
+
+    private String dropAttribute() throws SQLException {
+        List<String> attrs = query("SELECT a.attname::text FROM pg_attribute a JOIN pg_type y ON y.typrelid = a.attrelid"
+                + " WHERE y.oid = 'rnd.pair'::regtype AND a.attnum > 0 AND NOT a.attisdropped AND a.attname LIKE 'a%'");
+        return attrs.isEmpty() ? null : "ALTER TYPE rnd.pair DROP ATTRIBUTE " + attrs.get(random.nextInt(attrs.size())) + " CASCADE";
+    }
+
+    private String partitioned() {
+        String name = "rnd.p" + (++made);
+        return "CREATE TABLE " + name + " (id integer NOT NULL, v text, m rnd.mood, PRIMARY KEY (id)) PARTITION BY RANGE (id);"
+                + " CREATE TABLE " + name + "_a PARTITION OF " + name + " FOR VALUES FROM (MINVALUE) TO (1000);"
+                + " CREATE TABLE " + name + "_b PARTITION OF " + name + " FOR VALUES FROM (1000) TO (MAXVALUE)";
+    }
+
+    private String detachOrAttach() throws SQLException {
+        List<String> attached = query("SELECT p.oid::regclass::text || ' ' || c.oid::regclass::text FROM pg_inherits i"
+                + " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent"
+                + " WHERE p.relkind = 'p' AND c.relname LIKE '%\\_b' ORDER BY 1");
+        if (!attached.isEmpty() && random.nextBoolean()) {
+            String[] pc = attached.get(random.nextInt(attached.size())).split(" ");
+            return "ALTER TABLE " + pc[0] + " DETACH PARTITION " + pc[1];
+        }
+        List<String> loose = query("SELECT c.oid::regclass::text FROM pg_class c WHERE c.relname LIKE 'p%\\_b' AND NOT c.relispartition"
+                + " AND c.relkind = 'r' ORDER BY 1");
+        if (loose.isEmpty()) {
+            return null;
+        }
+        String child = loose.get(random.nextInt(loose.size()));
+        String parent = child.substring(0, child.length() - 2);
+        return "DELETE FROM " + child + " WHERE id < 1000; ALTER TABLE " + parent + " ATTACH PARTITION " + child
+                + " FOR VALUES FROM (1000) TO (MAXVALUE)";
+    }
+
+    /** Every table of the workload, partitions as their own tables too. */
+    private List<String> tables() throws SQLException {
+        return query("SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname IN ('rnd', 'rnd2') AND c.relkind IN ('r', 'p') ORDER BY 1");
+    }
+
+    /** A table's columns a statement may write: name and type; not generated, not an identity. */
+    private List<String[]> columns(String t) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT quote_ident(attname), format_type(atttypid, atttypmod)"
+                + " FROM pg_attribute WHERE attrelid = '" + t + "'::regclass AND attnum > 0 AND NOT attisdropped"
+                + " AND attgenerated = '' AND attidentity = '' ORDER BY attnum")) {
+            while (rs.next()) {
+                out.add(new String[] {rs.getString(1), rs.getString(2)});
+            }
+        }
+        return out;
+    }
+
+    private List<String> query(String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private String pick() {
+        return TYPES.get(random.nextInt(TYPES.size()));
+    }
+
+    private String oneOf(String... options) {
+        return options[random.nextInt(options.length)];
+    }
+
+    /** A literal of {@code type} (as format_type prints it), now and then NULL; DEFAULT for a type it does not know. */
+    private String value(String type) {
+        if (random.nextInt(8) == 0) {
+            return "NULL";
+        }
+        int n = random.nextInt(2000) - 500;
+        String mood = "(enum_range(NULL::rnd.mood))[1 + " + random.nextInt(50) + " % cardinality(enum_range(NULL::rnd.mood))]";
+        Supplier<String> text = () -> "'" + oneOf("plain", "it''s", "ü\\n\\t", "", " spaced ", "x".repeat(random.nextInt(3000))) + n + "'";
+        return switch (type.replace("rnd.", "")) {
+            case "integer", "dm", "bigint", "real" -> Integer.toString(n);
+            case "numeric(12,2)", "numeric" -> n + "." + random.nextInt(100);
+            case "text", "character varying(20)", "character varying(40)" -> type.contains("20") ? "'v" + n + "'" : text.get();
+            case "jsonb", "json" -> "'{\"k\": " + n + ", \"s\": [1, \"two\", null]}'";
+            case "timestamp with time zone" -> "'2024-03-01 12:00:00+00'::timestamptz + interval '" + n + " minutes'";
+            case "date" -> "date '2024-01-01' + " + n;
+            case "bytea" -> "'\\x" + Integer.toHexString(0x100 + (n & 0xff)) + "00ff'";
+            case "boolean" -> n % 2 == 0 ? "true" : "false";
+            case "mood" -> mood;
+            case "mood[]" -> "ARRAY[" + mood + ", " + mood + "]";
+            case "pair" -> "jsonb_populate_record(NULL::rnd.pair, jsonb_build_object('n', " + n + ", 'm', " + mood + "))";
+            case "point" -> "point(" + n + ", " + (n / 3.0) + ")";
+            case "integer[]" -> "ARRAY[" + n + ", " + (n + 1) + "]";
+            case "interval" -> "interval '" + n + " hours 3 seconds'";
+            default -> "DEFAULT";
+        };
+    }
+}
