@@ -736,9 +736,9 @@ WITH RECURSIVE users(classid, objid) AS (
 SELECT DISTINCT c.oid FROM users u JOIN pg_class c ON u.classid = 'pg_class'::regclass AND c.oid = u.objid
  WHERE c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
 $users$;
--- Whether the command rewrote a table for a default computed per row (a partitioned table's partitions are
--- noted each on its own), and whether it converted a column with ALTER COLUMN … TYPE … USING an expression:
--- values no follower can compute.
+-- Whether the command rewrote a table for a default computed per row, and whether it converted a column with
+-- ALTER COLUMN … TYPE … USING an expression: values no follower can compute (a partitioned table's partitions are
+-- rewritten and noted each on its own, the table itself never).
 CREATE OR REPLACE FUNCTION sluice.volatile_rewrite(rel oid) RETURNS boolean LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
   SELECT EXISTS (SELECT FROM (SELECT rel UNION SELECT sluice.inheritors(rel)) t(relid) WHERE sluice.mark('rewrite_' || t.relid) & 2 <> 0)
@@ -746,7 +746,8 @@ CREATE OR REPLACE FUNCTION sluice.volatile_rewrite(rel oid) RETURNS boolean LANG
 $f$;
 CREATE OR REPLACE FUNCTION sluice.using_rewrite(rel oid) RETURNS boolean LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp AS $f$
-  SELECT sluice.mark('rewrite_' || rel) & 4 <> 0 AND current_query() ~* '\yusing\y'
+  SELECT EXISTS (SELECT FROM (SELECT rel UNION SELECT sluice.inheritors(rel)) t(relid) WHERE sluice.mark('rewrite_' || t.relid) & 4 <> 0)
+         AND current_query() ~* '\yusing\y'
 $f$;
 -- The tables whose rows a table's rows message carries: itself, or a partitioned table's leaves.
 CREATE OR REPLACE FUNCTION sluice.leaves(rel oid) RETURNS SETOF oid LANGUAGE sql STABLE

@@ -66,7 +66,19 @@ public final class DdlSync {
             renames.follow(c, ddl.renamedFrom(), ddl.table(), lsn, where);
         }
         Map<String, FollowerTable.Existing> existing = FollowerTable.columns(c, ddl.table());
-        if (existing.isEmpty() || ddl.columns().isEmpty()) {
+        if (ddl.columns().isEmpty()) {
+            // The trigger's message of a table whose last column an ALTER dropped (capture's own of no columns carries
+            // only types): the follower's table loses them too.
+            if (ddl.fromTrigger() && !existing.isEmpty()) {
+                try (Statement st = c.createStatement()) {
+                    FollowerTable.dropEveryColumn(st, ddl.table(), existing, ddl.generated().stream()
+                            .map(DdlMessage.Generated::name).collect(java.util.stream.Collectors.toSet()), lsn);
+                }
+                schemas.forget(ddl.table());
+            }
+            return;
+        }
+        if (existing.isEmpty() && !FollowerTable.exists(c, ddl.table())) {
             return;
         }
         columns(c, ddl, header, where, existing);
@@ -122,6 +134,11 @@ public final class DdlSync {
                     + "), now called " + missing + ", and " + ColumnRenames.oldNames(ddl, missing) + ": rename them on the follower"
                     + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier", false, null);
         }
+        // A retyped column of a table with no row has no value to convert: no cast is needed, and there may be none
+        // (the primary's USING, say, from an enum to a number, or a partitioned table it left with no partition).
+        boolean retyped = ddl.columns().stream()
+                .anyMatch(col -> had.containsKey(col.name()) && !had.get(col.name()).type().equals(col.type()));
+        boolean noRows = emptied || retyped && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, ddl.table()));
         try (Statement st = c.createStatement()) {
             for (String name : had.keySet()) {
                 if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))
@@ -139,7 +156,7 @@ public final class DdlSync {
                     FollowerTable.execute(st, "ALTER TABLE " + ddl.table().quoted() + " ALTER COLUMN " + TableId.quote(col.name())
                             + " DROP EXPRESSION", shape, col.name()); // the primary made it a plain column
                 }
-                retype(st, ddl, col, have.type(), shape, emptied);
+                retype(st, ddl, col, have.type(), shape, noRows);
                 if (have.nullable() != col.nullable()) {
                     FollowerTable.setNullable(st, shape, col.name(), col.nullable()); // at the command's place, not the next row's
                 }
@@ -242,21 +259,21 @@ public final class DdlSync {
     /**
      * A column whose type the ALTER changed: converted by the type's cast, as the primary did —
      * unless the primary used an expression of its own ({@code USING}), which the follower cannot
-     * know, so the applier stops instead of converting differently; {@code emptied}: the table holds
-     * no row to convert (the converted rows follow).
+     * know, so the applier stops instead of converting differently; {@code noRows}: the table holds
+     * no row to convert (none, or the converted rows follow).
      */
     private static void retype(Statement st, DdlMessage ddl, DdlMessage.DdlColumn col, String had,
-                               ChangeEvent.SchemaChange shape, boolean emptied) throws SQLException {
+                               ChangeEvent.SchemaChange shape, boolean noRows) throws SQLException {
         if (had.equals(col.type())) {
             return;
         }
-        if (ddl.usingExpression() && !emptied) {
+        if (ddl.usingExpression() && !noRows) {
             throw new ApplierException("the follower cannot take the shape change at source LSN " + shape.header().commitLsn()
                     + " (table " + ddl.table() + ", column " + col.name() + " of type " + col.type() + "): the primary converted"
                     + " its values from " + had + " with ALTER COLUMN ... TYPE ... USING an expression the follower cannot"
                     + " reproduce. Re-create the table on the follower from a new snapshot", false, null);
         }
-        FollowerTable.retypeColumn(st, shape, col.name(), had, col.type(), emptied);
+        FollowerTable.retypeColumn(st, shape, col.name(), had, col.type(), noRows);
     }
 
     /**

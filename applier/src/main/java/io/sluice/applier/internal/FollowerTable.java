@@ -116,6 +116,35 @@ final class FollowerTable {
         }
     }
 
+    /**
+     * Drops every column of the follower's table but the generated ones in {@code keep}, generated ones first (they
+     * read the others): the primary's table is left with no column pgoutput sends, and so is the follower's, its rows
+     * kept, rows of no values.
+     */
+    static void dropEveryColumn(Statement st, TableId table, Map<String, Existing> existing, java.util.Set<String> keep,
+                                io.sluice.format.Lsn lsn) throws SQLException {
+        List<String> order = new java.util.ArrayList<>();
+        existing.forEach((name, col) -> {
+            if (col.isGenerated() && !keep.contains(name)) {
+                order.add(name);
+            }
+        });
+        existing.forEach((name, col) -> {
+            if (!col.isGenerated()) {
+                order.add(name);
+            }
+        });
+        for (String name : order) {
+            try {
+                st.execute("ALTER TABLE ONLY " + table.quoted() + " DROP COLUMN " + TableId.quote(name));
+            } catch (SQLException e) {
+                throw new ApplierException("follower refused to drop column " + table + "." + name + " (the primary's table has"
+                        + " no column left; source LSN " + lsn + "): " + e.getMessage(), false, e);
+            }
+            log.info("dropped column {}.{} on the follower, the last of the primary's (source LSN {})", table, name, lsn);
+        }
+    }
+
     /** Whether the follower's table is partitioned (its owner made it so: the applier creates plain tables). */
     static boolean partitioned(Connection c, TableId table) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = to_regclass(?)")) {

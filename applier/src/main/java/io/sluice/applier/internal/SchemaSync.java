@@ -179,7 +179,7 @@ public final class SchemaSync {
         SchemaGuard.checkOnFollower(c, event, where, existing);
         try (Statement st = c.createStatement()) {
             ensureEnums(c, st, event);
-            if (existing.isEmpty()) {
+            if (existing.isEmpty() && !FollowerTable.exists(c, event.table())) {
                 create(st, event, List.of());
                 createdNow.add(event.table());
             } else {
