@@ -53,9 +53,9 @@ class RandomDdlIT {
         int transactions = Integer.getInteger("sluice.random.transactions", 150);
         String run = "seed " + seed + ", " + transactions + " transactions";
         CaptureConfig config = stack.capture("rnd", List.of(), false);
-        try (Connection c = stack.primary.connect()) {
+        try (Connection c = stack.primary.connect(); Connection second = stack.primary.connect()) {
             RandomWorkload.prepare(c);
-            RandomWorkload workload = new RandomWorkload(seed, c);
+            RandomWorkload workload = new RandomWorkload(seed, c, second);
             Random restarts = new Random(~seed);
             CaptureService capture = new CaptureService(config);
             StreamApplier applier = new StreamApplier(stack.applier("rnd", 0));

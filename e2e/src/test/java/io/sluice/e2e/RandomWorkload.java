@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.function.Supplier;
 
@@ -13,8 +14,9 @@ import java.util.function.Supplier;
  * Seeded random DDL and DML on a primary, in the schemas {@code rnd} and {@code rnd2}: tables of many types created,
  * altered (columns added with defaults, dropped, renamed, retyped; keys and replica identity changed), renamed, moved,
  * truncated and dropped; an enum's labels added and renamed, a composite type's attributes added and dropped;
- * partitions attached and detached; rows inserted, updated and deleted, several statements to a transaction and some
- * transactions rolled back. What it picks reads the primary's catalog as it is, so a statement the primary refuses
+ * partitions attached and detached; tables inheriting others, made unlogged and logged again, made by CREATE TABLE AS;
+ * rows inserted, updated, upserted and deleted, several statements to a transaction and some transactions rolled back,
+ * while a second session now and then holds rows of its own uncommitted across several of them. What it picks reads the primary's catalog as it is, so a statement the primary refuses
  * (a type change its rows do not allow, say) is only a statement that did nothing.
  */
 final class RandomWorkload {
@@ -26,14 +28,25 @@ final class RandomWorkload {
 
     private final Random random;
     private final Connection c;
+    /** The second session, and how many more of the first's transactions its own stays open for (0: none open). */
+    private final Connection side;
+    private int sideOpen;
+    private boolean inSide;
     private int made;
     private int labels;
     private int applied;
     private int refused;
 
-    RandomWorkload(long seed, Connection primary) {
+    RandomWorkload(long seed, Connection primary, Connection side) throws SQLException {
         this.random = new Random(seed);
         this.c = primary;
+        this.side = side;
+        // A statement that would wait for the other session's locks is refused instead: one thread drives both.
+        for (Connection s : List.of(primary, side)) {
+            try (Statement st = s.createStatement()) {
+                st.execute("SET lock_timeout = '200ms'");
+            }
+        }
     }
 
     /**
@@ -48,39 +61,67 @@ final class RandomWorkload {
         }
     }
 
-    /** One transaction of one to four statements, committed, or one in ten rolled back. */
+    /**
+     * One transaction of one to four statements, committed, or one in ten rolled back; then, now and then, the second
+     * session's transaction ended, or one begun with a row inserted.
+     */
     void transaction() throws SQLException {
         c.setAutoCommit(false);
         try {
             int n = 1 + random.nextInt(4);
             for (int i = 0; i < n; i++) {
-                String sql = next();
-                if (sql == null) {
-                    continue;
-                }
-                try (Statement st = c.createStatement()) {
-                    st.execute("SAVEPOINT s");
-                    try {
-                        st.execute(sql);
-                        st.execute("RELEASE SAVEPOINT s");
-                        applied++;
-                        print("ok", sql);
-                    } catch (SQLException e) {
-                        st.execute("ROLLBACK TO SAVEPOINT s");
-                        refused++;
-                        print("refused (" + e.getMessage().lines().findFirst().orElse("") + ")", sql);
-                    }
-                }
+                run(c, next());
             }
-            if (random.nextInt(10) == 0) {
-                c.rollback();
-                print("rolled back", "");
-            } else {
-                c.commit();
-                print("committed", "");
-            }
+            end(c);
         } finally {
             c.setAutoCommit(true);
+        }
+        if (sideOpen > 0 && --sideOpen == 0) {
+            end(side);
+            side.setAutoCommit(true);
+        } else if (sideOpen == 0 && random.nextInt(6) == 0) {
+            List<String> tables = tables();
+            if (!tables.isEmpty()) {
+                side.setAutoCommit(false);
+                inSide = true;
+                try {
+                    run(side, insert(tables.get(random.nextInt(tables.size()))));
+                } finally {
+                    inSide = false;
+                }
+                sideOpen = 1 + random.nextInt(4);
+            }
+        }
+    }
+
+    /** Commits, or one time in ten rolls back. */
+    private void end(Connection session) throws SQLException {
+        if (random.nextInt(10) == 0) {
+            session.rollback();
+            print(session == side ? "rolled back (second session)" : "rolled back", "");
+        } else {
+            session.commit();
+            print(session == side ? "committed (second session)" : "committed", "");
+        }
+    }
+
+    /** Runs a statement in its own savepoint: one the primary refuses did nothing. */
+    private void run(Connection session, String sql) throws SQLException {
+        if (sql == null) {
+            return;
+        }
+        try (Statement st = session.createStatement()) {
+            st.execute("SAVEPOINT s");
+            try {
+                st.execute(sql);
+                st.execute("RELEASE SAVEPOINT s");
+                applied++;
+                print(session == side ? "ok (second session)" : "ok", sql);
+            } catch (SQLException e) {
+                st.execute("ROLLBACK TO SAVEPOINT s");
+                refused++;
+                print("refused (" + e.getMessage().lines().findFirst().orElse("") + ")", sql);
+            }
         }
     }
 
@@ -138,6 +179,18 @@ final class RandomWorkload {
             case 84 -> dropAttribute();
             case 85, 86 -> partitioned();
             case 87, 88 -> detachOrAttach();
+            case 89 -> "ALTER TABLE " + t + " ADD COLUMN g" + (++made) + " integer GENERATED ALWAYS AS (id * 2) STORED";
+            // Loaded unlogged and made logged again, as a bulk load does: an unlogged table's rows are not replicated
+            // (as by PostgreSQL's own logical replication), so a run that left one unlogged would compare what cannot equal.
+            // Not a partition: its rows written while unlogged do not reach a follower of its root (docs/capture.md).
+            case 90 -> partition(t) ? null : "ALTER TABLE " + t + " SET UNLOGGED; " + Objects.requireNonNullElse(insert(t), "SELECT 1")
+                    + "; ALTER TABLE " + t + " SET LOGGED";
+            case 91 -> "CREATE TABLE " + (t.startsWith("rnd.") ? "rnd.i" : "rnd2.i") + (++made) + " (extra text) INHERITS (" + t + ")";
+            case 92 -> noInherit();
+            case 93 -> "ALTER TABLE " + t + " ADD COLUMN v" + (++made) + " " + oneOf("double precision DEFAULT random()",
+                    "timestamp with time zone DEFAULT clock_timestamp()", "integer DEFAULT (random() * 100)::integer");
+            case 94 -> upsert(t);
+            case 95 -> "CREATE TABLE " + (t.startsWith("rnd.") ? "rnd.a" : "rnd2.a") + (++made) + " AS SELECT * FROM " + t;
             default -> insert(t);
         };
     }
@@ -178,6 +231,27 @@ final class RandomWorkload {
                 + " ORDER BY random() LIMIT " + (1 + random.nextInt(3)) + ")";
     }
 
+    private String upsert(String t) throws SQLException {
+        String insert = insert(t);
+        List<String[]> cols = columns(t);
+        if (insert == null || cols.size() < 2) {
+            return null;
+        }
+        String[] col = cols.get(1 + random.nextInt(cols.size() - 1));
+        return insert + " ON CONFLICT (id) DO UPDATE SET " + col[0] + " = EXCLUDED." + col[0];
+    }
+
+    private String noInherit() throws SQLException {
+        List<String> links = query("SELECT c.oid::regclass::text || ' ' || p.oid::regclass::text FROM pg_inherits i"
+                + " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent"
+                + " WHERE p.relkind = 'r' AND c.relkind = 'r' ORDER BY 1");
+        if (links.isEmpty()) {
+            return null;
+        }
+        String[] cp = links.get(random.nextInt(links.size())).split(" ");
+        return "ALTER TABLE " + cp[0] + " NO INHERIT " + cp[1];
+    }
+
     private String renameLabel() throws SQLException {
         List<String> all = query("SELECT enumlabel::text FROM pg_enum WHERE enumtypid = 'rnd.mood'::regtype ORDER BY 1");
         return "ALTER TYPE rnd.mood RENAME VALUE '" + all.get(random.nextInt(all.size())) + "' TO 'm" + (labels += 2) + "x'";
@@ -213,6 +287,10 @@ final class RandomWorkload {
         String parent = child.substring(0, child.length() - 2);
         return "DELETE FROM " + child + " WHERE id < 1000; ALTER TABLE " + parent + " ATTACH PARTITION " + child
                 + " FOR VALUES FROM (1000) TO (MAXVALUE)";
+    }
+
+    private boolean partition(String t) throws SQLException {
+        return "true".equals(query("SELECT relispartition::text FROM pg_class WHERE oid = '" + t + "'::regclass").get(0));
     }
 
     /** Every table of the workload, partitions as their own tables too. */
@@ -271,7 +349,9 @@ final class RandomWorkload {
             case "boolean" -> n % 2 == 0 ? "true" : "false";
             case "mood" -> mood;
             case "mood[]" -> "ARRAY[" + mood + ", " + mood + "]";
-            case "pair" -> "jsonb_populate_record(NULL::rnd.pair, jsonb_build_object('n', " + n + ", 'w', 'w" + n + "'))";
+            // The second session writes no composite: an ALTER TYPE of it committed while the row's transaction is open
+            // leaves the row on the stream in the type's old shape (docs/capture.md, a gap still open).
+            case "pair" -> inSide ? "NULL" : "jsonb_populate_record(NULL::rnd.pair, jsonb_build_object('n', " + n + ", 'w', 'w" + n + "'))";
             case "point" -> "point(" + n + ", " + (n / 3.0) + ")";
             case "integer[]" -> "ARRAY[" + n + ", " + (n + 1) + "]";
             case "interval" -> "interval '" + n + " hours 3 seconds'";
