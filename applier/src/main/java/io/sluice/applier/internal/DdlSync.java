@@ -135,10 +135,11 @@ public final class DdlSync {
                     + " the same way (ALTER TABLE ... RENAME COLUMN) and restart the applier", false, null);
         }
         // A retyped column of a table with no row has no value to convert: no cast is needed, and there may be none
-        // (the primary's USING, say, from an enum to a number, or a partitioned table it left with no partition).
+        // (the primary's USING, say, from an enum to a number, or a partitioned table it left with no partition). Its
+        // inheriting tables count: the follower's ALTER converts theirs too.
         boolean retyped = ddl.columns().stream()
                 .anyMatch(col -> had.containsKey(col.name()) && !had.get(col.name()).type().equals(col.type()));
-        boolean noRows = emptied || retyped && FollowerTable.isEmpty(c, SchemaSync.rowsOfNow(c, ddl.table()));
+        boolean noRows = emptied || retyped && FollowerTable.isEmpty(c, ddl.table().quoted());
         try (Statement st = c.createStatement()) {
             for (String name : had.keySet()) {
                 if (ddl.columns().stream().noneMatch(col -> col.name().equals(name))
