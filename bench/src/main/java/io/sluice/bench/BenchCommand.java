@@ -61,19 +61,11 @@ public final class BenchCommand {
                 return exit;
             }
             List<Path> brokers;
-            try (var files = Files.walk(scratch)) {
-                // LocalKafka writes server.properties beside its data directory.
-                brokers = files.filter(f -> f.getFileName().toString().equals("server.properties")).map(Path::getParent).toList();
+            try (var dirs = Files.walk(scratch)) {
+                brokers = dirs.filter(io.sluice.embedded.LocalKafka::isLogDirectory).toList();
             }
             for (Path broker : brokers) {
-                Path data = broker.resolve("data");
-                if (Files.isDirectory(data)) {
-                    try (var tree = Files.walk(data)) {
-                        for (Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                            Files.delete(f);
-                        }
-                    }
-                }
+                io.sluice.embedded.LocalKafka.deleteData(broker);
             }
             return exit;
         }

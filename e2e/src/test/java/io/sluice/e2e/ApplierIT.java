@@ -1405,7 +1405,7 @@ class ApplierIT {
     }
 
     /** A query for the labels of the enum type {@code type}, in their order, joined by commas. */
-    private static String labelsOf(String type) {
+    static String labelsOf(String type) {
         return "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = '" + type + "'::regtype";
     }
 

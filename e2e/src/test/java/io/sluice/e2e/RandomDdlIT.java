@@ -96,7 +96,7 @@ class RandomDdlIT {
                     .isEqualTo(stack.primary.queryScalar(columns(t)));
             stack.awaitEqual(0, t, Duration.ofSeconds(30));
         }
-        String labels = "SELECT string_agg(enumlabel::text, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'rnd.mood'::regtype";
+        String labels = ApplierIT.labelsOf("rnd.mood");
         assertThat(follower.queryScalar(labels)).as("the enum's labels (" + run + ")").isEqualTo(stack.primary.queryScalar(labels));
     }
 

@@ -156,6 +156,28 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the topics a stopped broker of {@code logDirectory} left (its {@code data}), keeping its
+     * {@code server.properties}: for a scratch broker whose topics nothing reads again. Nothing to do
+     * where there are none.
+     */
+    public static void deleteData(Path logDirectory) throws IOException {
+        Path data = logDirectory.resolve("data");
+        if (!Files.isDirectory(data)) {
+            return;
+        }
+        try (var tree = Files.walk(data)) {
+            for (Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /** Whether {@code directory} is the log directory of a broker this class started (it holds its {@code server.properties}). */
+    public static boolean isLogDirectory(Path directory) {
+        return Files.isRegularFile(directory.resolve("server.properties"));
+    }
+
     /** {@code host:port} for clients' {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
