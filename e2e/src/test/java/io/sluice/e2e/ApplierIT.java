@@ -1479,6 +1479,34 @@ class ApplierIT {
     }
 
     /**
+     * A child made and then its parent's column converted while capture was stopped: at the child's message, capture
+     * announced the parent from the catalog as it is now, the column already of its new type, so the follower retyped
+     * it there with no conversion the primary did and stopped (the random run's seed 5). The stream's own messages
+     * give the parent its new type at the ALTER, with the rows as converted.
+     */
+    @Test
+    void aParentsColumnConvertedAfterAChildWasMadeWhileCaptureWasStoppedIsConvertedAtTheAlter() throws Exception {
+        stack.primary.execute("CREATE SCHEMA inhtype");
+        var config = stack.capture("inhtype", List.of(), false);
+        try (StreamApplier applier = new StreamApplier(stack.applier("inhtype", 0))) {
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                applier.start();
+                stack.primary.execute("CREATE TABLE inhtype.p (id int PRIMARY KEY, b bytea)", "INSERT INTO inhtype.p VALUES (1, '\\x0102')");
+                stack.awaitEqual(0, "inhtype.p", Duration.ofSeconds(60));
+            }
+            stack.primary.execute("CREATE TABLE inhtype.c (w int) INHERITS (inhtype.p)", "INSERT INTO inhtype.c VALUES (2, '\\x03', 20)",
+                    "ALTER TABLE inhtype.p ALTER COLUMN b TYPE bigint USING length(b)", "INSERT INTO inhtype.p VALUES (3, 7)");
+            try (CaptureService capture = new CaptureService(config)) {
+                capture.start();
+                stack.awaitEqual(0, "inhtype.c", Duration.ofSeconds(60));
+                stack.awaitEqual(0, "inhtype.p", Duration.ofSeconds(60));
+            }
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A capture started again re-reads a table's creation it had already announced, finds it renamed since, and
      * announces it under the new name before the rename's message: the follower, which holds it by the old name with its
      * rows, keeps that one and renames it (before, the applier stopped: "the follower has both").
@@ -1750,6 +1778,31 @@ class ApplierIT {
             stack.awaitEqual(0, "reat.p", Duration.ofSeconds(60));
             assertThat(follower.queryScalar("SELECT to_regclass('reat.p_b') IS NULL")).as("the detached partition's own table gone")
                     .isEqualTo("t");
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
+     * A partition detached and its columns converted with {@code USING} in the same transaction (the random run's seed
+     * 5): the follower has the detached table with its rows, then the converted rows.
+     */
+    @Test
+    void aPartitionDetachedAndConvertedInOneTransactionReachesTheFollowerAsConverted() throws Exception {
+        stack.primary.execute("CREATE SCHEMA detu");
+        try (CaptureService capture = new CaptureService(stack.capture("detu", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("detu", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE detu.p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                    "CREATE TABLE detu.p_a PARTITION OF detu.p FOR VALUES FROM (MINVALUE) TO (100)",
+                    "CREATE TABLE detu.p_b PARTITION OF detu.p FOR VALUES FROM (100) TO (MAXVALUE)",
+                    "INSERT INTO detu.p VALUES (1, 'a'), (150, 'b'), (160, 'c')");
+            stack.awaitEqual(0, "detu.p", Duration.ofSeconds(60));
+            stack.primary.execute("BEGIN", "ALTER TABLE detu.p DETACH PARTITION detu.p_b",
+                    "ALTER TABLE detu.p_b ALTER COLUMN id TYPE text USING 'n' || id", "COMMIT",
+                    "INSERT INTO detu.p_b VALUES ('x', 'd')");
+            stack.awaitEqual(0, "detu.p_b", Duration.ofSeconds(60));
+            stack.awaitEqual(0, "detu.p", Duration.ofSeconds(60));
             assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
         }
     }

@@ -19,7 +19,7 @@ import java.util.Map;
  * from the last full one on, so it describes a backlog's rows as the stream last said their tables, not as the catalog
  * has them by then. Other consumers pass over it.
  *
- * @param tables each table's columns (nullability, key membership), generated columns and parents; {@code gone}: tables
+ * @param tables each table's columns (nullability, key membership, type), generated columns and parents; {@code gone}: tables
  *               no longer said (dropped, renamed away)
  * @param enums  each enum's labels in order; {@code enumsGone}: enums no longer said (renamed away)
  */
@@ -31,8 +31,16 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
 
     private static final JsonFactory JSON = new JsonFactory();
 
-    /** A column as the stream said it: {@code key} null where it was not said. */
-    public record ColumnFact(String name, boolean nullable, Boolean key) { }
+    /**
+     * A column as the stream said it: {@code key} and {@code type} (as DDL messages write it) null where it was not said.
+     */
+    public record ColumnFact(String name, boolean nullable, Boolean key, String type) {
+
+        /** A column whose type was not said. */
+        public ColumnFact(String name, boolean nullable, Boolean key) {
+            this(name, nullable, key, null);
+        }
+    }
 
     /** A table as the stream said it: {@code inherits} null where it was not said. */
     public record Table(TableId table, List<ColumnFact> columns, List<DdlMessage.Generated> generated, List<TableId> inherits) {
@@ -94,6 +102,9 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
                     g.writeBooleanField("nullable", c.nullable());
                     if (c.key() != null) {
                         g.writeBooleanField("key", c.key());
+                    }
+                    if (c.type() != null) {
+                        g.writeStringField("type", c.type());
                     }
                     g.writeEndObject();
                 }
@@ -164,7 +175,7 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
                         throw new FormatException("a column has no name");
                     }
                     columns.add(new ColumnFact(name, JsonFields.flag(column, "nullable", true),
-                            column.get("key") instanceof Boolean b ? b : null));
+                            column.get("key") instanceof Boolean b ? b : null, JsonFields.text(column, "type")));
                 }
                 List<DdlMessage.Generated> generated = new ArrayList<>();
                 for (Object g : JsonFields.list(t, "generated")) {

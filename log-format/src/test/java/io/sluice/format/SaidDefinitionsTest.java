@@ -17,7 +17,7 @@ class SaidDefinitionsTest {
     void readsWhatItWritesEveryFieldIncludingThoseNotSaid() {
         SaidDefinitions d = new SaidDefinitions(false,
                 List.of(new SaidDefinitions.Table(new TableId("my schema", "t\"1"),
-                                List.of(new SaidDefinitions.ColumnFact("id", false, true),
+                                List.of(new SaidDefinitions.ColumnFact("id", false, true, "numeric(12,2)"),
                                         new SaidDefinitions.ColumnFact("v", true, null)),
                                 List.of(new DdlMessage.Generated("g", "integer", true, "(v % 7)", true, null)),
                                 List.of(new TableId("public", "parent"))),

@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the stream has said of each table's columns — which are NOT NULL, which are in the key, which are generated and
- * from what, and the tables it inherits from — and of each enum's labels ({@link SaidLabels}), as of the position
- * capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream stood (the snapshot's, in its
- * snapshot; a trigger's rows message's, as of its command). A Relation message says none of it but the key under
+ * What the stream has said of each table's columns — their types, which are NOT NULL, which are in the key, which are
+ * generated and from what, and the tables it inherits from — and of each enum's labels ({@link SaidLabels}), as of the
+ * position capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream
+ * stood (the snapshot's, in its snapshot; a trigger's rows message's, as of its command). A Relation message says none of it but the key under
  * DEFAULT and INDEX identity, and the catalog's current state may already hold a later command's: a column set NOT
  * NULL after the rows decoded now were written, a primary key added once duplicates were deleted, a generated column's
  * expression naming a column renamed since, an enum label renamed since (which a follower, given the new name ahead of
@@ -29,8 +29,11 @@ import java.util.Set;
  */
 final class StreamDefinitions {
 
-    /** A column as the stream last said it: {@code key} null when the message did not say (older triggers). */
-    private record Fact(boolean nullable, Boolean key) { }
+    /**
+     * A column as the stream last said it: {@code key} null when the message did not say (older triggers), {@code type}
+     * null when not said (definitions of an older capture).
+     */
+    private record Fact(boolean nullable, Boolean key, String type) { }
 
     /** A table as the stream last said it: {@code inherits} null when not said. */
     private record Said(Map<String, Fact> columns, List<DdlMessage.Generated> generated, List<TableId> inherits) { }
@@ -47,7 +50,7 @@ final class StreamDefinitions {
         }
         Map<String, Fact> columns = new LinkedHashMap<>();
         for (DdlMessage.DdlColumn c : ddl.columns()) {
-            columns.put(c.name(), new Fact(c.nullable(), c.key()));
+            columns.put(c.name(), new Fact(c.nullable(), c.key(), c.type()));
         }
         put(ddl.table(), new Said(columns, ddl.generated(), ddl.inherits())); // the triggers always say the parents
         labels.said(ddl.types());
@@ -57,7 +60,7 @@ final class StreamDefinitions {
     void said(TableShape shape) {
         Map<String, Fact> columns = new LinkedHashMap<>();
         for (Column c : shape.columns()) {
-            columns.put(c.name(), new Fact(c.nullable(), c.key()));
+            columns.put(c.name(), new Fact(c.nullable(), c.key(), c.type()));
         }
         put(shape.table(), new Said(columns, shape.generated(), shape.inherits()));
         labels.said(shape.types());
@@ -69,12 +72,24 @@ final class StreamDefinitions {
     }
 
     /**
-     * Whether the stream said the shape's table with other columns than the shape has: a shape read from the catalog
-     * now, ahead of the stream (a backlog read after later DDL of the table).
+     * Whether the stream said the shape's table with other columns than the shape has, or a column of another type: a
+     * shape read from the catalog now, ahead of the stream (a backlog read after later DDL of the table).
      */
     boolean saidOtherwise(TableShape shape) {
         Said s = tables.get(shape.table());
-        return s != null && !s.columns().keySet().equals(new HashSet<>(shape.columnNames()));
+        if (s == null) {
+            return false;
+        }
+        if (!s.columns().keySet().equals(new HashSet<>(shape.columnNames()))) {
+            return true;
+        }
+        for (Column c : shape.columns()) {
+            String type = s.columns().get(c.name()).type();
+            if (type != null && !type.equals(c.type())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A table renamed or moved: what was said of it holds under its new name. */
@@ -157,7 +172,7 @@ final class StreamDefinitions {
         }
         for (SaidDefinitions.Table t : d.tables()) {
             Map<String, Fact> columns = new LinkedHashMap<>();
-            t.columns().forEach(c -> columns.put(c.name(), new Fact(c.nullable(), c.key())));
+            t.columns().forEach(c -> columns.put(c.name(), new Fact(c.nullable(), c.key(), c.type())));
             tables.put(t.table(), new Said(columns, t.generated(), t.inherits()));
         }
         d.gone().forEach(tables::remove);
@@ -168,7 +183,7 @@ final class StreamDefinitions {
 
     private static SaidDefinitions.Table entry(TableId table, Said said) {
         List<SaidDefinitions.ColumnFact> columns = new ArrayList<>(said.columns().size());
-        said.columns().forEach((name, f) -> columns.add(new SaidDefinitions.ColumnFact(name, f.nullable(), f.key())));
+        said.columns().forEach((name, f) -> columns.add(new SaidDefinitions.ColumnFact(name, f.nullable(), f.key(), f.type())));
         return new SaidDefinitions.Table(table, columns, said.generated(), said.inherits());
     }
 

@@ -48,9 +48,10 @@ final class TriggerRows {
         if (table == null) {
             return;
         }
-        if (rows.publication() != null && !rows.joined() && replaced.add(table)) {
+        if (rows.publication() != null && !rows.joined() && (replaced.add(table) || rows.truncateOnly())) {
             // The publication took the table in: these rows are all it holds, whatever a follower kept from
-            // when a publication published it before (ALTER PUBLICATION … DROP TABLE, then ADD TABLE).
+            // when a publication published it before (ALTER PUBLICATION … DROP TABLE, then ADD TABLE). Emptied before a
+            // DDL message: so too when rows of it came earlier in the frame (a partition detached, then rewritten).
             frames.add(new ChangeEvent.Truncate(frames.next(), List.of(table), false, false));
         }
         if (rows.count() > 0) {
