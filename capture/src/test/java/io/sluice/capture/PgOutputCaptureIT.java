@@ -62,6 +62,41 @@ class PgOutputCaptureIT extends CaptureContract {
     }
 
     /**
+     * A message capture passes over — a report of sequences it did not write, an earlier capture process's read again
+     * after a restart — reaches no stream, so the slot is not confirmed at it: before, it was, and a capture stopped before
+     * anything else reached the stream refused to start again, the slot "past the end of the stream" (the random run's
+     * seed 17). No heartbeat here, which would move the stream past it.
+     */
+    @Test
+    void aMessagePassedOverDoesNotMoveTheSlotPastTheStream() throws Exception {
+        CaptureConfig base = config(pg, "passedover", List.of("public.t_passedover"));
+        CaptureConfig cfg = new CaptureConfig(base.sourceId(), base.jdbcUrl(), base.connection(), base.kafka(), base.slotName(),
+                base.publicationName(), base.tables(), Duration.ofHours(1), base.pollInterval(), base.snapshot(),
+                base.stateDirectory(), base.debezium(), base.engine(), base.failover(), base.origins(), base.catchUp());
+        pg.execute("CREATE TABLE t_passedover (id int PRIMARY KEY)");
+        try (StreamReader reader = new StreamReader(kafka.bootstrapServers(), "passedover")) {
+            try (CaptureService capture = new CaptureService(cfg)) {
+                capture.start();
+                pg.execute("INSERT INTO t_passedover VALUES (1)");
+                reader.until(Duration.ofSeconds(60), "the first row", ev -> StreamReader.insertedRows(ev) >= 1);
+                io.sluice.format.Lsn passedOver = io.sluice.format.Lsn.parse(pg.queryScalar(
+                        "SELECT pg_logical_emit_message(false, '" + io.sluice.format.SequenceState.PREFIX + "', '{}', true)::text"));
+                String walsender = CaptureService.walSenderName(cfg);
+                String sent = pg.queryScalar("SELECT now()::text");
+                // Capture has read the message once the walsender sent it and capture answered after that.
+                io.sluice.embedded.Await.until(Duration.ofSeconds(60), () -> "capture to answer after reading the message at " + passedOver,
+                        () -> "t".equals(pg.queryScalar("SELECT sent_lsn > '" + passedOver + "' AND reply_time > '" + sent
+                                + "' FROM pg_stat_replication WHERE application_name = '" + walsender + "'")));
+            }
+            try (CaptureService again = new CaptureService(cfg)) {
+                again.start(); // refused if the slot were confirmed past what the stream holds
+                pg.execute("INSERT INTO t_passedover VALUES (2)");
+                reader.until(Duration.ofSeconds(60), "the row written after the restart", ev -> StreamReader.insertedRows(ev) >= 2);
+            }
+        }
+    }
+
+    /**
      * A backlog holding rows of a table and a type both dropped before capture read them: the
      * catalog no longer has the type, so it is named as pgoutput's Type message names it, and
      * capture goes on instead of stopping at every start on the same valid change.

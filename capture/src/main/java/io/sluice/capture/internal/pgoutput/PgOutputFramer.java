@@ -202,7 +202,7 @@ final class PgOutputFramer {
     private Lsn message(PgOutputMessage.LogicalMessage m) {
         byte[] content = gate.admit(m.prefix(), m.lsn(), m.content());
         if (content == null) {
-            return m.transactional() ? null : m.lsn();
+            return null; // on no stream: the slot confirmed at it would be past the stream's end, and a restart refused
         }
         if (m.transactional() && m.prefix().equals(DdlTrigger.ROWS_PREFIX)) {
             rows.add(AttachedRows.parse(content));
