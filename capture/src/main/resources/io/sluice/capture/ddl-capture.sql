@@ -858,6 +858,27 @@ BEGIN
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated <> ''))::text)
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = rel;
 END $f$;
+-- A partition made logged, for each publication that publishes it through a table above it (FOR ALL TABLES WITH
+-- publish_via_partition_root: capture's own when it lists no tables): that table's message saying the partition's rows
+-- are gone from it (partitions_gone: what its followers kept of them from before the partition was made unlogged), then
+-- the rows the partition holds now, added there (joined). Publications that publish it as itself take it as any table
+-- made logged (sluice.emit_ddl).
+CREATE OR REPLACE FUNCTION sluice.emit_logged_partition(rel oid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE root oid := pg_partition_root(rel);
+BEGIN
+  PERFORM sluice.emit_table(x.target, false, '{}', '[]',
+                            json_build_array(json_build_object('table', json_build_array(n.nspname, k.relname),
+                                                               'rows', sluice.partition_rows(rel), 'collated', sluice.collated_bounds(rel))),
+                            false)
+     FROM (SELECT DISTINCT sluice.published_as(rel, root, p.pubname) AS target FROM pg_publication p) x
+     JOIN pg_class k ON k.oid = rel JOIN pg_namespace n ON n.oid = k.relnamespace
+    WHERE x.target IS NOT NULL AND x.target <> rel;
+  PERFORM sluice.write_rows(rel, sluice.rows_header(rel, root, p.pubname, a.target)::jsonb || '{"joined": true}', root,
+                            (sluice.published_rows(p.pubname, a.target)).filter, false)
+     FROM pg_publication p CROSS JOIN LATERAL (SELECT sluice.published_as(rel, root, p.pubname) AS target) a
+    WHERE a.target IS NOT NULL AND a.target <> rel;
+END $f$;
 CREATE OR REPLACE FUNCTION sluice.emit_ddl() RETURNS event_trigger LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp AS $f$
 DECLARE r record; renamed jsonb; reported jsonb; gone json; made_logged boolean; tables jsonb; carried oid[];
@@ -950,6 +971,9 @@ BEGIN
     IF made_logged THEN
       PERFORM sluice.emit_rows(r.objid, r.objid, pt.pubname) FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace
          JOIN pg_publication_tables pt ON pt.schemaname = n.nspname AND pt.tablename = k.relname WHERE k.oid = r.objid;
+      IF EXISTS (SELECT FROM pg_class k WHERE k.oid = r.objid AND k.relispartition) THEN
+        PERFORM sluice.emit_logged_partition(r.objid);
+      END IF;
     END IF;
   END LOOP;
   PERFORM sluice.emit_rows(l.leaf, t.top, p.pubname)
@@ -998,7 +1022,7 @@ BEGIN
         emit_rows,published_itself,emit_joined,published_rows,write_rows,rows_header,published_as,before_ddl,volatile_rewrite,using_rewrite,leaves,rows_unknowable,partition_moves,note_truncate,guard_truncates,has_rows,existing_value,remember_name,
         partition_root_of,forget_name,fill_type_names,remember_type_name,forget_type_name,note_names,
         dropped_from,drop_names,note_publication,note_rewrite,type_text,expr_text,check_text,table_types,types_used,table_shape,shape_with_types,type_users,emit_table,
-        emit_ddl}'::name[])
+        emit_logged_partition,emit_ddl}'::name[])
            UNION ALL
            SELECT c.oid::regclass::text, c.relacl, c.relowner FROM pg_class c
             WHERE c.oid = ANY (ARRAY['sluice.table_name', 'sluice.type_name', 'sluice.marks', 'sluice.message_key']::regclass[]) LOOP

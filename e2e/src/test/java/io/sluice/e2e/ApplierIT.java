@@ -1783,6 +1783,32 @@ class ApplierIT {
     }
 
     /**
+     * A partition loaded unlogged and made logged, under a publication through the root: pgoutput never had its rows,
+     * and before, the triggers wrote them only for a publication of the partition itself, so the root's follower lacked
+     * them. Made unlogged again, changed and made logged once more, the follower's root holds what the partition holds
+     * then, not what it kept from before.
+     */
+    @Test
+    void aPartitionLoadedUnloggedReachesTheRootsFollowerOnceMadeLogged() throws Exception {
+        stack.primary.execute("CREATE SCHEMA ulp");
+        try (CaptureService capture = new CaptureService(stack.capture("ulp", List.of(), false));
+             StreamApplier applier = new StreamApplier(stack.applier("ulp", 0))) {
+            capture.start();
+            applier.start();
+            stack.primary.execute("CREATE TABLE ulp.p (id int PRIMARY KEY, v text) PARTITION BY RANGE (id)",
+                    "CREATE TABLE ulp.p_a PARTITION OF ulp.p FOR VALUES FROM (MINVALUE) TO (100)",
+                    "CREATE UNLOGGED TABLE ulp.p_b PARTITION OF ulp.p FOR VALUES FROM (100) TO (MAXVALUE)",
+                    "INSERT INTO ulp.p SELECT g, 'v' || g FROM generate_series(1, 200, 3) g", "ALTER TABLE ulp.p_b SET LOGGED");
+            stack.awaitEqual(0, "ulp.p", Duration.ofSeconds(60));
+            stack.primary.execute("ALTER TABLE ulp.p_b SET UNLOGGED", "UPDATE ulp.p SET v = 'changed' WHERE id IN (103, 106)",
+                    "DELETE FROM ulp.p WHERE id IN (109, 112)", "INSERT INTO ulp.p VALUES (500, 'new')", "ALTER TABLE ulp.p_b SET LOGGED",
+                    "INSERT INTO ulp.p VALUES (0, 'after')");
+            stack.awaitEqual(0, "ulp.p", Duration.ofSeconds(60));
+            assertThat(applier.state()).as(() -> "applier: " + applier.failure()).isEqualTo(StreamApplier.State.RUNNING);
+        }
+    }
+
+    /**
      * A partition detached and its columns converted with {@code USING} in the same transaction (the random run's seed
      * 5): the follower has the detached table with its rows, then the converted rows.
      */

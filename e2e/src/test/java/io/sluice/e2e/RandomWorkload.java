@@ -184,8 +184,7 @@ final class RandomWorkload {
             case 89 -> "ALTER TABLE " + t + " ADD COLUMN g" + (++made) + " integer GENERATED ALWAYS AS (id * 2) STORED";
             // Loaded unlogged and made logged again, as a bulk load does: an unlogged table's rows are not replicated
             // (as by PostgreSQL's own logical replication), so a run that left one unlogged would compare what cannot equal.
-            // Not a partition: its rows written while unlogged do not reach a follower of its root (docs/capture.md).
-            case 90 -> partition(t) ? null : "ALTER TABLE " + t + " SET UNLOGGED; " + Objects.requireNonNullElse(insert(t), "SELECT 1")
+            case 90 -> "ALTER TABLE " + t + " SET UNLOGGED; " + Objects.requireNonNullElse(insert(t), "SELECT 1")
                     + "; ALTER TABLE " + t + " SET LOGGED";
             case 91 -> "CREATE TABLE " + (t.startsWith("rnd.") ? "rnd.i" : "rnd2.i") + (++made) + " (extra text) INHERITS (" + t + ")";
             case 92 -> noInherit();
@@ -289,10 +288,6 @@ final class RandomWorkload {
         String parent = child.substring(0, child.length() - 2);
         return "DELETE FROM " + child + " WHERE id < 1000; ALTER TABLE " + parent + " ATTACH PARTITION " + child
                 + " FOR VALUES FROM (1000) TO (MAXVALUE)";
-    }
-
-    private boolean partition(String t) throws SQLException {
-        return "true".equals(query("SELECT relispartition::text FROM pg_class WHERE oid = '" + t + "'::regclass").get(0));
     }
 
     /** Every table of the workload, partitions as their own tables too. */
