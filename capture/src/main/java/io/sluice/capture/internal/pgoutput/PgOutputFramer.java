@@ -185,7 +185,7 @@ final class PgOutputFramer {
      *
      * @return whether it announced the table (with the types it uses)
      */
-    private boolean announceUnseen(DdlMessage ddl) {
+    private boolean announceUnseen(DdlMessage ddl, byte[] content) {
         boolean renamedUnseen = ddl.renamedFrom() != null && createdUnseen.remove(ddl.renamedFrom());
         if (!ddl.created() && !renamedUnseen || ddl.columns().isEmpty() || announced.has(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
@@ -194,6 +194,12 @@ final class PgOutputFramer {
                 .flatMap(s -> s.hasColumnsOf(ddl) ? Optional.of(s) : TableShape.created(ddl));
         if (shape.isEmpty()) {
             createdUnseen.add(ddl.table());
+        } else if (ddl.fromTrigger() && ddl.types().stream().anyMatch(t -> "enum".equals(t.kind()))) {
+            // The message first as well: a follower takes its enums' labels as of its place — renames the stream never
+            // said (no table used the enum then) among them — before the announcement, whose list it takes as possibly
+            // ahead of the stream, only adding labels (a renamed one beside its old name). Without the table yet, the
+            // follower takes only the types from it; the copy after the announcement gives the rest.
+            frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX, content));
         }
         shape.ifPresent(announced::announce);
         return shape.isPresent();
@@ -238,7 +244,7 @@ final class PgOutputFramer {
                 if (ddl != null && ddl.inherits() != null) {
                     announced.parentsFirst(ddl.inherits()); // the follower links the table to the parents it has
                 }
-                if (ddl != null && !announceUnseen(ddl) && ddl.types().isEmpty() && !saysTypes(ddl)) {
+                if (ddl != null && !announceUnseen(ddl, content) && ddl.types().isEmpty() && !saysTypes(ddl)) {
                     typesBefore(ddl);
                 }
             }
