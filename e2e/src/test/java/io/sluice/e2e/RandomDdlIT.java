@@ -36,8 +36,10 @@ class RandomDdlIT {
     static Stack stack;
 
     @BeforeAll
-    static void start() {
+    static void start() throws SQLException {
         stack = new Stack(dir, 1);
+        // The least the server allows: a transaction of a few thousand rows is streamed to capture while in progress.
+        stack.primary.execute("ALTER SYSTEM SET logical_decoding_work_mem = '64kB'", "SELECT pg_reload_conf()");
     }
 
     @AfterAll

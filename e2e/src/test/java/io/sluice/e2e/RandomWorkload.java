@@ -14,7 +14,7 @@ import java.util.Random;
  * altered (columns added with defaults, dropped, renamed, retyped; keys and replica identity changed), renamed, moved,
  * truncated and dropped; an enum's labels added and renamed, a composite type's attributes added and dropped;
  * partitions attached and detached; tables inheriting others, made unlogged and logged again, made by CREATE TABLE AS;
- * rows inserted, updated, upserted and deleted, several statements to a transaction and some transactions rolled back,
+ * rows inserted (thousands at once too), updated, upserted and deleted, several statements to a transaction and some transactions rolled back,
  * while a second session now and then holds rows of its own uncommitted across several of them. What it picks reads
  * the primary's catalog as it is, so a statement the primary refuses (a type change its rows do not allow, say) is only
  * a statement that did nothing. The values are {@link RandomValues}'.
@@ -192,6 +192,9 @@ final class RandomWorkload {
                     "timestamp with time zone DEFAULT clock_timestamp()", "integer DEFAULT (random() * 100)::integer");
             case 94 -> upsert(t);
             case 95 -> "CREATE TABLE " + (t.startsWith("rnd.") ? "rnd.a" : "rnd2.a") + (++made) + " AS SELECT * FROM " + t;
+            case 96, 97 -> col == null ? null : "ALTER TABLE " + t + " ALTER COLUMN " + col + " TYPE "
+                    + oneOf("text", "bigint", "numeric", "character varying(40)", "double precision"); // by the type's cast
+            case 98 -> bulkInsert(t);
             default -> insert(t);
         };
     }
@@ -220,6 +223,17 @@ final class RandomWorkload {
         }
         return "INSERT INTO " + t + " (" + String.join(", ", cols.stream().map(col -> col[0]).toList()) + ") VALUES "
                 + String.join(", ", rows);
+    }
+
+    /** Thousands of rows in one statement: a transaction larger than the primary's decoding memory, streamed in progress. */
+    private String bulkInsert(String t) throws SQLException {
+        List<String[]> cols = columns(t);
+        if (cols.isEmpty()) {
+            return null;
+        }
+        return "INSERT INTO " + t + " (" + String.join(", ", cols.stream().map(col -> col[0]).toList()) + ") SELECT "
+                + String.join(", ", cols.stream().map(col -> values.literal(col[1], inSide)).toList())
+                + " FROM generate_series(1, " + (1000 + random.nextInt(3000)) + ")";
     }
 
     private String update(String t) throws SQLException {
