@@ -22,9 +22,12 @@ import java.util.Map;
  * @param tables each table's columns (nullability, key membership, type), generated columns and parents; {@code gone}: tables
  *               no longer said (dropped, renamed away)
  * @param enums  each enum's labels in order; {@code enumsGone}: enums no longer said (renamed away)
+ * @param unannounced tables whose creation the stream said but announced to no follower (renamed or dropped before
+ *               capture read it: their rename announces them), all of them; null where not said (a frame that did not
+ *               change them, an older capture)
  */
 public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> gone, List<EnumLabels> enums,
-                              List<List<String>> enumsGone) {
+                              List<List<String>> enumsGone, List<TableId> unannounced) {
 
     /** The message prefix. */
     public static final String PREFIX = "sluice.definitions";
@@ -73,6 +76,13 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
         gone = List.copyOf(gone);
         enums = List.copyOf(enums);
         enumsGone = List.copyOf(enumsGone);
+        unannounced = unannounced == null ? null : List.copyOf(unannounced);
+    }
+
+    /** Definitions that say nothing of unannounced tables. */
+    public SaidDefinitions(boolean full, List<Table> tables, List<TableId> gone, List<EnumLabels> enums,
+                           List<List<String>> enumsGone) {
+        this(full, tables, gone, enums, enumsGone, null);
     }
 
     /** Whether {@code m} is such a message. */
@@ -145,6 +155,13 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
                 DdlJsonWriter.writeStrings(g, null, e);
             }
             g.writeEndArray();
+            if (unannounced != null) {
+                g.writeArrayFieldStart("unannounced");
+                for (TableId t : unannounced) {
+                    DdlJsonWriter.writeStrings(g, null, List.of(t.schema(), t.table()));
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -204,8 +221,9 @@ public record SaidDefinitions(boolean full, List<Table> tables, List<TableId> go
             for (TableId t : tables(JsonFields.list(f, "enums_gone"), "enums_gone")) {
                 enumsGone.add(List.of(t.schema(), t.table()));
             }
+            List<TableId> unannounced = f.containsKey("unannounced") ? tables(JsonFields.list(f, "unannounced"), "unannounced") : null;
             return new SaidDefinitions(JsonFields.flag(f, "full", false), tables, tables(JsonFields.list(f, "gone"), "gone"), enums,
-                    enumsGone);
+                    enumsGone, unannounced);
         } catch (FormatException e) {
             throw new FormatException("bad " + PREFIX + " message: " + e.getMessage());
         }

@@ -25,12 +25,15 @@ class SaidDefinitionsTest {
                 List.of(new TableId("public", "gone")),
                 List.of(new SaidDefinitions.EnumLabels(List.of("public", "mood"), List.of("sad", "", "hé")),
                         new SaidDefinitions.EnumLabels(List.of("public", "feel"), List.of("x,y", "c"), java.util.Map.of("b", "x,y", "a", "x,y"))),
-                List.of(List.of("s", "old_enum")));
+                List.of(List.of("s", "old_enum")), List.of(new TableId("s", "made then renamed")));
         assertThat(SaidDefinitions.parse(d.toJson())).isEqualTo(d);
+        SaidDefinitions none = new SaidDefinitions(false, List.of(), List.of(), List.of(), List.of(), List.of());
+        assertThat(SaidDefinitions.parse(none.toJson()).unannounced()).as("none said").isEmpty();
         assertThat(d.toEvent(new EventHeader("src", Lsn.parse("0/10"), 1, java.time.Instant.EPOCH, 1)).transactional())
                 .as("changes sit inside their frame").isTrue();
         SaidDefinitions everything = new SaidDefinitions(true, List.of(), List.of(), List.of(), List.of());
         assertThat(SaidDefinitions.parse(everything.toJson())).isEqualTo(everything);
+        assertThat(SaidDefinitions.parse(everything.toJson()).unannounced()).as("not said").isNull();
     }
 
     @Test

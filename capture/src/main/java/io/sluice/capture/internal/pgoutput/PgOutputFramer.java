@@ -42,11 +42,6 @@ final class PgOutputFramer {
     private final TriggerRows rows;
     /** Per relation, the enum labels a row carried that its shape lacked and the catalog was read again for. */
     private final Map<Integer, Set<String>> unresolved = new HashMap<>();
-    /**
-     * Tables a CREATE message did not announce: renamed since (the catalog no longer has them by that name; their
-     * rename's message announces them) or not published by this capture's publication.
-     */
-    private final Set<TableId> createdUnseen = new HashSet<>();
 
     PgOutputFramer(FrameWriter frames, RelationShapes shapes, DefinitionsOnStream definitions, String publication, Clock clock,
                    MessageGate gate) {
@@ -186,14 +181,17 @@ final class PgOutputFramer {
      * @return whether it announced the table (with the types it uses)
      */
     private boolean announceUnseen(DdlMessage ddl, byte[] content) {
-        boolean renamedUnseen = ddl.renamedFrom() != null && createdUnseen.remove(ddl.renamedFrom());
+        // Tables a CREATE message did not announce — renamed since, or not published by this capture's publication — are
+        // held with what the stream said (so a capture started before their rename's message knows them): that message
+        // announces them.
+        boolean renamedUnseen = ddl.renamedFrom() != null && shapes.takeUnannounced(ddl.renamedFrom());
         if (!ddl.created() && !renamedUnseen || ddl.columns().isEmpty() || announced.has(ddl.table())) {
             return false; // an ALTER's columns, defaults and values for existing rows are the message's to apply
         }
         Optional<TableShape> shape = shapes.catalogNow().published(publication, ddl.table())
                 .flatMap(s -> s.hasColumnsOf(ddl) ? Optional.of(s) : TableShape.created(ddl));
         if (shape.isEmpty()) {
-            createdUnseen.add(ddl.table());
+            shapes.unannounced(ddl.table(), true);
         } else if (ddl.fromTrigger() && ddl.types().stream().anyMatch(t -> "enum".equals(t.kind()))) {
             // The message first as well: a follower takes its enums' labels as of its place — renames the stream never
             // said (no table used the enum then) among them — before the announcement, whose list it takes as possibly
@@ -217,7 +215,6 @@ final class PgOutputFramer {
         if (m.prefix().equals(TableDrop.PREFIX)) {
             TableId dropped = TableDrop.parse(content).table();
             announced.forget(dropped);
-            createdUnseen.remove(dropped);
             shapes.dropped(dropped);
         }
         if (m.transactional()) {

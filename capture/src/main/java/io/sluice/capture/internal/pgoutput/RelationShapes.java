@@ -212,6 +212,16 @@ final class RelationShapes implements AutoCloseable {
         said.said(shape);
     }
 
+    /** A table whose creation the stream said but no follower was given (renamed since), or no longer so. */
+    void unannounced(TableId table, boolean unseen) {
+        said.unannounced(table, unseen);
+    }
+
+    /** Whether the table's creation was said but no follower given it (so held across restarts); it is not so any more. */
+    boolean takeUnannounced(TableId table) {
+        return said.takeUnannounced(table);
+    }
+
     /** A table dropped on the primary: what the stream said of it goes with it. */
     void dropped(TableId table) {
         said.dropped(table);

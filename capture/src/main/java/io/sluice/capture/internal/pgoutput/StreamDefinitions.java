@@ -42,6 +42,12 @@ final class StreamDefinitions {
     /** Tables whose entry changed since {@link #changes()} last gave them. */
     private final Set<TableId> changedTables = new LinkedHashSet<>();
     private final SaidLabels labels = new SaidLabels();
+    /**
+     * Tables whose creation the stream said but no announcement gave a follower: the catalog no longer had them by that
+     * name (renamed since: their rename's message announces them, even in a capture started in between).
+     */
+    private final Set<TableId> unannounced = new LinkedHashSet<>();
+    private boolean unannouncedChanged;
 
     /** A trigger's message: the table's columns as of its command. */
     void said(DdlMessage ddl) {
@@ -104,6 +110,19 @@ final class StreamDefinitions {
     /** A dropped table: one made again under its name starts unsaid. */
     void dropped(TableId table) {
         forget(table);
+        unannounced(table, false);
+    }
+
+    /** A table whose creation the stream said and which no follower was given ({@code unseen}), or no longer so. */
+    void unannounced(TableId table, boolean unseen) {
+        unannouncedChanged |= unseen ? unannounced.add(table) : unannounced.remove(table);
+    }
+
+    /** Whether the table's creation was said but no follower given it; it is not so any more. */
+    boolean takeUnannounced(TableId table) {
+        boolean was = unannounced.remove(table);
+        unannouncedChanged |= was;
+        return was;
     }
 
     private void put(TableId table, Said said) {
@@ -125,7 +144,7 @@ final class StreamDefinitions {
 
     /** Whether anything changed since {@link #changes()} last gave it. */
     boolean hasChanges() {
-        return !changedTables.isEmpty() || labels.hasChanges();
+        return !changedTables.isEmpty() || labels.hasChanges() || unannouncedChanged;
     }
 
     /**
@@ -149,14 +168,16 @@ final class StreamDefinitions {
         List<List<String>> enumsGone = new ArrayList<>();
         labels.changes(enums, enumsGone);
         changedTables.clear();
-        return new SaidDefinitions(false, said, gone, enums, enumsGone);
+        List<TableId> unseen = unannouncedChanged ? List.copyOf(unannounced) : null;
+        unannouncedChanged = false;
+        return new SaidDefinitions(false, said, gone, enums, enumsGone, unseen);
     }
 
     /** Everything held, for a message standing between frames ({@code changes()} since are to come). */
     SaidDefinitions everything() {
         List<SaidDefinitions.Table> said = new ArrayList<>(tables.size());
         tables.forEach((t, s) -> said.add(entry(t, s)));
-        return new SaidDefinitions(true, said, List.of(), labels.everything(), List.of());
+        return new SaidDefinitions(true, said, List.of(), labels.everything(), List.of(), List.copyOf(unannounced));
     }
 
     /** The number of tables and enums held. */
@@ -176,8 +197,13 @@ final class StreamDefinitions {
             tables.put(t.table(), new Said(columns, t.generated(), t.inherits()));
         }
         d.gone().forEach(tables::remove);
+        if (d.unannounced() != null || d.full()) {
+            unannounced.clear();
+            unannounced.addAll(d.unannounced() == null ? List.of() : d.unannounced());
+        }
         if (d.full()) {
             changedTables.clear(); // what is held now is what the stream holds
+            unannouncedChanged = false;
         }
     }
 
