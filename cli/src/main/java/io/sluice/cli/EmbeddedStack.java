@@ -1,18 +1,16 @@
 package io.sluice.cli;
 
 import io.sluice.cli.config.SluiceConfig;
+import io.sluice.embedded.DirectoryTree;
 import io.sluice.embedded.LocalKafka;
 import io.sluice.embedded.LocalPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The embedded servers a configuration asks for: the primary, Kafka and each follower whose
@@ -118,13 +116,8 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try {
+            DirectoryTree.delete(root);
         } catch (IOException e) {
             throw new UncheckedIOException("clearing the embedded data directory " + root, e);
         }

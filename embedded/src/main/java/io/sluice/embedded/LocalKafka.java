@@ -162,15 +162,7 @@ public final class LocalKafka implements AutoCloseable {
      * where there are none.
      */
     public static void deleteData(Path logDirectory) throws IOException {
-        Path data = logDirectory.resolve("data");
-        if (!Files.isDirectory(data)) {
-            return;
-        }
-        try (var tree = Files.walk(data)) {
-            for (Path f : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        DirectoryTree.delete(logDirectory.resolve("data"));
     }
 
     /** Whether {@code directory} is the log directory of a broker this class started (it holds its {@code server.properties}). */
