@@ -192,11 +192,13 @@ final class PgOutputFramer {
                 .flatMap(s -> s.hasColumnsOf(ddl) ? Optional.of(s) : TableShape.created(ddl));
         if (shape.isEmpty()) {
             shapes.unannounced(ddl.table(), true);
-        } else if (ddl.fromTrigger() && ddl.types().stream().anyMatch(t -> "enum".equals(t.kind()))) {
-            // The message first as well: a follower takes its enums' labels as of its place — renames the stream never
-            // said (no table used the enum then) among them — before the announcement, whose list it takes as possibly
-            // ahead of the stream, only adding labels (a renamed one beside its old name). Without the table yet, the
-            // follower takes only the types from it; the copy after the announcement gives the rest.
+        } else if (ddl.fromTrigger() && !ddl.types().isEmpty()) {
+            // The message first as well: a follower takes its types as of its place — changes the stream never said (no
+            // table used the type then: an enum's label renamed, a composite's attribute added) among them — before the
+            // announcement, whose types, read from the catalog now, may be ahead of the stream (an attribute dropped
+            // since), and which only creates a type a follower lacks and adds labels (a renamed one beside its old
+            // name). Without the table yet, the follower takes only the types from it; the copy after the
+            // announcement gives the rest.
             frames.add(new ChangeEvent.Message(frames.next(), true, DdlMessage.PREFIX, content));
         }
         shape.ifPresent(announced::announce);
