@@ -62,6 +62,38 @@ class PgOutputCaptureIT extends CaptureContract {
     }
 
     /**
+     * A capture started while a transaction that wrote is still open: PostgreSQL makes the slot only once it has ended,
+     * and capture says which transaction it waits for, naming its process, instead of hanging silently; it starts when
+     * the transaction commits.
+     */
+    @Test
+    void aStartHeldByAnOpenTransactionSaysWhichItWaitsFor() throws Exception {
+        var seen = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        seen.start();
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.sluice.capture.internal.SlotCreationWatch.class);
+        logger.addAppender(seen);
+        pg.execute("CREATE TABLE t_slotwait (id int PRIMARY KEY)");
+        try (java.sql.Connection open = pg.connect(); java.sql.Statement st = open.createStatement();
+             CaptureService capture = new CaptureService(config(pg, "slotwait", List.of("public.t_slotwait")))) {
+            open.setAutoCommit(false);
+            st.execute("INSERT INTO t_slotwait VALUES (1)");
+            String pid;
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getString(1);
+            }
+            var started = java.util.concurrent.CompletableFuture.runAsync(capture::start);
+            io.sluice.embedded.Await.until(Duration.ofSeconds(60), () -> "capture to say it waits for process " + pid + ": "
+                            + seen.list, () -> seen.list.stream().anyMatch(e -> e.getFormattedMessage().contains("pid " + pid + " (")));
+            assertThat(started).as("held by the open transaction").isNotDone();
+            open.commit();
+            started.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            logger.detachAppender(seen);
+        }
+    }
+
+    /**
      * A message capture passes over — a report of sequences it did not write, an earlier capture process's read again
      * after a restart — reaches no stream, so the slot is not confirmed at it: before, it was, and a capture stopped before
      * anything else reached the stream refused to start again, the slot "past the end of the stream" (the random run's

@@ -168,7 +168,9 @@ public final class PrimarySetup {
                 ? "SELECT pg_create_logical_replication_slot(?, 'pgoutput', false, false, true)"
                 : "SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
             ps.setString(1, slot);
-            ps.execute();
+            try (SlotCreationWatch watch = new SlotCreationWatch(this::connect, slot)) {
+                ps.execute();
+            }
             log.info("created replication slot {} (pgoutput{})", slot, asFailover ? ", failover" : "");
         } catch (SQLException e) {
             if ("53400".equals(e.getSQLState())) {

@@ -9,6 +9,7 @@ import io.sluice.capture.internal.Heartbeats;
 import io.sluice.capture.internal.MessageGate;
 import io.sluice.capture.internal.PrimarySession;
 import io.sluice.capture.internal.Reconnector;
+import io.sluice.capture.internal.SlotCreationWatch;
 import io.sluice.capture.internal.StreamWriter;
 import io.sluice.format.Lsn;
 import io.sluice.format.follower.SnapshotTarget;
@@ -127,7 +128,9 @@ public final class PgOutputCapture implements CaptureEngine {
         ReplicationConnection.CreatedSlot created;
         try {
             dropStaleSlot();
-            created = replication.createSlot(config.slotName(), config.failover().slot());
+            try (SlotCreationWatch watch = new SlotCreationWatch(primary, config.slotName())) {
+                created = replication.createSlot(config.slotName(), config.failover().slot());
+            }
             log.info("created replication slot {} (pgoutput) at {}, exporting snapshot {}", config.slotName(),
                     created.consistentPoint(), created.snapshotName());
         } catch (SQLException e) {
