@@ -97,6 +97,18 @@ final class RandomWorkload {
         }
     }
 
+    /**
+     * Ends the second session's transaction, if one is open: a logical slot is made only once every transaction running
+     * then has ended (PostgreSQL), and this thread drives both sessions.
+     */
+    void settle() throws SQLException {
+        if (sideOpen > 0) {
+            sideOpen = 0;
+            end(side);
+            side.setAutoCommit(true);
+        }
+    }
+
     /** Commits, or one time in ten rolls back. */
     private void end(Connection session) throws SQLException {
         if (random.nextInt(10) == 0) {
