@@ -18,11 +18,12 @@ import java.util.Set;
  * What the stream has said of each table's columns — their types, which are NOT NULL, which are in the key, which are
  * generated and from what, and the tables it inherits from — and of each enum's labels ({@link SaidLabels}), as of the
  * position capture has reached: the DDL triggers' messages, each as of its command, and the shapes read where the stream
- * stood (the snapshot's, in its snapshot; a trigger's rows message's, as of its command). A Relation message says none of it but the key under
- * DEFAULT and INDEX identity, and the catalog's current state may already hold a later command's: a column set NOT
- * NULL after the rows decoded now were written, a primary key added once duplicates were deleted, a generated column's
- * expression naming a column renamed since, an enum label renamed since (which a follower, given the new name ahead of
- * the rename, could only add beside the old) — a follower given that ahead of those rows refuses them or differs. So
+ * stood (the snapshot's, in its snapshot; a trigger's rows message's, as of its command). A Relation message says none
+ * of it but the key under DEFAULT and INDEX identity, and the catalog's current state may already hold a later command's:
+ * a column set NOT NULL after the rows decoded now were written, a primary key added once duplicates were deleted, a
+ * generated column's expression naming a column renamed since, an enum label renamed since (which a follower, given the
+ * new name ahead of the rename, could only add beside the old) — a follower given that ahead of those rows refuses them
+ * or differs. So
  * where the stream has said it, that is what a shape carries (docs/capture.md, "Schema changes"). What changed goes onto
  * the stream too ({@link SaidDefinitions}), so a capture started again holds it from the start instead of the catalog's
  * state by then. Not thread-safe: the engine's thread.
